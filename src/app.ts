@@ -1,0 +1,133 @@
+import http from 'node:http';
+import path from 'node:path';
+import { AccountService } from './auth/accounts.js';
+import { TokenService } from './auth/tokens.js';
+import type { Config } from './config/load.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { DeviceEventRepository } from './db/repositories/device-events.js';
+import { DeviceRepository } from './db/repositories/devices.js';
+import { UserRepository } from './db/repositories/users.js';
+import type { RestartPolicy } from './domain/restart-policy.js';
+import { ApiRegistry } from './http/api-registry.js';
+import { DeviceAccess } from './http/device-access.js';
+import { authRoutes } from './http/routes/auth.js';
+import { deviceRoutes } from './http/routes/devices.js';
+import { healthRoutes } from './http/routes/health.js';
+import { createHttpApp } from './http/server.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import { PortPool } from './supervisor/port-pool.js';
+import type { RestoreSummary } from './supervisor/reconcile.js';
+import { Supervisor } from './supervisor/supervisor.js';
+
+export interface GatewayOptions {
+  readonly config: Readonly<Config>;
+  readonly logger: Logger;
+  /** The environment children inherit PATH (and the stand-in's SIM_* knobs) from. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly version: string;
+  readonly clock?: Clock;
+}
+
+export interface Gateway {
+  readonly server: http.Server;
+  readonly supervisor: Supervisor;
+  readonly database: DatabaseHandle;
+  /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
+  listen(): Promise<number>;
+  /** Boot restore of the numbers that should run. */
+  restore(): Promise<RestoreSummary>;
+  /** Stop accepting requests, stop every child, close the database. */
+  close(): Promise<void>;
+}
+
+/** The composition root: every component is built here with its dependencies passed in explicitly. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
+  const devices = new DeviceRepository(database.db);
+  const history = new DeviceEventRepository(database.db);
+  const accounts = new AccountService(new UserRepository(database.db));
+  if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
+    logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
+  }
+  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN);
+
+  let boundPort = config.API_PORT;
+  const policy: RestartPolicy = {
+    baseDelayMs: config.RESTART_BASE_DELAY,
+    maxDelayMs: config.RESTART_MAX_DELAY,
+    jitter: 0.2,
+    resetAfterMs: config.RESTART_RESET_AFTER,
+    maxCrashes: config.CRASH_LOOP_MAX,
+    crashWindowMs: config.CRASH_LOOP_WINDOW,
+  };
+  const supervisor = new Supervisor({
+    settings: {
+      binary: config.paths.binary,
+      sessionsDir: config.paths.sessions,
+      appOs: config.APP_OS,
+      debugChildren: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace',
+      startTimeoutMs: config.PROCESS_START_TIMEOUT,
+      stopGraceMs: config.PROCESS_STOP_GRACE,
+      healthIntervalMs: config.HEALTH_CHECK_INTERVAL,
+      healthFailures: config.HEALTH_CHECK_FAILURES,
+      logBufferLines: config.LOG_BUFFER_LINES,
+      logFileMaxBytes: config.LOG_FILE_MAX_BYTES,
+      maxProcesses: config.MAX_PROCESSES,
+      restoreConcurrency: config.RESTORE_CONCURRENCY,
+      restoreJitterMs: config.RESTORE_JITTER,
+      webhookUrl: (phone) => `http://127.0.0.1:${boundPort}/internal/webhooks/${phone}`,
+    },
+    policy,
+    devices,
+    history,
+    ports: new PortPool(config.PROCESS_BASE_PORT, config.PROCESS_MAX_PORT),
+    clock,
+    logger,
+    env: options.env,
+  });
+
+  const api = new ApiRegistry();
+  const access = new DeviceAccess(devices);
+  const app = createHttpApp({
+    api,
+    accounts,
+    tokens,
+    logger,
+    rateLimitPerMinute: config.API_RATE_LIMIT,
+    trustProxy: config.TRUST_PROXY,
+    version: options.version,
+    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
+    apiRoutes: [deviceRoutes(api, supervisor, access)],
+    rawRoutes: [],
+    internalRoutes: [],
+  });
+  const server = http.createServer(app);
+
+  return {
+    server,
+    supervisor,
+    database,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.API_PORT, config.API_HOST, () => {
+          server.off('error', reject);
+          const address = server.address();
+          boundPort = typeof address === 'object' && address ? address.port : config.API_PORT;
+          resolve(boundPort);
+        });
+      }),
+    restore: () => supervisor.restore(),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await supervisor.shutdown();
+      server.closeAllConnections();
+      await closed;
+      database.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** Defaults that only make sense on a developer's machine; production mode refuses them. */
+export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me';
+export const DEV_ADMIN_PASS = 'admin';
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
+const port = (def: number) => int(def, 1, 65535);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+/** Every environment key the gateway reads, with its default. The README's configuration table mirrors it. */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    API_HOST: z.string().min(1).default('0.0.0.0'),
+    API_PORT: int(3000, 0, 65535),
+    PROCESS_BASE_PORT: port(8000),
+    PROCESS_MAX_PORT: port(8999),
+    MAX_PROCESSES: int(50, 1),
+    QR_CODE_TIMEOUT: int(60_000, 1000),
+    API_RATE_LIMIT: int(100, 1),
+    JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
+    JWT_EXPIRES_IN: z
+      .string()
+      .regex(/^[0-9]+[smhd]?$/, 'a number of seconds or a duration like 15m, 12h, 7d')
+      .default('12h'),
+    DEFAULT_ADMIN_USER: z.string().min(1).max(64).default('admin'),
+    DEFAULT_ADMIN_PASS: z.string().min(1).default(DEV_ADMIN_PASS),
+    WHATSAPP_BINARY: z.string().min(1).default('bin/whatsapp'),
+    SESSIONS_DIR: z.string().min(1).default('sessions'),
+    DATA_DIR: z.string().min(1).default('volumes'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    APP_OS: z.string().min(1).max(40).default('WhatsApp Multi-Platform'),
+    /** Trust X-Forwarded-For from this many proxy hops (1 behind the bundled nginx). */
+    TRUST_PROXY: int(0, 0, 10),
+    PROCESS_START_TIMEOUT: int(30_000, 1000),
+    PROCESS_STOP_GRACE: int(10_000, 100),
+    HEALTH_CHECK_INTERVAL: int(10_000, 100),
+    HEALTH_CHECK_FAILURES: int(3, 1),
+    RESTART_BASE_DELAY: int(1000, 10),
+    RESTART_MAX_DELAY: int(60_000, 10),
+    RESTART_RESET_AFTER: int(600_000, 1000),
+    CRASH_LOOP_MAX: int(5, 1),
+    CRASH_LOOP_WINDOW: int(600_000, 1000),
+    RESTORE_CONCURRENCY: int(4, 1, 64),
+    RESTORE_JITTER: int(250, 0),
+    LOG_BUFFER_LINES: int(1000, 10),
+    LOG_FILE_MAX_BYTES: int(5 * 1024 * 1024, 1024),
+    DEMO_MODE: bool(false),
+  });
+
+/** Rules across keys; run on whatever parsed, so boot lists these problems together with the per-key ones. */
+export function crossCheck(env: Partial<Env>): string[] {
+  const problems: string[] = [];
+  if (env.PROCESS_BASE_PORT !== undefined && env.PROCESS_MAX_PORT !== undefined && env.PROCESS_MAX_PORT < env.PROCESS_BASE_PORT) {
+    problems.push('PROCESS_MAX_PORT: must not be below PROCESS_BASE_PORT');
+  }
+  if (env.NODE_ENV === 'production') {
+    if (env.JWT_SECRET !== undefined && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
+      problems.push('JWT_SECRET: production needs your own secret of at least 32 characters');
+    }
+    if (env.DEFAULT_ADMIN_PASS !== undefined && (env.DEFAULT_ADMIN_PASS === DEV_ADMIN_PASS || env.DEFAULT_ADMIN_PASS.length < 12)) {
+      problems.push('DEFAULT_ADMIN_PASS: production needs your own admin password of at least 12 characters');
+    }
+  }
+  return problems;
+}
+
+export type Env = z.infer<typeof envSchema>;

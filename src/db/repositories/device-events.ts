@@ -1,0 +1,30 @@
+import { desc, eq } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { deviceEvents, type DeviceEventRow } from '../schema.js';
+
+export interface DeviceEventInput {
+  readonly phoneNumber: string;
+  readonly type: string;
+  readonly fromState?: string | null;
+  readonly toState?: string | null;
+  readonly detail?: Record<string, unknown> | null;
+}
+
+/** Append-only: rows are never updated, so the history of a number can be trusted in a post-mortem. */
+export class DeviceEventRepository {
+  constructor(private readonly db: Db) {}
+
+  append(event: DeviceEventInput): void {
+    this.db.insert(deviceEvents).values(event).run();
+  }
+
+  recent(phoneNumber: string, limit: number): DeviceEventRow[] {
+    return this.db
+      .select()
+      .from(deviceEvents)
+      .where(eq(deviceEvents.phoneNumber, phoneNumber))
+      .orderBy(desc(deviceEvents.id))
+      .limit(limit)
+      .all();
+  }
+}

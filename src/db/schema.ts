@@ -1,0 +1,134 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { DesiredState, DeviceState, SessionState, StopReason } from '../domain/device-state.js';
+
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+const timestamps = {
+  createdAt: integer('created_at').notNull().default(now),
+  updatedAt: integer('updated_at').notNull().default(now),
+};
+
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  username: text('username').notNull().unique(),
+  /** scrypt hash in the form `scrypt$N$r$p$salt$hash`; never the password. */
+  passwordHash: text('password_hash').notNull(),
+  role: text('role').$type<'admin' | 'user'>().notNull().default('user'),
+  ...timestamps,
+});
+
+export const devices = sqliteTable('devices', {
+  phoneNumber: text('phone_number').primaryKey(),
+  name: text('name').notNull(),
+  ownerId: integer('owner_id').references(() => users.id),
+  port: integer('port'),
+  pid: integer('pid'),
+  state: text('state').$type<DeviceState>().notNull().default('stopped'),
+  desiredState: text('desired_state').$type<DesiredState>().notNull().default('stopped'),
+  stopReason: text('stop_reason').$type<StopReason>(),
+  sessionState: text('session_state').$type<SessionState>().notNull().default('unknown'),
+  jid: text('jid'),
+  restartCount: integer('restart_count').notNull().default(0),
+  lastExitCode: integer('last_exit_code'),
+  lastExitSignal: text('last_exit_signal'),
+  lastError: text('last_error'),
+  startedAt: integer('started_at'),
+  /** JSON `{concurrency, interval, intervalCap}`; null = the global default. */
+  queuePolicy: text('queue_policy', { mode: 'json' }).$type<{ concurrency: number; interval: number; intervalCap: number }>(),
+  webhookUrl: text('webhook_url'),
+  webhookSecret: text('webhook_secret'),
+  /** JSON array of event types; null = every event. */
+  webhookEvents: text('webhook_events', { mode: 'json' }).$type<string[]>(),
+  ...timestamps,
+});
+
+/** Append-only history of every state change and supervisor decision, per number. */
+export const deviceEvents = sqliteTable(
+  'device_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    phoneNumber: text('phone_number').notNull(),
+    type: text('type').notNull(),
+    fromState: text('from_state'),
+    toState: text('to_state'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [index('device_events_phone_idx').on(t.phoneNumber, t.id)],
+);
+
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'expired';
+
+/** The durable outbox: a row exists before the API answers 202, so an accepted message is never lost. */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    phoneNumber: text('phone_number').notNull(),
+    recipient: text('recipient').notNull(),
+    kind: text('kind').$type<'text' | 'image' | 'file'>().notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    status: text('status').$type<MessageStatus>().notNull().default('queued'),
+    idempotencyKey: text('idempotency_key'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at'),
+    waMessageId: text('wa_message_id'),
+    error: text('error'),
+    expiresAt: integer('expires_at'),
+    sentAt: integer('sent_at'),
+    deliveredAt: integer('delivered_at'),
+    readAt: integer('read_at'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('messages_idempotency_idx').on(t.phoneNumber, t.idempotencyKey),
+    index('messages_phone_status_idx').on(t.phoneNumber, t.status, t.createdAt),
+    index('messages_wa_id_idx').on(t.waMessageId),
+  ],
+);
+
+/** Events reported by children (webhooks and /ws frames), numbered per phone for gap-free resume. */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    phoneNumber: text('phone_number').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [uniqueIndex('events_phone_seq_idx').on(t.phoneNumber, t.seq)],
+);
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
+
+/** Outbound webhook deliveries, written before the first attempt (at-least-once, ordered per number+endpoint). */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: text('event_id').notNull(),
+    phoneNumber: text('phone_number').notNull(),
+    endpoint: text('endpoint').notNull(),
+    body: text('body').notNull(),
+    status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at'),
+    ...timestamps,
+  },
+  (t) => [
+    index('webhook_deliveries_queue_idx').on(t.endpoint, t.phoneNumber, t.status, t.id),
+    index('webhook_deliveries_status_idx').on(t.status, t.nextAttemptAt),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type DeviceRow = typeof devices.$inferSelect;
+export type DeviceEventRow = typeof deviceEvents.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type DeliveryRow = typeof webhookDeliveries.$inferSelect;

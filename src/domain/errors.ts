@@ -1,0 +1,58 @@
+/**
+ * Every error the gateway means to report carries a stable code; the HTTP layer maps codes to statuses in
+ * one table (src/http/error-handler.ts), so nothing below it knows about HTTP.
+ */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'INVALID_CREDENTIALS',
+  'NOT_FOUND',
+  'DEVICE_NOT_FOUND',
+  'DEVICE_EXISTS',
+  'USER_EXISTS',
+  'MAX_PROCESSES_REACHED',
+  'PORT_POOL_EXHAUSTED',
+  'DEVICE_NOT_RUNNING',
+  'DEVICE_BUSY',
+  'ALREADY_LOGGED_IN',
+  'NOT_LOGGED_IN',
+  'QR_TIMEOUT',
+  'CHILD_UNREACHABLE',
+  'CHILD_ERROR',
+  'MESSAGE_NOT_FOUND',
+  'DELIVERY_NOT_FOUND',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'SHUTTING_DOWN',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface FieldIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GatewayError';
+  }
+}
+
+export class ValidationError extends GatewayError {
+  constructor(readonly issues: readonly FieldIssue[]) {
+    super('VALIDATION_FAILED', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { fields: issues });
+    this.name = 'ValidationError';
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}

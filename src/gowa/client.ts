@@ -1,0 +1,118 @@
+import { GatewayError } from '../domain/errors.js';
+import type { GowaAppStatus, GowaDevice, GowaEnvelope, GowaLogin, GowaPairCode, GowaSendResult } from './types.js';
+
+export interface ChildEndpoint {
+  readonly host: string;
+  readonly port: number;
+  /** `user:pass`, random per child; never leaves the gateway. */
+  readonly basicAuth: string;
+}
+
+/** A non-2xx answer from a child, with the child's own error code (e.g. `WA_REACHOUT_TIMELOCK`). */
+export class ChildHttpError extends GatewayError {
+  constructor(
+    readonly status: number,
+    readonly childCode: string,
+    message: string,
+  ) {
+    super('CHILD_ERROR', message, { status, childCode });
+    this.name = 'ChildHttpError';
+  }
+}
+
+export interface RequestOptions {
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+  readonly form?: FormData;
+  readonly timeoutMs?: number;
+}
+
+/** Talks to one child's own REST API on its loopback port, adding the child's basic auth. */
+export class GowaClient {
+  readonly baseUrl: string;
+  readonly authorization: string;
+
+  constructor(
+    readonly endpoint: ChildEndpoint,
+    private readonly defaultTimeoutMs = 25_000,
+  ) {
+    this.baseUrl = `http://${endpoint.host}:${endpoint.port}`;
+    this.authorization = `Basic ${Buffer.from(endpoint.basicAuth).toString('base64')}`;
+  }
+
+  /** True when `/health` answers 200 within the timeout (contract §3: up, not necessarily connected). */
+  async health(timeoutMs = 2000): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+      await res.arrayBuffer();
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<GowaEnvelope<T>> {
+    const url = new URL(path, this.baseUrl);
+    for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
+    let body: string | FormData | undefined;
+    if (options.form) body = options.form;
+    else if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs) });
+    } catch (err) {
+      throw new GatewayError('CHILD_UNREACHABLE', `child on port ${this.endpoint.port} did not answer ${method} ${path}`, undefined, {
+        cause: err,
+      });
+    }
+    const text = await res.text();
+    let envelope: GowaEnvelope<T>;
+    try {
+      envelope = JSON.parse(text) as GowaEnvelope<T>;
+    } catch {
+      envelope = { code: res.ok ? 'SUCCESS' : `HTTP_${res.status}`, message: text.slice(0, 500) };
+    }
+    if (!res.ok) throw new ChildHttpError(res.status, envelope.code, envelope.message);
+    return envelope;
+  }
+
+  async listDevices(): Promise<GowaDevice[]> {
+    return (await this.request<GowaDevice[] | null>('GET', '/devices')).results ?? [];
+  }
+
+  async addDevice(deviceId: string): Promise<void> {
+    await this.request('POST', '/devices', { body: { device_id: deviceId } });
+  }
+
+  async appStatus(): Promise<GowaAppStatus> {
+    const results = (await this.request<GowaAppStatus>('GET', '/app/status', { timeoutMs: 5000 })).results;
+    if (!results) throw new GatewayError('CHILD_ERROR', 'child answered /app/status without results');
+    return results;
+  }
+
+  async login(timeoutMs: number): Promise<GowaLogin> {
+    const results = (await this.request<GowaLogin>('GET', '/app/login', { timeoutMs })).results;
+    if (!results) throw new GatewayError('CHILD_ERROR', 'child answered /app/login without results');
+    return results;
+  }
+
+  async loginWithCode(phone: string, timeoutMs: number): Promise<GowaPairCode> {
+    const results = (await this.request<GowaPairCode>('GET', '/app/login-with-code', { query: { phone }, timeoutMs })).results;
+    if (!results) throw new GatewayError('CHILD_ERROR', 'child answered /app/login-with-code without results');
+    return results;
+  }
+
+  async logout(): Promise<void> {
+    await this.request('GET', '/app/logout');
+  }
+
+  async send(path: '/send/message' | '/send/image' | '/send/file', payload: { body?: unknown; form?: FormData }, timeoutMs?: number): Promise<GowaSendResult> {
+    const results = (await this.request<GowaSendResult>('POST', path, { ...payload, timeoutMs })).results;
+    if (!results) throw new GatewayError('CHILD_ERROR', `child answered ${path} without results`);
+    return results;
+  }
+}

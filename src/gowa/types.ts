@@ -1,0 +1,45 @@
+/** Shapes of the go-whatsapp-web-multidevice (v9) HTTP API that the gateway reads (contract §5–7). */
+export interface GowaEnvelope<T = unknown> {
+  readonly code: string;
+  readonly message: string;
+  readonly results?: T;
+}
+
+export interface GowaAppStatus {
+  readonly device_id: string;
+  readonly is_connected: boolean;
+  readonly is_logged_in: boolean;
+  readonly jid?: string;
+}
+
+export interface GowaDevice {
+  readonly id: string;
+  readonly phone_number?: string;
+  readonly display_name?: string;
+  readonly state: string;
+  readonly jid?: string;
+  readonly created_at?: string;
+}
+
+export interface GowaLogin {
+  readonly device_id: string;
+  readonly qr_duration: number;
+  readonly qr_link: string;
+}
+
+export interface GowaPairCode {
+  readonly device_id: string;
+  readonly pair_code: string;
+}
+
+export interface GowaSendResult {
+  readonly message_id: string;
+  readonly status: string;
+}
+
+/** Frames on a child's `/ws` (contract §9): note `result`, singular. */
+export interface GowaWsFrame {
+  readonly code: string;
+  readonly message: string;
+  readonly result: unknown;
+}

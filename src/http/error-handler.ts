@@ -1,0 +1,76 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../lib/logger.js';
+import { GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
+
+/** The one table that turns error codes into HTTP statuses. */
+const STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  DEVICE_NOT_FOUND: 404,
+  MESSAGE_NOT_FOUND: 404,
+  DELIVERY_NOT_FOUND: 404,
+  DEVICE_EXISTS: 409,
+  USER_EXISTS: 409,
+  MAX_PROCESSES_REACHED: 409,
+  ALREADY_LOGGED_IN: 409,
+  DEVICE_BUSY: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  CHILD_ERROR: 502,
+  CHILD_UNREACHABLE: 502,
+  NOT_LOGGED_IN: 409,
+  DEVICE_NOT_RUNNING: 503,
+  PORT_POOL_EXHAUSTED: 503,
+  SHUTTING_DOWN: 503,
+  QR_TIMEOUT: 504,
+  INTERNAL: 500,
+};
+
+export function statusFor(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly [key: string]: unknown };
+}
+
+export function errorBody(err: GatewayError): ErrorBody {
+  const extra = err instanceof ValidationError ? { fields: err.issues } : (err.details ?? {});
+  return { error: { code: err.code, message: err.message, ...extra } };
+}
+
+/** body-parser and friends signal with `type`/`status`; turn them into our codes without echoing the input. */
+function fromFrameworkError(err: unknown): GatewayError | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const e = err as { type?: string; status?: number; limit?: number };
+  if (e.type === 'entity.too.large') return new GatewayError('PAYLOAD_TOO_LARGE', `request body is larger than the ${e.limit ?? ''} byte limit`.replace('  ', ' '));
+  if (e.type === 'entity.parse.failed') return new GatewayError('VALIDATION_FAILED', 'request body is not valid JSON');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new GatewayError('VALIDATION_FAILED', 'unsupported body encoding');
+  if (e.status === 400) return new GatewayError('VALIDATION_FAILED', 'malformed request');
+  return null;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const known = err instanceof GatewayError ? err : fromFrameworkError(err);
+    if (known) {
+      const status = statusFor(known.code);
+      if (status >= 500) logger.warn({ code: known.code, path: req.path, err: known.message }, 'request failed');
+      res.status(status).json(errorBody(known));
+      return;
+    }
+    logger.error({ err, path: req.path }, 'unexpected error');
+    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+  };
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` } });
+};

@@ -1,0 +1,66 @@
+import express, { type Express, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import swaggerUi from 'swagger-ui-express';
+import { GatewayError } from '../domain/errors.js';
+import type { AccountService } from '../auth/accounts.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Logger } from '../lib/logger.js';
+import type { ApiRegistry } from './api-registry.js';
+import { requireAuth } from './auth-middleware.js';
+import { errorHandler, notFound } from './error-handler.js';
+
+export interface HttpOptions {
+  readonly api: ApiRegistry;
+  readonly accounts: AccountService;
+  readonly tokens: TokenService;
+  readonly logger: Logger;
+  readonly rateLimitPerMinute: number;
+  readonly trustProxy: number;
+  readonly version: string;
+  /** Routes anyone may call (liveness, login); mounted before the token check. */
+  readonly publicRoutes: Router[];
+  /** Routes that need a token and read JSON bodies. */
+  readonly apiRoutes: Router[];
+  /** Routes that need a token but stream their bodies untouched (the proxy). */
+  readonly rawRoutes: Router[];
+  /** Loopback-only routes for the children (webhook receiver); no token, no rate limit. */
+  readonly internalRoutes: Router[];
+}
+
+export const JSON_BODY_LIMIT = '1mb';
+
+export function createHttpApp(options: HttpOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+
+  for (const router of options.internalRoutes) app.use(router);
+
+  app.get('/api-docs/openapi.json', (_req, res) => {
+    res.json(options.api.document({ title: 'WhatsApp Multi-Platform API', version: options.version, description: 'One authenticated API for many WhatsApp numbers.' }));
+  });
+  app.use('/api-docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/api-docs/openapi.json' } }));
+
+  app.use(
+    ['/api', '/proxy'],
+    rateLimit({
+      windowMs: 60_000,
+      limit: options.rateLimitPerMinute,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, _res, next) => next(new GatewayError('RATE_LIMITED', `more than ${options.rateLimitPerMinute} requests per minute; retry later`)),
+    }),
+  );
+  // Public JSON routes parse their own small bodies before the token check.
+  app.use('/api/auth', express.json({ limit: '16kb' }));
+  for (const router of options.publicRoutes) app.use(router);
+
+  app.use(['/api', '/proxy'], requireAuth(options.tokens, options.accounts));
+  for (const router of options.rawRoutes) app.use(router);
+  app.use('/api', express.json({ limit: JSON_BODY_LIMIT }));
+  for (const router of options.apiRoutes) app.use(router);
+
+  app.use(['/api', '/proxy'], notFound);
+  app.use(errorHandler(options.logger));
+  return app;
+}

@@ -1,0 +1,66 @@
+/**
+ * The binary's error table (contract §5) in one place: every failure a handler raises is a SimError with the
+ * HTTP status, the stable `code` and the message, and becomes a `{code, message[, results]}` body in one spot.
+ */
+export class SimError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly results?: unknown,
+  ) {
+    super(message);
+    this.name = 'SimError';
+  }
+}
+
+export const errors = {
+  validation: (message: string) => new SimError(400, 'VALIDATION_ERROR', message),
+  badRequest: (message: string) => new SimError(400, 'BAD_REQUEST', message),
+  alreadyLoggedIn: () => new SimError(400, 'ALREADY_LOGGED_IN', 'you are already logged in.'),
+  invalidJid: (jid: string) => new SimError(400, 'INVALID_JID', `Phone ${jid} is not on whatsapp`),
+  notConnected: () => new SimError(401, 'AUTHENTICATION_ERROR', 'you are not connect to services server, please reconnect'),
+  notLoggedIn: () => new SimError(401, 'AUTHENTICATION_ERROR', 'you are not logged in'),
+  notFound: (message: string) => new SimError(404, 'NOT_FOUND', message),
+  invalidWaCli: () => new SimError(500, 'INVALID_WA_CLI', 'your WhatsApp CLI is invalid or empty'),
+  sessionSaved: () =>
+    new SimError(500, 'SESSION_SAVED_ERROR', 'your session have been saved, please wait to connect 2 second and refresh again'),
+  internal: (message: string) => new SimError(500, 'INTERNAL_SERVER_ERROR', message),
+  /** Binder errors (missing or unknown Content-Type) on routes that panic. */
+  unprocessable: () => new SimError(500, 'INTERNAL_SERVER_ERROR', 'Unprocessable Entity'),
+  deviceIdRequired: () =>
+    new SimError(400, 'DEVICE_ID_REQUIRED', 'device_id is required via X-Device-Id header or device_id query'),
+  deviceNotFound: (deviceId: string) =>
+    new SimError(
+      404,
+      'DEVICE_NOT_FOUND',
+      'device not found; create a device first from /api/devices or provide a valid X-Device-Id',
+      { device_id: deviceId },
+    ),
+  /** Stand-in only: /_sim/pair without a QR or pairing code pending. */
+  noPendingLogin: () =>
+    new SimError(400, 'NO_PENDING_LOGIN', 'no pending login: call /app/login or /app/login-with-code first'),
+};
+
+/** Default `code` and message for a status injected with /_sim/fail-next. */
+export function injectedError(status: number, code?: string, message?: string): SimError {
+  const defaults: Record<number, [string, string]> = {
+    401: ['AUTHENTICATION_ERROR', 'you are not connect to services server, please reconnect'],
+    408: ['CONTEXT_ERROR', 'context deadline exceeded'],
+    429: ['WA_REACHOUT_TIMELOCK', 'reach-out timelock: WhatsApp refused the message (error 463)'],
+    504: ['GATEWAY_TIMEOUT', 'Request timed out waiting for WhatsApp server response'],
+  };
+  const [defCode, defMessage] = defaults[status] ?? ['INTERNAL_SERVER_ERROR', 'simulated failure'];
+  return new SimError(status, code ?? defCode, message ?? defMessage);
+}
+
+/** ozzo-validation's text for a set of field errors: keys sorted, `key: msg; key2: msg2.` */
+export function ozzoMessage(fieldErrors: Record<string, string>): string {
+  const keys = Object.keys(fieldErrors).sort();
+  return `${keys.map((key) => `${key}: ${fieldErrors[key] ?? ''}`).join('; ')}.`;
+}
+
+/** Throws a VALIDATION_ERROR when any field failed. */
+export function assertValid(fieldErrors: Record<string, string>): void {
+  if (Object.keys(fieldErrors).length > 0) throw errors.validation(ozzoMessage(fieldErrors));
+}

@@ -1,0 +1,297 @@
+import crypto from 'node:crypto';
+import { transition, type DeviceEvent, type DeviceState, type SessionState, type StopReason } from '../domain/device-state.js';
+import { decideRestart, EMPTY_HISTORY, type CrashHistory, type RestartPolicy } from '../domain/restart-policy.js';
+import type { DeviceEventRepository } from '../db/repositories/device-events.js';
+import type { DevicePatch, DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceRow } from '../db/schema.js';
+import { GowaClient } from '../gowa/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { TypedEmitter } from '../lib/typed-emitter.js';
+import { buildChildEnv } from './child-env.js';
+import { spawnChild, type ChildExit, type ChildProcess } from './child-process.js';
+import type { PortPool } from './port-pool.js';
+import type { ProcessLogs } from './process-logs.js';
+import { waitUntilHealthy } from './readiness.js';
+import type { SupervisorEvents, SupervisorSettings } from './types.js';
+
+export interface RunnerDeps {
+  readonly settings: SupervisorSettings;
+  readonly policy: RestartPolicy;
+  readonly devices: DeviceRepository;
+  readonly history: DeviceEventRepository;
+  readonly ports: PortPool;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events: TypedEmitter<SupervisorEvents>;
+  readonly env: NodeJS.ProcessEnv;
+  /** Called when a backoff delay is over; the supervisor restarts under its per-number lock. */
+  readonly onRestartDue: (phoneNumber: string) => void;
+}
+
+interface Running {
+  readonly process: ChildProcess;
+  readonly port: number;
+  readonly client: GowaClient;
+  readonly webhookSecret: string;
+}
+
+/**
+ * Supervises one number's child process. Callers (the Supervisor) serialise start/stop per number; this class
+ * owns the state machine and is the only place that changes a device's state.
+ */
+export class DeviceRunner {
+  private stateValue: DeviceState;
+  private sessionValue: SessionState;
+  private child: Running | null = null;
+  private stopping: Promise<ChildExit> | null = null;
+  private crashes: CrashHistory = EMPTY_HISTORY;
+  private runningSince: number | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private healthFailures = 0;
+  private readonly log: Logger;
+
+  constructor(
+    readonly phoneNumber: string,
+    readonly sessionDir: string,
+    initial: DeviceRow,
+    readonly logs: ProcessLogs,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.stateValue = initial.state;
+    this.sessionValue = initial.sessionState;
+    this.log = deps.logger.child({ phoneNumber });
+  }
+
+  get state(): DeviceState {
+    return this.stateValue;
+  }
+
+  get session(): SessionState {
+    return this.sessionValue;
+  }
+
+  /** The child's API client while it is up; null otherwise. */
+  get client(): GowaClient | null {
+    return this.child?.client ?? null;
+  }
+
+  get webhookSecret(): string | null {
+    return this.child?.webhookSecret ?? null;
+  }
+
+  get pid(): number | null {
+    return this.child?.process.pid ?? null;
+  }
+
+  get port(): number | null {
+    return this.child?.port ?? null;
+  }
+
+  get uptimeMs(): number | null {
+    return this.runningSince === null ? null : this.deps.clock.now() - this.runningSince;
+  }
+
+  /** Start the child and wait until it is ready or has failed; failures leave a restart scheduled, not an exception. */
+  async start(reason: string): Promise<void> {
+    this.cancelRestart();
+    this.move('start', reason, { desiredState: 'running', stopReason: null, lastError: null });
+    const row = this.deps.devices.get(this.phoneNumber);
+    let port: number;
+    try {
+      port = await this.deps.ports.acquire(row?.port ?? null);
+    } catch (err) {
+      this.onCrash({ code: null, signal: null, error: (err as Error).message }, null);
+      return;
+    }
+    const basicAuth = `gw:${crypto.randomBytes(18).toString('base64url')}`;
+    const webhookSecret = crypto.randomBytes(24).toString('hex');
+    const { settings } = this.deps;
+    const process = spawnChild({
+      binary: settings.binary,
+      cwd: this.sessionDir,
+      stopGraceMs: settings.stopGraceMs,
+      env: buildChildEnv(
+        { port, basicAuth, webhookSecret, os: settings.appOs, debug: settings.debugChildren, webhookUrl: settings.webhookUrl(this.phoneNumber) },
+        this.deps.env,
+      ),
+      onLine: (stream, line) => this.logs.append(stream, line),
+    });
+    const client = new GowaClient({ host: '127.0.0.1', port, basicAuth });
+    const running: Running = { process, port, client, webhookSecret };
+    this.child = running;
+    this.persist({ port, pid: process.pid ?? null, startedAt: this.deps.clock.now() });
+    this.logs.append('gateway', `started pid ${process.pid ?? '?'} on port ${port}`);
+    void process.exited.then((exit) => this.onExit(running, exit));
+
+    const readiness = await waitUntilHealthy(client, process.exited, settings.startTimeoutMs);
+    if (this.child !== running || this.stateValue !== 'starting') return;
+    if (!readiness.ready) {
+      this.note('start_failed', { reason: readiness.reason });
+      process.kill();
+      return;
+    }
+    try {
+      await this.ensureDeviceSlot(client);
+    } catch (err) {
+      this.note('start_failed', { reason: `device slot: ${(err as Error).message}` });
+      process.kill();
+      return;
+    }
+    if (this.child !== running || this.stateValue !== 'starting') return;
+    this.runningSince = this.deps.clock.now();
+    this.move('ready', 'health check passed');
+    this.watchHealth(running);
+    this.deps.events.emit('ready', { phoneNumber: this.phoneNumber, port, client, webhookSecret });
+  }
+
+  /** Stop for good (user) or until the next boot (shutdown). Never followed by an automatic restart. */
+  async stop(reason: StopReason): Promise<void> {
+    this.cancelRestart();
+    const intent: DevicePatch = reason === 'user' ? { desiredState: 'stopped', stopReason: 'user' } : { stopReason: 'shutdown' };
+    if (this.stateValue === 'stopping' && this.stopping) {
+      await this.stopping;
+      return;
+    }
+    if (this.child && (this.stateValue === 'starting' || this.stateValue === 'running')) {
+      this.move('stop', `${reason} stop`, intent);
+      this.stopping = this.child.process.stop();
+      await this.stopping;
+      return;
+    }
+    if (this.stateValue === 'stopped') this.persist(intent);
+    else this.move('stop', `${reason} stop`, intent);
+  }
+
+  /** Kill without grace: for a child that must not outlive a failed start or a hung state. */
+  kill(): void {
+    this.child?.process.kill();
+  }
+
+  /** The child's own view of its WhatsApp session, as learnt from its /ws, webhooks or /app/status. */
+  setSession(to: SessionState, jid: string | null): void {
+    const from = this.sessionValue;
+    if (from === to && jid === null) return;
+    this.sessionValue = to;
+    this.persist(jid === null ? { sessionState: to } : { sessionState: to, jid });
+    if (from !== to) {
+      this.deps.history.append({ phoneNumber: this.phoneNumber, type: 'session', fromState: from, toState: to, detail: jid ? { jid } : null });
+      this.deps.events.emit('session', { phoneNumber: this.phoneNumber, from, to, jid, at: this.deps.clock.now() });
+    }
+  }
+
+  /** Forget timers (gateway shutdown or device deletion). */
+  dispose(): void {
+    this.cancelRestart();
+    this.stopHealthWatch();
+  }
+
+  private async ensureDeviceSlot(client: GowaClient): Promise<void> {
+    const slots = await client.listDevices();
+    if (!slots.some((slot) => slot.id === this.phoneNumber)) await client.addDevice(this.phoneNumber);
+  }
+
+  private watchHealth(running: Running): void {
+    this.healthFailures = 0;
+    let inFlight = false;
+    const { healthIntervalMs, healthFailures } = this.deps.settings;
+    this.healthTimer = setInterval(() => {
+      if (inFlight || this.child !== running) return;
+      inFlight = true;
+      void running.client.health(Math.min(5000, healthIntervalMs)).then((ok) => {
+        inFlight = false;
+        if (this.child !== running || this.stateValue !== 'running') return;
+        this.healthFailures = ok ? 0 : this.healthFailures + 1;
+        if (this.healthFailures >= healthFailures) {
+          this.note('unhealthy', { failures: this.healthFailures });
+          this.log.warn({ failures: this.healthFailures }, 'child stopped answering its health check; killing it');
+          running.process.kill();
+        }
+      });
+    }, healthIntervalMs);
+    this.healthTimer.unref();
+  }
+
+  private stopHealthWatch(): void {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = null;
+  }
+
+  private onExit(running: Running, exit: ChildExit): void {
+    if (this.child !== running) return;
+    this.child = null;
+    this.stopping = null;
+    this.stopHealthWatch();
+    this.deps.ports.release(running.port);
+    this.settleExit(exit, running);
+  }
+
+  private settleExit(exit: ChildExit, running: Running): void {
+    const exitFields: DevicePatch = { pid: null, lastExitCode: exit.code, lastExitSignal: exit.signal };
+    this.logs.append('gateway', `exited code=${exit.code} signal=${exit.signal}${exit.error ? ` error=${exit.error}` : ''}`);
+    if (this.stateValue === 'stopping') {
+      this.runningSince = null;
+      this.move('exited', 'stopped on request', exitFields);
+      this.announceExit(running.port, exit, true, false);
+      return;
+    }
+    if (exit.code === 0 && exit.signal === null && exit.error === null) {
+      // Contract §3: exit 0 without a stop request means the session was opened elsewhere (StreamReplaced).
+      this.runningSince = null;
+      this.move('replaced', 'exit 0 without a stop request: session opened elsewhere', exitFields);
+      this.announceExit(running.port, exit, false, false);
+      return;
+    }
+    this.onCrash(exit, running.port, exitFields);
+  }
+
+  private onCrash(exit: ChildExit, port: number | null, exitFields: DevicePatch = {}): void {
+    const now = this.deps.clock.now();
+    const decision = decideRestart(this.deps.policy, this.crashes, now, this.runningSince, () => this.deps.clock.random());
+    this.crashes = decision.history;
+    this.runningSince = null;
+    const restartCount = (this.deps.devices.get(this.phoneNumber)?.restartCount ?? 0) + 1;
+    const lastError = exit.error ?? `exit code=${exit.code} signal=${exit.signal}`;
+    if (decision.action === 'give_up') {
+      this.move('gave_up', `crash loop: ${decision.history.crashes.length} crashes in the window`, { ...exitFields, lastError });
+      this.log.error({ crashes: decision.history.crashes.length }, 'crash loop: giving up until a human restart');
+      this.announceExit(port, exit, false, false);
+      return;
+    }
+    this.move('crashed', `restart in ${decision.delayMs} ms`, { ...exitFields, lastError, restartCount });
+    this.announceExit(port, exit, false, true);
+    this.restartTimer = this.deps.clock.setTimeout(() => {
+      this.restartTimer = null;
+      this.deps.onRestartDue(this.phoneNumber);
+    }, decision.delayMs);
+  }
+
+  private announceExit(port: number | null, exit: ChildExit, expected: boolean, willRestart: boolean): void {
+    this.deps.events.emit('exited', { phoneNumber: this.phoneNumber, port, code: exit.code, signal: exit.signal, expected, willRestart });
+  }
+
+  private cancelRestart(): void {
+    if (this.restartTimer) this.deps.clock.clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+
+  /** The single transition point: compute, persist, record, announce. */
+  private move(event: DeviceEvent, reason: string, patch: DevicePatch = {}): void {
+    const from = this.stateValue;
+    const to = transition(from, event);
+    this.stateValue = to;
+    this.persist({ ...patch, state: to });
+    this.deps.history.append({ phoneNumber: this.phoneNumber, type: event, fromState: from, toState: to, detail: { reason } });
+    this.log.info({ from, to, reason }, 'device state changed');
+    this.deps.events.emit('state', { phoneNumber: this.phoneNumber, from, to, reason, at: this.deps.clock.now() });
+  }
+
+  private note(type: string, detail: Record<string, unknown>): void {
+    this.deps.history.append({ phoneNumber: this.phoneNumber, type, detail });
+  }
+
+  private persist(patch: DevicePatch): void {
+    this.deps.devices.update(this.phoneNumber, patch);
+  }
+}

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { RingBuffer } from '../lib/ring-buffer.js';
+
+export interface LogLine {
+  readonly at: number;
+  readonly stream: 'stdout' | 'stderr' | 'gateway';
+  readonly line: string;
+}
+
+/**
+ * One number's process output: the newest lines in memory for the logs API, and a size-capped file under the
+ * session folder (`logs/process.log`, rotated once to `process.log.1`) for post-mortems after a restart.
+ */
+export class ProcessLogs {
+  private readonly buffer: RingBuffer<LogLine>;
+  private readonly file: string;
+  private size: number;
+
+  constructor(
+    dir: string,
+    bufferLines: number,
+    private readonly maxBytes: number,
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.buffer = new RingBuffer<LogLine>(bufferLines);
+    this.file = path.join(dir, 'process.log');
+    this.size = fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
+  }
+
+  append(stream: LogLine['stream'], line: string, at = Date.now()): void {
+    this.buffer.push({ at, stream, line });
+    const text = `${new Date(at).toISOString()} ${stream} ${line}\n`;
+    if (this.size + text.length > this.maxBytes) this.rotate();
+    try {
+      fs.appendFileSync(this.file, text);
+      this.size += Buffer.byteLength(text);
+    } catch {
+      // A full disk must not take the supervisor down; the in-memory buffer still has the line.
+    }
+  }
+
+  tail(lines: number): LogLine[] {
+    return this.buffer.tail(lines);
+  }
+
+  private rotate(): void {
+    try {
+      fs.renameSync(this.file, `${this.file}.1`);
+    } catch {
+      // Nothing to rotate yet.
+    }
+    this.size = 0;
+  }
+}

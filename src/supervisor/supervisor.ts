@@ -1,0 +1,237 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import PQueue from 'p-queue';
+import { hasProcess } from '../domain/device-state.js';
+import { GatewayError } from '../domain/errors.js';
+import type { PhoneNumber } from '../domain/phone.js';
+import type { RestartPolicy } from '../domain/restart-policy.js';
+import type { DeviceEventRepository } from '../db/repositories/device-events.js';
+import type { DeviceRepository, NewDevice } from '../db/repositories/devices.js';
+import type { DeviceRow } from '../db/schema.js';
+import type { Clock } from '../lib/clock.js';
+import { KeyedLock } from '../lib/keyed-lock.js';
+import type { Logger } from '../lib/logger.js';
+import { TypedEmitter } from '../lib/typed-emitter.js';
+import { DeviceRunner } from './device-runner.js';
+import { PortPool } from './port-pool.js';
+import { ProcessLogs } from './process-logs.js';
+import { classifyStalePid, decideRestore, type RestoreSummary } from './reconcile.js';
+import { terminatePid } from './stale-process.js';
+import type { SupervisorEvents, SupervisorSettings } from './types.js';
+
+export interface SupervisorDeps {
+  readonly settings: SupervisorSettings;
+  readonly policy: RestartPolicy;
+  readonly devices: DeviceRepository;
+  readonly history: DeviceEventRepository;
+  readonly ports: PortPool;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Owns one DeviceRunner per registered number. Start/stop/restart/delete of a number run under that number's
+ * lock; different numbers never wait on each other.
+ */
+export class Supervisor {
+  readonly events = new TypedEmitter<SupervisorEvents>();
+  private readonly runners = new Map<string, DeviceRunner>();
+  private readonly locks = new KeyedLock();
+  private closing = false;
+  private restoreSummary: RestoreSummary = { restored: [], skipped: [], failed: [], finishedAt: null };
+
+  constructor(private readonly deps: SupervisorDeps) {}
+
+  sessionDir(phoneNumber: PhoneNumber | string): string {
+    const dir = path.resolve(this.deps.settings.sessionsDir, phoneNumber);
+    // Defence in depth: callers pass validated numbers, but nothing may ever resolve outside the sessions folder.
+    if (path.dirname(dir) !== path.resolve(this.deps.settings.sessionsDir)) {
+      throw new GatewayError('VALIDATION_FAILED', 'invalid phone number for a session folder');
+    }
+    return dir;
+  }
+
+  runner(phoneNumber: string): DeviceRunner | undefined {
+    return this.runners.get(phoneNumber);
+  }
+
+  get lastRestore(): RestoreSummary {
+    return this.restoreSummary;
+  }
+
+  /** Numbers whose process is up or about to be (counts toward MAX_PROCESSES). */
+  activeCount(): number {
+    let n = 0;
+    for (const runner of this.runners.values()) if (hasProcess(runner.state) || runner.state === 'backoff') n++;
+    return n;
+  }
+
+  async register(device: NewDevice & { phoneNumber: PhoneNumber }, autoStart: boolean): Promise<DeviceRow> {
+    return this.locks.run(device.phoneNumber, async () => {
+      this.assertOpen();
+      if (this.deps.devices.get(device.phoneNumber)) {
+        throw new GatewayError('DEVICE_EXISTS', `device ${device.phoneNumber} is already registered`);
+      }
+      if (autoStart) this.assertCapacity();
+      const row = this.deps.devices.insert({ ...device, state: 'stopped', desiredState: autoStart ? 'running' : 'stopped' });
+      this.deps.history.append({ phoneNumber: device.phoneNumber, type: 'registered', toState: 'stopped' });
+      const runner = this.attach(row);
+      if (autoStart) await runner.start('registered');
+      return this.row(device.phoneNumber);
+    });
+  }
+
+  start(phoneNumber: string): Promise<DeviceRow> {
+    return this.locks.run(phoneNumber, async () => {
+      this.assertOpen();
+      const runner = this.require(phoneNumber);
+      if (runner.state === 'running' || runner.state === 'starting') return this.row(phoneNumber);
+      this.assertCapacity();
+      await runner.start('start requested');
+      return this.row(phoneNumber);
+    });
+  }
+
+  stop(phoneNumber: string): Promise<DeviceRow> {
+    return this.locks.run(phoneNumber, async () => {
+      await this.require(phoneNumber).stop('user');
+      return this.row(phoneNumber);
+    });
+  }
+
+  restart(phoneNumber: string): Promise<DeviceRow> {
+    return this.locks.run(phoneNumber, async () => {
+      this.assertOpen();
+      const runner = this.require(phoneNumber);
+      await runner.stop('user');
+      this.assertCapacity();
+      await runner.start('restart requested');
+      return this.row(phoneNumber);
+    });
+  }
+
+  remove(phoneNumber: string, purge: boolean): Promise<void> {
+    return this.locks.run(phoneNumber, async () => {
+      const runner = this.require(phoneNumber);
+      await runner.stop('user');
+      runner.dispose();
+      this.runners.delete(phoneNumber);
+      this.deps.devices.delete(phoneNumber);
+      this.deps.history.append({ phoneNumber, type: purge ? 'deleted_and_purged' : 'deleted' });
+      if (purge) await fs.promises.rm(this.sessionDir(phoneNumber), { recursive: true, force: true });
+    });
+  }
+
+  /**
+   * Boot: load every device, deal with PIDs left by a previous run, then start again those that should run,
+   * with bounded concurrency and jitter so hundreds of numbers do not start in one burst.
+   */
+  async restore(): Promise<RestoreSummary> {
+    const summary: RestoreSummary = { restored: [], skipped: [], failed: [], finishedAt: null };
+    const toStart: DeviceRunner[] = [];
+    for (const row of this.deps.devices.list()) {
+      const dir = this.sessionDir(row.phoneNumber);
+      await this.settleStalePid(row, dir);
+      const runner = this.attach({ ...row, state: hasProcess(row.state) || row.state === 'backoff' ? 'stopped' : row.state });
+      this.deps.devices.update(row.phoneNumber, { state: runner.state, pid: null });
+      const decision = decideRestore(row, dir);
+      if (decision.restore) toStart.push(runner);
+      else {
+        summary.skipped.push({ phoneNumber: row.phoneNumber, reason: decision.reason });
+        this.deps.history.append({ phoneNumber: row.phoneNumber, type: 'restore_skipped', detail: { reason: decision.reason } });
+      }
+    }
+    const { restoreConcurrency, restoreJitterMs } = this.deps.settings;
+    const queue = new PQueue({ concurrency: restoreConcurrency });
+    for (const runner of toStart) {
+      void queue.add(async () => {
+        if (this.closing) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(this.deps.clock.random() * restoreJitterMs)));
+        await this.locks.run(runner.phoneNumber, () => runner.start('boot restore'));
+        if (runner.state === 'running') summary.restored.push(runner.phoneNumber);
+        else summary.failed.push({ phoneNumber: runner.phoneNumber, reason: `state ${runner.state} after start` });
+      });
+    }
+    await queue.onIdle();
+    this.restoreSummary = { ...summary, finishedAt: this.deps.clock.now() };
+    this.deps.logger.info(
+      { restored: summary.restored.length, skipped: summary.skipped, failed: summary.failed },
+      'boot restore finished',
+    );
+    return this.restoreSummary;
+  }
+
+  /** Stop every child (bounded concurrency), remembering they were stopped by the shutdown, not by a user. */
+  async shutdown(concurrency = 8): Promise<void> {
+    this.closing = true;
+    const queue = new PQueue({ concurrency });
+    for (const runner of this.runners.values()) {
+      void queue.add(() =>
+        this.locks.run(runner.phoneNumber, async () => {
+          await runner.stop('shutdown');
+          runner.dispose();
+        }),
+      );
+    }
+    await queue.onIdle();
+  }
+
+  row(phoneNumber: string): DeviceRow {
+    const row = this.deps.devices.get(phoneNumber);
+    if (!row) throw new GatewayError('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`);
+    return row;
+  }
+
+  private attach(row: DeviceRow): DeviceRunner {
+    const { settings } = this.deps;
+    const dir = this.sessionDir(row.phoneNumber);
+    fs.mkdirSync(dir, { recursive: true });
+    const logs = new ProcessLogs(path.join(dir, 'logs'), settings.logBufferLines, settings.logFileMaxBytes);
+    const runner = new DeviceRunner(row.phoneNumber, dir, row, logs, {
+      ...this.deps,
+      events: this.events,
+      onRestartDue: (phoneNumber) => void this.restartAfterBackoff(phoneNumber),
+    });
+    this.runners.set(row.phoneNumber, runner);
+    return runner;
+  }
+
+  private async restartAfterBackoff(phoneNumber: string): Promise<void> {
+    await this.locks.run(phoneNumber, async () => {
+      const runner = this.runners.get(phoneNumber);
+      if (!runner || this.closing || runner.state !== 'backoff') return;
+      await runner.start('backoff over');
+    });
+  }
+
+  private async settleStalePid(row: DeviceRow, dir: string): Promise<void> {
+    const outcome = classifyStalePid(row.pid, dir);
+    if (outcome === 'ours' && row.pid !== null) {
+      this.deps.logger.warn({ phoneNumber: row.phoneNumber, pid: row.pid }, 'stopping a child left by a previous run');
+      await terminatePid(row.pid, this.deps.settings.stopGraceMs);
+    } else if (outcome === 'foreign') {
+      this.deps.logger.warn({ phoneNumber: row.phoneNumber, pid: row.pid }, 'recorded PID now belongs to another program; not touched');
+    }
+    if (outcome !== 'none') this.deps.history.append({ phoneNumber: row.phoneNumber, type: 'stale_pid', detail: { pid: row.pid, outcome } });
+  }
+
+  private require(phoneNumber: string): DeviceRunner {
+    const runner = this.runners.get(phoneNumber);
+    if (!runner) throw new GatewayError('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`);
+    return runner;
+  }
+
+  private assertCapacity(): void {
+    const max = this.deps.settings.maxProcesses;
+    if (this.activeCount() >= max) {
+      throw new GatewayError('MAX_PROCESSES_REACHED', `MAX_PROCESSES (${max}) numbers are already running; stop one or raise MAX_PROCESSES`, {
+        maxProcesses: max,
+      });
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down');
+  }
+}

@@ -1,0 +1,31 @@
+import type { DeviceState, SessionState } from '../domain/device-state.js';
+import type { GowaClient } from '../gowa/client.js';
+
+/** Everything the supervisor announces. Other layers (realtime, messaging, metrics) subscribe; none is imported here. */
+export interface SupervisorEvents {
+  [event: string]: unknown;
+  state: { phoneNumber: string; from: DeviceState; to: DeviceState; reason: string; at: number };
+  session: { phoneNumber: string; from: SessionState; to: SessionState; jid: string | null; at: number };
+  /** The child answers its health check and owns its device slot: safe to talk to. */
+  ready: { phoneNumber: string; port: number; client: GowaClient; webhookSecret: string };
+  /** The child is gone (any reason); connections to it should close. */
+  exited: { phoneNumber: string; port: number | null; code: number | null; signal: string | null; expected: boolean; willRestart: boolean };
+}
+
+export interface SupervisorSettings {
+  readonly binary: string;
+  readonly sessionsDir: string;
+  readonly appOs: string;
+  readonly debugChildren: boolean;
+  readonly startTimeoutMs: number;
+  readonly stopGraceMs: number;
+  readonly healthIntervalMs: number;
+  readonly healthFailures: number;
+  readonly logBufferLines: number;
+  readonly logFileMaxBytes: number;
+  readonly maxProcesses: number;
+  readonly restoreConcurrency: number;
+  readonly restoreJitterMs: number;
+  /** The gateway's loopback receiver for this number's webhooks; read late because the API port may be 0 in tests. */
+  readonly webhookUrl: (phoneNumber: string) => string;
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+
+describe('configuration', () => {
+  it('has working defaults for development', () => {
+    const config = loadConfig({}, '/srv/gw');
+    expect(config).toMatchObject({ API_PORT: 3000, PROCESS_BASE_PORT: 8000, PROCESS_MAX_PORT: 8999, MAX_PROCESSES: 50, QR_CODE_TIMEOUT: 60000, API_RATE_LIMIT: 100 });
+    expect(config.paths.database).toBe('/srv/gw/volumes/whatsapp.db');
+    expect(config.paths.binary).toBe('/srv/gw/bin/whatsapp');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('lists every problem at once, naming keys but never values', () => {
+    try {
+      loadConfig({ API_PORT: 'abc', MAX_PROCESSES: '0', PROCESS_BASE_PORT: '9000', PROCESS_MAX_PORT: '8000', JWT_SECRET: '' }, '/x');
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/API_PORT/);
+      expect(problems).toMatch(/MAX_PROCESSES/);
+      expect(problems).toMatch(/PROCESS_MAX_PORT/);
+      expect(problems).toMatch(/JWT_SECRET/);
+      expect(problems).not.toMatch(/abc/);
+    }
+  });
+
+  it('refuses default secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, '/x')).toThrow(/JWT_SECRET[\s\S]*DEFAULT_ADMIN_PASS/);
+    const ok = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DEFAULT_ADMIN_PASS: 'a-long-admin-password' }, '/x');
+    expect(ok.NODE_ENV).toBe('production');
+  });
+});
