@@ -13,9 +13,12 @@ import { DeviceAccess } from './http/device-access.js';
 import { authRoutes } from './http/routes/auth.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthRoutes } from './http/routes/health.js';
+import { restoreRoutes } from './http/routes/restore.js';
 import { createHttpApp } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { ChildFeeds } from './realtime/child-feeds.js';
+import { SessionSync } from './realtime/session-sync.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -33,6 +36,8 @@ export interface Gateway {
   readonly server: http.Server;
   readonly supervisor: Supervisor;
   readonly database: DatabaseHandle;
+  /** Every child's /ws frames and webhook events, as one typed stream. */
+  readonly feeds: ChildFeeds;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
   listen(): Promise<number>;
   /** Boot restore of the numbers that should run. */
@@ -89,6 +94,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env: options.env,
   });
 
+  const feeds = new ChildFeeds(supervisor, clock, logger);
+  const sessions = new SessionSync(supervisor, feeds.events, logger, config.SESSION_STATUS_DELAY);
+
   const api = new ApiRegistry();
   const access = new DeviceAccess(devices);
   const app = createHttpApp({
@@ -100,7 +108,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: config.TRUST_PROXY,
     version: options.version,
     publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
-    apiRoutes: [deviceRoutes(api, supervisor, access)],
+    apiRoutes: [deviceRoutes(api, supervisor, access), restoreRoutes(api, supervisor)],
     rawRoutes: [],
     internalRoutes: [],
   });
@@ -110,6 +118,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     server,
     supervisor,
     database,
+    feeds,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -125,6 +134,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await supervisor.shutdown();
+      sessions.close();
+      feeds.close();
       server.closeAllConnections();
       await closed;
       database.close();

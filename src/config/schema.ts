@@ -46,6 +46,8 @@ export const envSchema = z
     RESTART_RESET_AFTER: int(600_000, 1000),
     CRASH_LOOP_MAX: int(5, 1),
     CRASH_LOOP_WINDOW: int(600_000, 1000),
+    /** After a child is ready, look at its /app/status once this much later (the binary auto-connects after ~2 s). */
+    SESSION_STATUS_DELAY: int(3000, 0),
     RESTORE_CONCURRENCY: int(4, 1, 64),
     RESTORE_JITTER: int(250, 0),
     LOG_BUFFER_LINES: int(1000, 10),

@@ -32,7 +32,7 @@ export type Handler<P extends AnyObject, Q extends AnyObject, B extends z.ZodTyp
   res: Response,
 ) => Promise<void> | void;
 
-const empty = z.object({});
+type Empty = z.ZodObject<Record<string, never>>;
 
 function toIssues(where: string, error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
@@ -48,7 +48,7 @@ function toIssues(where: string, error: z.ZodError): FieldIssue[] {
 export class ApiRegistry {
   private readonly specs: RouteSpec<AnyObject, AnyObject, z.ZodType>[] = [];
 
-  route<P extends AnyObject = typeof empty, Q extends AnyObject = typeof empty, B extends z.ZodType = z.ZodUndefined>(
+  route<P extends AnyObject = Empty, Q extends AnyObject = Empty, B extends z.ZodType = z.ZodUndefined>(
     router: Router,
     spec: RouteSpec<P, Q, B>,
     handler: Handler<P, Q, B>,

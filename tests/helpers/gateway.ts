@@ -45,6 +45,7 @@ export function testEnv(dataRoot: string, overrides: Record<string, string> = {}
     PROCESS_STOP_GRACE: '3000',
     RESTORE_JITTER: '20',
     SIM_AUTOCONNECT_DELAY_MS: '50',
+    SESSION_STATUS_DELAY: '200',
     ...overrides,
   };
 }

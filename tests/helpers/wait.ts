@@ -25,6 +25,6 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export function waitForExit(pid: number, timeoutMs = 15_000): Promise<true> {
+export function waitForExit(pid: number, timeoutMs = 15_000): Promise<boolean> {
   return waitFor(() => !isAlive(pid), { timeoutMs, what: `pid ${pid} to exit` });
 }

@@ -1,0 +1,42 @@
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { TypedEmitter } from '../lib/typed-emitter.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { ChildFeed } from './child-feed.js';
+import type { ChildFeedEvents } from './types.js';
+
+/** Keeps exactly one feed per running child: opened when the child is ready, closed when it exits. */
+export class ChildFeeds {
+  readonly events = new TypedEmitter<ChildFeedEvents>();
+  private readonly feeds = new Map<string, ChildFeed>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    supervisor: Supervisor,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    this.unsubscribe.push(
+      supervisor.events.on('ready', ({ phoneNumber, client }) => {
+        this.feeds.get(phoneNumber)?.close();
+        const feed = new ChildFeed(phoneNumber, client, this.events, this.clock, this.logger);
+        this.feeds.set(phoneNumber, feed);
+        feed.open();
+      }),
+      supervisor.events.on('exited', ({ phoneNumber }) => {
+        this.feeds.get(phoneNumber)?.close();
+        this.feeds.delete(phoneNumber);
+      }),
+    );
+  }
+
+  isConnected(phoneNumber: string): boolean {
+    return this.feeds.has(phoneNumber);
+  }
+
+  close(): void {
+    for (const off of this.unsubscribe) off();
+    for (const feed of this.feeds.values()) feed.close();
+    this.feeds.clear();
+  }
+}

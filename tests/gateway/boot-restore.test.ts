@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { makeDataRoot, SIM_BINARY, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { isAlive, waitFor, waitForExit } from '../helpers/wait.js';
+
+const cleanup: (() => Promise<unknown> | unknown)[] = [];
+afterAll(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+/** Log the number in through the stand-in's control API, so its folder holds a saved session. */
+async function pair(gw: TestGateway, phone: string): Promise<void> {
+  const client = gw.gateway.supervisor.runner(phone)?.client;
+  if (!client) throw new Error('not running');
+  await client.request('GET', '/app/login');
+  await client.request('POST', '/_sim/pair', { body: {} });
+}
+
+describe('boot restore (in-process restart)', () => {
+  const ACTIVE = '5511920000001';
+  const USER_STOPPED = '5511920000002';
+  const NEVER_PAIRED = '5511920000003';
+  const FAILED = '5511920000004';
+  const dataRoot = makeDataRoot();
+  let unrelated: ChildProcess;
+  let orphan: ChildProcess;
+
+  it('restores active, failed and shutdown-stopped numbers that hold a session; leaves user-stopped ones', async () => {
+    const first = await startTestGateway({ dataRoot });
+    cleanup.push(() => first.close());
+    for (const phone of [ACTIVE, USER_STOPPED, NEVER_PAIRED, FAILED]) {
+      expect((await first.request('POST', '/api/devices', { body: { phoneNumber: phone } })).status).toBe(201);
+    }
+    for (const phone of [ACTIVE, USER_STOPPED, FAILED]) await pair(first, phone);
+    await first.request('POST', `/api/devices/${USER_STOPPED}/stop`);
+    await first.close();
+    first.gateway.database.close();
+
+    // Between runs: a failed number (error state), a PID reused by an unrelated program, and an orphan of ours.
+    unrelated = spawn('sleep', ['120'], { stdio: 'ignore' });
+    cleanup.push(() => unrelated.kill('SIGKILL'));
+    orphan = spawn(SIM_BINARY, ['rest'], { cwd: path.join(dataRoot, 'sessions', ACTIVE), env: { PATH: process.env['PATH'] ?? '', APP_PORT: '0', APP_HOST: '127.0.0.1' }, stdio: 'ignore' });
+    cleanup.push(() => orphan.kill('SIGKILL'));
+    await waitFor(() => fs.existsSync(`/proc/${orphan.pid}/cwd`) && fs.readlinkSync(`/proc/${orphan.pid}/cwd`).endsWith(ACTIVE), { what: 'orphan running' });
+
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dataRoot, 'volumes', 'whatsapp.db'));
+    db.prepare("UPDATE devices SET state = 'failed' WHERE phone_number = ?").run(FAILED);
+    db.prepare('UPDATE devices SET pid = ? WHERE phone_number = ?').run(unrelated.pid, USER_STOPPED);
+    db.prepare('UPDATE devices SET pid = ? WHERE phone_number = ?').run(orphan.pid, ACTIVE);
+    db.close();
+
+    const second = await startTestGateway({ dataRoot });
+    cleanup.push(() => second.close());
+    const summary = second.gateway.supervisor.lastRestore;
+    expect(summary.restored.sort()).toEqual([ACTIVE, FAILED].sort());
+    expect(summary.failed).toEqual([]);
+    expect(summary.skipped).toEqual(
+      expect.arrayContaining([
+        { phoneNumber: USER_STOPPED, reason: 'stopped by a user' },
+        { phoneNumber: NEVER_PAIRED, reason: 'no saved session in its folder' },
+      ]),
+    );
+    const states = Object.fromEntries(
+      (await second.request<{ devices: { phoneNumber: string; state: string }[] }>('GET', '/api/devices')).body.devices.map((d) => [d.phoneNumber, d.state]),
+    );
+    expect(states).toEqual({ [ACTIVE]: 'running', [USER_STOPPED]: 'stopped', [NEVER_PAIRED]: 'stopped', [FAILED]: 'running' });
+
+    // The unrelated process that reused a recorded PID is untouched; our own orphan was stopped first.
+    expect(isAlive(unrelated.pid ?? -1)).toBe(true);
+    await waitForExit(orphan.pid ?? -1);
+    const exposed = await second.request<{ restored: string[] }>('GET', '/api/health/restore');
+    expect(exposed.status).toBe(200);
+    expect(exposed.body.restored.sort()).toEqual([ACTIVE, FAILED].sort());
+  });
+});
+
+/** Write what a paired binary leaves behind: a `whatsmeow_device` row in storages/whatsapp.db. */
+async function writeSavedSession(sessionDir: string): Promise<void> {
+  const Database = (await import('better-sqlite3')).default;
+  fs.mkdirSync(path.join(sessionDir, 'storages'), { recursive: true });
+  const db = new Database(path.join(sessionDir, 'storages', 'whatsapp.db'));
+  db.exec('CREATE TABLE IF NOT EXISTS whatsmeow_device (jid TEXT PRIMARY KEY)');
+  db.prepare('INSERT OR IGNORE INTO whatsmeow_device (jid) VALUES (?)').run('5511920000010:1@s.whatsapp.net');
+  db.close();
+}
+
+describe('gateway killed with SIGKILL', () => {
+  it('finds its orphaned children at the next boot, stops them, and runs the numbers again', async () => {
+    const dataRoot = makeDataRoot();
+    const PHONE = '5511920000010';
+    let gw: GatewayProcess = await spawnGateway(dataRoot);
+    cleanup.push(() => gw.child.kill('SIGKILL'));
+    const created = await gw.request<{ pid: number; state: string }>('POST', '/api/devices', { phoneNumber: PHONE });
+    expect(created.body.state).toBe('running');
+    const orphanPid = created.body.pid;
+    await writeSavedSession(path.join(dataRoot, 'sessions', PHONE));
+
+    gw.child.kill('SIGKILL');
+    await gw.exited;
+    expect(isAlive(orphanPid)).toBe(true);
+
+    gw = await spawnGateway(dataRoot);
+    cleanup.push(() => gw.child.kill('SIGKILL'));
+    await waitForExit(orphanPid);
+    const after = await waitFor(async () => {
+      const res = await gw.request<{ state: string; pid: number }>('GET', `/api/devices/${PHONE}`);
+      return res.body.state === 'running' ? res.body : null;
+    }, { what: 'number restored' });
+    expect(after.pid).not.toBe(orphanPid);
+    expect(isAlive(after.pid)).toBe(true);
+
+    // SIGTERM: children stopped, marked stopped by the shutdown (so the next boot restores them), exit 0.
+    gw.child.kill('SIGTERM');
+    expect(await gw.exited).toEqual({ code: 0, signal: null });
+    expect(isAlive(after.pid)).toBe(false);
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dataRoot, 'volumes', 'whatsapp.db'), { readonly: true });
+    expect(db.prepare('SELECT state, desired_state, stop_reason, pid FROM devices WHERE phone_number = ?').get(PHONE)).toEqual({
+      state: 'stopped',
+      desired_state: 'running',
+      stop_reason: 'shutdown',
+      pid: null,
+    });
+    db.close();
+    expect(fs.existsSync(path.join(dataRoot, 'volumes', 'gateway.pid'))).toBe(false);
+  });
+});
