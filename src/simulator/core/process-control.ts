@@ -4,16 +4,16 @@
  */
 import type { ServerResponse } from 'node:http';
 
+/** Writes `stderrText` and ends the process at once with `code` (no graceful shutdown, like os.Exit). */
+export type ExitNow = (code: number, stderrText: string) => void;
+
 export class ProcessControl {
   hung = false;
 
-  constructor(private readonly exit: (code: number) => void) {}
+  constructor(private readonly exit: ExitNow) {}
 
-  /** Lets the response reach the client, then exits at once (no graceful shutdown, like os.Exit). */
-  exitAfterResponse(res: ServerResponse, code: number, beforeExit?: () => void): void {
-    res.on('finish', () => {
-      beforeExit?.();
-      this.exit(code);
-    });
+  /** Lets the response reach the client first. */
+  exitAfterResponse(res: ServerResponse, code: number, stderrText: string): void {
+    res.on('finish', () => this.exit(code, stderrText));
   }
 }

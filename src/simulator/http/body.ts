@@ -107,7 +107,7 @@ async function parseMultipart(req: IncomingMessage): Promise<ParsedBody> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => reject(new BodyTooLarge()));
-      stream.on('end', () => files.set(name, { filename: info.filename, mimeType: info.mimeType, data: Buffer.concat(chunks) }));
+      stream.on('end', () => files.set(name, { filename: info.filename ?? '', mimeType: info.mimeType, data: Buffer.concat(chunks) }));
     });
     parser.on('close', () => resolve({ fields, files }));
     parser.on('error', (err: Error) => reject(new BindError(err.message)));

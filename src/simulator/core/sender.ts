@@ -1,0 +1,111 @@
+/**
+ * The send pipeline after validation (contract §7): the slot must have a client (500 INVALID_WA_CLI), be
+ * connected and logged in (401), the recipient must be on WhatsApp (400 INVALID_JID), then the message is
+ * "sent": stored, logged for /_sim/sent, and acknowledged by `message.ack` webhooks (delivered, then read).
+ */
+import { errors } from '../http/errors.js';
+import { goTimeString } from '../lib/go-time.js';
+import { outgoingMessageId } from '../lib/ids.js';
+import type { MessageRepo } from '../store/message-repo.js';
+import type { SentRepo } from '../store/sent-repo.js';
+import type { WebhookDispatcher } from '../webhook/dispatcher.js';
+import type { FaultQueue } from './faults.js';
+import { isOnWhatsApp } from './phone.js';
+import type { Slot } from './slot.js';
+
+export interface SenderDeps {
+  readonly messages: MessageRepo;
+  readonly sent: SentRepo;
+  readonly faults: FaultQueue;
+  readonly webhooks: WebhookDispatcher;
+  readonly ackDelayMs: number;
+  readonly accountValidation: boolean;
+}
+
+export interface Outgoing {
+  readonly route: string;
+  readonly jid: string;
+  /** First word of the status text: "Message sent to …", "Document sent to …". */
+  readonly noun: 'Message' | 'Document';
+  readonly message?: string;
+  readonly caption?: string;
+  readonly mediaType?: 'image' | 'document';
+  readonly filename?: string;
+  readonly size?: number;
+}
+
+export interface SendResult {
+  readonly message_id: string;
+  readonly status: string;
+}
+
+// whatsmeow's descriptions of the receipt types (unconfirmed wording in the binary's payload).
+const RECEIPTS = {
+  delivered: 'means the message was delivered to the device (but the user might not have noticed).',
+  read: 'the user opened the chat and saw the message.',
+} as const;
+
+export class Sender {
+  constructor(private readonly deps: SenderDeps) {}
+
+  /** Also used by the control API: simulated traffic needs a logged-in slot like real traffic does. */
+  assertReady(slot: Slot): void {
+    if (!slot.hasClient) throw errors.invalidWaCli();
+    if (!slot.connected) throw errors.notConnected();
+    if (!slot.loggedIn) throw errors.notLoggedIn();
+  }
+
+  assertRecipient(jid: string): void {
+    if (this.deps.accountValidation && !isOnWhatsApp(jid)) throw errors.invalidJid(jid);
+  }
+
+  async send(slot: Slot, out: Outgoing): Promise<SendResult> {
+    const fault = this.deps.faults.take(slot.id);
+    if (fault) {
+      if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.error) throw fault.error;
+    }
+    const id = outgoingMessageId();
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    this.deps.messages.addMany(slot.id, [{
+      id,
+      chatJid: out.jid,
+      senderJid: slot.record.jid,
+      senderDisplayName: slot.record.displayName,
+      content: out.message ?? out.caption ?? '',
+      timestampMs: Date.now(),
+      isFromMe: true,
+      mediaType: out.mediaType ?? '',
+      filename: out.filename ?? '',
+      url: '',
+      fileLength: out.size ?? 0,
+    }], () => '');
+    this.deps.sent.add(slot.id, {
+      message_id: id,
+      route: out.route,
+      phone: out.jid,
+      message: out.message,
+      caption: out.caption,
+      filename: out.filename,
+      size: out.size,
+      at: new Date().toISOString(),
+    });
+    this.scheduleAcks(slot, id, out.jid);
+    return { message_id: id, status: `${out.noun} sent to ${out.jid} (server timestamp: ${goTimeString(now)})` };
+  }
+
+  private scheduleAcks(slot: Slot, id: string, jid: string): void {
+    const ack = (type: keyof typeof RECEIPTS): void =>
+      this.deps.webhooks.emit(slot, 'message.ack', {
+        ids: [id],
+        chat_id: jid,
+        from: jid,
+        sender_display_name: '',
+        receipt_type: type,
+        receipt_type_description: RECEIPTS[type],
+      });
+    setTimeout(() => ack('delivered'), this.deps.ackDelayMs).unref();
+    setTimeout(() => ack('read'), this.deps.ackDelayMs * 2).unref();
+  }
+}
+

@@ -1,0 +1,163 @@
+/**
+ * Entry point of the stand-in for the go-whatsapp-web-multidevice binary (`whatsapp-sim rest [flags]`).
+ * Start-up follows the binary's order (contract §3): settings map on stdout → folders → chat storage →
+ * session store (DB_URI) → config checks → routes → listen → banner; SIGTERM/SIGINT shut down cleanly.
+ * This is the only file that touches `process`.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { createApp, type App } from './app.js';
+import { banner, serverUrl } from './banner.js';
+import { helpText, usage } from './cli/help.js';
+import { parseArgs, type FlagValue } from './cli/parse-args.js';
+import { buildConfig, ConfigError, resolveSettings, sessionDbPath, type SimConfig } from './config/config.js';
+import { goSettingsMap, parseDotenv } from './config/dotenv.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { openChatStorage, type Db } from './store/db.js';
+import { SessionStore } from './store/session-store.js';
+
+const SHUTDOWN_GRACE_MS = 15_000;
+const FOLDERS = ['statics/qrcode', 'statics/senditems', 'statics/media', 'storages', 'storages/ui'];
+
+function exitNow(code: number, stderrText = ''): never {
+  if (stderrText) process.stderr.write(stderrText);
+  process.exit(code);
+}
+
+function main(): void {
+  const cli = parseArgs(process.argv.slice(2));
+  if (cli.kind === 'help') {
+    process.stdout.write(helpText(cli.command));
+    exitNow(0);
+  }
+  if (cli.kind === 'error') {
+    const hint = cli.flagError ? usage(cli.command) : "Run 'whatsapp --help' for usage.\n";
+    exitNow(1, `Error: ${cli.message}\n${hint}`);
+  }
+  const dotenv = existsSync('.env') ? parseDotenv(readFileSync('.env', 'utf8')) : new Map<string, string>();
+  process.stdout.write(`${goSettingsMap(dotenv)}\n`);
+  // Real environment beats ./.env.
+  const env = new Map(dotenv);
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env.set(key, value);
+  const settings = resolveSettings(cli.values, env);
+  const logger = createLogger((line) => process.stderr.write(line), settings.get('APP_DEBUG') === true);
+  const fatal = (msg: string): never => exitNow(1, logger.line('fatal', msg));
+
+  for (const folder of FOLDERS) mkdirSync(folder, { recursive: true });
+  let chatDb: Db;
+  try {
+    chatDb = openChatStorage('storages/chatstorage.db');
+  } catch (err) {
+    return fatal(`failed to open chat storage: ${(err as Error).message}`);
+  }
+  const sessions = openSessionStore(settings, logger);
+  let config: SimConfig;
+  try {
+    config = buildConfig(settings, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return fatal(err.message);
+    throw err;
+  }
+  const app = createApp({
+    config,
+    logger,
+    chatDb,
+    sessions,
+    staticsDir: resolve('statics'),
+    exit: exitNow,
+    requestLog: config.debug ? (ctx, startedAt) => process.stdout.write(
+      `${new Date().toISOString().slice(11, 19)} | ${ctx.res.statusCode} | ${Date.now() - startedAt}ms | ` +
+      `${ctx.req.socket.remoteAddress ?? '-'} | ${ctx.method} | ${ctx.path} | -\n`) : undefined,
+  });
+  app.services.devices.load();
+  logger.info('presence pulse scheduler started; interval=24h0m0s duration=5m0s');
+  listen(app, config, logger, () => {
+    chatDb.close();
+    sessions.close();
+  });
+}
+
+/** Step 2 of the binary's start-up: an unusable DB_URI is a Go panic (exit 2). */
+function openSessionStore(settings: Map<string, FlagValue>, logger: Logger): SessionStore {
+  const dbUri = String(settings.get('DB_URI') ?? '');
+  if (dbUri.startsWith('postgres:')) {
+    exitNow(1, logger.line('fatal', 'postgres DB_URI is not supported by the stand-in; use file:<path>'));
+  }
+  // Panic text from reading the binary's InitWaDB (wording unconfirmed).
+  const panic = (message: string): never =>
+    exitNow(2, `panic: ${message}\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/src/main.go\n`);
+  if (!dbUri.startsWith('file:')) {
+    return panic(`unknown database type: ${dbUri}. Currently only sqlite3(file:) and postgres are supported`);
+  }
+  try {
+    return new SessionStore(sessionDbPath(dbUri));
+  } catch (err) {
+    return panic(`failed to open database: ${(err as Error).message}`);
+  }
+}
+
+function listen(app: App, config: SimConfig, logger: Logger, closeStores: () => void): void {
+  const server = createServer({ requestTimeout: 0 });
+  server.on('request', app.handlers.onRequest);
+  server.on('upgrade', app.handlers.onUpgrade);
+  const shown = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  if (!/^\d{1,5}$/.test(config.port) || Number(config.port) > 65535) {
+    exitNow(1, logger.line('fatal', `Failed to start: listen tcp: address ${shown}: invalid port`));
+  }
+  // Go binds the wildcard address dual-stack; Node needs `::` for that, with `0.0.0.0` as the IPv4-only fallback.
+  const bindHost = config.host === '0.0.0.0' || config.host === '' ? '::' : config.host;
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (bindHost === '::' && (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL')) {
+      server.listen(Number(config.port), '0.0.0.0');
+      return;
+    }
+    const reason = err.code === 'EADDRINUSE' ? 'bind: address already in use'
+      : err.code === 'EACCES' ? 'bind: permission denied' : err.message;
+    exitNow(1, logger.line('fatal', `Failed to start: listen tcp ${shown}: ${reason}`));
+  });
+  server.on('listening', () => {
+    const url = serverUrl(server.address() as AddressInfo, config.host || '0.0.0.0');
+    process.stdout.write(banner(url, app.handlerCount, process.pid));
+    const autoConnect = app.services.login.scheduleAutoConnect(config.knobs.autoconnectDelayMs);
+    handleSignals(server, app, logger, () => {
+      clearTimeout(autoConnect);
+      closeStores();
+    });
+  });
+  server.listen(Number(config.port), bindHost);
+}
+
+/**
+ * v8.8.0+: SIGINT/SIGTERM → log, stop HTTP (up to 15 s), close the databases, exit 0; later signals are
+ * swallowed. A process hung by /_sim/hang ignores them too, so only SIGKILL ends it (a gateway's stop
+ * escalation can be tested that way).
+ */
+function handleSignals(server: Server, app: App, logger: Logger, closeStores: () => void): void {
+  let stopping = false;
+  const onSignal = (name: string): void => {
+    if (app.services.control.hung) {
+      logger.warn(`Received ${name} while hung — ignored`);
+      return;
+    }
+    if (stopping) return;
+    stopping = true;
+    logger.info(`Received ${name} — shutting down`);
+    const finish = (): void => {
+      closeStores();
+      exitNow(0);
+    };
+    app.services.hub.closeAll();
+    server.close(finish);
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+      finish();
+    }, SHUTDOWN_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', () => onSignal('terminated'));
+  process.on('SIGINT', () => onSignal('interrupt'));
+}
+
+main();

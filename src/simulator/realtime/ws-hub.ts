@@ -1,0 +1,69 @@
+/**
+ * The `/ws` feed (contract §9): `{code, message, result}` text frames broadcast to every client; nothing is
+ * sent on connect; `{"code":"FETCH_DEVICES"}` makes the server broadcast `LIST_DEVICES`; other JSON is
+ * ignored; a frame that is not JSON drops the connection (the binary's handler returns and closes it).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../lib/logger.js';
+import { goJson } from '../lib/go-json.js';
+
+export class WsHub {
+  private server: WebSocketServer | undefined;
+  private readonly clients = new Set<WebSocket>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly frozen: () => boolean,
+    private readonly listDevices: () => unknown,
+  ) {}
+
+  async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const server = await this.ensureServer();
+    server.handleUpgrade(req, socket, head, (ws) => {
+      this.clients.add(ws);
+      ws.on('close', () => this.clients.delete(ws));
+      ws.on('error', () => this.clients.delete(ws));
+      ws.on('message', (data) => this.onFrame(ws, data.toString()));
+    });
+  }
+
+  broadcast(code: string, message: string, result: unknown): void {
+    if (this.frozen()) return;
+    const frame = goJson({ code, message, result: result ?? null });
+    for (const client of this.clients) {
+      if (client.readyState === client.OPEN) client.send(frame);
+    }
+  }
+
+  /** Shutdown: clients are cut, as the binary does not wait for hijacked WS connections. */
+  closeAll(): void {
+    for (const client of this.clients) client.terminate();
+    this.clients.clear();
+  }
+
+  private onFrame(ws: WebSocket, text: string): void {
+    if (this.frozen()) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      this.logger.error(`websocket: invalid message: ${text.slice(0, 80)}`);
+      ws.terminate();
+      return;
+    }
+    if (parsed !== null && typeof parsed === 'object' && (parsed as { code?: unknown }).code === 'FETCH_DEVICES') {
+      this.broadcast('LIST_DEVICES', 'Device found', this.listDevices());
+    }
+  }
+
+  private async ensureServer(): Promise<WebSocketServer> {
+    if (!this.server) {
+      // ws is loaded on the first upgrade only, to keep start-up short for processes nobody watches.
+      const { WebSocketServer: Server } = await import('ws');
+      this.server ??= new Server({ noServer: true });
+    }
+    return this.server;
+  }
+}
