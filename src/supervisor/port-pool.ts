@@ -1,4 +1,4 @@
-import getPort, { portNumbers } from 'get-port';
+import getPort, { clearLockedPorts, portNumbers } from 'get-port';
 import { GatewayError } from '../domain/errors.js';
 
 /**
@@ -17,6 +17,9 @@ export class PortPool {
 
   async acquire(preferred: number | null): Promise<number> {
     const wanted = preferred !== null && preferred >= this.min && preferred <= this.max && !this.reserved.has(preferred);
+    // get-port locks every port it returns for 15 s; our own `reserved` set already prevents double hand-outs,
+    // and that lock would stop a restarted number from getting its own port back.
+    clearLockedPorts();
     const candidates = wanted ? [preferred, ...portNumbers(this.min, this.max)] : portNumbers(this.min, this.max);
     const port = await getPort({ port: candidates, host: this.host, exclude: [...this.reserved] });
     // get-port falls back to any free port when the range is exhausted; that would break the promise of the range.

@@ -78,14 +78,15 @@ describe('boot restore (in-process restart)', () => {
   });
 });
 
-/** Write what a paired binary leaves behind: a `whatsmeow_device` row in storages/whatsapp.db. */
-async function writeSavedSession(sessionDir: string): Promise<void> {
-  const Database = (await import('better-sqlite3')).default;
-  fs.mkdirSync(path.join(sessionDir, 'storages'), { recursive: true });
-  const db = new Database(path.join(sessionDir, 'storages', 'whatsapp.db'));
-  db.exec('CREATE TABLE IF NOT EXISTS whatsmeow_device (jid TEXT PRIMARY KEY)');
-  db.prepare('INSERT OR IGNORE INTO whatsmeow_device (jid) VALUES (?)').run('5511920000010:1@s.whatsapp.net');
-  db.close();
+/** Pair a child of a gateway running in another process, using the credentials it was started with. */
+async function pairChild(pid: number): Promise<void> {
+  const env = Object.fromEntries(
+    fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const base = `http://127.0.0.1:${env['APP_PORT']}`;
+  const headers = { authorization: `Basic ${Buffer.from(env['APP_BASIC_AUTH'] ?? '').toString('base64')}`, 'content-type': 'application/json' };
+  expect((await fetch(`${base}/app/login`, { headers })).status).toBe(200);
+  expect((await fetch(`${base}/_sim/pair`, { method: 'POST', headers, body: '{}' })).status).toBe(200);
 }
 
 describe('gateway killed with SIGKILL', () => {
@@ -97,7 +98,7 @@ describe('gateway killed with SIGKILL', () => {
     const created = await gw.request<{ pid: number; state: string }>('POST', '/api/devices', { phoneNumber: PHONE });
     expect(created.body.state).toBe('running');
     const orphanPid = created.body.pid;
-    await writeSavedSession(path.join(dataRoot, 'sessions', PHONE));
+    await pairChild(orphanPid);
 
     gw.child.kill('SIGKILL');
     await gw.exited;
