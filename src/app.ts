@@ -14,6 +14,7 @@ import { authRoutes } from './http/routes/auth.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthRoutes } from './http/routes/health.js';
 import { restoreRoutes } from './http/routes/restore.js';
+import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -108,7 +109,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: config.TRUST_PROXY,
     version: options.version,
     publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
-    apiRoutes: [deviceRoutes(api, supervisor, access), restoreRoutes(api, supervisor)],
+    apiRoutes: [deviceRoutes(api, supervisor, access), restoreRoutes(api, supervisor), userRoutes(api, accounts)],
     rawRoutes: [],
     internalRoutes: [],
   });

@@ -35,6 +35,10 @@ export class AccountService {
     return { id: user.id, username: user.username, role: user.role };
   }
 
+  list(): AuthUser[] {
+    return this.users.list().map((u) => ({ id: u.id, username: u.username, role: u.role }));
+  }
+
   exists(id: number): boolean {
     return this.users.findById(id) !== undefined;
   }

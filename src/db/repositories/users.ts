@@ -13,6 +13,10 @@ export class UserRepository {
     return this.db.select().from(users).where(eq(users.id, id)).get();
   }
 
+  list(): UserRow[] {
+    return this.db.select().from(users).all();
+  }
+
   insert(user: { username: string; passwordHash: string; role: 'admin' | 'user' }): UserRow {
     return this.db.insert(users).values(user).returning().get();
   }
