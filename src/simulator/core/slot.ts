@@ -94,8 +94,9 @@ export class Slot {
         this.loggedIn = false;
         return;
       case 'logged-out':
-        // The slot and its client stay; the session is gone, so it must pair again.
+        // The slot and its client stay; the session (JID, push name) is gone, so it must pair again.
         this.record.jid = '';
+        this.record.displayName = '';
         this.adJid = '';
         this.pending = null;
         this.connected = false;
