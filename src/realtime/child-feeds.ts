@@ -23,11 +23,17 @@ export class ChildFeeds {
         this.feeds.set(phoneNumber, feed);
         feed.open();
       }),
-      supervisor.events.on('exited', ({ phoneNumber }) => {
-        this.feeds.get(phoneNumber)?.close();
-        this.feeds.delete(phoneNumber);
+      // Close our side before the child is signalled: an open WebSocket can hold up its graceful shutdown.
+      supervisor.events.on('state', ({ phoneNumber, to }) => {
+        if (to === 'stopping') this.drop(phoneNumber);
       }),
+      supervisor.events.on('exited', ({ phoneNumber }) => this.drop(phoneNumber)),
     );
+  }
+
+  private drop(phoneNumber: string): void {
+    this.feeds.get(phoneNumber)?.close();
+    this.feeds.delete(phoneNumber);
   }
 
   isConnected(phoneNumber: string): boolean {
