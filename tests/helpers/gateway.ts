@@ -46,6 +46,7 @@ export function testEnv(dataRoot: string, overrides: Record<string, string> = {}
     RESTORE_JITTER: '20',
     SIM_AUTOCONNECT_DELAY_MS: '50',
     SESSION_STATUS_DELAY: '200',
+    SIM_TEST_RUN: process.env['SIM_TEST_RUN'] ?? '',
     ...overrides,
   };
 }
