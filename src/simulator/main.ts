@@ -42,7 +42,7 @@ function main(): void {
   const env = new Map(dotenv);
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env.set(key, value);
   const settings = resolveSettings(cli.values, env);
-  const logger = createLogger((line) => process.stderr.write(line), settings.get('APP_DEBUG') === true);
+  const logger = createLogger((line) => process.stderr.write(line));
   const fatal = (msg: string): never => exitNow(1, logger.line('fatal', msg));
 
   for (const folder of FOLDERS) mkdirSync(folder, { recursive: true });
@@ -73,6 +73,10 @@ function main(): void {
   });
   app.services.devices.load();
   logger.info('presence pulse scheduler started; interval=24h0m0s duration=5m0s');
+  if (config.uiEnabled && config.uiAutoUpdate) {
+    // What the binary logs offline; the stand-in never downloads the dashboard.
+    logger.warn('[UI_ASSET] initial dashboard download failed: the stand-in is offline; serving the fallback page');
+  }
   listen(app, config, logger, () => {
     chatDb.close();
     sessions.close();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -14,6 +14,9 @@ import { cleanupSims, IS_STAND_IN, pollUntil, startSim, type Envelope, type SimP
 import { openSimWs, type SimWs } from '../helpers/sim-ws.js';
 
 const describeSim = IS_STAND_IN ? describe : describe.skip;
+// jsqr is CommonJS with an ES-style `export default` in its types: the function is `.default` or the module.
+const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ?? jsQRModule) as unknown as (
+  data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 const QR_SECONDS = 1;
 
 interface Status {

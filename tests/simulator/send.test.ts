@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { PNG } from 'pngjs';
-import { createSlot, pairSlot } from '../helpers/sim-actions.js';
+import { createSlot } from '../helpers/sim-actions.js';
 import { cleanupSims, freePort, IS_STAND_IN, startSim, type Envelope, type SimProcess } from '../helpers/sim-process.js';
 
 const describeSim = IS_STAND_IN ? describe : describe.skip;

@@ -34,6 +34,7 @@ export interface SimConfig {
   readonly basePath: string;
   readonly corsOrigins: readonly string[];
   readonly uiEnabled: boolean;
+  readonly uiAutoUpdate: boolean;
   readonly dbUri: string;
   readonly webhook: WebhookSettings;
   readonly accountValidation: boolean;
@@ -85,6 +86,7 @@ export function buildConfig(settings: Settings, env: ReadonlyMap<string, string>
     basePath: normaliseBasePath(str('APP_BASE_PATH')),
     corsOrigins: list('APP_CORS_ALLOWED_ORIGINS'),
     uiEnabled: bool('APP_UI_ENABLED'),
+    uiAutoUpdate: bool('APP_UI_AUTO_UPDATE'),
     dbUri: str('DB_URI'),
     webhook: {
       urls: list('WHATSAPP_WEBHOOK'),

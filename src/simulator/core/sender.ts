@@ -39,6 +39,8 @@ export interface SendResult {
   readonly status: string;
 }
 
+const REQUEST_TIMEOUT_MS = 45_000;
+
 // whatsmeow's descriptions of the receipt types (unconfirmed wording in the binary's payload).
 const RECEIPTS = {
   delivered: 'means the message was delivered to the device (but the user might not have noticed).',
@@ -62,7 +64,10 @@ export class Sender {
   async send(slot: Slot, out: Outgoing): Promise<SendResult> {
     const fault = this.deps.faults.take(slot.id);
     if (fault) {
-      if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      // The binary's 45 s request timeout cuts a slower WhatsApp answer short; the message is not sent.
+      const wait = Math.min(fault.delayMs, REQUEST_TIMEOUT_MS);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (fault.delayMs > REQUEST_TIMEOUT_MS) throw errors.gatewayTimeout();
       if (fault.error) throw fault.error;
     }
     const id = outgoingMessageId();

@@ -26,8 +26,8 @@ export const errors = {
   sessionSaved: () =>
     new SimError(500, 'SESSION_SAVED_ERROR', 'your session have been saved, please wait to connect 2 second and refresh again'),
   internal: (message: string) => new SimError(500, 'INTERNAL_SERVER_ERROR', message),
-  /** Binder errors (missing or unknown Content-Type) on routes that panic. */
-  unprocessable: () => new SimError(500, 'INTERNAL_SERVER_ERROR', 'Unprocessable Entity'),
+  /** Fiber's 45 s request timeout. */
+  gatewayTimeout: () => new SimError(504, 'GATEWAY_TIMEOUT', 'Request timed out waiting for WhatsApp server response'),
   deviceIdRequired: () =>
     new SimError(400, 'DEVICE_ID_REQUIRED', 'device_id is required via X-Device-Id header or device_id query'),
   deviceNotFound: (deviceId: string) =>

@@ -7,7 +7,6 @@ import { rfc3339 } from './go-time.js';
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'fatal' | 'panic';
 
 export interface Logger {
-  debug(msg: string): void;
   info(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
@@ -22,14 +21,11 @@ function quote(value: string): string {
   return BARE.test(value) ? value : JSON.stringify(value);
 }
 
-export function createLogger(write: (line: string) => void, debugEnabled: boolean): Logger {
+export function createLogger(write: (line: string) => void): Logger {
   const line = (level: LogLevel, msg: string): string =>
     `time="${rfc3339(new Date())}" level=${level} msg=${quote(msg)}\n`;
   return {
     line,
-    debug: (msg) => {
-      if (debugEnabled) write(line('debug', msg));
-    },
     info: (msg) => write(line('info', msg)),
     warn: (msg) => write(line('warning', msg)),
     error: (msg) => write(line('error', msg)),
