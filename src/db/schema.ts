@@ -102,6 +102,8 @@ export const events = sqliteTable(
 );
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
+/** Whose webhook a delivery is for: the number's own (`devices.webhook_*`) or the global one (`WEBHOOK_URL`). */
+export type DeliveryScope = 'device' | 'global';
 
 /** Outbound webhook deliveries, written before the first attempt (at-least-once, ordered per number+endpoint). */
 export const webhookDeliveries = sqliteTable(
@@ -111,10 +113,14 @@ export const webhookDeliveries = sqliteTable(
     eventId: text('event_id').notNull(),
     phoneNumber: text('phone_number').notNull(),
     endpoint: text('endpoint').notNull(),
+    /** Decides which secret signs each attempt (the current one, so a rotated secret applies to the backlog). */
+    scope: text('scope').$type<DeliveryScope>().notNull().default('device'),
     body: text('body').notNull(),
     status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at').notNull(),
+    /** After this time a failed delivery is not retried again but dead-lettered (WEBHOOK_RETRY_PERIOD; reset by a replay). */
+    giveUpAt: integer('give_up_at').notNull().default(0),
     lastStatus: integer('last_status'),
     lastError: text('last_error'),
     deliveredAt: integer('delivered_at'),
