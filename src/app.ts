@@ -18,6 +18,13 @@ import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { HealthService } from './health/health-service.js';
+import { ResourceSampler } from './health/resource-sampler.js';
+import { SystemStats } from './health/system-stats.js';
+import { healthDetailRoutes } from './http/routes/health-details.js';
+import { metricsRoutes } from './http/routes/metrics.js';
+import { httpTiming } from './metrics/http-timing.js';
+import { createMetrics } from './metrics/registry.js';
 import { ChildFeeds } from './realtime/child-feeds.js';
 import { SessionSync } from './realtime/session-sync.js';
 import { PortPool } from './supervisor/port-pool.js';
@@ -98,6 +105,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const feeds = new ChildFeeds(supervisor, clock, logger);
   const sessions = new SessionSync(supervisor, feeds.events, logger, config.SESSION_STATUS_DELAY);
 
+  const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
+  sampler.start();
+  const queueDepth = (_phone: string): number => 0;
+  const health = new HealthService({
+    supervisor,
+    feeds,
+    sampler,
+    database,
+    clock,
+    version: options.version,
+    sessionsDir: config.paths.sessions,
+    dataDir: config.paths.data,
+    minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
+    queueDepth,
+    contributors: [],
+  });
+  const system = new SystemStats();
+  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [] });
+
   const api = new ApiRegistry();
   const access = new DeviceAccess(devices);
   const app = createHttpApp({
@@ -109,9 +135,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: config.TRUST_PROXY,
     version: options.version,
     publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
-    apiRoutes: [deviceRoutes(api, supervisor, access), restoreRoutes(api, supervisor), userRoutes(api, accounts)],
+    apiRoutes: [
+      deviceRoutes(api, supervisor, access),
+      restoreRoutes(api, supervisor),
+      userRoutes(api, accounts),
+      healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
+    ],
     rawRoutes: [],
-    internalRoutes: [],
+    internalRoutes: [metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
+    timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
 
@@ -136,6 +168,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       server.closeIdleConnections();
       await supervisor.shutdown();
       sessions.close();
+      health.close();
+      system.close();
+      sampler.stop();
       feeds.close();
       server.closeAllConnections();
       await closed;

@@ -53,6 +53,11 @@ export const envSchema = z
     LOG_BUFFER_LINES: int(1000, 10),
     LOG_FILE_MAX_BYTES: int(5 * 1024 * 1024, 1024),
     DEMO_MODE: bool(false),
+    /** Bearer token for /metrics; without it only METRICS_ALLOW addresses may scrape. */
+    METRICS_TOKEN: z.string().min(16).optional(),
+    METRICS_ALLOW: z.string().default('127.0.0.1,::1'),
+    HEALTH_MIN_FREE_DISK_MB: int(500, 0),
+    RESOURCE_SAMPLE_INTERVAL: int(5000, 100),
   });
 
 /** Rules across keys; run on whatever parsed, so boot lists these problems together with the per-key ones. */

@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import swaggerUi from 'swagger-ui-express';
 import { GatewayError } from '../domain/errors.js';
@@ -25,6 +25,8 @@ export interface HttpOptions {
   readonly rawRoutes: Router[];
   /** Loopback-only routes for the children (webhook receiver); no token, no rate limit. */
   readonly internalRoutes: Router[];
+  /** Runs first on every request (response-time metrics). */
+  readonly timing: RequestHandler;
 }
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -33,6 +35,7 @@ export function createHttpApp(options: HttpOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
+  app.use(options.timing);
 
   for (const router of options.internalRoutes) app.use(router);
 

@@ -56,6 +56,11 @@ export class Supervisor {
     return this.runners.get(phoneNumber);
   }
 
+  /** Every supervised number, in registration order. */
+  list(): DeviceRunner[] {
+    return [...this.runners.values()];
+  }
+
   get lastRestore(): RestoreSummary {
     return this.restoreSummary;
   }
