@@ -53,6 +53,19 @@ export const envSchema = z
     LOG_BUFFER_LINES: int(1000, 10),
     LOG_FILE_MAX_BYTES: int(5 * 1024 * 1024, 1024),
     DEMO_MODE: bool(false),
+    /** Per-number send pacing (p-queue), overridable per number: sends at once, window (ms), sends per window. */
+    QUEUE_CONCURRENCY: int(1, 1, 20),
+    QUEUE_INTERVAL: int(1000, 0, 3_600_000),
+    QUEUE_INTERVAL_CAP: int(1, 1, 1000),
+    /** How long a number's queue pauses after WhatsApp's reach-out timelock (429 WA_REACHOUT_TIMELOCK). */
+    QUEUE_TIMELOCK_PAUSE: int(600_000, 100),
+    /** An accepted message not sent within this many ms becomes `expired`. */
+    MESSAGE_TTL: int(86_400_000, 1000),
+    MESSAGE_SEND_TIMEOUT: int(25_000, 1000),
+    /** Sends that reached WhatsApp and failed transiently, before the message is `failed`. */
+    MESSAGE_MAX_ATTEMPTS: int(5, 1, 100),
+    MESSAGE_RETRY_BASE_DELAY: int(1000, 10),
+    MESSAGE_RETRY_MAX_DELAY: int(60_000, 10),
     /** Bearer token for /metrics; without it only METRICS_ALLOW addresses may scrape. */
     METRICS_TOKEN: z.string().min(16).optional(),
     METRICS_ALLOW: z.string().default('127.0.0.1,::1'),

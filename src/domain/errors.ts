@@ -24,7 +24,11 @@ export const ERROR_CODES = [
   'DELIVERY_NOT_FOUND',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
+  'QUEUE_PAUSED',
+  'IDEMPOTENCY_KEY_REUSED',
   'SHUTTING_DOWN',
+  'UPDATE_FAILED',
+  'UPDATE_IN_PROGRESS',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
