@@ -122,13 +122,14 @@ function listen(app: App, config: SimConfig, logger: Logger, closeStores: () => 
     exitNow(1, logger.line('fatal', `Failed to start: listen tcp ${shown}: ${reason}`));
   });
   server.on('listening', () => {
-    const url = serverUrl(server.address() as AddressInfo, config.host || '0.0.0.0');
-    process.stdout.write(banner(url, app.handlerCount, process.pid));
     const autoConnect = app.services.login.scheduleAutoConnect(config.knobs.autoconnectDelayMs);
-    handleSignals(server, app, logger, () => {
+    // Installed before the ready line: a supervisor may signal the moment it reads it.
+    onSignal = gracefulShutdown(server, app, logger, () => {
       clearTimeout(autoConnect);
       closeStores();
     });
+    const url = serverUrl(server.address() as AddressInfo, config.host || '0.0.0.0');
+    process.stdout.write(banner(url, app.handlerCount, process.pid));
   });
   server.listen(Number(config.port), bindHost);
 }
@@ -138,9 +139,9 @@ function listen(app: App, config: SimConfig, logger: Logger, closeStores: () => 
  * swallowed. A process hung by /_sim/hang ignores them too, so only SIGKILL ends it (a gateway's stop
  * escalation can be tested that way).
  */
-function handleSignals(server: Server, app: App, logger: Logger, closeStores: () => void): void {
+function gracefulShutdown(server: Server, app: App, logger: Logger, closeStores: () => void): (name: string) => void {
   let stopping = false;
-  const onSignal = (name: string): void => {
+  return (name) => {
     if (app.services.control.hung) {
       logger.warn(`Received ${name} while hung — ignored`);
       return;
@@ -160,8 +161,14 @@ function handleSignals(server: Server, app: App, logger: Logger, closeStores: ()
       finish();
     }, SHUTDOWN_GRACE_MS).unref();
   };
-  process.on('SIGTERM', () => onSignal('terminated'));
-  process.on('SIGINT', () => onSignal('interrupt'));
 }
+
+/** What SIGTERM/SIGINT do; until the server listens there is nothing to drain, so the process just ends. */
+let onSignal = (name: string): void => {
+  process.stderr.write(createLogger(() => undefined).line('info', `Received ${name} — shutting down`));
+  exitNow(0);
+};
+process.on('SIGTERM', () => onSignal('terminated'));
+process.on('SIGINT', () => onSignal('interrupt'));
 
 main();

@@ -9,6 +9,7 @@
  *   afterAll(cleanupSims);   // kills every process this module started and removes its temp dirs
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,15 @@ const STAND_IN = join(REPO_ROOT, 'bin/whatsapp-sim');
 /** The binary under test: `WHATSAPP_BINARY` or the stand-in. */
 export const SIM_BINARY = process.env.WHATSAPP_BINARY ?? STAND_IN;
 /** False when the suite runs against a real binary: `/_sim/*` routes and `SIM_*` knobs do not exist there. */
-export const IS_STAND_IN = resolve(SIM_BINARY) === STAND_IN || SIM_BINARY.endsWith('dist/simulator/main.js');
+export const IS_STAND_IN = realPath(SIM_BINARY) === realPath(STAND_IN) || SIM_BINARY.endsWith('dist/simulator/main.js');
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
 
 export interface Envelope<R = Record<string, unknown>> {
   code: string;

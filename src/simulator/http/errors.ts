@@ -54,13 +54,17 @@ export function injectedError(status: number, code?: string, message?: string): 
   return new SimError(status, code ?? defCode, message ?? defMessage);
 }
 
-/** ozzo-validation's text for a set of field errors: keys sorted, `key: msg; key2: msg2.` */
-export function ozzoMessage(fieldErrors: Record<string, string>): string {
-  const keys = Object.keys(fieldErrors).sort();
-  return `${keys.map((key) => `${key}: ${fieldErrors[key] ?? ''}`).join('; ')}.`;
-}
+/** One ozzo-style rule: when `ok` is false, `field` fails with `message`. */
+export type FieldCheck = readonly [ok: boolean, field: string, message: string];
 
-/** Throws a VALIDATION_ERROR when any field failed. */
-export function assertValid(fieldErrors: Record<string, string>): void {
-  if (Object.keys(fieldErrors).length > 0) throw errors.validation(ozzoMessage(fieldErrors));
+/**
+ * Throws VALIDATION_ERROR with ozzo-validation's text for the failed rules: keys sorted,
+ * `key: msg; key2: msg2.`
+ */
+export function validate(checks: readonly FieldCheck[]): void {
+  const failed = new Map<string, string>();
+  for (const [ok, field, message] of checks) if (!ok && !failed.has(field)) failed.set(field, message);
+  if (failed.size === 0) return;
+  const keys = [...failed.keys()].sort();
+  throw errors.validation(`${keys.map((key) => `${key}: ${failed.get(key) ?? ''}`).join('; ')}.`);
 }

@@ -8,7 +8,7 @@ import type { Services } from '../app.js';
 import { INCOMING_TYPES, type IncomingType } from '../core/incoming.js';
 import { GROUP_SERVER, toJid } from '../core/phone.js';
 import { fieldBool, fieldNumber, fieldString, fieldStrings } from '../http/body.js';
-import { assertValid, injectedError } from '../http/errors.js';
+import { injectedError, validate } from '../http/errors.js';
 import { sendOk } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 
@@ -27,8 +27,7 @@ export function registerControlRoutes(open: Router, scoped: Router, services: Se
     .on('POST', '/_sim/crash', async (ctx) => {
       const { fields } = await ctx.body();
       const code = fieldNumber(fields, 'exit_code') ?? 2;
-      const valid = Number.isInteger(code) && code >= 1 && code <= 255;
-      assertValid(valid ? {} : { exit_code: 'must be an integer between 1 and 255' });
+      validate([[Number.isInteger(code) && code >= 1 && code <= 255, 'exit_code', 'must be an integer between 1 and 255']]);
       // Exit code 2 is what a Go panic gives; other codes look like a logrus fatal.
       const last = code === 2
         ? 'panic: simulated crash (POST /_sim/crash)\n\ngoroutine 1 [running]:\nmain.main()\n'
@@ -60,11 +59,11 @@ export function registerControlRoutes(open: Router, scoped: Router, services: Se
       const count = fieldNumber(fields, 'count') ?? 1;
       const targetKey = { reaction: 'reacted_message_id', revoked: 'revoked_message_id', edited: 'original_message_id' }[type as string];
       const targetId = targetKey ? fieldString(fields, targetKey) : '';
-      assertValid({
-        ...(INCOMING_TYPES.includes(type) ? {} : { type: `must be one of ${INCOMING_TYPES.join(', ')}` }),
-        ...(Number.isInteger(count) && count >= 1 && count <= MAX_INCOMING ? {} : { count: `must be between 1 and ${MAX_INCOMING}` }),
-        ...(targetKey && targetId === '' ? { [targetKey]: 'cannot be blank' } : {}),
-      });
+      validate([
+        [INCOMING_TYPES.includes(type), 'type', `must be one of ${INCOMING_TYPES.join(', ')}`],
+        [Number.isInteger(count) && count >= 1 && count <= MAX_INCOMING, 'count', `must be between 1 and ${MAX_INCOMING}`],
+        [!targetKey || targetId !== '', targetKey ?? '', 'cannot be blank'],
+      ]);
       sender.assertReady(ctx.slot);
       const from = toJid(fieldString(fields, 'from') || DEFAULT_FROM);
       const ids = services.incoming.deliver(ctx.slot, {
@@ -87,11 +86,11 @@ export function registerControlRoutes(open: Router, scoped: Router, services: Se
       const chatId = fieldString(fields, 'chat_id');
       const type = fieldString(fields, 'type');
       const jids = fieldStrings(fields, 'jids').map(toJid);
-      assertValid({
-        ...(chatId ? {} : { chat_id: 'cannot be blank' }),
-        ...(GROUP_ACTIONS.includes(type) ? {} : { type: `must be one of ${GROUP_ACTIONS.join(', ')}` }),
-        ...(jids.length > 0 ? {} : { jids: 'cannot be blank' }),
-      });
+      validate([
+        [chatId !== '', 'chat_id', 'cannot be blank'],
+        [GROUP_ACTIONS.includes(type), 'type', `must be one of ${GROUP_ACTIONS.join(', ')}`],
+        [jids.length > 0, 'jids', 'cannot be blank'],
+      ]);
       sender.assertReady(ctx.slot);
       const groupJid = chatId.includes('@') ? chatId : `${chatId}@${GROUP_SERVER}`;
       services.webhooks.emit(ctx.slot, 'group.participants', { chat_id: groupJid, type, jids });
@@ -102,11 +101,11 @@ export function registerControlRoutes(open: Router, scoped: Router, services: Se
       const count = fieldNumber(fields, 'count');
       const status = fieldNumber(fields, 'status');
       const delayMs = fieldNumber(fields, 'delay_ms') ?? 0;
-      assertValid({
-        ...(count !== undefined && Number.isInteger(count) && count >= 0 ? {} : { count: 'must be an integer of at least 0' }),
-        ...(status === undefined || (Number.isInteger(status) && status >= 400 && status <= 599) ? {} : { status: 'must be between 400 and 599' }),
-        ...(Number.isFinite(delayMs) && delayMs >= 0 ? {} : { delay_ms: 'must be at least 0' }),
-      });
+      validate([
+        [count !== undefined && Number.isInteger(count) && count >= 0, 'count', 'must be an integer of at least 0'],
+        [status === undefined || (Number.isInteger(status) && status >= 400 && status <= 599), 'status', 'must be between 400 and 599'],
+        [Number.isFinite(delayMs) && delayMs >= 0, 'delay_ms', 'must be at least 0'],
+      ]);
       // count 0 clears every queued rule of the slot.
       if (count === 0) services.faults.clear(ctx.slot.id);
       const error = status === undefined ? undefined

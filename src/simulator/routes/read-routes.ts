@@ -1,7 +1,7 @@
 /** `/user/check`, `/user/info`, `/chats`, `/chat/{jid}/messages` (contract §7). */
 import type { Services } from '../app.js';
 import { isOnWhatsApp, toJid } from '../core/phone.js';
-import { assertValid, errors } from '../http/errors.js';
+import { errors, validate } from '../http/errors.js';
 import { sendOk } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 import type { Ctx } from '../http/context.js';
@@ -67,7 +67,7 @@ export function registerReadRoutes(scoped: Router, services: Services): void {
   /** The user routes ask WhatsApp, so they need a logged-in client like the sends do. */
   const userJid = (ctx: Ctx): string => {
     const phone = ctx.query.get('phone') ?? '';
-    assertValid(phone ? {} : { phone: 'cannot be blank' });
+    validate([[phone !== '', 'phone', 'cannot be blank']]);
     sender.assertReady(ctx.slot);
     return toJid(phone);
   };

@@ -10,7 +10,7 @@ import type { Outgoing } from '../core/sender.js';
 import type { UploadedFile } from '../http/body.js';
 import { fieldString } from '../http/body.js';
 import type { Ctx } from '../http/context.js';
-import { assertValid, errors } from '../http/errors.js';
+import { errors, validate } from '../http/errors.js';
 import { sendOk } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 
@@ -42,7 +42,7 @@ export function registerSendRoutes(scoped: Router, services: Services): void {
     const { fields } = await ctx.body();
     const phone = fieldString(fields, 'phone');
     const message = fieldString(fields, 'message');
-    assertValid({ ...(phone ? {} : { phone: 'cannot be blank' }), ...(message ? {} : { message: 'cannot be blank' }) });
+    validate([[phone !== '', 'phone', 'cannot be blank'], [message !== '', 'message', 'cannot be blank']]);
     const jid = toJid(phone);
     sender.assertReady(ctx.slot);
     sender.assertRecipient(jid);
@@ -58,7 +58,7 @@ async function sendMedia(services: Services, ctx: Ctx, spec: MediaRoute): Promis
   const { sender } = services;
   const { fields, files } = await ctx.body();
   const phone = fieldString(fields, 'phone');
-  assertValid(phone ? {} : { phone: 'cannot be blank' });
+  validate([[phone !== '', 'phone', 'cannot be blank']]);
   const upload = files.get(spec.fileField);
   const url = fieldString(fields, spec.urlField);
   validateMediaInput(spec, upload, url);
