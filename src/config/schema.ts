@@ -6,6 +6,8 @@ export const DEV_ADMIN_PASS = 'admin';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const port = (def: number) => int(def, 1, 65535);
+/** Unset and empty (`KEY=` in a compose file) both mean "not configured". */
+const optionalString = <T extends z.ZodType<string>>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 const bool = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -71,6 +73,27 @@ export const envSchema = z
     METRICS_ALLOW: z.string().default('127.0.0.1,::1'),
     HEALTH_MIN_FREE_DISK_MB: int(500, 0),
     RESOURCE_SAMPLE_INTERVAL: int(5000, 100),
+    /** Global outbound webhook: every event of every number (besides each number's own webhook). */
+    WEBHOOK_URL: optionalString(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)),
+    /** Signs global webhooks (X-Hub-Signature-256); without it they go unsigned (refused in production). */
+    WEBHOOK_SECRET: optionalString(z.string().min(8, 'must be at least 8 characters').max(256)),
+    /** Comma-separated event types for the global webhook (`message,message.ack,device.*`); empty = all. */
+    WEBHOOK_EVENTS: optionalString(z.string().max(2000)),
+    WEBHOOK_TIMEOUT: int(10_000, 100, 120_000),
+    /** Attempts in flight at once per endpoint (one per number, to keep each number's order). */
+    WEBHOOK_CONCURRENCY: int(4, 1, 64),
+    WEBHOOK_RETRY_BASE_DELAY: int(1000, 10),
+    WEBHOOK_RETRY_MAX_DELAY: int(300_000, 10),
+    /** How long a failing delivery is retried before it is dead-lettered. */
+    WEBHOOK_RETRY_PERIOD: int(86_400_000, 100),
+    /** Delivered and dead-lettered deliveries are kept this long (for listing and replay). */
+    WEBHOOK_HISTORY_RETENTION: int(7 * 86_400_000, 60_000),
+    /** Events kept for Socket.IO resume and GET /api/devices/{phone}/events. */
+    EVENT_RETENTION: int(86_400_000, 60_000),
+    /** Most events replayed to a resuming Socket.IO `join`. */
+    REALTIME_RESUME_LIMIT: int(1000, 1, 100_000),
+    /** Ping period on each child's /ws; a link without a pong for that long is dropped and reconnected. */
+    CHILD_FEED_PING_INTERVAL: int(15_000, 100),
   });
 
 /** Rules across keys; run on whatever parsed, so boot lists these problems together with the per-key ones. */
@@ -78,6 +101,12 @@ export function crossCheck(env: Partial<Env>): string[] {
   const problems: string[] = [];
   if (env.PROCESS_BASE_PORT !== undefined && env.PROCESS_MAX_PORT !== undefined && env.PROCESS_MAX_PORT < env.PROCESS_BASE_PORT) {
     problems.push('PROCESS_MAX_PORT: must not be below PROCESS_BASE_PORT');
+  }
+  if (env.WEBHOOK_RETRY_BASE_DELAY !== undefined && env.WEBHOOK_RETRY_MAX_DELAY !== undefined && env.WEBHOOK_RETRY_MAX_DELAY < env.WEBHOOK_RETRY_BASE_DELAY) {
+    problems.push('WEBHOOK_RETRY_MAX_DELAY: must not be below WEBHOOK_RETRY_BASE_DELAY');
+  }
+  if (env.NODE_ENV === 'production' && env.WEBHOOK_URL && !env.WEBHOOK_SECRET) {
+    problems.push('WEBHOOK_SECRET: production needs a secret to sign the webhooks sent to WEBHOOK_URL');
   }
   if (env.NODE_ENV === 'production') {
     if (env.JWT_SECRET !== undefined && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
