@@ -18,10 +18,15 @@ import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
+import { updateRoutes } from './http/routes/update.js';
+import { BinaryInstaller } from './jobs/binary-installer.js';
+import { UpdateScheduler } from './jobs/update-scheduler.js';
+import { UpdateService } from './jobs/update-service.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { httpTiming } from './metrics/http-timing.js';
 import { createMetrics } from './metrics/registry.js';
@@ -108,6 +113,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
   const queueDepth = (_phone: string): number => 0;
+  const binaryVersion = new BinaryVersionProbe(supervisor);
+  const updates = new UpdateService({
+    mode: config.AUTO_UPDATE,
+    feedUrl: config.UPDATE_FEED_URL,
+    soakMs: config.UPDATE_SOAK_MS,
+    installer: new BinaryInstaller(path.join(config.paths.root, 'scripts', 'install-binary.sh'), config.paths.binary, config.GOWA_RELEASE_BASE_URL ?? null),
+    supervisor,
+    clock,
+    logger,
+    reportedVersion: () => binaryVersion.get(),
+  });
   const health = new HealthService({
     supervisor,
     feeds,
@@ -119,8 +135,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [],
+    contributors: [{ name: 'update', report: () => ({ figures: { ...updates.status() }, problems: [] }) }],
+    binaryVersion: () => binaryVersion.get(),
   });
+  const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
+  updateScheduler.start();
   const system = new SystemStats();
   const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [] });
 
@@ -140,6 +159,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       restoreRoutes(api, supervisor),
       userRoutes(api, accounts),
       healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
+      updateRoutes(api, updates),
     ],
     rawRoutes: [],
     internalRoutes: [metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
@@ -167,8 +187,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await supervisor.shutdown();
+      updateScheduler.stop();
       sessions.close();
       health.close();
+      binaryVersion.close();
       system.close();
       sampler.stop();
       feeds.close();

@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /** Defaults that only make sense on a developer's machine; production mode refuses them. */
@@ -73,6 +74,13 @@ export const envSchema = z
     METRICS_ALLOW: z.string().default('127.0.0.1,::1'),
     HEALTH_MIN_FREE_DISK_MB: int(500, 0),
     RESOURCE_SAMPLE_INTERVAL: int(5000, 100),
+    /** off: nothing; check: report newer binaries (health, log, Socket.IO); apply: also roll them out, canary first. */
+    AUTO_UPDATE: z.enum(['off', 'check', 'apply']).default('check'),
+    UPDATE_CHECK_CRON: z.string().default('0 2 * * *').refine((v) => cron.validate(v), 'must be a cron expression, e.g. 0 2 * * *'),
+    UPDATE_FEED_URL: z.url().default('https://api.github.com/repos/aldinokemal/go-whatsapp-web-multidevice/releases/latest'),
+    /** Where release zips and checksums are downloaded from (install-binary.sh's GOWA_RELEASE_BASE_URL). */
+    GOWA_RELEASE_BASE_URL: z.url().optional(),
+    UPDATE_SOAK_MS: int(30_000, 0),
     /** Global outbound webhook: every event of every number (besides each number's own webhook). */
     WEBHOOK_URL: optionalString(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)),
     /** Signs global webhooks (X-Hub-Signature-256); without it they go unsigned (refused in production). */

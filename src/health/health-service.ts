@@ -26,12 +26,12 @@ export interface HealthDeps {
   /** Messages waiting in a number's queue (0 when messaging is not wired). */
   readonly queueDepth: (phoneNumber: string) => number;
   readonly contributors: readonly HealthContributor[];
+  readonly binaryVersion: () => string | null;
 }
 
 /** Answers the health endpoints from what the components already know; no request touches a child. */
 export class HealthService {
   private readonly lastEvent = new Map<string, number>();
-  private binaryVersion: string | null = null;
   private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly deps: HealthDeps) {
@@ -39,13 +39,6 @@ export class HealthService {
     this.unsubscribe = [
       deps.feeds.events.on('frame', seen),
       deps.feeds.events.on('webhook', seen),
-      deps.supervisor.events.on('ready', ({ client }) => {
-        if (this.binaryVersion) return;
-        void client
-          .request<{ version: string }>('GET', '/app/info', { timeoutMs: 3000 })
-          .then((info) => (this.binaryVersion = info.results?.version ?? null))
-          .catch(() => undefined);
-      }),
     ];
   }
 
@@ -79,7 +72,7 @@ export class HealthService {
       body: {
         status: problems.length === 0 ? 'ok' : 'unhealthy',
         problems,
-        version: { gateway: this.deps.version, binary: this.binaryVersion },
+        version: { gateway: this.deps.version, binary: this.deps.binaryVersion() },
         database,
         disks,
         supervisor: { total: this.deps.supervisor.list().length, byState, restore: { restored: restore.restored.length, skipped: restore.skipped.length, failed: restore.failed.length } },

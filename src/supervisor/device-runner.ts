@@ -25,6 +25,8 @@ export interface RunnerDeps {
   readonly logger: Logger;
   readonly events: TypedEmitter<SupervisorEvents>;
   readonly env: NodeJS.ProcessEnv;
+  /** The binary this number runs: the configured one, or a candidate during an update rollout. */
+  readonly binaryFor: (phoneNumber: string) => string;
   /** Called when a backoff delay is over; the supervisor restarts under its per-number lock. */
   readonly onRestartDue: (phoneNumber: string) => void;
 }
@@ -109,7 +111,7 @@ export class DeviceRunner {
     const webhookSecret = crypto.randomBytes(24).toString('hex');
     const { settings } = this.deps;
     const process = spawnChild({
-      binary: settings.binary,
+      binary: this.deps.binaryFor(this.phoneNumber),
       cwd: this.sessionDir,
       stopGraceMs: settings.stopGraceMs,
       env: buildChildEnv(

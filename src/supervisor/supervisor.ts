@@ -38,6 +38,7 @@ export class Supervisor {
   readonly events = new TypedEmitter<SupervisorEvents>();
   private readonly runners = new Map<string, DeviceRunner>();
   private readonly locks = new KeyedLock();
+  private readonly binaryOverrides = new Map<string, string>();
   private closing = false;
   private restoreSummary: RestoreSummary = { restored: [], skipped: [], failed: [], finishedAt: null };
 
@@ -54,6 +55,12 @@ export class Supervisor {
 
   runner(phoneNumber: string): DeviceRunner | undefined {
     return this.runners.get(phoneNumber);
+  }
+
+  /** Run one number on another binary from its next start (update canaries); null returns it to the default. */
+  useBinary(phoneNumber: string, binary: string | null): void {
+    if (binary === null) this.binaryOverrides.delete(phoneNumber);
+    else this.binaryOverrides.set(phoneNumber, binary);
   }
 
   /** Every supervised number, in registration order. */
@@ -196,6 +203,7 @@ export class Supervisor {
     const runner = new DeviceRunner(row.phoneNumber, dir, row, logs, {
       ...this.deps,
       events: this.events,
+      binaryFor: (phoneNumber) => this.binaryOverrides.get(phoneNumber) ?? settings.binary,
       onRestartDue: (phoneNumber) => void this.restartAfterBackoff(phoneNumber),
     });
     this.runners.set(row.phoneNumber, runner);

@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { UpdateService } from '../../jobs/update-service.js';
+import type { ApiRegistry } from '../api-registry.js';
+import { requireAdmin } from '../auth-middleware.js';
+import { errorSchema } from '../schemas.js';
+
+const statusSchema = z
+  .object({
+    mode: z.enum(['off', 'check', 'apply']),
+    current: z.string().nullable(),
+    latest: z.string().nullable(),
+    available: z.boolean(),
+    checkedAt: z.string().nullable(),
+    error: z.string().nullable(),
+    inProgress: z.boolean(),
+    lastRollout: z.object({ ok: z.boolean(), version: z.string(), moved: z.array(z.string()), failedOn: z.string().nullable(), reason: z.string().nullable(), at: z.string() }).nullable(),
+  })
+  .meta({ id: 'UpdateStatus' });
+
+/** Manual triggers beside the schedule: operators want to check or roll out now, not at 2 a.m. */
+export function updateRoutes(api: ApiRegistry, updates: UpdateService): Router {
+  const router = Router();
+  api.route(router, { method: 'get', path: '/api/system/update', summary: 'Binary version, latest release, last rollout (admin)', tag: 'system', responses: { 200: { description: 'Status', schema: statusSchema } } }, (_i, _req, res) => {
+    res.json(updates.status());
+  }, requireAdmin);
+  api.route(router, { method: 'post', path: '/api/system/update/check', summary: 'Read the release feed now (admin)', tag: 'system', responses: { 200: { description: 'Status', schema: statusSchema } } }, async (_i, _req, res) => {
+    res.json(await updates.check());
+  }, requireAdmin);
+  api.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/system/update/apply',
+      summary: 'Download, verify and roll out the latest binary, canary first, rolling back on the first failure (admin)',
+      tag: 'system',
+      responses: { 200: { description: 'Status after the rollout', schema: statusSchema }, 409: { description: 'An update is already running', schema: errorSchema }, 502: { description: 'Feed or download failed', schema: errorSchema } },
+    },
+    async (_i, _req, res) => {
+      res.json(await updates.apply());
+    },
+    requireAdmin,
+  );
+  return router;
+}
