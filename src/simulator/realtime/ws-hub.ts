@@ -12,6 +12,7 @@ import { goJson } from '../lib/go-json.js';
 export class WsHub {
   private server: WebSocketServer | undefined;
   private readonly clients = new Set<WebSocket>();
+  private closing = false;
 
   constructor(
     private readonly logger: Logger,
@@ -22,6 +23,11 @@ export class WsHub {
   async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const server = await this.ensureServer();
     server.handleUpgrade(req, socket, head, (ws) => {
+      // An upgrade that completes after shutdown began would keep the HTTP server open until the grace runs out.
+      if (this.closing) {
+        ws.terminate();
+        return;
+      }
       this.clients.add(ws);
       ws.on('close', () => this.clients.delete(ws));
       ws.on('error', () => this.clients.delete(ws));
@@ -39,6 +45,7 @@ export class WsHub {
 
   /** Shutdown: clients are cut, as the binary does not wait for hijacked WS connections. */
   closeAll(): void {
+    this.closing = true;
     for (const client of this.clients) client.terminate();
     this.clients.clear();
   }
