@@ -50,7 +50,7 @@ export function errorBody(err: GatewayError): ErrorBody {
 function fromFrameworkError(err: unknown): GatewayError | null {
   if (typeof err !== 'object' || err === null) return null;
   const e = err as { type?: string; status?: number; limit?: number };
-  if (e.type === 'entity.too.large') return new GatewayError('PAYLOAD_TOO_LARGE', `request body is larger than the ${e.limit ?? ''} byte limit`.replace('  ', ' '));
+  if (e.type === 'entity.too.large') return new GatewayError('PAYLOAD_TOO_LARGE', `request body is larger than the ${e.limit} byte limit`);
   if (e.type === 'entity.parse.failed') return new GatewayError('VALIDATION_FAILED', 'request body is not valid JSON');
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new GatewayError('VALIDATION_FAILED', 'unsupported body encoding');
   if (e.status === 400) return new GatewayError('VALIDATION_FAILED', 'malformed request');
