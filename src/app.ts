@@ -32,6 +32,19 @@ import { httpTiming } from './metrics/http-timing.js';
 import { createMetrics } from './metrics/registry.js';
 import { ChildFeeds } from './realtime/child-feeds.js';
 import { SessionSync } from './realtime/session-sync.js';
+import { MessageRepository } from './db/repositories/messages.js';
+import { messageRoutes } from './http/routes/messages.js';
+import { qrRoutes } from './http/routes/qr.js';
+import { queueRoutes } from './http/routes/queue.js';
+import { UpgradeRouter } from './http/upgrade-router.js';
+import { deviceView } from './http/views.js';
+import { MediaStore } from './messaging/media-store.js';
+import { Outbox } from './messaging/outbox.js';
+import { ReceiptTracker } from './messaging/receipts.js';
+import { proxyRoutes } from './proxy/http-proxy.js';
+import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
+import { WsProxy } from './proxy/ws-proxy.js';
+import { QrService } from './qr/qr-service.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -51,6 +64,10 @@ export interface Gateway {
   readonly database: DatabaseHandle;
   /** Every child's /ws frames and webhook events, as one typed stream. */
   readonly feeds: ChildFeeds;
+  /** The durable outbox and per-number send queues. */
+  readonly outbox: Outbox;
+  /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
+  readonly upgrades: UpgradeRouter;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
   listen(): Promise<number>;
   /** Boot restore of the numbers that should run. */
@@ -110,9 +127,34 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const feeds = new ChildFeeds(supervisor, clock, logger);
   const sessions = new SessionSync(supervisor, feeds.events, logger, config.SESSION_STATUS_DELAY);
 
+  const messages = new MessageRepository(database.db);
+  const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
+  const outbox = new Outbox({
+    repo: messages,
+    devices,
+    supervisor,
+    media,
+    clock,
+    logger,
+    settings: {
+      defaultPolicy: { concurrency: config.QUEUE_CONCURRENCY, interval: config.QUEUE_INTERVAL, intervalCap: config.QUEUE_INTERVAL_CAP },
+      ttlMs: config.MESSAGE_TTL,
+      sendTimeoutMs: config.MESSAGE_SEND_TIMEOUT,
+      maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
+      retryBaseDelayMs: config.MESSAGE_RETRY_BASE_DELAY,
+      retryMaxDelayMs: config.MESSAGE_RETRY_MAX_DELAY,
+      timelockPauseMs: config.QUEUE_TIMELOCK_PAUSE,
+      sweepIntervalMs: 1000,
+    },
+  });
+  outbox.start();
+  const receipts = new ReceiptTracker(feeds.events, messages, outbox.events, logger);
+  const qr = new QrService({ supervisor, feed: feeds.events, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
+  const proxyTargets = new ProxyTargets(supervisor, new DeviceAccess(devices));
+
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
-  const queueDepth = (_phone: string): number => 0;
+  const queueDepth = (phone: string): number => messages.depth(phone);
   const binaryVersion = new BinaryVersionProbe(supervisor);
   const updates = new UpdateService({
     mode: config.AUTO_UPDATE,
@@ -155,23 +197,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     version: options.version,
     publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
     apiRoutes: [
-      deviceRoutes(api, supervisor, access),
+      deviceRoutes(api, supervisor, access, outbox),
+      messageRoutes(api, { outbox, access, media }),
+      queueRoutes(api, outbox, access),
+      qrRoutes(api, qr, access, (phone) => deviceView(supervisor.row(phone), supervisor.runner(phone), outbox.queueStatus(phone))),
       restoreRoutes(api, supervisor),
       userRoutes(api, accounts),
       healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
       updateRoutes(api, updates),
     ],
-    rawRoutes: [],
+    rawRoutes: [proxyRoutes({ targets: proxyTargets, outbox, logger })],
     internalRoutes: [metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
+  const upgrades = new UpgradeRouter(logger);
+  const wsProxy = new WsProxy({ targets: proxyTargets, tokens, accounts, logger });
+  upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);
+  upgrades.attach(server);
 
   return {
     server,
     supervisor,
     database,
     feeds,
+    outbox,
+    upgrades,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -186,6 +237,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      wsProxy.close();
+      // Sends under way finish (or time out) before their children are stopped.
+      await outbox.close();
+      qr.close();
+      receipts.close();
       await supervisor.shutdown();
       updateScheduler.stop();
       sessions.close();

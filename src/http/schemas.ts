@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePhoneNumber, PHONE_RULE, type PhoneNumber } from '../domain/phone.js';
+import { queueStatusSchema } from './queue-schemas.js';
 
 /** A phone number from a body field or URL segment, normalised to digits; nothing else passes. */
 export const phoneNumber = z
@@ -44,6 +45,8 @@ export const deviceSchema = z
     lastError: z.string().nullable(),
     webhookUrl: z.string().nullable(),
     webhookEvents: z.array(z.string()).nullable(),
+    /** The number's send queue; null where the caller did not ask for it. */
+    queue: queueStatusSchema.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../domain/errors.js';
 import { sessionFromStatus } from '../../domain/session.js';
+import type { QueueStatus } from '../../messaging/types.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
@@ -22,15 +23,21 @@ const registerBody = z.object({
 const deviceOut = { schema: deviceSchema };
 const notFound = { description: 'Unknown number (or not yours)', schema: errorSchema };
 
-export function deviceRoutes(api: ApiRegistry, supervisor: Supervisor, access: DeviceAccess): Router {
+/** Where the device object's `queue` comes from (the outbox); optional so the routes stand without messaging. */
+export interface QueueStatusSource {
+  queueStatus(phoneNumber: string): QueueStatus;
+}
+
+export function deviceRoutes(api: ApiRegistry, supervisor: Supervisor, access: DeviceAccess, queues?: QueueStatusSource): Router {
   const router = Router();
-  const view = (phone: string) => deviceView(supervisor.row(phone), supervisor.runner(phone));
+  const queueOf = (phone: string) => queues?.queueStatus(phone) ?? null;
+  const view = (phone: string) => deviceView(supervisor.row(phone), supervisor.runner(phone), queueOf(phone));
 
   api.route(
     router,
     { method: 'get', path: '/api/devices', summary: 'List the numbers you can see', tag: 'devices', responses: { 200: { description: 'Devices', schema: z.object({ devices: z.array(deviceSchema), total: z.number() }) } } },
     (_input, req, res) => {
-      const devices = access.visible(currentUser(req)).map((row) => deviceView(row, supervisor.runner(row.phoneNumber)));
+      const devices = access.visible(currentUser(req)).map((row) => deviceView(row, supervisor.runner(row.phoneNumber), queueOf(row.phoneNumber)));
       res.json({ devices, total: devices.length });
     },
   );
@@ -61,7 +68,7 @@ export function deviceRoutes(api: ApiRegistry, supervisor: Supervisor, access: D
         },
         body.autoStart,
       );
-      res.status(201).json(deviceView(row, supervisor.runner(row.phoneNumber)));
+      res.status(201).json(deviceView(row, supervisor.runner(row.phoneNumber), queueOf(row.phoneNumber)));
     },
   );
 

@@ -1,0 +1,211 @@
+import { and, asc, desc, eq, inArray, isNotNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { messages, type MessageRow, type MessageStatus } from '../schema.js';
+
+export type NewMessage = typeof messages.$inferInsert;
+
+const PENDING: MessageStatus[] = ['queued', 'sending'];
+
+export interface MessageFilter {
+  /** null = every number (admins); otherwise only these numbers. */
+  readonly phoneNumbers: readonly string[] | null;
+  readonly status?: MessageStatus;
+  readonly recipient?: string;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * The durable outbox. Status changes are conditional updates (`WHERE status IN …`), so two writers can never
+ * move a message twice, and receipts never move one backwards.
+ *
+ * While a row is `sending`, `updatedAt` is when its latest attempt started (updates that keep it `sending` leave
+ * it alone): after a crash that is the earliest moment the message can have reached WhatsApp.
+ */
+export class MessageRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Insert, or return the existing row when (phoneNumber, idempotencyKey) was seen before. */
+  insertOnce(row: NewMessage): { row: MessageRow; created: boolean } {
+    return this.db.transaction((tx) => {
+      if (row.idempotencyKey) {
+        const existing = tx
+          .select()
+          .from(messages)
+          .where(and(eq(messages.phoneNumber, row.phoneNumber), eq(messages.idempotencyKey, row.idempotencyKey)))
+          .get();
+        if (existing) return { row: existing, created: false };
+      }
+      return { row: tx.insert(messages).values(row).returning().get(), created: true };
+    });
+  }
+
+  get(id: string): MessageRow | undefined {
+    return this.db.select().from(messages).where(eq(messages.id, id)).get();
+  }
+
+  list(filter: MessageFilter): { rows: MessageRow[]; total: number } {
+    if (filter.phoneNumbers !== null && filter.phoneNumbers.length === 0) return { rows: [], total: 0 };
+    const where: SQL[] = [];
+    if (filter.phoneNumbers !== null) where.push(inArray(messages.phoneNumber, [...filter.phoneNumbers]));
+    if (filter.status) where.push(eq(messages.status, filter.status));
+    if (filter.recipient) where.push(eq(messages.recipient, filter.recipient));
+    const clause = where.length > 0 ? and(...where) : undefined;
+    const rows = this.db
+      .select()
+      .from(messages)
+      .where(clause)
+      .orderBy(desc(messages.createdAt), desc(sql`rowid`))
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .all();
+    const total = this.db.select({ n: sql<number>`count(*)` }).from(messages).where(clause).get()?.n ?? 0;
+    return { rows, total };
+  }
+
+  /** Numbers with messages still to send (boot: their queues are rebuilt from here). */
+  pendingNumbers(): string[] {
+    return this.db
+      .selectDistinct({ phoneNumber: messages.phoneNumber })
+      .from(messages)
+      .where(inArray(messages.status, PENDING))
+      .all()
+      .map((r) => r.phoneNumber);
+  }
+
+  pendingIds(): Set<string> {
+    const rows = this.db.select({ id: messages.id }).from(messages).where(inArray(messages.status, PENDING)).all();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** The number's child is (back) up or just logged in: retry times set while waiting for it no longer apply. */
+  clearRetryTimes(phoneNumber: string): number {
+    return this.db
+      .update(messages)
+      .set({ nextAttemptAt: null })
+      .where(and(eq(messages.phoneNumber, phoneNumber), inArray(messages.status, PENDING), isNotNull(messages.nextAttemptAt)))
+      .run().changes;
+  }
+
+  depth(phoneNumber: string): number {
+    return (
+      this.db
+        .select({ n: sql<number>`count(*)` })
+        .from(messages)
+        .where(and(eq(messages.phoneNumber, phoneNumber), inArray(messages.status, PENDING)))
+        .get()?.n ?? 0
+    );
+  }
+
+  /** The oldest message of a number still to send, skipping those already being worked on. */
+  nextPending(phoneNumber: string, exclude: readonly string[]): MessageRow | undefined {
+    const where = [eq(messages.phoneNumber, phoneNumber), inArray(messages.status, PENDING)];
+    if (exclude.length > 0) where.push(notInArray(messages.id, [...exclude]));
+    return this.db
+      .select()
+      .from(messages)
+      .where(and(...where))
+      .orderBy(asc(messages.createdAt), asc(sql`rowid`))
+      .limit(1)
+      .get();
+  }
+
+  /** Claim a message for an attempt; undefined if it is no longer pending. */
+  markSending(id: string, now: number): MessageRow | undefined {
+    return this.db
+      .update(messages)
+      .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, nextAttemptAt: null, updatedAt: now })
+      .where(and(eq(messages.id, id), inArray(messages.status, PENDING)))
+      .returning()
+      .get();
+  }
+
+  markSent(id: string, waMessageId: string, sentAt: number): MessageRow | undefined {
+    return this.db
+      .update(messages)
+      .set({ status: 'sent', waMessageId, sentAt, error: null, nextAttemptAt: null, updatedAt: sentAt })
+      .where(and(eq(messages.id, id), inArray(messages.status, PENDING)))
+      .returning()
+      .get();
+  }
+
+  markFailed(id: string, error: string, now: number): MessageRow | undefined {
+    return this.finish(id, 'failed', error, now, PENDING);
+  }
+
+  /** Back to `queued` (not sent). `uncount`: the attempt never reached WhatsApp, so it does not count. */
+  requeue(id: string, patch: { nextAttemptAt: number | null; error: string; uncount: boolean }, now: number): MessageRow | undefined {
+    return this.db
+      .update(messages)
+      .set({
+        status: 'queued',
+        nextAttemptAt: patch.nextAttemptAt,
+        error: patch.error,
+        attempts: patch.uncount ? sql`max(${messages.attempts} - 1, 0)` : messages.attempts,
+        updatedAt: now,
+      })
+      .where(and(eq(messages.id, id), eq(messages.status, 'sending')))
+      .returning()
+      .get();
+  }
+
+  /** Outcome unknown: stays `sending` (to be verified against the child before any new try); updatedAt is kept. */
+  keepUnknown(id: string, patch: { nextAttemptAt: number | null; error: string }): MessageRow | undefined {
+    return this.db
+      .update(messages)
+      .set({ nextAttemptAt: patch.nextAttemptAt, error: patch.error })
+      .where(and(eq(messages.id, id), eq(messages.status, 'sending')))
+      .returning()
+      .get();
+  }
+
+  expire(id: string, now: number): MessageRow | undefined {
+    return this.finish(id, 'expired', 'not sent within its time to live', now, ['queued']);
+  }
+
+  /** Every queued message whose TTL has passed becomes `expired` (a `sending` one may have been sent: not touched). */
+  expireDue(now: number): MessageRow[] {
+    return this.db
+      .update(messages)
+      .set({ status: 'expired', error: 'not sent within its time to live', nextAttemptAt: null, updatedAt: now })
+      .where(and(eq(messages.status, 'queued'), isNotNull(messages.expiresAt), lte(messages.expiresAt, now)))
+      .returning()
+      .all();
+  }
+
+  /** Of these WhatsApp ids, those already recorded for the number (a verification must not claim them twice). */
+  knownWaIds(phoneNumber: string, waIds: readonly string[]): Set<string> {
+    if (waIds.length === 0) return new Set();
+    const rows = this.db
+      .select({ id: messages.waMessageId })
+      .from(messages)
+      .where(and(eq(messages.phoneNumber, phoneNumber), inArray(messages.waMessageId, [...waIds])))
+      .all();
+    return new Set(rows.map((r) => r.id ?? ''));
+  }
+
+  /** A `message.ack` receipt: sent → delivered → read, never backwards; returns the rows that moved. */
+  applyReceipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read', at: number): MessageRow[] {
+    if (waIds.length === 0) return [];
+    const from: MessageStatus[] = receipt === 'delivered' ? ['sent'] : ['sent', 'delivered'];
+    const set =
+      receipt === 'delivered'
+        ? { status: 'delivered' as const, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${at})`, updatedAt: at }
+        : { status: 'read' as const, readAt: sql`coalesce(${messages.readAt}, ${at})`, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${at})`, updatedAt: at };
+    return this.db
+      .update(messages)
+      .set(set)
+      .where(and(eq(messages.phoneNumber, phoneNumber), inArray(messages.waMessageId, [...waIds]), inArray(messages.status, from)))
+      .returning()
+      .all();
+  }
+
+  private finish(id: string, status: 'failed' | 'expired', error: string, now: number, from: MessageStatus[]): MessageRow | undefined {
+    return this.db
+      .update(messages)
+      .set({ status, error, nextAttemptAt: null, updatedAt: now })
+      .where(and(eq(messages.id, id), inArray(messages.status, from)))
+      .returning()
+      .get();
+  }
+}

@@ -1,0 +1,71 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Outbox } from '../../messaging/outbox.js';
+import type { ApiRegistry } from '../api-registry.js';
+import { currentUser } from '../auth-middleware.js';
+import type { DeviceAccess } from '../device-access.js';
+import { queuePolicySchema, queueStatusSchema } from '../queue-schemas.js';
+import { errorSchema, phoneParams } from '../schemas.js';
+
+const patchBody = z.union([
+  z.object({ reset: z.literal(true) }).strict(),
+  queuePolicySchema.partial().strict().refine((p) => Object.keys(p).length > 0, 'give concurrency, interval and/or intervalCap, or {"reset": true}'),
+]);
+
+const out = { 200: { description: 'The number\'s queue', schema: queueStatusSchema }, 404: { description: 'Unknown number (or not yours)', schema: errorSchema } };
+
+/** A number's send queue: depth, pause, and its pacing policy (the QUEUE_* defaults unless set here). */
+export function queueRoutes(api: ApiRegistry, outbox: Outbox, access: DeviceAccess): Router {
+  const router = Router();
+
+  api.route(
+    router,
+    { method: 'get', path: '/api/devices/:phone/queue', summary: 'Send queue of a number: depth, pause, pacing', tag: 'queue', params: phoneParams, responses: out },
+    ({ params }, req, res) => {
+      access.require(currentUser(req), params.phone);
+      res.json(outbox.queueStatus(params.phone));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'patch',
+      path: '/api/devices/:phone/queue',
+      summary: 'Set the number\'s pacing {concurrency, interval (ms), intervalCap}; {"reset": true} returns to the defaults',
+      tag: 'queue',
+      params: phoneParams,
+      body: patchBody,
+      responses: { ...out, 400: { description: 'Invalid policy', schema: errorSchema } },
+    },
+    ({ params, body }, req, res) => {
+      const row = access.require(currentUser(req), params.phone);
+      if ('reset' in body) {
+        res.json(outbox.setPolicy(params.phone, null));
+        return;
+      }
+      const current = row.queuePolicy ?? outbox.queueStatus(params.phone).policy;
+      res.json(outbox.setPolicy(params.phone, { ...current, ...body }));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/devices/:phone/queue/resume',
+      summary: 'Lift a timelock pause now (WhatsApp may refuse again and pause it anew)',
+      tag: 'queue',
+      params: phoneParams,
+      responses: out,
+    },
+    ({ params }, req, res) => {
+      access.require(currentUser(req), params.phone);
+      const lane = outbox.lane(params.phone);
+      lane.resume();
+      res.json(lane.status());
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,280 @@
+import PQueue from 'p-queue';
+import type { MessageRepository } from '../db/repositories/messages.js';
+import type { MessageRow } from '../db/schema.js';
+import { GatewayError } from '../domain/errors.js';
+import type { GowaClient } from '../gowa/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { TypedEmitter } from '../lib/typed-emitter.js';
+import { findSentCopy, sendToChild } from './child-send.js';
+import { describeFailure } from './failure.js';
+import type { MediaStore } from './media-store.js';
+import { classifyFailure, retryDelay } from './retry-policy.js';
+import type { MessagePayload, OutboxEvents, OutboxSettings, QueuePolicy, QueueStatus } from './types.js';
+
+export interface LaneDeps {
+  readonly phoneNumber: string;
+  readonly repo: MessageRepository;
+  readonly media: MediaStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: OutboxSettings;
+  readonly events: TypedEmitter<OutboxEvents>;
+  /** The child's API client while it is running, else null. */
+  readonly client: () => GowaClient | null;
+  readonly policy: () => { policy: QueuePolicy; custom: boolean };
+}
+
+function makeQueue(policy: QueuePolicy): PQueue {
+  // strict = sliding window: never more than intervalCap starts in any `interval` ms, even across idle periods.
+  return policy.interval > 0
+    ? new PQueue({ concurrency: policy.concurrency, interval: policy.interval, intervalCap: policy.intervalCap, strict: true })
+    : new PQueue({ concurrency: policy.concurrency });
+}
+
+/**
+ * One number's send queue. The outbox rows are the queue's truth; the lane pulls the oldest pending row whenever
+ * it has room (at most `concurrency` at a time) and runs it through a p-queue that enforces the pacing. Proxied
+ * `/send/*` calls go through the same p-queue (`schedule`), so the proxy cannot jump the pacing.
+ *
+ * Order is kept per number: a message waiting for its retry holds the ones behind it.
+ */
+export class NumberLane {
+  private queue: PQueue;
+  private policy: QueuePolicy;
+  private readonly inFlight = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private pausedUntil: number | null = null;
+  private pauseReason: string | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private holdTimer: NodeJS.Timeout | null = null;
+  private holdUntil: number | null = null;
+  private holdReason: string | null = null;
+  private consecutiveWaits = 0;
+  private closed = false;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: LaneDeps) {
+    this.policy = deps.policy().policy;
+    this.queue = makeQueue(this.policy);
+    this.log = deps.logger.child({ phoneNumber: deps.phoneNumber });
+  }
+
+  get phoneNumber(): string {
+    return this.deps.phoneNumber;
+  }
+
+  /** Run work (a proxied send) in this number's pacing; refused while the number is paused or closing. */
+  schedule<T>(task: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down'));
+    this.assertNotPaused();
+    return this.queue.add(task);
+  }
+
+  assertNotPaused(): void {
+    if (!this.isPaused()) return;
+    const until = this.pausedUntil ?? this.deps.clock.now();
+    throw new GatewayError('QUEUE_PAUSED', `sending from ${this.phoneNumber} is paused until ${new Date(until).toISOString()}: ${this.pauseReason ?? ''}`, {
+      pausedUntil: new Date(until).toISOString(),
+      retryAfterSeconds: Math.max(1, Math.ceil((until - this.deps.clock.now()) / 1000)),
+    });
+  }
+
+  /** Start whatever can start now. Called on accept, when the child is ready, after each attempt and timer. */
+  pump(): void {
+    if (this.closed || this.isPaused() || !this.deps.client()) return;
+    const now = this.deps.clock.now();
+    while (this.inFlight.size < this.policy.concurrency) {
+      const row = this.deps.repo.nextPending(this.phoneNumber, [...this.inFlight]);
+      if (!row) break;
+      if (row.status === 'queued' && row.expiresAt !== null && row.expiresAt <= now) {
+        this.finished(this.deps.repo.expire(row.id, now));
+        continue;
+      }
+      if (row.nextAttemptAt !== null && row.nextAttemptAt > now) {
+        this.hold(row.nextAttemptAt, row.error);
+        break;
+      }
+      this.inFlight.add(row.id);
+      const run = this.queue
+        .add(() => this.attempt(row.id))
+        .catch((err: unknown) => this.log.error({ err, messageId: row.id }, 'send attempt crashed'))
+        .finally(() => {
+          this.inFlight.delete(row.id);
+          this.running.delete(run);
+          this.pump();
+        });
+      this.running.add(run);
+    }
+  }
+
+  /** WhatsApp's reach-out timelock: nothing leaves this number until `ms` from now (or a manual resume). */
+  pause(ms: number, reason: string): void {
+    const now = this.deps.clock.now();
+    this.pausedUntil = now + ms;
+    this.pauseReason = reason;
+    if (this.pauseTimer) this.deps.clock.clearTimeout(this.pauseTimer);
+    this.pauseTimer = this.deps.clock.setTimeout(() => this.resume(), ms);
+    this.log.warn({ pausedUntil: new Date(this.pausedUntil).toISOString(), reason }, 'send queue paused');
+    this.deps.events.emit('paused', { phoneNumber: this.phoneNumber, paused: true, pausedUntil: this.pausedUntil, reason, at: now });
+  }
+
+  resume(): void {
+    if (this.pauseTimer) this.deps.clock.clearTimeout(this.pauseTimer);
+    const was = this.pausedUntil !== null;
+    this.pauseTimer = null;
+    this.pausedUntil = null;
+    this.pauseReason = null;
+    if (was) this.deps.events.emit('paused', { phoneNumber: this.phoneNumber, paused: false, pausedUntil: null, reason: null, at: this.deps.clock.now() });
+    this.pump();
+  }
+
+  /** New pacing applies to work queued from now on; work already in the old queue finishes there. */
+  applyPolicy(): void {
+    const next = this.deps.policy().policy;
+    this.policy = next;
+    this.queue = makeQueue(next);
+    this.pump();
+  }
+
+  status(): QueueStatus {
+    const now = this.deps.clock.now();
+    const paused = this.isPaused();
+    const { policy, custom } = this.deps.policy();
+    let reason: string | null = null;
+    if (paused) reason = this.pauseReason;
+    else if (!this.deps.client()) reason = 'device not running';
+    else if (this.holdUntil !== null && this.holdUntil > now) reason = `next attempt at ${new Date(this.holdUntil).toISOString()}: ${this.holdReason ?? ''}`;
+    return {
+      depth: this.deps.repo.depth(this.phoneNumber),
+      inFlight: this.inFlight.size,
+      paused,
+      pausedUntil: paused && this.pausedUntil !== null ? new Date(this.pausedUntil).toISOString() : null,
+      reason,
+      policy,
+      customPolicy: custom,
+    };
+  }
+
+  /** Stop taking work and wait for the attempts under way (each bounded by the send timeout). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of [this.pauseTimer, this.holdTimer]) if (timer) this.deps.clock.clearTimeout(timer);
+    this.pauseTimer = null;
+    this.holdTimer = null;
+    await Promise.allSettled([...this.running]);
+  }
+
+  private isPaused(): boolean {
+    return this.pausedUntil !== null && this.pausedUntil > this.deps.clock.now();
+  }
+
+  private hold(until: number, reason: string | null): void {
+    if (this.holdTimer && this.holdUntil === until) return;
+    if (this.holdTimer) this.deps.clock.clearTimeout(this.holdTimer);
+    this.holdUntil = until;
+    this.holdReason = reason;
+    this.holdTimer = this.deps.clock.setTimeout(() => {
+      this.holdTimer = null;
+      this.pump();
+    }, Math.max(1, until - this.deps.clock.now()));
+  }
+
+  private async attempt(id: string): Promise<void> {
+    if (this.closed || this.isPaused()) return;
+    const client = this.deps.client();
+    const row = this.deps.repo.get(id);
+    if (!client || !row || (row.status !== 'queued' && row.status !== 'sending')) return;
+    const { repo, settings, clock } = this.deps;
+    if (row.status === 'sending') {
+      // An earlier attempt ended without an answer (timeout, child or gateway crash): look before sending again.
+      let copy: { id: string; at: number } | null;
+      try {
+        copy = await findSentCopy(client, row, row.updatedAt, (ids) => repo.knownWaIds(this.phoneNumber, ids));
+      } catch (err) {
+        const reason = `could not check whether an earlier attempt was sent: ${describeFailure(err).message}`;
+        repo.keepUnknown(id, { nextAttemptAt: clock.now() + this.waitDelay(), error: reason });
+        return;
+      }
+      if (copy) {
+        this.log.info({ messageId: id, waMessageId: copy.id }, 'an attempt with an unknown outcome had been sent');
+        this.sent(repo.markSent(id, copy.id, copy.at));
+        return;
+      }
+      if (row.attempts >= settings.maxAttempts) {
+        this.finished(repo.markFailed(id, `gave up after ${row.attempts} attempts: ${row.error ?? 'unknown error'}`, clock.now()));
+        return;
+      }
+    }
+    const now = clock.now();
+    if (row.expiresAt !== null && row.expiresAt <= now) {
+      if (row.status === 'sending') repo.requeue(id, { nextAttemptAt: null, error: row.error ?? '', uncount: false }, now);
+      this.finished(repo.expire(id, now));
+      return;
+    }
+    const claimed = repo.markSending(id, now);
+    if (!claimed) return;
+    try {
+      const waMessageId = await sendToChild(client, claimed, this.deps.media, settings.sendTimeoutMs);
+      this.sent(repo.markSent(id, waMessageId, clock.now()));
+    } catch (err) {
+      this.afterFailure(claimed, err);
+    }
+  }
+
+  private afterFailure(row: MessageRow, err: unknown): void {
+    const { repo, settings, clock } = this.deps;
+    const outcome = classifyFailure(describeFailure(err));
+    const now = clock.now();
+    const backoff = now + retryDelay(row.attempts, settings.retryBaseDelayMs, settings.retryMaxDelayMs, () => clock.random());
+    this.log.info({ messageId: row.id, attempts: row.attempts, action: outcome.action, reason: outcome.reason }, 'send attempt failed');
+    switch (outcome.action) {
+      case 'fail':
+        this.finished(repo.markFailed(row.id, outcome.reason, now));
+        return;
+      case 'pause':
+        repo.requeue(row.id, { nextAttemptAt: null, error: outcome.reason, uncount: true }, now);
+        this.pause(settings.timelockPauseMs, outcome.reason);
+        return;
+      case 'wait':
+        repo.requeue(row.id, { nextAttemptAt: now + this.waitDelay(), error: outcome.reason, uncount: true }, now);
+        return;
+      case 'retry':
+        if (row.attempts >= settings.maxAttempts) {
+          this.finished(repo.markFailed(row.id, `gave up after ${row.attempts} attempts: ${outcome.reason}`, now));
+        } else {
+          repo.requeue(row.id, { nextAttemptAt: backoff, error: outcome.reason, uncount: false }, now);
+        }
+        return;
+      case 'verify':
+        repo.keepUnknown(row.id, { nextAttemptAt: backoff, error: outcome.reason });
+        return;
+    }
+  }
+
+  /** Waiting for the child (not running, not logged in yet) backs off per number, not per message. */
+  private waitDelay(): number {
+    this.consecutiveWaits++;
+    const { retryBaseDelayMs, retryMaxDelayMs } = this.deps.settings;
+    return retryDelay(this.consecutiveWaits, retryBaseDelayMs, retryMaxDelayMs, () => this.deps.clock.random());
+  }
+
+  private sent(row: MessageRow | undefined): void {
+    this.consecutiveWaits = 0;
+    this.finished(row);
+  }
+
+  /** A row reached a final status (or moved): announce it, and drop its upload once nothing will send it again. */
+  private finished(row: MessageRow | undefined): void {
+    if (!row) return;
+    this.deps.events.emit('status', {
+      id: row.id,
+      phoneNumber: row.phoneNumber,
+      status: row.status,
+      waMessageId: row.waMessageId,
+      error: row.error,
+      at: this.deps.clock.now(),
+    });
+    if (row.status !== 'queued' && row.status !== 'sending') void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
+  }
+}

@@ -1,0 +1,179 @@
+import crypto from 'node:crypto';
+import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { MessageFilter, MessageRepository } from '../db/repositories/messages.js';
+import type { MessageRow } from '../db/schema.js';
+import { GatewayError } from '../domain/errors.js';
+import type { GowaClient } from '../gowa/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { TypedEmitter } from '../lib/typed-emitter.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { NumberLane } from './lane.js';
+import type { MediaStore } from './media-store.js';
+import type { MessageKind, MessagePayload, OutboxEvents, OutboxSettings, QueuePolicy, QueueStatus, StoredUpload } from './types.js';
+
+export interface OutboxDeps {
+  readonly repo: MessageRepository;
+  readonly devices: DeviceRepository;
+  readonly supervisor: Supervisor;
+  readonly media: MediaStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: OutboxSettings;
+}
+
+export interface NewOutgoing {
+  readonly phoneNumber: string;
+  /** A full JID (digits already turned into `<digits>@s.whatsapp.net`). */
+  readonly recipient: string;
+  readonly kind: MessageKind;
+  readonly content: Omit<MessagePayload, 'upload' | 'fingerprint'>;
+  readonly idempotencyKey: string | null;
+  readonly ttlMs?: number;
+  /** A file multer wrote to the media tmp folder. */
+  readonly upload?: { readonly tempPath: string } & Omit<StoredUpload, 'path'>;
+}
+
+/**
+ * The durable outbox and the per-number queues in front of the children. A message is a SQLite row before the
+ * caller hears 202; from then on only the row's status matters, so a restarted child or gateway picks up where
+ * it stopped (see NumberLane for order, pacing and retries).
+ */
+export class Outbox {
+  readonly events = new TypedEmitter<OutboxEvents>();
+  private readonly lanes = new Map<string, NumberLane>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: OutboxDeps) {}
+
+  /** Rebuild the queues from the outbox and follow the children's lifecycle. */
+  start(): void {
+    const { repo, supervisor, media, settings, logger } = this.deps;
+    media.prepare(repo.pendingIds());
+    this.unsubscribe.push(
+      supervisor.events.on('ready', ({ phoneNumber }) => this.wake(phoneNumber)),
+      supervisor.events.on('session', ({ phoneNumber, to }) => {
+        if (to === 'logged_in') this.wake(phoneNumber);
+      }),
+    );
+    const pending = repo.pendingNumbers();
+    for (const phoneNumber of pending) this.lane(phoneNumber).pump();
+    if (pending.length > 0) logger.info({ numbers: pending.length }, 'outbox: queues rebuilt from the database');
+    this.sweeper = setInterval(() => this.sweep(), settings.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  async accept(input: NewOutgoing): Promise<{ row: MessageRow; created: boolean }> {
+    const { repo, media, clock, settings } = this.deps;
+    const now = clock.now();
+    const id = crypto.randomUUID();
+    const fingerprint = fingerprintOf(input);
+    let upload: StoredUpload | undefined;
+    if (input.upload) {
+      const { tempPath, ...meta } = input.upload;
+      upload = await media.adopt(tempPath, input.phoneNumber, id, meta);
+    }
+    const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
+    const result = repo.insertOnce({
+      id,
+      phoneNumber: input.phoneNumber,
+      recipient: input.recipient,
+      kind: input.kind,
+      payload: payload as unknown as Record<string, unknown>,
+      status: 'queued',
+      idempotencyKey: input.idempotencyKey,
+      expiresAt: now + (input.ttlMs ?? settings.ttlMs),
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (!result.created) {
+      await media.remove(upload);
+      if ((result.row.payload as unknown as MessagePayload).fingerprint !== fingerprint) {
+        throw new GatewayError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different message from this number', {
+          messageId: result.row.id,
+        });
+      }
+      return result;
+    }
+    this.events.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
+    this.lane(input.phoneNumber).pump();
+    return result;
+  }
+
+  get(id: string): MessageRow | undefined {
+    return this.deps.repo.get(id);
+  }
+
+  list(filter: MessageFilter): { rows: MessageRow[]; total: number } {
+    return this.deps.repo.list(filter);
+  }
+
+  lane(phoneNumber: string): NumberLane {
+    let lane = this.lanes.get(phoneNumber);
+    if (!lane) {
+      const { supervisor } = this.deps;
+      lane = new NumberLane({
+        ...this.deps,
+        phoneNumber,
+        events: this.events,
+        client: (): GowaClient | null => {
+          const runner = supervisor.runner(phoneNumber);
+          return runner?.state === 'running' ? runner.client : null;
+        },
+        policy: () => this.policyOf(phoneNumber),
+      });
+      this.lanes.set(phoneNumber, lane);
+    }
+    return lane;
+  }
+
+  queueStatus(phoneNumber: string): QueueStatus {
+    return this.lane(phoneNumber).status();
+  }
+
+  /** A number's own pacing, or null for the global default (QUEUE_* settings). */
+  setPolicy(phoneNumber: string, policy: QueuePolicy | null): QueueStatus {
+    this.deps.devices.update(phoneNumber, { queuePolicy: policy });
+    const lane = this.lane(phoneNumber);
+    lane.applyPolicy();
+    return lane.status();
+  }
+
+  /** WhatsApp's reach-out timelock seen outside the outbox (a proxied send): pause the number all the same. */
+  timelock(phoneNumber: string, reason: string): void {
+    this.lane(phoneNumber).pause(this.deps.settings.timelockPauseMs, reason);
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.unsubscribe) off();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    await Promise.allSettled([...this.lanes.values()].map((lane) => lane.close()));
+  }
+
+  private policyOf(phoneNumber: string): { policy: QueuePolicy; custom: boolean } {
+    const own = this.deps.devices.get(phoneNumber)?.queuePolicy;
+    return own ? { policy: own, custom: true } : { policy: this.deps.settings.defaultPolicy, custom: false };
+  }
+
+  /** The child is (back) up or just logged in: waits set for it are over. */
+  private wake(phoneNumber: string): void {
+    this.deps.repo.clearRetryTimes(phoneNumber);
+    this.lane(phoneNumber).pump();
+  }
+
+  private sweep(): void {
+    const now = this.deps.clock.now();
+    for (const row of this.deps.repo.expireDue(now)) {
+      this.events.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now });
+      void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
+    }
+  }
+}
+
+function fingerprintOf(input: NewOutgoing): string {
+  const { recipient, kind, content, upload } = input;
+  const file = upload ? { name: upload.fileName, size: upload.size, type: upload.mimeType } : null;
+  return crypto.createHash('sha256').update(JSON.stringify({ recipient, kind, content, file })).digest('hex');
+}

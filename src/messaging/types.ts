@@ -1,0 +1,67 @@
+import type { MessageStatus } from '../db/schema.js';
+
+export type { MessageStatus };
+
+/** Per-number send pacing, as p-queue reads it: at most `intervalCap` sends start in any `interval` ms window. */
+export interface QueuePolicy {
+  readonly concurrency: number;
+  readonly interval: number;
+  readonly intervalCap: number;
+}
+
+export type MessageKind = 'text' | 'image' | 'file';
+
+/** A file a caller uploaded, kept under the outbox media folder until the message reaches a final status. */
+export interface StoredUpload {
+  /** Relative to the media root; never shown to callers. */
+  readonly path: string;
+  readonly fileName: string;
+  readonly mimeType: string;
+  readonly size: number;
+}
+
+/** What the child needs to send one message; stored as the outbox row's JSON payload. */
+export interface MessagePayload {
+  readonly message?: string;
+  readonly caption?: string;
+  readonly imageUrl?: string;
+  readonly fileUrl?: string;
+  readonly viewOnce?: boolean;
+  readonly compress?: boolean;
+  readonly upload?: StoredUpload;
+  /** Hash of what was asked, so an Idempotency-Key reused for a different message is refused. */
+  readonly fingerprint: string;
+}
+
+/** What a caller sees of a number's queue (device object and status). */
+export interface QueueStatus {
+  /** Messages accepted and not yet sent, failed or expired (queued + sending). */
+  readonly depth: number;
+  readonly inFlight: number;
+  readonly paused: boolean;
+  readonly pausedUntil: string | null;
+  /** Why nothing is moving right now (timelock, device not running, waiting to retry), or null. */
+  readonly reason: string | null;
+  readonly policy: QueuePolicy;
+  readonly customPolicy: boolean;
+}
+
+export interface OutboxEvents {
+  [event: string]: unknown;
+  /** A message changed status (accepted, sent, delivered, read, failed, expired). */
+  status: { id: string; phoneNumber: string; status: MessageStatus; waMessageId: string | null; error: string | null; at: number };
+  /** A number's queue was paused (timelock) or resumed. */
+  paused: { phoneNumber: string; paused: boolean; pausedUntil: number | null; reason: string | null; at: number };
+}
+
+export interface OutboxSettings {
+  readonly defaultPolicy: QueuePolicy;
+  readonly ttlMs: number;
+  readonly sendTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly timelockPauseMs: number;
+  /** How often queued messages past their TTL are marked expired. */
+  readonly sweepIntervalMs: number;
+}

@@ -1,0 +1,134 @@
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { createProxyMiddleware, responseInterceptor, type Options } from 'http-proxy-middleware';
+import { GatewayError } from '../domain/errors.js';
+import { errorBody } from '../http/error-handler.js';
+import { currentUser } from '../http/auth-middleware.js';
+import type { Logger } from '../lib/logger.js';
+import type { Outbox } from '../messaging/outbox.js';
+import { rewriteQrLink } from './qr-link.js';
+import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, type ProxyTarget, type ProxyTargets } from './targets.js';
+
+/** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
+const PROXY_TIMEOUT_MS = 60_000;
+
+/** Caller headers the child must never see: the gateway's token, cookies, and the gateway's own routing header. */
+const STRIPPED = ['authorization', 'cookie', 'x-phone-number', 'x-device-id', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'];
+
+export interface ProxyDeps {
+  readonly targets: ProxyTargets;
+  readonly outbox: Outbox;
+  readonly logger: Logger;
+}
+
+/** Shared by the HTTP and WebSocket proxies: route each request to the target resolved for it beforehand. */
+export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger: Logger): Options {
+  const target = (req: IncomingMessage): ProxyTarget => {
+    const found = resolved.get(req);
+    if (!found) throw new GatewayError('INTERNAL', 'proxy target not resolved');
+    return found;
+  };
+  const prepare = (proxyReq: ClientRequest, req: IncomingMessage): void => {
+    const t = target(req);
+    for (const header of STRIPPED) proxyReq.removeHeader(header);
+    proxyReq.setHeader('authorization', t.authorization);
+    // The gateway's slot on each child is named after the number (contract §6).
+    proxyReq.setHeader('x-device-id', t.phoneNumber);
+  };
+  return {
+    target: 'http://127.0.0.1',
+    router: (req) => `http://127.0.0.1:${target(req).port}`,
+    pathRewrite: (_path, req) => target(req).childPath,
+    changeOrigin: true,
+    xfwd: false,
+    proxyTimeout: PROXY_TIMEOUT_MS,
+    on: {
+      proxyReq: prepare,
+      proxyReqWs: prepare,
+      error: (err, req, res) => {
+        logger.warn({ err: err.message, phoneNumber: resolved.get(req)?.phoneNumber }, 'proxy: child did not answer');
+        if ('writeHead' in res) {
+          const response = res as ServerResponse;
+          if (!response.headersSent) {
+            response.writeHead(502, { 'content-type': 'application/json; charset=utf-8' });
+            response.end(JSON.stringify(errorBody(new GatewayError('CHILD_UNREACHABLE', 'the number\'s process did not answer'))));
+          } else response.destroy();
+        } else (res as Socket).destroy();
+      },
+    },
+  };
+}
+
+/**
+ * `/proxy/whatsapp/*` → the number's own binary API with the child's credentials. Bodies stream both ways
+ * (mounted before any body parser); statuses and envelopes pass unchanged, except `qr_link` in login answers,
+ * which is pointed at the gateway. `/send/*` calls wait their turn in the number's send queue.
+ */
+export function proxyRoutes(deps: ProxyDeps): Router {
+  const router = Router();
+  const resolved = new WeakMap<IncomingMessage, ProxyTarget>();
+  const base = proxyOptions(resolved, deps.logger);
+  const onSendAnswer = (proxyRes: IncomingMessage, req: IncomingMessage): void => {
+    const t = resolved.get(req);
+    delete proxyRes.headers['www-authenticate'];
+    if (t && proxyRes.statusCode === 429 && isSendPath(req.method ?? '', t.childPath)) {
+      deps.outbox.timelock(t.phoneNumber, 'WhatsApp reach-out timelock on a proxied send (429)');
+    }
+  };
+  const stream = createProxyMiddleware({ ...base, on: { ...base.on, proxyRes: onSendAnswer } });
+  const login = createProxyMiddleware({
+    ...base,
+    selfHandleResponse: true,
+    on: {
+      ...base.on,
+      proxyRes: responseInterceptor(async (body, proxyRes, req) => {
+        const t = resolved.get(req);
+        const ok = (proxyRes.statusCode ?? 500) < 300;
+        if (!t || !ok) return body;
+        const request = req as Request;
+        return rewriteQrLink(body, `${request.protocol}://${request.get('host') ?? '127.0.0.1'}`, t.phoneNumber);
+      }),
+    },
+  });
+
+  router.all(`${PROXY_PREFIX}{/*splat}`, async (req, res, next) => {
+    try {
+      const [rawPath = '', query] = req.originalUrl.split(/\?(.*)/s);
+      const rest = rawPath.slice(PROXY_PREFIX.length);
+      const target = deps.targets.resolve(currentUser(req), rest, query ? `?${query}` : '', req.get('x-phone-number'));
+      if (isManagedPath(req.method, target.childPath)) {
+        throw new GatewayError('FORBIDDEN', 'device slots and webhooks of a number are managed by the gateway; use /api/devices', { path: target.childPath });
+      }
+      resolved.set(req, target);
+      const handler = isLoginPath(req.method, target.childPath) ? login : stream;
+      if (!isSendPath(req.method, target.childPath)) {
+        await forward(handler, req, res);
+        return;
+      }
+      const lane = deps.outbox.lane(target.phoneNumber);
+      try {
+        lane.assertNotPaused();
+      } catch (err) {
+        if (err instanceof GatewayError) res.set('Retry-After', String(err.details?.['retryAfterSeconds'] ?? 60));
+        throw err;
+      }
+      await lane.schedule(() => forward(handler, req, res));
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
+
+/** Run the proxy and settle when the answer is complete, so a queued send holds its slot for the whole call. */
+function forward(handler: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (res.writableFinished || req.destroyed) {
+      resolve();
+      return;
+    }
+    res.once('close', () => resolve());
+    Promise.resolve(handler(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()))).catch(reject);
+  });
+}

@@ -1,0 +1,143 @@
+import { GatewayError } from '../domain/errors.js';
+import { ChildHttpError, type GowaClient } from '../gowa/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { TypedEmitter } from '../lib/typed-emitter.js';
+import type { ChildFeedEvents } from '../realtime/types.js';
+import type { DeviceRunner } from '../supervisor/device-runner.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { qrFileName, readQrDataUrl } from './qr-file.js';
+
+export interface QrCode {
+  readonly phoneNumber: string;
+  /** `data:image/png;base64,…`, ready for an `<img src>`. */
+  readonly qrCode: string;
+  readonly expiresAt: string;
+  /** Seconds the code is valid for, as the child said (`qr_duration`). */
+  readonly qrDuration: number;
+}
+
+interface Cached {
+  readonly port: number;
+  readonly expiresAtMs: number;
+  readonly code: QrCode;
+}
+
+export interface QrServiceDeps {
+  readonly supervisor: Supervisor;
+  readonly feed: TypedEmitter<ChildFeedEvents>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** QR_CODE_TIMEOUT: the longest a caller waits for the child's login call. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * QR codes and pairing codes through each child's login routes (contract §8). The child writes the QR as a PNG in
+ * its own folder; the gateway reads it there and returns it inline. One login call per number at a time, and
+ * a code is reused until it expires, since every new login call replaces the previous code on the phone.
+ */
+export class QrService {
+  private readonly cache = new Map<string, Cached>();
+  private readonly pending = new Map<string, Promise<QrCode>>();
+  private readonly unsubscribe: (() => void)[];
+
+  constructor(private readonly deps: QrServiceDeps) {
+    this.unsubscribe = [
+      deps.supervisor.events.on('exited', ({ phoneNumber }) => this.cache.delete(phoneNumber)),
+      deps.supervisor.events.on('session', ({ phoneNumber, to }) => {
+        if (to === 'logged_in') this.cache.delete(phoneNumber);
+      }),
+    ];
+  }
+
+  async qr(phoneNumber: string): Promise<QrCode> {
+    const { runner, client } = this.ready(phoneNumber);
+    const cached = this.cache.get(phoneNumber);
+    if (cached && cached.port === client.endpoint.port && this.deps.clock.now() < cached.expiresAtMs) return cached.code;
+    let pending = this.pending.get(phoneNumber);
+    if (!pending) {
+      pending = this.fetch(phoneNumber, runner, client).finally(() => this.pending.delete(phoneNumber));
+      this.pending.set(phoneNumber, pending);
+    }
+    return pending;
+  }
+
+  /** The 8-character code the user types on the phone (Linked devices → Link with phone number). */
+  async pairCode(phoneNumber: string): Promise<{ phoneNumber: string; pairCode: string }> {
+    const { runner, client } = this.ready(phoneNumber);
+    try {
+      const result = await client.loginWithCode(phoneNumber, this.deps.timeoutMs);
+      this.cache.delete(phoneNumber);
+      return { phoneNumber, pairCode: result.pair_code };
+    } catch (err) {
+      throw this.loginError(err, runner, 'pairing code');
+    }
+  }
+
+  close(): void {
+    for (const off of this.unsubscribe) off();
+    this.cache.clear();
+  }
+
+  private ready(phoneNumber: string): { runner: DeviceRunner; client: GowaClient } {
+    const runner = this.deps.supervisor.runner(phoneNumber);
+    const client = runner?.state === 'running' ? runner.client : null;
+    if (!runner || !client) {
+      const state = runner?.state ?? 'stopped';
+      throw new GatewayError('DEVICE_NOT_RUNNING', `the process of ${phoneNumber} is not running (state: ${state}); start it first`, { state });
+    }
+    if (runner.session === 'logged_in') {
+      throw new GatewayError('ALREADY_LOGGED_IN', `${phoneNumber} is already logged in; log it out first to pair again`, { sessionState: runner.session });
+    }
+    return { runner, client };
+  }
+
+  private async fetch(phoneNumber: string, runner: DeviceRunner, client: GowaClient): Promise<QrCode> {
+    let login: Awaited<ReturnType<GowaClient['login']>>;
+    try {
+      login = await client.login(this.deps.timeoutMs);
+    } catch (err) {
+      throw this.loginError(err, runner, 'QR code');
+    }
+    const file = qrFileName(login.qr_link);
+    const qrCode = file ? await readQrDataUrl(this.deps.supervisor.sessionDir(phoneNumber), file) : null;
+    if (!qrCode) throw new GatewayError('CHILD_ERROR', `the process of ${phoneNumber} announced a QR code it did not write`);
+    const now = this.deps.clock.now();
+    const seconds = Number.isFinite(login.qr_duration) && login.qr_duration > 0 ? login.qr_duration : 30;
+    const expiresAtMs = now + seconds * 1000;
+    const code: QrCode = { phoneNumber, qrCode, expiresAt: new Date(expiresAtMs).toISOString(), qrDuration: seconds };
+    this.cache.set(phoneNumber, { port: client.endpoint.port, expiresAtMs, code });
+    this.deps.feed.emit('qr', { phoneNumber, port: client.endpoint.port, qrCode, expiresAt: code.expiresAt, at: now });
+    return code;
+  }
+
+  private loginError(err: unknown, runner: DeviceRunner, what: string): unknown {
+    const phoneNumber = runner.phoneNumber;
+    if (err instanceof ChildHttpError) {
+      if (err.childCode === 'ALREADY_LOGGED_IN') {
+        runner.setSession('logged_in', null);
+        return new GatewayError('ALREADY_LOGGED_IN', `${phoneNumber} is already logged in; log it out first to pair again`, { sessionState: 'logged_in' });
+      }
+      if (err.childCode === 'SESSION_SAVED_ERROR') {
+        return new GatewayError('ALREADY_LOGGED_IN', `${phoneNumber} has a saved session and is reconnecting; no ${what} is needed`, { sessionState: runner.session });
+      }
+      if (err.status === 504 || err.status === 408) return new GatewayError('QR_TIMEOUT', `WhatsApp gave no ${what} in time; try again`);
+      return err;
+    }
+    if (err instanceof GatewayError && err.code === 'CHILD_UNREACHABLE' && isTimeout(err)) {
+      return new GatewayError('QR_TIMEOUT', `no ${what} from ${phoneNumber} within QR_CODE_TIMEOUT (${this.deps.timeoutMs} ms)`);
+    }
+    this.deps.logger.debug({ phoneNumber, err: (err as Error).message }, `${what} request failed`);
+    return err;
+  }
+}
+
+function isTimeout(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if ((current as { name?: unknown }).name === 'TimeoutError') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
