@@ -32,6 +32,7 @@ import { httpTiming } from './metrics/http-timing.js';
 import { createMetrics } from './metrics/registry.js';
 import { ChildFeeds } from './realtime/child-feeds.js';
 import { SessionSync } from './realtime/session-sync.js';
+import { EventServices } from './webhooks/event-services.js';
 import { MessageRepository } from './db/repositories/messages.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { qrRoutes } from './http/routes/qr.js';
@@ -64,6 +65,8 @@ export interface Gateway {
   readonly database: DatabaseHandle;
   /** Every child's /ws frames and webhook events, as one typed stream. */
   readonly feeds: ChildFeeds;
+  /** The event journal, Socket.IO, the children's webhook receiver and the durable outbound webhooks. */
+  readonly events: EventServices;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
@@ -124,8 +127,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env: options.env,
   });
 
-  const feeds = new ChildFeeds(supervisor, clock, logger);
+  const feeds = new ChildFeeds(supervisor, clock, logger, config.CHILD_FEED_PING_INTERVAL);
   const sessions = new SessionSync(supervisor, feeds.events, logger, config.SESSION_STATUS_DELAY);
+  const events = new EventServices({ config, database, supervisor, feeds, devices, access: new DeviceAccess(devices), tokens, accounts, clock, logger, version: options.version });
 
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
@@ -205,12 +209,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       userRoutes(api, accounts),
       healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
       updateRoutes(api, updates),
+      ...events.apiRoutes(api),
     ],
     rawRoutes: [proxyRoutes({ targets: proxyTargets, outbox, logger })],
-    internalRoutes: [metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
+    internalRoutes: [...events.internalRoutes(), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
+  events.attach(server);
+  events.start();
   const upgrades = new UpgradeRouter(logger);
   const wsProxy = new WsProxy({ targets: proxyTargets, tokens, accounts, logger });
   upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);
@@ -221,6 +228,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     supervisor,
     database,
     feeds,
+    events,
     outbox,
     upgrades,
     listen: () =>
@@ -250,6 +258,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       system.close();
       sampler.stop();
       feeds.close();
+      await events.close();
       server.closeAllConnections();
       await closed;
       database.close();

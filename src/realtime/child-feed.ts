@@ -18,6 +18,7 @@ export class ChildFeed {
   private timer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private closed = false;
+  private pinger: NodeJS.Timeout | null = null;
 
   constructor(
     readonly phoneNumber: string,
@@ -25,6 +26,8 @@ export class ChildFeed {
     private readonly events: TypedEmitter<ChildFeedEvents>,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** A link with no pong for this long is dead (a hung or stopped child keeps its TCP socket open). */
+    private readonly pingIntervalMs = 15_000,
   ) {}
 
   open(): void {
@@ -36,6 +39,7 @@ export class ChildFeed {
     socket.on('open', () => {
       opened = true;
       this.attempt = 0;
+      this.heartbeat(socket);
       this.events.emit('feed-open', { phoneNumber: this.phoneNumber, port });
     });
     socket.on('message', (data, isBinary) => {
@@ -47,6 +51,7 @@ export class ChildFeed {
     socket.on('close', (code) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      this.stopHeartbeat();
       // A socket that never opened is a failed attempt, not a closed feed; do not announce it.
       if (opened) this.events.emit('feed-closed', { phoneNumber: this.phoneNumber, port, code });
       this.scheduleReconnect();
@@ -59,6 +64,7 @@ export class ChildFeed {
 
   close(): void {
     this.closed = true;
+    this.stopHeartbeat();
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = null;
     const socket = this.socket;
@@ -69,6 +75,29 @@ export class ChildFeed {
       socket.terminate();
       this.events.emit('feed-closed', { phoneNumber: this.phoneNumber, port: this.client.endpoint.port, code: 1001 });
     }
+  }
+
+  private heartbeat(socket: WebSocket): void {
+    let alive = true;
+    socket.on('pong', () => {
+      alive = true;
+    });
+    this.stopHeartbeat();
+    this.pinger = setInterval(() => {
+      if (!alive) {
+        this.logger.warn({ phoneNumber: this.phoneNumber }, 'child feed missed its pong; reconnecting');
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, this.pingIntervalMs);
+    this.pinger.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.pinger) clearInterval(this.pinger);
+    this.pinger = null;
   }
 
   private scheduleReconnect(): void {

@@ -15,11 +15,12 @@ export class ChildFeeds {
     supervisor: Supervisor,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly pingIntervalMs?: number,
   ) {
     this.unsubscribe.push(
       supervisor.events.on('ready', ({ phoneNumber, client }) => {
         this.feeds.get(phoneNumber)?.close();
-        const feed = new ChildFeed(phoneNumber, client, this.events, this.clock, this.logger);
+        const feed = new ChildFeed(phoneNumber, client, this.events, this.clock, this.logger, this.pingIntervalMs);
         this.feeds.set(phoneNumber, feed);
         feed.open();
       }),

@@ -1,0 +1,77 @@
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { events, type EventRow } from '../schema.js';
+
+export interface NewEvent {
+  readonly phoneNumber: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly payload: Record<string, unknown>;
+  readonly createdAt: number;
+}
+
+/**
+ * The per-number event journal behind gap-free resume. Sequence numbers only grow: pruning always keeps the
+ * newest row of each number, so `max(seq)` never goes back and a client's "since" stays meaningful.
+ */
+export class EventRepository {
+  constructor(private readonly db: Db) {}
+
+  lastSeq(phoneNumber: string): number {
+    return this.db.select({ seq: sql<number | null>`max(${events.seq})` }).from(events).where(eq(events.phoneNumber, phoneNumber)).get()?.seq ?? 0;
+  }
+
+  firstSeq(phoneNumber: string): number | null {
+    return this.db.select({ seq: sql<number | null>`min(${events.seq})` }).from(events).where(eq(events.phoneNumber, phoneNumber)).get()?.seq ?? null;
+  }
+
+  insert(event: NewEvent): void {
+    this.db.insert(events).values(event).run();
+  }
+
+  /** Events after `since`, oldest first, at most `limit`. */
+  after(phoneNumber: string, since: number, limit: number): EventRow[] {
+    return this.db
+      .select()
+      .from(events)
+      .where(and(eq(events.phoneNumber, phoneNumber), gt(events.seq, since)))
+      .orderBy(asc(events.seq))
+      .limit(limit)
+      .all();
+  }
+
+  /** The newest `limit` events after `since`, oldest first (the window a late client can still catch up on). */
+  newestAfter(phoneNumber: string, since: number, limit: number): EventRow[] {
+    return this.db
+      .select()
+      .from(events)
+      .where(and(eq(events.phoneNumber, phoneNumber), gt(events.seq, since)))
+      .orderBy(desc(events.seq))
+      .limit(limit)
+      .all()
+      .reverse();
+  }
+
+  countAfter(phoneNumber: string, since: number): number {
+    return (
+      this.db
+        .select({ n: sql<number>`count(*)` })
+        .from(events)
+        .where(and(eq(events.phoneNumber, phoneNumber), gt(events.seq, since)))
+        .get()?.n ?? 0
+    );
+  }
+
+  /** Delete events older than `before`, except the newest of each number (it carries the sequence forward). */
+  prune(before: number): number {
+    return this.db
+      .delete(events)
+      .where(
+        and(
+          lt(events.createdAt, before),
+          sql`${events.seq} < (select max(e2.seq) from ${events} e2 where e2.phone_number = ${events.phoneNumber})`,
+        ),
+      )
+      .run().changes;
+  }
+}

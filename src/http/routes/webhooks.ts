@@ -1,0 +1,221 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AuthUser } from '../../auth/tokens.js';
+import type { DeliveryRepository } from '../../db/repositories/deliveries.js';
+import type { DeviceRepository } from '../../db/repositories/devices.js';
+import type { DeliveryRow } from '../../db/schema.js';
+import { GatewayError } from '../../domain/errors.js';
+import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
+import { webhookHealth } from '../../webhooks/health.js';
+import type { ApiRegistry } from '../api-registry.js';
+import { currentUser } from '../auth-middleware.js';
+import type { DeviceAccess } from '../device-access.js';
+import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
+import { deviceView } from '../views.js';
+
+export interface WebhookRouteDeps {
+  readonly supervisor: Supervisor;
+  readonly devices: DeviceRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly dispatcher: WebhookDispatcher;
+  readonly access: DeviceAccess;
+}
+
+const patchBody = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(100).optional(),
+    webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).nullable().optional(),
+    webhookSecret: z.string().min(8).max(256).nullable().optional(),
+    webhookEvents: z.array(z.string().trim().min(1).max(64)).max(50).nullable().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of name, webhookUrl, webhookSecret, webhookEvents');
+
+const statuses = ['pending', 'failed', 'dead', 'delivered'] as const;
+const deliverySchema = z
+  .object({
+    id: z.number(),
+    eventId: z.string(),
+    type: z.string(),
+    phoneNumber: z.string(),
+    endpoint: z.string(),
+    scope: z.enum(['device', 'global']),
+    status: z.enum(statuses),
+    attempts: z.number(),
+    nextAttemptAt: z.string().nullable(),
+    giveUpAt: z.string(),
+    lastStatus: z.number().nullable(),
+    lastError: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+const idParams = z.object({ id: z.coerce.number().int().min(1) });
+const notFound = { description: 'Unknown delivery (or not yours)', schema: errorSchema };
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function deliveryView(row: DeliveryRow): z.input<typeof deliverySchema> {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    type: bodyOf(row).type ?? '',
+    phoneNumber: row.phoneNumber,
+    endpoint: row.endpoint,
+    scope: row.scope,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' || row.status === 'failed' ? iso(row.nextAttemptAt) : null,
+    giveUpAt: new Date(row.giveUpAt).toISOString(),
+    lastStatus: row.lastStatus,
+    lastError: row.lastError,
+    deliveredAt: iso(row.deliveredAt),
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+function bodyOf(row: DeliveryRow): { type?: string } & Record<string, unknown> {
+  try {
+    return JSON.parse(row.body) as { type?: string };
+  } catch {
+    return {};
+  }
+}
+
+/** Per-number webhook settings, the delivery log with replay, and the delivery backlog per endpoint. */
+export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router {
+  const router = Router();
+  const { access, deliveries, dispatcher } = deps;
+
+  /** Admins see every delivery; users only their own numbers' deliveries to their own webhooks. */
+  const visible = (user: AuthUser, row: DeliveryRow): boolean => {
+    if (user.role === 'admin') return true;
+    const device = deps.devices.get(row.phoneNumber);
+    return row.scope === 'device' && device !== undefined && access.mayAccess(user, device);
+  };
+  const requireDelivery = (user: AuthUser, id: number): DeliveryRow => {
+    const row = deliveries.get(id);
+    if (!row || !visible(user, row)) throw new GatewayError('DELIVERY_NOT_FOUND', `delivery ${id} does not exist`);
+    return row;
+  };
+  const tenantPhones = (user: AuthUser) => (user.role === 'admin' ? undefined : access.visible(user).map((d) => d.phoneNumber));
+
+  api.route(
+    router,
+    {
+      method: 'patch',
+      path: '/api/devices/:phone',
+      summary: "Change a number's name or its webhook (url, secret, events; null clears)",
+      tag: 'devices',
+      params: phoneParams,
+      body: patchBody,
+      responses: {
+        200: { description: 'Device after the change', schema: deviceSchema },
+        400: { description: 'Invalid body', schema: errorSchema },
+        404: { description: 'Unknown number (or not yours)', schema: errorSchema },
+      },
+    },
+    ({ params, body }, req, res) => {
+      access.require(currentUser(req), params.phone);
+      const row = deps.devices.update(params.phone, body);
+      if (!row) throw new GatewayError('DEVICE_NOT_FOUND', `device ${params.phone} is not registered`);
+      res.json(deviceView(row, deps.supervisor.runner(params.phone)));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/webhooks/deliveries',
+      summary: 'Outbound webhook deliveries, newest first (filter by status: pending, failed = retrying, dead, delivered)',
+      tag: 'webhooks',
+      query: z.object({
+        status: z.enum(statuses).optional(),
+        phoneNumber: phoneNumber.optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+      responses: {
+        200: { description: 'One page', schema: z.object({ deliveries: z.array(deliverySchema), total: z.number(), limit: z.number(), offset: z.number() }) },
+      },
+    },
+    ({ query }, req, res) => {
+      const user = currentUser(req);
+      const phones = tenantPhones(user);
+      const filter = { status: query.status, phoneNumber: query.phoneNumber, ...(phones ? { phones, scope: 'device' as const } : {}) };
+      const page = deliveries.list(filter, query.limit, query.offset);
+      res.json({ deliveries: page.rows.map(deliveryView), total: page.total, limit: query.limit, offset: query.offset });
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/webhooks/deliveries/:id',
+      summary: 'One delivery, with the exact body it sends',
+      tag: 'webhooks',
+      params: idParams,
+      responses: { 200: { description: 'Delivery', schema: deliverySchema.extend({ body: z.record(z.string(), z.unknown()) }) }, 404: notFound },
+    },
+    ({ params }, req, res) => {
+      const row = requireDelivery(currentUser(req), params.id);
+      res.json({ ...deliveryView(row), body: bodyOf(row) });
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/webhooks/deliveries/:id/replay',
+      summary: 'Send a delivery again: a dead (or delivered) one is queued afresh, a pending one is tried now',
+      tag: 'webhooks',
+      params: idParams,
+      responses: { 200: { description: 'Delivery, queued', schema: deliverySchema }, 404: notFound },
+    },
+    ({ params }, req, res) => {
+      requireDelivery(currentUser(req), params.id);
+      res.json(deliveryView(dispatcher.replay(params.id)));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/health/webhooks',
+      summary: 'Outbound webhook backlog per endpoint: pending, retrying, dead, in flight',
+      tag: 'health',
+      responses: {
+        200: {
+          description: 'Backlog',
+          schema: z.object({
+            status: z.enum(['ok', 'degraded']),
+            endpoints: z.array(
+              z.object({
+                endpoint: z.string(),
+                scope: z.enum(['device', 'global']),
+                pending: z.number(),
+                retrying: z.number(),
+                dead: z.number(),
+                inFlight: z.number(),
+                oldestPendingAt: z.string().nullable(),
+              }),
+            ),
+            totals: z.object({ pending: z.number(), retrying: z.number(), dead: z.number() }),
+          }),
+        },
+      },
+    },
+    (_input, req, res) => {
+      res.json(webhookHealth(deliveries, dispatcher, tenantPhones(currentUser(req))));
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,60 @@
+import type { AuthUser } from '../auth/tokens.js';
+import type { FeedMessage } from './feed-message.js';
+
+/**
+ * The Socket.IO protocol, shared by the server and typed clients (tests, dashboards):
+ *   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { token } });
+ * Event names and fields are the ones of PRODUCT.md; fields were only added.
+ */
+export interface ServerToClientEvents {
+  /** Every message of every number the user may see. */
+  'whatsapp-websocket-message': (data: { phoneNumber: string; port: number | null; message: FeedMessage; timestamp: string }) => void;
+  /** Messages of one number, to the sockets that joined `device-<phoneNumber>`. */
+  'device-websocket-message': (data: { message: FeedMessage; timestamp: string }) => void;
+  /** The gateway's link to a number's `/ws` opened. */
+  'container-websocket-connected': (data: { phoneNumber: string; port: number }) => void;
+  /** The gateway's link to a number's `/ws` closed (it reconnects by itself while the process runs). */
+  'container-websocket-closed': (data: { phoneNumber: string; port: number; code: number }) => void;
+  /** A number's process exited without being asked to. */
+  'process-stopped': (data: { phoneNumber: string; port: number | null; code: number | null; signal: string | null; willRestart: boolean }) => void;
+  /** A `join` was refused (also reported through the join acknowledgement, when one was given). */
+  'join-error': (data: { room: string; code: string; message: string }) => void;
+}
+
+export interface JoinRequest {
+  readonly room: string;
+  /** Resume: first replay the stored messages with a sequence number above this one. */
+  readonly since?: number;
+}
+
+export type JoinResult =
+  | {
+      readonly ok: true;
+      readonly room: string;
+      /** Newest sequence number of the number (compare with your own after a resume). */
+      readonly lastSeq: number;
+      /** Messages replayed before live ones (0 without `since`). */
+      readonly replayed: number;
+      /** Some messages after `since` could not be replayed (older than the window): fetch them over REST. */
+      readonly truncated: boolean;
+    }
+  | { readonly ok: false; readonly room: string; readonly error: { readonly code: string; readonly message: string } };
+
+export interface ClientToServerEvents {
+  join: (request: string | JoinRequest, ack?: (result: JoinResult) => void) => void;
+  leave: (room: string, ack?: (result: { ok: boolean; room: string }) => void) => void;
+}
+
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  user: AuthUser;
+  /** When the handshake token expires (ms); the socket is disconnected then. */
+  expiresAt: number | null;
+}
+
+export const DEVICE_ROOM_PREFIX = 'device-';
+
+export function deviceRoom(phoneNumber: string): string {
+  return `${DEVICE_ROOM_PREFIX}${phoneNumber}`;
+}

@@ -1,0 +1,159 @@
+import type http from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { AccountService } from '../auth/accounts.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceRow } from '../db/schema.js';
+import { GatewayError } from '../domain/errors.js';
+import { parsePhoneNumber } from '../domain/phone.js';
+import type { DeviceAccess } from '../http/device-access.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { EventJournal } from './event-journal.js';
+import type { RecordedEvent } from './feed-message.js';
+import { socketAuth } from './socket-auth.js';
+import {
+  DEVICE_ROOM_PREFIX,
+  deviceRoom,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type JoinResult,
+  type ServerToClientEvents,
+  type SocketData,
+} from './socket-events.js';
+
+type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type GlobalEvent = 'container-websocket-connected' | 'container-websocket-closed' | 'process-stopped';
+
+export interface RealtimeServerDeps {
+  readonly tokens: TokenService;
+  readonly accounts: AccountService;
+  readonly devices: DeviceRepository;
+  readonly access: DeviceAccess;
+  readonly journal: EventJournal;
+  /** Most messages replayed on a resuming `join`. */
+  readonly resumeLimit: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Internal rooms: one for admins, one per user; global events go to the admins and the number's owner only. */
+const ADMINS = 'gw:admins';
+const userRoom = (id: number) => `gw:user:${id}`;
+
+/**
+ * Socket.IO on the gateway's HTTP server. Multi-tenant: a socket only ever receives events of numbers its
+ * user may see (admins see all), both for global events and for `device-<phone>` rooms, whose membership is
+ * re-checked against the device's current owner on every message.
+ */
+export class RealtimeServer {
+  readonly io: IoServer;
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    httpServer: http.Server,
+    private readonly deps: RealtimeServerDeps,
+  ) {
+    // A separate upgrade router serves /proxy/whatsapp/* WebSockets on the same server: leave its upgrades alone.
+    this.io = new Server(httpServer, { destroyUpgrade: false, serveClient: false });
+    this.io.use(socketAuth(deps.tokens, deps.accounts));
+    this.io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  /** A stored message: to every viewer of the number, and to the sockets that joined its room. */
+  publish(event: RecordedEvent): void {
+    const row = this.deps.devices.get(event.phoneNumber);
+    if (!row) return;
+    const { message } = event;
+    this.viewers(row).emit('whatsapp-websocket-message', { phoneNumber: event.phoneNumber, port: event.port, message, timestamp: message.at });
+    const members = this.io.sockets.adapter.rooms.get(deviceRoom(event.phoneNumber));
+    if (!members) return;
+    for (const id of members) {
+      const socket = this.io.sockets.sockets.get(id);
+      if (socket && this.deps.access.mayAccess(socket.data.user, row)) socket.emit('device-websocket-message', { message, timestamp: message.at });
+    }
+  }
+
+  /** An event of one number that is not a stored message (feed link up/down, process stopped). */
+  emitGlobal<K extends GlobalEvent>(phoneNumber: string, event: K, ...payload: Parameters<ServerToClientEvents[K]>): void {
+    const row = this.deps.devices.get(phoneNumber);
+    if (row) this.viewers(row).emit(event, ...payload);
+  }
+
+  /** Sockets currently connected (health, tests). */
+  get connectedCount(): number {
+    return this.io.sockets.sockets.size;
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.expiryTimers.values()) this.deps.clock.clearTimeout(timer);
+    this.expiryTimers.clear();
+    this.io.disconnectSockets(true);
+    // Also closes the HTTP server, which the gateway has already asked to close; that second close is a no-op.
+    await this.io.close();
+  }
+
+  private viewers(row: DeviceRow) {
+    return row.ownerId === null ? this.io.to(ADMINS) : this.io.to([ADMINS, userRoom(row.ownerId)]);
+  }
+
+  private onConnection(socket: IoSocket): void {
+    const { user, expiresAt } = socket.data;
+    void socket.join(user.role === 'admin' ? ADMINS : userRoom(user.id));
+    if (expiresAt !== null) {
+      const timer = this.deps.clock.setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - this.deps.clock.now()));
+      timer.unref();
+      this.expiryTimers.set(socket.id, timer);
+    }
+    socket.on('disconnect', () => {
+      const timer = this.expiryTimers.get(socket.id);
+      if (timer) this.deps.clock.clearTimeout(timer);
+      this.expiryTimers.delete(socket.id);
+    });
+    socket.on('join', (request, ack) => this.join(socket, request, typeof ack === 'function' ? ack : undefined));
+    socket.on('leave', (room, ack) => {
+      const name = typeof room === 'string' && room.startsWith(DEVICE_ROOM_PREFIX) ? room : '';
+      if (name) void socket.leave(name);
+      if (typeof ack === 'function') ack({ ok: name !== '', room: String(room) });
+    });
+  }
+
+  /**
+   * Replay (when `since` is given) and joining happen in one synchronous step: the journal stores and publishes
+   * in one step too, so every message is either in the replay or arrives live, never both, never neither.
+   */
+  private join(socket: IoSocket, request: unknown, ack: ((result: JoinResult) => void) | undefined): void {
+    const room = roomOf(request);
+    try {
+      const { phoneNumber, since } = parseJoin(request);
+      this.deps.access.require(socket.data.user, phoneNumber);
+      const replay = since === undefined ? null : this.deps.journal.replay(phoneNumber, since, this.deps.resumeLimit);
+      for (const message of replay?.messages ?? []) socket.emit('device-websocket-message', { message, timestamp: message.at });
+      void socket.join(deviceRoom(phoneNumber));
+      const lastSeq = replay?.lastSeq ?? this.deps.journal.lastSeq(phoneNumber);
+      ack?.({ ok: true, room, lastSeq, replayed: replay?.messages.length ?? 0, truncated: replay?.truncated ?? false });
+    } catch (err) {
+      const error = err instanceof GatewayError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'join failed' };
+      if (!(err instanceof GatewayError)) this.deps.logger.error({ err, room }, 'socket join failed');
+      socket.emit('join-error', { room, ...error });
+      ack?.({ ok: false, room, error });
+    }
+  }
+}
+
+function roomOf(request: unknown): string {
+  if (typeof request === 'string') return request;
+  const room = (request as { room?: unknown } | null)?.room;
+  return typeof room === 'string' ? room : '';
+}
+
+function parseJoin(request: unknown): { phoneNumber: string; since?: number } {
+  const room = roomOf(request);
+  const phoneNumber = room.startsWith(DEVICE_ROOM_PREFIX) ? parsePhoneNumber(room.slice(DEVICE_ROOM_PREFIX.length)) : null;
+  if (!phoneNumber) throw new GatewayError('VALIDATION_FAILED', 'room must be device-<phoneNumber>');
+  const since = typeof request === 'object' && request !== null ? (request as { since?: unknown }).since : undefined;
+  if (since === undefined || since === null) return { phoneNumber };
+  if (typeof since !== 'number' || !Number.isInteger(since) || since < 0) throw new GatewayError('VALIDATION_FAILED', 'since must be a sequence number (an integer ≥ 0)');
+  return { phoneNumber, since };
+}

@@ -1,0 +1,221 @@
+import type { DeliveryRepository, LaneKey } from '../db/repositories/deliveries.js';
+import type { DeliveryRow } from '../db/schema.js';
+import { GatewayError } from '../domain/errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { postWebhook, type PostFn, type PostResult } from './post.js';
+import { decideRetry, type RetryPolicy } from './retry-policy.js';
+import { hubSignature } from './signature.js';
+import type { WebhookTargets } from './targets.js';
+
+export interface DispatcherSettings {
+  /** Per attempt. */
+  readonly timeoutMs: number;
+  /** Attempts in flight at once per endpoint (each number's lane has at most one, to keep its order). */
+  readonly concurrency: number;
+  readonly policy: RetryPolicy;
+  readonly userAgent: string;
+}
+
+/** One ordered queue: a number's deliveries to one endpoint. */
+interface Lane {
+  readonly key: string;
+  readonly lane: LaneKey;
+  busy: boolean;
+  /** Waiting for a free slot of its endpoint. */
+  queued: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+const laneKey = (l: LaneKey) => `${l.scope}\u0000${l.endpoint}\u0000${l.phoneNumber}`;
+
+/**
+ * Delivers the outbox, at least once. Each lane (number × endpoint) sends only its oldest undelivered row, so a
+ * failing event holds back later ones of that number on that endpoint only; endpoints have their own bounded
+ * concurrency and every attempt a timeout, so a slow or dead receiver never slows anybody else. State lives in
+ * SQLite: after a crash or restart, `start()` picks up every lane that still has work.
+ */
+export class WebhookDispatcher {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly waiting = new Map<string, Lane[]>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private closed = false;
+
+  constructor(
+    private readonly repo: DeliveryRepository,
+    private readonly targets: WebhookTargets,
+    private readonly settings: DispatcherSettings,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly post: PostFn = postWebhook,
+  ) {}
+
+  /** Resume every lane left with work by a previous run. */
+  start(): void {
+    this.wake(this.repo.openLanes());
+  }
+
+  /** New work (or changed work) in these lanes. */
+  wake(lanes: readonly LaneKey[]): void {
+    for (const lane of lanes) {
+      const key = laneKey(lane);
+      let state = this.lanes.get(key);
+      if (!state) {
+        state = { key, lane, busy: false, queued: false, timer: null };
+        this.lanes.set(key, state);
+      }
+      this.pump(state);
+    }
+  }
+
+  /**
+   * Send a delivery again: a dead or delivered one is queued afresh (new retry period), a pending or retrying one
+   * is made due now. It takes its place in its lane by id, i.e. before the events that came after it.
+   */
+  replay(id: number): DeliveryRow {
+    const row = this.repo.get(id);
+    if (!row) throw new GatewayError('DELIVERY_NOT_FOUND', `delivery ${id} does not exist`);
+    const now = this.clock.now();
+    const fresh = row.status === 'dead' || row.status === 'delivered';
+    const updated = this.repo.update(
+      id,
+      fresh
+        ? { status: 'pending', attempts: 0, nextAttemptAt: now, giveUpAt: now + this.settings.policy.periodMs, deliveredAt: null }
+        : { nextAttemptAt: now },
+    );
+    this.logger.info({ deliveryId: id, phoneNumber: row.phoneNumber, from: row.status }, 'webhook delivery replayed');
+    this.wake([{ endpoint: row.endpoint, scope: row.scope, phoneNumber: row.phoneNumber }]);
+    return updated ?? row;
+  }
+
+  /** Attempts currently in flight per endpoint (health). */
+  inFlightFor(endpoint: string): number {
+    return this.inFlight.get(endpoint) ?? 0;
+  }
+
+  /** Stop sending; attempts in flight are aborted and stay pending, to be sent again at the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.abort.abort();
+    for (const lane of this.lanes.values()) if (lane.timer) this.clock.clearTimeout(lane.timer);
+    this.lanes.clear();
+    this.waiting.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private pump(state: Lane): void {
+    if (this.closed || state.busy || state.queued) return;
+    if (state.timer) this.clock.clearTimeout(state.timer);
+    state.timer = null;
+    const head = this.repo.head(state.lane);
+    if (!head) {
+      this.lanes.delete(state.key);
+      return;
+    }
+    const wait = head.nextAttemptAt - this.clock.now();
+    if (wait > 0) {
+      state.timer = this.clock.setTimeout(() => {
+        state.timer = null;
+        this.pump(state);
+      }, wait);
+      state.timer.unref();
+      return;
+    }
+    const { endpoint } = state.lane;
+    if ((this.inFlight.get(endpoint) ?? 0) >= this.settings.concurrency) {
+      state.queued = true;
+      const queue = this.waiting.get(endpoint) ?? [];
+      queue.push(state);
+      this.waiting.set(endpoint, queue);
+      return;
+    }
+    const attempt = this.attempt(state, head);
+    this.running.add(attempt);
+    void attempt.finally(() => this.running.delete(attempt));
+  }
+
+  private async attempt(state: Lane, row: DeliveryRow): Promise<void> {
+    const { endpoint } = state.lane;
+    state.busy = true;
+    this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 0) + 1);
+    try {
+      const signer = this.targets.signer(row.scope, row.phoneNumber);
+      if (!signer) {
+        this.repo.update(row.id, { status: 'dead', lastError: row.scope === 'global' ? 'the global webhook is no longer configured' : 'the number is no longer registered' });
+        return;
+      }
+      const attemptNo = row.attempts + 1;
+      const result = await this.post(endpoint, row.body, this.headers(row, attemptNo, signer.secret), this.settings.timeoutMs, this.abort.signal);
+      // Shutting down: the outcome is unknown to us, so the row stays as it was and is sent again next start.
+      if (this.closed) return;
+      this.settle(row, attemptNo, result);
+    } catch (err) {
+      this.logger.error({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed');
+    } finally {
+      state.busy = false;
+      this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 1) - 1);
+      this.releaseSlot(endpoint);
+      this.pump(state);
+    }
+  }
+
+  private settle(row: DeliveryRow, attempts: number, result: PostResult): void {
+    const now = this.clock.now();
+    if (result.ok) {
+      this.repo.update(row.id, { status: 'delivered', attempts, lastStatus: result.status, lastError: null, deliveredAt: now });
+      return;
+    }
+    const decision = decideRetry(this.settings.policy, attempts, now, row.giveUpAt, this.clock.random());
+    const log = { deliveryId: row.id, phoneNumber: row.phoneNumber, endpoint: safeUrl(row.endpoint), attempts, error: result.error };
+    if (decision.action === 'retry') {
+      this.repo.update(row.id, { status: 'failed', attempts, nextAttemptAt: decision.at, lastStatus: result.status, lastError: result.error });
+      this.logger.warn({ ...log, retryInMs: decision.delayMs }, 'webhook delivery failed; will retry');
+    } else {
+      this.repo.update(row.id, { status: 'dead', attempts, lastStatus: result.status, lastError: result.error });
+      this.logger.error(log, 'webhook delivery failed for the whole retry period; dead-lettered');
+    }
+  }
+
+  private releaseSlot(endpoint: string): void {
+    const queue = this.waiting.get(endpoint);
+    const next = queue?.shift();
+    if (queue && queue.length === 0) this.waiting.delete(endpoint);
+    if (!next) return;
+    next.queued = false;
+    this.pump(next);
+  }
+
+  private headers(row: DeliveryRow, attempt: number, secret: string | null): Record<string, string> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': this.settings.userAgent,
+      'x-event-id': row.eventId,
+      'x-event-type': eventType(row.body),
+      'x-delivery-id': String(row.id),
+      'x-delivery-attempt': String(attempt),
+    };
+    if (secret) headers['x-hub-signature-256'] = hubSignature(row.body, secret);
+    return headers;
+  }
+}
+
+function eventType(body: string): string {
+  try {
+    const type = (JSON.parse(body) as { type?: unknown }).type;
+    return typeof type === 'string' ? type : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Endpoint for logs: no credentials or query string (they may carry tokens). */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid url)';
+  }
+}

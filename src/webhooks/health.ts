@@ -1,0 +1,41 @@
+import type { DeliveryRepository } from '../db/repositories/deliveries.js';
+import type { DeliveryScope } from '../db/schema.js';
+import type { WebhookDispatcher } from './dispatcher.js';
+
+export interface EndpointHealth {
+  readonly endpoint: string;
+  readonly scope: DeliveryScope;
+  /** Not delivered yet (incl. retrying). */
+  readonly pending: number;
+  /** Pending deliveries that failed at least once. */
+  readonly retrying: number;
+  /** Gave up after the retry period; see GET /api/webhooks/deliveries?status=dead, replay to resend. */
+  readonly dead: number;
+  readonly inFlight: number;
+  readonly oldestPendingAt: string | null;
+}
+
+export interface WebhookHealth {
+  readonly status: 'ok' | 'degraded';
+  readonly endpoints: EndpointHealth[];
+  readonly totals: { readonly pending: number; readonly retrying: number; readonly dead: number };
+}
+
+/**
+ * Per-endpoint delivery backlog. `phones` restricts it to a tenant's numbers (their own webhooks only);
+ * undefined = everything (admins). Also meant for /api/health/detailed.
+ */
+export function webhookHealth(repo: DeliveryRepository, dispatcher: WebhookDispatcher, phones?: readonly string[]): WebhookHealth {
+  const filter = phones === undefined ? {} : { phones, scope: 'device' as const };
+  const endpoints = repo.countsByEndpoint(filter).map((c) => ({
+    endpoint: c.endpoint,
+    scope: c.scope,
+    pending: c.pending,
+    retrying: c.retrying,
+    dead: c.dead,
+    inFlight: dispatcher.inFlightFor(c.endpoint),
+    oldestPendingAt: c.oldestPendingAt === null ? null : new Date(c.oldestPendingAt).toISOString(),
+  }));
+  const totals = endpoints.reduce((t, e) => ({ pending: t.pending + e.pending, retrying: t.retrying + e.retrying, dead: t.dead + e.dead }), { pending: 0, retrying: 0, dead: 0 });
+  return { status: totals.retrying > 0 || totals.dead > 0 ? 'degraded' : 'ok', endpoints, totals };
+}

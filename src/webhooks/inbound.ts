@@ -1,0 +1,82 @@
+import crypto from 'node:crypto';
+import { GatewayError } from '../domain/errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { TypedEmitter } from '../lib/typed-emitter.js';
+import type { EventJournal } from '../realtime/event-journal.js';
+import { fromWebhook, isObject } from '../realtime/normalize.js';
+import type { ChildFeedEvents } from '../realtime/types.js';
+import { verifyHubSignature } from './signature.js';
+
+export interface InboundDeps {
+  /** The running child's own webhook secret (its `WHATSAPP_WEBHOOK_SECRET`); null when it is not running. */
+  readonly secretFor: (phoneNumber: string) => string | null;
+  readonly portFor: (phoneNumber: string) => number | null;
+  readonly journal: EventJournal;
+  readonly feeds: TypedEmitter<ChildFeedEvents>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export interface InboundResult {
+  /** Sequence number the event got; null for a repeat of one already taken. */
+  readonly seq: number | null;
+  readonly duplicate: boolean;
+}
+
+/** The binary retries a webhook it got no 2xx for within ~30 s (contract §10); remember bodies a bit longer. */
+const DEDUPE_WINDOW_MS = 5 * 60_000;
+const DEDUPE_MAX = 20_000;
+
+/**
+ * Webhooks from the children (contract §10): verified against that child's own secret, then stored with the
+ * number's next sequence number, published, and announced on `feeds.events` `webhook` (message statuses).
+ * A child re-sends the exact same bytes when it missed our answer; those repeats are acknowledged, not stored.
+ */
+export class InboundWebhooks {
+  private readonly recent = new Map<string, number>();
+
+  constructor(private readonly deps: InboundDeps) {}
+
+  accept(phoneNumber: string, raw: Buffer, signature: string | undefined): InboundResult {
+    const secret = this.deps.secretFor(phoneNumber);
+    if (!secret || !verifyHubSignature(raw, signature, secret)) {
+      this.deps.logger.warn({ phoneNumber, signed: signature !== undefined }, 'webhook refused: bad or missing signature');
+      throw new GatewayError('UNAUTHORIZED', 'missing or invalid X-Hub-Signature-256');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new GatewayError('VALIDATION_FAILED', 'webhook body is not JSON');
+    }
+    if (!isObject(body) || typeof body['event'] !== 'string') throw new GatewayError('VALIDATION_FAILED', 'webhook body has no event');
+
+    const now = this.deps.clock.now();
+    const digest = `${phoneNumber}:${crypto.createHash('sha256').update(raw).digest('hex')}`;
+    if (this.seen(digest, now)) return { seq: null, duplicate: true };
+    const recorded = this.deps.journal.record(phoneNumber, this.deps.portFor(phoneNumber), fromWebhook(body));
+    this.remember(digest, now);
+    try {
+      this.deps.feeds.emit('webhook', { phoneNumber, event: body['event'], body, at: now });
+    } catch (err) {
+      // Stored and published already; a failing listener must not make the child send it again.
+      this.deps.logger.error({ err, phoneNumber, event: body['event'] }, 'a webhook listener failed');
+    }
+    return { seq: recorded.message.seq, duplicate: false };
+  }
+
+  private seen(digest: string, now: number): boolean {
+    const at = this.recent.get(digest);
+    return at !== undefined && now - at < DEDUPE_WINDOW_MS;
+  }
+
+  private remember(digest: string, now: number): void {
+    this.recent.set(digest, now);
+    // Oldest first (insertion order): drop what is out of the window, and never hold more than the cap.
+    for (const [key, at] of this.recent) {
+      if (this.recent.size <= DEDUPE_MAX && now - at < DEDUPE_WINDOW_MS) break;
+      this.recent.delete(key);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { DeliveryRepository, LaneKey } from '../db/repositories/deliveries.js';
+import type { Clock } from '../lib/clock.js';
+import type { DurableSubscriber } from '../realtime/event-journal.js';
+import type { RecordedEvent } from '../realtime/feed-message.js';
+import { outboundEnvelope } from './envelope.js';
+import type { WebhookTargets } from './targets.js';
+
+/**
+ * Plans the outbound deliveries of each event inside the transaction that stores the event, so an event that
+ * exists always has its deliveries written (before any attempt); the dispatcher is woken after the commit.
+ */
+export class WebhookOutbox implements DurableSubscriber {
+  constructor(
+    private readonly targets: WebhookTargets,
+    private readonly deliveries: DeliveryRepository,
+    private readonly wake: (lanes: LaneKey[]) => void,
+    private readonly retryPeriodMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  onRecord(event: RecordedEvent): (() => void) | void {
+    if (!event.outbound) return;
+    const targets = this.targets.forEvent(event.phoneNumber, event.message.event);
+    if (targets.length === 0) return;
+    const body = JSON.stringify(outboundEnvelope(event));
+    const now = this.clock.now();
+    this.deliveries.insert(
+      targets.map((t) => ({
+        eventId: event.message.eventId,
+        phoneNumber: event.phoneNumber,
+        endpoint: t.endpoint,
+        scope: t.scope,
+        body,
+        nextAttemptAt: now,
+        giveUpAt: now + this.retryPeriodMs,
+      })),
+    );
+    const lanes = targets.map((t) => ({ endpoint: t.endpoint, scope: t.scope, phoneNumber: event.phoneNumber }));
+    return () => this.wake(lanes);
+  }
+}

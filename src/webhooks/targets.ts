@@ -1,0 +1,40 @@
+import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeliveryScope } from '../db/schema.js';
+import { acceptsEvent } from './event-filter.js';
+
+export interface GlobalWebhook {
+  readonly url: string | undefined;
+  readonly secret: string | undefined;
+  readonly events: readonly string[] | null;
+}
+
+export interface Target {
+  readonly endpoint: string;
+  readonly scope: DeliveryScope;
+}
+
+/** Where a number's events go (its own webhook and the global one), and which secret signs them now. */
+export class WebhookTargets {
+  constructor(
+    private readonly devices: DeviceRepository,
+    private readonly global: GlobalWebhook,
+  ) {}
+
+  forEvent(phoneNumber: string, type: string): Target[] {
+    const targets: Target[] = [];
+    const row = this.devices.get(phoneNumber);
+    if (row?.webhookUrl && acceptsEvent(row.webhookEvents, type)) targets.push({ endpoint: row.webhookUrl, scope: 'device' });
+    if (this.global.url && acceptsEvent(this.global.events, type)) targets.push({ endpoint: this.global.url, scope: 'global' });
+    return targets;
+  }
+
+  /**
+   * The secret to sign with at attempt time (so a rotated secret applies to the backlog); `secret: null` =
+   * unsigned. null = the target is gone (number unregistered, global webhook removed): nothing to send.
+   */
+  signer(scope: DeliveryScope, phoneNumber: string): { secret: string | null } | null {
+    if (scope === 'global') return this.global.url ? { secret: this.global.secret ?? null } : null;
+    const row = this.devices.get(phoneNumber);
+    return row ? { secret: row.webhookSecret } : null;
+  }
+}
