@@ -32,6 +32,8 @@ export class SessionSync {
         if (frame.code === 'LOGIN_SUCCESS') runner.setSession('logged_in', jidFromLoginMessage(frame.message));
         else if (frame.code === 'DEVICE_LOGGED_OUT') runner.setSession('logged_out', null);
       }),
+      // Frames sent while the link was down are lost (the binary replays nothing on connect): look again.
+      feed.on('feed-open', ({ phoneNumber }) => void this.refresh(phoneNumber)),
       supervisor.events.on('ready', ({ phoneNumber }) => {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
