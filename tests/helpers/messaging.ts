@@ -1,4 +1,5 @@
 /** Set-ups shared by the messaging, QR and proxy tests: numbers through the gateway API, the stand-in's control API. */
+import fs from 'node:fs';
 import type { GowaClient } from '../../src/gowa/client.js';
 import type { TestGateway } from './gateway.js';
 import { waitFor } from './wait.js';
@@ -75,4 +76,33 @@ export async function waitForStatus(gw: TestGateway, id: string, statuses: strin
     },
     { timeoutMs, what: `message ${id} to be ${statuses.join('|')}` },
   );
+}
+
+/** A child of a gateway running in another process, reached with the credentials it was started with. */
+export function childOfPid(pid: number): { base: string; headers: Record<string, string> } {
+  const env = Object.fromEntries(
+    fs
+      .readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  return {
+    base: `http://127.0.0.1:${env['APP_PORT']}`,
+    headers: { authorization: `Basic ${Buffer.from(env['APP_BASIC_AUTH'] ?? '').toString('base64')}`, 'content-type': 'application/json' },
+  };
+}
+
+export async function pairChildOfPid(pid: number): Promise<void> {
+  const { base, headers } = childOfPid(pid);
+  for (const [method, route] of [['GET', '/app/login'], ['POST', '/_sim/pair']] as const) {
+    const res = await fetch(`${base}${route}`, { method, headers, body: method === 'POST' ? '{}' : undefined });
+    if (res.status !== 200) throw new Error(`${route}: ${res.status} ${await res.text()}`);
+  }
+}
+
+export async function simSentOfPid(pid: number): Promise<SentEntry[]> {
+  const { base, headers } = childOfPid(pid);
+  const res = await fetch(`${base}/_sim/sent`, { headers });
+  return ((await res.json()) as { results: { sent: SentEntry[] } }).results.sent;
 }

@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { MessageRepository } from '../../src/db/repositories/messages.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { TypedEmitter } from '../../src/lib/typed-emitter.js';
+import { parseAck, ReceiptTracker } from '../../src/messaging/receipts.js';
+import type { OutboxEvents } from '../../src/messaging/types.js';
+import type { ChildFeedEvents } from '../../src/realtime/types.js';
+import { makeDataRoot, ROOT } from '../helpers/gateway.js';
+
+/**
+ * The subscriber for `message.ack` webhooks, on a real database. The webhook receiver that emits these events is
+ * tested end to end with the realtime work; here the events are emitted directly.
+ */
+describe('message receipts', () => {
+  let database: DatabaseHandle;
+  let repo: MessageRepository;
+  const feed = new TypedEmitter<ChildFeedEvents>();
+  const outboxEvents = new TypedEmitter<OutboxEvents>();
+  const announced: { id: string; status: string }[] = [];
+  let tracker: ReceiptTracker;
+
+  const ack = (phoneNumber: string, ids: unknown, receipt: string, timestamp?: string) =>
+    feed.emit('webhook', {
+      phoneNumber,
+      event: 'message.ack',
+      body: { event: 'message.ack', timestamp, payload: { ids, receipt_type: receipt, chat_id: '5511888888888@s.whatsapp.net' } },
+      at: Date.now(),
+    });
+  const status = (id: string) => repo.get(id)?.status;
+
+  beforeAll(() => {
+    database = openDatabase(path.join(makeDataRoot(), 'whatsapp.db'), path.join(ROOT, 'drizzle'));
+    repo = new MessageRepository(database.db);
+    tracker = new ReceiptTracker(feed, repo, outboxEvents, createLogger('silent'));
+    outboxEvents.on('status', (e) => announced.push({ id: e.id, status: e.status }));
+    const now = Date.now();
+    const row = (id: string, phoneNumber: string, state: 'sent' | 'queued', waMessageId: string | null) =>
+      repo.insertOnce({ id, phoneNumber, recipient: '5511888888888@s.whatsapp.net', kind: 'text', payload: { message: id, fingerprint: id }, status: state, waMessageId, createdAt: now, updatedAt: now });
+    row('m1', '5511000000001', 'sent', 'WA-1');
+    row('m2', '5511000000001', 'sent', 'WA-2');
+    row('m3', '5511000000002', 'sent', 'WA-3');
+    row('m4', '5511000000001', 'queued', null);
+  });
+  afterAll(() => {
+    tracker.close();
+    database.close();
+  });
+
+  it('moves sent → delivered → read with the receipt times, and announces each change', () => {
+    ack('5511000000001', ['WA-1', 'WA-2'], 'delivered', '2026-08-22T10:00:00Z');
+    expect([status('m1'), status('m2')]).toEqual(['delivered', 'delivered']);
+    expect(repo.get('m1')?.deliveredAt).toBe(Date.parse('2026-08-22T10:00:00Z'));
+    ack('5511000000001', ['WA-1'], 'read', '2026-08-22T10:01:00Z');
+    expect(status('m1')).toBe('read');
+    expect(repo.get('m1')).toMatchObject({ deliveredAt: Date.parse('2026-08-22T10:00:00Z'), readAt: Date.parse('2026-08-22T10:01:00Z') });
+    expect(announced).toEqual([
+      { id: 'm1', status: 'delivered' },
+      { id: 'm2', status: 'delivered' },
+      { id: 'm1', status: 'read' },
+    ]);
+  });
+
+  it('never moves a status backwards, and a read without a delivered receipt fills both times', () => {
+    ack('5511000000001', ['WA-1'], 'delivered', '2026-08-22T10:05:00Z');
+    expect(status('m1')).toBe('read');
+    expect(repo.get('m1')?.deliveredAt).toBe(Date.parse('2026-08-22T10:00:00Z'));
+    ack('5511000000002', ['WA-3'], 'read', '2026-08-22T10:02:00Z');
+    expect(repo.get('m3')).toMatchObject({ status: 'read', deliveredAt: Date.parse('2026-08-22T10:02:00Z'), readAt: Date.parse('2026-08-22T10:02:00Z') });
+  });
+
+  it('ignores receipts of another number, read-self receipts, other events and malformed bodies', () => {
+    ack('5511000000002', ['WA-2'], 'read');
+    expect(status('m2')).toBe('delivered');
+    ack('5511000000001', ['WA-2'], 'read-self');
+    expect(status('m2')).toBe('delivered');
+    feed.emit('webhook', { phoneNumber: '5511000000001', event: 'message', body: { payload: { ids: ['WA-2'], receipt_type: 'read' } }, at: Date.now() });
+    expect(status('m2')).toBe('delivered');
+    ack('5511000000001', 'WA-2', 'read');
+    ack('5511000000001', [42, null], 'read');
+    expect(status('m2')).toBe('delivered');
+    expect(status('m4')).toBe('queued');
+  });
+
+  it('parses the envelope of contract §10', () => {
+    expect(parseAck({ event: 'message.ack', timestamp: '2026-08-22T10:00:00Z', payload: { ids: ['A', 'B'], receipt_type: 'read' } })).toEqual({
+      ids: ['A', 'B'],
+      receipt: 'read',
+      at: Date.parse('2026-08-22T10:00:00Z'),
+    });
+    expect(parseAck({ payload: { ids: ['A'], receipt_type: 'delivered' } })).toEqual({ ids: ['A'], receipt: 'delivered', at: null });
+    expect(parseAck({ payload: null })).toBeNull();
+  });
+});
