@@ -61,7 +61,7 @@ USER node
 VOLUME ["/app/sessions", "/app/volumes"]
 EXPOSE 3000
 
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.API_PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
 # No "tini -g": the gateway stops its children itself, in order and with a grace period, on SIGTERM.
