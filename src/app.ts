@@ -211,7 +211,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       updateRoutes(api, updates),
       ...events.apiRoutes(api),
     ],
-    rawRoutes: [proxyRoutes({ targets: proxyTargets, outbox, logger })],
+    rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
     internalRoutes: [...events.internalRoutes(), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
     timing: httpTiming(metrics.httpDuration),
   });

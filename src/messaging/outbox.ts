@@ -165,7 +165,7 @@ export class Outbox {
 
   private sweep(): void {
     const now = this.deps.clock.now();
-    for (const row of this.deps.repo.expireDue(now)) {
+    for (const row of [...this.deps.repo.expireDue(now), ...this.deps.repo.failUnregistered(now)]) {
       this.events.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now });
       void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
     }

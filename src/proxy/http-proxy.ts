@@ -2,9 +2,12 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { createProxyMiddleware, responseInterceptor, type Options } from 'http-proxy-middleware';
+import { z } from 'zod';
 import { GatewayError } from '../domain/errors.js';
+import type { ApiRegistry } from '../http/api-registry.js';
 import { errorBody } from '../http/error-handler.js';
 import { currentUser } from '../http/auth-middleware.js';
+import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
 import { rewriteQrLink } from './qr-link.js';
@@ -17,9 +20,41 @@ const PROXY_TIMEOUT_MS = 60_000;
 const STRIPPED = ['authorization', 'cookie', 'x-phone-number', 'x-device-id', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'];
 
 export interface ProxyDeps {
+  readonly api: ApiRegistry;
   readonly targets: ProxyTargets;
   readonly outbox: Outbox;
   readonly logger: Logger;
+}
+
+/**
+ * The proxy streams, so it cannot go through the registry's body validation; its routes are still listed in the
+ * OpenAPI document (registered on a router that is never mounted).
+ */
+function documentProxy(api: ApiRegistry): void {
+  const docsOnly = Router();
+  const params = z.object({ phone: phoneNumber, path: z.string().meta({ description: "Path on the number's binary, e.g. send/message" }) });
+  const responses = {
+    200: { description: "The child's answer, status and envelope unchanged" },
+    400: { description: 'No number chosen (use the path form or X-Phone-Number)', schema: errorSchema },
+    403: { description: "The child's /devices writes are managed by the gateway", schema: errorSchema },
+    404: { description: 'Unknown number (or not yours)', schema: errorSchema },
+    429: { description: 'The number is paused by a timelock (QUEUE_PAUSED, Retry-After)', schema: errorSchema },
+    503: { description: "The number's process is not running (with its state)", schema: errorSchema },
+  };
+  for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+    api.route(
+      docsOnly,
+      {
+        method,
+        path: `${PROXY_PREFIX}/:phone/*splat`,
+        summary: "Forwarded to the number's own binary API (credentials added by the gateway); also /proxy/whatsapp/<path> with X-Phone-Number, and WebSocket …/{phone}/ws",
+        tag: 'proxy',
+        params,
+        responses,
+      },
+      () => undefined,
+    );
+  }
 }
 
 /** Shared by the HTTP and WebSocket proxies: route each request to the target resolved for it beforehand. */
@@ -66,6 +101,7 @@ export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, lo
  * which is pointed at the gateway. `/send/*` calls wait their turn in the number's send queue.
  */
 export function proxyRoutes(deps: ProxyDeps): Router {
+  documentProxy(deps.api);
   const router = Router();
   const resolved = new WeakMap<IncomingMessage, ProxyTarget>();
   const base = proxyOptions(resolved, deps.logger);

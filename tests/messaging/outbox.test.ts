@@ -154,6 +154,15 @@ describe('outbox: text messages through the per-number queue', () => {
     await waitFor(async () => (await gw.request<{ queue: { depth: number } }>('GET', `/api/devices/${B}`)).body.queue.depth === 0, { what: 'queue drained' });
   });
 
+  it('fails the pending messages of a number that is unregistered', async () => {
+    const C = '5511940000003';
+    await gw.request('POST', '/api/devices', { body: { phoneNumber: C, autoStart: false } });
+    const m = await send(gw, { from: C, to: '5511888880008', message: 'orphaned' });
+    expect((await gw.request('DELETE', `/api/devices/${C}`)).status).toBe(200);
+    const failed = await waitForStatus(gw, m.id, ['failed'], 5000);
+    expect(failed.error).toMatch(/unregistered/);
+  });
+
   it('expires a message that waited longer than its TTL', async () => {
     await gw.request('POST', `/api/devices/${B}/stop`);
     const m = await send(gw, { from: B, to: '5511888880007', message: 'too late', ttlSeconds: 1 });

@@ -121,6 +121,14 @@ describe('/proxy/whatsapp: HTTP', () => {
     expect((await gw.request('GET', '/proxy/whatsapp/app/status', { token: alice, headers: { 'X-Phone-Number': PAIRED } })).status).toBe(404);
   });
 
+  it('lists the proxy, message, queue and QR routes in the OpenAPI document', async () => {
+    const doc = await gw.request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api-docs/openapi.json', { token: null });
+    for (const p of ['/proxy/whatsapp/{phone}/{path}', '/api/messages/send', '/api/messages/send-image', '/api/messages/{id}', '/api/devices/{phone}/qr', '/api/devices/{phone}/pair-code', '/api/devices/{phone}/queue']) {
+      expect(Object.keys(doc.body.paths)).toContain(p);
+    }
+    expect(Object.keys(doc.body.paths['/proxy/whatsapp/{phone}/{path}'] ?? {})).toEqual(['get', 'post', 'put', 'patch', 'delete']);
+  });
+
   it('answers 404 for unknown numbers, 503 with the state when stopped, 401 without a token, 403 for gateway-managed routes', async () => {
     const unknown = await gw.request<{ error: { code: string } }>('GET', '/proxy/whatsapp/5511990009999/app/status');
     expect(unknown.status).toBe(404);

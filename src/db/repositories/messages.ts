@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { messages, type MessageRow, type MessageStatus } from '../schema.js';
+import { devices, messages, type MessageRow, type MessageStatus } from '../schema.js';
 
 export type NewMessage = typeof messages.$inferInsert;
 
@@ -169,6 +169,17 @@ export class MessageRepository {
       .update(messages)
       .set({ status: 'expired', error: 'not sent within its time to live', nextAttemptAt: null, updatedAt: now })
       .where(and(eq(messages.status, 'queued'), isNotNull(messages.expiresAt), lte(messages.expiresAt, now)))
+      .returning()
+      .all();
+  }
+
+  /** Messages of a number that is no longer registered can never be sent (or confirmed): they fail. */
+  failUnregistered(now: number): MessageRow[] {
+    const registered = this.db.select({ phoneNumber: devices.phoneNumber }).from(devices);
+    return this.db
+      .update(messages)
+      .set({ status: 'failed', error: 'the number was unregistered before this message was sent', nextAttemptAt: null, updatedAt: now })
+      .where(and(inArray(messages.status, PENDING), notInArray(messages.phoneNumber, registered)))
       .returning()
       .all();
   }
