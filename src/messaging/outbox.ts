@@ -65,7 +65,7 @@ export class Outbox {
   }
 
   async accept(input: NewOutgoing): Promise<{ row: MessageRow; created: boolean }> {
-    const { repo, media, clock, settings } = this.deps;
+    const { media, clock } = this.deps;
     const now = clock.now();
     const id = crypto.randomUUID();
     const fingerprint = fingerprintOf(input);
@@ -75,18 +75,13 @@ export class Outbox {
       upload = await media.adopt(tempPath, input.phoneNumber, id, meta);
     }
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
-    const result = repo.insertOnce({
-      id,
-      phoneNumber: input.phoneNumber,
-      recipient: input.recipient,
-      kind: input.kind,
-      payload: payload as unknown as Record<string, unknown>,
-      status: 'queued',
-      idempotencyKey: input.idempotencyKey,
-      expiresAt: now + (input.ttlMs ?? settings.ttlMs),
-      createdAt: now,
-      updatedAt: now,
-    });
+    let result: { row: MessageRow; created: boolean };
+    try {
+      result = this.insert(id, input, payload, now);
+    } catch (err) {
+      await media.remove(upload);
+      throw err;
+    }
     if (!result.created) {
       await media.remove(upload);
       if ((result.row.payload as unknown as MessagePayload).fingerprint !== fingerprint) {
@@ -99,6 +94,21 @@ export class Outbox {
     this.events.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
     this.lane(input.phoneNumber).pump();
     return result;
+  }
+
+  private insert(id: string, input: NewOutgoing, payload: MessagePayload, now: number): { row: MessageRow; created: boolean } {
+    return this.deps.repo.insertOnce({
+      id,
+      phoneNumber: input.phoneNumber,
+      recipient: input.recipient,
+      kind: input.kind,
+      payload: payload as unknown as Record<string, unknown>,
+      status: 'queued',
+      idempotencyKey: input.idempotencyKey,
+      expiresAt: now + (input.ttlMs ?? this.deps.settings.ttlMs),
+      createdAt: now,
+      updatedAt: now,
+    });
   }
 
   get(id: string): MessageRow | undefined {
