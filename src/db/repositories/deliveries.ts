@@ -45,13 +45,18 @@ export class DeliveryRepository {
 
   /** The oldest undelivered delivery of a lane: the only one that may be attempted (order per number and endpoint). */
   head(lane: LaneKey): DeliveryRow | undefined {
-    return this.db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(...laneWhere(lane), inArray(webhookDeliveries.status, OPEN)))
-      .orderBy(asc(webhookDeliveries.id))
-      .limit(1)
-      .get();
+    // One indexed lookup per open status (endpoint, phone, status, id): an `IN` here would sort the whole lane,
+    // and a lane of a receiver that has been down for hours can hold many thousand rows.
+    const heads = OPEN.map((status) =>
+      this.db
+        .select()
+        .from(webhookDeliveries)
+        .where(and(...laneWhere(lane), eq(webhookDeliveries.status, status)))
+        .orderBy(asc(webhookDeliveries.id))
+        .limit(1)
+        .get(),
+    ).filter((row): row is DeliveryRow => row !== undefined);
+    return heads.sort((a, b) => a.id - b.id)[0];
   }
 
   /** Every lane with work left (boot: deliveries survive a restart). */
