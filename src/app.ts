@@ -148,6 +148,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       retryBaseDelayMs: config.MESSAGE_RETRY_BASE_DELAY,
       retryMaxDelayMs: config.MESSAGE_RETRY_MAX_DELAY,
       timelockPauseMs: config.QUEUE_TIMELOCK_PAUSE,
+      verifyDelayMs: config.MESSAGE_VERIFY_DELAY,
       sweepIntervalMs: 1000,
     },
   });

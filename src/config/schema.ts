@@ -69,6 +69,8 @@ export const envSchema = z
     MESSAGE_MAX_ATTEMPTS: int(5, 1, 100),
     MESSAGE_RETRY_BASE_DELAY: int(1000, 10),
     MESSAGE_RETRY_MAX_DELAY: int(60_000, 10),
+    /** After a send with an unknown outcome (timeout), wait this long before checking the child's chat history. */
+    MESSAGE_VERIFY_DELAY: int(60_000, 0),
     /** Bearer token for /metrics; without it only METRICS_ALLOW addresses may scrape. */
     METRICS_TOKEN: z.string().min(16).optional(),
     METRICS_ALLOW: z.string().default('127.0.0.1,::1'),

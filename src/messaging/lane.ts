@@ -247,7 +247,8 @@ export class NumberLane {
         }
         return;
       case 'verify':
-        repo.keepUnknown(row.id, { nextAttemptAt: backoff, error: outcome.reason });
+        // The child may still be sending it: look once it must have finished (sooner if the process is replaced).
+        repo.keepUnknown(row.id, { nextAttemptAt: Math.max(backoff, row.updatedAt + settings.verifyDelayMs), error: outcome.reason });
         return;
     }
   }

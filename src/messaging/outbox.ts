@@ -10,7 +10,7 @@ import { TypedEmitter } from '../lib/typed-emitter.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { NumberLane } from './lane.js';
 import type { MediaStore } from './media-store.js';
-import type { MessageKind, MessagePayload, OutboxEvents, OutboxSettings, QueuePolicy, QueueStatus, StoredUpload } from './types.js';
+import type { MessageKind, MessagePayload, MessageStatus, OutboxEvents, OutboxSettings, QueuePolicy, QueueStatus, StoredUpload } from './types.js';
 
 export interface OutboxDeps {
   readonly repo: MessageRepository;
@@ -52,9 +52,11 @@ export class Outbox {
     const { repo, supervisor, media, settings, logger } = this.deps;
     media.prepare(repo.pendingIds());
     this.unsubscribe.push(
-      supervisor.events.on('ready', ({ phoneNumber }) => this.wake(phoneNumber)),
+      // A new process: whatever the old one was doing has died with it, so unknown outcomes can be checked now.
+      supervisor.events.on('ready', ({ phoneNumber }) => this.wake(phoneNumber, ['queued', 'sending'])),
+      // Same process, just logged in: an attempt with an unknown outcome may still be running inside it.
       supervisor.events.on('session', ({ phoneNumber, to }) => {
-        if (to === 'logged_in') this.wake(phoneNumber);
+        if (to === 'logged_in') this.wake(phoneNumber, ['queued']);
       }),
     );
     const pending = repo.pendingNumbers();
@@ -168,8 +170,8 @@ export class Outbox {
   }
 
   /** The child is (back) up or just logged in: waits set for it are over. */
-  private wake(phoneNumber: string): void {
-    this.deps.repo.clearRetryTimes(phoneNumber);
+  private wake(phoneNumber: string, statuses: MessageStatus[]): void {
+    this.deps.repo.clearRetryTimes(phoneNumber, statuses);
     this.lane(phoneNumber).pump();
   }
 

@@ -62,6 +62,11 @@ export interface OutboxSettings {
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
   readonly timelockPauseMs: number;
+  /**
+   * Our timeout does not stop the child: it may still send until its own request timeout (45 s in the binary).
+   * A send with an unknown outcome is checked only this long after it started (sooner if the process is replaced).
+   */
+  readonly verifyDelayMs: number;
   /** How often queued messages past their TTL are marked expired. */
   readonly sweepIntervalMs: number;
 }

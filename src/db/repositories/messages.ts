@@ -79,11 +79,11 @@ export class MessageRepository {
   }
 
   /** The number's child is (back) up or just logged in: retry times set while waiting for it no longer apply. */
-  clearRetryTimes(phoneNumber: string): number {
+  clearRetryTimes(phoneNumber: string, statuses: readonly MessageStatus[]): number {
     return this.db
       .update(messages)
       .set({ nextAttemptAt: null })
-      .where(and(eq(messages.phoneNumber, phoneNumber), inArray(messages.status, PENDING), isNotNull(messages.nextAttemptAt)))
+      .where(and(eq(messages.phoneNumber, phoneNumber), inArray(messages.status, [...statuses]), isNotNull(messages.nextAttemptAt)))
       .run().changes;
   }
 
