@@ -6,10 +6,9 @@ import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
-import { findSentCopy, sendToChild } from './child-send.js';
-import { describeFailure } from './failure.js';
+import { attemptSend } from './attempt.js';
 import type { MediaStore } from './media-store.js';
-import { classifyFailure, retryDelay } from './retry-policy.js';
+import { retryDelay } from './retry-policy.js';
 import type { MessagePayload, OutboxEvents, OutboxSettings, QueuePolicy, QueueStatus } from './types.js';
 
 export interface LaneDeps {
@@ -84,6 +83,7 @@ export class NumberLane {
   pump(): void {
     if (this.closed || this.isPaused() || !this.deps.client()) return;
     const now = this.deps.clock.now();
+    this.clearHold();
     while (this.inFlight.size < this.policy.concurrency) {
       const row = this.deps.repo.nextPending(this.phoneNumber, [...this.inFlight]);
       if (!row) break;
@@ -169,9 +169,15 @@ export class NumberLane {
     return this.pausedUntil !== null && this.pausedUntil > this.deps.clock.now();
   }
 
-  private hold(until: number, reason: string | null): void {
-    if (this.holdTimer && this.holdUntil === until) return;
+  private clearHold(): void {
     if (this.holdTimer) this.deps.clock.clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.holdUntil = null;
+    this.holdReason = null;
+  }
+
+  /** The oldest message waits for its next attempt, and so do the ones behind it. */
+  private hold(until: number, reason: string | null): void {
     this.holdUntil = until;
     this.holdReason = reason;
     this.holdTimer = this.deps.clock.setTimeout(() => {
@@ -181,76 +187,12 @@ export class NumberLane {
   }
 
   private async attempt(id: string): Promise<void> {
-    if (this.closed || this.isPaused()) return;
     const client = this.deps.client();
-    const row = this.deps.repo.get(id);
-    if (!client || !row || (row.status !== 'queued' && row.status !== 'sending')) return;
-    const { repo, settings, clock } = this.deps;
-    if (row.status === 'sending') {
-      // An earlier attempt ended without an answer (timeout, child or gateway crash): look before sending again.
-      let copy: { id: string; at: number } | null;
-      try {
-        copy = await findSentCopy(client, row, row.updatedAt, (ids) => repo.knownWaIds(this.phoneNumber, ids));
-      } catch (err) {
-        const reason = `could not check whether an earlier attempt was sent: ${describeFailure(err).message}`;
-        repo.keepUnknown(id, { nextAttemptAt: clock.now() + this.waitDelay(), error: reason });
-        return;
-      }
-      if (copy) {
-        this.log.info({ messageId: id, waMessageId: copy.id }, 'an attempt with an unknown outcome had been sent');
-        this.sent(repo.markSent(id, copy.id, copy.at));
-        return;
-      }
-      if (row.attempts >= settings.maxAttempts) {
-        this.finished(repo.markFailed(id, `gave up after ${row.attempts} attempts: ${row.error ?? 'unknown error'}`, clock.now()));
-        return;
-      }
-    }
-    const now = clock.now();
-    if (row.expiresAt !== null && row.expiresAt <= now) {
-      if (row.status === 'sending') repo.requeue(id, { nextAttemptAt: null, error: row.error ?? '', uncount: false }, now);
-      this.finished(repo.expire(id, now));
-      return;
-    }
-    const claimed = repo.markSending(id, now);
-    if (!claimed) return;
-    try {
-      const waMessageId = await sendToChild(client, claimed, this.deps.media, settings.sendTimeoutMs);
-      this.sent(repo.markSent(id, waMessageId, clock.now()));
-    } catch (err) {
-      this.afterFailure(claimed, err);
-    }
-  }
-
-  private afterFailure(row: MessageRow, err: unknown): void {
-    const { repo, settings, clock } = this.deps;
-    const outcome = classifyFailure(describeFailure(err));
-    const now = clock.now();
-    const backoff = now + retryDelay(row.attempts, settings.retryBaseDelayMs, settings.retryMaxDelayMs, () => clock.random());
-    this.log.info({ messageId: row.id, attempts: row.attempts, action: outcome.action, reason: outcome.reason }, 'send attempt failed');
-    switch (outcome.action) {
-      case 'fail':
-        this.finished(repo.markFailed(row.id, outcome.reason, now));
-        return;
-      case 'pause':
-        repo.requeue(row.id, { nextAttemptAt: null, error: outcome.reason, uncount: true }, now);
-        this.pause(settings.timelockPauseMs, outcome.reason);
-        return;
-      case 'wait':
-        repo.requeue(row.id, { nextAttemptAt: now + this.waitDelay(), error: outcome.reason, uncount: true }, now);
-        return;
-      case 'retry':
-        if (row.attempts >= settings.maxAttempts) {
-          this.finished(repo.markFailed(row.id, `gave up after ${row.attempts} attempts: ${outcome.reason}`, now));
-        } else {
-          repo.requeue(row.id, { nextAttemptAt: backoff, error: outcome.reason, uncount: false }, now);
-        }
-        return;
-      case 'verify':
-        // The child may still be sending it: look once it must have finished (sooner if the process is replaced).
-        repo.keepUnknown(row.id, { nextAttemptAt: Math.max(backoff, row.updatedAt + settings.verifyDelayMs), error: outcome.reason });
-        return;
-    }
+    if (this.closed || this.isPaused() || !client) return;
+    const end = await attemptSend({ ...this.deps, log: this.log, waitDelay: () => this.waitDelay() }, client, id);
+    if (end.sent) this.consecutiveWaits = 0;
+    if (end.pause) this.pause(this.deps.settings.timelockPauseMs, end.pause);
+    this.finished(end.changed);
   }
 
   /** Waiting for the child (not running, not logged in yet) backs off per number, not per message. */
@@ -258,11 +200,6 @@ export class NumberLane {
     this.consecutiveWaits++;
     const { retryBaseDelayMs, retryMaxDelayMs } = this.deps.settings;
     return retryDelay(this.consecutiveWaits, retryBaseDelayMs, retryMaxDelayMs, () => this.deps.clock.random());
-  }
-
-  private sent(row: MessageRow | undefined): void {
-    this.consecutiveWaits = 0;
-    this.finished(row);
   }
 
   /** A row reached a final status (or moved): announce it, and drop its upload once nothing will send it again. */

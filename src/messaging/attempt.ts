@@ -1,0 +1,94 @@
+import type { MessageRepository } from '../db/repositories/messages.js';
+import type { MessageRow } from '../db/schema.js';
+import type { GowaClient } from '../gowa/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { findSentCopy, sendToChild } from './child-send.js';
+import { describeFailure } from './failure.js';
+import type { MediaStore } from './media-store.js';
+import { classifyFailure, retryDelay } from './retry-policy.js';
+import type { OutboxSettings } from './types.js';
+
+export interface AttemptDeps {
+  readonly phoneNumber: string;
+  readonly repo: MessageRepository;
+  readonly media: MediaStore;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly settings: OutboxSettings;
+  /** The number's own backoff while its child is not ready (per number, not per message). */
+  readonly waitDelay: () => number;
+}
+
+/** What an attempt left behind, for the lane: the row if its status changed, and whether to pause the number. */
+export interface AttemptEnd {
+  readonly changed?: MessageRow;
+  readonly sent?: boolean;
+  readonly pause?: string;
+}
+
+/**
+ * One attempt at one outbox row, every step a conditional update of the row: a row left `sending` by an earlier
+ * attempt is first looked for in the child's history; then the row is claimed, sent, and its outcome recorded.
+ */
+export async function attemptSend(deps: AttemptDeps, client: GowaClient, id: string): Promise<AttemptEnd> {
+  const { repo, settings, clock } = deps;
+  const row = repo.get(id);
+  if (!row || (row.status !== 'queued' && row.status !== 'sending')) return {};
+  if (row.status === 'sending') {
+    let copy: { id: string; at: number } | null;
+    try {
+      copy = await findSentCopy(client, row, row.updatedAt, (ids) => repo.knownWaIds(deps.phoneNumber, ids));
+    } catch (err) {
+      const reason = `could not check whether an earlier attempt was sent: ${describeFailure(err).message}`;
+      repo.keepUnknown(id, { nextAttemptAt: clock.now() + deps.waitDelay(), error: reason });
+      return {};
+    }
+    if (copy) {
+      deps.log.info({ messageId: id, waMessageId: copy.id }, 'an attempt with an unknown outcome had been sent');
+      return { changed: repo.markSent(id, copy.id, copy.at), sent: true };
+    }
+    if (row.attempts >= settings.maxAttempts) {
+      return { changed: repo.markFailed(id, `gave up after ${row.attempts} attempts: ${row.error ?? 'unknown error'}`, clock.now()) };
+    }
+  }
+  const now = clock.now();
+  if (row.expiresAt !== null && row.expiresAt <= now) {
+    if (row.status === 'sending') repo.requeue(id, { nextAttemptAt: null, error: row.error ?? '', uncount: false }, now);
+    return { changed: repo.expire(id, now) };
+  }
+  const claimed = repo.markSending(id, now);
+  if (!claimed) return {};
+  try {
+    const waMessageId = await sendToChild(client, claimed, deps.media, settings.sendTimeoutMs);
+    return { changed: repo.markSent(id, waMessageId, clock.now()), sent: true };
+  } catch (err) {
+    return afterFailure(deps, claimed, err);
+  }
+}
+
+function afterFailure(deps: AttemptDeps, row: MessageRow, err: unknown): AttemptEnd {
+  const { repo, settings, clock } = deps;
+  const outcome = classifyFailure(describeFailure(err));
+  const now = clock.now();
+  const backoff = now + retryDelay(row.attempts, settings.retryBaseDelayMs, settings.retryMaxDelayMs, () => clock.random());
+  deps.log.info({ messageId: row.id, attempts: row.attempts, action: outcome.action, reason: outcome.reason }, 'send attempt failed');
+  switch (outcome.action) {
+    case 'fail':
+      return { changed: repo.markFailed(row.id, outcome.reason, now) };
+    case 'pause':
+      repo.requeue(row.id, { nextAttemptAt: null, error: outcome.reason, uncount: true }, now);
+      return { pause: outcome.reason };
+    case 'wait':
+      repo.requeue(row.id, { nextAttemptAt: now + deps.waitDelay(), error: outcome.reason, uncount: true }, now);
+      return {};
+    case 'retry':
+      if (row.attempts >= settings.maxAttempts) return { changed: repo.markFailed(row.id, `gave up after ${row.attempts} attempts: ${outcome.reason}`, now) };
+      repo.requeue(row.id, { nextAttemptAt: backoff, error: outcome.reason, uncount: false }, now);
+      return {};
+    case 'verify':
+      // The child may still be sending it: look once it must have finished (sooner if the process is replaced).
+      repo.keepUnknown(row.id, { nextAttemptAt: Math.max(backoff, row.updatedAt + settings.verifyDelayMs), error: outcome.reason });
+      return {};
+  }
+}
