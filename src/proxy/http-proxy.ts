@@ -143,13 +143,20 @@ export function proxyRoutes(deps: ProxyDeps): Router {
         return;
       }
       const lane = deps.outbox.lane(target.phoneNumber);
-      try {
-        lane.assertNotPaused();
-      } catch (err) {
-        if (err instanceof GatewayError) res.set('Retry-After', String(err.details?.['retryAfterSeconds'] ?? 60));
-        throw err;
-      }
-      await lane.schedule(() => forward(handler, req, res));
+      // Refused at once while the number is paused, and again if a pause began while this call waited its turn.
+      const refuseIfPaused = (): void => {
+        try {
+          lane.assertNotPaused();
+        } catch (err) {
+          if (err instanceof GatewayError) res.set('Retry-After', String(err.details?.['retryAfterSeconds'] ?? 60));
+          throw err;
+        }
+      };
+      refuseIfPaused();
+      await lane.schedule(async () => {
+        refuseIfPaused();
+        await forward(handler, req, res);
+      });
     } catch (err) {
       next(err);
     }
