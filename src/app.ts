@@ -29,6 +29,7 @@ import { UpdateScheduler } from './jobs/update-scheduler.js';
 import { UpdateService } from './jobs/update-service.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { httpTiming } from './metrics/http-timing.js';
+import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
 import { createMetrics } from './metrics/registry.js';
 import { ChildFeeds } from './realtime/child-feeds.js';
 import { SessionSync } from './realtime/session-sync.js';
@@ -157,6 +158,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const qr = new QrService({ supervisor, feed: feeds.events, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
   const proxyTargets = new ProxyTargets(supervisor, new DeviceAccess(devices));
 
+  const outboxFigures = messageMetrics(messages);
+  const webhookFigures = webhookMetrics(() => events.webhookHealth());
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
   const queueDepth = (phone: string): number => messages.depth(phone);
@@ -182,13 +185,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [{ name: 'update', report: () => ({ figures: { ...updates.status() }, problems: [] }) }],
+    contributors: [outboxFigures, webhookFigures, { name: 'update', report: () => ({ figures: { ...updates.status() }, problems: [] }) }],
     binaryVersion: () => binaryVersion.get(),
   });
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
   updateScheduler.start();
   const system = new SystemStats();
-  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [] });
+  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures] });
 
   const api = new ApiRegistry();
   const access = new DeviceAccess(devices);

@@ -96,3 +96,38 @@ describe('/metrics', () => {
     expect(text).toContain('wa_gateway_process_resident_memory_bytes');
   });
 });
+
+describe('backlogs in health and metrics', () => {
+  it('reports outbox counts and the delivery rate', async () => {
+    const client = gw.gateway.supervisor.runner(UP)?.client;
+    await client?.request('GET', '/app/login');
+    await client?.request('POST', '/_sim/pair', { body: {} });
+    await waitFor(() => gw.gateway.supervisor.runner(UP)?.session === 'logged_in', { what: 'logged in' });
+    const sent = await gw.request<{ id: string }>('POST', '/api/messages/send', { body: { from: UP, to: '5511888888888', message: 'hello' } });
+    expect(sent.status).toBe(202);
+    await waitFor(async () => (await gw.request<{ status: string }>('GET', `/api/messages/${sent.body.id}`)).body.status === 'read', { what: 'message read' });
+    const health = await gw.request<{ messages: { byStatus: Record<string, number>; deliveryRate: number } }>('GET', '/api/health/detailed');
+    expect(health.body.messages).toMatchObject({ byStatus: { read: 1 }, deliveryRate: 1 });
+    const text = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect(text).toContain(`wa_messages{phone="${UP}",status="read"} 1`);
+    expect(text).toContain(`wa_delivery_rate{phone="${UP}"} 1`);
+  });
+
+  it('names an endpoint with dead webhook deliveries and answers 503', async () => {
+    const other = await startTestGateway({ env: { WEBHOOK_URL: 'http://127.0.0.1:9/hook', WEBHOOK_SECRET: 'a-webhook-secret', WEBHOOK_RETRY_PERIOD: '300', WEBHOOK_RETRY_BASE_DELAY: '50', WEBHOOK_RETRY_MAX_DELAY: '100' } });
+    try {
+      await other.request('POST', '/api/devices', { body: { phoneNumber: '5511950000009', autoStart: false } });
+      await other.request('POST', '/api/devices/5511950000009/start');
+      const res = await waitFor(async () => {
+        const r = await other.request<{ problems: string[]; webhooks: { totals: { dead: number } } }>('GET', '/api/health/detailed');
+        return r.body.webhooks.totals.dead > 0 ? r : null;
+      }, { what: 'a dead letter' });
+      expect(res.status).toBe(503);
+      expect(res.body.problems.join('\n')).toContain('dead deliveries to http://127.0.0.1:9/hook');
+      const text = await (await fetch(`${other.url}/metrics`)).text();
+      expect(text).toMatch(/wa_webhook_backlog\{endpoint="http:\/\/127\.0\.0\.1:9\/hook",state="dead"\} [1-9]/);
+    } finally {
+      await other.close();
+    }
+  });
+});

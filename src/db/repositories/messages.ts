@@ -87,6 +87,15 @@ export class MessageRepository {
       .run().changes;
   }
 
+  /** Messages per number and status, for metrics and the health report. */
+  countsByStatus(): { phoneNumber: string; status: MessageStatus; n: number }[] {
+    return this.db
+      .select({ phoneNumber: messages.phoneNumber, status: messages.status, n: sql<number>`count(*)` })
+      .from(messages)
+      .groupBy(messages.phoneNumber, messages.status)
+      .all();
+  }
+
   depth(phoneNumber: string): number {
     return (
       this.db
