@@ -206,6 +206,8 @@ export class DeviceRunner {
         if (this.child !== running || this.stateValue !== 'running') return;
         this.healthFailures = ok ? 0 : this.healthFailures + 1;
         if (this.healthFailures >= healthFailures) {
+          // One verdict per child: the exit handler takes over from here.
+          this.stopHealthWatch();
           this.note('unhealthy', { failures: this.healthFailures });
           this.log.warn({ failures: this.healthFailures }, 'child stopped answering its health check; killing it');
           running.process.kill();
