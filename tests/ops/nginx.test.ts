@@ -2,30 +2,30 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import getPort from 'get-port';
-import { WebSocket, WebSocketServer } from 'ws';
+import { io as ioClient } from 'socket.io-client';
+import { WebSocket } from 'ws';
+import { PNG } from 'pngjs';
 import { ADMIN, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { waitFor } from '../helpers/wait.js';
 import { nginxTest, renderNginxConfig, startNginx, type RunningNginx } from './nginx-harness.js';
 import { ensurePackages, removeTempDirs, run, SETUP_TIMEOUT_MS, tempDir } from './support.js';
 
 /*
  * nginx/nginx.conf validated by nginx itself, then a real nginx in front of a real gateway.
  *
- * Extending: Socket.IO and the /proxy/whatsapp routes arrive later. Add their checks to the
- * "through a real nginx" block, against `nginx.url`: e.g. a socket.io-client connected to
- * `nginx.url` with `transports: ['websocket']` (location /socket.io/), a ws client on
- * `${nginx.url.replace('http', 'ws')}/proxy/whatsapp/{phone}/ws`, and a 100 MB multipart upload.
- * Use `seen` to assert what reached the gateway. Keep the rate-limit test last: it drains the burst.
+ * REST, Socket.IO over WebSocket, the proxied child WebSocket and a multipart upload through the proxy all
+ * go through nginx. Use `seen` to assert what reached the gateway. Keep the rate-limit test last: it drains
+ * the burst.
  */
 
 afterAll(removeTempDirs);
 
-/** The gateway's WebSocket route registry (`gateway.upgrades`), where present. */
-interface UpgradeRegistry {
-  register(prefix: string, handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
+/** A PNG that does not compress well, so the upload is a few hundred kB of real image. */
+function noisyPng(size: number): Buffer {
+  const png = new PNG({ width: size, height: size });
+  for (let i = 0; i < png.data.length; i++) png.data[i] = (i * 7919) % 251;
+  return PNG.sync.write(png);
 }
 
 describe('nginx config (nginx -t)', () => {
@@ -53,6 +53,7 @@ describe('nginx config (nginx -t)', () => {
 });
 
 describe('the gateway through a real nginx', () => {
+  const PHONE = '5511950000001';
   let gw: TestGateway;
   let nginx: RunningNginx | null = null;
   /** Every request and upgrade that reached the gateway, as the gateway saw it. */
@@ -81,14 +82,14 @@ describe('the gateway through a real nginx', () => {
     token = ((await login.json()) as { token: string }).token;
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-    const created = await through('/api/devices', { method: 'POST', headers: auth, body: JSON.stringify({ phoneNumber: '5511950000001', name: 'via nginx', autoStart: false }) });
+    const created = await through('/api/devices', { method: 'POST', headers: auth, body: JSON.stringify({ phoneNumber: PHONE, name: 'via nginx', autoStart: false }) });
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ phoneNumber: '5511950000001', name: 'via nginx' });
+    expect(await created.json()).toMatchObject({ phoneNumber: PHONE, name: 'via nginx' });
 
     const list = await through('/api/devices', { headers: auth });
     expect(list.status).toBe(200);
     const body = (await list.json()) as { devices: { phoneNumber: string }[] };
-    expect(body.devices.map((d) => d.phoneNumber)).toContain('5511950000001');
+    expect(body.devices.map((d) => d.phoneNumber)).toContain(PHONE);
   });
 
   it('passes a 10 MB body on to the gateway, which gives its own answer', async () => {
@@ -113,35 +114,51 @@ describe('the gateway through a real nginx', () => {
     expect(headers?.['host']).toBe(new URL(nginx?.url ?? '').host);
   });
 
-  it('tunnels a WebSocket upgrade both ways', async () => {
-    // A stand-in WebSocket endpoint on the gateway's own server until Socket.IO and the proxy exist.
-    const echo = new WebSocketServer({ noServer: true });
-    echo.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${String(data)}`)));
-    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      if (req.url === '/ops-echo/ws') echo.handleUpgrade(req, socket, head, (ws) => echo.emit('connection', ws, req));
-    };
-    // A gateway with an upgrade router answers 404 to paths it does not know: register there when it exists.
-    const router = (gw.gateway as { upgrades?: UpgradeRegistry }).upgrades;
-    if (router) router.register('/ops-echo/', onUpgrade);
-    else gw.gateway.server.on('upgrade', onUpgrade);
+  it('carries Socket.IO events (WebSocket transport) from a number started through nginx', async () => {
+    const socket = ioClient(nginx?.url ?? '', { auth: { token }, transports: ['websocket'], reconnection: false });
     try {
-      const client = new WebSocket(`${nginx?.url.replace('http', 'ws')}/ops-echo/ws`);
-      const reply = await new Promise<string>((resolve, reject) => {
-        client.once('open', () => client.send('hello'));
-        client.once('message', (data) => resolve(String(data)));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      const connected = new Promise<{ phoneNumber: string; port: number }>((resolve) => socket.on('container-websocket-connected', resolve));
+      const started = await through(`/api/devices/${PHONE}/start`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(started.status).toBe(200);
+      expect(await connected).toMatchObject({ phoneNumber: PHONE, port: expect.any(Number) });
+      expect(seen.some((r) => r.url.startsWith('/socket.io/') && r.headers['upgrade'] === 'websocket')).toBe(true);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('tunnels the proxied child WebSocket', async () => {
+    const client = new WebSocket(`${nginx?.url.replace('http', 'ws')}/proxy/whatsapp/${PHONE}/ws?token=${token}`);
+    try {
+      const frame = await new Promise<{ code: string }>((resolve, reject) => {
+        client.once('open', () => client.send(JSON.stringify({ code: 'FETCH_DEVICES' })));
+        client.on('message', (data) => resolve(JSON.parse(String(data)) as { code: string }));
         client.once('error', reject);
       });
-      expect(reply).toBe('echo:hello');
-      const upgrade = seen.find((r) => r.url === '/ops-echo/ws');
-      expect(upgrade?.headers['upgrade']).toBe('websocket');
-      expect(upgrade?.headers['x-forwarded-for']).toBe('127.0.0.1');
-      client.close();
-      await waitFor(() => client.readyState === WebSocket.CLOSED, { what: 'the WebSocket to close' });
+      expect(frame.code).toBe('LIST_DEVICES');
     } finally {
-      gw.gateway.server.off('upgrade', onUpgrade);
-      for (const socket of echo.clients) socket.terminate();
-      echo.close();
+      client.close();
     }
+  });
+
+  it('streams a multipart image upload through nginx and the proxy to the child', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await through(`/proxy/whatsapp/${PHONE}/app/login`, { headers: auth })).status).toBe(200);
+    expect((await through(`/proxy/whatsapp/${PHONE}/_sim/pair`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' })).status).toBe(200);
+    const image = noisyPng(600);
+    const form = new FormData();
+    form.set('phone', '5511888888888');
+    form.set('caption', 'via nginx');
+    form.set('image', new Blob([image], { type: 'image/png' }), 'upload.png');
+    const res = await through(`/proxy/whatsapp/${PHONE}/send/image`, { method: 'POST', headers: auth, body: form });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { code: string }).code).toBe('SUCCESS');
+    const sent = (await (await through(`/proxy/whatsapp/${PHONE}/_sim/sent`, { headers: auth })).json()) as { results: { sent: { route: string; size?: number; caption?: string }[] } };
+    expect(sent.results.sent.at(-1)).toMatchObject({ route: '/send/image', caption: 'via nginx', size: image.length });
   });
 
   it('rate-limits a burst per client with 429 before it reaches the gateway (keep last)', async () => {
