@@ -70,6 +70,19 @@ fi
 
 sqlite_tool backup "${pairs[@]}" >/dev/null || die "a database could not be backed up (see above); no archive was written"
 
+# Uploads waiting in the message outbox belong to accepted messages: without them a restored message
+# could never be sent. Files are written once and never changed, so a copy is consistent.
+media_count=0
+if [ -d "$DATA_PATH/outbox" ]; then
+  while IFS= read -r file; do
+    rel="${file#"$DATA_PATH"/}"
+    mkdir -p "$staging/volumes/$(dirname "$rel")"
+    cp -p "$file" "$staging/volumes/$rel" 2>/dev/null || continue # sent (and deleted) meanwhile
+    media_count=$((media_count + 1))
+  done < <(find "$DATA_PATH/outbox" -mindepth 2 -maxdepth 2 -type f | LC_ALL=C sort \
+    | grep -E '/outbox/[0-9]+/[A-Za-z0-9_-]+$' || true)
+fi
+
 # Keys only from .env and the documented variables; values of anything that looks secret are never written.
 write_redacted_config() {
   local keys=() key value
@@ -117,6 +130,7 @@ echo "Databases saved (online backup, integrity checked):"
 (cd "$staging" && find volumes sessions -type f -name '*.db' 2>/dev/null | LC_ALL=C sort | while IFS= read -r f; do
   echo "  $f ($(du -h "$f" | cut -f1))"
 done)
+[ "$media_count" -gt 0 ] && echo "  volumes/outbox: $media_count queued upload(s) of accepted messages"
 [ -f "$staging/config/env.redacted" ] && echo "  config/env.redacted  (configuration, secrets redacted)"
 
 if [ "$keep" -gt 0 ]; then

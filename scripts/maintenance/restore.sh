@@ -41,7 +41,7 @@ fi
 
 # Only what backup.sh writes may be in the archive: this allow-list also rules out absolute paths,
 # '..' components and anything outside the data folders.
-allowed='^(\./)?(SHA256SUMS|info\.txt|volumes/?|volumes/whatsapp\.db|sessions/?|sessions/[0-9]+/?|sessions/[0-9]+/storages/?|sessions/[0-9]+/storages/[A-Za-z0-9_-]+\.db|config/?|config/env\.redacted)?$'
+allowed='^(\./)?(SHA256SUMS|info\.txt|volumes/?|volumes/whatsapp\.db|volumes/outbox/?|volumes/outbox/[0-9]+/?|volumes/outbox/[0-9]+/[A-Za-z0-9_-]+|sessions/?|sessions/[0-9]+/?|sessions/[0-9]+/storages/?|sessions/[0-9]+/storages/[A-Za-z0-9_-]+\.db|config/?|config/env\.redacted)?$'
 # -P: list names exactly as stored (GNU tar would otherwise hide a leading '/').
 names="$(tar -tzPf "$archive" 2>/dev/null)" || die "$archive is not a readable .tar.gz (truncated download?); pick another backup"
 while IFS= read -r name; do
@@ -105,6 +105,15 @@ for rel in "${databases[@]}"; do
   mv -f "$dest.restoring" "$dest"
   echo "  $rel -> $dest"
 done
+mapfile -t uploads < <(cd "$staging" && find volumes/outbox -type f 2>/dev/null | LC_ALL=C sort)
+for rel in "${uploads[@]}"; do
+  dest="$DATA_PATH/${rel#volumes/}"
+  mkdir -p "$(dirname "$dest")"
+  cp "$staging/$rel" "$dest.restoring"
+  match_owner "$DATA_PATH" "$dest.restoring"
+  mv -f "$dest.restoring" "$dest"
+done
+[ "${#uploads[@]}" -gt 0 ] && echo "  volumes/outbox: ${#uploads[@]} queued upload(s)"
 if [ "$kept_aside" -eq 1 ]; then
   echo "Replaced files were kept as *.pre-restore; delete them once the gateway runs well."
 fi

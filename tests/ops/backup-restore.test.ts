@@ -63,6 +63,8 @@ function integrity(file: string): string {
   }
 }
 
+const UPLOAD_ID = '0b9f6c3e-4a51-4c1e-9d2a-7f3e8a1b2c3d';
+
 describe('backup.sh and restore.sh', () => {
   const live = tempDir('ops-live-');
   const gatewayDb = path.join(live, 'volumes', 'whatsapp.db');
@@ -83,6 +85,9 @@ describe('backup.sh and restore.sh', () => {
     writeFile(path.join(live, 'sessions', PHONES[0] ?? '', 'statics', 'media', 'photo.jpg'), 'jpeg');
     writeFile(path.join(live, 'sessions', PHONES[0] ?? '', 'logs', 'process.log'), 'log line\n');
     writeFile(path.join(live, 'sessions', 'notes', 'storages', 'other.db'), 'not a number');
+    // An upload waiting in the message outbox: part of an accepted message, so it is backed up.
+    writeFile(path.join(live, 'volumes', 'outbox', PHONES[0] ?? '', UPLOAD_ID), 'queued image bytes');
+    writeFile(path.join(live, 'volumes', 'outbox', 'tmp', 'partial-upload'), 'half an upload');
   });
 
   afterAll(async () => {
@@ -124,7 +129,7 @@ describe('backup.sh and restore.sh', () => {
   it('archives the configuration with secrets redacted, and no media or logs', async () => {
     const listing = await run('tar', ['-tzf', archive]);
     const names = listing.stdout.split('\n').filter((n) => n && !n.endsWith('/')).map((n) => n.replace(/^\.\//, '')).sort();
-    expect(names).toEqual(['SHA256SUMS', 'config/env.redacted', 'info.txt', ...databases.map(relative)].sort());
+    expect(names).toEqual(['SHA256SUMS', 'config/env.redacted', 'info.txt', `volumes/outbox/${PHONES[0]}/${UPLOAD_ID}`, ...databases.map(relative)].sort());
     const config = (await run('tar', ['-xzOf', archive, './config/env.redacted'])).stdout;
     expect(config).toContain('JWT_SECRET=<redacted>');
     expect(config).toContain('DEFAULT_ADMIN_PASS=<redacted>');
@@ -149,6 +154,7 @@ describe('backup.sh and restore.sh', () => {
     const db = new Database(path.join(fresh, 'volumes', 'whatsapp.db'), { readonly: true });
     expect((db.prepare('SELECT phone_number FROM devices ORDER BY phone_number').all() as { phone_number: string }[]).map((r) => r.phone_number)).toEqual(PHONES);
     db.close();
+    expect(fs.readFileSync(path.join(fresh, 'volumes', 'outbox', PHONES[0] ?? '', UPLOAD_ID), 'utf8')).toBe('queued image bytes');
   });
 
   it('keeps replaced files (and their WAL) aside as *.pre-restore', async () => {
