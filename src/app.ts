@@ -220,8 +220,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
-  events.attach(server);
+  const realtime = events.attach(server);
   events.start();
+  updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
+  updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) => realtime.emitToAdmins('binary-update-applied', { version, ok, moved, failedOn, reason }));
   const upgrades = new UpgradeRouter(logger);
   const wsProxy = new WsProxy({ targets: proxyTargets, tokens, accounts, logger });
   upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);

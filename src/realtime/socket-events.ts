@@ -17,6 +17,10 @@ export interface ServerToClientEvents {
   'container-websocket-closed': (data: { phoneNumber: string; port: number; code: number }) => void;
   /** A number's process exited without being asked to. */
   'process-stopped': (data: { phoneNumber: string; port: number | null; code: number | null; signal: string | null; willRestart: boolean }) => void;
+  /** Admins only: the release feed has a newer WhatsApp binary than the one running (AUTO_UPDATE=check|apply). */
+  'binary-update-available': (data: { current: string | null; latest: string }) => void;
+  /** Admins only: a rollout onto a new binary finished (ok) or stopped and rolled back (failedOn, reason). */
+  'binary-update-applied': (data: { version: string; ok: boolean; moved: string[]; failedOn: string | null; reason: string | null }) => void;
   /** A `join` was refused (also reported through the join acknowledgement, when one was given). */
   'join-error': (data: { room: string; code: string; message: string }) => void;
 }

@@ -81,6 +81,11 @@ export class RealtimeServer {
     if (row) this.viewers(row).emit(event, ...payload);
   }
 
+  /** Gateway-wide news (binary updates) that only administrators may see. */
+  emitToAdmins<K extends 'binary-update-available' | 'binary-update-applied'>(event: K, ...payload: Parameters<ServerToClientEvents[K]>): void {
+    this.io.to(ADMINS).emit(event, ...payload);
+  }
+
   /** Sockets currently connected (health, tests). */
   get connectedCount(): number {
     return this.io.sockets.sockets.size;

@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { io as ioClient } from 'socket.io-client';
 import { makeDataRoot, ROOT, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SIM_MAIN = path.join(ROOT, 'dist', 'simulator', 'main.js');
@@ -104,8 +105,16 @@ afterAll(async () => {
 const runner = (phone: string) => gw.gateway.supervisor.runner(phone);
 
 describe('binary updates', () => {
-  it('reports a newer release against the installed version', async () => {
+  it('reports a newer release against the installed version, also to admins on Socket.IO', async () => {
+    const socket = ioClient(gw.url, { auth: { token: await gw.token() }, transports: ['websocket'], reconnection: false });
+    const news = new Promise<{ current: string | null; latest: string }>((resolve) => socket.on('binary-update-available', resolve));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
     const res = await gw.request<Status>('POST', '/api/system/update/check');
+    expect(await news).toEqual({ current: '9.2.0', latest: '9.3.0' });
+    socket.close();
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ current: '9.2.0', latest: '9.3.0', available: true });
     const health = await gw.request<{ update: Status }>('GET', '/api/health/detailed');
