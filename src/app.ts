@@ -1,55 +1,55 @@
 import http from 'node:http';
 import path from 'node:path';
 import { AccountService } from './auth/accounts.js';
+import { DeviceAccess } from './auth/device-access.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/load.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
+import { MessageRepository } from './db/repositories/messages.js';
 import { UserRepository } from './db/repositories/users.js';
 import type { RestartPolicy } from './domain/restart-policy.js';
-import { ApiRegistry } from './http/api-registry.js';
-import { DeviceAccess } from './http/device-access.js';
-import { authRoutes } from './http/routes/auth.js';
-import { deviceRoutes } from './http/routes/devices.js';
-import { healthRoutes } from './http/routes/health.js';
-import { restoreRoutes } from './http/routes/restore.js';
-import { userRoutes } from './http/routes/users.js';
-import { createHttpApp } from './http/server.js';
-import { systemClock, type Clock } from './lib/clock.js';
-import type { Logger } from './lib/logger.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
+import { ApiRegistry } from './http/api-registry.js';
+import { authRoutes } from './http/routes/auth.js';
+import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
+import { healthRoutes } from './http/routes/health.js';
+import { messageRoutes } from './http/routes/messages.js';
+import { metricsRoutes } from './http/routes/metrics.js';
+import { qrRoutes } from './http/routes/qr.js';
+import { queueRoutes } from './http/routes/queue.js';
+import { restoreRoutes } from './http/routes/restore.js';
 import { updateRoutes } from './http/routes/update.js';
+import { userRoutes } from './http/routes/users.js';
+import { createHttpApp } from './http/server.js';
+import { UpgradeRouter } from './http/upgrade-router.js';
+import { deviceView } from './http/views.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
 import { UpdateService } from './jobs/update-service.js';
-import { metricsRoutes } from './http/routes/metrics.js';
-import { httpTiming } from './metrics/http-timing.js';
-import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
-import { createMetrics } from './metrics/registry.js';
-import { ChildFeeds } from './realtime/child-feeds.js';
-import { SessionSync } from './realtime/session-sync.js';
-import { EventServices } from './webhooks/event-services.js';
-import { MessageRepository } from './db/repositories/messages.js';
-import { messageRoutes } from './http/routes/messages.js';
-import { qrRoutes } from './http/routes/qr.js';
-import { queueRoutes } from './http/routes/queue.js';
-import { UpgradeRouter } from './http/upgrade-router.js';
-import { deviceView } from './http/views.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
 import { MediaStore } from './messaging/media-store.js';
 import { Outbox } from './messaging/outbox.js';
 import { ReceiptTracker } from './messaging/receipts.js';
+import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
+import { httpTiming } from './metrics/http-timing.js';
+import { createMetrics } from './metrics/registry.js';
 import { proxyRoutes } from './proxy/http-proxy.js';
 import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
+import { ChildFeeds } from './realtime/child-feeds.js';
+import { SessionSync } from './realtime/session-sync.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { EventServices } from './webhooks/event-services.js';
 
 export interface GatewayOptions {
   readonly config: Readonly<Config>;
@@ -130,7 +130,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const feeds = new ChildFeeds(supervisor, clock, logger, config.CHILD_FEED_PING_INTERVAL);
   const sessions = new SessionSync(supervisor, feeds.events, logger, config.SESSION_STATUS_DELAY);
-  const events = new EventServices({ config, database, supervisor, feeds, devices, access: new DeviceAccess(devices), tokens, accounts, clock, logger, version: options.version });
+  const access = new DeviceAccess(devices);
+  const events = new EventServices({ config, database, supervisor, feeds, devices, access, tokens, accounts, clock, logger, version: options.version });
 
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
@@ -156,7 +157,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   outbox.start();
   const receipts = new ReceiptTracker(feeds.events, messages, outbox.events, logger);
   const qr = new QrService({ supervisor, feed: feeds.events, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
-  const proxyTargets = new ProxyTargets(supervisor, new DeviceAccess(devices));
+  const proxyTargets = new ProxyTargets(supervisor, access);
 
   const outboxFigures = messageMetrics(messages);
   const webhookFigures = webhookMetrics(() => events.webhookHealth());
@@ -194,7 +195,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures] });
 
   const api = new ApiRegistry();
-  const access = new DeviceAccess(devices);
   const app = createHttpApp({
     api,
     accounts,

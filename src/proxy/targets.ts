@@ -1,7 +1,7 @@
 import type { AuthUser } from '../auth/tokens.js';
 import { GatewayError } from '../domain/errors.js';
 import { parsePhoneNumber } from '../domain/phone.js';
-import type { DeviceAccess } from '../http/device-access.js';
+import type { DeviceAccess } from '../auth/device-access.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 export const PROXY_PREFIX = '/proxy/whatsapp';

@@ -6,7 +6,7 @@ import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import { parsePhoneNumber } from '../domain/phone.js';
-import type { DeviceAccess } from '../http/device-access.js';
+import type { DeviceAccess } from '../auth/device-access.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventJournal } from './event-journal.js';

@@ -8,7 +8,7 @@ import { DeliveryRepository } from '../db/repositories/deliveries.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import { EventRepository } from '../db/repositories/events.js';
 import type { ApiRegistry } from '../http/api-registry.js';
-import type { DeviceAccess } from '../http/device-access.js';
+import type { DeviceAccess } from '../auth/device-access.js';
 import { eventRoutes } from '../http/routes/events.js';
 import { internalWebhookRoutes } from '../http/routes/internal-webhooks.js';
 import { webhookRoutes } from '../http/routes/webhooks.js';

@@ -6,7 +6,7 @@ import type { QueueStatus } from '../../messaging/types.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../device-access.js';
+import type { DeviceAccess } from '../../auth/device-access.js';
 import { bool, deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
 

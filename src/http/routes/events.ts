@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { EventJournal } from '../../realtime/event-journal.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../device-access.js';
+import type { DeviceAccess } from '../../auth/device-access.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 
 /**

@@ -4,7 +4,7 @@ import type { HealthService } from '../../health/health-service.js';
 import type { SystemStats } from '../../health/system-stats.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../device-access.js';
+import type { DeviceAccess } from '../../auth/device-access.js';
 import { requireAdmin } from '../auth-middleware.js';
 
 export function healthDetailRoutes(api: ApiRegistry, health: HealthService, system: SystemStats, access: DeviceAccess, diskPaths: readonly string[]): Router {

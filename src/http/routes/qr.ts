@@ -4,7 +4,7 @@ import { GatewayError } from '../../domain/errors.js';
 import type { QrService } from '../../qr/qr-service.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../device-access.js';
+import type { DeviceAccess } from '../../auth/device-access.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 
 const errors = {

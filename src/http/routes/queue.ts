@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../device-access.js';
+import type { DeviceAccess } from '../../auth/device-access.js';
 import { queuePolicySchema, queueStatusSchema } from '../queue-schemas.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 

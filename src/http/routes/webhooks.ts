@@ -10,7 +10,7 @@ import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { webhookHealth } from '../../webhooks/health.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../device-access.js';
+import type { DeviceAccess } from '../../auth/device-access.js';
 import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
 

@@ -1,5 +1,5 @@
 import { GatewayError } from '../domain/errors.js';
-import type { AuthUser } from '../auth/tokens.js';
+import type { AuthUser } from './tokens.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 
