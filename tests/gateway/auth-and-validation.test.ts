@@ -93,6 +93,9 @@ describe('every protected route needs a valid token', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/devices', '/api/devices/{phone}', '/api/devices/{phone}/logs', '/api/auth/login']));
+    const ui = await fetch(`${gw.url}/api-docs/`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
   });
 });
 
