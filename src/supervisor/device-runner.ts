@@ -1,30 +1,19 @@
 import crypto from 'node:crypto';
 import { transition, type DeviceEvent, type DeviceState, type SessionState, type StopReason } from '../domain/device-state.js';
-import { decideRestart, EMPTY_HISTORY, type CrashHistory, type RestartPolicy } from '../domain/restart-policy.js';
-import type { DeviceEventRepository } from '../db/repositories/device-events.js';
-import type { DevicePatch, DeviceRepository } from '../db/repositories/devices.js';
+import { decideRestart, EMPTY_HISTORY, type CrashHistory } from '../domain/restart-policy.js';
+import type { DevicePatch } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { GowaClient } from '../gowa/client.js';
-import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
 import { buildChildEnv } from './child-env.js';
 import { spawnChild, type ChildExit, type ChildProcess } from './child-process.js';
-import type { PortPool } from './port-pool.js';
 import type { ProcessLogs } from './process-logs.js';
 import { waitUntilHealthy } from './readiness.js';
-import type { SupervisorEvents, SupervisorSettings } from './types.js';
+import type { SupervisorDeps, SupervisorEvents } from './types.js';
 
-export interface RunnerDeps {
-  readonly settings: SupervisorSettings;
-  readonly policy: RestartPolicy;
-  readonly devices: DeviceRepository;
-  readonly history: DeviceEventRepository;
-  readonly ports: PortPool;
-  readonly clock: Clock;
-  readonly logger: Logger;
+export interface RunnerDeps extends SupervisorDeps {
   readonly events: TypedEmitter<SupervisorEvents>;
-  readonly env: NodeJS.ProcessEnv;
   /** The binary this number runs: the configured one, or a candidate during an update rollout. */
   readonly binaryFor: (phoneNumber: string) => string;
   /** Called when a backoff delay is over; the supervisor restarts under its per-number lock. */

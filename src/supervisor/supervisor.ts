@@ -4,31 +4,15 @@ import PQueue from 'p-queue';
 import { hasProcess } from '../domain/device-state.js';
 import { GatewayError } from '../domain/errors.js';
 import type { PhoneNumber } from '../domain/phone.js';
-import type { RestartPolicy } from '../domain/restart-policy.js';
-import type { DeviceEventRepository } from '../db/repositories/device-events.js';
-import type { DeviceRepository, NewDevice } from '../db/repositories/devices.js';
+import type { NewDevice } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
-import type { Clock } from '../lib/clock.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
-import type { Logger } from '../lib/logger.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { DeviceRunner } from './device-runner.js';
-import { PortPool } from './port-pool.js';
 import { ProcessLogs } from './process-logs.js';
 import { classifyStalePid, decideRestore, type RestoreSummary } from './reconcile.js';
 import { terminatePid } from './stale-process.js';
-import type { SupervisorEvents, SupervisorSettings } from './types.js';
-
-export interface SupervisorDeps {
-  readonly settings: SupervisorSettings;
-  readonly policy: RestartPolicy;
-  readonly devices: DeviceRepository;
-  readonly history: DeviceEventRepository;
-  readonly ports: PortPool;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly env: NodeJS.ProcessEnv;
-}
+import type { SupervisorDeps, SupervisorEvents } from './types.js';
 
 /**
  * Owns one DeviceRunner per registered number. Start/stop/restart/delete of a number run under that number's

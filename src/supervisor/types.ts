@@ -1,5 +1,11 @@
 import type { DeviceState, SessionState } from '../domain/device-state.js';
+import type { DeviceEventRepository } from '../db/repositories/device-events.js';
+import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { RestartPolicy } from '../domain/restart-policy.js';
 import type { GowaClient } from '../gowa/client.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { PortPool } from './port-pool.js';
 
 /** Everything the supervisor announces. Other layers (realtime, messaging, metrics) subscribe; none is imported here. */
 export interface SupervisorEvents {
@@ -28,4 +34,16 @@ export interface SupervisorSettings {
   readonly restoreJitterMs: number;
   /** The gateway's loopback receiver for this number's webhooks; read late because the API port may be 0 in tests. */
   readonly webhookUrl: (phoneNumber: string) => string;
+}
+
+/** What the supervisor (and each number's runner) is built from. */
+export interface SupervisorDeps {
+  readonly settings: SupervisorSettings;
+  readonly policy: RestartPolicy;
+  readonly devices: DeviceRepository;
+  readonly history: DeviceEventRepository;
+  readonly ports: PortPool;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly env: NodeJS.ProcessEnv;
 }
