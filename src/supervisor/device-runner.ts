@@ -151,7 +151,9 @@ export class DeviceRunner {
       await this.stopping;
       return;
     }
-    if (this.stateValue === 'stopped') this.persist(intent);
+    // Without a process, a shutdown changes nothing: a `failed` number stays failed (restored at boot) and a
+    // `replaced` one stays replaced (not restarted blindly); only a user's stop moves them to `stopped`.
+    if (this.stateValue === 'stopped' || reason === 'shutdown') this.persist(intent);
     else this.move('stop', `${reason} stop`, intent);
   }
 

@@ -125,11 +125,15 @@ export class Supervisor {
    */
   async restore(): Promise<RestoreSummary> {
     const summary: RestoreSummary = { restored: [], skipped: [], failed: [], finishedAt: null };
+    const rows = this.deps.devices.list();
+    // Attach every number first, so the API knows them all while stale PIDs are dealt with and starts run.
+    const runners = rows.map((row) => this.attach({ ...row, state: hasProcess(row.state) || row.state === 'backoff' ? 'stopped' : row.state }));
     const toStart: DeviceRunner[] = [];
-    for (const row of this.deps.devices.list()) {
+    for (const [i, row] of rows.entries()) {
+      const runner = runners[i];
+      if (!runner) continue;
       const dir = this.sessionDir(row.phoneNumber);
       await this.settleStalePid(row, dir);
-      const runner = this.attach({ ...row, state: hasProcess(row.state) || row.state === 'backoff' ? 'stopped' : row.state });
       this.deps.devices.update(row.phoneNumber, { state: runner.state, pid: null });
       const decision = decideRestore(row, dir);
       if (decision.restore) toStart.push(runner);
@@ -144,9 +148,9 @@ export class Supervisor {
       void queue.add(async () => {
         if (this.closing) return;
         await new Promise((resolve) => setTimeout(resolve, Math.floor(this.deps.clock.random() * restoreJitterMs)));
-        await this.locks.run(runner.phoneNumber, () => runner.start('boot restore'));
-        if (runner.state === 'running') summary.restored.push(runner.phoneNumber);
-        else summary.failed.push({ phoneNumber: runner.phoneNumber, reason: `state ${runner.state} after start` });
+        const outcome = await this.locks.run(runner.phoneNumber, () => this.restoreOne(runner));
+        if (outcome === 'restored') summary.restored.push(runner.phoneNumber);
+        else summary[outcome.list].push({ phoneNumber: runner.phoneNumber, reason: outcome.reason });
       });
     }
     await queue.onIdle();
@@ -156,6 +160,23 @@ export class Supervisor {
       'boot restore finished',
     );
     return this.restoreSummary;
+  }
+
+  /**
+   * One number's restore, under its lock. Users may act while boot restore runs: a number deleted, stopped or
+   * started meanwhile is left as the user left it.
+   */
+  private async restoreOne(runner: DeviceRunner): Promise<'restored' | { list: 'skipped' | 'failed'; reason: string }> {
+    const row = this.deps.devices.get(runner.phoneNumber);
+    if (this.runners.get(runner.phoneNumber) !== runner || !row) return { list: 'skipped', reason: 'deleted during restore' };
+    if (row.desiredState !== 'running') return { list: 'skipped', reason: 'stopped by a user during restore' };
+    if (runner.state !== 'stopped' && runner.state !== 'failed') return { list: 'skipped', reason: `already ${runner.state}` };
+    if (this.activeCount() >= this.deps.settings.maxProcesses) {
+      return { list: 'failed', reason: `MAX_PROCESSES (${this.deps.settings.maxProcesses}) numbers already running` };
+    }
+    await runner.start('boot restore');
+    const after = this.runners.get(runner.phoneNumber)?.state;
+    return after === 'running' ? 'restored' : { list: 'failed', reason: `state ${after ?? 'gone'} after start` };
   }
 
   /** Stop every child (bounded concurrency), remembering they were stopped by the shutdown, not by a user. */

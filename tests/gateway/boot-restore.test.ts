@@ -24,6 +24,7 @@ describe('boot restore (in-process restart)', () => {
   const USER_STOPPED = '5511920000002';
   const NEVER_PAIRED = '5511920000003';
   const FAILED = '5511920000004';
+  const REPLACED = '5511920000005';
   const dataRoot = makeDataRoot();
   let unrelated: ChildProcess;
   let orphan: ChildProcess;
@@ -31,11 +32,13 @@ describe('boot restore (in-process restart)', () => {
   it('restores active, failed and shutdown-stopped numbers that hold a session; leaves user-stopped ones', async () => {
     const first = await startTestGateway({ dataRoot });
     cleanup.push(() => first.close());
-    for (const phone of [ACTIVE, USER_STOPPED, NEVER_PAIRED, FAILED]) {
+    for (const phone of [ACTIVE, USER_STOPPED, NEVER_PAIRED, FAILED, REPLACED]) {
       expect((await first.request('POST', '/api/devices', { body: { phoneNumber: phone } })).status).toBe(201);
     }
-    for (const phone of [ACTIVE, USER_STOPPED, FAILED]) await pair(first, phone);
+    for (const phone of [ACTIVE, USER_STOPPED, FAILED, REPLACED]) await pair(first, phone);
     await first.request('POST', `/api/devices/${USER_STOPPED}/stop`);
+    await first.gateway.supervisor.runner(REPLACED)?.client?.request('POST', '/_sim/stream-replaced', { body: {} });
+    await waitFor(() => first.gateway.supervisor.runner(REPLACED)?.state === 'replaced', { what: 'replaced' });
     await first.close();
     first.gateway.database.close();
 
@@ -62,12 +65,13 @@ describe('boot restore (in-process restart)', () => {
       expect.arrayContaining([
         { phoneNumber: USER_STOPPED, reason: 'stopped by a user' },
         { phoneNumber: NEVER_PAIRED, reason: 'no saved session in its folder' },
+        { phoneNumber: REPLACED, reason: 'session was opened elsewhere (replaced); start it by hand' },
       ]),
     );
     const states = Object.fromEntries(
       (await second.request<{ devices: { phoneNumber: string; state: string }[] }>('GET', '/api/devices')).body.devices.map((d) => [d.phoneNumber, d.state]),
     );
-    expect(states).toEqual({ [ACTIVE]: 'running', [USER_STOPPED]: 'stopped', [NEVER_PAIRED]: 'stopped', [FAILED]: 'running' });
+    expect(states).toEqual({ [ACTIVE]: 'running', [USER_STOPPED]: 'stopped', [NEVER_PAIRED]: 'stopped', [FAILED]: 'running', [REPLACED]: 'replaced' });
 
     // The unrelated process that reused a recorded PID is untouched; our own orphan was stopped first.
     expect(isAlive(unrelated.pid ?? -1)).toBe(true);
@@ -75,6 +79,42 @@ describe('boot restore (in-process restart)', () => {
     const exposed = await second.request<{ restored: string[] }>('GET', '/api/health/restore');
     expect(exposed.status).toBe(200);
     expect(exposed.body.restored.sort()).toEqual([ACTIVE, FAILED].sort());
+  });
+});
+
+describe('boot restore while users act', () => {
+  it('leaves a number stopped or deleted during the restore as the user left it', async () => {
+    const dataRoot = makeDataRoot();
+    const phones = ['5511920000021', '5511920000022', '5511920000023'];
+    const [FIRST, STOPPED, DELETED] = phones as [string, string, string];
+    const first = await startTestGateway({ dataRoot });
+    cleanup.push(() => first.close());
+    for (const phone of phones) {
+      await first.request('POST', '/api/devices', { body: { phoneNumber: phone } });
+      await pair(first, phone);
+    }
+    await first.close();
+
+    const second = await startTestGateway({ dataRoot, restore: false, env: { RESTORE_CONCURRENCY: '1' } });
+    cleanup.push(() => second.close());
+    const restoring = second.gateway.restore();
+    const [stop, del] = await Promise.all([second.request('POST', `/api/devices/${STOPPED}/stop`), second.request('DELETE', `/api/devices/${DELETED}`)]);
+    expect([stop.status, del.status]).toEqual([200, 200]);
+    const summary = await restoring;
+    expect(summary.restored).toContain(FIRST);
+    expect(summary.restored).not.toContain(DELETED);
+    expect(second.gateway.supervisor.runner(FIRST)?.state).toBe('running');
+    expect(second.gateway.supervisor.runner(STOPPED)?.state).toBe('stopped');
+    expect(second.gateway.supervisor.runner(DELETED)).toBeUndefined();
+    // Nothing runs in the deleted number's folder (the test run's leak check would also catch it).
+    const strays = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && (() => {
+      try {
+        return fs.readlinkSync(`/proc/${p}/cwd`).endsWith(`/sessions/${DELETED}`);
+      } catch {
+        return false;
+      }
+    })());
+    expect(strays).toEqual([]);
   });
 });
 
