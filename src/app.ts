@@ -220,6 +220,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
+  // An unregistered number leaves nothing behind that its next owner could read.
+  supervisor.events.on('removed', ({ phoneNumber }) => {
+    events.forget(phoneNumber);
+    void outbox.forget(phoneNumber);
+  });
   const realtime = events.attach(server);
   events.start();
   updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));

@@ -14,8 +14,9 @@ Deletes:
   - QR images  SESSIONS_DIR/<number>/statics/qrcode/scan-qr-*.png older than --qr-minutes
                (the binary deletes them after 30 s; these are leftovers from crashes)
   - old logs   SESSIONS_DIR/<number>/logs/process.log.<n> (rotated) older than --log-days
-  - orphans    SESSIONS_DIR/<digits>/ folders whose number is not in the devices table
-               (a device unregistered without ?purge=true); only all-digit names are considered
+  - orphans    SESSIONS_DIR/<digits>/ folders whose number is not in the devices table, and
+               SESSIONS_DIR/.deleted/<digits>-<time>/ (set aside by DELETE /api/devices/{phone}
+               without ?purge=true); only these name shapes are considered
   - backups    BACKUP_DIR/backup-*.tar.gz beyond the newest --keep-backups
 
 Options:
@@ -81,6 +82,11 @@ if [ "$keep_orphans" -eq 0 ] && [ -d "$SESSIONS_PATH" ]; then
     grep -qxF "$name" <<<"$registered" && continue
     add "$dir" "session folder of unregistered number $name"
   done < <(find "$SESSIONS_PATH" -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort)
+  # DELETE /api/devices/{phone} without purge sets the folder aside as .deleted/<number>-<time>.
+  while IFS= read -r dir; do
+    [[ "$(basename "$dir")" =~ ^[0-9]+-[0-9]+$ ]] || continue
+    add "$dir" "session folder set aside when its number was deleted"
+  done < <(find "$SESSIONS_PATH/.deleted" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | LC_ALL=C sort)
 fi
 
 if [ "$keep_backups" -gt 0 ]; then

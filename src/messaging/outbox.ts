@@ -157,6 +157,16 @@ export class Outbox {
     this.lane(phoneNumber).pause(this.deps.settings.timelockPauseMs, reason);
   }
 
+  /** The number was unregistered: drop its queue and its messages (and their uploads). */
+  async forget(phoneNumber: string): Promise<void> {
+    const lane = this.lanes.get(phoneNumber);
+    this.lanes.delete(phoneNumber);
+    await lane?.close();
+    for (const row of this.deps.repo.deleteForNumber(phoneNumber)) {
+      await this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
+    }
+  }
+
   async close(): Promise<void> {
     for (const off of this.unsubscribe) off();
     if (this.sweeper) clearInterval(this.sweeper);

@@ -90,6 +90,11 @@ export class EventJournal {
   }
 
   /** Forget events older than `retentionMs` (each number keeps its newest, which carries the sequence on). */
+  /** Forget every event of an unregistered number; a new registration starts again at sequence 1. */
+  forget(phoneNumber: string): void {
+    this.repo.deleteForNumber(phoneNumber);
+  }
+
   prune(retentionMs: number): number {
     return this.repo.prune(this.clock.now() - retentionMs);
   }

@@ -115,7 +115,10 @@ export class Supervisor {
       this.runners.delete(phoneNumber);
       this.deps.devices.delete(phoneNumber);
       this.deps.history.append({ phoneNumber, type: purge ? 'deleted_and_purged' : 'deleted' });
-      if (purge) await fs.promises.rm(this.sessionDir(phoneNumber), { recursive: true, force: true });
+      const dir = this.sessionDir(phoneNumber);
+      if (purge) await fs.promises.rm(dir, { recursive: true, force: true });
+      else await this.setAside(phoneNumber, dir);
+      this.events.emit('removed', { phoneNumber, purged: purge });
     });
   }
 
@@ -213,6 +216,17 @@ export class Supervisor {
     });
     this.runners.set(row.phoneNumber, runner);
     return runner;
+  }
+
+  /**
+   * Without purge the folder is kept for an operator (`sessions/.deleted/<number>-<time>`), but out of the way:
+   * whoever registers the number next must not inherit its WhatsApp session and chats.
+   */
+  private async setAside(phoneNumber: string, dir: string): Promise<void> {
+    if (!fs.existsSync(dir)) return;
+    const graveyard = path.join(path.resolve(this.deps.settings.sessionsDir), '.deleted');
+    await fs.promises.mkdir(graveyard, { recursive: true });
+    await fs.promises.rename(dir, path.join(graveyard, `${phoneNumber}-${this.deps.clock.now()}`));
   }
 
   private async restartAfterBackoff(phoneNumber: string): Promise<void> {

@@ -14,6 +14,8 @@ export interface SupervisorEvents {
   session: { phoneNumber: string; from: SessionState; to: SessionState; jid: string | null; at: number };
   /** The child answers its health check and owns its device slot: safe to talk to. */
   ready: { phoneNumber: string; port: number; client: GowaClient; webhookSecret: string };
+  /** The number was unregistered (its child already stopped); what others keep about it must go. */
+  removed: { phoneNumber: string; purged: boolean };
   /** The child is gone (any reason); connections to it should close. */
   exited: { phoneNumber: string; port: number | null; code: number | null; signal: string | null; expected: boolean; willRestart: boolean };
 }

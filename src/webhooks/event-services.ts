@@ -120,6 +120,12 @@ export class EventServices {
     this.pruneTimer.unref();
   }
 
+  /** The number was unregistered: its events and deliveries must not reach whoever registers it next. */
+  forget(phoneNumber: string): void {
+    this.journal.forget(phoneNumber);
+    this.deliveries.deleteForNumber(phoneNumber);
+  }
+
   /** Per-endpoint webhook backlog (for /api/health/detailed); `phones` limits it to a tenant's numbers. */
   webhookHealth(phones?: readonly string[]): WebhookHealth {
     return webhookHealth(this.deliveries, this.dispatcher, phones);

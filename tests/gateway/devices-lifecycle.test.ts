@@ -104,13 +104,17 @@ describe('registering a number', () => {
     expect(parked.body).toMatchObject({ state: 'stopped' });
   });
 
-  it('deletes: the child is stopped, the row gone, the folder kept unless purge=true', async () => {
+  it('deletes: the child is stopped, the row gone, the folder set aside unless purge=true', async () => {
     const pid = device.pid ?? -1;
     const res = await gw.request('DELETE', `/api/devices/${PHONE}`);
     expect(res.body).toEqual({ deleted: true, purged: false });
     await waitForExit(pid);
     expect(dbRow(PHONE)).toBeUndefined();
-    expect(fs.existsSync(path.join(gw.config.paths.sessions, PHONE))).toBe(true);
+    // Kept for an operator, but out of the way of whoever registers the number next.
+    expect(fs.existsSync(path.join(gw.config.paths.sessions, PHONE))).toBe(false);
+    const aside = fs.readdirSync(path.join(gw.config.paths.sessions, '.deleted'));
+    expect(aside).toEqual([expect.stringMatching(new RegExp(`^${PHONE}-\\d+$`))]);
+    expect(fs.existsSync(path.join(gw.config.paths.sessions, '.deleted', aside[0] ?? '', 'storages'))).toBe(true);
 
     const other = await gw.request<DeviceBody>('GET', '/api/devices/5511900000002');
     const purged = await gw.request('DELETE', '/api/devices/5511900000002?purge=true');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 let gw: TestGateway;
 let aliceToken: string;
@@ -36,5 +37,32 @@ describe('accounts and device ownership', () => {
     expect(stop.status).toBe(404);
     const all = await gw.request<{ total: number }>('GET', '/api/devices');
     expect(all.body.total).toBe(2);
+  });
+});
+
+describe('a number deleted and registered again by someone else', () => {
+  it('inherits nothing: no WhatsApp session, no messages, no events', async () => {
+    const phone = '5511930000009';
+    await gw.request('POST', '/api/devices', { body: { phoneNumber: phone } });
+    const client = gw.gateway.supervisor.runner(phone)?.client;
+    await client?.request('GET', '/app/login');
+    await client?.request('POST', '/_sim/pair', { body: {} });
+    await waitFor(() => gw.gateway.supervisor.runner(phone)?.session === 'logged_in', { what: 'logged in' });
+    const sent = await gw.request<{ id: string }>('POST', '/api/messages/send', { body: { from: phone, to: '5511888888888', message: 'private' } });
+    await waitFor(async () => (await gw.request<{ status: string }>('GET', `/api/messages/${sent.body.id}`)).body.status !== 'queued', { what: 'sent' });
+    expect((await gw.request('DELETE', `/api/devices/${phone}`)).status).toBe(200);
+
+    const mine = await gw.request('POST', '/api/devices', { body: { phoneNumber: phone }, token: aliceToken });
+    expect(mine.status).toBe(201);
+    const status = await gw.request<{ child: { is_logged_in: boolean; jid?: string } }>('GET', `/api/devices/${phone}/status`, { token: aliceToken });
+    expect(status.body.child).toMatchObject({ is_logged_in: false });
+    expect(status.body.child.jid ?? '').toBe('');
+    expect((await gw.request('GET', `/api/messages/${sent.body.id}`, { token: aliceToken })).status).toBe(404);
+    expect((await gw.request<{ total: number }>('GET', `/api/messages?from=${phone}`, { token: aliceToken })).body.total).toBe(0);
+    const history = await gw.request<{ events: { seq: number }[] }>('GET', `/api/devices/${phone}/events?since=0`, { token: aliceToken });
+    expect(history.status).toBe(200);
+    expect(JSON.stringify(history.body)).not.toContain('private');
+    expect(JSON.stringify(history.body)).not.toContain('"to":"logged_in"');
+    expect(history.body.events[0]).toMatchObject({ seq: 1 });
   });
 });

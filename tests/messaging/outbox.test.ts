@@ -157,13 +157,15 @@ describe('outbox: text messages through the per-number queue', () => {
     await waitFor(async () => (await gw.request<{ queue: { depth: number } }>('GET', `/api/devices/${B}`)).body.queue.depth === 0, { what: 'queue drained' });
   });
 
-  it('fails the pending messages of a number that is unregistered', async () => {
+  it('forgets the messages of a number that is unregistered, so its next owner cannot read them', async () => {
     const C = '5511940000003';
     await gw.request('POST', '/api/devices', { body: { phoneNumber: C, autoStart: false } });
     const m = await send(gw, { from: C, to: '5511888880008', message: 'orphaned' });
     expect((await gw.request('DELETE', `/api/devices/${C}`)).status).toBe(200);
-    const failed = await waitForStatus(gw, m.id, ['failed'], 5000);
-    expect(failed.error).toMatch(/unregistered/);
+    await waitFor(async () => (await gw.request('GET', `/api/messages/${m.id}`)).status === 404, { what: 'message forgotten' });
+    await gw.request('POST', '/api/devices', { body: { phoneNumber: C, autoStart: false } });
+    const list = await gw.request<{ total: number }>('GET', `/api/messages?from=${C}`);
+    expect(list.body.total).toBe(0);
   });
 
   it('expires a message that waited longer than its TTL', async () => {

@@ -34,6 +34,10 @@ function buildTree(): { root: string; expected: string[] } {
   writeFile(s(UNREGISTERED, 'storages', 'whatsapp.db'), 'db');
   writeFile(s(UNREGISTERED, 'statics', 'qrcode', 'scan-qr-old.png'), 'png', minutesAgo(30));
   expected.push(s(UNREGISTERED, 'statics', 'qrcode', 'scan-qr-old.png'));
+  // A folder DELETE /api/devices set aside goes; anything else under .deleted stays.
+  writeFile(s('.deleted', `${UNREGISTERED}-1795300000000`, 'storages', 'whatsapp.db'), 'db');
+  expected.push(s('.deleted', `${UNREGISTERED}-1795300000000`));
+  writeFile(s('.deleted', 'README', 'keep.txt'), 'not a set-aside folder');
   writeFile(s('notes', 'keep.txt'), 'not a number');
   writeFile(s('12345abc', 'keep.txt'), 'not all digits');
   writeFile(s('.gitkeep'));

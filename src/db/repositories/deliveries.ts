@@ -107,6 +107,11 @@ export class DeliveryRepository {
       .all();
   }
 
+  /** A number was unregistered: its deliveries (bodies included) go with it. */
+  deleteForNumber(phoneNumber: string): number {
+    return this.db.delete(webhookDeliveries).where(eq(webhookDeliveries.phoneNumber, phoneNumber)).run().changes;
+  }
+
   /** Forget delivered and dead rows older than `before` (the history a user can still inspect or replay). */
   prune(before: number): number {
     return this.db

@@ -62,6 +62,11 @@ export class EventRepository {
     );
   }
 
+  /** A number was unregistered: its history must not reach whoever registers the number next. */
+  deleteForNumber(phoneNumber: string): number {
+    return this.db.delete(events).where(eq(events.phoneNumber, phoneNumber)).run().changes;
+  }
+
   /** Delete events older than `before`, except the newest of each number (it carries the sequence forward). */
   prune(before: number): number {
     return this.db

@@ -87,6 +87,11 @@ export class MessageRepository {
       .run().changes;
   }
 
+  /** A number was unregistered: remove its messages and return them (their uploads must be deleted too). */
+  deleteForNumber(phoneNumber: string): MessageRow[] {
+    return this.db.delete(messages).where(eq(messages.phoneNumber, phoneNumber)).returning().all();
+  }
+
   /** Messages per number and status, for metrics and the health report. */
   countsByStatus(): { phoneNumber: string; status: MessageStatus; n: number }[] {
     return this.db
