@@ -68,19 +68,32 @@ export class ProxyTargets {
   }
 }
 
-/** Child routes the gateway manages itself: a caller creating or deleting slots, or redirecting webhooks, would break it. */
-export function isManagedPath(method: string, childPath: string): boolean {
-  const path = childPath.split('?')[0] ?? '';
-  return method !== 'GET' && method !== 'HEAD' && (path === '/devices' || path.startsWith('/devices/'));
+/**
+ * The route a child will match: its router ignores case and repeated or trailing slashes (Fiber's defaults),
+ * so the guards below compare this form, or `/SEND/message` would slip past the pacing.
+ */
+export function routeKey(childPath: string): string {
+  const path = (childPath.split('?')[0] ?? '').toLowerCase().replace(/\/{2,}/g, '/');
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
+/**
+ * Child routes the gateway manages itself: creating, deleting or logging in other slots, or redirecting a
+ * slot's webhooks, would cut the gateway off from the number. Reading the number's own slot stays open.
+ */
+export function isManagedPath(method: string, childPath: string, phoneNumber: string): boolean {
+  const path = routeKey(childPath);
+  if (path !== '/devices' && !path.startsWith('/devices/')) return false;
+  if (method !== 'GET' && method !== 'HEAD') return true;
+  return !(path === '/devices' || path === `/devices/${phoneNumber}` || path === `/devices/${phoneNumber}/status`);
 }
 
 /** `/send/*` calls wait their turn in the number's queue, like the outbox's own sends. */
 export function isSendPath(method: string, childPath: string): boolean {
-  return method === 'POST' && (childPath.split('?')[0] ?? '').startsWith('/send/');
+  return method === 'POST' && routeKey(childPath).startsWith('/send/');
 }
 
 /** Routes whose answer carries a `qr_link` to rewrite (contract §7). */
 export function isLoginPath(method: string, childPath: string): boolean {
-  const path = childPath.split('?')[0] ?? '';
-  return method === 'GET' && (path === '/app/login' || /^\/devices\/[^/]+\/login$/.test(path));
+  return method === 'GET' && routeKey(childPath) === '/app/login';
 }

@@ -144,7 +144,26 @@ describe('/proxy/whatsapp: HTTP', () => {
     const managed = await gw.request<{ error: { code: string } }>('DELETE', `/proxy/whatsapp/${PAIRED}/devices/${PAIRED}`);
     expect(managed.status).toBe(403);
     expect((await gw.request('PATCH', `/proxy/whatsapp/${PAIRED}/devices/${PAIRED}/webhook`, { body: { webhook_url: 'http://evil.example' } })).status).toBe(403);
+    // The child's router ignores case and extra slashes: so do the guards.
+    expect((await gw.request('POST', `/proxy/whatsapp/${PAIRED}/DEVICES`, { body: { device_id: 'intruder' } })).status).toBe(403);
+    expect((await gw.request('POST', `/proxy/whatsapp/${PAIRED}//devices/`, { body: { device_id: 'intruder' } })).status).toBe(403);
+    // A login of another slot would create it in the child, and a second slot breaks header-less calls.
+    expect((await gw.request('GET', `/proxy/whatsapp/${PAIRED}/devices/intruder/login`)).status).toBe(403);
     // Reading the child's devices is fine.
-    expect((await gw.request<Envelope>('GET', `/proxy/whatsapp/${PAIRED}/devices`)).body.code).toBe('SUCCESS');
+    const slots = await gw.request<Envelope>('GET', `/proxy/whatsapp/${PAIRED}/devices`);
+    expect(slots.body.code).toBe('SUCCESS');
+    expect((slots.body.results as { id: string }[]).map((d) => d.id)).toEqual([PAIRED]);
+    expect((await gw.request<Envelope>('GET', `/proxy/whatsapp/${PAIRED}/devices/${PAIRED}/status`)).status).toBe(200);
+  });
+
+  it('paces /send/* however the path is spelled', async () => {
+    await gw.request('PATCH', `/api/devices/${PAIRED}/queue`, { body: { interval: 400 } });
+    const spellings = ['/SEND/message', '//send//message/', '/Send/Message'];
+    const results = await Promise.all(spellings.map((p, i) => gw.request<Envelope>('POST', `/proxy/whatsapp/${PAIRED}${p}`, { body: { phone: '5511888884003', message: `spelled ${i}` } })));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const times = (await simSent(gw, PAIRED)).filter((e) => e.message?.startsWith('spelled ')).map((e) => Date.parse(e.at)).sort((a, b) => a - b);
+    expect(times).toHaveLength(3);
+    expect((times[2] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(2 * 400 - 100);
+    await gw.request('PATCH', `/api/devices/${PAIRED}/queue`, { body: { reset: true } });
   });
 });
