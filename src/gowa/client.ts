@@ -6,6 +6,8 @@ export interface ChildEndpoint {
   readonly port: number;
   /** `user:pass`, random per child; never leaves the gateway. */
   readonly basicAuth: string;
+  /** The slot every device-scoped call is for (the number): sent as `X-Device-Id`, so an extra slot changes nothing. */
+  readonly deviceId: string;
 }
 
 /** A non-2xx answer from a child, with the child's own error code (e.g. `WA_REACHOUT_TIMELOCK`). */
@@ -54,7 +56,7 @@ export class GowaClient {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<GowaEnvelope<T>> {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
-    const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
+    const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json', 'x-device-id': this.endpoint.deviceId };
     let body: string | FormData | undefined;
     if (options.form) body = options.form;
     else if (options.body !== undefined) {

@@ -109,7 +109,7 @@ export class DeviceRunner {
       ),
       onLine: (stream, line) => this.logs.append(stream, line),
     });
-    const client = new GowaClient({ host: '127.0.0.1', port, basicAuth });
+    const client = new GowaClient({ host: '127.0.0.1', port, basicAuth, deviceId: this.phoneNumber });
     const running: Running = { process, port, client, webhookSecret };
     this.child = running;
     this.persist({ port, pid: process.pid ?? null, startedAt: this.deps.clock.now() });

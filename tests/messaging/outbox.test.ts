@@ -157,6 +157,18 @@ describe('outbox: text messages through the per-number queue', () => {
     await waitFor(async () => (await gw.request<{ queue: { depth: number } }>('GET', `/api/devices/${B}`)).body.queue.depth === 0, { what: 'queue drained' });
   });
 
+  it('keeps sending when a second slot appears in the child (every call names the number\'s slot)', async () => {
+    const client = gw.gateway.supervisor.runner(A)?.client;
+    await client?.request('POST', '/devices', { body: { device_id: 'second-slot' } });
+    try {
+      const m = await send(gw, { from: A, to: '5511888880011', message: 'two slots' });
+      const done = await waitForStatus(gw, m.id, DONE);
+      expect(done.waMessageId).toMatch(/^3EB0/);
+    } finally {
+      await client?.request('DELETE', '/devices/second-slot');
+    }
+  });
+
   it('forgets the messages of a number that is unregistered, so its next owner cannot read them', async () => {
     const C = '5511940000003';
     await gw.request('POST', '/api/devices', { body: { phoneNumber: C, autoStart: false } });

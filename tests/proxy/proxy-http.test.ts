@@ -152,7 +152,7 @@ describe('/proxy/whatsapp: HTTP', () => {
     // Reading the child's devices is fine.
     const slots = await gw.request<Envelope>('GET', `/proxy/whatsapp/${PAIRED}/devices`);
     expect(slots.body.code).toBe('SUCCESS');
-    expect((slots.body.results as { id: string }[]).map((d) => d.id)).toEqual([PAIRED]);
+    expect((slots.body.results as unknown as { id: string }[]).map((d) => d.id)).toEqual([PAIRED]);
     expect((await gw.request<Envelope>('GET', `/proxy/whatsapp/${PAIRED}/devices/${PAIRED}/status`)).status).toBe(200);
   });
 
