@@ -23,6 +23,7 @@ export function openDatabase(file: string, migrationsFolder: string): DatabaseHa
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  reuseStatements(sqlite);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder });
   return {
@@ -32,4 +33,28 @@ export function openDatabase(file: string, migrationsFolder: string): DatabaseHa
       if (sqlite.open) sqlite.close();
     },
   };
+}
+
+/**
+ * drizzle compiles a new SQLite statement for every query it runs (only `.prepare()`d queries are reused), and
+ * that compile was a large share of each API call and send. better-sqlite3 statements are reusable, so the same
+ * SQL text gets the same statement back: least recently used first out, so queries whose text varies (IN lists)
+ * cannot grow it without bound. Execution is synchronous and nothing iterates, so a statement is never in use twice.
+ */
+function reuseStatements(sqlite: Database.Database, max = 500): void {
+  const compile = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (statement) {
+      cache.delete(source);
+      // drizzle switches statements to raw (array) rows; a reused one starts from the default again.
+      if (statement.reader) statement.raw(false);
+    } else {
+      statement = compile(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(source, statement);
+    return statement;
+  }) as Database.Database['prepare'];
 }

@@ -6,14 +6,19 @@ export type NewDevice = typeof devices.$inferInsert;
 export type DevicePatch = Partial<Omit<DeviceRow, 'phoneNumber' | 'createdAt' | 'updatedAt'>>;
 
 export class DeviceRepository {
-  constructor(private readonly db: Db) {}
+  /** Read on every request, event and send: built once (drizzle's query building cost more than SQLite's lookup). */
+  private readonly byPhone;
+
+  constructor(private readonly db: Db) {
+    this.byPhone = db.select().from(devices).where(eq(devices.phoneNumber, sql.placeholder('phoneNumber'))).prepare();
+  }
 
   insert(device: NewDevice): DeviceRow {
     return this.db.insert(devices).values(device).returning().get();
   }
 
   get(phoneNumber: string): DeviceRow | undefined {
-    return this.db.select().from(devices).where(eq(devices.phoneNumber, phoneNumber)).get();
+    return this.byPhone.get({ phoneNumber });
   }
 
   list(): DeviceRow[] {

@@ -1,16 +1,21 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { users, type UserRow } from '../schema.js';
 
 export class UserRepository {
-  constructor(private readonly db: Db) {}
+  /** Every authenticated request checks its user still exists: built once, not per call. */
+  private readonly byId;
+
+  constructor(private readonly db: Db) {
+    this.byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+  }
 
   findByUsername(username: string): UserRow | undefined {
     return this.db.select().from(users).where(eq(users.username, username)).get();
   }
 
   findById(id: number): UserRow | undefined {
-    return this.db.select().from(users).where(eq(users.id, id)).get();
+    return this.byId.get({ id });
   }
 
   list(): UserRow[] {
