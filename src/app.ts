@@ -169,7 +169,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     mode: config.AUTO_UPDATE,
     feedUrl: config.UPDATE_FEED_URL,
     soakMs: config.UPDATE_SOAK_MS,
-    installer: new BinaryInstaller(path.join(config.paths.root, 'scripts', 'install-binary.sh'), config.paths.binary, config.GOWA_RELEASE_BASE_URL ?? null),
+    installer: new BinaryInstaller(path.join(config.paths.root, 'scripts', 'install-binary.sh'), config.paths.binary, config.GOWA_RELEASE_BASE_URL ?? null, options.env['PATH'] ?? '/usr/bin:/bin'),
     supervisor,
     clock,
     logger,

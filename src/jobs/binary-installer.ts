@@ -12,6 +12,8 @@ export class BinaryInstaller {
     private readonly script: string,
     private readonly liveBinary: string,
     private readonly releaseBaseUrl: string | null,
+    /** Where the script finds curl, unzip and sha256sum. */
+    private readonly searchPath: string,
   ) {}
 
   stagingDir(version: string): string {
@@ -22,7 +24,7 @@ export class BinaryInstaller {
     const dir = this.stagingDir(version);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', GOWA_INSTALL_DIR: dir };
+    const env: Record<string, string> = { PATH: this.searchPath, GOWA_INSTALL_DIR: dir };
     if (this.releaseBaseUrl) env['GOWA_RELEASE_BASE_URL'] = this.releaseBaseUrl;
     const result = await execa('bash', [this.script, version], { env, extendEnv: false, reject: false, timeout: 15 * 60_000 });
     if (result.exitCode !== 0) {

@@ -16,6 +16,8 @@ export async function rollOut(supervisor: Supervisor, candidate: string, soakMs:
   const targets = supervisor.list().filter((r) => r.state === 'running').map((r) => r.phoneNumber);
   const moved: string[] = [];
   for (const phone of targets) {
+    // A number a user stopped (or that stopped by itself) since the rollout began is left alone.
+    if (!isRunningOnPurpose(supervisor, phone)) continue;
     supervisor.useBinary(phone, candidate);
     moved.push(phone);
     logger.info({ phoneNumber: phone, canary: moved.length === 1 }, 'moving number onto the new binary');
@@ -51,6 +53,12 @@ async function restartAndSoak(supervisor: Supervisor, phone: string, soakMs: num
 async function rollBack(supervisor: Supervisor, moved: readonly string[]): Promise<void> {
   for (const phone of moved) {
     supervisor.useBinary(phone, null);
-    await supervisor.restart(phone).catch(() => undefined);
+    // Only numbers meant to run go back up; a user's stop during the rollout stands.
+    if (supervisor.runner(phone) && supervisor.row(phone).desiredState === 'running') await supervisor.restart(phone).catch(() => undefined);
   }
+}
+
+function isRunningOnPurpose(supervisor: Supervisor, phone: string): boolean {
+  const runner = supervisor.runner(phone);
+  return runner?.state === 'running' && supervisor.row(phone).desiredState === 'running';
 }

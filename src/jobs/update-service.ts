@@ -70,12 +70,13 @@ export class UpdateService {
   /** Stage the latest release and move every running number onto it, canary first; roll back on the first failure. */
   async apply(): Promise<UpdateStatus> {
     if (this.state.inProgress) throw new GatewayError('UPDATE_IN_PROGRESS', 'an update is already being applied');
-    const status = await this.check();
-    if (status.error) throw new GatewayError('UPDATE_FAILED', status.error);
-    if (!status.available || !status.latest) return status;
-    const version = status.latest;
+    // Claimed before the first await: the schedule and an operator's call must not both get past the check.
     this.state = { ...this.state, inProgress: true };
     try {
+      const status = await this.check();
+      if (status.error) throw new GatewayError('UPDATE_FAILED', status.error);
+      if (!status.available || !status.latest) return { ...status, inProgress: false };
+      const version = status.latest;
       const staged = await this.deps.installer.stage(version);
       const result = await rollOut(this.deps.supervisor, staged, this.deps.soakMs, this.deps.logger);
       if (result.ok) this.deps.installer.promote(staged, version);

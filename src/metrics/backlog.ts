@@ -2,6 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { MessageRepository } from '../db/repositories/messages.js';
 import type { MessageStatus } from '../db/schema.js';
 import type { HealthContributor } from '../health/health-service.js';
+import { safeUrl } from '../lib/safe-url.js';
 import type { WebhookHealth } from '../webhooks/health.js';
 import type { MetricsContributor } from './registry.js';
 
@@ -75,16 +76,18 @@ export function webhookMetrics(health: () => WebhookHealth): MetricsContributor 
         collect() {
           this.reset();
           for (const e of health().endpoints) {
-            this.set({ endpoint: e.endpoint, state: 'pending' }, e.pending);
-            this.set({ endpoint: e.endpoint, state: 'retrying' }, e.retrying);
-            this.set({ endpoint: e.endpoint, state: 'dead' }, e.dead);
+            // Scrapers and dashboards see endpoints without credentials or query strings (they may carry tokens).
+            const endpoint = safeUrl(e.endpoint);
+            this.inc({ endpoint, state: 'pending' }, e.pending);
+            this.inc({ endpoint, state: 'retrying' }, e.retrying);
+            this.inc({ endpoint, state: 'dead' }, e.dead);
           }
         },
       });
     },
     report() {
       const figures = health();
-      const problems = figures.endpoints.filter((e) => e.dead > 0).map((e) => `webhooks: ${e.dead} dead deliveries to ${e.endpoint} (replay them from /api/webhooks/deliveries?status=dead)`);
+      const problems = figures.endpoints.filter((e) => e.dead > 0).map((e) => `webhooks: ${e.dead} dead deliveries to ${safeUrl(e.endpoint)} (replay them from /api/webhooks/deliveries?status=dead)`);
       return { figures: { ...figures }, problems };
     },
   };

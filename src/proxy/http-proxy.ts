@@ -5,7 +5,7 @@ import { createProxyMiddleware, responseInterceptor, type Options } from 'http-p
 import { z } from 'zod';
 import { GatewayError } from '../domain/errors.js';
 import type { ApiRegistry } from '../http/api-registry.js';
-import { errorBody } from '../http/error-handler.js';
+import { errorBody, statusFor } from '../http/error-handler.js';
 import { currentUser } from '../http/auth-middleware.js';
 import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
@@ -86,8 +86,10 @@ export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, lo
         if ('writeHead' in res) {
           const response = res as ServerResponse;
           if (!response.headersSent) {
-            response.writeHead(502, { 'content-type': 'application/json; charset=utf-8' });
-            response.end(JSON.stringify(errorBody(new GatewayError('CHILD_UNREACHABLE', 'the number\'s process did not answer'))));
+            // No `next` here (http-proxy's own callback): the same table and body as the error handler.
+            const error = new GatewayError('CHILD_UNREACHABLE', 'the number\'s process did not answer');
+            response.writeHead(statusFor(error.code), { 'content-type': 'application/json; charset=utf-8' });
+            response.end(JSON.stringify(errorBody(error)));
           } else response.destroy();
         } else (res as Socket).destroy();
       },

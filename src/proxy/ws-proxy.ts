@@ -5,7 +5,7 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { AccountService } from '../auth/accounts.js';
 import type { TokenService } from '../auth/tokens.js';
 import { GatewayError } from '../domain/errors.js';
-import { authenticateToken, bearerToken } from '../http/auth-middleware.js';
+import { authenticateToken, bearerToken } from '../auth/bearer.js';
 import { errorBody, statusFor } from '../http/error-handler.js';
 import { rejectUpgrade } from '../http/upgrade-router.js';
 import type { Logger } from '../lib/logger.js';

@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import type { AccountService } from '../auth/accounts.js';
 import type { TokenService } from '../auth/tokens.js';
 import { GatewayError } from '../domain/errors.js';
-import { authenticateToken, bearerToken } from '../http/auth-middleware.js';
+import { authenticateToken, bearerToken } from '../auth/bearer.js';
 
 /** socket.io's middleware signature; the error's `data` reaches the client's `connect_error`. */
 type Next = (err?: Error & { data?: unknown }) => void;

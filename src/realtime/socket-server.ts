@@ -38,6 +38,8 @@ export interface RealtimeServerDeps {
   readonly logger: Logger;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Internal rooms: one for admins, one per user; global events go to the admins and the number's owner only. */
 const ADMINS = 'gw:admins';
 const userRoom = (id: number) => `gw:user:${id}`;
@@ -103,14 +105,21 @@ export class RealtimeServer {
     return row.ownerId === null ? this.io.to(ADMINS) : this.io.to([ADMINS, userRoom(row.ownerId)]);
   }
 
+  /** Disconnect when the token expires. Timers cannot wait past ~24.8 days (2^31-1 ms): re-arm until then. */
+  private armExpiry(socket: IoSocket, expiresAt: number): void {
+    const left = Math.max(0, expiresAt - this.deps.clock.now());
+    const timer = this.deps.clock.setTimeout(() => {
+      if (left > MAX_TIMER_MS) this.armExpiry(socket, expiresAt);
+      else socket.disconnect(true);
+    }, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+    this.expiryTimers.set(socket.id, timer);
+  }
+
   private onConnection(socket: IoSocket): void {
     const { user, expiresAt } = socket.data;
     void socket.join(user.role === 'admin' ? ADMINS : userRoom(user.id));
-    if (expiresAt !== null) {
-      const timer = this.deps.clock.setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - this.deps.clock.now()));
-      timer.unref();
-      this.expiryTimers.set(socket.id, timer);
-    }
+    if (expiresAt !== null) this.armExpiry(socket, expiresAt);
     socket.on('disconnect', () => {
       const timer = this.expiryTimers.get(socket.id);
       if (timer) this.deps.clock.clearTimeout(timer);

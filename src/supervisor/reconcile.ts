@@ -1,6 +1,6 @@
 import type { DeviceRow } from '../db/schema.js';
 import { isOurChild, readProcInfo } from './proc-inspect.js';
-import { hasSavedSession } from './session-store.js';
+import { hasSavedSession } from '../db/child-session.js';
 
 export type StalePidOutcome = 'none' | 'gone' | 'ours' | 'foreign';
 

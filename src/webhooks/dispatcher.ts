@@ -7,6 +7,7 @@ import { postWebhook, type PostFn, type PostResult } from './post.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import { hubSignature } from './signature.js';
 import type { WebhookTargets } from './targets.js';
+import { safeUrl } from '../lib/safe-url.js';
 
 export interface DispatcherSettings {
   /** Per attempt. */
@@ -207,15 +208,5 @@ function eventType(body: string): string {
     return typeof type === 'string' ? type : '';
   } catch {
     return '';
-  }
-}
-
-/** Endpoint for logs: no credentials or query string (they may carry tokens). */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '(invalid url)';
   }
 }
