@@ -70,10 +70,32 @@ describe('every protected route needs a valid token', () => {
     'unknown user': () => jwt.sign({ sub: '999', username: 'ghost', role: 'admin' }, secret, { algorithm: 'HS256' }),
   };
 
+  /** Every route the OpenAPI document marks as secured, with example path parameters. */
+  async function documentedRoutes(): Promise<[string, string][]> {
+    const doc = await gw.request<{ paths: Record<string, Record<string, { security?: unknown }>> }>('GET', '/api-docs/openapi.json', { token: null });
+    const found: [string, string][] = [];
+    for (const [route, operations] of Object.entries(doc.body.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        if (!operation.security) continue;
+        found.push([method.toUpperCase(), route.replace('{phone}', '5511999999999').replace('{id}', '1').replace('{path}', 'app/status').replace(/\{[^}]+\}/g, 'x')]);
+      }
+    }
+    return found;
+  }
+
+  it('covers every secured route of the API document', async () => {
+    const documented = await documentedRoutes();
+    expect(documented.length).toBeGreaterThan(30);
+    for (const [method, route] of documented) {
+      const res = await gw.request<{ error: { code: string } }>(method, route, { token: null });
+      expect([method, route, res.status]).toEqual([method, route, 401]);
+    }
+  });
+
   for (const [name, make] of Object.entries(badTokens)) {
     it(`answers 401 JSON to a ${name} token on every route`, async () => {
       const token = make();
-      for (const [method, route] of routes) {
+      for (const [method, route] of [...routes, ...(await documentedRoutes())]) {
         const res = await gw.request<{ error: { code: string } }>(method, route, { token });
         expect([method, route, res.status]).toEqual([method, route, 401]);
         expect(res.body.error.code).toBe('UNAUTHORIZED');
