@@ -8,6 +8,7 @@ import { io as ioClient } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { PNG } from 'pngjs';
 import { ADMIN, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import { nginxTest, renderNginxConfig, startNginx, type RunningNginx } from './nginx-harness.js';
 import { ensurePackages, removeTempDirs, run, SETUP_TIMEOUT_MS, tempDir } from './support.js';
 
@@ -143,6 +144,10 @@ describe('the gateway through a real nginx', () => {
     } finally {
       client.close();
     }
+    // The token travelled in the query string; the access log keeps the path only.
+    const log = path.join(nginx?.prefix ?? '', 'access.log');
+    await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes(`/proxy/whatsapp/${PHONE}/ws`), { what: 'the access log line' });
+    expect(fs.readFileSync(log, 'utf8')).not.toContain(token);
   });
 
   it('streams a multipart image upload through nginx and the proxy to the child', async () => {
