@@ -44,7 +44,8 @@ ENV NODE_ENV=production \
     WHATSAPP_BINARY=/app/bin/whatsapp \
     SESSIONS_DIR=/app/sessions \
     DATA_DIR=/app/volumes \
-    BACKUP_DIR=/app/backups
+    BACKUP_DIR=/app/backups \
+    AUTO_UPDATE=check
 
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -53,7 +54,8 @@ COPY drizzle ./drizzle
 COPY scripts ./scripts
 COPY --from=gowa /out/whatsapp /out/whatsapp.version ./bin/
 
-# The image's "node" user (uid 1000) owns only the data folders; the code stays read-only to it.
+# The image's "node" user (uid 1000) owns only the data folders; the code and the binary stay read-only to it.
+# So in Docker, updates are reported (AUTO_UPDATE=check) and applied by building with a new GOWA_VERSION.
 RUN mkdir -p sessions volumes backups \
  && chown node:node sessions volumes backups
 USER node
