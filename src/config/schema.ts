@@ -118,6 +118,10 @@ export function crossCheck(env: Partial<Env>): string[] {
   if (env.NODE_ENV === 'production' && env.WEBHOOK_URL && !env.WEBHOOK_SECRET) {
     problems.push('WEBHOOK_SECRET: production needs a secret to sign the webhooks sent to WEBHOOK_URL');
   }
+  // Children post their webhooks to 127.0.0.1:<API_PORT>; a listener on one outside address would not hear them.
+  if (env.API_HOST !== undefined && !['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(env.API_HOST)) {
+    problems.push('API_HOST: must be 0.0.0.0, ::, or a loopback address (children reach the gateway on 127.0.0.1); restrict exposure with a firewall or the bundled nginx');
+  }
   if (env.NODE_ENV === 'production') {
     if (env.JWT_SECRET !== undefined && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
       problems.push('JWT_SECRET: production needs your own secret of at least 32 characters');

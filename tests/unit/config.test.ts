@@ -25,6 +25,11 @@ describe('configuration', () => {
     }
   });
 
+  it('needs an API_HOST the children can reach on loopback', () => {
+    expect(() => loadConfig({ API_HOST: '192.0.2.10' }, '/x')).toThrow(/API_HOST: must be 0\.0\.0\.0/);
+    expect(loadConfig({ API_HOST: '127.0.0.1' }, '/x').API_HOST).toBe('127.0.0.1');
+  });
+
   it('refuses default secrets in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' }, '/x')).toThrow(/JWT_SECRET[\s\S]*DEFAULT_ADMIN_PASS/);
     const ok = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DEFAULT_ADMIN_PASS: 'a-long-admin-password' }, '/x');
