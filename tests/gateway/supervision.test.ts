@@ -37,6 +37,19 @@ async function control(phone: string, action: string, body: unknown = {}): Promi
   await client.request('POST', `/_sim/${action}`, { body }).catch(() => undefined);
 }
 
+/**
+ * A positive barrier for "nothing happened": a separate number crashed twice and seen restarted twice has
+ * waited out two backoff delays (base, then double), longer than any first restart of the number under test.
+ */
+async function outlastBackoff(metronome: string): Promise<void> {
+  let pid = await register(metronome);
+  for (let i = 0; i < 2; i++) {
+    process.kill(pid, 'SIGKILL');
+    pid = await waitForNewPid(metronome, pid);
+  }
+  await gw.request('DELETE', `/api/devices/${metronome}?purge=true`);
+}
+
 function backoffDelays(phone: string): number[] {
   return seen
     .filter((e) => e.phoneNumber === phone && e.to === 'backoff')
@@ -90,9 +103,11 @@ describe('exit 0 without a stop request', () => {
     await waitFor(() => runner(PHONE).state === 'replaced', { what: 'replaced state' });
     await waitForExit(pid);
     expect(exits.find((e) => e.phoneNumber === PHONE)).toMatchObject({ code: 0, willRestart: false, expected: false });
-    // Nothing may start it again by itself: the state machine has no way out of `replaced` but a human start.
+    await outlastBackoff('5511910000097');
+    // Nothing started it again by itself, although any restart would have happened by now.
     const history = gw.gateway.database.sqlite.prepare("SELECT type FROM device_events WHERE phone_number = ? ORDER BY id").all(PHONE) as { type: string }[];
     expect(history.map((h) => h.type).slice(-1)).toEqual(['replaced']);
+    expect(runner(PHONE).state).toBe('replaced');
   });
 });
 
@@ -103,8 +118,10 @@ describe('a deliberate stop', () => {
     await gw.request('POST', `/api/devices/${PHONE}/stop`);
     expect(isAlive(pid)).toBe(false);
     expect(exits.find((e) => e.phoneNumber === PHONE)).toMatchObject({ expected: true, willRestart: false });
+    await outlastBackoff('5511910000098');
     expect(backoffDelays(PHONE)).toEqual([]);
     expect(runner(PHONE).state).toBe('stopped');
+    expect(runner(PHONE).pid).toBeNull();
   });
 });
 
