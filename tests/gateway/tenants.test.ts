@@ -66,3 +66,19 @@ describe('a number deleted and registered again by someone else', () => {
     expect(history.body.events[0]).toMatchObject({ seq: 1 });
   });
 });
+
+describe('webhook targets', () => {
+  it("refuses a tenant's webhook aimed at the gateway's own network; admins may", async () => {
+    for (const url of ['http://127.0.0.1:3000/internal/webhooks/1', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://localhost:8000/app/status', 'http://10.0.0.5/hook']) {
+      const created = await gw.request<{ error: { code: string; fields: { field: string }[] } }>('POST', '/api/devices', { body: { phoneNumber: '5511930000011', autoStart: false, webhookUrl: url }, token: aliceToken });
+      expect([url, created.status]).toEqual([url, 400]);
+      expect(created.body.error.fields.map((f) => f.field)).toEqual(['webhookUrl']);
+    }
+    const mine = await gw.request('POST', '/api/devices', { body: { phoneNumber: '5511930000011', autoStart: false, webhookUrl: 'https://hooks.example.com/wa' }, token: aliceToken });
+    expect(mine.status).toBe(201);
+    const patched = await gw.request('PATCH', '/api/devices/5511930000011', { body: { webhookUrl: 'http://192.168.1.10/hook' }, token: aliceToken });
+    expect(patched.status).toBe(400);
+    const byAdmin = await gw.request('PATCH', '/api/devices/5511930000011', { body: { webhookUrl: 'http://127.0.0.1:9/hook' } });
+    expect(byAdmin.status).toBe(200);
+  });
+});

@@ -9,6 +9,7 @@ import { currentUser } from '../auth-middleware.js';
 import type { DeviceAccess } from '../../auth/device-access.js';
 import { bool, deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
+import { assertWebhookTarget } from '../webhook-target.js';
 
 const webhookEvents = z.array(z.string().min(1).max(64)).max(50);
 const registerBody = z.object({
@@ -57,6 +58,7 @@ export function deviceRoutes(api: ApiRegistry, supervisor: Supervisor, access: D
       },
     },
     async ({ body }, req, res) => {
+      assertWebhookTarget(currentUser(req), body.webhookUrl);
       const row = await supervisor.register(
         {
           phoneNumber: body.phoneNumber,

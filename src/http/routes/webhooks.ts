@@ -13,6 +13,7 @@ import { currentUser } from '../auth-middleware.js';
 import type { DeviceAccess } from '../../auth/device-access.js';
 import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
+import { assertWebhookTarget, deliveryErrorFor } from '../webhook-target.js';
 
 export interface WebhookRouteDeps {
   readonly supervisor: Supervisor;
@@ -57,7 +58,7 @@ const notFound = { description: 'Unknown delivery (or not yours)', schema: error
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function deliveryView(row: DeliveryRow): z.input<typeof deliverySchema> {
+function deliveryView(row: DeliveryRow, user: AuthUser): z.input<typeof deliverySchema> {
   return {
     id: row.id,
     eventId: row.eventId,
@@ -70,7 +71,7 @@ function deliveryView(row: DeliveryRow): z.input<typeof deliverySchema> {
     nextAttemptAt: row.status === 'pending' || row.status === 'failed' ? iso(row.nextAttemptAt) : null,
     giveUpAt: new Date(row.giveUpAt).toISOString(),
     lastStatus: row.lastStatus,
-    lastError: row.lastError,
+    lastError: deliveryErrorFor(user, row.lastError),
     deliveredAt: iso(row.deliveredAt),
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
@@ -120,6 +121,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
     },
     ({ params, body }, req, res) => {
       access.require(currentUser(req), params.phone);
+      assertWebhookTarget(currentUser(req), body.webhookUrl);
       const row = deps.devices.update(params.phone, body);
       if (!row) throw new GatewayError('DEVICE_NOT_FOUND', `device ${params.phone} is not registered`);
       res.json(deviceView(row, deps.supervisor.runner(params.phone)));
@@ -148,7 +150,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       const phones = tenantPhones(user);
       const filter = { status: query.status, phoneNumber: query.phoneNumber, ...(phones ? { phones, scope: 'device' as const } : {}) };
       const page = deliveries.list(filter, query.limit, query.offset);
-      res.json({ deliveries: page.rows.map(deliveryView), total: page.total, limit: query.limit, offset: query.offset });
+      res.json({ deliveries: page.rows.map((row) => deliveryView(row, user)), total: page.total, limit: query.limit, offset: query.offset });
     },
   );
 
@@ -163,8 +165,9 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       responses: { 200: { description: 'Delivery', schema: deliverySchema.extend({ body: z.record(z.string(), z.unknown()) }) }, 404: notFound },
     },
     ({ params }, req, res) => {
-      const row = requireDelivery(currentUser(req), params.id);
-      res.json({ ...deliveryView(row), body: bodyOf(row) });
+      const user = currentUser(req);
+      const row = requireDelivery(user, params.id);
+      res.json({ ...deliveryView(row, user), body: bodyOf(row) });
     },
   );
 
@@ -179,8 +182,9 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       responses: { 200: { description: 'Delivery, queued', schema: deliverySchema }, 404: notFound },
     },
     ({ params }, req, res) => {
-      requireDelivery(currentUser(req), params.id);
-      res.json(deliveryView(dispatcher.replay(params.id)));
+      const user = currentUser(req);
+      requireDelivery(user, params.id);
+      res.json(deliveryView(dispatcher.replay(params.id), user));
     },
   );
 
