@@ -18,12 +18,24 @@ export function parseAck(body: Record<string, unknown>): { ids: string[]; receip
   return { ids: clean, receipt: type, at: Number.isFinite(stamp) ? stamp : null };
 }
 
+/** How long a receipt for an id no message owns yet is kept: a send whose answer was lost gets its id later. */
+const EARLY_RECEIPT_TTL_MS = 10 * 60_000;
+const MAX_EARLY_PER_NUMBER = 1000;
+
+interface EarlyReceipt {
+  readonly receipt: 'delivered' | 'read';
+  readonly at: number;
+}
+
 /**
  * Delivery and read receipts: the children's verified `message.ack` webhooks (re-emitted on the feed stream by
- * the webhook receiver) move sent messages forward, never backwards.
+ * the webhook receiver) move sent messages forward, never backwards. A receipt can beat the message's own id
+ * (a send that timed out is only matched to its WhatsApp id when verified); such receipts wait here and are
+ * applied as soon as a message is recorded as sent with that id.
  */
 export class ReceiptTracker {
-  private readonly off: () => void;
+  private readonly off: (() => void)[];
+  private readonly early = new Map<string, Map<string, EarlyReceipt[]>>();
 
   constructor(
     feed: TypedEmitter<ChildFeedEvents>,
@@ -31,21 +43,55 @@ export class ReceiptTracker {
     private readonly events: TypedEmitter<OutboxEvents>,
     private readonly logger: Logger,
   ) {
-    this.off = feed.on('webhook', ({ phoneNumber, event, body, at }) => {
-      if (event !== 'message.ack') return;
-      const ack = parseAck(body);
-      if (!ack) return;
-      try {
-        for (const row of this.repo.applyReceipt(phoneNumber, ack.ids, ack.receipt, ack.at ?? at)) {
-          this.events.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at });
-        }
-      } catch (err) {
-        this.logger.error({ err, phoneNumber }, 'could not record a message receipt');
-      }
-    });
+    this.off = [
+      feed.on('webhook', ({ phoneNumber, event, body, at }) => {
+        if (event !== 'message.ack') return;
+        const ack = parseAck(body);
+        if (!ack) return;
+        const when = ack.at ?? at;
+        const matched = this.apply(phoneNumber, ack.ids, ack.receipt, when, at);
+        for (const id of ack.ids) if (!matched.has(id)) this.keep(phoneNumber, id, { receipt: ack.receipt, at: when });
+      }),
+      events.on('status', ({ phoneNumber, status, waMessageId, at }) => {
+        if (status !== 'sent' || !waMessageId) return;
+        const waiting = this.early.get(phoneNumber)?.get(waMessageId);
+        if (!waiting) return;
+        this.early.get(phoneNumber)?.delete(waMessageId);
+        for (const r of waiting) this.apply(phoneNumber, [waMessageId], r.receipt, r.at, at);
+      }),
+    ];
   }
 
   close(): void {
-    this.off();
+    for (const off of this.off) off();
+    this.early.clear();
+  }
+
+  /** Apply a receipt; returns the WhatsApp ids it matched. */
+  private apply(phoneNumber: string, ids: string[], receipt: 'delivered' | 'read', when: number, now: number): Set<string> {
+    const matched = new Set<string>();
+    try {
+      for (const row of this.repo.applyReceipt(phoneNumber, ids, receipt, when)) {
+        if (row.waMessageId) matched.add(row.waMessageId);
+        this.events.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
+      }
+      // Ids the outbox already knows (a receipt that does not move them) are not early.
+      for (const id of this.repo.knownWaIds(phoneNumber, ids)) matched.add(id);
+    } catch (err) {
+      this.logger.error({ err, phoneNumber }, 'could not record a message receipt');
+    }
+    return matched;
+  }
+
+  private keep(phoneNumber: string, id: string, receipt: EarlyReceipt): void {
+    const byId = this.early.get(phoneNumber) ?? new Map<string, EarlyReceipt[]>();
+    this.early.set(phoneNumber, byId);
+    byId.set(id, [...(byId.get(id) ?? []), receipt]);
+    // Bounded, oldest first: receipts for messages sent from the phone or through the proxy never find an owner.
+    const cutoff = receipt.at - EARLY_RECEIPT_TTL_MS;
+    for (const [key, list] of byId) {
+      if (byId.size <= MAX_EARLY_PER_NUMBER && (list[0]?.at ?? 0) >= cutoff) break;
+      byId.delete(key);
+    }
   }
 }

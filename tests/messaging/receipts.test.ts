@@ -83,6 +83,17 @@ describe('message receipts', () => {
     expect(status('m4')).toBe('queued');
   });
 
+  it('keeps a receipt that beats its message id, and applies it once the send is recorded', () => {
+    const now = Date.now();
+    repo.insertOnce({ id: 'm5', phoneNumber: '5511000000001', recipient: '5511888888888@s.whatsapp.net', kind: 'text', payload: { message: 'm5', fingerprint: 'm5' }, status: 'sending', waMessageId: null, createdAt: now, updatedAt: now });
+    ack('5511000000001', ['WA-5'], 'delivered', '2026-08-22T10:10:00Z');
+    expect(status('m5')).toBe('sending');
+    // The outbox learns the id later (a timed-out send, verified) and announces it.
+    repo.markSent('m5', 'WA-5', now);
+    outboxEvents.emit('status', { id: 'm5', phoneNumber: '5511000000001', status: 'sent', waMessageId: 'WA-5', error: null, at: now });
+    expect(repo.get('m5')).toMatchObject({ status: 'delivered', deliveredAt: Date.parse('2026-08-22T10:10:00Z') });
+  });
+
   it('parses the envelope of contract §10', () => {
     expect(parseAck({ event: 'message.ack', timestamp: '2026-08-22T10:00:00Z', payload: { ids: ['A', 'B'], receipt_type: 'read' } })).toEqual({
       ids: ['A', 'B'],
