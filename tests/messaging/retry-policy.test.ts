@@ -18,7 +18,9 @@ describe('send outcome rules', () => {
     expect(http(500, 'SESSION_SAVED_ERROR')).toBe('wait');
     expect(http(500, 'INTERNAL_SERVER_ERROR')).toBe('retry');
     expect(http(503, 'HTTP_503')).toBe('retry');
-    expect(http(404, 'DEVICE_NOT_FOUND')).toBe('retry');
+    expect(http(404, 'DEVICE_NOT_FOUND')).toBe('wait');
+    expect(http(400, 'DEVICE_ID_REQUIRED')).toBe('wait');
+    expect(http(404, 'HTTP_404')).toBe('retry');
     expect(http(504, 'GATEWAY_TIMEOUT')).toBe('verify');
     expect(http(408, 'CONTEXT_ERROR')).toBe('verify');
     expect(classifyFailure({ kind: 'network', refused: true, message: 'ECONNREFUSED' }).action).toBe('wait');
