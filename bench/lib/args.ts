@@ -1,0 +1,122 @@
+/**
+ * Benchmark parameters: `--name value` (or `--name=value`) on the command line, else `BENCH_NAME` in the
+ * environment, else the default. `npm run bench -- --only proxy --numbers 50`.
+ */
+export interface BenchArgs {
+  /** Scenarios to run (default: all, in the documented order). */
+  readonly only: string[];
+  /** Numbers for the send and fan-out scenarios. */
+  readonly numbers: number;
+  /** Seconds per measured load run. */
+  readonly duration: number;
+  /** autocannon connections for the proxy comparison. */
+  readonly connections: number;
+  /** Alternating direct/proxied rounds in the proxy comparison. */
+  readonly rounds: number;
+  /** autocannon connections for the send throughput run. */
+  readonly sendConnections: number;
+  /** Offered rate (messages/s) of the send latency run. */
+  readonly sendRate: number;
+  readonly restoreSizes: number[];
+  /** RESTORE_CONCURRENCY for the restore scenario; 0 = the gateway's default. */
+  readonly restoreConcurrency: number;
+  readonly memorySizes: number[];
+  /** Seconds to let the gateway settle before each memory reading. */
+  readonly memorySettle: number;
+  readonly fanoutClients: number;
+  /** Offered event rates (events/s from all children together), one step each. */
+  readonly fanoutRates: number[];
+  /** Seconds per fan-out step. */
+  readonly fanoutDuration: number;
+  /** Child port range, e.g. 8500-8999 (kept clear of the test suite's 8000–8299). */
+  readonly ports: { base: number; max: number };
+  /** Write a CPU profile of the gateway during each measured phase to bench/profiles/. */
+  readonly profile: boolean;
+  /** Write bench/results.json and the BENCHMARKS.md section. */
+  readonly save: boolean;
+}
+
+export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory'] as const;
+
+const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
+  --only proxy,send,restore,fanout,memory   scenarios to run (default: all)
+  --numbers 50              numbers for send and fan-out
+  --duration 10             seconds per measured load run
+  --connections 10          proxy: autocannon connections (same for direct and proxied)
+  --rounds 3                proxy: alternating direct/proxied rounds
+  --send-connections 50     send: autocannon connections of the throughput run
+  --send-rate 1000          send: offered messages/s of the latency run
+  --restore-sizes 50,100,200
+  --restore-concurrency 0   RESTORE_CONCURRENCY (0 = the gateway's default)
+  --memory-sizes 0,50,100,200
+  --memory-settle 5         seconds before each memory reading
+  --fanout-clients 50
+  --fanout-rates 1000,2500,5000,10000   offered events/s, one step each
+  --fanout-duration 5       seconds per fan-out step
+  --ports 8500-8999         child port range
+  --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
+  --no-save                 do not write bench/results.json and BENCHMARKS.md`;
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
+  const given = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') {
+      console.log(HELP);
+      process.exit(0);
+    }
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${HELP}`);
+    const [name = '', inline] = arg.slice(2).split(/=(.*)/s);
+    if (name === 'profile' || name === 'no-save') given.set(name, 'true');
+    else if (inline !== undefined) given.set(name, inline);
+    else {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+      given.set(name, value);
+    }
+  }
+  const known = new Set(HELP.match(/--[a-z-]+/g)?.map((flag) => flag.slice(2)));
+  for (const name of given.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}\n${HELP}`);
+
+  const raw = (name: string): string | undefined => given.get(name) ?? env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  const int = (name: string, def: number, min = 0): number => {
+    const value = raw(name);
+    if (value === undefined || value === '') return def;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${value}`);
+    return n;
+  };
+  const list = (name: string, def: number[]): number[] => {
+    const value = raw(name);
+    if (value === undefined || value === '') return def;
+    const items = value.split(',').map((v) => Number(v.trim()));
+    if (items.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--${name} must be a comma-separated list of integers, got ${value}`);
+    return items;
+  };
+  const only = (raw('only') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
+  const portsText = raw('ports') ?? '8500-8999';
+  const portsMatch = /^(\d+)-(\d+)$/.exec(portsText);
+  if (!portsMatch) throw new Error(`--ports must look like 8500-8999, got ${portsText}`);
+  const flag = (name: string): boolean => ['true', '1', 'yes'].includes((raw(name) ?? '').toLowerCase());
+
+  return {
+    only: only.length > 0 ? SCENARIOS.filter((s) => only.includes(s)) : [...SCENARIOS],
+    numbers: int('numbers', 50, 1),
+    duration: int('duration', 10, 1),
+    connections: int('connections', 10, 1),
+    rounds: int('rounds', 3, 1),
+    sendConnections: int('send-connections', 50, 1),
+    sendRate: int('send-rate', 1000, 1),
+    restoreSizes: list('restore-sizes', [50, 100, 200]),
+    restoreConcurrency: int('restore-concurrency', 0),
+    memorySizes: list('memory-sizes', [0, 50, 100, 200]),
+    memorySettle: int('memory-settle', 5),
+    fanoutClients: int('fanout-clients', 50, 1),
+    fanoutRates: list('fanout-rates', [1000, 2500, 5000, 10000]),
+    fanoutDuration: int('fanout-duration', 5, 1),
+    ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
+    profile: flag('profile'),
+    save: !flag('no-save'),
+  };
+}

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { benchEnv, GatewayProcess, makeDataRoot, type LogLine } from '../lib/gateway.js';
+import { deviceHealth, isLoggedIn, pairNumbers, phoneNumbers, registerNumbers, waitForDevices } from '../lib/numbers.js';
+import { machineLoadMeter } from '../lib/processes.js';
+import { standInFloor } from '../lib/stand-ins.js';
+import { median, round } from '../lib/stats.js';
+import { figure, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './types.js';
+
+/** The gateway's own default (src/config/schema.ts), used when --restore-concurrency is 0. */
+const DEFAULT_RESTORE_CONCURRENCY = 4;
+
+const isRestoreFinished = (line: LogLine): boolean => line.msg === 'boot restore finished';
+
+/**
+ * 3. Boot restore: N paired numbers, the gateway stopped with SIGTERM (children marked stopped-by-shutdown),
+ * then a fresh `node dist/main.js` timed from spawn to "boot restore finished" with every number running.
+ * Sizes grow in one data folder (50, then 50 more, …). The floor is the same stand-ins started directly.
+ */
+export const restoreScenario: Scenario = {
+  name: 'restore',
+  title: 'Boot restore (gateway start → every number running)',
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const { args } = ctx;
+    const sizes = [...args.restoreSizes].sort((a, b) => a - b);
+    const largest = sizes.at(-1) ?? 0;
+    const concurrency = args.restoreConcurrency || DEFAULT_RESTORE_CONCURRENCY;
+    const dataRoot = makeDataRoot('restore');
+    const overrides: Record<string, string> = { MAX_PROCESSES: String(largest + 10) };
+    if (args.restoreConcurrency) overrides['RESTORE_CONCURRENCY'] = String(args.restoreConcurrency);
+    const env = benchEnv(dataRoot, ctx.ports, overrides);
+    const sessions = path.join(dataRoot, 'sessions');
+    const phones: string[] = [];
+    const figures: Figure[] = [];
+    const runs: Record<string, unknown>[] = [];
+    let gateway: GatewayProcess | null = await GatewayProcess.start(dataRoot, env, ctx.gatewayNodeArgs());
+    try {
+      for (const size of sizes) {
+        const added = phoneNumbers(size - phones.length, phones.length);
+        ctx.log(`restore: setting up ${added.length} more paired numbers (${size} in all)`);
+        await registerNumbers(gateway, added);
+        await pairNumbers(gateway, added);
+        phones.push(...added);
+        await waitForDevices(gateway, phones, isLoggedIn, 300_000, 'every number to be logged in');
+        await gateway.stop();
+        gateway = null;
+
+        const floor = await standInFloor(
+          phones.map((phone) => path.join(sessions, phone)),
+          concurrency,
+          ctx.ports,
+        );
+        ctx.log(`restore: floor for ${size}: ${(floor.ms / 1000).toFixed(2)} s (median time-to-ready ${median(floor.perProcess).toFixed(0)} ms)`);
+
+        const machine = machineLoadMeter();
+        const started = await GatewayProcess.start(dataRoot, env, ctx.gatewayNodeArgs());
+        gateway = started;
+        const finishedAt = await ctx.measure(started, `restore-${size}`, () => started.waitForLine(isRestoreFinished, 600_000, 'boot restore finished'));
+        const load = machine();
+        const listeningAt = await started.waitForLine((line) => line.msg === 'gateway listening', 1000, 'gateway listening');
+        const devices = await deviceHealth(started);
+        const running = devices.filter((d) => d.state === 'running').length;
+        const failures = size - running;
+        const seconds = (finishedAt - started.spawnedAt) / 1000;
+        ctx.log(`restore: ${size} numbers running ${seconds.toFixed(2)} s after spawn (listening after ${((listeningAt - started.spawnedAt) / 1000).toFixed(2)} s), ${failures} failed; machine ${JSON.stringify(load)}`);
+        runs.push({
+          numbers: size,
+          seconds: round(seconds, 2),
+          listeningSeconds: round((listeningAt - started.spawnedAt) / 1000, 2),
+          floorSeconds: round(floor.ms / 1000, 2),
+          standInMedianReadyMs: round(median(floor.perProcess), 0),
+          failures,
+          machine: load,
+        });
+        figures.push(
+          figure(`seconds_${size}`, `${size} numbers: start → all running`, round(seconds, 2), 's', size === 200 ? { op: '<=', value: 20 } : undefined),
+          figure(`floor_${size}`, `${size} numbers: stand-ins alone (floor)`, round(floor.ms / 1000, 2), 's'),
+          figure(`ratio_${size}`, `${size} numbers: ratio to the floor`, round(seconds / (floor.ms / 1000), 2), '×'),
+          figure(`failures_${size}`, `${size} numbers: failures`, failures, 'numbers', { op: '<=', value: 0 }),
+        );
+      }
+    } finally {
+      await gateway?.stop();
+    }
+    return {
+      scenario: 'restore',
+      title: this.title,
+      ranAt: new Date().toISOString(),
+      params: { sizes, RESTORE_CONCURRENCY: concurrency, RESTORE_JITTER: env['RESTORE_JITTER'] ?? 'default (250)' },
+      figures,
+      details: { runs },
+    };
+  },
+};

@@ -1,0 +1,177 @@
+import type { AutocannonRequest } from 'autocannon';
+import { benchEnv, GatewayProcess, makeDataRoot } from '../lib/gateway.js';
+import { runLoad, type LoadResult } from '../lib/load.js';
+import { childEndpoint, childRequest, isLoggedIn, mapLimit, pairNumbers, phoneNumbers, registerNumbers, waitForDevices, type ChildEndpoint } from '../lib/numbers.js';
+import { OutboxRows, type SentRow } from '../lib/outbox-rows.js';
+import { waitUntil } from '../lib/processes.js';
+import { distribution, round, type Distribution } from '../lib/stats.js';
+import { figure, type BenchContext, type Scenario, type ScenarioResult } from './types.js';
+
+const RECIPIENT = '5511987654321';
+
+interface SimSent {
+  readonly message_id: string;
+  readonly at: string;
+}
+
+/** message id → when the child recorded the send (its `/_sim/sent` `at`, after its own handling). */
+async function childSendTimes(children: readonly ChildEndpoint[]): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  await mapLimit(children, 8, async (child) => {
+    const res = await childRequest<{ results: { sent: SimSent[] } }>(child, 'GET', '/_sim/sent');
+    for (const entry of res.body.results.sent) times.set(entry.message_id, Date.parse(entry.at));
+  });
+  return times;
+}
+
+/**
+ * The child's own handling of a send, measured without the gateway: the client's clock just before a direct
+ * `POST /send/message` to the time the child stamps the send in `/_sim/sent` (its handling plus the loopback hop).
+ */
+async function childOwnHandling(children: readonly ChildEndpoint[], perChild: number): Promise<Distribution> {
+  const started = new Map<string, number>();
+  for (const child of children) {
+    for (let i = 0; i < perChild; i++) {
+      const t0 = Date.now();
+      const res = await childRequest<{ results: { message_id: string } }>(child, 'POST', '/send/message', { phone: RECIPIENT, message: `direct ${i}` });
+      if (res.status !== 200) throw new Error(`direct send to ${child.phoneNumber}: ${res.status}`);
+      started.set(res.body.results.message_id, t0);
+    }
+  }
+  const times = await childSendTimes(children);
+  return distribution([...started].map(([id, t0]) => (times.get(id) ?? NaN) - t0).filter(Number.isFinite));
+}
+
+/** Accept → child latency of the messages accepted in a window: child `at` minus the row's `createdAt`. */
+function acceptToChild(rows: readonly SentRow[], times: Map<string, number>): { latency: Distribution; notSent: number } {
+  const values: number[] = [];
+  let notSent = 0;
+  for (const row of rows) {
+    const at = row.waMessageId ? times.get(row.waMessageId) : undefined;
+    if (at === undefined) notSent++;
+    else values.push(at - row.createdAt);
+  }
+  return { latency: distribution(values), notSent };
+}
+
+/**
+ * 2. Send pipeline: `POST /api/messages/send` across N logged-in numbers with pacing off (QUEUE_INTERVAL=0):
+ * a throughput run (as fast as autocannon's connections go), then a latency run at a fixed offered rate;
+ * each followed by waiting until the outbox has sent everything.
+ */
+export const sendScenario: Scenario = {
+  name: 'send',
+  title: 'Send pipeline (POST /api/messages/send → child)',
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const { args } = ctx;
+    const dataRoot = makeDataRoot('send');
+    const env = benchEnv(dataRoot, ctx.ports, { QUEUE_INTERVAL: '0' });
+    const gateway = await GatewayProcess.start(dataRoot, env, ctx.gatewayNodeArgs());
+    let rows: OutboxRows | null = null;
+    try {
+      const phones = phoneNumbers(args.numbers);
+      ctx.log(`send: registering and pairing ${phones.length} numbers`);
+      await registerNumbers(gateway, phones);
+      await pairNumbers(gateway, phones);
+      const devices = await waitForDevices(gateway, phones, isLoggedIn, 120_000, 'every number to be logged in');
+      const children = devices.map(childEndpoint);
+      rows = new OutboxRows(dataRoot);
+      const outbox = rows;
+
+      const own = await childOwnHandling(children.slice(0, 5), 20);
+      ctx.log(`send: child's own handling p50 ${own.p50.toFixed(1)} ms, p99 ${own.p99.toFixed(1)} ms`);
+
+      const token = await gateway.token();
+      let n = 0;
+      const load = {
+        url: `${gateway.url}/api/messages/send`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (request: AutocannonRequest): AutocannonRequest => {
+              n++;
+              return { ...request, body: JSON.stringify({ from: phones[n % phones.length], to: RECIPIENT, message: `bench ${n}` }) };
+            },
+          },
+        ],
+        watch: { gateway: gateway.pid },
+      };
+      const drain = async (what: string): Promise<number> => {
+        await waitUntil(() => outbox.pending() === 0, 300_000, `the outbox to send everything (${what})`, 100);
+        return Date.now();
+      };
+
+      ctx.log('send: warm-up');
+      await runLoad({ ...load, connections: 10, durationSec: 2 });
+      await drain('warm-up');
+
+      const phases: { name: string; result: LoadResult; from: number; to: number; drainedAt: number }[] = [];
+      for (const phase of [
+        { name: 'throughput', connections: args.sendConnections, overallRate: undefined },
+        { name: 'latency', connections: args.sendConnections, overallRate: args.sendRate },
+      ]) {
+        const from = Date.now();
+        let to = 0;
+        const { result, drainedAt } = await ctx.measure(gateway, `send-${phase.name}`, async () => {
+          const loaded = await runLoad({ ...load, connections: phase.connections, overallRate: phase.overallRate, durationSec: args.duration });
+          to = Date.now();
+          return { result: loaded, drainedAt: await drain(phase.name) };
+        });
+        phases.push({ name: phase.name, result, from, to, drainedAt });
+        ctx.log(
+          `send: ${phase.name}: ${result.okPerSec.toFixed(0)} accepted/s (202 p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms), ` +
+            `drained ${((drainedAt - to) / 1000).toFixed(1)} s after the load; cpu ${JSON.stringify(result.cpuPercent)}; machine ${JSON.stringify(result.machine)}; ${JSON.stringify(result.statusCounts)}`,
+        );
+      }
+
+      const times = await childSendTimes(children);
+      const perPhase = phases.map((p) => {
+        const accepted = outbox.acceptedBetween(p.from, p.to + 1000);
+        const { latency, notSent } = acceptToChild(accepted, times);
+        return { ...p, accepted: accepted.length, latency, notSent, endToEndPerSec: accepted.length / ((p.drainedAt - p.from) / 1000) };
+      });
+      const [throughput, latency] = perPhase;
+      if (!throughput || !latency) throw new Error('missing phase');
+      const statuses = outbox.countByStatus();
+      return {
+        scenario: 'send',
+        title: this.title,
+        ranAt: new Date().toISOString(),
+        params: { numbers: phones.length, durationSec: args.duration, connections: args.sendConnections, latencyRunRate: args.sendRate, QUEUE_INTERVAL: 0, QUEUE_CONCURRENCY: 1 },
+        figures: [
+          figure('accepted_per_sec', 'accepted (202) per second', round(throughput.result.okPerSec, 0), 'msg/s', { op: '>=', value: 2000 }),
+          figure('accept_p50', '202 answer p50 (throughput run)', round(throughput.result.latency.p50, 2), 'ms'),
+          figure('sent_per_sec', 'accepted and sent to the children, end to end', round(throughput.endToEndPerSec, 0), 'msg/s'),
+          figure('saturated_to_child_p50', 'accept → child p50 at saturation (backlog)', round(throughput.latency.p50, 1), 'ms'),
+          figure('child_own_p50', "child's own send handling p50 (direct)", round(own.p50, 2), 'ms'),
+          figure('to_child_p50', `accept → child p50 at ${args.sendRate} msg/s`, round(latency.latency.p50, 2), 'ms'),
+          figure('to_child_p99', `accept → child p99 at ${args.sendRate} msg/s`, round(latency.latency.p99, 2), 'ms'),
+          figure('added_p50', `added by the gateway p50 at ${args.sendRate} msg/s`, round(latency.latency.p50 - own.p50, 2), 'ms', { op: '<=', value: 5 }),
+          figure('added_p99', `added by the gateway p99 at ${args.sendRate} msg/s`, round(latency.latency.p99 - own.p99, 2), 'ms'),
+        ],
+        details: {
+          childOwnHandling: own,
+          phases: perPhase.map((p) => ({
+            name: p.name,
+            acceptedPerSec: round(p.result.okPerSec, 0),
+            acceptLatency: p.result.latency,
+            statusCounts: p.result.statusCounts,
+            cpuPercent: p.result.cpuPercent,
+            machine: p.result.machine,
+            accepted: p.accepted,
+            notSentToChild: p.notSent,
+            drainSeconds: round((p.drainedAt - p.to) / 1000, 2),
+            endToEndPerSec: round(p.endToEndPerSec, 0),
+            acceptToChild: p.latency,
+          })),
+          finalStatuses: statuses,
+        },
+      };
+    } finally {
+      rows?.close();
+      await gateway.stop();
+    }
+  },
+};
