@@ -1,4 +1,3 @@
-import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 
@@ -63,8 +62,28 @@ export function spawnChild(options: SpawnOptions): ChildProcess {
   };
 }
 
+/** Longer lines are cut: a child printing megabytes without a newline must not grow the gateway's memory. */
+const MAX_LINE = 16 * 1024;
+
 function follow(stream: Readable | null, onLine: (line: string) => void): void {
   if (!stream) return;
-  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  lines.on('line', onLine);
+  stream.setEncoding('utf8');
+  let pending = '';
+  let dropping = false;
+  stream.on('data', (chunk: string) => {
+    const parts = (pending + chunk).split(/\r?\n/);
+    pending = parts.pop() ?? '';
+    for (const line of parts) {
+      if (!dropping) onLine(line);
+      dropping = false;
+    }
+    if (pending.length > MAX_LINE) {
+      if (!dropping) onLine(`${pending.slice(0, MAX_LINE)} …[line cut at ${MAX_LINE} characters]`);
+      dropping = true;
+      pending = '';
+    }
+  });
+  stream.on('end', () => {
+    if (pending && !dropping) onLine(pending);
+  });
 }
