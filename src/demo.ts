@@ -12,7 +12,6 @@ export function demoEnvironment(root: string, base: NodeJS.ProcessEnv): NodeJS.P
   return {
     ...base,
     NODE_ENV: 'development',
-    DEMO_MODE: 'true',
     WHATSAPP_BINARY: path.join(root, 'bin', 'whatsapp-sim'),
     SESSIONS_DIR: path.join(dir, 'sessions'),
     DATA_DIR: path.join(dir, 'volumes'),

@@ -9,11 +9,6 @@ const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.nu
 const port = (def: number) => int(def, 1, 65535);
 /** Unset and empty (`KEY=` in a compose file) both mean "not configured". */
 const optionalString = <T extends z.ZodType<string>>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-const bool = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-    .default(def ? 'true' : 'false')
-    .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 /** Every environment key the gateway reads, with its default. The README's configuration table mirrors it. */
 export const envSchema = z
@@ -55,7 +50,6 @@ export const envSchema = z
     RESTORE_JITTER: int(250, 0),
     LOG_BUFFER_LINES: int(1000, 10),
     LOG_FILE_MAX_BYTES: int(5 * 1024 * 1024, 1024),
-    DEMO_MODE: bool(false),
     /** Per-number send pacing (p-queue), overridable per number: sends at once, window (ms), sends per window. */
     QUEUE_CONCURRENCY: int(1, 1, 20),
     QUEUE_INTERVAL: int(1000, 0, 3_600_000),
