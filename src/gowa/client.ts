@@ -1,4 +1,6 @@
+import http from 'node:http';
 import { GatewayError } from '../domain/errors.js';
+import { httpCall, type HttpAnswer } from './http-call.js';
 import type { GowaAppStatus, GowaDevice, GowaEnvelope, GowaLogin, GowaPairCode, GowaSendResult } from './types.js';
 
 export interface ChildEndpoint {
@@ -33,6 +35,8 @@ export interface RequestOptions {
 export class GowaClient {
   readonly baseUrl: string;
   readonly authorization: string;
+  /** Connections to this child are reused; idle ones close after 4 s, before a server's usual 5 s keep-alive. */
+  private readonly agent = new http.Agent({ keepAlive: true, timeout: 4000 });
 
   constructor(
     readonly endpoint: ChildEndpoint,
@@ -45,9 +49,7 @@ export class GowaClient {
   /** True when `/health` answers 200 within the timeout (contract §3: up, not necessarily connected). */
   async health(timeoutMs = 2000): Promise<boolean> {
     try {
-      const res = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-      await res.arrayBuffer();
-      return res.status === 200;
+      return (await httpCall(this.agent, new URL('/health', this.baseUrl), 'GET', {}, undefined, timeoutMs)).status === 200;
     } catch {
       return false;
     }
@@ -57,28 +59,34 @@ export class GowaClient {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json', 'x-device-id': this.endpoint.deviceId };
-    let body: string | FormData | undefined;
-    if (options.form) body = options.form;
-    else if (options.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.body);
-    }
-    let res: Response;
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    let answer: HttpAnswer;
     try {
-      res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? this.defaultTimeoutMs) });
+      if (options.form) {
+        // Multipart uploads keep fetch, which encodes FormData (and streams files) itself.
+        const res = await fetch(url, { method, headers, body: options.form, signal: AbortSignal.timeout(timeoutMs) });
+        answer = { status: res.status, text: await res.text() };
+      } else {
+        let body: string | undefined;
+        if (options.body !== undefined) {
+          headers['content-type'] = 'application/json';
+          body = JSON.stringify(options.body);
+        }
+        answer = await httpCall(this.agent, url, method, headers, body, timeoutMs);
+      }
     } catch (err) {
       throw new GatewayError('CHILD_UNREACHABLE', `child on port ${this.endpoint.port} did not answer ${method} ${path}`, undefined, {
         cause: err,
       });
     }
-    const text = await res.text();
+    const ok = answer.status >= 200 && answer.status < 300;
     let envelope: GowaEnvelope<T>;
     try {
-      envelope = JSON.parse(text) as GowaEnvelope<T>;
+      envelope = JSON.parse(answer.text) as GowaEnvelope<T>;
     } catch {
-      envelope = { code: res.ok ? 'SUCCESS' : `HTTP_${res.status}`, message: text.slice(0, 500) };
+      envelope = { code: ok ? 'SUCCESS' : `HTTP_${answer.status}`, message: answer.text.slice(0, 500) };
     }
-    if (!res.ok) throw new ChildHttpError(res.status, envelope.code, envelope.message);
+    if (!ok) throw new ChildHttpError(answer.status, envelope.code, envelope.message);
     return envelope;
   }
 
