@@ -45,13 +45,13 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --connections 10          proxy: autocannon connections (same for direct and proxied)
   --rounds 3                proxy: alternating direct/proxied rounds
   --send-connections 50     send: autocannon connections of the throughput run
-  --send-rate 1000          send: offered messages/s of the latency run
+  --send-rate 100           send: offered messages/s of the latency run
   --restore-sizes 50,100,200
   --restore-concurrency 0   RESTORE_CONCURRENCY (0 = the gateway's default)
   --memory-sizes 0,50,100,200
   --memory-settle 5         seconds before each memory reading
   --fanout-clients 50
-  --fanout-rates 1000,2500,5000,10000   offered events/s, one step each
+  --fanout-rates 250,500,1000,2000,5000,10000   offered events/s, one step each (stops once under half arrives)
   --fanout-duration 5       seconds per fan-out step
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
@@ -107,13 +107,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     connections: int('connections', 10, 1),
     rounds: int('rounds', 3, 1),
     sendConnections: int('send-connections', 50, 1),
-    sendRate: int('send-rate', 1000, 1),
+    sendRate: int('send-rate', 100, 1),
     restoreSizes: list('restore-sizes', [50, 100, 200]),
     restoreConcurrency: int('restore-concurrency', 0),
     memorySizes: list('memory-sizes', [0, 50, 100, 200]),
     memorySettle: int('memory-settle', 5),
     fanoutClients: int('fanout-clients', 50, 1),
-    fanoutRates: list('fanout-rates', [1000, 2500, 5000, 10000]),
+    fanoutRates: list('fanout-rates', [250, 500, 1000, 2000, 5000, 10000]),
     fanoutDuration: int('fanout-duration', 5, 1),
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),

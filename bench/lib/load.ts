@@ -13,8 +13,8 @@ export interface LoadOptions {
   readonly requests?: AutocannonRequest[];
   /** Requests per second from all connections together; unset = as fast as the server answers. */
   readonly overallRate?: number;
-  /** Processes whose CPU use is reported for the run (pid → label). */
-  readonly watch?: Record<string, number>;
+  /** Processes whose CPU use is reported for the run (label → pid, or several pids added up). */
+  readonly watch?: Record<string, number | readonly number[]>;
 }
 
 export interface LoadResult {
@@ -42,8 +42,9 @@ export interface LoadResult {
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const statusCounts: Record<string, number> = {};
-  const watch = { client: process.pid, ...(options.watch ?? {}) };
-  const cpuBefore = Object.fromEntries(Object.entries(watch).map(([label, pid]) => [label, cpuMs(pid) ?? 0]));
+  const watch: Record<string, number | readonly number[]> = { client: process.pid, ...(options.watch ?? {}) };
+  const cpuOf = (pids: number | readonly number[]): number => (typeof pids === 'number' ? [pids] : pids).reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+  const cpuBefore = Object.fromEntries(Object.entries(watch).map(([label, pids]) => [label, cpuOf(pids)]));
   const started = performance.now();
   const machine = machineLoadMeter();
   return new Promise((resolve, reject) => {
@@ -66,7 +67,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
         const elapsedSec = (performance.now() - started) / 1000;
         const cpuPercent = Object.fromEntries(
-          Object.entries(watch).map(([label, pid]) => [label, Math.round((((cpuMs(pid) ?? 0) - (cpuBefore[label] ?? 0)) / 1000 / elapsedSec) * 100)]),
+          Object.entries(watch).map(([label, pids]) => [label, Math.round(((cpuOf(pids) - (cpuBefore[label] ?? 0)) / 1000 / elapsedSec) * 100)]),
         );
         const ok = latencies.length;
         resolve({

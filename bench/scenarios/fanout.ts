@@ -1,11 +1,13 @@
 import { FeedClients } from '../lib/feed-clients.js';
 import { benchEnv, GatewayProcess, makeDataRoot } from '../lib/gateway.js';
+import { closeReplayAgent, postMessageWebhook, replayTargets, type ReplayTarget } from '../lib/webhook-replay.js';
 import { childEndpoint, childRequest, isLoggedIn, pairNumbers, phoneNumbers, registerNumbers, waitForDevices, type ChildEndpoint } from '../lib/numbers.js';
 import { cpuMs, machineLoadMeter, sleep, type MachineLoad } from '../lib/processes.js';
 import { distribution, round, type Distribution } from '../lib/stats.js';
 import { figure, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './types.js';
 
-const TICK_MS = 100;
+/** Injection tick: short, so the offered load is smooth rather than bursts. */
+const TICK_MS = 20;
 /** How long after the last injection a step may take to arrive everywhere before it counts as lost. */
 const DRAIN_TIMEOUT_MS = 60_000;
 
@@ -24,11 +26,33 @@ interface StepResult {
   readonly injectErrors: number;
 }
 
+/** Delivers `count` incoming messages whose body is `body` for one number; resolves false on failure. */
+type Sink = (count: number, body: string) => Promise<boolean>;
+
+/** Through the stand-in: `/_sim/incoming`, after which the child fires one signed webhook per message. */
+const standInSink =
+  (child: ChildEndpoint): Sink =>
+  async (count, body) => {
+    try {
+      return (await childRequest(child, 'POST', '/_sim/incoming', { count, body })).status === 200;
+    } catch {
+      return false;
+    }
+  };
+
+/** Replayed: the bench posts the child's signed webhooks itself (one per message), as the child would. */
+const replaySink =
+  (target: ReplayTarget): Sink =>
+  async (count, body) => {
+    const answers = await Promise.allSettled(Array.from({ length: count }, () => postMessageWebhook(target, body)));
+    return answers.every((a) => a.status === 'fulfilled' && a.value === 200);
+  };
+
 /**
- * Inject `offeredPerSec` incoming messages for `durationSec` through the children's control API, spread over the
- * numbers in 100 ms ticks; each child then fires one signed webhook per message at the gateway.
+ * Inject `offeredPerSec` incoming messages for `durationSec`, spread over the numbers in short ticks (round
+ * robin, so every number gets its share).
  */
-async function inject(children: readonly ChildEndpoint[], step: number, offeredPerSec: number, durationSec: number): Promise<{ injected: number; errors: number }> {
+async function inject(sinks: readonly Sink[], step: number, offeredPerSec: number, durationSec: number): Promise<{ injected: number; errors: number }> {
   const perTick = (offeredPerSec * TICK_MS) / 1000;
   const ticks = Math.round((durationSec * 1000) / TICK_MS);
   const inFlight: Promise<void>[] = [];
@@ -41,23 +65,17 @@ async function inject(children: readonly ChildEndpoint[], step: number, offeredP
     carry += perTick;
     const due = Math.floor(carry);
     carry -= due;
-    // Spread this tick's events over the numbers, continuing round-robin where the last tick stopped.
-    const counts = new Map<ChildEndpoint, number>();
+    const counts = new Map<Sink, number>();
     for (let i = 0; i < due; i++) {
-      const child = children[next++ % children.length];
-      if (child) counts.set(child, (counts.get(child) ?? 0) + 1);
+      const sink = sinks[next++ % sinks.length];
+      if (sink) counts.set(sink, (counts.get(sink) ?? 0) + 1);
     }
-    for (const [child, count] of counts) {
+    for (const [sink, count] of counts) {
       injected += count;
       inFlight.push(
-        childRequest(child, 'POST', '/_sim/incoming', { count, body: `fan:${step}:${Date.now()}` }).then(
-          (res) => {
-            if (res.status !== 200) errors += count;
-          },
-          () => {
-            errors += count;
-          },
-        ),
+        sink(count, `fan:${step}:${Date.now()}`).then((ok) => {
+          if (!ok) errors += count;
+        }),
       );
     }
     const wait = started + (tick + 1) * TICK_MS - performance.now();
@@ -90,90 +108,114 @@ export const fanoutScenario: Scenario = {
       clients = feed;
       await feed.connected(30_000);
 
+      const runner: StepRunner = { ctx, gateway, feed, children, clients: args.fanoutClients, duration: args.fanoutDuration };
       ctx.log('fanout: warm-up');
-      await inject(children, 0, 500, 2);
+      await inject(children.map(standInSink), 0, 500, 2);
       await sleep(2000);
+      let step = 0;
+      // Rates climb until one is far out of reach (under half of it arrives): higher ones would only queue up.
+      const climb = async (mode: string, sinks: readonly Sink[]): Promise<StepResult[]> => {
+        const results: StepResult[] = [];
+        for (const offered of [...args.fanoutRates].sort((a, b) => a - b)) {
+          const result = await runStep(runner, mode, sinks, ++step, offered);
+          results.push(result);
+          if (result.eventsPerSec < 0.5 * offered) break;
+        }
+        return results;
+      };
+      const viaStandIns = await climb('stand-ins', children.map(standInSink));
+      const replayed = await climb('replayed', replayTargets(children).map(replaySink));
 
-      const steps: StepResult[] = [];
-      for (const [index, offered] of args.fanoutRates.entries()) {
-        const step = index + 1;
-        const watched = { gateway: gateway.pid, client: process.pid };
-        const cpuBefore = { gateway: cpuMs(gateway.pid) ?? 0, client: cpuMs(process.pid) ?? 0, children: children.reduce((a, c) => a + (cpuMs(c.pid) ?? 0), 0) };
-        const machine = machineLoadMeter();
-        const startedAt = Date.now();
-        const { injected, errors } = await ctx.measure(gateway, `fanout-${offered}`, async () => {
-          const result = await inject(children, step, offered, args.fanoutDuration);
-          try {
-            await waitForAll(feed, step, result.injected);
-          } catch {
-            // Counted as lost below.
-          }
-          return result;
-        });
-        const elapsed = Date.now() - startedAt;
-        const load = machine();
-        const cpuPercent = {
-          gateway: Math.round((((cpuMs(watched.gateway) ?? 0) - cpuBefore.gateway) / elapsed) * 100),
-          children: Math.round(((children.reduce((a, c) => a + (cpuMs(c.pid) ?? 0), 0) - cpuBefore.children) / elapsed) * 100),
-          client: Math.round((((cpuMs(watched.client) ?? 0) - cpuBefore.client) / elapsed) * 100),
-        };
-        const receipts = feed.receipts.flatMap((list) => list.filter((r) => r.step === step));
-        const lastReceipt = receipts.reduce((max, r) => Math.max(max, r.at), startedAt);
-        const seconds = (lastReceipt - startedAt) / 1000;
-        const result: StepResult = {
-          offeredPerSec: offered,
-          injected,
-          eventsPerSec: seconds > 0 ? injected / seconds : 0,
-          deliveriesPerSec: seconds > 0 ? receipts.length / seconds : 0,
-          lost: injected * args.fanoutClients - receipts.length,
-          fromGateway: distribution(receipts.map((r) => r.fromGateway)),
-          fromInjection: distribution(receipts.map((r) => r.fromInjection)),
-          cpuPercent,
-          machine: load,
-          injectErrors: errors,
-        };
-        steps.push(result);
-        for (const list of feed.receipts) list.length = 0;
-        ctx.log(
-          `fanout: offered ${offered}/s → ${result.eventsPerSec.toFixed(0)} events/s, ${result.deliveriesPerSec.toFixed(0)} deliveries/s, ` +
-            `p50 ${result.fromGateway.p50} ms p99 ${result.fromGateway.p99} ms (from injection p99 ${result.fromInjection.p99} ms), lost ${result.lost}, ` +
-            `cpu ${JSON.stringify(cpuPercent)}, machine ${JSON.stringify(load)}`,
-        );
-        await sleep(2000);
-      }
-
-      // The best step that kept up with its offered rate (≥ 95 %) with p99 ≤ 50 ms.
-      const good = steps.filter((s) => s.lost === 0 && s.eventsPerSec >= 0.95 * s.offeredPerSec && s.fromGateway.p99 <= 50);
-      const best = good.reduce<StepResult | null>((a, s) => (!a || s.eventsPerSec > a.eventsPerSec ? s : a), null);
-      const top = steps.reduce<StepResult | null>((a, s) => (!a || s.eventsPerSec > a.eventsPerSec ? s : a), null);
-      const figures: Figure[] = [
-        figure('events_per_sec_p99_50', 'events/s sustained with p99 ≤ 50 ms', round(best?.eventsPerSec ?? 0, 0), 'events/s', { op: '>=', value: 10_000 }),
-        figure('deliveries_per_sec_p99_50', 'Socket.IO deliveries/s at that rate (× clients)', round(best?.deliveriesPerSec ?? 0, 0), 'msg/s'),
-        figure('best_p50', 'latency p50 at that rate', best?.fromGateway.p50 ?? NaN, 'ms'),
-        figure('best_p99', 'latency p99 at that rate', best?.fromGateway.p99 ?? NaN, 'ms', { op: '<=', value: 50 }),
-        figure('max_events_per_sec', 'highest events/s reached (any latency)', round(top?.eventsPerSec ?? 0, 0), 'events/s'),
-        figure('max_p99', 'latency p99 at the highest rate', top?.fromGateway.p99 ?? NaN, 'ms'),
-      ];
+      const figures: Figure[] = [...summarise(viaStandIns, '', true), ...summarise(replayed, 'gateway alone (bench replays the webhooks): ', false)];
       return {
         scenario: 'fanout',
         title: this.title,
         ranAt: new Date().toISOString(),
-        params: { numbers: phones.length, clients: args.fanoutClients, offeredRates: args.fanoutRates, stepSeconds: args.fanoutDuration },
+        params: { numbers: phones.length, clients: args.fanoutClients, offeredRates: args.fanoutRates, stepSeconds: args.fanoutDuration, tickMs: TICK_MS },
         figures,
-        details: {
-          steps: steps.map((s) => ({
-            ...s,
-            eventsPerSec: round(s.eventsPerSec, 0),
-            deliveriesPerSec: round(s.deliveriesPerSec, 0),
-          })),
-        },
+        details: { viaStandIns: viaStandIns.map(rounded), replayed: replayed.map(rounded) },
       };
     } finally {
       clients?.close();
+      closeReplayAgent();
       await gateway.stop();
     }
   },
 };
+
+interface StepRunner {
+  readonly ctx: BenchContext;
+  readonly gateway: GatewayProcess;
+  readonly feed: FeedClients;
+  readonly children: readonly ChildEndpoint[];
+  readonly clients: number;
+  readonly duration: number;
+}
+
+/** One offered rate: inject, wait until every client has every event (or give up), then measure. */
+async function runStep(r: StepRunner, mode: string, sinks: readonly Sink[], step: number, offered: number): Promise<StepResult> {
+  const { ctx, gateway, feed, children } = r;
+  const childCpu = (): number => children.reduce((a, c) => a + (cpuMs(c.pid) ?? 0), 0);
+  const before = { gateway: cpuMs(gateway.pid) ?? 0, client: cpuMs(process.pid) ?? 0, children: childCpu() };
+  const machine = machineLoadMeter();
+  const startedAt = Date.now();
+  const { injected, errors } = await ctx.measure(gateway, `fanout-${mode}-${offered}`, async () => {
+    const result = await inject(sinks, step, offered, r.duration);
+    try {
+      await waitForAll(feed, step, result.injected);
+    } catch {
+      // Whatever did not arrive is counted as lost below.
+    }
+    return result;
+  });
+  const elapsed = Date.now() - startedAt;
+  const load = machine();
+  const cpuPercent = {
+    gateway: Math.round((((cpuMs(gateway.pid) ?? 0) - before.gateway) / elapsed) * 100),
+    children: Math.round(((childCpu() - before.children) / elapsed) * 100),
+    client: Math.round((((cpuMs(process.pid) ?? 0) - before.client) / elapsed) * 100),
+  };
+  const receipts = feed.receipts.flatMap((list) => list.filter((x) => x.step === step));
+  const lastReceipt = receipts.reduce((max, x) => Math.max(max, x.at), startedAt);
+  const seconds = (lastReceipt - startedAt) / 1000;
+  const result: StepResult = {
+    offeredPerSec: offered,
+    injected,
+    eventsPerSec: seconds > 0 ? injected / seconds : 0,
+    deliveriesPerSec: seconds > 0 ? receipts.length / seconds : 0,
+    lost: injected * r.clients - receipts.length,
+    fromGateway: distribution(receipts.map((x) => x.fromGateway)),
+    fromInjection: distribution(receipts.map((x) => x.fromInjection)),
+    cpuPercent,
+    machine: load,
+    injectErrors: errors,
+  };
+  for (const list of feed.receipts) list.length = 0;
+  ctx.log(
+    `fanout (${mode}): offered ${offered}/s → ${result.eventsPerSec.toFixed(0)} events/s, ${result.deliveriesPerSec.toFixed(0)} deliveries/s, ` +
+      `p50 ${result.fromGateway.p50} ms p99 ${result.fromGateway.p99} ms (from injection p99 ${result.fromInjection.p99} ms), lost ${result.lost}, ` +
+      `cpu ${JSON.stringify(cpuPercent)}, machine ${JSON.stringify(load)}`,
+  );
+  await sleep(2000);
+  return result;
+}
+
+/** The best step that kept up (≥ 95 % of the offered rate, nothing lost) with p99 ≤ 50 ms, and the fastest step. */
+function summarise(steps: readonly StepResult[], prefix: string, judged: boolean): Figure[] {
+  const good = steps.filter((s) => s.lost === 0 && s.eventsPerSec >= 0.95 * s.offeredPerSec && s.fromGateway.p99 <= 50);
+  const best = good.reduce<StepResult | null>((a, s) => (!a || s.eventsPerSec > a.eventsPerSec ? s : a), null);
+  const top = steps.reduce<StepResult | null>((a, s) => (!a || s.eventsPerSec > a.eventsPerSec ? s : a), null);
+  const key = judged ? '' : 'replayed_';
+  return [
+    figure(`${key}events_per_sec_p99_50`, `${prefix}events/s kept up with p99 ≤ 50 ms`, round(best?.eventsPerSec ?? 0, 0), 'events/s', judged ? { op: '>=', value: 10_000 } : undefined),
+    figure(`${key}deliveries_per_sec_p99_50`, `${prefix}Socket.IO deliveries/s at that rate`, round(best?.deliveriesPerSec ?? 0, 0), 'msg/s'),
+    figure(`${key}best_p99`, `${prefix}latency p99 at that rate`, best?.fromGateway.p99 ?? NaN, 'ms', judged ? { op: '<=', value: 50 } : undefined),
+    figure(`${key}max_events_per_sec`, `${prefix}highest events/s reached (any latency)`, round(top?.eventsPerSec ?? 0, 0), 'events/s'),
+    figure(`${key}max_p99`, `${prefix}latency p99 at the highest rate`, top?.fromGateway.p99 ?? NaN, 'ms'),
+  ];
+}
+
+const rounded = (s: StepResult): Record<string, unknown> => ({ ...s, eventsPerSec: round(s.eventsPerSec, 0), deliveriesPerSec: round(s.deliveriesPerSec, 0) });
 
 async function waitForAll(feed: FeedClients, step: number, expected: number): Promise<void> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;

@@ -5,9 +5,19 @@ import { rssMb, sleep } from '../lib/processes.js';
 import { linearFit, median, round } from '../lib/stats.js';
 import { figure, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './types.js';
 
-/** VmRSS of the gateway after a settle period and a forced full GC, median of three readings. */
-async function settledRss(gateway: GatewayProcess, settleSec: number): Promise<number> {
+interface HeapFigures {
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+}
+
+const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
+
+/** VmRSS of the gateway after a settle period and forced full GCs (median of three readings), with its heap figures. */
+async function settledRss(gateway: GatewayProcess, settleSec: number): Promise<{ rss: number; heap: HeapFigures | null }> {
   await sleep(settleSec * 1000);
+  const seen = gateway.output.length;
   process.kill(gateway.pid, 'SIGUSR2');
   await sleep(1000);
   const readings: number[] = [];
@@ -17,7 +27,9 @@ async function settledRss(gateway: GatewayProcess, settleSec: number): Promise<n
     readings.push(rss);
     await sleep(500);
   }
-  return median(readings);
+  const line = gateway.output.slice(seen).find((l) => l.startsWith('{"benchMemory"'));
+  const heap = line ? (JSON.parse(line) as { benchMemory: HeapFigures }).benchMemory : null;
+  return { rss: median(readings), heap };
 }
 
 /**
@@ -36,6 +48,7 @@ export const memoryScenario: Scenario = {
     const nodeArgs = ['--expose-gc', '--import', path.join(ROOT, 'dist', 'bench', 'gc-signal.js'), ...ctx.gatewayNodeArgs()];
     const gateway = await GatewayProcess.start(dataRoot, env, nodeArgs);
     const points: { x: number; y: number }[] = [];
+    const heaps: Record<string, unknown>[] = [];
     try {
       await gateway.token();
       const phones: string[] = [];
@@ -46,9 +59,12 @@ export const memoryScenario: Scenario = {
           phones.push(...added);
           await waitForDevices(gateway, phones, (d) => isRunning(d) && d.connected, 300_000, 'every number to run');
         }
-        const rss = await settledRss(gateway, args.memorySettle);
+        // The first reading also waits for start-up garbage (migrations, module loading) to be returned.
+        const { rss, heap } = await settledRss(gateway, size === sizes[0] ? args.memorySettle * 3 : args.memorySettle);
         points.push({ x: size, y: rss });
-        ctx.log(`memory: ${size} numbers → gateway RSS ${rss.toFixed(1)} MB`);
+        const heapMb = heap ? { heapUsed: mb(heap.heapUsed), heapTotal: mb(heap.heapTotal), external: mb(heap.external), arrayBuffers: mb(heap.arrayBuffers) } : null;
+        heaps.push({ numbers: size, rssMb: round(rss, 1), ...heapMb });
+        ctx.log(`memory: ${size} numbers → gateway RSS ${rss.toFixed(1)} MB; heap ${JSON.stringify(heapMb)}`);
       }
     } finally {
       await gateway.stop();
@@ -66,7 +82,7 @@ export const memoryScenario: Scenario = {
       ranAt: new Date().toISOString(),
       params: { sizes, settleSec: args.memorySettle },
       figures,
-      details: { points, fit: { slopeMb: round(fit.slope, 4), interceptMb: round(fit.intercept, 2) } },
+      details: { points: heaps, fit: { slopeMb: round(fit.slope, 4), interceptMb: round(fit.intercept, 2) } },
     };
   },
 };

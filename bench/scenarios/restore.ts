@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { benchEnv, GatewayProcess, makeDataRoot, type LogLine } from '../lib/gateway.js';
 import { deviceHealth, isLoggedIn, pairNumbers, phoneNumbers, registerNumbers, waitForDevices } from '../lib/numbers.js';
-import { machineLoadMeter } from '../lib/processes.js';
+import { cpuMs, machineLoadMeter } from '../lib/processes.js';
 import { standInFloor } from '../lib/stand-ins.js';
 import { median, round } from '../lib/stats.js';
 import { figure, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './types.js';
@@ -56,12 +56,13 @@ export const restoreScenario: Scenario = {
         gateway = started;
         const finishedAt = await ctx.measure(started, `restore-${size}`, () => started.waitForLine(isRestoreFinished, 600_000, 'boot restore finished'));
         const load = machine();
+        const gatewayCpuSeconds = (cpuMs(started.pid) ?? 0) / 1000;
         const listeningAt = await started.waitForLine((line) => line.msg === 'gateway listening', 1000, 'gateway listening');
         const devices = await deviceHealth(started);
         const running = devices.filter((d) => d.state === 'running').length;
         const failures = size - running;
         const seconds = (finishedAt - started.spawnedAt) / 1000;
-        ctx.log(`restore: ${size} numbers running ${seconds.toFixed(2)} s after spawn (listening after ${((listeningAt - started.spawnedAt) / 1000).toFixed(2)} s), ${failures} failed; machine ${JSON.stringify(load)}`);
+        ctx.log(`restore: ${size} numbers running ${seconds.toFixed(2)} s after spawn (listening after ${((listeningAt - started.spawnedAt) / 1000).toFixed(2)} s), ${failures} failed; gateway CPU ${gatewayCpuSeconds.toFixed(1)} s; machine ${JSON.stringify(load)}`);
         runs.push({
           numbers: size,
           seconds: round(seconds, 2),
@@ -69,6 +70,7 @@ export const restoreScenario: Scenario = {
           floorSeconds: round(floor.ms / 1000, 2),
           standInMedianReadyMs: round(median(floor.perProcess), 0),
           failures,
+          gatewayCpuSeconds: round(gatewayCpuSeconds, 2),
           machine: load,
         });
         figures.push(

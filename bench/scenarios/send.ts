@@ -54,6 +54,11 @@ function acceptToChild(rows: readonly SentRow[], times: Map<string, number>): { 
   return { latency: distribution(values), notSent };
 }
 
+/** CPU time a process group spent per accepted message during a run, in ms. */
+function cpuPerMessage(result: LoadResult, label: string): number {
+  return result.ok > 0 ? ((result.cpuPercent[label] ?? 0) / 100) * result.durationSec * 1000 / result.ok : NaN;
+}
+
 /**
  * 2. Send pipeline: `POST /api/messages/send` across N logged-in numbers with pacing off (QUEUE_INTERVAL=0):
  * a throughput run (as fast as autocannon's connections go), then a latency run at a fixed offered rate;
@@ -96,7 +101,7 @@ export const sendScenario: Scenario = {
             },
           },
         ],
-        watch: { gateway: gateway.pid },
+        watch: { gateway: gateway.pid, children: children.map((c) => c.pid) },
       };
       const drain = async (what: string): Promise<number> => {
         await waitUntil(() => outbox.pending() === 0, 300_000, `the outbox to send everything (${what})`, 100);
@@ -126,6 +131,32 @@ export const sendScenario: Scenario = {
         );
       }
 
+      // Diagnostic: the outbox's accept path alone. Numbers registered without a process accept messages
+      // (they wait for their number), so nothing is sent meanwhile; these messages stay queued.
+      const idle = phoneNumbers(args.numbers, phones.length);
+      for (const phoneNumber of idle) {
+        const res = await gateway.request('POST', '/api/devices', { phoneNumber, name: `bench idle ${phoneNumber}`, autoStart: false });
+        if (res.status !== 201) throw new Error(`registering ${phoneNumber}: ${res.status}`);
+      }
+      let m = 0;
+      const acceptOnly = await ctx.measure(gateway, 'send-accept-only', () =>
+        runLoad({
+          ...load,
+          connections: args.sendConnections,
+          durationSec: args.duration,
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (request: AutocannonRequest): AutocannonRequest => {
+                m++;
+                return { ...request, body: JSON.stringify({ from: idle[m % idle.length], to: RECIPIENT, message: `accept only ${m}` }) };
+              },
+            },
+          ],
+        }),
+      );
+      ctx.log(`send: accept only (numbers not running): ${acceptOnly.okPerSec.toFixed(0)} accepted/s; cpu ${JSON.stringify(acceptOnly.cpuPercent)}`);
+
       const times = await childSendTimes(children);
       const perPhase = phases.map((p) => {
         const accepted = outbox.acceptedBetween(p.from, p.to + 1000);
@@ -150,6 +181,9 @@ export const sendScenario: Scenario = {
           figure('to_child_p99', `accept → child p99 at ${args.sendRate} msg/s`, round(latency.latency.p99, 2), 'ms'),
           figure('added_p50', `added by the gateway p50 at ${args.sendRate} msg/s`, round(latency.latency.p50 - own.p50, 2), 'ms', { op: '<=', value: 5 }),
           figure('added_p99', `added by the gateway p99 at ${args.sendRate} msg/s`, round(latency.latency.p99 - own.p99, 2), 'ms'),
+          figure('gateway_cpu_per_msg', 'gateway CPU per message (throughput run)', round(cpuPerMessage(throughput.result, 'gateway'), 2), 'ms'),
+          figure('children_cpu_per_msg', 'stand-ins CPU per message (throughput run)', round(cpuPerMessage(throughput.result, 'children'), 2), 'ms'),
+          figure('accept_only_per_sec', 'diagnostic: accepted/s with nothing sent (numbers stopped)', round(acceptOnly.okPerSec, 0), 'msg/s'),
         ],
         details: {
           childOwnHandling: own,
@@ -167,6 +201,7 @@ export const sendScenario: Scenario = {
             acceptToChild: p.latency,
           })),
           finalStatuses: statuses,
+          acceptOnly: { acceptedPerSec: round(acceptOnly.okPerSec, 0), acceptLatency: acceptOnly.latency, cpuPercent: acceptOnly.cpuPercent, machine: acceptOnly.machine },
         },
       };
     } finally {
