@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import readline from 'node:readline';
 import { SIM_BINARY, type PortRange } from './gateway.js';
 import { mapLimit } from './numbers.js';
-import { RUN_TAG, RUN_TAG_KEY } from './processes.js';
+import { cpuMs, RUN_TAG, RUN_TAG_KEY } from './processes.js';
 
 interface Running {
   readonly child: ChildProcess;
@@ -15,7 +15,11 @@ interface Running {
  * gateway would give them, started straight from here with the same concurrency and no gateway at all.
  * Resolves with the time (ms) from the first spawn until every one printed `Server started on`.
  */
-export async function standInFloor(sessionDirs: readonly string[], concurrency: number, ports: PortRange): Promise<{ ms: number; perProcess: number[] }> {
+export async function standInFloor(
+  sessionDirs: readonly string[],
+  concurrency: number,
+  ports: PortRange,
+): Promise<{ ms: number; perProcess: number[]; cpuSeconds: number }> {
   const running: Running[] = [];
   const perProcess: number[] = [];
   const started = performance.now();
@@ -55,7 +59,10 @@ export async function standInFloor(sessionDirs: readonly string[], concurrency: 
         void exited.then(() => reject(new Error(`stand-in in ${cwd} exited before it was ready`)));
       });
     });
-    return { ms: performance.now() - started, perProcess };
+    const ms = performance.now() - started;
+    // CPU the stand-ins used up to the moment the last one was ready.
+    const cpuSeconds = running.reduce((sum, r) => sum + (r.child.pid ? (cpuMs(r.child.pid) ?? 0) : 0), 0) / 1000;
+    return { ms, perProcess, cpuSeconds };
   } finally {
     for (const { child } of running) child.kill('SIGTERM');
     await Promise.all(running.map((r) => r.exited));

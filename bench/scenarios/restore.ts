@@ -3,13 +3,28 @@ import { benchEnv, GatewayProcess, makeDataRoot, type LogLine } from '../lib/gat
 import { deviceHealth, isLoggedIn, pairNumbers, phoneNumbers, registerNumbers, waitForDevices } from '../lib/numbers.js';
 import { cpuMs, machineLoadMeter } from '../lib/processes.js';
 import { standInFloor } from '../lib/stand-ins.js';
-import { median, round } from '../lib/stats.js';
+import { median, percentile, round } from '../lib/stats.js';
 import { figure, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './types.js';
 
 /** The gateway's own default (src/config/schema.ts), used when --restore-concurrency is 0. */
 const DEFAULT_RESTORE_CONCURRENCY = 4;
 
 const isRestoreFinished = (line: LogLine): boolean => line.msg === 'boot restore finished';
+
+/** From the gateway's "device state changed" log lines: ms from each number's `starting` to its `running`. */
+function perNumberStartMs(output: readonly string[]): number[] {
+  const starting = new Map<string, number>();
+  const spans: number[] = [];
+  for (const text of output) {
+    if (!text.includes('device state changed')) continue;
+    const line = JSON.parse(text) as { phoneNumber?: string; to?: string; time?: number };
+    if (!line.phoneNumber || line.time === undefined) continue;
+    if (line.to === 'starting') starting.set(line.phoneNumber, line.time);
+    const from = starting.get(line.phoneNumber);
+    if (line.to === 'running' && from !== undefined) spans.push(line.time - from);
+  }
+  return spans;
+}
 
 /**
  * 3. Boot restore: N paired numbers, the gateway stopped with SIGTERM (children marked stopped-by-shutdown),
@@ -58,11 +73,13 @@ export const restoreScenario: Scenario = {
         const load = machine();
         const gatewayCpuSeconds = (cpuMs(started.pid) ?? 0) / 1000;
         const listeningAt = await started.waitForLine((line) => line.msg === 'gateway listening', 1000, 'gateway listening');
+        const startMs = perNumberStartMs(started.output);
         const devices = await deviceHealth(started);
+        const childCpuSeconds = devices.reduce((sum, d) => sum + (d.pid ? (cpuMs(d.pid) ?? 0) : 0), 0) / 1000;
         const running = devices.filter((d) => d.state === 'running').length;
         const failures = size - running;
         const seconds = (finishedAt - started.spawnedAt) / 1000;
-        ctx.log(`restore: ${size} numbers running ${seconds.toFixed(2)} s after spawn (listening after ${((listeningAt - started.spawnedAt) / 1000).toFixed(2)} s), ${failures} failed; gateway CPU ${gatewayCpuSeconds.toFixed(1)} s; machine ${JSON.stringify(load)}`);
+        ctx.log(`restore: ${size} numbers running ${seconds.toFixed(2)} s after spawn (listening after ${((listeningAt - started.spawnedAt) / 1000).toFixed(2)} s), ${failures} failed; start→running median ${median(startMs).toFixed(0)} ms; CPU: gateway ${gatewayCpuSeconds.toFixed(1)} s, stand-ins ${childCpuSeconds.toFixed(1)} s (floor ${floor.cpuSeconds.toFixed(1)} s); machine ${JSON.stringify(load)}`);
         runs.push({
           numbers: size,
           seconds: round(seconds, 2),
@@ -71,6 +88,12 @@ export const restoreScenario: Scenario = {
           standInMedianReadyMs: round(median(floor.perProcess), 0),
           failures,
           gatewayCpuSeconds: round(gatewayCpuSeconds, 2),
+          // The stand-ins' CPU until restore finished, against theirs in the floor: what starting under a gateway adds.
+          standInCpuSeconds: round(childCpuSeconds, 2),
+          floorStandInCpuSeconds: round(floor.cpuSeconds, 2),
+          // Per number, "starting" → "running" as the gateway logged it (spawn, /health, device slot).
+          startToRunningMedianMs: round(median(startMs), 0),
+          startToRunningP90Ms: round(percentile([...startMs].sort((a, b) => a - b), 90), 0),
           machine: load,
         });
         figures.push(
