@@ -8,7 +8,7 @@ import { parseArgs, SCENARIOS } from './lib/args.js';
 import { ROOT } from './lib/gateway.js';
 import { inspectorUrl, PhaseProfiler } from './lib/inspector.js';
 import { killTagged, taggedPids } from './lib/processes.js';
-import { machine, printTable, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
+import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { proxyScenario } from './scenarios/proxy.js';
@@ -25,6 +25,13 @@ const ALL: Record<(typeof SCENARIOS)[number], Scenario> = {
 };
 
 const args = parseArgs(process.argv.slice(2), process.env);
+if (args.renderOnly) {
+  const file = readResults();
+  if (!file) throw new Error('no bench/results.json yet: run npm run bench first');
+  console.log(printTable(SCENARIOS.flatMap((name) => (file.scenarios[name] ? [file.scenarios[name]] : []))));
+  writeBenchmarksSection(renderSection(file, SCENARIOS));
+  process.exit(0);
+}
 const started = Date.now();
 const log = (message: string): void => {
   process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);

@@ -34,6 +34,8 @@ export interface BenchArgs {
   readonly profile: boolean;
   /** Write bench/results.json and the BENCHMARKS.md section. */
   readonly save: boolean;
+  /** Run nothing: print the table of bench/results.json and rewrite the BENCHMARKS.md section from it. */
+  readonly renderOnly: boolean;
 }
 
 export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory'] as const;
@@ -55,7 +57,8 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --fanout-duration 5       seconds per fan-out step
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
-  --no-save                 do not write bench/results.json and BENCHMARKS.md`;
+  --no-save                 do not write bench/results.json and BENCHMARKS.md
+  --render-only             run nothing; table and BENCHMARKS.md section from bench/results.json`;
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
   const given = new Map<string, string>();
@@ -67,7 +70,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     }
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${HELP}`);
     const [name = '', inline] = arg.slice(2).split(/=(.*)/s);
-    if (name === 'profile' || name === 'no-save') given.set(name, 'true');
+    if (name === 'profile' || name === 'no-save' || name === 'render-only') given.set(name, 'true');
     else if (inline !== undefined) given.set(name, inline);
     else {
       const value = argv[++i];
@@ -118,5 +121,6 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),
     save: !flag('no-save'),
+    renderOnly: flag('render-only'),
   };
 }

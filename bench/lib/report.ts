@@ -49,7 +49,8 @@ export function machine(): Machine {
 }
 
 function formatValue(f: Figure): string {
-  const digits = Math.abs(f.value) >= 100 ? 0 : Math.abs(f.value) >= 10 ? 1 : f.unit === '×' ? 3 : 2;
+  const whole = Number.isInteger(f.value) && f.unit !== '×';
+  const digits = whole || Math.abs(f.value) >= 100 ? 0 : Math.abs(f.value) >= 10 ? 1 : f.unit === '×' ? 3 : 2;
   const value = Number.isFinite(f.value) ? f.value.toFixed(digits) : String(f.value);
   return f.unit === '×' ? `${value}×` : `${value} ${f.unit}`;
 }
@@ -102,7 +103,7 @@ export function renderSection(file: ResultsFile, order: readonly string[]): stri
   for (const meta of metas.values()) {
     const names = all.filter((s) => s.meta.date === meta.date).map((s) => s.scenario);
     lines.push(
-      `- **${names.join(', ')}**: ${meta.date.slice(0, 10)}, commit \`${meta.commit}\`, Node ${meta.node}, ${meta.cores} × ${meta.cpu}, ${meta.memoryGb} GB, ${meta.os}; ` +
+      `- **${names.join(', ')}**: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${meta.commit}\`, Node ${meta.node}, ${meta.cores} × ${meta.cpu}, ${meta.memoryGb} GB, ${meta.os}; ` +
         `load average at start ${meta.loadAverage.map((l) => l.toFixed(2)).join(' / ')}`,
     );
   }

@@ -110,8 +110,9 @@ export const proxyScenario: Scenario = {
       const single = { connections: 1, durationSec: Math.max(3, Math.round(args.duration / 2)) };
       const d1 = await runLoad({ ...direct, ...single });
       const p1 = await runLoad({ ...proxied, ...single });
-      ctx.log(`proxy: one connection: direct p50 ${d1.latency.p50.toFixed(3)} ms, proxied p50 ${p1.latency.p50.toFixed(3)} ms`);
-      const bad = [...directRuns, ...proxiedRuns, ...bareRuns, d1, p1].filter((r) => r.ok !== r.requests || r.errors > 0);
+      const b1 = await runLoad({ ...reference, ...single });
+      ctx.log(`proxy: one connection: direct p50 ${d1.latency.p50.toFixed(3)} ms, proxied p50 ${p1.latency.p50.toFixed(3)} ms, bare pass-through p50 ${b1.latency.p50.toFixed(3)} ms`);
+      const bad = [...directRuns, ...proxiedRuns, ...bareRuns, d1, p1, b1].filter((r) => r.ok !== r.requests || r.errors > 0);
       if (bad.length > 0) ctx.log(`proxy: ${bad.length} run(s) had non-2xx answers or errors: ${JSON.stringify(bad.map((r) => r.statusCounts))}`);
       const d = summarise(directRuns);
       const p = summarise(proxiedRuns);
@@ -136,13 +137,14 @@ export const proxyScenario: Scenario = {
           figure('bare_rps', 'reference: bare Node.js pass-through', round(b.rps, 0), 'req/s'),
           figure('bare_ratio', 'reference: bare pass-through/direct', round(b.rps / d.rps, 3), '×'),
           figure('bare_added_p50', 'reference: bare pass-through added p50', round(b.p50 - d.p50, 3), 'ms'),
+          figure('bare_added_p50_1c', 'reference: bare pass-through added p50, one connection', round(b1.latency.p50 - d1.latency.p50, 3), 'ms'),
           figure('gateway_vs_bare', 'gateway/bare pass-through throughput', round(p.rps / b.rps, 3), '×'),
         ],
         details: {
           direct: d.runs,
           proxied: p.runs,
           bare: b.runs,
-          oneConnection: { direct: summarise([d1]).runs[0], proxied: summarise([p1]).runs[0] },
+          oneConnection: { direct: summarise([d1]).runs[0], proxied: summarise([p1]).runs[0], bare: summarise([b1]).runs[0] },
         },
       };
     } finally {
