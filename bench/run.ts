@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, SCENARIOS } from './lib/args.js';
-import { ROOT } from './lib/gateway.js';
+import { removeDataRoots, ROOT } from './lib/gateway.js';
 import { inspectorUrl, PhaseProfiler } from './lib/inspector.js';
 import { killTagged, taggedPids } from './lib/processes.js';
 import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
@@ -41,7 +41,10 @@ const log = (message: string): void => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: killing every process of this run`);
-    void killTagged().then(() => process.exit(130));
+    void killTagged().then(() => {
+      if (!args.keepData) removeDataRoots();
+      process.exit(130);
+    });
   });
 }
 
@@ -87,6 +90,7 @@ for (const name of args.only) {
       await killTagged();
       failures.push(`${name}: left ${leaked.length} process(es) behind`);
     }
+    if (!args.keepData) removeDataRoots();
   }
 }
 

@@ -36,6 +36,8 @@ export interface BenchArgs {
   readonly save: boolean;
   /** Run nothing: print the table of bench/results.json and rewrite the BENCHMARKS.md section from it. */
   readonly renderOnly: boolean;
+  /** Keep each scenario's data folder (sessions, database, logs) under the temp directory. */
+  readonly keepData: boolean;
 }
 
 export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory'] as const;
@@ -58,7 +60,8 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
   --no-save                 do not write bench/results.json and BENCHMARKS.md
-  --render-only             run nothing; table and BENCHMARKS.md section from bench/results.json`;
+  --render-only             run nothing; table and BENCHMARKS.md section from bench/results.json
+  --keep-data               keep each scenario's data folder (/tmp/wa-bench-*) for inspection`;
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
   const given = new Map<string, string>();
@@ -70,7 +73,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     }
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${HELP}`);
     const [name = '', inline] = arg.slice(2).split(/=(.*)/s);
-    if (name === 'profile' || name === 'no-save' || name === 'render-only') given.set(name, 'true');
+    if (['profile', 'no-save', 'render-only', 'keep-data'].includes(name)) given.set(name, 'true');
     else if (inline !== undefined) given.set(name, inline);
     else {
       const value = argv[++i];
@@ -122,5 +125,6 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     profile: flag('profile'),
     save: !flag('no-save'),
     renderOnly: flag('render-only'),
+    keepData: flag('keep-data'),
   };
 }

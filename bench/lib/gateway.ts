@@ -16,8 +16,18 @@ export interface PortRange {
   readonly max: number;
 }
 
+/** Data folders made by this run, removed after each scenario (run.ts) unless --keep-data. */
+export const dataRoots = new Set<string>();
+
 export function makeDataRoot(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `wa-bench-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wa-bench-${prefix}-`));
+  dataRoots.add(dir);
+  return dir;
+}
+
+export function removeDataRoots(): void {
+  for (const dir of dataRoots) fs.rmSync(dir, { recursive: true, force: true });
+  dataRoots.clear();
 }
 
 /**
