@@ -20,6 +20,9 @@ export interface RunnerDeps extends SupervisorDeps {
   readonly onRestartDue: (phoneNumber: string) => void;
 }
 
+/** Printed on stdout once the binary listens (contract §3); the substring is stable across versions. */
+const READY_LINE = 'Server started on';
+
 interface Running {
   readonly process: ChildProcess;
   readonly port: number;
@@ -99,6 +102,7 @@ export class DeviceRunner {
     const basicAuth = `gw:${crypto.randomBytes(18).toString('base64url')}`;
     const webhookSecret = crypto.randomBytes(24).toString('hex');
     const { settings } = this.deps;
+    let listening = false;
     const process = spawnChild({
       binary: this.deps.binaryFor(this.phoneNumber),
       cwd: this.sessionDir,
@@ -107,7 +111,10 @@ export class DeviceRunner {
         { port, basicAuth, webhookSecret, os: settings.appOs, debug: settings.debugChildren, webhookUrl: settings.webhookUrl(this.phoneNumber) },
         this.deps.env,
       ),
-      onLine: (stream, line) => this.logs.append(stream, line),
+      onLine: (stream, line) => {
+        if (stream === 'stdout' && line.includes(READY_LINE)) listening = true;
+        this.logs.append(stream, line);
+      },
     });
     const client = new GowaClient({ host: '127.0.0.1', port, basicAuth, deviceId: this.phoneNumber });
     const running: Running = { process, port, client, webhookSecret };
@@ -116,7 +123,7 @@ export class DeviceRunner {
     this.logs.append('gateway', `started pid ${process.pid ?? '?'} on port ${port}`);
     void process.exited.then((exit) => this.onExit(running, exit));
 
-    const readiness = await waitUntilHealthy(client, process.exited, settings.startTimeoutMs);
+    const readiness = await waitUntilHealthy(client, process.exited, () => listening, settings.startTimeoutMs);
     if (this.child !== running || this.stateValue !== 'starting') return;
     if (!readiness.ready) {
       this.note('start_failed', { reason: readiness.reason });

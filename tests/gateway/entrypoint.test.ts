@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { describe, expect, it } from '@jest/globals';
-import { makeDataRoot, ROOT, testEnv } from '../helpers/gateway.js';
+import { makeDataRoot, ROOT, testEnv, workerPortRange } from '../helpers/gateway.js';
 import { isAlive, waitFor, waitForExit } from '../helpers/wait.js';
 
 const MAIN = path.join(ROOT, 'dist', 'main.js');
@@ -39,7 +39,9 @@ describe('npm start (dist/main.js)', () => {
 
 describe('npm run demo (dist/main.js --demo)', () => {
   it('runs on the stand-in with throwaway data and prints credentials and the next commands, which work', async () => {
-    const env = { PATH: process.env['PATH'] ?? '', API_PORT: '0', API_HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
+    // This worker's slice of the child port range: another test file may be running children in the default one.
+    const ports = workerPortRange();
+    const env = { PATH: process.env['PATH'] ?? '', API_PORT: '0', API_HOST: '127.0.0.1', LOG_LEVEL: 'silent', PROCESS_BASE_PORT: String(ports.base), PROCESS_MAX_PORT: String(ports.max), SIM_TEST_RUN: process.env['SIM_TEST_RUN'] ?? '' };
     const child = spawn(process.execPath, [MAIN, '--demo'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     readline.createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
