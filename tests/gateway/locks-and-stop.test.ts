@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { registerRunning, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { isAlive } from '../helpers/wait.js';
 
 let gw: TestGateway;
@@ -12,11 +12,7 @@ afterAll(async () => {
   await gw.close();
 });
 
-async function register(phone: string): Promise<number> {
-  const res = await gw.request<{ pid: number; state: string }>('POST', '/api/devices', { body: { phoneNumber: phone } });
-  expect(res.body.state).toBe('running');
-  return res.body.pid;
-}
+const register = (phone: string): Promise<number> => registerRunning(gw, phone);
 
 async function hang(phone: string): Promise<void> {
   await gw.gateway.supervisor.runner(phone)?.client?.request('POST', '/_sim/hang', { body: {} });

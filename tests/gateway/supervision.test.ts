@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SupervisorEvents } from '../../src/supervisor/types.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { registerRunning, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { isAlive, waitFor, waitForExit } from '../helpers/wait.js';
 
 type StateEvent = SupervisorEvents['state'];
@@ -18,11 +18,7 @@ afterAll(async () => {
   await gw.close();
 });
 
-async function register(phone: string): Promise<number> {
-  const res = await gw.request<{ pid: number; state: string }>('POST', '/api/devices', { body: { phoneNumber: phone } });
-  expect(res.body.state).toBe('running');
-  return res.body.pid;
-}
+const register = (phone: string): Promise<number> => registerRunning(gw, phone);
 
 function runner(phone: string) {
   const r = gw.gateway.supervisor.runner(phone);

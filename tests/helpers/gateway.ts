@@ -120,3 +120,10 @@ export async function startTestGateway(options: { dataRoot?: string; env?: Recor
   };
   return self;
 }
+
+/** Register a number (the process starts) and return its child's PID; fails the test unless it is running. */
+export async function registerRunning(gw: TestGateway, phone: string): Promise<number> {
+  const res = await gw.request<{ pid: number; state: string }>('POST', '/api/devices', { body: { phoneNumber: phone } });
+  if (res.body.state !== 'running') throw new Error(`${phone} is ${res.body.state} after registering (HTTP ${res.status})`);
+  return res.body.pid;
+}

@@ -7,22 +7,13 @@ import { createServer, type Server } from 'node:http';
 import { PNG } from 'pngjs';
 import { createSlot } from '../helpers/sim-actions.js';
 import { cleanupSims, freePort, IS_STAND_IN, startSim, type Envelope, type SimProcess } from '../helpers/sim-process.js';
+import type { SentEntry } from '../../src/simulator/store/sent-repo.js';
 
 const describeSim = IS_STAND_IN ? describe : describe.skip;
 
 interface SendResults {
   message_id: string;
   status: string;
-}
-interface SentEntry {
-  message_id: string;
-  route: string;
-  phone: string;
-  message?: string;
-  caption?: string;
-  filename?: string;
-  size?: number;
-  at: string;
 }
 
 const PNG_BYTES = PNG.sync.write(new PNG({ width: 4, height: 4 }));
