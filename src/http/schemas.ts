@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEVICE_STATES, SESSION_STATES } from '../domain/device-state.js';
 import { parsePhoneNumber, PHONE_RULE, type PhoneNumber } from '../domain/phone.js';
 import { queueStatusSchema } from './queue-schemas.js';
 
@@ -31,9 +32,9 @@ export const deviceSchema = z
   .object({
     phoneNumber: z.string(),
     name: z.string(),
-    state: z.enum(['stopped', 'starting', 'running', 'backoff', 'stopping', 'failed', 'replaced']),
+    state: z.enum(DEVICE_STATES),
     desiredState: z.enum(['running', 'stopped']),
-    sessionState: z.enum(['unknown', 'not_logged_in', 'logged_in', 'logged_out']),
+    sessionState: z.enum(SESSION_STATES),
     loggedIn: z.boolean(),
     jid: z.string().nullable(),
     port: z.number().nullable(),
