@@ -40,6 +40,6 @@ export class AccountService {
   }
 
   exists(id: number): boolean {
-    return this.users.findById(id) !== undefined;
+    return this.users.exists(id);
   }
 }

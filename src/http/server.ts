@@ -21,7 +21,7 @@ export interface HttpOptions {
   readonly publicRoutes: Router[];
   /** Routes that need a token and read JSON bodies. */
   readonly apiRoutes: Router[];
-  /** Routes that need a token but stream their bodies untouched (the proxy). */
+  /** The proxy's routes (under /proxy): a token is needed, bodies stream untouched; mounted before everything else. */
   readonly rawRoutes: Router[];
   /** Loopback-only routes for the children (webhook receiver); no token, no rate limit. */
   readonly internalRoutes: Router[];
@@ -37,6 +37,19 @@ export function createHttpApp(options: HttpOptions): Express {
   app.set('trust proxy', options.trustProxy);
   app.use(options.timing);
 
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: options.rateLimitPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new GatewayError('RATE_LIMITED', `more than ${options.rateLimitPerMinute} requests per minute; retry later`)),
+  });
+  const auth = requireAuth(options.tokens, options.accounts);
+  app.use(['/api', '/proxy'], limiter);
+  // The proxy is the hot path of direct integrations: it goes first, so its calls do not walk every other route.
+  app.use('/proxy', auth);
+  for (const router of options.rawRoutes) app.use(router);
+
   for (const router of options.internalRoutes) app.use(router);
 
   app.get('/api-docs/openapi.json', (_req, res) => {
@@ -44,22 +57,11 @@ export function createHttpApp(options: HttpOptions): Express {
   });
   app.use('/api-docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/api-docs/openapi.json' } }));
 
-  app.use(
-    ['/api', '/proxy'],
-    rateLimit({
-      windowMs: 60_000,
-      limit: options.rateLimitPerMinute,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (_req, _res, next) => next(new GatewayError('RATE_LIMITED', `more than ${options.rateLimitPerMinute} requests per minute; retry later`)),
-    }),
-  );
   // Public JSON routes parse their own small bodies before the token check.
   app.use('/api/auth', express.json({ limit: '16kb' }));
   for (const router of options.publicRoutes) app.use(router);
 
-  app.use(['/api', '/proxy'], requireAuth(options.tokens, options.accounts));
-  for (const router of options.rawRoutes) app.use(router);
+  app.use('/api', auth);
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT }));
   for (const router of options.apiRoutes) app.use(router);
 

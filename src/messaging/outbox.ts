@@ -94,7 +94,7 @@ export class Outbox {
       return result;
     }
     this.events.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
-    this.lane(input.phoneNumber).pump();
+    this.lane(input.phoneNumber).pumpSoon();
     return result;
   }
 

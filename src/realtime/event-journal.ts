@@ -89,12 +89,12 @@ export class EventJournal {
     return { messages: rows.map((row) => toMessage(row.seq, row.payload)), lastSeq: this.repo.lastSeq(phoneNumber), firstSeq: this.repo.firstSeq(phoneNumber) };
   }
 
-  /** Forget events older than `retentionMs` (each number keeps its newest, which carries the sequence on). */
   /** Forget every event of an unregistered number; a new registration starts again at sequence 1. */
   forget(phoneNumber: string): void {
     this.repo.deleteForNumber(phoneNumber);
   }
 
+  /** Forget events older than `retentionMs` (each number keeps its newest, which carries the sequence on). */
   prune(retentionMs: number): number {
     return this.repo.prune(this.clock.now() - retentionMs);
   }

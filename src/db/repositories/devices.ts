@@ -5,20 +5,28 @@ import { devices, type DeviceRow } from '../schema.js';
 export type NewDevice = typeof devices.$inferInsert;
 export type DevicePatch = Partial<Omit<DeviceRow, 'phoneNumber' | 'createdAt' | 'updatedAt'>>;
 
+/**
+ * Every device write goes through this class (the gateway is the database's only writer while it runs), so rows
+ * read by number — on every request, event and send — are kept in memory and replaced on each write. Cached rows
+ * are frozen: a caller that changed one would change it for everyone.
+ */
 export class DeviceRepository {
-  /** Read on every request, event and send: built once (drizzle's query building cost more than SQLite's lookup). */
   private readonly byPhone;
+  private readonly rows = new Map<string, Readonly<DeviceRow>>();
 
   constructor(private readonly db: Db) {
     this.byPhone = db.select().from(devices).where(eq(devices.phoneNumber, sql.placeholder('phoneNumber'))).prepare();
   }
 
   insert(device: NewDevice): DeviceRow {
-    return this.db.insert(devices).values(device).returning().get();
+    return this.remember(this.db.insert(devices).values(device).returning().get());
   }
 
   get(phoneNumber: string): DeviceRow | undefined {
-    return this.byPhone.get({ phoneNumber });
+    const cached = this.rows.get(phoneNumber);
+    if (cached) return cached;
+    const row = this.byPhone.get({ phoneNumber });
+    return row ? this.remember(row) : undefined;
   }
 
   list(): DeviceRow[] {
@@ -34,15 +42,24 @@ export class DeviceRepository {
   }
 
   update(phoneNumber: string, patch: DevicePatch): DeviceRow | undefined {
-    return this.db
+    this.rows.delete(phoneNumber);
+    const row = this.db
       .update(devices)
       .set({ ...patch, updatedAt: Date.now() })
       .where(eq(devices.phoneNumber, phoneNumber))
       .returning()
       .get();
+    return row ? this.remember(row) : undefined;
   }
 
   delete(phoneNumber: string): boolean {
+    this.rows.delete(phoneNumber);
     return this.db.delete(devices).where(eq(devices.phoneNumber, phoneNumber)).run().changes > 0;
+  }
+
+  private remember(row: DeviceRow): DeviceRow {
+    const frozen = Object.freeze(row);
+    this.rows.set(row.phoneNumber, frozen);
+    return frozen;
   }
 }

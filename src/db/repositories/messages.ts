@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, inArray, isNotNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, lte, not, notInArray, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../client.js';
 import { devices, messages, type MessageRow, type MessageStatus } from '../schema.js';
 
@@ -23,25 +24,28 @@ export interface MessageFilter {
  * it alone): after a crash that is the earliest moment the message can have reached WhatsApp.
  */
 export class MessageRepository {
-  constructor(private readonly db: Db) {}
+  /** The queries every message runs (accept, send, receipts), built once: drizzle's query building cost more than SQLite. */
+  private readonly hot;
+
+  constructor(private readonly db: Db) {
+    this.hot = prepareHotQueries(db);
+  }
 
   /** Insert, or return the existing row when (phoneNumber, idempotencyKey) was seen before. */
   insertOnce(row: NewMessage): { row: MessageRow; created: boolean } {
-    return this.db.transaction((tx) => {
+    return this.db.transaction(() => {
       if (row.idempotencyKey) {
-        const existing = tx
-          .select()
-          .from(messages)
-          .where(and(eq(messages.phoneNumber, row.phoneNumber), eq(messages.idempotencyKey, row.idempotencyKey)))
-          .get();
+        const existing = this.hot.byIdempotencyKey.get({ phoneNumber: row.phoneNumber, key: row.idempotencyKey });
         if (existing) return { row: existing, created: false };
       }
-      return { row: tx.insert(messages).values(row).returning().get(), created: true };
+      const inserted = this.hot.insert.get(withDefaults(row));
+      if (!inserted) throw new Error('message insert returned no row');
+      return { row: inserted, created: true };
     });
   }
 
   get(id: string): MessageRow | undefined {
-    return this.db.select().from(messages).where(eq(messages.id, id)).get();
+    return this.hot.byId.get({ id });
   }
 
   list(filter: MessageFilter): { rows: MessageRow[]; total: number } {
@@ -113,34 +117,16 @@ export class MessageRepository {
 
   /** The oldest message of a number still to send, skipping those already being worked on. */
   nextPending(phoneNumber: string, exclude: readonly string[]): MessageRow | undefined {
-    const where = [eq(messages.phoneNumber, phoneNumber), inArray(messages.status, PENDING)];
-    if (exclude.length > 0) where.push(notInArray(messages.id, [...exclude]));
-    return this.db
-      .select()
-      .from(messages)
-      .where(and(...where))
-      .orderBy(asc(messages.createdAt), asc(sql`rowid`))
-      .limit(1)
-      .get();
+    return this.hot.nextPending.get({ phoneNumber, exclude: JSON.stringify(exclude) });
   }
 
   /** Claim a message for an attempt; undefined if it is no longer pending. */
   markSending(id: string, now: number): MessageRow | undefined {
-    return this.db
-      .update(messages)
-      .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, nextAttemptAt: null, updatedAt: now })
-      .where(and(eq(messages.id, id), inArray(messages.status, PENDING)))
-      .returning()
-      .get();
+    return this.hot.markSending.get({ id, now });
   }
 
   markSent(id: string, waMessageId: string, sentAt: number): MessageRow | undefined {
-    return this.db
-      .update(messages)
-      .set({ status: 'sent', waMessageId, sentAt, error: null, nextAttemptAt: null, updatedAt: sentAt })
-      .where(and(eq(messages.id, id), inArray(messages.status, PENDING)))
-      .returning()
-      .get();
+    return this.hot.markSent.get({ id, waMessageId, sentAt });
   }
 
   markFailed(id: string, error: string, now: number): MessageRow | undefined {
@@ -201,28 +187,15 @@ export class MessageRepository {
   /** Of these WhatsApp ids, those already recorded for the number (a verification must not claim them twice). */
   knownWaIds(phoneNumber: string, waIds: readonly string[]): Set<string> {
     if (waIds.length === 0) return new Set();
-    const rows = this.db
-      .select({ id: messages.waMessageId })
-      .from(messages)
-      .where(and(eq(messages.phoneNumber, phoneNumber), inArray(messages.waMessageId, [...waIds])))
-      .all();
+    const rows = this.hot.knownWaIds.all({ phoneNumber, ids: JSON.stringify(waIds) });
     return new Set(rows.map((r) => r.id ?? ''));
   }
 
   /** A `message.ack` receipt: sent → delivered → read, never backwards; returns the rows that moved. */
   applyReceipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read', at: number): MessageRow[] {
     if (waIds.length === 0) return [];
-    const from: MessageStatus[] = receipt === 'delivered' ? ['sent'] : ['sent', 'delivered'];
-    const set =
-      receipt === 'delivered'
-        ? { status: 'delivered' as const, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${at})`, updatedAt: at }
-        : { status: 'read' as const, readAt: sql`coalesce(${messages.readAt}, ${at})`, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${at})`, updatedAt: at };
-    return this.db
-      .update(messages)
-      .set(set)
-      .where(and(eq(messages.phoneNumber, phoneNumber), inArray(messages.waMessageId, [...waIds]), inArray(messages.status, from)))
-      .returning()
-      .all();
+    const query = receipt === 'delivered' ? this.hot.delivered : this.hot.read;
+    return query.all({ phoneNumber, ids: JSON.stringify(waIds), at });
   }
 
   private finish(id: string, status: 'failed' | 'expired', error: string, now: number, from: MessageStatus[]): MessageRow | undefined {
@@ -233,4 +206,69 @@ export class MessageRepository {
       .returning()
       .get();
   }
+}
+
+const param = (name: string) => sql.placeholder(name);
+/** A placeholder where drizzle's types want SQL (update sets): the value is bound as given, without a column encoder. */
+const raw = (name: string): SQL => sql`${param(name)}`;
+/** `column IN (…)` with the list as one JSON parameter, so one prepared statement serves lists of any length. */
+const inJsonList = (column: SQLiteColumn, name: string): SQL => sql`${column} in (select value from json_each(${param(name)}))`;
+
+function prepareHotQueries(db: Db) {
+  const columns = Object.keys(getTableColumns(messages)) as (keyof MessageRow)[];
+  const values = Object.fromEntries(columns.map((key) => [key, param(key)]));
+  const isWaId = (name: string) => and(eq(messages.phoneNumber, param('phoneNumber')), inJsonList(messages.waMessageId, name));
+  const receipt = (set: Record<string, SQL | string>, from: MessageStatus[]) =>
+    db.update(messages).set(set).where(and(isWaId('ids'), inArray(messages.status, from))).returning().prepare();
+  return {
+    byId: db.select().from(messages).where(eq(messages.id, param('id'))).prepare(),
+    byIdempotencyKey: db.select().from(messages).where(and(eq(messages.phoneNumber, param('phoneNumber')), eq(messages.idempotencyKey, param('key')))).prepare(),
+    insert: db.insert(messages).values(values as unknown as NewMessage).returning().prepare(),
+    nextPending: db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.phoneNumber, param('phoneNumber')), inArray(messages.status, PENDING), not(inJsonList(messages.id, 'exclude'))))
+      .orderBy(asc(messages.createdAt), asc(sql`rowid`))
+      .limit(1)
+      .prepare(),
+    markSending: db
+      .update(messages)
+      .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, nextAttemptAt: null, updatedAt: raw('now') })
+      .where(and(eq(messages.id, param('id')), inArray(messages.status, PENDING)))
+      .returning()
+      .prepare(),
+    markSent: db
+      .update(messages)
+      .set({ status: 'sent', waMessageId: raw('waMessageId'), sentAt: raw('sentAt'), error: null, nextAttemptAt: null, updatedAt: raw('sentAt') })
+      .where(and(eq(messages.id, param('id')), inArray(messages.status, PENDING)))
+      .returning()
+      .prepare(),
+    knownWaIds: db.select({ id: messages.waMessageId }).from(messages).where(isWaId('ids')).prepare(),
+    delivered: receipt({ status: 'delivered', deliveredAt: sql`coalesce(${messages.deliveredAt}, ${param('at')})`, updatedAt: raw('at') }, ['sent']),
+    read: receipt(
+      { status: 'read', readAt: sql`coalesce(${messages.readAt}, ${param('at')})`, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${param('at')})`, updatedAt: raw('at') },
+      ['sent', 'delivered'],
+    ),
+  };
+}
+
+/** A prepared insert names every column: what the caller leaves out gets the schema's default. */
+function withDefaults(row: NewMessage): Record<keyof MessageRow, unknown> {
+  const now = Date.now();
+  const given = Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined));
+  return {
+    status: 'queued',
+    idempotencyKey: null,
+    attempts: 0,
+    nextAttemptAt: null,
+    waMessageId: null,
+    error: null,
+    expiresAt: null,
+    sentAt: null,
+    deliveredAt: null,
+    readAt: null,
+    createdAt: now,
+    updatedAt: row.createdAt ?? now,
+    ...given,
+  } as Record<keyof MessageRow, unknown>;
 }

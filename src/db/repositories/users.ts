@@ -5,6 +5,7 @@ import { users, type UserRow } from '../schema.js';
 export class UserRepository {
   /** Every authenticated request checks its user still exists: built once, not per call. */
   private readonly byId;
+  private readonly known = new Set<number>();
 
   constructor(private readonly db: Db) {
     this.byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
@@ -16,6 +17,14 @@ export class UserRepository {
 
   findById(id: number): UserRow | undefined {
     return this.byId.get({ id });
+  }
+
+  /** Users are never deleted while the gateway runs, so a user once found stays found (checked on every request). */
+  exists(id: number): boolean {
+    if (this.known.has(id)) return true;
+    const found = this.findById(id) !== undefined;
+    if (found) this.known.add(id);
+    return found;
   }
 
   list(): UserRow[] {

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { DeviceRepository } from '../../src/db/repositories/devices.js';
+import { MessageRepository } from '../../src/db/repositories/messages.js';
+import { makeDataRoot, ROOT } from '../helpers/gateway.js';
+
+/** The prepared and cached queries of the hot paths, on a real database file. */
+describe('repositories on the hot paths', () => {
+  let database: DatabaseHandle;
+  let devices: DeviceRepository;
+  let messages: MessageRepository;
+
+  beforeAll(() => {
+    database = openDatabase(path.join(makeDataRoot(), 'whatsapp.db'), path.join(ROOT, 'drizzle'));
+    devices = new DeviceRepository(database.db);
+    messages = new MessageRepository(database.db);
+  });
+  afterAll(() => database.close());
+
+  describe('devices (kept in memory, replaced on every write)', () => {
+    it('answers the row as last written, and nothing once deleted', () => {
+      devices.insert({ phoneNumber: '5511000000010', name: 'first' });
+      expect(devices.get('5511000000010')?.name).toBe('first');
+      devices.update('5511000000010', { name: 'renamed', webhookUrl: 'https://example.com/hook' });
+      expect(devices.get('5511000000010')).toMatchObject({ name: 'renamed', webhookUrl: 'https://example.com/hook' });
+      expect(devices.delete('5511000000010')).toBe(true);
+      expect(devices.get('5511000000010')).toBeUndefined();
+      devices.insert({ phoneNumber: '5511000000010', name: 'registered again' });
+      expect(devices.get('5511000000010')?.name).toBe('registered again');
+    });
+
+    it('reads what is already in the file, and hands out rows nobody can change behind its back', () => {
+      database.sqlite.prepare("INSERT INTO devices (phone_number, name) VALUES ('5511000000011', 'from the file')").run();
+      const row = devices.get('5511000000011');
+      expect(row?.name).toBe('from the file');
+      expect(() => Object.assign(row ?? {}, { name: 'changed' })).toThrow(TypeError);
+      expect(devices.get('5511000000011')?.name).toBe('from the file');
+    });
+  });
+
+  describe('messages', () => {
+    const base = { phoneNumber: '5511000000020', recipient: '5511888888888@s.whatsapp.net', kind: 'text' as const };
+
+    it('fills the schema defaults on insert and returns the first row for a repeated idempotency key', () => {
+      const first = messages.insertOnce({ ...base, id: 'a1', payload: { message: 'one' }, idempotencyKey: 'key-1' });
+      expect(first.created).toBe(true);
+      expect(first.row).toMatchObject({ status: 'queued', attempts: 0, waMessageId: null, payload: { message: 'one' } });
+      expect(first.row.createdAt).toBeGreaterThan(0);
+      const again = messages.insertOnce({ ...base, id: 'a2', payload: { message: 'two' }, idempotencyKey: 'key-1' });
+      expect(again).toEqual({ row: first.row, created: false });
+      expect(messages.get('a2')).toBeUndefined();
+    });
+
+    it('picks the oldest pending message outside the excluded ids', () => {
+      messages.insertOnce({ ...base, phoneNumber: '5511000000021', id: 'b1', payload: {}, createdAt: 1000 });
+      messages.insertOnce({ ...base, phoneNumber: '5511000000021', id: 'b2', payload: {}, createdAt: 2000 });
+      messages.insertOnce({ ...base, phoneNumber: '5511000000021', id: 'b3', payload: {}, createdAt: 3000 });
+      expect(messages.nextPending('5511000000021', [])?.id).toBe('b1');
+      expect(messages.nextPending('5511000000021', ['b1'])?.id).toBe('b2');
+      expect(messages.nextPending('5511000000021', ['b1', 'b2', 'b3'])).toBeUndefined();
+    });
+
+    it('claims, sends and matches WhatsApp ids of one number only', () => {
+      messages.insertOnce({ ...base, phoneNumber: '5511000000022', id: 'c1', payload: {} });
+      expect(messages.markSending('c1', 5000)).toMatchObject({ status: 'sending', attempts: 1, updatedAt: 5000 });
+      expect(messages.markSending('c1', 5001)).toMatchObject({ attempts: 2 });
+      expect(messages.markSent('c1', 'WA-C1', 6000)).toMatchObject({ status: 'sent', waMessageId: 'WA-C1', sentAt: 6000 });
+      expect(messages.markSent('c1', 'WA-OTHER', 7000)).toBeUndefined();
+      expect(messages.knownWaIds('5511000000022', ['WA-C1', 'WA-NONE'])).toEqual(new Set(['WA-C1']));
+      expect(messages.knownWaIds('5511000000023', ['WA-C1'])).toEqual(new Set());
+    });
+  });
+});
