@@ -88,9 +88,10 @@ export const proxyScenario: Scenario = {
       const reference: Omit<LoadOptions, 'durationSec'> = { ...common, watch: { bare: bare.process.pid ?? 0, child: child.pid }, url: `${bare.url}/app/status`, headers: { 'x-device-id': phone } };
 
       ctx.log('proxy: warm-up');
-      await runLoad({ ...direct, durationSec: 3 });
-      await runLoad({ ...proxied, durationSec: 3 });
-      await runLoad({ ...reference, durationSec: 2 });
+      const warmUp = Math.min(3, args.duration);
+      await runLoad({ ...direct, durationSec: warmUp });
+      await runLoad({ ...proxied, durationSec: warmUp });
+      await runLoad({ ...reference, durationSec: warmUp });
       const directRuns: LoadResult[] = [];
       const proxiedRuns: LoadResult[] = [];
       const bareRuns: LoadResult[] = [];
@@ -107,7 +108,7 @@ export const proxyScenario: Scenario = {
         );
       }
       // One connection: the latency of the hop itself, without queueing behind other requests.
-      const single = { connections: 1, durationSec: Math.max(3, Math.round(args.duration / 2)) };
+      const single = { connections: 1, durationSec: Math.max(1, Math.round(args.duration / 2)) };
       const d1 = await runLoad({ ...direct, ...single });
       const p1 = await runLoad({ ...proxied, ...single });
       const b1 = await runLoad({ ...reference, ...single });

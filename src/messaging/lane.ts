@@ -51,7 +51,6 @@ export class NumberLane {
   private holdReason: string | null = null;
   private consecutiveWaits = 0;
   private closed = false;
-  private pumpScheduled = false;
   private readonly log: Logger;
 
   constructor(private readonly deps: LaneDeps) {
@@ -107,16 +106,6 @@ export class NumberLane {
         });
       this.running.add(run);
     }
-  }
-
-  /** Pump once the current I/O callbacks are done (a caller's 202 goes out first); calls in one turn share one pump. */
-  pumpSoon(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
   }
 
   /** WhatsApp's reach-out timelock: nothing leaves this number until `ms` from now (or a manual resume). */

@@ -94,7 +94,8 @@ export class Outbox {
       return result;
     }
     this.events.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
-    this.lane(input.phoneNumber).pumpSoon();
+    // At once, before the 202 is written: deferring it made a burst of accepts delay every send of the burst.
+    this.lane(input.phoneNumber).pump();
     return result;
   }
 

@@ -103,8 +103,9 @@ export class DeviceRunner {
     const webhookSecret = crypto.randomBytes(24).toString('hex');
     const { settings } = this.deps;
     let listening = false;
+    const binary = this.deps.binaryFor(this.phoneNumber);
     const process = spawnChild({
-      binary: this.deps.binaryFor(this.phoneNumber),
+      binary,
       cwd: this.sessionDir,
       stopGraceMs: settings.stopGraceMs,
       env: buildChildEnv(
@@ -141,7 +142,7 @@ export class DeviceRunner {
     this.runningSince = this.deps.clock.now();
     this.move('ready', 'health check passed');
     this.watchHealth(running);
-    this.deps.events.emit('ready', { phoneNumber: this.phoneNumber, port, client, webhookSecret });
+    this.deps.events.emit('ready', { phoneNumber: this.phoneNumber, port, client, webhookSecret, binary });
   }
 
   /** Stop for good (user) or until the next boot (shutdown). Never followed by an automatic restart. */

@@ -13,7 +13,8 @@ export interface SupervisorEvents {
   state: { phoneNumber: string; from: DeviceState; to: DeviceState; reason: string; at: number };
   session: { phoneNumber: string; from: SessionState; to: SessionState; jid: string | null; at: number };
   /** The child answers its health check and owns its device slot: safe to talk to. */
-  ready: { phoneNumber: string; port: number; client: GowaClient; webhookSecret: string };
+  /** `binary`: the executable this child was started from. */
+  ready: { phoneNumber: string; port: number; client: GowaClient; webhookSecret: string; binary: string };
   /** The number was unregistered (its child already stopped); what others keep about it must go. */
   removed: { phoneNumber: string; purged: boolean };
   /** The child is gone (any reason); connections to it should close. */

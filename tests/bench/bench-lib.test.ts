@@ -1,0 +1,53 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseArgs } from '../../bench/lib/args.js';
+import { renderSection, type ResultsFile } from '../../bench/lib/report.js';
+import { distribution, linearFit, percentile } from '../../bench/lib/stats.js';
+import { figure } from '../../bench/scenarios/types.js';
+
+/** The arithmetic and judging behind every published figure. */
+describe('benchmark figures', () => {
+  it('takes nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 50)).toBe(50);
+    expect(percentile(sorted, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+    expect(distribution([3, 1, 2, 10])).toMatchObject({ count: 4, p50: 2, p99: 10, max: 10, mean: 4 });
+  });
+
+  it('fits the memory slope by least squares', () => {
+    const fit = linearFit([0, 50, 100, 200].map((x) => ({ x, y: 80 + 0.25 * x })));
+    expect(fit.slope).toBeCloseTo(0.25, 10);
+    expect(fit.intercept).toBeCloseTo(80, 10);
+  });
+
+  it('judges a figure against its target, and never passes a figure that is not a number', () => {
+    expect(figure('rps', 'throughput', 0.9, '×', { op: '>=', value: 0.85 }).met).toBe(true);
+    expect(figure('rps', 'throughput', 0.5, '×', { op: '>=', value: 0.85 }).met).toBe(false);
+    expect(figure('p50', 'added p50', 0.5, 'ms', { op: '<=', value: 0.5 }).met).toBe(true);
+    expect(figure('p50', 'added p50', NaN, 'ms', { op: '<=', value: 0.5 }).met).toBe(false);
+    expect(figure('info', 'not judged', 3, 'ms').met).toBeUndefined();
+  });
+
+  it('renders the BENCHMARKS.md section with the machine, the commit and each verdict', () => {
+    const meta = { date: '2026-11-22T01:02:03.000Z', commit: 'abc1234', node: 'v20.20.2', cores: 2, cpu: 'AMD EPYC', memoryGb: 24, os: 'Linux', loadAverage: [0.5, 0.25, 0.125] };
+    const file = {
+      meta,
+      scenarios: {
+        proxy: { scenario: 'proxy', title: 'Proxy', ranAt: meta.date, params: {}, details: {}, meta, figures: [figure('ratio', 'throughput ratio', 0.1, '×', { op: '>=', value: 0.85 })] },
+        memory: { scenario: 'memory', title: 'Memory', ranAt: meta.date, params: {}, details: {}, meta, figures: [figure('slope', 'slope per number', 0.2, 'MB', { op: '<=', value: 0.3 })] },
+      },
+    } as unknown as ResultsFile;
+    const section = renderSection(file, ['proxy', 'memory']);
+    expect(section).toContain('- **proxy, memory**: 2026-11-22 01:02 UTC, commit `abc1234`, Node v20.20.2, 2 × AMD EPYC, 24 GB, Linux; load average at start 0.50 / 0.25 / 0.13');
+    expect(section).toMatch(/\| proxy \| throughput ratio \| 0\.1\d*× \| ≥ 0\.85× \| MISSED \|/);
+    expect(section).toMatch(/\| memory \| slope per number \| 0\.2\d* MB \| ≤ 0\.3 MB \| met \|/);
+  });
+
+  it('reads options from flags and BENCH_* variables, and refuses unknown ones', () => {
+    const args = parseArgs(['--only', 'proxy,memory', '--duration', '3'], { BENCH_ROUNDS: '5' });
+    expect(args).toMatchObject({ only: ['proxy', 'memory'], duration: 3, rounds: 5 });
+    expect(() => parseArgs(['--only', 'nonsense'], {})).toThrow(/nonsense/);
+    expect(() => parseArgs(['--no-such-flag'], {})).toThrow(/no-such-flag/);
+  });
+});
