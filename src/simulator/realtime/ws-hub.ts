@@ -4,10 +4,13 @@
  * ignored; a frame that is not JSON drops the connection (the binary's handler returns and closes it).
  */
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import { goJson } from '../lib/go-json.js';
+
+const requireCjs = createRequire(import.meta.url);
 
 export class WsHub {
   private server: WebSocketServer | undefined;
@@ -20,8 +23,8 @@ export class WsHub {
     private readonly listDevices: () => unknown,
   ) {}
 
-  async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const server = await this.ensureServer();
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const server = this.ensureServer();
     server.handleUpgrade(req, socket, head, (ws) => {
       // An upgrade that completes after shutdown began would keep the HTTP server open until the grace runs out.
       if (this.closing) {
@@ -65,10 +68,12 @@ export class WsHub {
     }
   }
 
-  private async ensureServer(): Promise<WebSocketServer> {
+  private ensureServer(): WebSocketServer {
     if (!this.server) {
-      // ws is loaded on the first upgrade only, to keep start-up short for processes nobody watches.
-      const { WebSocketServer: Server } = await import('ws');
+      // ws is loaded on the first upgrade only, to keep start-up short for processes nobody watches; and through
+      // require: `import('ws')` went through its ESM wrapper and cost ~70 ms of CPU against ~25 ms, paid by every
+      // stand-in when the gateway connects (200 of them at once in a boot restore).
+      const { WebSocketServer: Server } = requireCjs('ws') as typeof import('ws');
       this.server ??= new Server({ noServer: true });
     }
     return this.server;

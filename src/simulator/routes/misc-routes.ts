@@ -10,11 +10,11 @@ const FALLBACK_UI = '<!doctype html><html><head><title>GOWA</title></head><body>
   '<p>The dashboard is not available (offline). The REST API works.</p></body></html>';
 
 export function registerMiscRoutes(scoped: Router, services: Services): void {
-  scoped.on('GET', '/ws', async (ctx) => {
+  scoped.on('GET', '/ws', (ctx) => {
     if (!ctx.upgrade || (ctx.header('upgrade').toLowerCase() !== 'websocket')) return sendText(ctx.res, 426, 'Upgrade Required');
     const { socket, head } = ctx.upgrade;
     ctx.res.detachSocket(socket as Socket);
-    await services.hub.accept(ctx.req, socket, head);
+    services.hub.accept(ctx.req, socket, head);
   });
 
   scoped.on('GET', '/', (ctx) => {
