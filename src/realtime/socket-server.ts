@@ -12,6 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import type { EventJournal } from './event-journal.js';
 import type { RecordedEvent } from './feed-message.js';
 import { socketAuth } from './socket-auth.js';
+import { WriteCoalescer } from './write-coalescer.js';
 import {
   DEVICE_ROOM_PREFIX,
   deviceRoom,
@@ -52,6 +53,7 @@ const userRoom = (id: number) => `gw:user:${id}`;
 export class RealtimeServer {
   readonly io: IoServer;
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly writes = new WriteCoalescer();
 
   constructor(
     httpServer: http.Server,
@@ -68,6 +70,7 @@ export class RealtimeServer {
     const row = this.deps.devices.get(event.phoneNumber);
     if (!row) return;
     const { message } = event;
+    this.writes.hold(this.io.sockets.sockets.values());
     this.viewers(row).emit('whatsapp-websocket-message', { phoneNumber: event.phoneNumber, port: event.port, message, timestamp: message.at });
     const members = this.io.sockets.adapter.rooms.get(deviceRoom(event.phoneNumber));
     if (!members) return;
@@ -96,6 +99,7 @@ export class RealtimeServer {
   async close(): Promise<void> {
     for (const timer of this.expiryTimers.values()) this.deps.clock.clearTimeout(timer);
     this.expiryTimers.clear();
+    this.writes.release();
     this.io.disconnectSockets(true);
     // Also closes the HTTP server, which the gateway has already asked to close; that second close is a no-op.
     await this.io.close();

@@ -104,6 +104,25 @@ describe('a client written against PRODUCT.md', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
   });
 
+  it('delivers a burst whole and in order to every client (frames of one turn are written together)', async () => {
+    const burst = 300;
+    const before = room.all('device-websocket-message').length;
+    const globalBefore = admin.all('whatsapp-websocket-message').length;
+    const ids = await incoming(gw, ADMIN_PHONE, 'burst', burst);
+    expect(ids).toHaveLength(burst);
+    const isBurst = (m: { type: string; payload?: unknown }): boolean => m.type === 'message' && (m.payload as { body?: string } | undefined)?.body === 'burst';
+    await room.waitForCount('device-websocket-message', (d) => isBurst(d.message), burst, 20_000);
+    await admin.waitForCount('whatsapp-websocket-message', (d) => isBurst(d.message), burst, 20_000);
+    const roomSeqs = room.all('device-websocket-message').slice(before).map((d) => d.message.seq);
+    const globalSeqs = admin.all('whatsapp-websocket-message').slice(globalBefore).filter((d) => d.phoneNumber === ADMIN_PHONE).map((d) => d.message.seq);
+    // Everything the number stored from the burst on, each once, in sequence, on both streams.
+    const consecutive = (seqs: number[]): number[] => Array.from({ length: seqs.length }, (_, i) => (seqs[0] ?? 0) + i);
+    expect(roomSeqs).toEqual(consecutive(roomSeqs));
+    expect(globalSeqs).toEqual(consecutive(globalSeqs));
+    expect(globalSeqs[0]).toBe(roomSeqs[0]);
+    expect(new Set(room.all('device-websocket-message').filter((d) => isBurst(d.message)).map((d) => (d.message.payload as { id: string }).id))).toEqual(new Set(ids));
+  });
+
   it('announces an unexpected exit (kill -9) as process-stopped, then the restart', async () => {
     const runner = gw.gateway.supervisor.runner(ADMIN_PHONE);
     const pid = runner?.pid ?? -1;
