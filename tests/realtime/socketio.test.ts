@@ -110,7 +110,8 @@ describe('a client written against PRODUCT.md', () => {
     const globalBefore = admin.all('whatsapp-websocket-message').length;
     const ids = await incoming(gw, ADMIN_PHONE, 'burst', burst);
     expect(ids).toHaveLength(burst);
-    const isBurst = (m: { type: string; payload?: unknown }): boolean => m.type === 'message' && (m.payload as { body?: string } | undefined)?.body === 'burst';
+    const payloadOf = (m: object): { id?: string; body?: string } => ('payload' in m ? (m.payload as { id?: string; body?: string }) : {});
+    const isBurst = (m: { type: string }): boolean => m.type === 'message' && payloadOf(m).body === 'burst';
     await room.waitForCount('device-websocket-message', (d) => isBurst(d.message), burst, 20_000);
     await admin.waitForCount('whatsapp-websocket-message', (d) => isBurst(d.message), burst, 20_000);
     const roomSeqs = room.all('device-websocket-message').slice(before).map((d) => d.message.seq);
@@ -120,7 +121,7 @@ describe('a client written against PRODUCT.md', () => {
     expect(roomSeqs).toEqual(consecutive(roomSeqs));
     expect(globalSeqs).toEqual(consecutive(globalSeqs));
     expect(globalSeqs[0]).toBe(roomSeqs[0]);
-    expect(new Set(room.all('device-websocket-message').filter((d) => isBurst(d.message)).map((d) => (d.message.payload as { id: string }).id))).toEqual(new Set(ids));
+    expect(new Set(room.all('device-websocket-message').filter((d) => isBurst(d.message)).map((d) => payloadOf(d.message).id))).toEqual(new Set(ids));
   });
 
   it('announces an unexpected exit (kill -9) as process-stopped, then the restart', async () => {
