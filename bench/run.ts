@@ -5,8 +5,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, SCENARIOS } from './lib/args.js';
-import { removeDataRoots, ROOT } from './lib/gateway.js';
+import { removeDataRoots, ROOT, type GatewayProcess } from './lib/gateway.js';
 import { inspectorUrl, PhaseProfiler } from './lib/inspector.js';
+import { scrapeLoopDelay, type LoopDelay } from './lib/loop-delay.js';
 import { killTagged, taggedPids } from './lib/processes.js';
 import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
 import { fanoutScenario } from './scenarios/fanout.js';
@@ -48,24 +49,36 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** The gateway's event-loop delay in each measured phase of the running scenario (label → figures). */
+let loopDelays: Record<string, LoopDelay | null> = {};
+
+const profiled = async <T>(gateway: GatewayProcess, label: string, phase: () => Promise<T>): Promise<T> => {
+  if (!args.profile) return phase();
+  const url = inspectorUrl(gateway.output);
+  if (!url) throw new Error('--profile: the gateway printed no inspector URL');
+  const profiler = await PhaseProfiler.connect(url);
+  try {
+    await profiler.start();
+    const result = await phase();
+    log(`profile of ${label}: ${await profiler.stop(path.join(ROOT, 'bench', 'profiles'), label)}`);
+    return result;
+  } finally {
+    profiler.close();
+  }
+};
+
 const ctx: BenchContext = {
   args,
   ports: args.ports,
   log,
   gatewayNodeArgs: () => (args.profile ? ['--inspect=127.0.0.1:0'] : []),
   measure: async (gateway, label, phase) => {
-    if (!args.profile) return phase();
-    const url = inspectorUrl(gateway.output);
-    if (!url) throw new Error('--profile: the gateway printed no inspector URL');
-    const profiler = await PhaseProfiler.connect(url);
-    try {
-      await profiler.start();
-      const result = await phase();
-      log(`profile of ${label}: ${await profiler.stop(path.join(ROOT, 'bench', 'profiles'), label)}`);
-      return result;
-    } finally {
-      profiler.close();
-    }
+    await scrapeLoopDelay(gateway);
+    const result = await profiled(gateway, label, phase);
+    const delay = await scrapeLoopDelay(gateway);
+    loopDelays[label] = delay;
+    if (delay) log(`${label}: gateway event-loop delay p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms`);
+    return result;
   },
 };
 
@@ -77,8 +90,10 @@ const failures: string[] = [];
 for (const name of args.only) {
   const scenario = ALL[name as keyof typeof ALL];
   log(`── ${scenario.title}`);
+  loopDelays = {};
   try {
-    results.push(await scenario.run(ctx));
+    const result = await scenario.run(ctx);
+    results.push({ ...result, details: { ...result.details, gatewayEventLoopDelay: loopDelays } });
   } catch (err) {
     failures.push(`${name}: ${(err as Error).stack ?? String(err)}`);
     log(`${name} FAILED: ${(err as Error).message}`);

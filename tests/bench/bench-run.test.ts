@@ -6,7 +6,7 @@ import { ROOT, workerPortRange } from '../helpers/gateway.js';
 
 /**
  * `npm run bench` end to end, as small as it goes: the proxy scenario with one-second loads starts its own
- * gateway, stand-in and reference pass-through, prints the table and stops everything it started (a process left
+ * gateway, stand-in and reference pass-through, prints the table (and the gateway's event-loop delay per phase) and stops everything it started (a process left
  * behind makes it exit 1). `--no-save` leaves bench/results.json and BENCHMARKS.md alone.
  */
 describe('npm run bench', () => {
@@ -29,6 +29,8 @@ describe('npm run bench', () => {
     }
     expect(figure('throughput ratio proxied/direct')?.[3]).toMatch(/^≥ 0\.85×\s+(met|MISSED)$/);
     expect(figure('added latency p50')?.[3]).toMatch(/^≤ 0\.5 ms\s+(met|MISSED)$/);
+    // Progress on stderr: the gateway's event-loop delay over the measured phase, from its own /metrics.
+    expect(stderr).toMatch(/proxy-round1: gateway event-loop delay p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms/);
     expect(fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : null).toBe(before);
   }, 120_000);
 });
