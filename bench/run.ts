@@ -60,7 +60,8 @@ const profiled = async <T>(gateway: GatewayProcess, label: string, phase: () => 
   try {
     await profiler.start();
     const result = await phase();
-    log(`profile of ${label}: ${await profiler.stop(path.join(ROOT, 'bench', 'profiles'), label)}`);
+    const { file, summary } = await profiler.stop(path.join(ROOT, 'bench', 'profiles'), label);
+    log(`profile of ${label}: ${file}\n${summary.map((line) => `    ${line}`).join('\n')}`);
     return result;
   } finally {
     profiler.close();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { summariseProfile, type CpuProfile } from './profile-summary.js';
 
 /**
  * CPU profile of one measured phase of a gateway started with `--inspect=127.0.0.1:0`, through the DevTools
@@ -35,13 +36,13 @@ export class PhaseProfiler {
     return this.call('Profiler.start');
   }
 
-  /** Stop and write the profile; returns its path. */
-  async stop(dir: string, name: string): Promise<string> {
-    const { profile } = (await this.call('Profiler.stop')) as { profile: unknown };
+  /** Stop and write the profile; returns its path and a summary of where the CPU went. */
+  async stop(dir: string, name: string): Promise<{ file: string; summary: string[] }> {
+    const { profile } = (await this.call('Profiler.stop')) as { profile: CpuProfile };
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${name}-${Date.now()}.cpuprofile`);
     fs.writeFileSync(file, JSON.stringify(profile));
-    return file;
+    return { file, summary: summariseProfile(profile) };
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseArgs } from '../../bench/lib/args.js';
+import { summariseProfile } from '../../bench/lib/profile-summary.js';
 import { renderSection, type ResultsFile } from '../../bench/lib/report.js';
 import { distribution, linearFit, percentile } from '../../bench/lib/stats.js';
 import { figure } from '../../bench/scenarios/types.js';
@@ -49,5 +50,26 @@ describe('benchmark figures', () => {
     expect(args).toMatchObject({ only: ['proxy', 'memory'], duration: 3, rounds: 5 });
     expect(() => parseArgs(['--only', 'nonsense'], {})).toThrow(/nonsense/);
     expect(() => parseArgs(['--no-such-flag'], {})).toThrow(/no-such-flag/);
+  });
+
+  it('summarises a CPU profile by owner (package, Node.js module, our file, native work) without the idle time', () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 9 });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(idle)', '') },
+        { id: 2, callFrame: frame('writev', '') },
+        { id: 3, callFrame: frame('next', 'file:///app/node_modules/router/index.js') },
+        { id: 4, callFrame: frame('record', 'file:///app/dist/realtime/event-journal.js') },
+        { id: 5, callFrame: frame('emit', 'node:events') },
+      ],
+      samples: [1, 2, 2, 3, 4, 5, 1],
+      timeDeltas: [5000, 1000, 1000, 1000, 500, 500, 5000],
+    };
+    const lines = summariseProfile(profile, 3);
+    expect(lines[0]).toBe('busy 4 ms; self time by owner:');
+    expect(lines.slice(1, 4)).toEqual([' 50.0 %  (native) writev', ' 25.0 %  router', ' 12.5 %  realtime/event-journal.js']);
+    expect(lines[4]).toBe('busiest functions:');
+    expect(lines[6]).toBe(' 25.0 %  next (router:10)');
+    expect(summariseProfile({ nodes: profile.nodes, samples: [1], timeDeltas: [10] })).toEqual(['no busy samples']);
   });
 });
