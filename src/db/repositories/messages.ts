@@ -210,7 +210,7 @@ export class MessageRepository {
 
 const param = (name: string) => sql.placeholder(name);
 /** A placeholder where drizzle's types want SQL (update sets): the value is bound as given, without a column encoder. */
-const raw = (name: string): SQL => sql`${param(name)}`;
+const asSql = (name: string): SQL => sql`${param(name)}`;
 /** `column IN (…)` with the list as one JSON parameter, so one prepared statement serves lists of any length. */
 const inJsonList = (column: SQLiteColumn, name: string): SQL => sql`${column} in (select value from json_each(${param(name)}))`;
 
@@ -233,20 +233,20 @@ function prepareHotQueries(db: Db) {
       .prepare(),
     markSending: db
       .update(messages)
-      .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, nextAttemptAt: null, updatedAt: raw('now') })
+      .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, nextAttemptAt: null, updatedAt: asSql('now') })
       .where(and(eq(messages.id, param('id')), inArray(messages.status, PENDING)))
       .returning()
       .prepare(),
     markSent: db
       .update(messages)
-      .set({ status: 'sent', waMessageId: raw('waMessageId'), sentAt: raw('sentAt'), error: null, nextAttemptAt: null, updatedAt: raw('sentAt') })
+      .set({ status: 'sent', waMessageId: asSql('waMessageId'), sentAt: asSql('sentAt'), error: null, nextAttemptAt: null, updatedAt: asSql('sentAt') })
       .where(and(eq(messages.id, param('id')), inArray(messages.status, PENDING)))
       .returning()
       .prepare(),
     knownWaIds: db.select({ id: messages.waMessageId }).from(messages).where(isWaId('ids')).prepare(),
-    delivered: receipt({ status: 'delivered', deliveredAt: sql`coalesce(${messages.deliveredAt}, ${param('at')})`, updatedAt: raw('at') }, ['sent']),
+    delivered: receipt({ status: 'delivered', deliveredAt: sql`coalesce(${messages.deliveredAt}, ${param('at')})`, updatedAt: asSql('at') }, ['sent']),
     read: receipt(
-      { status: 'read', readAt: sql`coalesce(${messages.readAt}, ${param('at')})`, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${param('at')})`, updatedAt: raw('at') },
+      { status: 'read', readAt: sql`coalesce(${messages.readAt}, ${param('at')})`, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${param('at')})`, updatedAt: asSql('at') },
       ['sent', 'delivered'],
     ),
   };
