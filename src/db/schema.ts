@@ -35,6 +35,9 @@ export const devices = sqliteTable('devices', {
   startedAt: integer('started_at'),
   /** JSON `{concurrency, interval, intervalCap}`; null = the global default. */
   queuePolicy: text('queue_policy', { mode: 'json' }).$type<{ concurrency: number; interval: number; intervalCap: number }>(),
+  /** WhatsApp's reach-out timelock: nothing is sent from the number before this time (ms), even after a restart. */
+  pausedUntil: integer('paused_until'),
+  pauseReason: text('pause_reason'),
   webhookUrl: text('webhook_url'),
   webhookSecret: text('webhook_secret'),
   /** JSON array of event types; null = every event. */

@@ -22,6 +22,18 @@ export interface LaneDeps {
   /** The child's API client while it is running, else null. */
   readonly client: () => GowaClient | null;
   readonly policy: () => { policy: QueuePolicy; custom: boolean };
+  /** Where the number's timelock pause is kept, so a restarted gateway honours it too. */
+  readonly pauses: PauseStore;
+}
+
+export interface SavedPause {
+  readonly until: number;
+  readonly reason: string;
+}
+
+export interface PauseStore {
+  load(): SavedPause | null;
+  save(pause: SavedPause | null): void;
 }
 
 function makeQueue(policy: QueuePolicy): PQueue {
@@ -57,6 +69,8 @@ export class NumberLane {
     this.policy = deps.policy().policy;
     this.queue = makeQueue(this.policy);
     this.log = deps.logger.child({ phoneNumber: deps.phoneNumber });
+    const saved = deps.pauses.load();
+    if (saved && saved.until > deps.clock.now()) this.enterPause(saved);
   }
 
   get phoneNumber(): string {
@@ -111,12 +125,11 @@ export class NumberLane {
   /** WhatsApp's reach-out timelock: nothing leaves this number until `ms` from now (or a manual resume). */
   pause(ms: number, reason: string): void {
     const now = this.deps.clock.now();
-    this.pausedUntil = now + ms;
-    this.pauseReason = reason;
-    if (this.pauseTimer) this.deps.clock.clearTimeout(this.pauseTimer);
-    this.pauseTimer = this.deps.clock.setTimeout(() => this.resume(), ms);
-    this.log.warn({ pausedUntil: new Date(this.pausedUntil).toISOString(), reason }, 'send queue paused');
-    this.deps.events.emit('paused', { phoneNumber: this.phoneNumber, paused: true, pausedUntil: this.pausedUntil, reason, at: now });
+    const pause = { until: now + ms, reason };
+    this.enterPause(pause);
+    this.deps.pauses.save(pause);
+    this.log.warn({ pausedUntil: new Date(pause.until).toISOString(), reason }, 'send queue paused');
+    this.deps.events.emit('paused', { phoneNumber: this.phoneNumber, paused: true, pausedUntil: pause.until, reason, at: now });
   }
 
   resume(): void {
@@ -125,8 +138,19 @@ export class NumberLane {
     this.pauseTimer = null;
     this.pausedUntil = null;
     this.pauseReason = null;
-    if (was) this.deps.events.emit('paused', { phoneNumber: this.phoneNumber, paused: false, pausedUntil: null, reason: null, at: this.deps.clock.now() });
+    if (was) {
+      this.deps.pauses.save(null);
+      this.deps.events.emit('paused', { phoneNumber: this.phoneNumber, paused: false, pausedUntil: null, reason: null, at: this.deps.clock.now() });
+    }
     this.pump();
+  }
+
+  /** Paused until `until` (a new pause, or one saved before a restart); resumes by itself then. */
+  private enterPause({ until, reason }: SavedPause): void {
+    this.pausedUntil = until;
+    this.pauseReason = reason;
+    if (this.pauseTimer) this.deps.clock.clearTimeout(this.pauseTimer);
+    this.pauseTimer = this.deps.clock.setTimeout(() => this.resume(), Math.max(0, until - this.deps.clock.now()));
   }
 
   /** New pacing applies to work queued from now on; work already in the old queue finishes there. */

@@ -135,6 +135,13 @@ export class Outbox {
           return runner?.state === 'running' ? runner.client : null;
         },
         policy: () => this.policyOf(phoneNumber),
+        pauses: {
+          load: () => {
+            const row = this.deps.devices.get(phoneNumber);
+            return row?.pausedUntil ? { until: row.pausedUntil, reason: row.pauseReason ?? '' } : null;
+          },
+          save: (pause) => void this.deps.devices.update(phoneNumber, { pausedUntil: pause?.until ?? null, pauseReason: pause?.reason ?? null }),
+        },
       });
       this.lanes.set(phoneNumber, lane);
     }

@@ -7,6 +7,7 @@ const LOCKED = '5511960000001';
 const OTHER = '5511960000002';
 const DONE = ['sent', 'delivered', 'read'];
 const PAUSE_MS = 4000;
+const ENV = { QUEUE_INTERVAL: '20', QUEUE_TIMELOCK_PAUSE: String(PAUSE_MS) };
 
 interface QueueView {
   depth: number;
@@ -20,7 +21,7 @@ describe('WhatsApp reach-out timelock (429 WA_REACHOUT_TIMELOCK)', () => {
   const queueOf = async (phone: string) => (await gw.request<{ queue: QueueView }>('GET', `/api/devices/${phone}`)).body.queue;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { QUEUE_INTERVAL: '20', QUEUE_TIMELOCK_PAUSE: String(PAUSE_MS) } });
+    gw = await startTestGateway({ env: ENV });
     await registerPaired(gw, LOCKED);
     await registerPaired(gw, OTHER);
   });
@@ -72,5 +73,27 @@ describe('WhatsApp reach-out timelock (429 WA_REACHOUT_TIMELOCK)', () => {
     expect(resumed.body.paused).toBe(false);
     await waitForStatus(gw, m.id, DONE, 3000);
     expect((await simSent(gw, LOCKED)).filter((e) => e.message === 'resumed by hand')).toHaveLength(1);
+  });
+
+  it('keeps the pause across a gateway restart, then sends once it is over', async () => {
+    await failNext(gw, LOCKED, { count: 1, status: 429, code: 'WA_REACHOUT_TIMELOCK' });
+    const m = await send(gw, { from: LOCKED, to: '5511888881003', message: 'after the restart' });
+    const paused = await waitFor(async () => {
+      const q = await queueOf(LOCKED);
+      return q.paused ? q : null;
+    }, { what: 'queue paused before the restart' });
+    const until = Date.parse(paused.pausedUntil ?? '');
+
+    await gw.close();
+    gw = await startTestGateway({ dataRoot: gw.dataRoot, env: ENV });
+    await waitFor(async () => (await gw.request<{ loggedIn: boolean }>('GET', `/api/devices/${LOCKED}`)).body.loggedIn, { what: 'the number back and logged in' });
+    expect(await queueOf(LOCKED)).toMatchObject({ paused: true, pausedUntil: paused.pausedUntil, reason: paused.reason });
+    expect((await message(gw, m.id)).status).toBe('queued');
+
+    await waitForStatus(gw, m.id, DONE, PAUSE_MS + 10_000);
+    const atChild = (await simSent(gw, LOCKED)).filter((e) => e.message === 'after the restart');
+    expect(atChild).toHaveLength(1);
+    expect(Date.parse(atChild[0]?.at ?? '')).toBeGreaterThanOrEqual(until);
+    expect((await queueOf(LOCKED)).paused).toBe(false);
   });
 });
