@@ -202,6 +202,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     rateLimitPerMinute: config.API_RATE_LIMIT,
     trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
     version: options.version,
     publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
     apiRoutes: [

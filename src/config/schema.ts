@@ -35,6 +35,12 @@ export const envSchema = z
     APP_OS: z.string().min(1).max(40).default('WhatsApp Multi-Platform'),
     /** Trust X-Forwarded-For from this many proxy hops (1 behind the bundled nginx). */
     TRUST_PROXY: int(0, 0, 10),
+    /** Browser origins (comma-separated, e.g. https://desk.example.com) allowed to call the API and Socket.IO; none by default. */
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/i, 'each origin is scheme://host[:port], e.g. https://desk.example.com (no path, no *)'))),
     PROCESS_START_TIMEOUT: int(30_000, 1000),
     PROCESS_STOP_GRACE: int(10_000, 100),
     HEALTH_CHECK_INTERVAL: int(10_000, 100),

@@ -1,3 +1,4 @@
+import cors from 'cors';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import swaggerUi from 'swagger-ui-express';
@@ -16,6 +17,8 @@ export interface HttpOptions {
   readonly logger: Logger;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: number;
+  /** Browser origins allowed to call /api and /proxy (CORS); empty = same origin only. */
+  readonly corsOrigins: readonly string[];
   readonly version: string;
   /** Routes anyone may call (liveness, login); mounted before the token check. */
   readonly publicRoutes: Router[];
@@ -30,6 +33,8 @@ export interface HttpOptions {
 }
 
 export const JSON_BODY_LIMIT = '1mb';
+/** Answer headers a browser script on an allowed origin may read. */
+const EXPOSED_HEADERS = ['Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'];
 
 export function createHttpApp(options: HttpOptions): Express {
   const app = express();
@@ -45,6 +50,11 @@ export function createHttpApp(options: HttpOptions): Express {
     handler: (_req, _res, next) => next(new GatewayError('RATE_LIMITED', `more than ${options.rateLimitPerMinute} requests per minute; retry later`)),
   });
   const auth = requireAuth(options.tokens, options.accounts);
+  // Preflights are answered before the token check (a browser sends none with them); the token is a header, never
+  // a cookie, so allowed origins get no credentials mode.
+  if (options.corsOrigins.length > 0) {
+    app.use(['/api', '/proxy'], cors({ origin: [...options.corsOrigins], maxAge: 600, exposedHeaders: EXPOSED_HEADERS }));
+  }
   app.use(['/api', '/proxy'], limiter);
   // The proxy is the hot path of direct integrations: it goes first, so its calls do not walk every other route.
   app.use('/proxy', auth);

@@ -35,6 +35,8 @@ export interface RealtimeServerDeps {
   readonly journal: EventJournal;
   /** Most messages replayed on a resuming `join`. */
   readonly resumeLimit: number;
+  /** Browser origins allowed to connect (CORS for the polling transport and the handshake); empty = same origin. */
+  readonly corsOrigins: readonly string[];
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -60,7 +62,8 @@ export class RealtimeServer {
     private readonly deps: RealtimeServerDeps,
   ) {
     // A separate upgrade router serves /proxy/whatsapp/* WebSockets on the same server: leave its upgrades alone.
-    this.io = new Server(httpServer, { destroyUpgrade: false, serveClient: false });
+    const cors = deps.corsOrigins.length > 0 ? { cors: { origin: [...deps.corsOrigins] } } : {};
+    this.io = new Server(httpServer, { destroyUpgrade: false, serveClient: false, ...cors });
     this.io.use(socketAuth(deps.tokens, deps.accounts));
     this.io.on('connection', (socket) => this.onConnection(socket));
   }

@@ -107,7 +107,7 @@ export class EventServices {
   /** Socket.IO on the gateway's HTTP server, fed by the journal, the child feeds and the supervisor. */
   attach(server: http.Server): RealtimeServer {
     const { config, devices, access, tokens, accounts, clock, logger } = this.deps;
-    this.realtimeServer = new RealtimeServer(server, { tokens, accounts, devices, access, journal: this.journal, resumeLimit: config.REALTIME_RESUME_LIMIT, clock, logger });
+    this.realtimeServer = new RealtimeServer(server, { tokens, accounts, devices, access, journal: this.journal, resumeLimit: config.REALTIME_RESUME_LIMIT, corsOrigins: config.CORS_ORIGINS, clock, logger });
     this.unbridge = bridgeToSockets(this.realtimeServer, { journal: this.journal.events, feeds: this.deps.feeds.events, supervisor: this.deps.supervisor.events }, logger);
     return this.realtimeServer;
   }

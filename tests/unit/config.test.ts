@@ -25,6 +25,13 @@ describe('configuration', () => {
     }
   });
 
+  it('takes CORS origins as an exact list, and refuses wildcards and paths', () => {
+    expect(loadConfig({}, '/x').CORS_ORIGINS).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://desk.example.com, http://localhost:5173' }, '/x').CORS_ORIGINS).toEqual(['https://desk.example.com', 'http://localhost:5173']);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' }, '/x')).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://desk.example.com/app' }, '/x')).toThrow(/CORS_ORIGINS/);
+  });
+
   it('needs an API_HOST the children can reach on loopback', () => {
     expect(() => loadConfig({ API_HOST: '192.0.2.10' }, '/x')).toThrow(/API_HOST: must be 0\.0\.0\.0/);
     expect(loadConfig({ API_HOST: '127.0.0.1' }, '/x').API_HOST).toBe('127.0.0.1');
