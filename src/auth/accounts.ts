@@ -42,4 +42,8 @@ export class AccountService {
   exists(id: number): boolean {
     return this.users.exists(id);
   }
+
+  isAdmin(id: number): boolean {
+    return this.users.findById(id)?.role === 'admin';
+  }
 }

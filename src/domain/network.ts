@@ -1,7 +1,7 @@
 /**
  * Addresses a tenant must not point the gateway at (webhook targets): loopback, private, link-local and
- * similar ranges, where the gateway's own services and the host's network live. Only literal addresses and
- * `localhost` names are judged here; a public name resolving inward is outside this check.
+ * similar ranges, where the gateway's own services and the host's network live. Judges a literal address or a
+ * `localhost` name; names are resolved (and each resolved address judged) by webhooks/outward-lookup.ts.
  */
 export function isInternalHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');

@@ -1,14 +1,17 @@
 import type { AuthUser } from '../auth/tokens.js';
 import { ValidationError } from '../domain/errors.js';
 import { isInternalHost } from '../domain/network.js';
+import { resolvesInward } from '../webhooks/outward-lookup.js';
 
 /**
- * Tenants may not aim webhooks at the gateway's own network (loopback, private, link-local): the gateway would
- * make those requests for them. Administrators run the host and may.
+ * Tenants may not aim webhooks at the gateway's own network (loopback, private, link-local), by address or by a
+ * name that resolves there: the gateway would make those requests for them. Administrators run the host and may.
+ * Each delivery checks the address again when it connects (a name can be re-pointed later).
  */
-export function assertWebhookTarget(user: AuthUser, url: string | null | undefined): void {
+export async function assertWebhookTarget(user: AuthUser, url: string | null | undefined): Promise<void> {
   if (!url || user.role === 'admin') return;
-  if (isInternalHost(new URL(url).hostname)) {
+  const { hostname } = new URL(url);
+  if (isInternalHost(hostname) || (await resolvesInward(hostname.replace(/^\[|\]$/g, '')))) {
     throw new ValidationError([{ field: 'webhookUrl', message: 'must not point at a loopback, private or link-local address' }]);
   }
 }

@@ -148,7 +148,7 @@ export class WebhookDispatcher {
         return;
       }
       const attemptNo = row.attempts + 1;
-      const result = await this.post(endpoint, row.body, this.headers(row, attemptNo, signer.secret), this.settings.timeoutMs, this.abort.signal);
+      const result = await this.post(endpoint, row.body, this.headers(row, attemptNo, signer.secret), this.settings.timeoutMs, this.abort.signal, signer.outwardOnly);
       // Shutting down: the outcome is unknown to us, so the row stays as it was and is sent again next start.
       if (this.closed) return;
       this.settle(row, attemptNo, result);

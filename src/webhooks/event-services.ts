@@ -63,7 +63,7 @@ export class EventServices {
     const transaction = <T>(work: () => T): T => database.sqlite.transaction(work)();
     this.journal = new EventJournal(new EventRepository(database.db), transaction, clock);
     this.deliveries = new DeliveryRepository(database.db);
-    const targets = new WebhookTargets(deps.devices, { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, events: parseEventList(config.WEBHOOK_EVENTS) });
+    const targets = new WebhookTargets(deps.devices, { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, events: parseEventList(config.WEBHOOK_EVENTS) }, (id) => deps.accounts.isAdmin(id));
     this.dispatcher = new WebhookDispatcher(
       this.deliveries,
       targets,

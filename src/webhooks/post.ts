@@ -1,3 +1,6 @@
+import { Agent, fetch, type Response } from 'undici';
+import { INTERNAL_ADDRESS, outwardLookup } from './outward-lookup.js';
+
 /** One outbound webhook attempt: resolves with what happened, never rejects. */
 export interface PostResult {
   readonly ok: boolean;
@@ -5,11 +8,14 @@ export interface PostResult {
   readonly error: string | null;
 }
 
-export type PostFn = (url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal) => Promise<PostResult>;
+/** `outwardOnly`: the target was chosen by a tenant, so it may only resolve to public addresses. */
+export type PostFn = (url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, outwardOnly: boolean) => Promise<PostResult>;
 
 const SNIPPET_BYTES = 300;
+/** Connections whose addresses were checked at connect time (see outwardLookup). */
+const outward = new Agent({ connect: { lookup: outwardLookup } });
 
-export const postWebhook: PostFn = async (url, body, headers, timeoutMs, signal) => {
+export const postWebhook: PostFn = async (url, body, headers, timeoutMs, signal, outwardOnly) => {
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -18,6 +24,7 @@ export const postWebhook: PostFn = async (url, body, headers, timeoutMs, signal)
       // A redirect is not a delivery: the receiver must answer 2xx itself.
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      ...(outwardOnly ? { dispatcher: outward } : {}),
     });
     if (res.status >= 200 && res.status < 300) {
       // Delivered once the status is in: a slow or broken body afterwards must not turn it into a retry.
@@ -54,5 +61,6 @@ function describe(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   if (e.name === 'AbortError') return 'aborted (gateway shutting down)';
+  if (e.cause?.code === INTERNAL_ADDRESS) return e.cause.message ?? INTERNAL_ADDRESS;
   return e.cause?.code ?? e.cause?.message ?? e.message ?? 'request failed';
 }

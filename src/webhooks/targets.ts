@@ -18,6 +18,8 @@ export class WebhookTargets {
   constructor(
     private readonly devices: DeviceRepository,
     private readonly global: GlobalWebhook,
+    /** Whether a user is an administrator (who may aim a number's webhook inside the network). */
+    private readonly isAdmin: (userId: number) => boolean,
   ) {}
 
   forEvent(phoneNumber: string, type: string): Target[] {
@@ -31,10 +33,12 @@ export class WebhookTargets {
   /**
    * The secret to sign with at attempt time (so a rotated secret applies to the backlog); `secret: null` =
    * unsigned. null = the target is gone (number unregistered, global webhook removed): nothing to send.
+   * `outwardOnly`: the number belongs to a tenant, so its webhook may only reach public addresses.
    */
-  signer(scope: DeliveryScope, phoneNumber: string): { secret: string | null } | null {
-    if (scope === 'global') return this.global.url ? { secret: this.global.secret ?? null } : null;
+  signer(scope: DeliveryScope, phoneNumber: string): { secret: string | null; outwardOnly: boolean } | null {
+    if (scope === 'global') return this.global.url ? { secret: this.global.secret ?? null, outwardOnly: false } : null;
     const row = this.devices.get(phoneNumber);
-    return row ? { secret: row.webhookSecret } : null;
+    if (!row) return null;
+    return { secret: row.webhookSecret, outwardOnly: row.ownerId !== null && !this.isAdmin(row.ownerId) };
   }
 }

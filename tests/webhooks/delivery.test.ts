@@ -3,7 +3,10 @@
  * per-device and global endpoints, retries through an outage with order kept, isolation between endpoints and
  * numbers, dead letters and replay, the delivery log and the health backlog.
  */
+import dns from 'node:dns/promises';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { isInternalHost } from '../../src/domain/network.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { hubSignature } from '../helpers/sim-webhooks.js';
 import { waitFor } from '../helpers/wait.js';
@@ -244,6 +247,34 @@ describe('settings, log and tenants', () => {
     expect((await gw.request('POST', `/api/webhooks/deliveries/${first.body.deliveries[0]?.id}/replay`, { token: aliceToken })).status).toBe(404);
     const health = await gw.request<{ endpoints: unknown[] }>('GET', '/api/health/webhooks', { token: aliceToken });
     expect(health.body.endpoints).toEqual([]);
+  });
+
+  it("keeps a tenant's webhooks off the gateway's network, also through a name that resolves there", async () => {
+    // The machine's own name points inward (loopback on Debian, a private address in a container).
+    const host = os.hostname();
+    expect((await dns.lookup(host, { all: true })).some((a) => isInternalHost(a.address))).toBe(true);
+    const viaName = recvD.url.replace('127.0.0.1', host);
+    const F = '5511943000006';
+    await gw.request('POST', '/api/devices', { body: { phoneNumber: F, autoStart: false }, token: aliceToken });
+    const refused = await gw.request<{ error: { fields: { field: string; message: string }[] } }>('PATCH', `/api/devices/${F}`, { body: { webhookUrl: viaName }, token: aliceToken });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.fields).toEqual([{ field: 'webhookUrl', message: 'must not point at a loopback, private or link-local address' }]);
+
+    // An administrator may set such a URL, but the deliveries of a tenant's number still only connect outward...
+    expect((await gw.request('PATCH', `/api/devices/${F}`, { body: { webhookUrl: viaName, webhookEvents: ['device.*'] } })).status).toBe(200);
+    expect((await gw.request('POST', `/api/devices/${F}/start`)).status).toBe(200);
+    const refusedDelivery = await waitFor(
+      async () => (await gw.request<{ deliveries: Delivery[] }>('GET', `/api/webhooks/deliveries?phoneNumber=${F}`)).body.deliveries.find((d) => d.lastError !== null) ?? null,
+      { what: "a refused delivery of the tenant's number" },
+    );
+    expect(refusedDelivery.lastError).toBe(`refused, ${host} resolves to a loopback, private or link-local address`);
+    expect(recvD.hits.filter((h) => h.json.phoneNumber === F)).toHaveLength(0);
+
+    // ...while the same URL on an administrator's number is delivered.
+    const G = '5511943000007';
+    expect((await gw.request('POST', '/api/devices', { body: { phoneNumber: G, autoStart: false, webhookUrl: viaName, webhookEvents: ['device.*'] } })).status).toBe(201);
+    expect((await gw.request('POST', `/api/devices/${G}/start`)).status).toBe(200);
+    await recvD.waitFor((h) => h.json.phoneNumber === G);
   });
 
   it('documents the routes in the OpenAPI document', async () => {

@@ -58,7 +58,7 @@ export function deviceRoutes(api: ApiRegistry, supervisor: Supervisor, access: D
       },
     },
     async ({ body }, req, res) => {
-      assertWebhookTarget(currentUser(req), body.webhookUrl);
+      await assertWebhookTarget(currentUser(req), body.webhookUrl);
       const row = await supervisor.register(
         {
           phoneNumber: body.phoneNumber,

@@ -119,9 +119,9 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
         404: { description: 'Unknown number (or not yours)', schema: errorSchema },
       },
     },
-    ({ params, body }, req, res) => {
+    async ({ params, body }, req, res) => {
       access.require(currentUser(req), params.phone);
-      assertWebhookTarget(currentUser(req), body.webhookUrl);
+      await assertWebhookTarget(currentUser(req), body.webhookUrl);
       const row = deps.devices.update(params.phone, body);
       if (!row) throw new GatewayError('DEVICE_NOT_FOUND', `device ${params.phone} is not registered`);
       res.json(deviceView(row, deps.supervisor.runner(params.phone)));
