@@ -3,7 +3,7 @@ import type { DeliveryRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { postWebhook, type PostFn, type PostResult } from './post.js';
+import { webhookPoster, type PostFn, type PostResult } from './post.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import { hubSignature } from './signature.js';
 import type { WebhookTargets } from './targets.js';
@@ -50,7 +50,7 @@ export class WebhookDispatcher {
     private readonly settings: DispatcherSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly post: PostFn = postWebhook,
+    private readonly post: PostFn = webhookPoster(),
   ) {}
 
   /** Resume every lane left with work by a previous run. */

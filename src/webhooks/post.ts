@@ -12,10 +12,14 @@ export interface PostResult {
 export type PostFn = (url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, outwardOnly: boolean) => Promise<PostResult>;
 
 const SNIPPET_BYTES = 300;
-/** Connections whose addresses were checked at connect time (see outwardLookup). */
-const outward = new Agent({ connect: { lookup: outwardLookup } });
 
-export const postWebhook: PostFn = async (url, body, headers, timeoutMs, signal, outwardOnly) => {
+/** The poster a dispatcher uses; tenants' deliveries go through its own pool, whose addresses are checked at connect time. */
+export function webhookPoster(): PostFn {
+  const outward = new Agent({ connect: { lookup: outwardLookup } });
+  return (url, body, headers, timeoutMs, signal, outwardOnly) => postWebhook(url, body, headers, timeoutMs, signal, outwardOnly ? outward : undefined);
+}
+
+async function postWebhook(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, dispatcher: Agent | undefined): Promise<PostResult> {
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -24,7 +28,7 @@ export const postWebhook: PostFn = async (url, body, headers, timeoutMs, signal,
       // A redirect is not a delivery: the receiver must answer 2xx itself.
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      ...(outwardOnly ? { dispatcher: outward } : {}),
+      ...(dispatcher ? { dispatcher } : {}),
     });
     if (res.status >= 200 && res.status < 300) {
       // Delivered once the status is in: a slow or broken body afterwards must not turn it into a retry.
@@ -36,7 +40,7 @@ export const postWebhook: PostFn = async (url, body, headers, timeoutMs, signal,
   } catch (err) {
     return { ok: false, status: null, error: describe(err, timeoutMs) };
   }
-};
+}
 
 /** The start of the answer (for lastError), without reading an arbitrarily large body. */
 async function readSnippet(res: Response): Promise<string> {
