@@ -1,5 +1,7 @@
-import { Agent, fetch, type Response } from 'undici';
+import type { Agent, Response } from 'undici';
 import { INTERNAL_ADDRESS, outwardLookup } from './outward-lookup.js';
+
+type UndiciFetch = typeof import('undici').fetch;
 
 /** One outbound webhook attempt: resolves with what happened, never rejects. */
 export interface PostResult {
@@ -13,13 +15,28 @@ export type PostFn = (url: string, body: string, headers: Record<string, string>
 
 const SNIPPET_BYTES = 300;
 
-/** The poster a dispatcher uses; tenants' deliveries go through its own pool, whose addresses are checked at connect time. */
+/**
+ * The poster a dispatcher uses; tenants' deliveries go through its own pool, whose addresses are checked at
+ * connect time. undici is loaded with the first delivery (~80 ms), not while the gateway starts.
+ */
 export function webhookPoster(): PostFn {
-  const outward = new Agent({ connect: { lookup: outwardLookup } });
-  return (url, body, headers, timeoutMs, signal, outwardOnly) => postWebhook(url, body, headers, timeoutMs, signal, outwardOnly ? outward : undefined);
+  let loaded: Promise<{ fetch: UndiciFetch; outward: Agent }> | null = null;
+  const load = () => (loaded ??= import('undici').then(({ fetch, Agent }) => ({ fetch, outward: new Agent({ connect: { lookup: outwardLookup } }) })));
+  return async (url, body, headers, timeoutMs, signal, outwardOnly) => {
+    const { fetch, outward } = await load();
+    return postWebhook(fetch, url, body, headers, timeoutMs, signal, outwardOnly ? outward : undefined);
+  };
 }
 
-async function postWebhook(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, dispatcher: Agent | undefined): Promise<PostResult> {
+async function postWebhook(
+  fetch: UndiciFetch,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  dispatcher: Agent | undefined,
+): Promise<PostResult> {
   try {
     const res = await fetch(url, {
       method: 'POST',
