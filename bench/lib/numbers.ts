@@ -70,6 +70,13 @@ export async function waitForDevices(gateway: GatewayProcess, phones: readonly s
 export const isRunning = (d: DeviceHealth): boolean => d.state === 'running';
 export const isLoggedIn = (d: DeviceHealth): boolean => d.state === 'running' && d.loggedIn && d.connected;
 
+/** Register and pair these numbers, and wait until every one runs logged in; their children's own endpoints. */
+export async function loggedInChildren(gateway: GatewayProcess, phones: readonly string[], timeoutMs = 120_000): Promise<ChildEndpoint[]> {
+  await registerNumbers(gateway, phones);
+  await pairNumbers(gateway, phones);
+  return (await waitForDevices(gateway, phones, isLoggedIn, timeoutMs, 'every number to be logged in')).map(childEndpoint);
+}
+
 /** A child's own API, straight to its loopback port with the Basic credentials the gateway gave it. */
 export interface ChildEndpoint {
   readonly phoneNumber: string;

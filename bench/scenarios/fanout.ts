@@ -1,7 +1,7 @@
 import { FeedClients } from '../lib/feed-clients.js';
 import { benchEnv, GatewayProcess, makeDataRoot } from '../lib/gateway.js';
 import { closeReplayAgent, postMessageWebhook, replayTargets, type ReplayTarget } from '../lib/webhook-replay.js';
-import { childEndpoint, childRequest, isLoggedIn, pairNumbers, phoneNumbers, registerNumbers, waitForDevices, type ChildEndpoint } from '../lib/numbers.js';
+import { childRequest, loggedInChildren, phoneNumbers, type ChildEndpoint } from '../lib/numbers.js';
 import { cpuMs, machineLoadMeter, sleep, type MachineLoad } from '../lib/processes.js';
 import { distribution, round, type Distribution } from '../lib/stats.js';
 import { figure, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './types.js';
@@ -101,9 +101,7 @@ export const fanoutScenario: Scenario = {
     try {
       const phones = phoneNumbers(args.numbers);
       ctx.log(`fanout: registering and pairing ${phones.length} numbers`);
-      await registerNumbers(gateway, phones);
-      await pairNumbers(gateway, phones);
-      const children = (await waitForDevices(gateway, phones, isLoggedIn, 120_000, 'every number to be logged in')).map(childEndpoint);
+      const children = await loggedInChildren(gateway, phones);
       const feed = new FeedClients(gateway.url, await gateway.token(), args.fanoutClients);
       clients = feed;
       await feed.connected(30_000);

@@ -1,7 +1,7 @@
 import type { AutocannonRequest } from 'autocannon';
 import { benchEnv, GatewayProcess, makeDataRoot } from '../lib/gateway.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
-import { childEndpoint, childRequest, isLoggedIn, mapLimit, pairNumbers, phoneNumbers, registerNumbers, waitForDevices, type ChildEndpoint } from '../lib/numbers.js';
+import { childRequest, loggedInChildren, mapLimit, phoneNumbers, type ChildEndpoint } from '../lib/numbers.js';
 import { OutboxRows, type SentRow } from '../lib/outbox-rows.js';
 import { waitUntil } from '../lib/processes.js';
 import { distribution, round, type Distribution } from '../lib/stats.js';
@@ -76,10 +76,7 @@ export const sendScenario: Scenario = {
     try {
       const phones = phoneNumbers(args.numbers);
       ctx.log(`send: registering and pairing ${phones.length} numbers`);
-      await registerNumbers(gateway, phones);
-      await pairNumbers(gateway, phones);
-      const devices = await waitForDevices(gateway, phones, isLoggedIn, 120_000, 'every number to be logged in');
-      const children = devices.map(childEndpoint);
+      const children = await loggedInChildren(gateway, phones);
       rows = new OutboxRows(dataRoot);
       const outbox = rows;
 

@@ -75,8 +75,8 @@ export class ReceiptTracker {
         if (row.waMessageId) matched.add(row.waMessageId);
         this.events.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
       }
-      // Ids the outbox already knows (a receipt that does not move them) are not early.
-      for (const id of this.repo.knownWaIds(phoneNumber, ids)) matched.add(id);
+      // Ids the outbox already knows (a receipt that does not move them) are not early; usually there are none left.
+      for (const id of this.repo.knownWaIds(phoneNumber, ids.filter((id) => !matched.has(id)))) matched.add(id);
     } catch (err) {
       this.logger.error({ err, phoneNumber }, 'could not record a message receipt');
     }
