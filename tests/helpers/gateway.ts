@@ -10,10 +10,13 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SIM_BINARY = path.join(ROOT, 'bin', 'whatsapp-sim');
 export const ADMIN = { username: 'admin', password: 'test-admin-password' };
 
-/** Each jest worker gets its own slice of the child port range, so parallel test files never race for a port. */
+/**
+ * Each jest worker gets its own slice of the child port range, so parallel test files never race for a port;
+ * TEST_PORT_BASE moves the whole range, so two checkouts can run their suites side by side.
+ */
 export function workerPortRange(): { base: number; max: number } {
   const worker = Number(process.env['JEST_WORKER_ID'] ?? '1');
-  const base = 8000 + (worker - 1) * 150;
+  const base = Number(process.env['TEST_PORT_BASE'] ?? '8000') + (worker - 1) * 150;
   return { base, max: base + 149 };
 }
 
