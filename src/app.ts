@@ -28,7 +28,8 @@ import { updateRoutes } from './http/routes/update.js';
 import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
-import { deviceView } from './http/views.js';
+import { deviceProcessRoutes } from './http/routes/device-process.js';
+import { DeviceService } from './devices/device-service.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
 import { UpdateService } from './jobs/update-service.js';
@@ -44,12 +45,19 @@ import { proxyRoutes } from './proxy/http-proxy.js';
 import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
-import { ChildFeeds } from './realtime/child-feeds.js';
-import { SessionSync } from './realtime/session-sync.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
 import { Supervisor } from './supervisor/supervisor.js';
-import { EventServices } from './webhooks/event-services.js';
+import { EventPipeline } from './events/pipeline.js';
+import { SessionWatch } from './events/session-watch.js';
+import { eventRoutes } from './http/routes/events.js';
+import { internalWebhookRoutes } from './http/routes/internal-webhooks.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { RetentionJob } from './jobs/retention.js';
+import { bridgeToSockets } from './realtime/socket-bridge.js';
+import { RealtimeServer } from './realtime/socket-server.js';
+import { parseEventList } from './webhooks/event-filter.js';
+import { WebhookService } from './webhooks/webhook-service.js';
 
 export interface GatewayOptions {
   readonly config: Readonly<Config>;
@@ -64,10 +72,10 @@ export interface Gateway {
   readonly server: http.Server;
   readonly supervisor: Supervisor;
   readonly database: DatabaseHandle;
-  /** Every child's /ws frames and webhook events, as one typed stream. */
-  readonly feeds: ChildFeeds;
-  /** The event journal, Socket.IO, the children's webhook receiver and the durable outbound webhooks. */
-  readonly events: EventServices;
+  /** Child feeds and webhooks → the journal (numbered, stored) → its consumers. */
+  readonly pipeline: EventPipeline;
+  /** QR codes fetched from the children. */
+  readonly qr: QrService;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
@@ -128,10 +136,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env: options.env,
   });
 
-  const feeds = new ChildFeeds(supervisor, clock, logger, config.CHILD_FEED_PING_INTERVAL);
-  const sessions = new SessionSync(supervisor, feeds.events, logger, config.SESSION_STATUS_DELAY);
   const access = new DeviceAccess(devices);
-  const events = new EventServices({ config, database, supervisor, feeds, devices, access, tokens, accounts, clock, logger, version: options.version });
+  const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
+  const pipeline = new EventPipeline({
+    database,
+    supervisor,
+    qr: qr.events,
+    clock,
+    logger,
+    settings: { retentionMs: config.EVENT_RETENTION, feedPingIntervalMs: config.CHILD_FEED_PING_INTERVAL },
+  });
+  const sessions = new SessionWatch(supervisor, pipeline.feeds.events, logger, config.SESSION_STATUS_DELAY);
+  const webhooks = new WebhookService({
+    database,
+    devices,
+    isAdmin: (id) => accounts.isAdmin(id),
+    clock,
+    logger,
+    settings: {
+      global: { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, events: parseEventList(config.WEBHOOK_EVENTS) },
+      timeoutMs: config.WEBHOOK_TIMEOUT,
+      concurrency: config.WEBHOOK_CONCURRENCY,
+      policy: { baseDelayMs: config.WEBHOOK_RETRY_BASE_DELAY, maxDelayMs: config.WEBHOOK_RETRY_MAX_DELAY, periodMs: config.WEBHOOK_RETRY_PERIOD, jitter: 0.2 },
+      userAgent: `WhatsApp-Multi-Platform-Webhooks/${options.version}`,
+      historyRetentionMs: config.WEBHOOK_HISTORY_RETENTION,
+    },
+  });
+  pipeline.addDurableSubscriber(webhooks.subscriber);
 
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
@@ -147,20 +178,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ttlMs: config.MESSAGE_TTL,
       sendTimeoutMs: config.MESSAGE_SEND_TIMEOUT,
       maxAttempts: config.MESSAGE_MAX_ATTEMPTS,
-      retryBaseDelayMs: config.MESSAGE_RETRY_BASE_DELAY,
-      retryMaxDelayMs: config.MESSAGE_RETRY_MAX_DELAY,
+      retry: { baseDelayMs: config.MESSAGE_RETRY_BASE_DELAY, maxDelayMs: config.MESSAGE_RETRY_MAX_DELAY, jitter: 0.2 },
       timelockPauseMs: config.QUEUE_TIMELOCK_PAUSE,
       verifyDelayMs: config.MESSAGE_VERIFY_DELAY,
       sweepIntervalMs: 1000,
     },
   });
   outbox.start();
-  const receipts = new ReceiptTracker(feeds.events, messages, outbox.events, logger);
-  const qr = new QrService({ supervisor, feed: feeds.events, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
+  const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
   const proxyTargets = new ProxyTargets(supervisor, access);
+  const deviceService = new DeviceService(supervisor, access, outbox);
 
   const outboxFigures = messageMetrics(messages);
-  const webhookFigures = webhookMetrics(() => events.webhookHealth());
+  const webhookFigures = webhookMetrics(() => webhooks.health());
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
   const queueDepth = (phone: string): number => messages.depth(phone);
@@ -177,7 +207,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const health = new HealthService({
     supervisor,
-    feeds,
+    feeds: pipeline.feeds,
+    journal: pipeline.events,
     sampler,
     database,
     clock,
@@ -206,28 +237,50 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     version: options.version,
     publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
     apiRoutes: [
-      deviceRoutes(api, supervisor, access, outbox),
+      deviceRoutes(api, deviceService),
+      deviceProcessRoutes(api, deviceService),
       messageRoutes(api, { outbox, access, media }),
       queueRoutes(api, outbox, access),
-      qrRoutes(api, qr, access, (phone) => deviceView(supervisor.row(phone), supervisor.runner(phone), outbox.queueStatus(phone))),
+      qrRoutes(api, qr, deviceService),
       restoreRoutes(api, supervisor),
       userRoutes(api, accounts),
       healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
       updateRoutes(api, updates),
-      ...events.apiRoutes(api),
+      webhookRoutes(api, { devices, access, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
+      eventRoutes(api, pipeline.journal, access),
     ],
     rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
-    internalRoutes: [...events.internalRoutes(), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
+    internalRoutes: [internalWebhookRoutes(pipeline.inbound), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
-    events.forget(phoneNumber);
+    pipeline.forget(phoneNumber);
+    webhooks.forget(phoneNumber);
     void outbox.forget(phoneNumber);
   });
-  const realtime = events.attach(server);
-  events.start();
+  const realtime = new RealtimeServer(server, {
+    tokens,
+    accounts,
+    devices,
+    access,
+    journal: pipeline.journal,
+    resumeLimit: config.REALTIME_RESUME_LIMIT,
+    corsOrigins: config.CORS_ORIGINS,
+    clock,
+    logger,
+  });
+  const unbridge = bridgeToSockets(realtime, { journal: pipeline.events, feeds: pipeline.feeds.events, supervisor: supervisor.events }, logger);
+  webhooks.start();
+  const retention = new RetentionJob(
+    [
+      { name: 'events', prune: () => pipeline.prune() },
+      { name: 'webhook deliveries', prune: () => webhooks.prune() },
+    ],
+    logger,
+  );
+  retention.start();
   updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
   updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) => realtime.emitToAdmins('binary-update-applied', { version, ok, moved, failedOn, reason }));
   const upgrades = new UpgradeRouter(logger);
@@ -239,8 +292,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     server,
     supervisor,
     database,
-    feeds,
-    events,
+    pipeline,
+    qr,
     outbox,
     upgrades,
     listen: () =>
@@ -269,8 +322,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       binaryVersion.close();
       system.close();
       sampler.stop();
-      feeds.close();
-      await events.close();
+      retention.stop();
+      pipeline.close();
+      unbridge();
+      await realtime.close();
+      await webhooks.close();
       server.closeAllConnections();
       await closed;
       database.close();

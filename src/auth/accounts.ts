@@ -27,10 +27,10 @@ export class AccountService {
     if (!user) {
       this.decoy ??= hashPassword('decoy-password');
       await verifyPassword(password, await this.decoy);
-      throw new GatewayError('INVALID_CREDENTIALS', 'invalid username or password');
+      throw invalidCredentials();
     }
     if (!(await verifyPassword(password, user.passwordHash))) {
-      throw new GatewayError('INVALID_CREDENTIALS', 'invalid username or password');
+      throw invalidCredentials();
     }
     return { id: user.id, username: user.username, role: user.role };
   }
@@ -47,3 +47,5 @@ export class AccountService {
     return this.users.findById(id)?.role === 'admin';
   }
 }
+
+const invalidCredentials = () => new GatewayError('INVALID_CREDENTIALS', 'invalid username or password');

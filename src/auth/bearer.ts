@@ -1,4 +1,4 @@
-import { GatewayError } from '../domain/errors.js';
+import { errors } from '../domain/errors.js';
 import type { AccountService } from './accounts.js';
 import type { AuthUser, TokenService } from './tokens.js';
 
@@ -11,8 +11,8 @@ export function bearerToken(header: string | undefined): string | null {
 
 /** Verify a token and that its user still exists; throws UNAUTHORIZED. */
 export function authenticateToken(token: string | null, tokens: TokenService, accounts: AccountService): AuthUser {
-  if (!token) throw new GatewayError('UNAUTHORIZED', 'missing or malformed bearer token');
+  if (!token) throw errors.unauthorized('missing or malformed bearer token');
   const user = tokens.verify(token);
-  if (!accounts.exists(user.id)) throw new GatewayError('UNAUTHORIZED', 'invalid token');
+  if (!accounts.exists(user.id)) throw errors.unauthorized();
   return user;
 }

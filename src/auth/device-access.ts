@@ -1,4 +1,4 @@
-import { GatewayError } from '../domain/errors.js';
+import { errors } from '../domain/errors.js';
 import type { AuthUser } from './tokens.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
@@ -16,7 +16,7 @@ export class DeviceAccess {
 
   require(user: AuthUser, phoneNumber: string): DeviceRow {
     const row = this.devices.get(phoneNumber);
-    if (!row || !this.mayAccess(user, row)) throw new GatewayError('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`);
+    if (!row || !this.mayAccess(user, row)) throw errors.deviceNotFound(phoneNumber);
     return row;
   }
 

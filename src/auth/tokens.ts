@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { GatewayError } from '../domain/errors.js';
+import { errors } from '../domain/errors.js';
 
 export interface AuthUser {
   readonly id: number;
@@ -48,10 +48,10 @@ export class TokenService {
       payload = jwt.verify(token, this.secret, { algorithms: [ALGORITHM] });
     } catch (err) {
       const reason = err instanceof jwt.TokenExpiredError ? 'token expired' : 'invalid token';
-      throw new GatewayError('UNAUTHORIZED', reason, undefined, { cause: err });
+      throw errors.unauthorized(reason, err);
     }
     if (typeof payload === 'string' || !payload.sub || typeof payload['username'] !== 'string') {
-      throw new GatewayError('UNAUTHORIZED', 'invalid token');
+      throw errors.unauthorized();
     }
     const role = payload['role'] === 'admin' ? 'admin' : 'user';
     const user: AuthUser = { id: Number(payload.sub), username: payload['username'], role };

@@ -60,3 +60,15 @@ export class ValidationError extends GatewayError {
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;
 }
+
+/** The errors raised in many places, each worded once (the fastify habit of one definition per error). */
+export const errors = {
+  deviceNotFound: (phoneNumber: string) => new GatewayError('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`),
+  deviceExists: (phoneNumber: string) => new GatewayError('DEVICE_EXISTS', `device ${phoneNumber} is already registered`),
+  deviceNotRunning: (phoneNumber: string, state: string) =>
+    new GatewayError('DEVICE_NOT_RUNNING', `the process of ${phoneNumber} is not running (state: ${state}); start it first`, { state }),
+  unauthorized: (reason = 'invalid token', cause?: unknown) => new GatewayError('UNAUTHORIZED', reason, undefined, cause === undefined ? undefined : { cause }),
+  forbidden: (reason: string, details?: Readonly<Record<string, unknown>>) => new GatewayError('FORBIDDEN', reason, details),
+  invalid: (message: string) => new GatewayError('VALIDATION_FAILED', message),
+  shuttingDown: () => new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down'),
+} as const;

@@ -2,11 +2,9 @@
  * When to restart a crashed child, and when to give up (OTP/systemd style): exponential backoff with
  * jitter, reset after a stretch of clean running, and a crash-loop breaker over a sliding window.
  */
-export interface RestartPolicy {
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  /** 0..1: the share of the delay that is randomised, so many numbers never restart in lock-step. */
-  readonly jitter: number;
+import { backoffDelay, type Backoff } from './backoff.js';
+
+export interface RestartPolicy extends Backoff {
   /** A child that ran this long without crashing starts again from the base delay. */
   readonly resetAfterMs: number;
   readonly maxCrashes: number;
@@ -52,8 +50,6 @@ export function decideRestart(
   if (crashes.length > policy.maxCrashes) {
     return { action: 'give_up', history: { crashes, attempt } };
   }
-  const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  const spread = raw * policy.jitter;
-  const delayMs = Math.max(0, Math.round(raw - spread + 2 * spread * random()));
+  const delayMs = backoffDelay(policy, attempt + 1, random());
   return { action: 'restart', delayMs, history: { crashes, attempt: attempt + 1 } };
 }

@@ -1,7 +1,9 @@
 import type { DatabaseHandle } from '../db/client.js';
 import { DEVICE_STATES, type DeviceState } from '../domain/device-state.js';
 import type { Clock } from '../lib/clock.js';
-import type { ChildFeeds } from '../realtime/child-feeds.js';
+import type { ChildFeeds } from '../events/child-feeds.js';
+import type { JournalEvents } from '../events/journal.js';
+import type { Listenable } from '../lib/typed-emitter.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ResourceSampler } from './resource-sampler.js';
 import { diskUsage } from './system-stats.js';
@@ -16,6 +18,8 @@ export interface HealthContributor {
 export interface HealthDeps {
   readonly supervisor: Supervisor;
   readonly feeds: ChildFeeds;
+  /** Stored events: the last one a child reported is each number's "last event". */
+  readonly journal: Listenable<JournalEvents>;
   readonly sampler: ResourceSampler;
   readonly database: DatabaseHandle;
   readonly clock: Clock;
@@ -35,10 +39,10 @@ export class HealthService {
   private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly deps: HealthDeps) {
-    const seen = ({ phoneNumber, at }: { phoneNumber: string; at: number }) => this.lastEvent.set(phoneNumber, at);
     this.unsubscribe = [
-      deps.feeds.events.on('frame', seen),
-      deps.feeds.events.on('webhook', seen),
+      deps.journal.on('recorded', ({ phoneNumber, message }) => {
+        if (message.source !== 'gateway') this.lastEvent.set(phoneNumber, deps.clock.now());
+      }),
     ];
   }
 

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { GatewayError } from '../domain/errors.js';
+import { errors } from '../domain/errors.js';
 import type { AccountService } from '../auth/accounts.js';
 import { authenticateToken, bearerToken } from '../auth/bearer.js';
 import type { AuthUser, TokenService } from '../auth/tokens.js';
@@ -22,10 +22,10 @@ export function requireAuth(tokens: TokenService, accounts: AccountService): Req
 }
 
 export function currentUser(req: Request): AuthUser {
-  if (!req.auth) throw new GatewayError('UNAUTHORIZED', 'not authenticated');
+  if (!req.auth) throw errors.unauthorized('not authenticated');
   return req.auth;
 }
 
 export const requireAdmin: RequestHandler = (req, _res, next) => {
-  next(currentUser(req).role === 'admin' ? undefined : new GatewayError('FORBIDDEN', 'admin role required'));
+  next(currentUser(req).role === 'admin' ? undefined : errors.forbidden('admin role required'));
 };

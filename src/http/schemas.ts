@@ -46,8 +46,8 @@ export const deviceSchema = z
     lastError: z.string().nullable(),
     webhookUrl: z.string().nullable(),
     webhookEvents: z.array(z.string()).nullable(),
-    /** The number's send queue; null where the caller did not ask for it. */
-    queue: queueStatusSchema.nullable(),
+    /** The number's send queue. */
+    queue: queueStatusSchema,
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -1,11 +1,9 @@
 import type { z } from 'zod';
-import type { DeviceRow } from '../db/schema.js';
-import type { QueueStatus } from '../messaging/types.js';
-import type { DeviceRunner } from '../supervisor/device-runner.js';
+import type { DeviceSnapshot } from '../devices/device-service.js';
 import type { deviceSchema } from './schemas.js';
 
-/** What callers see of a device: never the child's credentials or the webhook secret. */
-export function deviceView(row: DeviceRow, runner: DeviceRunner | undefined, queue: QueueStatus | null = null): z.input<typeof deviceSchema> {
+/** The one shape of a device in every answer: never the child's credentials or the webhook secret. */
+export function deviceView({ row, runner, queue }: DeviceSnapshot): z.input<typeof deviceSchema> {
   return {
     phoneNumber: row.phoneNumber,
     name: row.name,

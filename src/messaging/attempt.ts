@@ -1,3 +1,4 @@
+import { backoffDelay } from '../domain/backoff.js';
 import type { MessageRepository } from '../db/repositories/messages.js';
 import type { MessageRow } from '../db/schema.js';
 import type { GowaClient } from '../gowa/client.js';
@@ -6,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { findSentCopy, sendToChild } from './child-send.js';
 import { describeFailure } from './failure.js';
 import type { MediaStore } from './media-store.js';
-import { classifyFailure, retryDelay } from './retry-policy.js';
+import { classifyFailure } from './retry-policy.js';
 import type { OutboxSettings } from './types.js';
 
 export interface AttemptDeps {
@@ -71,7 +72,7 @@ function afterFailure(deps: AttemptDeps, row: MessageRow, err: unknown): Attempt
   const { repo, settings, clock } = deps;
   const outcome = classifyFailure(describeFailure(err));
   const now = clock.now();
-  const backoff = now + retryDelay(row.attempts, settings.retryBaseDelayMs, settings.retryMaxDelayMs, () => clock.random());
+  const backoff = now + backoffDelay(settings.retry, row.attempts, clock.random());
   deps.log.info({ messageId: row.id, attempts: row.attempts, action: outcome.action, reason: outcome.reason }, 'send attempt failed');
   switch (outcome.action) {
     case 'fail':

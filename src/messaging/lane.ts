@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import type { MessageRepository } from '../db/repositories/messages.js';
 import type { MessageRow } from '../db/schema.js';
+import { backoffDelay } from '../domain/backoff.js';
 import { GatewayError } from '../domain/errors.js';
 import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
@@ -8,7 +9,6 @@ import type { Logger } from '../lib/logger.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
 import { attemptSend } from './attempt.js';
 import type { MediaStore } from './media-store.js';
-import { retryDelay } from './retry-policy.js';
 import type { MessagePayload, OutboxEvents, OutboxSettings, QueuePolicy, QueueStatus } from './types.js';
 
 export interface LaneDeps {
@@ -222,8 +222,7 @@ export class NumberLane {
   /** Waiting for the child (not running, not logged in yet) backs off per number, not per message. */
   private waitDelay(): number {
     this.consecutiveWaits++;
-    const { retryBaseDelayMs, retryMaxDelayMs } = this.deps.settings;
-    return retryDelay(this.consecutiveWaits, retryBaseDelayMs, retryMaxDelayMs, () => this.deps.clock.random());
+    return backoffDelay(this.deps.settings.retry, this.consecutiveWaits, this.deps.clock.random());
   }
 
   /** A row reached a final status (or moved): announce it, and drop its upload once nothing will send it again. */

@@ -6,7 +6,7 @@ import { GatewayError } from '../domain/errors.js';
 import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { TypedEmitter } from '../lib/typed-emitter.js';
+import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { NumberLane } from './lane.js';
 import type { MediaStore } from './media-store.js';
@@ -40,12 +40,17 @@ export interface NewOutgoing {
  * it stopped (see NumberLane for order, pacing and retries).
  */
 export class Outbox {
-  readonly events = new TypedEmitter<OutboxEvents>();
+  private readonly emitter: TypedEmitter<OutboxEvents>;
+  /** Status changes of accepted messages and queue pauses. */
+  readonly events: Listenable<OutboxEvents>;
   private readonly lanes = new Map<string, NumberLane>();
   private readonly unsubscribe: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | null = null;
 
-  constructor(private readonly deps: OutboxDeps) {}
+  constructor(private readonly deps: OutboxDeps) {
+    this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'an outbox listener failed'));
+    this.events = this.emitter.view;
+  }
 
   /** Rebuild the queues from the outbox and follow the children's lifecycle. */
   start(): void {
@@ -93,7 +98,7 @@ export class Outbox {
       }
       return result;
     }
-    this.events.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
+    this.emitter.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
     // At once, before the 202 is written: deferring it made a burst of accepts delay every send of the burst.
     this.lane(input.phoneNumber).pump();
     return result;
@@ -129,7 +134,7 @@ export class Outbox {
       lane = new NumberLane({
         ...this.deps,
         phoneNumber,
-        events: this.events,
+        events: this.emitter,
         client: (): GowaClient | null => {
           const runner = supervisor.runner(phoneNumber);
           return runner?.state === 'running' ? runner.client : null;
@@ -158,6 +163,23 @@ export class Outbox {
     const lane = this.lane(phoneNumber);
     lane.applyPolicy();
     return lane.status();
+  }
+
+  /**
+   * A delivery or read receipt for WhatsApp ids of this number: moves their messages forward (never backwards)
+   * and announces each move. Returns the ids the outbox knows, moved or not.
+   */
+  applyReceipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read', when: number): Set<string> {
+    const now = this.deps.clock.now();
+    const known = new Set<string>();
+    for (const row of this.deps.repo.applyReceipt(phoneNumber, waIds, receipt, when)) {
+      if (row.waMessageId) known.add(row.waMessageId);
+      this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
+    }
+    // Ids a receipt did not move (already read, say): usually none are left, so this query rarely runs.
+    const rest = waIds.filter((id) => !known.has(id));
+    if (rest.length > 0) for (const id of this.deps.repo.knownWaIds(phoneNumber, rest)) known.add(id);
+    return known;
   }
 
   /** WhatsApp's reach-out timelock seen outside the outbox (a proxied send): pause the number all the same. */
@@ -196,7 +218,7 @@ export class Outbox {
   private sweep(): void {
     const now = this.deps.clock.now();
     for (const row of [...this.deps.repo.expireDue(now), ...this.deps.repo.failUnregistered(now)]) {
-      this.events.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now });
+      this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now });
       void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
     }
   }

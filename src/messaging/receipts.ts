@@ -1,10 +1,12 @@
-import type { MessageRepository } from '../db/repositories/messages.js';
+import type { JournalEvents } from '../events/journal.js';
 import type { Logger } from '../lib/logger.js';
-import type { TypedEmitter } from '../lib/typed-emitter.js';
-import type { ChildFeedEvents } from '../realtime/types.js';
-import type { OutboxEvents } from './types.js';
+import type { Listenable } from '../lib/typed-emitter.js';
+import type { Outbox } from './outbox.js';
 
-/** `{event: "message.ack", timestamp?, payload: {ids: [...], receipt_type}}` (contract §10) → the ids and receipt. */
+/** What receipts move: the outbox (its receipt rule, and its announcements of sends). */
+export type ReceiptTarget = Pick<Outbox, 'applyReceipt' | 'events'>;
+
+/** `{event: "message.ack", timestamp?, payload: {ids: [...], receipt_type}}` (docs/binary-contract.md §10) → the ids and receipt. */
 export function parseAck(body: Record<string, unknown>): { ids: string[]; receipt: 'delivered' | 'read'; at: number | null } | null {
   const payload = body['payload'];
   if (typeof payload !== 'object' || payload === null) return null;
@@ -28,36 +30,34 @@ interface EarlyReceipt {
 }
 
 /**
- * Delivery and read receipts: the children's verified `message.ack` webhooks (re-emitted on the feed stream by
- * the webhook receiver) move sent messages forward, never backwards. A receipt can beat the message's own id
- * (a send that timed out is only matched to its WhatsApp id when verified); such receipts wait here and are
- * applied as soon as a message is recorded as sent with that id.
+ * Delivery and read receipts: the children's journaled `message.ack` webhooks move sent messages forward, never
+ * backwards. A receipt can beat the message's own id (a send that timed out is only matched to its WhatsApp id
+ * when verified); such receipts wait here and are applied as soon as a message is recorded as sent with that id.
  */
 export class ReceiptTracker {
   private readonly off: (() => void)[];
   private readonly early = new Map<string, Map<string, EarlyReceipt[]>>();
 
   constructor(
-    feed: TypedEmitter<ChildFeedEvents>,
-    private readonly repo: MessageRepository,
-    private readonly events: TypedEmitter<OutboxEvents>,
+    journal: Listenable<JournalEvents>,
+    private readonly outbox: ReceiptTarget,
     private readonly logger: Logger,
   ) {
     this.off = [
-      feed.on('webhook', ({ phoneNumber, event, body, at }) => {
-        if (event !== 'message.ack') return;
-        const ack = parseAck(body);
+      journal.on('recorded', ({ phoneNumber, message }) => {
+        if (message.type !== 'ack') return;
+        const ack = parseAck(message.raw);
         if (!ack) return;
-        const when = ack.at ?? at;
-        const matched = this.apply(phoneNumber, ack.ids, ack.receipt, when, at);
+        const when = ack.at ?? Date.parse(message.at);
+        const matched = this.apply(phoneNumber, ack.ids, ack.receipt, when);
         for (const id of ack.ids) if (!matched.has(id)) this.keep(phoneNumber, id, { receipt: ack.receipt, at: when });
       }),
-      events.on('status', ({ phoneNumber, status, waMessageId, at }) => {
+      outbox.events.on('status', ({ phoneNumber, status, waMessageId }) => {
         if (status !== 'sent' || !waMessageId) return;
         const waiting = this.early.get(phoneNumber)?.get(waMessageId);
         if (!waiting) return;
         this.early.get(phoneNumber)?.delete(waMessageId);
-        for (const r of waiting) this.apply(phoneNumber, [waMessageId], r.receipt, r.at, at);
+        for (const r of waiting) this.apply(phoneNumber, [waMessageId], r.receipt, r.at);
       }),
     ];
   }
@@ -67,20 +67,14 @@ export class ReceiptTracker {
     this.early.clear();
   }
 
-  /** Apply a receipt; returns the WhatsApp ids it matched. */
-  private apply(phoneNumber: string, ids: string[], receipt: 'delivered' | 'read', when: number, now: number): Set<string> {
-    const matched = new Set<string>();
+  /** Apply a receipt; returns the WhatsApp ids the outbox knows. */
+  private apply(phoneNumber: string, ids: string[], receipt: 'delivered' | 'read', when: number): Set<string> {
     try {
-      for (const row of this.repo.applyReceipt(phoneNumber, ids, receipt, when)) {
-        if (row.waMessageId) matched.add(row.waMessageId);
-        this.events.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
-      }
-      // Ids the outbox already knows (a receipt that does not move them) are not early; usually there are none left.
-      for (const id of this.repo.knownWaIds(phoneNumber, ids.filter((id) => !matched.has(id)))) matched.add(id);
+      return this.outbox.applyReceipt(phoneNumber, ids, receipt, when);
     } catch (err) {
       this.logger.error({ err, phoneNumber }, 'could not record a message receipt');
+      return new Set();
     }
-    return matched;
   }
 
   private keep(phoneNumber: string, id: string, receipt: EarlyReceipt): void {

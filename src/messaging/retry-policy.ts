@@ -43,9 +43,3 @@ export function classifyFailure(failure: SendFailure): Outcome {
   // 404 (slot missing: the gateway re-creates it on the next start) and 5xx: not sent, try again.
   return { action: 'retry', reason };
 }
-
-/** Exponential backoff with ±20 % jitter: base, 2×base, 4×base … capped at max. `attempt` starts at 1. */
-export function retryDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const raw = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
-  return Math.max(1, Math.round(raw * (0.8 + 0.4 * random())));
-}

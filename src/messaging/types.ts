@@ -1,3 +1,4 @@
+import type { Backoff } from '../domain/backoff.js';
 import type { MessageStatus } from '../db/schema.js';
 
 export type { MessageStatus };
@@ -59,8 +60,8 @@ export interface OutboxSettings {
   readonly ttlMs: number;
   readonly sendTimeoutMs: number;
   readonly maxAttempts: number;
-  readonly retryBaseDelayMs: number;
-  readonly retryMaxDelayMs: number;
+  /** Backoff between send attempts, and while a number waits for its child. */
+  readonly retry: Backoff;
   readonly timelockPauseMs: number;
   /**
    * Our timeout does not stop the child: it may still send until its own request timeout (45 s in the binary).

@@ -1,5 +1,5 @@
 import type { AuthUser } from '../auth/tokens.js';
-import { GatewayError } from '../domain/errors.js';
+import { errors, GatewayError } from '../domain/errors.js';
 import { parsePhoneNumber } from '../domain/phone.js';
 import type { DeviceAccess } from '../auth/device-access.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -46,7 +46,7 @@ export class ProxyTargets {
     const client = runner?.state === 'running' ? runner.client : null;
     if (!runner || !client) {
       const state = runner?.state ?? 'stopped';
-      throw new GatewayError('DEVICE_NOT_RUNNING', `the process of ${phone} is not running (state: ${state})`, { state });
+      throw errors.deviceNotRunning(phone, state);
     }
     return { phoneNumber: phone, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}` };
   }

@@ -1,9 +1,8 @@
-import { GatewayError } from '../domain/errors.js';
+import { errors, GatewayError } from '../domain/errors.js';
 import { ChildHttpError, type GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { TypedEmitter } from '../lib/typed-emitter.js';
-import type { ChildFeedEvents } from '../realtime/types.js';
+import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { DeviceRunner } from '../supervisor/device-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { qrFileName, readQrDataUrl } from './qr-file.js';
@@ -23,9 +22,14 @@ interface Cached {
   readonly code: QrCode;
 }
 
+/** QR codes the gateway fetched from a child (the binary itself sends no frame for them, docs/binary-contract.md §8). */
+export interface QrEvents {
+  [event: string]: unknown;
+  qr: { phoneNumber: string; port: number; qrCode: string; expiresAt: string; at: number };
+}
+
 export interface QrServiceDeps {
   readonly supervisor: Supervisor;
-  readonly feed: TypedEmitter<ChildFeedEvents>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** QR_CODE_TIMEOUT: the longest a caller waits for the child's login call. */
@@ -41,8 +45,13 @@ export class QrService {
   private readonly cache = new Map<string, Cached>();
   private readonly pending = new Map<string, Promise<QrCode>>();
   private readonly unsubscribe: (() => void)[];
+  private readonly emitter: TypedEmitter<QrEvents>;
+  /** Every QR code fetched from a child, as it is fetched. */
+  readonly events: Listenable<QrEvents>;
 
   constructor(private readonly deps: QrServiceDeps) {
+    this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'a QR listener failed'));
+    this.events = this.emitter.view;
     this.unsubscribe = [
       deps.supervisor.events.on('exited', ({ phoneNumber }) => this.cache.delete(phoneNumber)),
       deps.supervisor.events.on('session', ({ phoneNumber, to }) => {
@@ -85,7 +94,7 @@ export class QrService {
     const client = runner?.state === 'running' ? runner.client : null;
     if (!runner || !client) {
       const state = runner?.state ?? 'stopped';
-      throw new GatewayError('DEVICE_NOT_RUNNING', `the process of ${phoneNumber} is not running (state: ${state}); start it first`, { state });
+      throw errors.deviceNotRunning(phoneNumber, state);
     }
     if (runner.session === 'logged_in') {
       throw new GatewayError('ALREADY_LOGGED_IN', `${phoneNumber} is already logged in; log it out first to pair again`, { sessionState: runner.session });
@@ -108,7 +117,7 @@ export class QrService {
     const expiresAtMs = now + seconds * 1000;
     const code: QrCode = { phoneNumber, qrCode, expiresAt: new Date(expiresAtMs).toISOString(), qrDuration: seconds };
     this.cache.set(phoneNumber, { port: client.endpoint.port, expiresAtMs, code });
-    this.deps.feed.emit('qr', { phoneNumber, port: client.endpoint.port, qrCode, expiresAt: code.expiresAt, at: now });
+    this.emitter.emit('qr', { phoneNumber, port: client.endpoint.port, qrCode, expiresAt: code.expiresAt, at: now });
     return code;
   }
 
@@ -116,7 +125,7 @@ export class QrService {
     const phoneNumber = runner.phoneNumber;
     if (err instanceof ChildHttpError) {
       if (err.childCode === 'ALREADY_LOGGED_IN') {
-        runner.setSession('logged_in', null);
+        this.deps.supervisor.observeSession(phoneNumber, 'logged_in', null);
         return new GatewayError('ALREADY_LOGGED_IN', `${phoneNumber} is already logged in; log it out first to pair again`, { sessionState: 'logged_in' });
       }
       if (err.childCode === 'SESSION_SAVED_ERROR') {

@@ -1,14 +1,14 @@
 import type { Logger } from '../lib/logger.js';
-import type { TypedEmitter } from '../lib/typed-emitter.js';
+import type { Listenable } from '../lib/typed-emitter.js';
 import type { SupervisorEvents } from '../supervisor/types.js';
-import type { JournalEvents } from './event-journal.js';
+import type { JournalEvents } from '../events/journal.js';
 import type { RealtimeServer } from './socket-server.js';
-import type { ChildFeedEvents } from './types.js';
+import type { ChildFeedEvents } from '../events/child-feed-events.js';
 
 export interface BridgeSources {
-  readonly journal: TypedEmitter<JournalEvents>;
-  readonly feeds: TypedEmitter<ChildFeedEvents>;
-  readonly supervisor: TypedEmitter<SupervisorEvents>;
+  readonly journal: Listenable<JournalEvents>;
+  readonly feeds: Listenable<ChildFeedEvents>;
+  readonly supervisor: Listenable<SupervisorEvents>;
 }
 
 /** Connects the gateway's event streams to Socket.IO; returns the function that disconnects them. */

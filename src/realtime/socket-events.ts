@@ -1,5 +1,5 @@
 import type { AuthUser } from '../auth/tokens.js';
-import type { FeedMessage } from './feed-message.js';
+import type { FeedMessage } from '../events/feed-message.js';
 
 /**
  * The Socket.IO protocol, shared by the server and typed clients (tests, dashboards):

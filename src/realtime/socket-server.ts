@@ -9,8 +9,8 @@ import { parsePhoneNumber } from '../domain/phone.js';
 import type { DeviceAccess } from '../auth/device-access.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { EventJournal } from './event-journal.js';
-import type { RecordedEvent } from './feed-message.js';
+import type { EventJournal } from '../events/journal.js';
+import type { RecordedEvent } from '../events/feed-message.js';
 import { socketAuth } from './socket-auth.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import {

@@ -170,7 +170,7 @@ export class DeviceRunner {
     this.child?.process.kill();
   }
 
-  /** The child's own view of its WhatsApp session, as learnt from its /ws, webhooks or /app/status. */
+  /** The child's own view of its WhatsApp session; only the Supervisor calls this (observe, refresh, logout). */
   setSession(to: SessionState, jid: string | null): void {
     const from = this.sessionValue;
     if (from === to && jid === null) return;

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import { hasProcess } from '../domain/device-state.js';
-import { GatewayError } from '../domain/errors.js';
+import { hasProcess, type SessionState } from '../domain/device-state.js';
+import { errors, GatewayError } from '../domain/errors.js';
 import type { PhoneNumber } from '../domain/phone.js';
-import type { NewDevice } from '../db/repositories/devices.js';
+import { sessionFromStatus } from '../domain/session.js';
+import type { GowaAppStatus } from '../gowa/types.js';
+import type { DevicePatch, NewDevice } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
-import { TypedEmitter } from '../lib/typed-emitter.js';
+import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import { DeviceRunner } from './device-runner.js';
 import { ProcessLogs } from './process-logs.js';
 import { classifyStalePid, decideRestore, type RestoreSummary } from './reconcile.js';
@@ -19,20 +21,25 @@ import type { SupervisorDeps, SupervisorEvents } from './types.js';
  * lock; different numbers never wait on each other.
  */
 export class Supervisor {
-  readonly events = new TypedEmitter<SupervisorEvents>();
+  private readonly emitter: TypedEmitter<SupervisorEvents>;
+  /** State and session changes, readiness, exits, removals: what every other layer follows. */
+  readonly events: Listenable<SupervisorEvents>;
   private readonly runners = new Map<string, DeviceRunner>();
   private readonly locks = new KeyedLock();
   private readonly binaryOverrides = new Map<string, string>();
   private closing = false;
   private restoreSummary: RestoreSummary = { restored: [], skipped: [], failed: [], finishedAt: null };
 
-  constructor(private readonly deps: SupervisorDeps) {}
+  constructor(private readonly deps: SupervisorDeps) {
+    this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'a supervisor listener failed'));
+    this.events = this.emitter.view;
+  }
 
   sessionDir(phoneNumber: PhoneNumber | string): string {
     const dir = path.resolve(this.deps.settings.sessionsDir, phoneNumber);
     // Defence in depth: callers pass validated numbers, but nothing may ever resolve outside the sessions folder.
     if (path.dirname(dir) !== path.resolve(this.deps.settings.sessionsDir)) {
-      throw new GatewayError('VALIDATION_FAILED', 'invalid phone number for a session folder');
+      throw errors.invalid('invalid phone number for a session folder');
     }
     return dir;
   }
@@ -67,7 +74,7 @@ export class Supervisor {
     return this.locks.run(device.phoneNumber, async () => {
       this.assertOpen();
       if (this.deps.devices.get(device.phoneNumber)) {
-        throw new GatewayError('DEVICE_EXISTS', `device ${device.phoneNumber} is already registered`);
+        throw errors.deviceExists(device.phoneNumber);
       }
       if (autoStart) this.assertCapacity();
       const row = this.deps.devices.insert({ ...device, state: 'stopped', desiredState: autoStart ? 'running' : 'stopped' });
@@ -107,6 +114,45 @@ export class Supervisor {
     });
   }
 
+  /** Change a number's name or webhook settings (nothing about its process). */
+  configure(phoneNumber: string, change: Pick<DevicePatch, 'name' | 'webhookUrl' | 'webhookSecret' | 'webhookEvents'>): DeviceRow {
+    this.require(phoneNumber);
+    return this.deps.devices.update(phoneNumber, change) ?? this.row(phoneNumber);
+  }
+
+  /** Log the number out of WhatsApp; the process keeps running, ready for a new QR. */
+  logout(phoneNumber: string): Promise<DeviceRow> {
+    return this.locks.run(phoneNumber, async () => {
+      const runner = this.require(phoneNumber);
+      const client = runner.state === 'running' ? runner.client : null;
+      if (!client) throw errors.deviceNotRunning(phoneNumber, runner.state);
+      await client.logout();
+      runner.setSession('logged_out', null);
+      return this.row(phoneNumber);
+    });
+  }
+
+  /**
+   * What a child revealed about its WhatsApp session (a `/ws` frame, a login answer): the one way session state
+   * changes, besides logout and refresh below.
+   */
+  observeSession(phoneNumber: string, to: SessionState, jid: string | null): void {
+    this.runners.get(phoneNumber)?.setSession(to, jid);
+  }
+
+  /**
+   * Ask the running child for its `/app/status` and take its session from it; null when nothing runs. The answer
+   * is applied only to the child that gave it (a restart meanwhile makes it stale).
+   */
+  async refreshSession(phoneNumber: string): Promise<GowaAppStatus | null> {
+    const runner = this.require(phoneNumber);
+    const client = runner.state === 'running' ? runner.client : null;
+    if (!client) return null;
+    const status = await client.appStatus();
+    if (runner.client === client) runner.setSession(sessionFromStatus(runner.session, status), status.is_logged_in && status.jid ? status.jid : null);
+    return status;
+  }
+
   remove(phoneNumber: string, purge: boolean): Promise<void> {
     return this.locks.run(phoneNumber, async () => {
       const runner = this.require(phoneNumber);
@@ -118,7 +164,7 @@ export class Supervisor {
       const dir = this.sessionDir(phoneNumber);
       if (purge) await fs.promises.rm(dir, { recursive: true, force: true });
       else await this.setAside(phoneNumber, dir);
-      this.events.emit('removed', { phoneNumber, purged: purge });
+      this.emitter.emit('removed', { phoneNumber, purged: purge });
     });
   }
 
@@ -201,7 +247,7 @@ export class Supervisor {
 
   row(phoneNumber: string): DeviceRow {
     const row = this.deps.devices.get(phoneNumber);
-    if (!row) throw new GatewayError('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`);
+    if (!row) throw errors.deviceNotFound(phoneNumber);
     return row;
   }
 
@@ -212,7 +258,7 @@ export class Supervisor {
     const logs = new ProcessLogs(path.join(dir, 'logs'), settings.logBufferLines, settings.logFileMaxBytes);
     const runner = new DeviceRunner(row.phoneNumber, dir, row, logs, {
       ...this.deps,
-      events: this.events,
+      events: this.emitter,
       binaryFor: (phoneNumber) => this.binaryOverrides.get(phoneNumber) ?? settings.binary,
       onRestartDue: (phoneNumber) => void this.restartAfterBackoff(phoneNumber),
     });
@@ -252,7 +298,7 @@ export class Supervisor {
 
   private require(phoneNumber: string): DeviceRunner {
     const runner = this.runners.get(phoneNumber);
-    if (!runner) throw new GatewayError('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`);
+    if (!runner) throw errors.deviceNotFound(phoneNumber);
     return runner;
   }
 
@@ -266,6 +312,6 @@ export class Supervisor {
   }
 
   private assertOpen(): void {
-    if (this.closing) throw new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down');
+    if (this.closing) throw errors.shuttingDown();
   }
 }

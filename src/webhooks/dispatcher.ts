@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { webhookPoster, type PostFn, type PostResult } from './post.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
-import { hubSignature } from './signature.js';
+import { hubSignature } from '../lib/hub-signature.js';
 import type { WebhookTargets } from './targets.js';
 import { safeUrl } from '../lib/safe-url.js';
 

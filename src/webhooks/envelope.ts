@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '../realtime/feed-message.js';
-import { isObject } from '../realtime/normalize.js';
+import type { RecordedEvent } from '../events/feed-message.js';
+import { isObject } from '../events/normalize.js';
 
 /**
  * The body every outbound webhook carries. `id` is unique per event (also in `X-Event-Id`, for deduplication:

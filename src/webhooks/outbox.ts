@@ -1,7 +1,7 @@
 import type { DeliveryRepository, LaneKey } from '../db/repositories/deliveries.js';
 import type { Clock } from '../lib/clock.js';
-import type { DurableSubscriber } from '../realtime/event-journal.js';
-import type { RecordedEvent } from '../realtime/feed-message.js';
+import type { DurableSubscriber } from '../events/journal.js';
+import type { RecordedEvent } from '../events/feed-message.js';
 import { outboundEnvelope } from './envelope.js';
 import type { WebhookTargets } from './targets.js';
 

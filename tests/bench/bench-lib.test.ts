@@ -59,7 +59,7 @@ describe('benchmark figures', () => {
         { id: 1, callFrame: frame('(idle)', '') },
         { id: 2, callFrame: frame('writev', '') },
         { id: 3, callFrame: frame('next', 'file:///app/node_modules/router/index.js') },
-        { id: 4, callFrame: frame('record', 'file:///app/dist/realtime/event-journal.js') },
+        { id: 4, callFrame: frame('record', 'file:///app/dist/events/journal.js') },
         { id: 5, callFrame: frame('emit', 'node:events') },
       ],
       samples: [1, 2, 2, 3, 4, 5, 1],
@@ -67,7 +67,7 @@ describe('benchmark figures', () => {
     };
     const lines = summariseProfile(profile, 3);
     expect(lines[0]).toBe('busy 4 ms; self time by owner:');
-    expect(lines.slice(1, 4)).toEqual([' 50.0 %  (native) writev', ' 25.0 %  router', ' 12.5 %  realtime/event-journal.js']);
+    expect(lines.slice(1, 4)).toEqual([' 50.0 %  (native) writev', ' 25.0 %  router', ' 12.5 %  events/journal.js']);
     expect(lines[4]).toBe('busiest functions:');
     expect(lines[6]).toBe(' 25.0 %  next (router:10)');
     expect(summariseProfile({ nodes: profile.nodes, samples: [1], timeDeltas: [10] })).toEqual(['no busy samples']);

@@ -1,39 +1,51 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { EventRepository } from '../../src/db/repositories/events.js';
 import { MessageRepository } from '../../src/db/repositories/messages.js';
+import { EventJournal } from '../../src/events/journal.js';
+import { fromWebhook } from '../../src/events/normalize.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { TypedEmitter } from '../../src/lib/typed-emitter.js';
-import { parseAck, ReceiptTracker } from '../../src/messaging/receipts.js';
+import { parseAck, ReceiptTracker, type ReceiptTarget } from '../../src/messaging/receipts.js';
 import type { OutboxEvents } from '../../src/messaging/types.js';
-import type { ChildFeedEvents } from '../../src/realtime/types.js';
 import { makeDataRoot, ROOT } from '../helpers/gateway.js';
 
 /**
- * The subscriber for `message.ack` webhooks, on a real database. The webhook receiver that emits these events is
- * tested end to end with the realtime work; here the events are emitted directly.
+ * The journal's `message.ack` events moving outbox rows, on a real database and a real journal. The outbox side is
+ * its receipt rule over the real repository (the whole outbox, with children, is tested end to end elsewhere).
  */
 describe('message receipts', () => {
   let database: DatabaseHandle;
   let repo: MessageRepository;
-  const feed = new TypedEmitter<ChildFeedEvents>();
+  let journal: EventJournal;
   const outboxEvents = new TypedEmitter<OutboxEvents>();
   const announced: { id: string; status: string }[] = [];
   let tracker: ReceiptTracker;
 
+  const record = (phoneNumber: string, body: Record<string, unknown>) => journal.record(phoneNumber, null, fromWebhook(body));
   const ack = (phoneNumber: string, ids: unknown, receipt: string, timestamp?: string) =>
-    feed.emit('webhook', {
-      phoneNumber,
-      event: 'message.ack',
-      body: { event: 'message.ack', timestamp, payload: { ids, receipt_type: receipt, chat_id: '5511888888888@s.whatsapp.net' } },
-      at: Date.now(),
-    });
+    record(phoneNumber, { event: 'message.ack', timestamp, payload: { ids, receipt_type: receipt, chat_id: '5511888888888@s.whatsapp.net' } });
   const status = (id: string) => repo.get(id)?.status;
 
   beforeAll(() => {
     database = openDatabase(path.join(makeDataRoot(), 'whatsapp.db'), path.join(ROOT, 'drizzle'));
     repo = new MessageRepository(database.db);
-    tracker = new ReceiptTracker(feed, repo, outboxEvents, createLogger('silent'));
+    journal = new EventJournal(new EventRepository(database.db), (work) => database.sqlite.transaction(work)(), systemClock, createLogger('silent'));
+    const target: ReceiptTarget = {
+      events: outboxEvents.view,
+      applyReceipt: (phoneNumber, ids, receipt, when) => {
+        const known = new Set<string>();
+        for (const row of repo.applyReceipt(phoneNumber, ids, receipt, when)) {
+          known.add(row.waMessageId ?? '');
+          outboxEvents.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: Date.now() });
+        }
+        for (const id of repo.knownWaIds(phoneNumber, ids)) known.add(id);
+        return known;
+      },
+    };
+    tracker = new ReceiptTracker(journal.events, target, createLogger('silent'));
     outboxEvents.on('status', (e) => announced.push({ id: e.id, status: e.status }));
     const now = Date.now();
     const row = (id: string, phoneNumber: string, state: 'sent' | 'queued', waMessageId: string | null) =>
@@ -75,7 +87,7 @@ describe('message receipts', () => {
     expect(status('m2')).toBe('delivered');
     ack('5511000000001', ['WA-2'], 'read-self');
     expect(status('m2')).toBe('delivered');
-    feed.emit('webhook', { phoneNumber: '5511000000001', event: 'message', body: { payload: { ids: ['WA-2'], receipt_type: 'read' } }, at: Date.now() });
+    record('5511000000001', { event: 'message', payload: { ids: ['WA-2'], receipt_type: 'read' } });
     expect(status('m2')).toBe('delivered');
     ack('5511000000001', 'WA-2', 'read');
     ack('5511000000001', [42, null], 'read');
@@ -94,7 +106,7 @@ describe('message receipts', () => {
     expect(repo.get('m5')).toMatchObject({ status: 'delivered', deliveredAt: Date.parse('2026-08-22T10:10:00Z') });
   });
 
-  it('parses the envelope of contract §10', () => {
+  it('parses the envelope of the binary (docs/binary-contract.md §10)', () => {
     expect(parseAck({ event: 'message.ack', timestamp: '2026-08-22T10:00:00Z', payload: { ids: ['A', 'B'], receipt_type: 'read' } })).toEqual({
       ids: ['A', 'B'],
       receipt: 'read',

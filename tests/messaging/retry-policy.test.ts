@@ -3,7 +3,7 @@ import { ChildHttpError } from '../../src/gowa/client.js';
 import { GatewayError } from '../../src/domain/errors.js';
 import { describeFailure } from '../../src/messaging/failure.js';
 import { recipientJid } from '../../src/messaging/recipient.js';
-import { classifyFailure, retryDelay } from '../../src/messaging/retry-policy.js';
+import { classifyFailure } from '../../src/messaging/retry-policy.js';
 
 const http = (status: number, code: string) => classifyFailure({ kind: 'http', status, code, message: 'm' }).action;
 
@@ -36,14 +36,6 @@ describe('send outcome rules', () => {
     expect(describeFailure(timeout)).toEqual({ kind: 'network', refused: false, message: 'timed out' });
     const reset = new GatewayError('CHILD_UNREACHABLE', 'no answer', undefined, { cause: new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }) });
     expect(describeFailure(reset)).toMatchObject({ refused: false });
-  });
-
-  it('backs off exponentially with ±20 % jitter up to the cap', () => {
-    const mid = () => 0.5;
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelay(n, 1000, 30_000, mid))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
-    expect(retryDelay(1, 1000, 30_000, () => 0)).toBe(800);
-    expect(retryDelay(1, 1000, 30_000, () => 1)).toBe(1200);
-    expect(retryDelay(1000, 1000, 30_000, mid)).toBe(30_000);
   });
 
   it('normalises recipients to JIDs', () => {

@@ -26,7 +26,7 @@ describe('QR code and pairing code', () => {
   beforeAll(async () => {
     // The stand-in's QR lives 2 s here (30 s in the real binary), so expiry is seen in a test.
     gw = await startTestGateway({ env: { SIM_QR_DURATION_SEC: '2', QR_CODE_TIMEOUT: '5000' } });
-    gw.gateway.feeds.events.on('qr', (e) => qrEvents.push(e));
+    gw.gateway.qr.events.on('qr', (e) => qrEvents.push(e));
     await register(gw, PHONE);
     await register(gw, PAIR_PHONE);
     await register(gw, STOPPED, false);

@@ -6,15 +6,16 @@ import { openDatabase } from '../../src/db/client.js';
 import { DeliveryRepository } from '../../src/db/repositories/deliveries.js';
 import { EventRepository } from '../../src/db/repositories/events.js';
 import type { Clock } from '../../src/lib/clock.js';
-import { EventJournal } from '../../src/realtime/event-journal.js';
-import { fromWebhook } from '../../src/realtime/normalize.js';
+import { EventJournal } from '../../src/events/journal.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { fromWebhook } from '../../src/events/normalize.js';
 import { makeDataRoot, ROOT } from '../helpers/gateway.js';
 
 const dir = makeDataRoot('wa-journal-');
 const database = openDatabase(path.join(dir, 'test.db'), path.join(ROOT, 'drizzle'));
 let now = 1_000_000;
 const clock: Clock = { now: () => now, random: () => 0.5, setTimeout, clearTimeout };
-const journal = new EventJournal(new EventRepository(database.db), (work) => database.sqlite.transaction(work)(), clock);
+const journal = new EventJournal(new EventRepository(database.db), (work) => database.sqlite.transaction(work)(), clock, createLogger('silent'));
 const msg = (body: string) => fromWebhook({ event: 'message', payload: { body } });
 
 afterAll(() => {

@@ -3,7 +3,7 @@
  * the missed ones from the store, then live ones, with no gap and no duplicate, even while events keep coming.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { FeedMessage } from '../../src/realtime/feed-message.js';
+import type { FeedMessage } from '../../src/events/feed-message.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 import { incoming, lastSeq, pair, registerRunning } from './sim.js';

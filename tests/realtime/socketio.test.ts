@@ -193,7 +193,7 @@ describe('the child feed link', () => {
     expect(stop.status).toBe(200);
     await expect(admin.waitFor('container-websocket-closed', (d) => d.phoneNumber === ALICE_PHONE)).resolves.toMatchObject({ phoneNumber: ALICE_PHONE, port });
     await admin.waitFor('whatsapp-websocket-message', (d) => d.phoneNumber === ALICE_PHONE && d.message.type === 'status' && d.message.to === 'stopped');
-    expect(gw.gateway.feeds.isConnected(ALICE_PHONE)).toBe(false);
+    expect(gw.gateway.pipeline.feeds.isConnected(ALICE_PHONE)).toBe(false);
     expect(admin.all('process-stopped', (d) => d.phoneNumber === ALICE_PHONE)).toEqual([]);
     expect(admin.all('container-websocket-connected', (d) => d.phoneNumber === ALICE_PHONE)).toEqual([]);
   });

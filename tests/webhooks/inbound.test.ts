@@ -41,7 +41,9 @@ function post(raw: Buffer, headers: Record<string, string>, phone = PHONE) {
 beforeAll(async () => {
   // Listen on every interface, so the test can also call from a non-loopback address.
   gw = await startTestGateway({ env: { API_HOST: '0.0.0.0' } });
-  gw.gateway.feeds.events.on('webhook', ({ phoneNumber, event }) => webhooks.push({ phoneNumber, event }));
+  gw.gateway.pipeline.events.on('recorded', ({ phoneNumber, message }) => {
+    if (message.source === 'webhook') webhooks.push({ phoneNumber, event: message.event });
+  });
   await registerRunning(gw, PHONE);
   await pair(gw, PHONE);
   socket = await connectClient(gw.url, await gw.token());

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { EventJournal } from '../../realtime/event-journal.js';
+import type { EventJournal } from '../../events/journal.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
 import type { DeviceAccess } from '../../auth/device-access.js';

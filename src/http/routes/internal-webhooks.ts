@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { GatewayError } from '../../domain/errors.js';
 import { parsePhoneNumber } from '../../domain/phone.js';
-import type { InboundWebhooks } from '../../webhooks/inbound.js';
+import type { InboundWebhooks } from '../../events/inbound-webhooks.js';
 
 /** Webhook bodies of the binary are small JSON; this bounds a misbehaving child. */
 const INBOUND_BODY_LIMIT = '5mb';

@@ -4,8 +4,10 @@ import { GatewayError } from '../../domain/errors.js';
 import type { QrService } from '../../qr/qr-service.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../../auth/device-access.js';
+import type { AuthUser } from '../../auth/tokens.js';
+import type { DeviceService } from '../../devices/device-service.js';
 import { errorSchema, phoneParams } from '../schemas.js';
+import { deviceView } from '../views.js';
 
 const errors = {
   404: { description: 'Unknown number (or not yours)', schema: errorSchema },
@@ -15,10 +17,10 @@ const errors = {
 };
 
 /** QR and pairing-code login for a number; `device` is added to 409 answers so the caller sees why. */
-export function qrRoutes(api: ApiRegistry, qr: QrService, access: DeviceAccess, device: (phone: string) => unknown): Router {
+export function qrRoutes(api: ApiRegistry, qr: QrService, devices: DeviceService): Router {
   const router = Router();
-  const withDevice = (phone: string, err: unknown): unknown =>
-    err instanceof GatewayError && err.code === 'ALREADY_LOGGED_IN' ? new GatewayError(err.code, err.message, { ...err.details, device: device(phone) }) : err;
+  const withDevice = (user: AuthUser, phone: string, err: unknown): unknown =>
+    err instanceof GatewayError && err.code === 'ALREADY_LOGGED_IN' ? new GatewayError(err.code, err.message, { ...err.details, device: deviceView(devices.get(user, phone)) }) : err;
 
   api.route(
     router,
@@ -37,11 +39,12 @@ export function qrRoutes(api: ApiRegistry, qr: QrService, access: DeviceAccess, 
       },
     },
     async ({ params }, req, res) => {
-      access.require(currentUser(req), params.phone);
+      const user = currentUser(req);
+      devices.get(user, params.phone);
       try {
         res.set('Cache-Control', 'no-store').json(await qr.qr(params.phone));
       } catch (err) {
-        throw withDevice(params.phone, err);
+        throw withDevice(user, params.phone, err);
       }
     },
   );
@@ -57,11 +60,12 @@ export function qrRoutes(api: ApiRegistry, qr: QrService, access: DeviceAccess, 
       responses: { 200: { description: 'Pairing code', schema: z.object({ phoneNumber: z.string(), pairCode: z.string() }) }, ...errors },
     },
     async ({ params }, req, res) => {
-      access.require(currentUser(req), params.phone);
+      const user = currentUser(req);
+      devices.get(user, params.phone);
       try {
         res.set('Cache-Control', 'no-store').json(await qr.pairCode(params.phone));
       } catch (err) {
-        throw withDevice(params.phone, err);
+        throw withDevice(user, params.phone, err);
       }
     },
   );

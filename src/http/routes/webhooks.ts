@@ -5,33 +5,20 @@ import type { DeliveryRepository } from '../../db/repositories/deliveries.js';
 import type { DeviceRepository } from '../../db/repositories/devices.js';
 import type { DeliveryRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
-import type { Supervisor } from '../../supervisor/supervisor.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { webhookHealth } from '../../webhooks/health.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
 import type { DeviceAccess } from '../../auth/device-access.js';
-import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
-import { deviceView } from '../views.js';
-import { assertWebhookTarget, deliveryErrorFor } from '../webhook-target.js';
+import { errorSchema, phoneNumber } from '../schemas.js';
+import { deliveryErrorFor } from '../webhook-target.js';
 
 export interface WebhookRouteDeps {
-  readonly supervisor: Supervisor;
   readonly devices: DeviceRepository;
   readonly deliveries: DeliveryRepository;
   readonly dispatcher: WebhookDispatcher;
   readonly access: DeviceAccess;
 }
-
-const patchBody = z
-  .object({
-    name: z.string().trim().min(1, 'must not be empty').max(100).optional(),
-    webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).nullable().optional(),
-    webhookSecret: z.string().min(8).max(256).nullable().optional(),
-    webhookEvents: z.array(z.string().trim().min(1).max(64)).max(50).nullable().optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of name, webhookUrl, webhookSecret, webhookEvents');
 
 const statuses = ['pending', 'failed', 'dead', 'delivered'] as const;
 const deliverySchema = z
@@ -86,7 +73,7 @@ function bodyOf(row: DeliveryRow): { type?: string } & Record<string, unknown> {
   }
 }
 
-/** Per-number webhook settings, the delivery log with replay, and the delivery backlog per endpoint. */
+/** The outbound webhook delivery log with replay, and the delivery backlog per endpoint. */
 export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router {
   const router = Router();
   const { access, deliveries, dispatcher } = deps;
@@ -103,30 +90,6 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
     return row;
   };
   const tenantPhones = (user: AuthUser) => (user.role === 'admin' ? undefined : access.visible(user).map((d) => d.phoneNumber));
-
-  api.route(
-    router,
-    {
-      method: 'patch',
-      path: '/api/devices/:phone',
-      summary: "Change a number's name or its webhook (url, secret, events; null clears)",
-      tag: 'devices',
-      params: phoneParams,
-      body: patchBody,
-      responses: {
-        200: { description: 'Device after the change', schema: deviceSchema },
-        400: { description: 'Invalid body', schema: errorSchema },
-        404: { description: 'Unknown number (or not yours)', schema: errorSchema },
-      },
-    },
-    async ({ params, body }, req, res) => {
-      access.require(currentUser(req), params.phone);
-      await assertWebhookTarget(currentUser(req), body.webhookUrl);
-      const row = deps.devices.update(params.phone, body);
-      if (!row) throw new GatewayError('DEVICE_NOT_FOUND', `device ${params.phone} is not registered`);
-      res.json(deviceView(row, deps.supervisor.runner(params.phone)));
-    },
-  );
 
   api.route(
     router,

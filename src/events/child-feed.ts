@@ -1,13 +1,14 @@
 import WebSocket from 'ws';
 import type { GowaClient } from '../gowa/client.js';
 import type { GowaWsFrame } from '../gowa/types.js';
+import { backoffDelay, type Backoff } from '../domain/backoff.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
-import type { ChildFeedEvents } from './types.js';
+import type { ChildFeedEvents } from './child-feed-events.js';
 
-const MIN_DELAY_MS = 250;
-const MAX_DELAY_MS = 10_000;
+/** A child that just started may refuse a few times; a stopped one is closed by its owner, not retried forever. */
+const RECONNECT: Backoff = { baseDelayMs: 250, maxDelayMs: 10_000, jitter: 0.2 };
 
 /**
  * One WebSocket client to one child's `/ws` (with the child's basic auth), reconnecting with backoff and
@@ -102,9 +103,8 @@ export class ChildFeed {
 
   private scheduleReconnect(): void {
     if (this.closed) return;
-    const raw = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** this.attempt);
     this.attempt++;
-    const delay = Math.round(raw * (0.8 + 0.4 * this.clock.random()));
+    const delay = backoffDelay(RECONNECT, this.attempt, this.clock.random());
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       this.open();

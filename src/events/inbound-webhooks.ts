@@ -1,19 +1,16 @@
 import crypto from 'node:crypto';
-import { GatewayError } from '../domain/errors.js';
+import { errors, GatewayError } from '../domain/errors.js';
+import { verifyHubSignature } from '../lib/hub-signature.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { TypedEmitter } from '../lib/typed-emitter.js';
-import type { EventJournal } from '../realtime/event-journal.js';
-import { fromWebhook, isObject } from '../realtime/normalize.js';
-import type { ChildFeedEvents } from '../realtime/types.js';
-import { verifyHubSignature } from './signature.js';
+import type { EventJournal } from './journal.js';
+import { fromWebhook, isObject } from './normalize.js';
 
 export interface InboundDeps {
   /** The running child's own webhook secret (its `WHATSAPP_WEBHOOK_SECRET`); null when it is not running. */
   readonly secretFor: (phoneNumber: string) => string | null;
   readonly portFor: (phoneNumber: string) => number | null;
   readonly journal: EventJournal;
-  readonly feeds: TypedEmitter<ChildFeedEvents>;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -24,14 +21,14 @@ export interface InboundResult {
   readonly duplicate: boolean;
 }
 
-/** The binary retries a webhook it got no 2xx for within ~30 s (contract §10); remember bodies a bit longer. */
+/** The binary retries a webhook it got no 2xx for within ~30 s (docs/binary-contract.md §10); remember bodies a bit longer. */
 const DEDUPE_WINDOW_MS = 5 * 60_000;
 const DEDUPE_MAX = 20_000;
 
 /**
- * Webhooks from the children (contract §10): verified against that child's own secret, then stored with the
- * number's next sequence number, published, and announced on `feeds.events` `webhook` (message statuses).
- * A child re-sends the exact same bytes when it missed our answer; those repeats are acknowledged, not stored.
+ * Webhooks from the children (docs/binary-contract.md §10): verified against that child's own secret, then
+ * journaled (numbered, stored with whatever must be written with it, published). A child re-sends the exact
+ * same bytes when it missed our answer; those repeats are acknowledged, not stored.
  */
 export class InboundWebhooks {
   private readonly recent = new Map<string, number>();
@@ -42,7 +39,7 @@ export class InboundWebhooks {
     const secret = this.deps.secretFor(phoneNumber);
     if (!secret || !verifyHubSignature(raw, signature, secret)) {
       this.deps.logger.warn({ phoneNumber, signed: signature !== undefined }, 'webhook refused: bad or missing signature');
-      throw new GatewayError('UNAUTHORIZED', 'missing or invalid X-Hub-Signature-256');
+      throw errors.unauthorized('missing or invalid X-Hub-Signature-256');
     }
     let body: unknown;
     try {
@@ -57,12 +54,6 @@ export class InboundWebhooks {
     if (this.seen(digest, now)) return { seq: null, duplicate: true };
     const recorded = this.deps.journal.record(phoneNumber, this.deps.portFor(phoneNumber), fromWebhook(body));
     this.remember(digest, now);
-    try {
-      this.deps.feeds.emit('webhook', { phoneNumber, event: body['event'], body, at: now });
-    } catch (err) {
-      // Stored and published already; a failing listener must not make the child send it again.
-      this.deps.logger.error({ err, phoneNumber, event: body['event'] }, 'a webhook listener failed');
-    }
     return { seq: recorded.message.seq, duplicate: false };
   }
 

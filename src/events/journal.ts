@@ -1,10 +1,14 @@
 import crypto from 'node:crypto';
 import type { EventRepository } from '../db/repositories/events.js';
 import type { Clock } from '../lib/clock.js';
-import { TypedEmitter } from '../lib/typed-emitter.js';
+import type { Logger } from '../lib/logger.js';
+import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { FeedDraft, FeedMessage, RecordedEvent } from './feed-message.js';
 
-/** Something that must be written in the same transaction as the event (the webhook outbox). */
+/**
+ * Something that must be written in the same transaction as the event (the webhook outbox, the conversation
+ * store). A subscriber that throws rolls the event back: nothing is stored, numbered or published.
+ */
 export interface DurableSubscriber {
   /** Runs inside the storing transaction; the returned function runs after the commit. */
   onRecord(event: RecordedEvent): (() => void) | void;
@@ -29,14 +33,21 @@ export interface ReplayResult {
  * stream in one step as well can neither miss nor repeat a message.
  */
 export class EventJournal {
-  readonly events = new TypedEmitter<JournalEvents>();
+  private readonly emitter: TypedEmitter<JournalEvents>;
+  /** Every stored event, in `seq` order per number, after its transaction committed. */
+  readonly events: Listenable<JournalEvents>;
   private readonly durable: DurableSubscriber[] = [];
 
   constructor(
     private readonly repo: EventRepository,
     private readonly transaction: <T>(work: () => T) => T,
     private readonly clock: Clock,
-  ) {}
+    private readonly logger: Logger,
+  ) {
+    // A failing consumer (Socket.IO, receipts) must not make the ingress think the event was not stored.
+    this.emitter = new TypedEmitter((err, event) => logger.error({ err, event }, 'a journal listener failed'));
+    this.events = this.emitter.view;
+  }
 
   addDurableSubscriber(subscriber: DurableSubscriber): void {
     this.durable.push(subscriber);
@@ -65,8 +76,14 @@ export class EventJournal {
       }
       return event;
     });
-    for (const after of afterCommit) after();
-    this.events.emit('recorded', recorded);
+    for (const after of afterCommit) {
+      try {
+        after();
+      } catch (err) {
+        this.logger.error({ err, phoneNumber }, 'an after-commit step of a journal subscriber failed');
+      }
+    }
+    this.emitter.emit('recorded', recorded);
     return recorded;
   }
 

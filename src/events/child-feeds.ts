@@ -1,34 +1,37 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { TypedEmitter } from '../lib/typed-emitter.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
+import type { SupervisorEvents } from '../supervisor/types.js';
 import { ChildFeed } from './child-feed.js';
-import type { ChildFeedEvents } from './types.js';
+import type { ChildFeedEvents } from './child-feed-events.js';
 
 /** Keeps exactly one feed per running child: opened when the child is ready, closed when it exits. */
 export class ChildFeeds {
-  readonly events = new TypedEmitter<ChildFeedEvents>();
+  private readonly emitter: TypedEmitter<ChildFeedEvents>;
+  readonly events: Listenable<ChildFeedEvents>;
   private readonly feeds = new Map<string, ChildFeed>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
-    supervisor: Supervisor,
+    supervisor: Listenable<SupervisorEvents>,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly pingIntervalMs?: number,
   ) {
+    this.emitter = new TypedEmitter((err, event) => logger.error({ err, event }, 'a child feed listener failed'));
+    this.events = this.emitter.view;
     this.unsubscribe.push(
-      supervisor.events.on('ready', ({ phoneNumber, client }) => {
+      supervisor.on('ready', ({ phoneNumber, client }) => {
         this.feeds.get(phoneNumber)?.close();
-        const feed = new ChildFeed(phoneNumber, client, this.events, this.clock, this.logger, this.pingIntervalMs);
+        const feed = new ChildFeed(phoneNumber, client, this.emitter, this.clock, this.logger, this.pingIntervalMs);
         this.feeds.set(phoneNumber, feed);
         feed.open();
       }),
       // Close our side before the child is signalled: an open WebSocket can hold up its graceful shutdown.
-      supervisor.events.on('state', ({ phoneNumber, to }) => {
+      supervisor.on('state', ({ phoneNumber, to }) => {
         if (to === 'stopping') this.drop(phoneNumber);
       }),
-      supervisor.events.on('exited', ({ phoneNumber }) => this.drop(phoneNumber)),
+      supervisor.on('exited', ({ phoneNumber }) => this.drop(phoneNumber)),
     );
   }
 
