@@ -1,6 +1,62 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Which folders of src/ each folder may import: dependencies point inward (domain and lib at the centre, the HTTP
+ * adapters and the composition root outside). The stand-ins are separate programs and import nothing of ours.
+ */
+const LAYERS = {
+  domain: [],
+  lib: ['domain'],
+  config: ['domain', 'lib'],
+  db: ['domain', 'lib'],
+  gowa: ['domain', 'lib'],
+  auth: ['domain', 'lib', 'db', 'config'],
+  supervisor: ['domain', 'lib', 'db', 'gowa', 'config'],
+  qr: ['domain', 'lib', 'gowa', 'supervisor'],
+  events: ['domain', 'lib', 'db', 'gowa', 'supervisor', 'qr'],
+  messaging: ['domain', 'lib', 'db', 'gowa', 'supervisor', 'events'],
+  webhooks: ['domain', 'lib', 'db', 'events'],
+  realtime: ['domain', 'lib', 'db', 'auth', 'events', 'supervisor'],
+  devices: ['domain', 'lib', 'db', 'auth', 'gowa', 'messaging', 'supervisor'],
+  health: ['domain', 'lib', 'db', 'events', 'supervisor'],
+  jobs: ['domain', 'lib', 'db', 'supervisor'],
+  metrics: ['domain', 'lib', 'db', 'health', 'supervisor', 'webhooks'],
+  proxy: ['domain', 'lib', 'auth', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
+};
+const FOLDERS = [...Object.keys(LAYERS), 'http', 'simulator'];
+
+const only = (allowed) => FOLDERS.filter((f) => !allowed.includes(f));
+const restrict = (folder, forbidden, extra = []) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...(forbidden.length > 0 ? [{ regex: `^(\\.\\./)+(${forbidden.join('|')})/`, message: `src/${folder} may not import this folder (see LAYERS in eslint.config.js)` }] : []),
+          { regex: '^(\\.\\./)+(app|main|demo)\\.js$', message: 'only main.ts imports the composition root' },
+          ...extra,
+        ],
+      },
+    ],
+  },
+});
+const layerRules = [
+  ...Object.entries(LAYERS).map(([folder, allowed]) =>
+    restrict(folder, only([...allowed, folder]), folder === 'domain' ? [{ regex: '^node:', message: 'domain/ is pure: no Node built-ins' }] : []),
+  ),
+  restrict('http', ['simulator']),
+  // The stand-in is a program of its own: nothing outside src/simulator (its files sit at most one folder deep).
+  ...[
+    ['src/simulator/*.ts', '^\\.\\./'],
+    ['src/simulator/*/**/*.ts', '^(\\.\\./){2,}'],
+  ].map(([files, regex]) => ({
+    files: [files],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message: 'the stand-in shares no code with the gateway' }] }] },
+  })),
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'sessions/**', 'volumes/**', 'drizzle/**', 'coverage/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -12,6 +68,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...layerRules,
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
