@@ -17,6 +17,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 15_0
 }
 
 export function isAlive(pid: number): boolean {
+  // kill(0 or -1, 0) would ask about a whole process group or every process: never what a test means.
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`isAlive needs a real pid, got ${pid}`);
   try {
     process.kill(pid, 0);
     return true;
