@@ -9,7 +9,7 @@ const CLOCK_TOLERANCE_MS = 10_000;
 const PAGE = 100;
 const MAX_PAGES = 5;
 
-/** One outbox row as the child's `/send/*` request (contract §7); resolves with WhatsApp's message id. */
+/** One outbox row as the child's `/send/*` request (docs/binary-contract.md §7); resolves with WhatsApp's message id. */
 export async function sendToChild(client: GowaClient, row: MessageRow, media: MediaStore, timeoutMs: number): Promise<string> {
   const p = row.payload as unknown as MessagePayload;
   const phone = row.recipient;

@@ -20,7 +20,7 @@ export interface RunnerDeps extends SupervisorDeps {
   readonly onRestartDue: (phoneNumber: string) => void;
 }
 
-/** Printed on stdout once the binary listens (contract §3); the substring is stable across versions. */
+/** Printed on stdout once the binary listens (docs/binary-contract.md §3); the substring is stable across versions. */
 const READY_LINE = 'Server started on';
 
 interface Running {
@@ -240,7 +240,8 @@ export class DeviceRunner {
       return;
     }
     if (exit.code === 0 && exit.signal === null && exit.error === null) {
-      // Contract §3: exit 0 without a stop request means the session was opened elsewhere (StreamReplaced).
+      // docs/binary-contract.md §3: exit 0 without a stop request means the session was opened elsewhere
+      // (StreamReplaced).
       this.runningSince = null;
       this.move('replaced', 'exit 0 without a stop request: session opened elsewhere', exitFields);
       this.announceExit(running.port, exit, false, false);

@@ -1,6 +1,7 @@
 /**
- * Webhooks (§10): envelope, Go-identical serialisation, HMAC over the exact bytes, headers, acks after a send,
- * the incoming event family, group events, event filter, per-device config, several URLs, and retry timing.
+ * Webhooks (docs/binary-contract.md §10): envelope, Go-identical serialisation, HMAC over the exact bytes,
+ * headers, acks after a send, the incoming event family, group events, event filter, per-device config, several
+ * URLs, and retry timing.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPairedSlot } from '../helpers/sim-actions.js';

@@ -4,7 +4,7 @@ import multer from 'multer';
 import { GatewayError, ValidationError } from '../../domain/errors.js';
 import type { MediaStore } from '../../messaging/media-store.js';
 
-/** The binary's own limits (contract §2): images 20 MB, files 50 MB. */
+/** The binary's own limits (docs/binary-contract.md §2): images 20 MB, files 50 MB. */
 export const UPLOAD_LIMITS = { image: 20_000_000, file: 50_000_000 } as const;
 export const IMAGE_TYPES = ['image/jpeg', 'image/jpg', 'image/png'];
 

@@ -1,7 +1,7 @@
 /**
- * `/_sim/incoming`: WhatsApp delivering messages to this number. Each one is stored (so the chat routes show
- * it) and forwarded as the binary would (contract §10): `message`, `message.reaction`, `message.revoked` or
- * `message.edited`, with the payload fields of the message family.
+ * `/_sim/incoming`: WhatsApp delivering messages to this number. Each one is stored (so the chat routes show it)
+ * and forwarded as the binary would (docs/binary-contract.md §10): `message`, `message.reaction`,
+ * `message.revoked` or `message.edited`, with the payload fields of the message family.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

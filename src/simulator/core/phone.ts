@@ -1,4 +1,4 @@
-/** Recipient parsing as the binary does it (contract §7), and the stand-in's "is on WhatsApp" rule. */
+/** Recipient parsing as the binary does it (docs/binary-contract.md §7), and the stand-in's "is on WhatsApp" rule. */
 
 export const USER_SERVER = 's.whatsapp.net';
 export const GROUP_SERVER = 'g.us';

@@ -1,7 +1,8 @@
 /**
- * The send pipeline after validation (contract §7): the slot must have a client (500 INVALID_WA_CLI), be
- * connected and logged in (401), the recipient must be on WhatsApp (400 INVALID_JID), then the message is
- * "sent": stored, logged for /_sim/sent, and acknowledged by `message.ack` webhooks (delivered, then read).
+ * The send pipeline after validation (docs/binary-contract.md §7): the slot must have a client
+ * (500 INVALID_WA_CLI), be connected and logged in (401), the recipient must be on WhatsApp (400 INVALID_JID),
+ * then the message is "sent": stored, logged for /_sim/sent, and acknowledged by `message.ack` webhooks
+ * (delivered, then read).
  */
 import { errors } from '../http/errors.js';
 import { goTimeString } from '../lib/go-time.js';

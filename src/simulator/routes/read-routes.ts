@@ -1,4 +1,4 @@
-/** `/user/check`, `/user/info`, `/chats`, `/chat/{jid}/messages` (contract §7). */
+/** `/user/check`, `/user/info`, `/chats`, `/chat/{jid}/messages` (docs/binary-contract.md §7). */
 import type { Services } from '../app.js';
 import { isOnWhatsApp, toJid } from '../core/phone.js';
 import { errors, validate } from '../http/errors.js';

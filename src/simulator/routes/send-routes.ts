@@ -1,7 +1,7 @@
 /**
- * `/send/message`, `/send/image`, `/send/file` (contract §7). Each runs: validation (400) → client / login
- * checks → account validation → media fetch → send. Validation texts follow the binary's ozzo rules; the
- * media-specific ones are from reading its validations package (wording unconfirmed).
+ * `/send/message`, `/send/image`, `/send/file` (docs/binary-contract.md §7). Each runs: validation (400) →
+ * client / login checks → account validation → media fetch → send. Validation texts follow the binary's ozzo
+ * rules; the media-specific ones are from reading its validations package (wording unconfirmed).
  */
 import type { Services } from '../app.js';
 import { download } from '../core/download.js';
