@@ -88,6 +88,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** Idle keep-alive connections are closed after this long (longer than a proxy's own idle timeout). */
+const KEEP_ALIVE_TIMEOUT_MS = 75_000;
+
 /** The composition root: every component is built here with its dependencies passed in explicitly. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
@@ -254,6 +257,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
+  // A reverse proxy keeps idle upstream connections open (nginx: up to 60 s) and may send a POST on one the
+  // instant Node closes it, which it cannot retry (502). Node must be the side that waits longer.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
