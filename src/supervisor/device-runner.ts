@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { transition, type DeviceEvent, type DeviceState, type SessionState, type StopReason } from '../domain/device-state.js';
-import { decideRestart, EMPTY_HISTORY, type CrashHistory } from '../domain/restart-policy.js';
+import { decideRestart, EMPTY_HISTORY, type CrashHistory, type StartOrigin } from '../domain/restart-policy.js';
 import type { DevicePatch } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { GowaClient } from '../gowa/client.js';
@@ -88,8 +88,9 @@ export class DeviceRunner {
   }
 
   /** Start the child and wait until it is ready or has failed; failures leave a restart scheduled, not an exception. */
-  async start(reason: string): Promise<void> {
+  async start(reason: string, origin: StartOrigin): Promise<void> {
     this.cancelRestart();
+    if (origin === 'person') this.crashes = EMPTY_HISTORY;
     this.move('start', reason, { desiredState: 'running', stopReason: null, lastError: null });
     const row = this.deps.devices.get(this.phoneNumber);
     let port: number;

@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import { hasProcess } from '../domain/device-state.js';
 import { GatewayError } from '../domain/errors.js';
 import type { PhoneNumber } from '../domain/phone.js';
+import type { StartOrigin } from '../domain/restart-policy.js';
 import type { NewDevice } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
@@ -73,18 +74,19 @@ export class Supervisor {
       const row = this.deps.devices.insert({ ...device, state: 'stopped', desiredState: autoStart ? 'running' : 'stopped' });
       this.deps.history.append({ phoneNumber: device.phoneNumber, type: 'registered', toState: 'stopped' });
       const runner = this.attach(row);
-      if (autoStart) await runner.start('registered');
+      if (autoStart) await runner.start('registered', 'person');
       return this.row(device.phoneNumber);
     });
   }
 
-  start(phoneNumber: string): Promise<DeviceRow> {
+  /** `origin`: a person's start (the default, from the API) resets the number's crash budget; see StartOrigin. */
+  start(phoneNumber: string, origin: StartOrigin = 'person'): Promise<DeviceRow> {
     return this.locks.run(phoneNumber, async () => {
       this.assertOpen();
       const runner = this.require(phoneNumber);
       if (runner.state === 'running' || runner.state === 'starting') return this.row(phoneNumber);
       this.assertCapacity();
-      await runner.start('start requested');
+      await runner.start('start requested', origin);
       return this.row(phoneNumber);
     });
   }
@@ -96,13 +98,13 @@ export class Supervisor {
     });
   }
 
-  restart(phoneNumber: string): Promise<DeviceRow> {
+  restart(phoneNumber: string, origin: StartOrigin = 'person'): Promise<DeviceRow> {
     return this.locks.run(phoneNumber, async () => {
       this.assertOpen();
       const runner = this.require(phoneNumber);
       await runner.stop('user');
       this.assertCapacity();
-      await runner.start('restart requested');
+      await runner.start('restart requested', origin);
       return this.row(phoneNumber);
     });
   }
@@ -179,7 +181,7 @@ export class Supervisor {
     if (this.activeCount() >= this.deps.settings.maxProcesses) {
       return { list: 'failed', reason: `MAX_PROCESSES (${this.deps.settings.maxProcesses}) numbers already running` };
     }
-    await runner.start('boot restore');
+    await runner.start('boot restore', 'automatic');
     const after = this.runners.get(runner.phoneNumber)?.state;
     return after === 'running' ? 'restored' : { list: 'failed', reason: `state ${after ?? 'gone'} after start` };
   }
@@ -235,7 +237,7 @@ export class Supervisor {
     await this.locks.run(phoneNumber, async () => {
       const runner = this.runners.get(phoneNumber);
       if (!runner || this.closing || runner.state !== 'backoff') return;
-      await runner.start('backoff over');
+      await runner.start('backoff over', 'automatic');
     });
   }
 
