@@ -16,6 +16,8 @@ export interface RunnerDeps extends SupervisorDeps {
   readonly events: TypedEmitter<SupervisorEvents>;
   /** The binary this number runs: the configured one, or a candidate during an update rollout. */
   readonly binaryFor: (phoneNumber: string) => string;
+  /** Command prefix that ties each child's life to the gateway's (parent-death.ts); null = none. */
+  readonly wrapper: readonly string[] | null;
   /** Called when a backoff delay is over; the supervisor restarts under its per-number lock. */
   readonly onRestartDue: (phoneNumber: string) => void;
 }
@@ -109,6 +111,7 @@ export class DeviceRunner {
       binary,
       cwd: this.sessionDir,
       stopGraceMs: settings.stopGraceMs,
+      wrapper: this.deps.wrapper,
       env: buildChildEnv(
         { port, basicAuth, webhookSecret, os: settings.appOs, debug: settings.debugChildren, webhookUrl: settings.webhookUrl(this.phoneNumber) },
         this.deps.env,

@@ -10,6 +10,7 @@ import type { DeviceRow } from '../db/schema.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { DeviceRunner } from './device-runner.js';
+import { parentDeathPrefix } from './parent-death.js';
 import { ProcessLogs } from './process-logs.js';
 import { classifyStalePid, decideRestore, type RestoreSummary } from './reconcile.js';
 import { terminatePid } from './stale-process.js';
@@ -27,7 +28,15 @@ export class Supervisor {
   private closing = false;
   private restoreSummary: RestoreSummary = { restored: [], skipped: [], failed: [], finishedAt: null };
 
-  constructor(private readonly deps: SupervisorDeps) {}
+  /** How children are made to die with the gateway (see parent-death.ts); null = they are spawned directly. */
+  private readonly wrapper: readonly string[] | null;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.wrapper = parentDeathPrefix(deps.env['PATH'] ?? '');
+    if (!this.wrapper) {
+      deps.logger.warn('setpriv (util-linux ≥ 2.33) not found on PATH: children of a gateway killed with SIGKILL run on until the next boot stops them');
+    }
+  }
 
   sessionDir(phoneNumber: PhoneNumber | string): string {
     const dir = path.resolve(this.deps.settings.sessionsDir, phoneNumber);
@@ -216,6 +225,7 @@ export class Supervisor {
       ...this.deps,
       events: this.events,
       binaryFor: (phoneNumber) => this.binaryOverrides.get(phoneNumber) ?? settings.binary,
+      wrapper: this.wrapper,
       onRestartDue: (phoneNumber) => void this.restartAfterBackoff(phoneNumber),
     });
     this.runners.set(row.phoneNumber, runner);
