@@ -15,6 +15,7 @@ import { HealthService } from './health/health-service.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { authRoutes } from './http/routes/auth.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
@@ -221,6 +222,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
+  answerClientErrors(server);
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     events.forget(phoneNumber);
