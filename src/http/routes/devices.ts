@@ -7,12 +7,12 @@ import type { Supervisor } from '../../supervisor/supervisor.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
 import type { DeviceAccess } from '../../auth/device-access.js';
-import { bool, deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
+import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
 import { assertWebhookTarget } from '../webhook-target.js';
 
 const webhookEvents = z.array(z.string().min(1).max(64)).max(50);
-const registerBody = z.object({
+const registerBody = z.strictObject({
   phoneNumber,
   name: z.string().trim().min(1, 'must not be empty').max(100).optional(),
   autoStart: z.boolean().default(true),
@@ -91,7 +91,7 @@ export function deviceRoutes(api: ApiRegistry, supervisor: Supervisor, access: D
       summary: 'Stop and unregister a number; purge=true also deletes its session folder',
       tag: 'devices',
       params: phoneParams,
-      query: z.object({ purge: bool.default(false) }),
+      query: z.object({ purge: z.boolean().default(false) }),
       responses: { 200: { description: 'Deleted', schema: z.object({ deleted: z.literal(true), purged: z.boolean() }) }, 404: notFound },
     },
     async ({ params, query }, req, res) => {
@@ -187,7 +187,7 @@ export function deviceRoutes(api: ApiRegistry, supervisor: Supervisor, access: D
       summary: "The number's process output (newest lines)",
       tag: 'devices',
       params: phoneParams,
-      query: z.object({ lines: z.coerce.number().int().min(1).max(5000).default(100) }),
+      query: z.object({ lines: z.number().int().min(1).max(5000).default(100) }),
       responses: {
         200: {
           description: 'Log lines, oldest first',

@@ -69,6 +69,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       summary: 'Send an image: JSON with imageUrl, or multipart/form-data with the JPEG/PNG in `image` (≤ 20 MB)',
       tag: 'messages',
       body: sendImageBody,
+      upload: { file: 'image', description: 'The JPEG or PNG in `image` (≤ 20 MB) instead of imageUrl' },
       responses: { ...accepted, 413: { description: 'Image larger than 20 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
@@ -97,6 +98,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       summary: 'Send a document: JSON with fileUrl, or multipart/form-data with the file in `file` (≤ 50 MB)',
       tag: 'messages',
       body: sendFileBody,
+      upload: { file: 'file', description: 'The document in `file` (≤ 50 MB) instead of fileUrl' },
       responses: { ...accepted, 413: { description: 'File larger than 50 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
@@ -146,8 +148,8 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
         from: phoneNumber.optional(),
         to: recipient.optional(),
         status: z.enum(MESSAGE_STATUSES).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        offset: z.coerce.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(200).default(50),
+        offset: z.number().int().min(0).default(0),
       }),
       responses: {
         200: {
