@@ -10,6 +10,7 @@ import type { DeviceAccess } from '../../auth/device-access.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
 import { MESSAGE_STATUSES, messageSchema, messageView, recipient, sendFileBody, sendImageBody, sendTextBody } from './message-schemas.js';
 import { IMAGE_TYPES, optionalUpload } from './message-uploads.js';
+import { assertOutwardUrl } from '../webhook-target.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -78,6 +79,8 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       if (!file && !body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give imageUrl, or upload the image as multipart field `image`' }]);
       if (file && body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give either imageUrl or an uploaded image, not both' }]);
       if (file && !IMAGE_TYPES.includes(file.mimetype)) throw new ValidationError([{ field: 'image', message: 'must be a JPEG or PNG image' }]);
+      // The number's binary downloads the URL for the tenant: the same outward rule as webhooks.
+      await assertOutwardUrl(currentUser(req), 'imageUrl', body.imageUrl);
       await accept(req, res, {
         phoneNumber: from,
         recipient: body.to,
@@ -106,6 +109,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       const file = req.file;
       if (!file && !body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give fileUrl, or upload the file as multipart field `file`' }]);
       if (file && body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give either fileUrl or an uploaded file, not both' }]);
+      await assertOutwardUrl(currentUser(req), 'fileUrl', body.fileUrl);
       await accept(req, res, {
         phoneNumber: from,
         recipient: body.to,
