@@ -1,6 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { AccountService } from './auth/accounts.js';
+import { authenticateToken } from './auth/bearer.js';
 import { DeviceAccess } from './auth/device-access.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/load.js';
@@ -32,7 +33,7 @@ import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceView } from './http/views.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
-import { UpdateService } from './jobs/update-service.js';
+import { scopedRollout, scopedStatus, UpdateService } from './jobs/update-service.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { MediaStore } from './messaging/media-store.js';
@@ -187,7 +188,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [outboxFigures, webhookFigures, { name: 'update', report: () => ({ figures: { ...updates.status() }, problems: [] }) }],
+    contributors: [outboxFigures, webhookFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
     binaryVersion: () => binaryVersion.get(),
   });
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
@@ -211,14 +212,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       messageRoutes(api, { outbox, access, media }),
       queueRoutes(api, outbox, access),
       qrRoutes(api, qr, access, (phone) => deviceView(supervisor.row(phone), supervisor.runner(phone), outbox.queueStatus(phone))),
-      restoreRoutes(api, supervisor),
+      restoreRoutes(api, supervisor, access),
       userRoutes(api, accounts),
       healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
-      updateRoutes(api, updates),
+      updateRoutes(api, updates, access),
       ...events.apiRoutes(api),
     ],
     rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
-    internalRoutes: [...events.internalRoutes(), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
+    internalRoutes: [...events.internalRoutes(), metricsRoutes(api, metrics.registry, {
+        token: config.METRICS_TOKEN ?? null,
+        allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()),
+        userOf: (token) => authenticateToken(token, tokens, accounts),
+        visibleTo: (user) => (phones) => access.visibleNumbers(user, phones),
+      })],
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
@@ -230,8 +236,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const realtime = events.attach(server);
   events.start();
-  updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
-  updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) => realtime.emitToAdmins('binary-update-applied', { version, ok, moved, failedOn, reason }));
+  updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', () => news));
+  updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) =>
+    realtime.emitToAdmins('binary-update-applied', (user) => scopedRollout({ version, ok, moved, failedOn, reason }, (phones) => access.visibleNumbers(user, phones))),
+  );
   const upgrades = new UpgradeRouter(logger);
   const wsProxy = new WsProxy({ targets: proxyTargets, tokens, accounts, logger });
   upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);
