@@ -81,6 +81,8 @@ function document(api: ApiRegistry): void {
       path: '/metrics',
       summary: "Prometheus metrics: everything for METRICS_TOKEN, METRICS_ALLOW addresses and admins' tokens; a user's token gets only its numbers' series",
       tag: 'health',
+      // Its own access rules (above), checked by the route itself: an allowed address needs no token.
+      auth: false,
       responses: { 200: { description: 'Prometheus text exposition' }, 401: { description: 'No METRICS_TOKEN, API token or allowed address', schema: errorSchema } },
     },
     () => undefined,
