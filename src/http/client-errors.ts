@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '../domain/errors.js';
 import { statusFor, type ErrorBody } from './error-handler.js';
+import { rejectUpgrade } from './upgrade-router.js';
 
 /** A request line longer than this is reported as a too-long URL rather than as too-large headers. */
 const LONG_REQUEST_LINE = 8 * 1024;
@@ -24,15 +25,7 @@ export function answerClientErrors(server: http.Server): void {
       return;
     }
     const [code, message] = classify(err);
-    const status = statusFor(code);
-    const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
+    rejectUpgrade(socket, statusFor(code), { error: { code, message } } satisfies ErrorBody);
   });
 }
 
