@@ -44,8 +44,9 @@ type Empty = z.ZodObject<Record<string, never>>;
 
 interface Registered {
   readonly spec: RouteSpec<AnyObject, AnyObject, z.ZodType>;
-  readonly params: JsonSchemaNode | null;
-  readonly query: JsonSchemaNode | null;
+  /** JSON schemas of the inputs (the types text is converted to), made on first use but the body's. */
+  readonly params: () => JsonSchemaNode | null;
+  readonly query: () => JsonSchemaNode | null;
   readonly body: JsonSchemaNode | null;
 }
 
@@ -69,8 +70,8 @@ export class ApiRegistry {
   ): void {
     const entry: Registered = {
       spec: spec as unknown as RouteSpec<AnyObject, AnyObject, z.ZodType>,
-      params: spec.params ? jsonSchema(spec.params) : null,
-      query: spec.query ? jsonSchema(spec.query) : null,
+      params: once(spec.params),
+      query: once(spec.query),
       body: spec.body ? jsonSchema(spec.body) : null,
     };
     if (entry.body) assertClosed(entry.body, `${spec.method.toUpperCase()} ${spec.path}`, 'body');
@@ -88,8 +89,8 @@ export class ApiRegistry {
       };
       const text = (schema: JsonSchemaNode | null, value: unknown): Record<string, unknown> =>
         schema ? fromText(schema, (value ?? {}) as Record<string, unknown>, issues) : {};
-      const params = check(spec.params, text(entry.params, req.params), 'path');
-      const query = check(spec.query, text(entry.query, req.query), 'query');
+      const params = check(spec.params, text(entry.params(), req.params), 'path');
+      const query = check(spec.query, text(entry.query(), req.query), 'query');
       const body = check(spec.body, this.bodyOf(entry, req, issues), 'body');
       if (issues.length > 0) {
         next(new ValidationError(issues));
@@ -107,7 +108,7 @@ export class ApiRegistry {
       const operation: Record<string, unknown> = {
         summary: spec.summary,
         tags: [spec.tag],
-        parameters: [...parameters(params, 'path'), ...parameters(query, 'query')],
+        parameters: [...parameters(params(), 'path'), ...parameters(query(), 'query')],
         responses: Object.fromEntries(
           Object.entries(spec.responses).map(([status, r]) => [
             status,
@@ -146,6 +147,11 @@ export class ApiRegistry {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function once(schema: z.ZodType | undefined): () => JsonSchemaNode | null {
+  let made: JsonSchemaNode | null | undefined;
+  return () => (made ??= schema ? jsonSchema(schema) : null);
 }
 
 function jsonSchema(schema: z.ZodType): JsonSchemaNode {
