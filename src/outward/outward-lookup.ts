@@ -32,7 +32,8 @@ export function outwardLookup(resolve: Resolve = systemResolve): LookupFunction 
       (addresses) => {
         const inward = firstInward(addresses);
         if (inward) {
-          callback(new InwardAddressError(hostname, `resolves to ${inward.address}: ${inward.range}`), '', 0);
+          // Not the address itself: tenants read this message, and the host's resolver may know names they should not.
+          callback(new InwardAddressError(hostname, `resolves to ${inward.range}`), '', 0);
           return;
         }
         const family = (a: string) => (a.includes(':') ? 6 : 4);

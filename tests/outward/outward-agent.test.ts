@@ -71,7 +71,7 @@ describe('the outward agent at connection time', () => {
     const agent = createOutwardAgent(undici);
     try {
       const err = await undici.fetch(`http://${os.hostname()}:${port}/`, { dispatcher: agent }).catch((e: unknown) => e);
-      expect(inwardRefusal(err)?.message).toMatch(new RegExp(`^refused, ${os.hostname()} is not a public address \\(resolves to \\S+: (loopback|private)\\)$`));
+      expect(inwardRefusal(err)?.message).toMatch(new RegExp(`^refused, ${os.hostname()} is not a public address \\(resolves to (loopback|private)\\)$`));
     } finally {
       await agent.close();
     }

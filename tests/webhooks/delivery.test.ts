@@ -267,7 +267,7 @@ describe('settings, log and tenants', () => {
       async () => (await gw.request<{ deliveries: Delivery[] }>('GET', `/api/webhooks/deliveries?phoneNumber=${F}`)).body.deliveries.find((d) => d.lastError !== null) ?? null,
       { what: "a refused delivery of the tenant's number" },
     );
-    expect(refusedDelivery.lastError).toMatch(new RegExp(`^refused, ${host} is not a public address \\(resolves to \\S+: (loopback|private)\\)$`));
+    expect(refusedDelivery.lastError).toMatch(new RegExp(`^refused, ${host} is not a public address \\(resolves to (loopback|private)\\)$`));
     expect(recvD.hits.filter((h) => h.json.phoneNumber === F)).toHaveLength(0);
 
     // ...while the same URL on an administrator's number is delivered.
