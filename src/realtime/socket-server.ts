@@ -1,8 +1,7 @@
 import type http from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { AccountService } from '../auth/accounts.js';
-import type { AuthUser } from '../auth/tokens.js';
-import type { TokenService } from '../auth/tokens.js';
+import type { AuthUser, TokenService } from '../auth/tokens.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
