@@ -70,6 +70,17 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // Request schemas say the types that are enforced: text inputs are converted in one place (http/text-input.ts).
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'z', property: 'coerce', message: 'JSON bodies are never coerced; query, path and multipart text is converted by http/text-input.ts from the declared type.' },
+        { object: 'z', property: 'preprocess', message: 'Declare the type the route takes; http/text-input.ts converts text inputs to it.' },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { AccountService } from './auth/accounts.js';
+import { authenticateToken } from './auth/bearer.js';
 import { DeviceAccess } from './auth/device-access.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/load.js';
@@ -15,6 +16,7 @@ import { HealthService } from './health/health-service.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { authRoutes } from './http/routes/auth.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
@@ -32,7 +34,7 @@ import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { DeviceService } from './devices/device-service.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
-import { UpdateService } from './jobs/update-service.js';
+import { scopedRollout, scopedStatus, UpdateService } from './jobs/update-service.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { MediaStore } from './messaging/media-store.js';
@@ -220,7 +222,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [outboxFigures, webhookFigures, { name: 'update', report: () => ({ figures: { ...updates.status() }, problems: [] }) }],
+    contributors: [outboxFigures, webhookFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
     binaryVersion: () => binaryVersion.get(),
   });
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
@@ -245,15 +247,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       messageRoutes(api, { outbox, access, media }),
       queueRoutes(api, outbox, access),
       qrRoutes(api, qr, deviceService),
-      restoreRoutes(api, supervisor),
+      restoreRoutes(api, supervisor, access),
       userRoutes(api, accounts),
       healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
-      updateRoutes(api, updates),
+      updateRoutes(api, updates, access),
       webhookRoutes(api, { devices, access, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
       eventRoutes(api, pipeline.journal, access),
     ],
     rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
-    internalRoutes: [internalWebhookRoutes(pipeline.inbound), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
+    internalRoutes: [
+      internalWebhookRoutes(pipeline.inbound),
+      metricsRoutes(api, metrics.registry, {
+        token: config.METRICS_TOKEN ?? null,
+        allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()),
+        userOf: (token) => authenticateToken(token, tokens, accounts),
+        visibleTo: (user) => (phones) => access.visibleNumbers(user, phones),
+      }),
+    ],
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
@@ -261,6 +271,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // instant Node closes it, which it cannot retry (502). Node must be the side that waits longer.
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+  answerClientErrors(server);
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
@@ -288,8 +299,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   );
   retention.start();
-  updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
-  updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) => realtime.emitToAdmins('binary-update-applied', { version, ok, moved, failedOn, reason }));
+  updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', () => news));
+  updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) =>
+    realtime.emitToAdmins('binary-update-applied', (user) => scopedRollout({ version, ok, moved, failedOn, reason }, (phones) => access.visibleNumbers(user, phones))),
+  );
   const upgrades = new UpgradeRouter(logger);
   const wsProxy = new WsProxy({ targets: proxyTargets, tokens, accounts, logger });
   upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { AccountService } from '../auth/accounts.js';
-import type { TokenService } from '../auth/tokens.js';
+import type { AuthUser, TokenService } from '../auth/tokens.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
@@ -89,9 +89,14 @@ export class RealtimeServer {
     if (row) this.viewers(row).emit(event, ...payload);
   }
 
-  /** Gateway-wide news (binary updates) that only administrators may see. */
-  emitToAdmins<K extends 'binary-update-available' | 'binary-update-applied'>(event: K, ...payload: Parameters<ServerToClientEvents[K]>): void {
-    this.io.to(ADMINS).emit(event, ...payload);
+  /** Gateway-wide news (binary updates) for administrators, each getting the payload made for it (the numbers it may see). */
+  emitToAdmins<K extends 'binary-update-available' | 'binary-update-applied'>(event: K, payloadFor: (user: AuthUser) => Parameters<ServerToClientEvents[K]>[0]): void {
+    for (const id of this.io.sockets.adapter.rooms.get(ADMINS) ?? []) {
+      const socket = this.io.sockets.sockets.get(id);
+      if (!socket) continue;
+      const args = [payloadFor(socket.data.user)] as Parameters<ServerToClientEvents[K]>;
+      socket.emit(event, ...args);
+    }
   }
 
   /** Sockets currently connected (health, tests). */
@@ -109,7 +114,7 @@ export class RealtimeServer {
   }
 
   private viewers(row: DeviceRow) {
-    return row.ownerId === null ? this.io.to(ADMINS) : this.io.to([ADMINS, userRoom(row.ownerId)]);
+    return this.io.to([ADMINS, ...this.deps.access.viewers(row).map(userRoom)]);
   }
 
   /** Disconnect when the token expires. Timers cannot wait past ~24.8 days (2^31-1 ms): re-arm until then. */

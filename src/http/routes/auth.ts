@@ -6,7 +6,7 @@ import type { TokenService } from '../../auth/tokens.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { errorSchema } from '../schemas.js';
 
-const credentials = z.object({
+const credentials = z.strictObject({
   username: z.string({ error: 'is required' }).min(1, 'must not be empty').max(64),
   password: z.string({ error: 'is required' }).min(1, 'must not be empty').max(256),
 });

@@ -21,8 +21,9 @@ export function healthDetailRoutes(api: ApiRegistry, health: HealthService, syst
         503: { description: 'Something is unhealthy; `problems` names it', schema: z.object({ status: z.literal('unhealthy'), problems: z.array(z.string()) }).loose() },
       },
     },
-    (_input, _req, res) => {
-      const { healthy, body } = health.detailed();
+    (_input, req, res) => {
+      const user = currentUser(req);
+      const { healthy, body } = health.detailed((phones) => access.visibleNumbers(user, phones));
       res.status(healthy ? 200 : 503).json(body);
     },
     requireAdmin,

@@ -10,6 +10,7 @@ import type { DeviceAccess } from '../../auth/device-access.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
 import { MESSAGE_STATUSES, messageSchema, messageView, recipient, sendFileBody, sendImageBody, sendTextBody } from './message-schemas.js';
 import { IMAGE_TYPES, optionalUpload } from './message-uploads.js';
+import { assertOutwardUrl } from '../webhook-target.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -69,6 +70,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       summary: 'Send an image: JSON with imageUrl, or multipart/form-data with the JPEG/PNG in `image` (≤ 20 MB)',
       tag: 'messages',
       body: sendImageBody,
+      upload: { file: 'image', description: 'The JPEG or PNG in `image` (≤ 20 MB) instead of imageUrl' },
       responses: { ...accepted, 413: { description: 'Image larger than 20 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
@@ -77,6 +79,8 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       if (!file && !body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give imageUrl, or upload the image as multipart field `image`' }]);
       if (file && body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give either imageUrl or an uploaded image, not both' }]);
       if (file && !IMAGE_TYPES.includes(file.mimetype)) throw new ValidationError([{ field: 'image', message: 'must be a JPEG or PNG image' }]);
+      // The number's binary downloads the URL for the tenant: the same outward rule as webhooks.
+      await assertOutwardUrl(currentUser(req), 'imageUrl', body.imageUrl);
       await accept(req, res, {
         phoneNumber: from,
         recipient: body.to,
@@ -97,6 +101,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       summary: 'Send a document: JSON with fileUrl, or multipart/form-data with the file in `file` (≤ 50 MB)',
       tag: 'messages',
       body: sendFileBody,
+      upload: { file: 'file', description: 'The document in `file` (≤ 50 MB) instead of fileUrl' },
       responses: { ...accepted, 413: { description: 'File larger than 50 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
@@ -104,6 +109,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       const file = req.file;
       if (!file && !body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give fileUrl, or upload the file as multipart field `file`' }]);
       if (file && body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give either fileUrl or an uploaded file, not both' }]);
+      await assertOutwardUrl(currentUser(req), 'fileUrl', body.fileUrl);
       await accept(req, res, {
         phoneNumber: from,
         recipient: body.to,
@@ -146,8 +152,8 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
         from: phoneNumber.optional(),
         to: recipient.optional(),
         status: z.enum(MESSAGE_STATUSES).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        offset: z.coerce.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(200).default(50),
+        offset: z.number().int().min(0).default(0),
       }),
       responses: {
         200: {

@@ -1,12 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { DeviceAccess } from '../../auth/device-access.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import type { ApiRegistry } from '../api-registry.js';
+import { currentUser } from '../auth-middleware.js';
 
 const entry = z.object({ phoneNumber: z.string(), reason: z.string() });
 
-/** What the last boot restore did, number by number, so operators need not dig through logs. */
-export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor): Router {
+/** What the last boot restore did, number by number (the numbers you may see), so operators need not dig through logs. */
+export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor, access: DeviceAccess): Router {
   const router = Router();
   api.route(
     router,
@@ -22,9 +24,16 @@ export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor): Router 
         },
       },
     },
-    (_input, _req, res) => {
+    (_input, req, res) => {
+      const user = currentUser(req);
       const summary = supervisor.lastRestore;
-      res.json({ ...summary, finishedAt: summary.finishedAt === null ? null : new Date(summary.finishedAt).toISOString() });
+      const seen = new Set(access.visibleNumbers(user, [...summary.restored, ...summary.skipped.map((e) => e.phoneNumber), ...summary.failed.map((e) => e.phoneNumber)]));
+      res.json({
+        restored: summary.restored.filter((p) => seen.has(p)),
+        skipped: summary.skipped.filter((e) => seen.has(e.phoneNumber)),
+        failed: summary.failed.filter((e) => seen.has(e.phoneNumber)),
+        finishedAt: summary.finishedAt === null ? null : new Date(summary.finishedAt).toISOString(),
+      });
     },
   );
   return router;

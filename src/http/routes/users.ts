@@ -25,7 +25,7 @@ export function userRoutes(api: ApiRegistry, accounts: AccountService): Router {
       path: '/api/users',
       summary: 'Create an account (admin)',
       tag: 'users',
-      body: z.object({
+      body: z.strictObject({
         username: z.string().trim().min(3).max(64).regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only'),
         password: z.string().min(8, 'must be at least 8 characters').max(256),
         role: z.enum(['admin', 'user']).default('user'),
