@@ -63,7 +63,7 @@ async function parseMultipart(req: IncomingMessage): Promise<Params> {
     const params: Params = {};
     let parser;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: BODY_LIMIT } });
+      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: BODY_LIMIT } });
     } catch {
       reject(errors.badRequest());
       return;
