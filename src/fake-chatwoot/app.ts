@@ -135,9 +135,11 @@ export function createApp(input: AppInput): App {
 
   // The outage switch needs the API listener, which needs the pipeline: resolved when first used.
   const currentOutage = (): Outage => outage;
-  const controlDeps: ControlDeps = { services, dispatcher, deliveries, requests, faults, outage: currentOutage, limiter, seed: config.seed, addresses: () => addresses };
+  const controlDeps: ControlDeps = {
+    services, dispatcher, deliveries, requests, faults, outage: currentOutage, limiter, seed: config.seed, addresses: () => addresses, routes: () => router.specs,
+  };
   const control = controlPipeline([
-    ...inspectRoutes(controlDeps), ...agentRoutes(controlDeps), ...knobRoutes(controlDeps, () => [...new Set(router.specs.map((r) => r.id))]),
+    ...inspectRoutes(controlDeps), ...agentRoutes(controlDeps), ...knobRoutes(controlDeps),
   ], logger);
   const api = apiPipeline({ router, features, access, store, knobs, limiter, faults, outage: currentOutage, requests, dispatcher, logger, now });
   const apiWithControl: RequestListener = (req, res) => ((req.url ?? '').startsWith('/_fake/') ? control(req, res) : api(req, res));

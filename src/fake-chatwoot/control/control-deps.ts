@@ -8,6 +8,7 @@ import type { Faults } from '../http/faults.js';
 import type { Outage } from '../http/outage.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { RequestLog } from '../http/request-log.js';
+import type { RouteSpec } from '../http/router.js';
 
 export interface Addresses {
   readonly api: string;
@@ -25,6 +26,8 @@ export interface ControlDeps {
   readonly outage: () => Outage;
   readonly limiter: RateLimiter;
   readonly seed: Seed;
+  /** The API route table (ids for faults, and for tests that walk every route). */
+  readonly routes: () => readonly RouteSpec[];
   readonly addresses: () => Addresses;
 }
 

@@ -1,4 +1,4 @@
-/** `/_fake/info`, `/_fake/state`, `/_fake/messages`, `/_fake/attachments/:id`, `/_fake/deliveries`, `/_fake/requests`. */
+/** `/_fake/info`, `/_fake/routes`, `/_fake/state`, `/_fake/messages`, `/_fake/attachments/:id`, `/_fake/deliveries`, `/_fake/requests`. */
 import { json, type Reply } from '../http/reply.js';
 import { messageDump, stateDump } from './state-dump.js';
 import type { ControlDeps } from './control-deps.js';
@@ -18,6 +18,12 @@ export function inspectRoutes(deps: ControlDeps): ControlRoute[] {
         outage: deps.outage().current,
         held_deliveries: deps.dispatcher.heldCount,
         state_file: services.config.stateFile,
+      }),
+    },
+    {
+      method: 'GET', path: '/_fake/routes',
+      handler: () => json(200, {
+        routes: deps.routes().map((r) => ({ id: r.id, method: r.method, path: r.path, auth: r.auth, bots: r.bots ?? false, available: !r.feature || services.features[r.feature] })),
       }),
     },
     {

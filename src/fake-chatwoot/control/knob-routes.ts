@@ -37,8 +37,9 @@ const tokenSchema = z.object({
 }).strict();
 const resetSchema = z.object({ seed: z.unknown().optional() }).strict();
 
-export function knobRoutes(deps: ControlDeps, routeIds: () => string[]): ControlRoute[] {
+export function knobRoutes(deps: ControlDeps): ControlRoute[] {
   const { services } = deps;
+  const routeIds = (): string[] => [...new Set(deps.routes().map((r) => r.id))];
   return [
     { method: 'GET', path: '/_fake/knobs', handler: () => json(200, services.knobs.current) },
     ...(['PUT', 'PATCH'] as const).map((method): ControlRoute => ({

@@ -1,7 +1,8 @@
 /**
- * The Public (client) API of an API inbox (FC-19): no token, the inbox is named by its `inbox_identifier`,
- * the contact by its contact_inbox `source_id`, the conversation by its display_id **within that
- * contact_inbox**. Messages posted here are always incoming and carry only `content` and `echo_id`.
+ * The Public (client) API of an API inbox (FC-19): no token, the inbox is named by its `inbox_identifier`
+ * (in the `:inbox_id` segment), the contact by its contact_inbox `source_id`, the conversation by its
+ * display_id **within that contact_inbox**. Messages posted here are always incoming and carry only
+ * `content` and `echo_id`.
  */
 import { createHmac } from 'node:crypto';
 import type { Services } from '../app.js';
@@ -14,13 +15,14 @@ import { publicContactInbox, publicConversation, publicMessage } from '../views/
 import { contactInput } from './contacts.js';
 import { idParam } from './helpers.js';
 
-const BASE = '/public/api/v1/inboxes/:identifier';
+const BASE = '/public/api/v1/inboxes/:inbox_id';
 
 export function publicRoutes(s: Services): RouteSpec[] {
   const view = s.view;
   const inboxOf = (ctx: RouteCtx): Inbox => {
-    const identifier = str(ctx.params, 'identifier');
-    const inbox = [...s.store.state.inboxes.values()].find((i) => i.channelType === 'Channel::Api' && i.identifier === identifier);
+    // Rails names it inbox_id; it holds the inbox_identifier token.
+    const token = str(ctx.params, 'inbox_id');
+    const inbox = [...s.store.state.inboxes.values()].find((i) => i.channelType === 'Channel::Api' && i.identifier === token);
     if (!inbox) throw errors.notFound();
     return inbox;
   };
