@@ -1,6 +1,6 @@
 /**
  * Every failure a route can answer, with a stable code; `http/error-reply.ts` turns it into the status and
- * body the real controllers send (table in chatwoot.md §4.2). Defined once here, raised by the services.
+ * body the real controllers send (FC-1 in docs/fake-chatwoot.md). Defined once here, raised by the services.
  */
 export type FakeErrorCode =
   | 'unauthenticated'

@@ -1,4 +1,4 @@
-/** The one place a FakeError becomes an HTTP answer, with the bodies the real controllers render (§4.2). */
+/** The one place a FakeError becomes an HTTP answer, with the bodies the real controllers render (FC-1 in docs/fake-chatwoot.md). */
 import { FakeError } from '../domain/errors.js';
 import { railsPage } from './error-pages.js';
 import { json, type Reply } from './reply.js';
