@@ -1,6 +1,6 @@
 /** Conversation routes (FC-11 … FC-13): create, show, toggle_status, agent last-seen, typing. */
 import type { Services } from '../app.js';
-import { has, int, obj, str, strOrNull } from '../http/params.js';
+import { bool, has, int, obj, str, strOrNull } from '../http/params.js';
 import { EMPTY_OK, ok } from '../http/reply.js';
 import type { RouteSpec } from '../http/router.js';
 import type { ConversationInput } from '../services/conversations.js';
@@ -77,7 +77,7 @@ export function conversationRoutes(s: Services): RouteSpec[] {
       handler: (ctx) => {
         const conversation = conversationOf(ctx, s.store, s.access);
         const on = str(ctx.params, 'typing_status') === 'on';
-        s.conversations.typing(ctx.tx, conversation, on, s.access.senderOf(principalOf(ctx)), str(ctx.params, 'is_private') === 'true' || ctx.params.is_private === true);
+        s.conversations.typing(ctx.tx, conversation, on, s.access.senderOf(principalOf(ctx)), bool(ctx.params.is_private) ?? false);
         return EMPTY_OK;
       },
     },
