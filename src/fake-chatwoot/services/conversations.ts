@@ -51,6 +51,8 @@ export class Conversations {
     const inbox = state.inboxes.get(contactInbox.inboxId);
     if (!inbox) throw errors.notFound();
     this.access.assertInbox(principal, inbox);
+    // An unknown enum value is an ArgumentError no controller rescues here: Rails answers 500 (an assumption
+    // the reference does not settle).
     if (input.status !== undefined && !isStatus(input.status)) throw errors.internal(`'${input.status}' is not a valid status`);
     if (inbox.lockToSingleConversation) {
       const existing = state.conversationsOfAccount(inbox.accountId).filter((c) => c.contactInboxId === contactInbox.id).at(-1);

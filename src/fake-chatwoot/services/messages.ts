@@ -76,7 +76,11 @@ export class Messages {
     return message;
   }
 
-  /** `Messages::StatusUpdateService`: unknown statuses and read → delivered change nothing (and still answer 200). */
+  /**
+   * `Messages::StatusUpdateService`: unknown statuses and read → delivered change nothing (and still answer 200).
+   * `external_error` is written only when the request carries one (so a plain delivered/read update does not add
+   * an `external_error: null` key, which WAHA would read as a retry): our reading of an unsettled detail.
+   */
   updateStatus(tx: Tx, message: Message, status: string, externalError?: string | null): Message {
     if (!(MESSAGE_STATUSES as readonly string[]).includes(status)) return message;
     if (message.status === 'read' && status === 'delivered') return message;
@@ -123,6 +127,7 @@ export class Messages {
     return true;
   }
 
+  /** Counts every message of the conversation in the window, activity messages included (the model counts rows). */
   private assertFloodLimit(conversation: Conversation): void {
     const { flood_limit: limit, flood_window_ms: window } = this.knobs.current;
     const since = this.now() - window;
