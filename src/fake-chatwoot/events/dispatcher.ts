@@ -8,8 +8,7 @@ import { createHmac } from 'node:crypto';
 import type { KnobStore } from '../config/knobs.js';
 import type { Features } from '../domain/version.js';
 import { railsJson } from '../lib/rails-json.js';
-import type { Clock } from '../lib/time.js';
-import { isoTime } from '../lib/time.js';
+import { isoTime, type Clock } from '../lib/time.js';
 import { uuid } from '../lib/tokens.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
@@ -75,7 +74,7 @@ export class Dispatcher {
     return records;
   }
 
-  /** Drops held deliveries and forgets the log (reset). In-flight attempts finish on their own. */
+  /** Drops held deliveries (reset). In-flight attempts finish on their own. */
   reset(): void {
     this.held = null;
   }

@@ -65,6 +65,11 @@ export function strOrNull(params: Params, key: string): string | null | undefine
   return params[key] === null ? null : str(params, key);
 }
 
+/** For updates and optional fields: undefined when the key is absent, null when sent as null or not as text. */
+export function optionalText(params: Params, key: string): string | null | undefined {
+  return has(params, key) ? (strOrNull(params, key) ?? null) : undefined;
+}
+
 /** ActiveModel integer cast: a number, or text that starts with one. */
 export function int(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);

@@ -1,30 +1,28 @@
 /** Contact routes (FC-4 … FC-10): list, search, filter, create, show, update, conversations, contact_inboxes, merge, notes. */
 import type { Services } from '../app.js';
 import { errors } from '../domain/errors.js';
-import type { Json } from '../domain/records.js';
-import { bool, has, int, obj, str, strOrNull, type Params } from '../http/params.js';
+import type { Contact, Json } from '../domain/records.js';
+import { bool, int, obj, optionalText, str, type Params } from '../http/params.js';
 import { ok } from '../http/reply.js';
 import type { RouteCtx, RouteSpec } from '../http/router.js';
 import type { FilterCondition } from '../services/contact-filter.js';
 import type { Page } from '../services/contact-search.js';
 import type { ContactInput } from '../services/contacts.js';
-import type { Contact } from '../domain/records.js';
 import { userPush } from '../views/actor-view.js';
 import { contactJson, contactRow, inboxSlim } from '../views/contact-view.js';
 import { conversationJson } from '../views/conversation-view.js';
 import { inboxRow } from '../views/inbox-view.js';
-import { ACCOUNT, idParam, pageParam, principalOf } from './helpers.js';
 import { unixTime } from '../lib/time.js';
+import { ACCOUNT, idParam, pageParam, principalOf } from './helpers.js';
 
 export function contactInput(params: Params): ContactInput {
-  const text = (key: string): string | null | undefined => (has(params, key) ? (strOrNull(params, key) ?? null) : undefined);
   return {
-    name: text('name'),
-    email: text('email'),
-    phoneNumber: text('phone_number'),
-    identifier: text('identifier'),
+    name: optionalText(params, 'name'),
+    email: optionalText(params, 'email'),
+    phoneNumber: optionalText(params, 'phone_number'),
+    identifier: optionalText(params, 'identifier'),
     blocked: bool(params.blocked),
-    avatarUrl: text('avatar_url'),
+    avatarUrl: optionalText(params, 'avatar_url'),
     customAttributes: obj(params.custom_attributes),
     additionalAttributes: obj(params.additional_attributes),
   };
@@ -55,7 +53,7 @@ export function contactRoutes(s: Services): RouteSpec[] {
       handler: (ctx) => {
         const inboxId = int(ctx.params.inbox_id);
         const inbox = inboxId === undefined ? undefined : s.store.state.inbox(ctx.accountId, inboxId);
-        const sourceId = has(ctx.params, 'source_id') ? (strOrNull(ctx.params, 'source_id') ?? null) : null;
+        const sourceId = optionalText(ctx.params, 'source_id') ?? null;
         const { contact, contactInbox } = s.contacts.create(ctx.tx, ctx.accountId, contactInput(ctx.params), inbox ? { inbox, sourceId } : undefined);
         const linked = contactInbox ? s.store.state.inboxes.get(contactInbox.inboxId) : undefined;
         return ok({
@@ -83,7 +81,7 @@ export function contactRoutes(s: Services): RouteSpec[] {
         if (inboxId === undefined) throw errors.notFound();
         const inbox = s.store.state.inbox(ctx.accountId, inboxId);
         s.access.assertInbox(principalOf(ctx), inbox);
-        const contactInbox = s.contacts.addContactInbox(contact, inbox, has(ctx.params, 'source_id') ? (strOrNull(ctx.params, 'source_id') ?? null) : null);
+        const contactInbox = s.contacts.addContactInbox(contact, inbox, optionalText(ctx.params, 'source_id') ?? null);
         return ok({ source_id: contactInbox?.sourceId ?? null, inbox: contactInbox ? inboxSlim(inbox) : null });
       },
     },

@@ -1,6 +1,6 @@
 /** Conversation routes (FC-11 … FC-13): create, show, toggle_status, agent last-seen, typing. */
 import type { Services } from '../app.js';
-import { bool, has, int, obj, str, strOrNull } from '../http/params.js';
+import { bool, int, obj, optionalText, str } from '../http/params.js';
 import { EMPTY_OK, ok } from '../http/reply.js';
 import type { RouteSpec } from '../http/router.js';
 import type { ConversationInput } from '../services/conversations.js';
@@ -26,7 +26,7 @@ export function conversationRoutes(s: Services): RouteSpec[] {
         const input: ConversationInput = {
           inboxId: int(p.inbox_id),
           contactId: int(p.contact_id),
-          sourceId: has(p, 'source_id') ? (strOrNull(p, 'source_id') ?? null) : undefined,
+          sourceId: optionalText(p, 'source_id'),
           status: str(p, 'status') || undefined,
           assigneeId: int(p.assignee_id) ?? null,
           snoozedUntil: snoozeParam(p.snoozed_until),

@@ -1,6 +1,6 @@
 /** Inbox routes (FC-17): list, show, create and update (administrators), reset_secret (4.13+). */
 import type { Services } from '../app.js';
-import { bool, has, obj, str, strOrNull, type Params } from '../http/params.js';
+import { bool, obj, optionalText, str, type Params } from '../http/params.js';
 import { ok } from '../http/reply.js';
 import type { RouteCtx, RouteSpec } from '../http/router.js';
 import type { InboxInput } from '../services/inboxes.js';
@@ -15,10 +15,10 @@ function inboxInput(params: Params): InboxInput {
     allowMessagesAfterResolved: bool(params.allow_messages_after_resolved),
     enableAutoAssignment: bool(params.enable_auto_assignment),
     greetingEnabled: bool(params.greeting_enabled),
-    greetingMessage: has(params, 'greeting_message') ? (strOrNull(params, 'greeting_message') ?? null) : undefined,
+    greetingMessage: optionalText(params, 'greeting_message'),
     channel: channel && {
       type: str(channel, 'type'),
-      webhookUrl: has(channel, 'webhook_url') ? (strOrNull(channel, 'webhook_url') ?? null) : undefined,
+      webhookUrl: optionalText(channel, 'webhook_url'),
       hmacMandatory: bool(channel.hmac_mandatory),
       additionalAttributes: obj(channel.additional_attributes),
     },

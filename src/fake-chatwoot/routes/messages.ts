@@ -2,11 +2,11 @@
 import type { Services } from '../app.js';
 import { errors } from '../domain/errors.js';
 import type { Message } from '../domain/records.js';
-import { has, int, str, strOrNull } from '../http/params.js';
+import { int, optionalText, str } from '../http/params.js';
 import { ok } from '../http/reply.js';
 import type { RouteCtx, RouteSpec } from '../http/router.js';
-import { contactJson } from '../views/contact-view.js';
 import { userPush } from '../views/actor-view.js';
+import { contactJson } from '../views/contact-view.js';
 import { messageJson } from '../views/message-view.js';
 import { ACCOUNT, conversationOf, idParam, principalOf } from './helpers.js';
 import { applicationMessage } from './message-params.js';
@@ -63,7 +63,7 @@ export function messageRoutes(s: Services): RouteSpec[] {
         if (s.store.state.inboxes.get(message.inboxId)?.channelType !== 'Channel::Api') {
           throw errors.forbidden('Message status update is only allowed for API inboxes');
         }
-        const externalError = has(ctx.params, 'external_error') ? (strOrNull(ctx.params, 'external_error') ?? null) : undefined;
+        const externalError = optionalText(ctx.params, 'external_error');
         return ok(messageJson(view, s.messages.updateStatus(ctx.tx, message, str(ctx.params, 'status') ?? '', externalError)));
       },
     },

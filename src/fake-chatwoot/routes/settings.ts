@@ -1,7 +1,7 @@
 /** Account webhooks (FC-18) and custom attribute definitions, administrators only. */
 import type { Services } from '../app.js';
 import { errors } from '../domain/errors.js';
-import { has, int, obj, str, strOrNull } from '../http/params.js';
+import { has, int, obj, optionalText, str } from '../http/params.js';
 import { EMPTY_OK, ok } from '../http/reply.js';
 import type { RouteCtx, RouteSpec } from '../http/router.js';
 import type { WebhookInput } from '../services/account-webhooks.js';
@@ -14,7 +14,7 @@ function webhookInput(ctx: RouteCtx): WebhookInput {
   if (!body) throw errors.badRequest();
   return {
     url: str(body, 'url'),
-    name: has(body, 'name') ? (strOrNull(body, 'name') ?? null) : undefined,
+    name: optionalText(body, 'name'),
     subscriptions: body.subscriptions,
     inboxId: has(body, 'inbox_id') ? (int(body.inbox_id) ?? null) : undefined,
   };
