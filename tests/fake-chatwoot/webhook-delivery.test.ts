@@ -168,7 +168,7 @@ describe('FC-22 knobs: duplicates, held and reordered deliveries, delivery befor
     await cw.holdWebhooks();
     const ids: unknown[] = [];
     for (const n of [1, 2, 3]) ids.push((await postMessage(cw, conversationId, { content: `held ${n}`, message_type: 'incoming' })).id);
-    expect(hooks.received.filter((h) => ids.includes(h.json.id))).toEqual([]);
+    expect((await cw.deliveries({ event: 'message_created' })).filter((d) => ids.includes(d.message_id))).toEqual([]);
     await cw.releaseWebhooks('lifo');
     const created = hooks.received.filter((h) => h.event === 'message_created' && ids.includes(h.json.id)).map((h) => h.json.id);
     expect(created).toEqual([...ids].reverse());
