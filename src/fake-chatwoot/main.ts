@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const file = config.stateFile ? new StateFile(config.stateFile) : null;
   let state: State;
   try {
-    state = file?.exists() ? file.load().state : stateFromSeed(config.seed, systemClock());
+    state = file?.exists() ? file.load() : stateFromSeed(config.seed, systemClock());
   } catch (err) {
     return fail(`state file ${config.stateFile ?? ''}: ${(err as Error).message}`);
   }

@@ -54,8 +54,7 @@ export class Listener {
   }
 
   private makeServer(): Server {
-    const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5000 }, this.handler);
-    return server;
+    return createServer({ requestTimeout: 0, keepAliveTimeout: 5000 }, this.handler);
   }
 
   private listen(port: number): Promise<void> {

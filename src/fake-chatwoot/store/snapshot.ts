@@ -29,13 +29,13 @@ function reviver(_key: string, value: unknown): unknown {
   return value;
 }
 
-export function serialise(state: State, extra: Record<string, unknown>): string {
+export function serialise(state: State): string {
   const tables = Object.fromEntries(TABLES.map((name) => [name, state[name]]));
-  return JSON.stringify({ format: FORMAT, next: state.next, tables, extra }, replacer);
+  return JSON.stringify({ format: FORMAT, next: state.next, tables }, replacer);
 }
 
-export function deserialise(text: string): { state: State; extra: Record<string, unknown> } {
-  const parsed = JSON.parse(text, reviver) as { format: number; next: GlobalCounters; tables: Record<string, Map<unknown, unknown>>; extra?: Record<string, unknown> };
+export function deserialise(text: string): State {
+  const parsed = JSON.parse(text, reviver) as { format: number; next: GlobalCounters; tables: Record<string, Map<unknown, unknown>> };
   if (parsed.format !== FORMAT) throw new Error(`unsupported state file format ${String(parsed.format)}`);
   const state = new State(parsed.next);
   for (const name of TABLES) {
@@ -44,7 +44,7 @@ export function deserialise(text: string): { state: State; extra: Record<string,
     const target = state[name] as Map<unknown, unknown>;
     for (const [key, value] of table) target.set(key, value);
   }
-  return { state, extra: parsed.extra ?? {} };
+  return state;
 }
 
 export class StateFile {
@@ -54,14 +54,14 @@ export class StateFile {
     return existsSync(this.path);
   }
 
-  load(): { state: State; extra: Record<string, unknown> } {
+  load(): State {
     return deserialise(readFileSync(this.path, 'utf8'));
   }
 
   /** Synchronous on purpose: a fake killed right after answering must not lose what it answered. */
-  save(state: State, extra: Record<string, unknown>): void {
+  save(state: State): void {
     const temp = `${this.path}.tmp`;
-    writeFileSync(temp, serialise(state, extra));
+    writeFileSync(temp, serialise(state));
     renameSync(temp, this.path);
   }
 }

@@ -24,6 +24,6 @@ export class Store {
 
   /** Writes the state file, when there is one. */
   save(): void {
-    this.file?.save(this.state, {});
+    this.file?.save(this.state);
   }
 }
