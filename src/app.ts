@@ -1,29 +1,39 @@
 import http from 'node:http';
 import path from 'node:path';
 import { AccountService } from './auth/accounts.js';
+import { SessionService } from './auth/sessions.js';
 import { DeviceAccess } from './auth/device-access.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/load.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { ActivityRepository } from './db/repositories/activity.js';
+import { AuthSessionRepository } from './db/repositories/auth-sessions.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { MessageRepository } from './db/repositories/messages.js';
+import { UserSettingsRepository } from './db/repositories/user-settings.js';
 import { UserRepository } from './db/repositories/users.js';
 import type { RestartPolicy } from './domain/restart-policy.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
+import { ResourceHistory } from './health/resource-history.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
+import { logoutAllRoutes, sessionRoutes } from './http/routes/auth-sessions.js';
 import { authRoutes } from './http/routes/auth.js';
+import { deviceStatsRoutes } from './http/routes/device-stats.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
 import { healthRoutes } from './http/routes/health.js';
+import { meRoutes } from './http/routes/me.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { qrRoutes } from './http/routes/qr.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { restoreRoutes } from './http/routes/restore.js';
+import { timelineRoutes } from './http/routes/timeline.js';
 import { updateRoutes } from './http/routes/update.js';
 import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
@@ -91,7 +101,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
-  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN);
+  // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
+  const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
+  signIns.prune(config.AUTH_SESSION_MAX);
+  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
 
   let boundPort = config.API_PORT;
   const policy: RestartPolicy = {
@@ -156,13 +169,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   outbox.start();
   const receipts = new ReceiptTracker(feeds.events, messages, outbox.events, logger);
-  const qr = new QrService({ supervisor, feed: feeds.events, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
+  const qr = new QrService({ supervisor, feed: feeds.events, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const proxyTargets = new ProxyTargets(supervisor, access);
 
   const outboxFigures = messageMetrics(messages);
   const webhookFigures = webhookMetrics(() => events.webhookHealth());
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
+  const resourceHistory = new ResourceHistory(supervisor, sampler, clock, config.RESOURCE_SAMPLE_INTERVAL);
+  resourceHistory.start();
   const queueDepth = (phone: string): number => messages.depth(phone);
   const binaryVersion = new BinaryVersionProbe(supervisor);
   const updates = new UpdateService({
@@ -195,6 +210,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures] });
 
   const api = new ApiRegistry();
+  const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
   const app = createHttpApp({
     api,
     accounts,
@@ -204,7 +220,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     version: options.version,
-    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
+    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens), sessionRoutes(api, { accounts, tokens, sessions: signIns, cookie, accessTtl: config.AUTH_ACCESS_TTL })],
     apiRoutes: [
       deviceRoutes(api, supervisor, access, outbox),
       messageRoutes(api, { outbox, access, media }),
@@ -215,7 +231,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
       updateRoutes(api, updates),
       ...events.apiRoutes(api),
+      logoutAllRoutes(api, { sessions: signIns, cookie }),
+      meRoutes(api, new UserSettingsRepository(database.db), clock),
+      timelineRoutes(api, history, access),
+      deviceStatsRoutes(api, { history: resourceHistory, activity: new ActivityRepository(database.db), access, clock }),
     ],
+    pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
     rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
     internalRoutes: [...events.internalRoutes(), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
     timing: httpTiming(metrics.httpDuration),
@@ -224,9 +245,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     events.forget(phoneNumber);
+    resourceHistory.forget(phoneNumber);
     void outbox.forget(phoneNumber);
   });
   const realtime = events.attach(server);
+  // Signed out: that session's live sockets close at once, not when their token expires.
+  signIns.events.on('ended', ({ sessionIds }) => {
+    const ended = new Set(sessionIds);
+    for (const socket of realtime.io.sockets.sockets.values()) if (socket.data.user.sessionId && ended.has(socket.data.user.sessionId)) socket.disconnect(true);
+  });
   events.start();
   updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
   updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) => realtime.emitToAdmins('binary-update-applied', { version, ok, moved, failedOn, reason }));
@@ -269,6 +296,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       binaryVersion.close();
       system.close();
       sampler.stop();
+      resourceHistory.stop();
       feeds.close();
       await events.close();
       server.closeAllConnections();
