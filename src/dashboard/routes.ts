@@ -32,7 +32,8 @@ export function dashboardRoutes(options: DashboardOptions): Router {
   };
 
   router.get('/', (_req, res) => res.redirect(302, home));
-  router.get(basePath, (_req, res) => res.redirect(302, home));
+  // Without the trailing slash, relative URLs would resolve one level up.
+  router.get(basePath, (req, res, next) => (req.path.endsWith('/') ? next() : res.redirect(302, home)));
   router.use(`${basePath}/assets`, (_req, res, next) => {
     res.set(dashboardHeaders(null));
     next();
