@@ -73,7 +73,10 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
 
 export const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
 
+/** A full-page PNG in docs/screenshots/ (toasts of earlier steps dismissed first, so the page itself shows). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const toasts = page.locator('[data-testid^="toast-"] button');
+  while ((await toasts.count()) > 0) await toasts.first().click();
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }

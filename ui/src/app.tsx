@@ -1,4 +1,5 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { Layout } from './components/layout';
 import { ToastProvider } from './components/ui/toaster';
 import { I18nProvider, useT } from './i18n';
@@ -44,20 +45,24 @@ function Routes() {
   return <Layout>{page}</Layout>;
 }
 
+function Toasts({ children }: { children: ReactNode }) {
+  return <ToastProvider dismissLabel={useT()('common.dismiss')}>{children}</ToastProvider>;
+}
+
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>
-      <ToastProvider>
-        <AuthProvider>
-          <I18nProvider>
+      <AuthProvider>
+        <I18nProvider>
+          <Toasts>
             <RealtimeProvider>
               <RouterProvider>
                 <Routes />
               </RouterProvider>
             </RealtimeProvider>
-          </I18nProvider>
-        </AuthProvider>
-      </ToastProvider>
+          </Toasts>
+        </I18nProvider>
+      </AuthProvider>
     </QueryClientProvider>
   );
 }

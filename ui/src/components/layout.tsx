@@ -16,7 +16,7 @@ export function LanguageSelect() {
   return (
     <label className="flex items-center gap-2 text-sm">
       <span className="sr-only">{t('nav.language')}</span>
-      <Select value={language} onChange={(e) => setLanguage(e.target.value as Language)} data-testid="language-select" aria-label={t('nav.language')}>
+      <Select className="w-auto" value={language} onChange={(e) => setLanguage(e.target.value as Language)} data-testid="language-select" aria-label={t('nav.language')}>
         {LANGUAGES.map((l) => (
           <option key={l.code} value={l.code}>
             {l.label}

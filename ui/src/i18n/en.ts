@@ -1,6 +1,7 @@
 /** English, the reference dictionary: every other language must have exactly these keys (checked by the compiler). */
 export const en = {
   'common.all': 'All',
+  'common.dismiss': 'Dismiss',
   'common.cancel': 'Cancel',
   'common.loading': 'Loading…',
   'common.notFound': 'This page does not exist.',

@@ -3,6 +3,7 @@ import type { Key } from './en';
 /** Português do Brasil. */
 export const ptBR: Record<Key, string> = {
   'common.all': 'Todos',
+  'common.dismiss': 'Fechar',
   'common.cancel': 'Cancelar',
   'common.loading': 'Carregando…',
   'common.notFound': 'Esta página não existe.',

@@ -17,7 +17,7 @@ const ToastContext = createContext<ToastApi | null>(null);
 let nextId = 1;
 
 /** Every action's outcome in plain words, read out by screen readers (role=status / role=alert). */
-export function ToastProvider({ children }: { children: ReactNode }) {
+export function ToastProvider({ children, dismissLabel }: { children: ReactNode; dismissLabel: string }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
   const push = useCallback(
@@ -42,7 +42,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
           >
             {toast.tone === 'error' ? <XCircle className="mt-0.5 size-4 shrink-0 text-red-700" aria-hidden /> : <CheckCircle2 className="mt-0.5 size-4 shrink-0 text-emerald-700" aria-hidden />}
             <span className="flex-1 break-words">{toast.text}</span>
-            <button type="button" className="rounded p-0.5 text-slate-600 hover:bg-slate-100" onClick={() => dismiss(toast.id)} aria-label="Dismiss">
+            <button type="button" className="rounded p-0.5 text-slate-600 hover:bg-slate-100" onClick={() => dismiss(toast.id)} aria-label={dismissLabel}>
               <X className="size-4" aria-hidden />
             </button>
           </div>

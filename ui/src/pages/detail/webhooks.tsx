@@ -167,7 +167,7 @@ function Deliveries({ phone }: { phone: string }) {
               </Td>
               <Td className="tabular-nums">{d.attempts}</Td>
               <Td className="max-w-64 truncate text-xs" title={d.lastError ?? ''}>
-                {d.lastStatus ? `HTTP ${d.lastStatus}` : ''} {d.lastError ?? ''}
+                {d.lastError ?? (d.lastStatus ? `HTTP ${d.lastStatus}` : '')}
               </Td>
               <Td className="text-xs tabular-nums">{dateTime(d.createdAt, language)}</Td>
               <Td>
