@@ -80,6 +80,8 @@ export interface Gateway {
   readonly events: EventServices;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
+  /** QR and pairing-code logins, with the QR kept fresh by the gateway. */
+  readonly qr: QrService;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
   readonly upgrades: UpgradeRouter;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
@@ -269,6 +271,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     feeds,
     events,
     outbox,
+    qr,
     upgrades,
     listen: () =>
       new Promise((resolve, reject) => {

@@ -71,10 +71,11 @@ export class QrService {
     return code;
   }
 
-  private async current(phoneNumber: string): Promise<QrCode> {
+  /** `fresh`: the rotation's call at the expiry, which must not get the old code back (timers may fire a little early). */
+  private async current(phoneNumber: string, fresh = false): Promise<QrCode> {
     const { runner, client } = this.ready(phoneNumber);
     const cached = this.cache.get(phoneNumber);
-    if (cached && cached.port === client.endpoint.port && this.deps.clock.now() < cached.expiresAtMs) return cached.code;
+    if (!fresh && cached && cached.port === client.endpoint.port && this.deps.clock.now() < cached.expiresAtMs) return cached.code;
     let pending = this.pending.get(phoneNumber);
     if (!pending) {
       pending = this.fetch(phoneNumber, runner, client).finally(() => this.pending.delete(phoneNumber));
@@ -121,7 +122,7 @@ export class QrService {
     if (!cached || refreshes >= this.deps.refreshLimit) return;
     const timer = this.deps.clock.setTimeout(() => {
       this.rotations.delete(phoneNumber);
-      this.current(phoneNumber).then(
+      this.current(phoneNumber, true).then(
         () => this.scheduleRotation(phoneNumber, refreshes + 1),
         (err: unknown) => this.deps.logger.info({ phoneNumber, err: (err as Error).message }, 'QR rotation stopped: no new code'),
       );
