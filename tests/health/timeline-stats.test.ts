@@ -34,9 +34,11 @@ describe('timeline and stats of a number', () => {
     const res = await gw.request<{ entries: Entry[]; hasMore: boolean }>('GET', `/api/devices/${PHONE}/timeline`);
     expect(res.status).toBe(200);
     const types = res.body.entries.map((e) => e.type);
-    expect(types.slice(0, 3)).toEqual(['ready', 'start', 'crashed']);
+    expect(types.slice(0, 2)).toEqual(['ready', 'start']);
     expect(types.at(-1)).toBe('registered');
-    expect(res.body.entries[2]).toMatchObject({ fromState: 'running', toState: 'backoff', detail: { exitCode: null, signal: 'SIGKILL', reason: expect.stringMatching(/^restart in \d+ ms$/) } });
+    // (On a loaded machine a start may fail once more before this one: the kill is the first crash.)
+    const crashes = res.body.entries.filter((e) => e.type === 'crashed');
+    expect(crashes.at(-1)).toMatchObject({ fromState: 'running', toState: 'backoff', detail: { exitCode: null, signal: 'SIGKILL', reason: expect.stringMatching(/^restart in \d+ ms$/) } });
     expect(res.body.entries.find((e) => e.type === 'session' && e.toState === 'logged_in')?.detail).toEqual({ jid: `${PHONE}@s.whatsapp.net` });
     const ids = res.body.entries.map((e) => e.id);
     expect([...ids].sort((a, b) => b - a)).toEqual(ids);

@@ -1,6 +1,7 @@
-import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { useAuth } from './auth';
+import { devicesQuery } from './queries';
 import { Realtime, type ConnectionState, type LiveEvent } from './realtime';
 import type { Device, DeviceState, QrCode, SessionState } from './types';
 
@@ -16,7 +17,7 @@ function refetcher(client: QueryClient) {
       timer = null;
       for (const key of due) void client.invalidateQueries({ queryKey: JSON.parse(key) as string[] });
       due.clear();
-    }, 500);
+    }, 1000);
   };
 }
 
@@ -55,6 +56,14 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   const [realtime, setRealtime] = useState<Realtime | null>(null);
   const signedIn = auth.state.status === 'signed-in';
   const { token, refresh } = auth;
+
+  // Every number the user may see stays joined (with resume), whichever page is open.
+  const devices = useQuery({ ...devicesQuery, enabled: signedIn });
+  const phones = devices.data?.devices.map((d) => d.phoneNumber).join(',');
+
+  useEffect(() => {
+    if (realtime && phones !== undefined) realtime.watch(phones === '' ? [] : phones.split(','));
+  }, [realtime, phones]);
 
   useEffect(() => {
     if (!signedIn) return;

@@ -2,8 +2,11 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from './api';
 import type { Device, DeviceHealth } from './types';
 
+/** The numbers the user may see; shared by the list page and the live layer (which joins each of them). */
+export const devicesQuery = { queryKey: ['devices'], queryFn: ({ signal }: { signal: AbortSignal }) => api<{ devices: Device[] }>('GET', '/devices', { signal }) };
+
 export function useDevices() {
-  return useQuery({ queryKey: ['devices'], queryFn: ({ signal }) => api<{ devices: Device[] }>('GET', '/devices', { signal }) });
+  return useQuery(devicesQuery);
 }
 
 export function useDeviceHealth() {

@@ -6,7 +6,7 @@ type JoinAck = { ok: true; room: string; lastSeq: number; replayed: number; trun
 
 interface ServerEvents {
   'device-websocket-message': (data: { message: FeedMessage; timestamp: string }) => void;
-  'whatsapp-websocket-message': (data: { phoneNumber: string; message: FeedMessage }) => void;
+  'whatsapp-websocket-message': (data: { phoneNumber: string }) => void;
   'process-stopped': (data: { phoneNumber: string; code: number | null; signal: string | null; willRestart: boolean }) => void;
   'container-websocket-connected': (data: { phoneNumber: string }) => void;
   'container-websocket-closed': (data: { phoneNumber: string }) => void;
@@ -59,10 +59,9 @@ export class Realtime {
       if (err.message === 'UNAUTHORIZED') void this.reconnectWithFreshToken();
     });
     this.socket.on('device-websocket-message', ({ message }) => this.accept(message));
-    this.socket.on('whatsapp-websocket-message', ({ phoneNumber, message }) => {
-      // Watched numbers come through their room (with resume); this stream only tells of numbers we lack.
+    // Watched numbers come through their room (with resume); this stream only tells of numbers we lack.
+    this.socket.on('whatsapp-websocket-message', ({ phoneNumber }) => {
       if (!this.watched.has(phoneNumber)) this.emit({ kind: 'unknown-number', phoneNumber });
-      void message;
     });
     this.socket.on('process-stopped', (data) => this.emit({ kind: 'process-stopped', ...data }));
     this.socket.on('container-websocket-connected', ({ phoneNumber }) => this.emit({ kind: 'feed', phoneNumber, connected: true }));

@@ -14,7 +14,6 @@ import { useI18n } from '../i18n';
 import type { Key } from '../i18n/en';
 import { api, errorText } from '../lib/api';
 import { bytes, duration, percent, time } from '../lib/format';
-import { useRealtime } from '../lib/live';
 import { useDeviceHealth, useDevices } from '../lib/queries';
 import { Link } from '../lib/router';
 import { DEVICE_STATES, type Device, type DeviceHealth } from '../lib/types';
@@ -50,7 +49,6 @@ export function NumbersPage() {
   const { t, language } = useI18n();
   const toast = useToast();
   const client = useQueryClient();
-  const realtime = useRealtime();
   const devices = useDevices();
   const health = useDeviceHealth();
   const now = useSecondsSince();
@@ -64,9 +62,6 @@ export function NumbersPage() {
   const [running, setRunning] = useState(false);
 
   const list = devices.data?.devices;
-  useEffect(() => {
-    if (list && realtime) realtime.watch(list.map((d) => d.phoneNumber));
-  }, [list, realtime]);
 
   const rows = useMemo<Row[]>(() => {
     const byPhone = new Map((health.data?.devices ?? []).map((h) => [h.phoneNumber, h]));

@@ -9,7 +9,6 @@ import { Card, CardContent, CardHeader, CardTitle } from '../components/ui/card'
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '../components/ui/tabs';
 import { useT } from '../i18n';
 import { api, errorText } from '../lib/api';
-import { useRealtime } from '../lib/live';
 import { useDevice } from '../lib/queries';
 import { Link } from '../lib/router';
 import type { QrCode as Qr } from '../lib/types';
@@ -31,16 +30,12 @@ function useCountdown(iso: string | undefined): number | null {
 export function PairPage({ phone }: { phone: string }) {
   const t = useT();
   const client = useQueryClient();
-  const realtime = useRealtime();
   const device = useDevice(phone);
   const { busy, run } = useAction();
   const [pairCode, setPairCode] = useState<string | null>(null);
   const d = device.data;
   const waiting = d?.state === 'running' && !d.loggedIn;
 
-  useEffect(() => {
-    realtime?.watch([...new Set([phone])]);
-  }, [realtime, phone]);
 
   const qr = useQuery({
     queryKey: ['qr', phone],

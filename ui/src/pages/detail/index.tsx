@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { LogOut, Play, QrCode, RotateCw, Square, Trash2 } from 'lucide-react';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { PageTitle } from '../../components/layout';
 import { SessionBadge, StateBadge } from '../../components/state-badges';
 import { useAction } from '../../components/use-action';
@@ -11,7 +11,6 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from '../../components/ui/ta
 import { useT } from '../../i18n';
 import type { Key } from '../../i18n/en';
 import { api, errorText } from '../../lib/api';
-import { useRealtime } from '../../lib/live';
 import { useDevice } from '../../lib/queries';
 import { Link, useRoute } from '../../lib/router';
 import { ChartsTab } from './charts';
@@ -27,7 +26,6 @@ const TABS = ['timeline', 'logs', 'queue', 'webhooks', 'events', 'charts'] as co
 export function DetailPage({ phone }: { phone: string }) {
   const t = useT();
   const client = useQueryClient();
-  const realtime = useRealtime();
   const { navigate, search } = useRoute();
   const device = useDevice(phone);
   const { busy, run } = useAction();
@@ -35,9 +33,6 @@ export function DetailPage({ phone }: { phone: string }) {
   const initialTab = TABS.find((tab) => tab === search.get('tab')) ?? 'timeline';
   const [tab, setTab] = useState<string>(initialTab);
 
-  useEffect(() => {
-    realtime?.watch([phone]);
-  }, [realtime, phone]);
 
   if (device.error) return <p className="text-red-800" role="alert">{errorText(device.error)}</p>;
   const d = device.data;
