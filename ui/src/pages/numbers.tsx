@@ -8,7 +8,7 @@ import { Card } from '../components/ui/card';
 import { Checkbox } from '../components/ui/checkbox';
 import { ConfirmDialog } from '../components/ui/dialog';
 import { Input, Select } from '../components/ui/input';
-import { Table, Td, Th } from '../components/ui/table';
+import { Table, Td, Thead } from '../components/ui/table';
 import { useToast } from '../components/ui/toaster';
 import { useI18n } from '../i18n';
 import type { Key } from '../i18n/en';
@@ -18,6 +18,7 @@ import { useDeviceHealth, useDevices } from '../lib/queries';
 import { Link } from '../lib/router';
 import { DEVICE_STATES, type Device, type DeviceHealth } from '../lib/types';
 import { eachLimited } from '../lib/utils';
+import { ErrorText } from '../components/ui/field';
 
 type Row = Device & { health: DeviceHealth | undefined };
 type SortKey = 'name' | 'state' | 'uptime' | 'restarts' | 'queue' | 'rss' | 'cpu' | 'lastEvent';
@@ -171,25 +172,13 @@ export function NumbersPage() {
           {running && <Loader2 className="size-4 animate-spin" aria-label={t('common.working')} />}
         </div>
         <Table data-testid="numbers-table" aria-label={t('numbers.title')}>
-          <thead>
-            <tr>
-              <Th className="w-8">
-                <Checkbox checked={allChecked} onCheckedChange={(on) => setSelected(on === true ? new Set(rows.map((r) => r.phoneNumber)) : new Set())} aria-label={t('bulk.selectAll')} data-testid="select-all" />
-              </Th>
-              <Th>{t('numbers.col.number')}</Th>
-              <Th>{t('numbers.col.process')}</Th>
-              <Th>{t('numbers.col.session')}</Th>
-              <Th>{t('numbers.col.uptime')}</Th>
-              <Th>{t('numbers.col.restarts')}</Th>
-              <Th>{t('numbers.col.queue')}</Th>
-              <Th>{t('numbers.col.rss')}</Th>
-              <Th>{t('numbers.col.cpu')}</Th>
-              <Th>{t('numbers.col.lastEvent')}</Th>
-              <Th>
-                <span className="sr-only">{t('numbers.col.actions')}</span>
-              </Th>
-            </tr>
-          </thead>
+          <Thead
+            columns={[
+              <Checkbox key="all" checked={allChecked} onCheckedChange={(on) => setSelected(on === true ? new Set(rows.map((r) => r.phoneNumber)) : new Set())} aria-label={t('bulk.selectAll')} data-testid="select-all" />,
+              ...(['number', 'process', 'session', 'uptime', 'restarts', 'queue', 'rss', 'cpu', 'lastEvent'] as const).map((c) => t(`numbers.col.${c}`)),
+              { hidden: t('numbers.col.actions') },
+            ]}
+          />
           <tbody>
             {rows.map((row) => {
               const p = progress[row.phoneNumber];
@@ -241,7 +230,7 @@ export function NumbersPage() {
           </tbody>
         </Table>
         {devices.isLoading && <p className="p-4 text-sm text-slate-700">{t('common.loading')}</p>}
-        {devices.error && <p className="p-4 text-sm text-red-800" role="alert">{errorText(devices.error)}</p>}
+        {devices.error && <ErrorText padded>{errorText(devices.error)}</ErrorText>}
         {list && rows.length === 0 && <p className="p-4 text-sm text-slate-700" data-testid="numbers-empty">{list.length === 0 ? t('numbers.none') : t('numbers.noMatch')}</p>}
       </Card>
       <ConfirmDialog

@@ -7,10 +7,11 @@ import { Badge } from '../components/ui/badge';
 import { Button } from '../components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '../components/ui/card';
 import { ConfirmDialog } from '../components/ui/dialog';
-import { Table, Td, Th } from '../components/ui/table';
+import { Table, Td, Thead } from '../components/ui/table';
 import { useI18n } from '../i18n';
 import { api, errorText } from '../lib/api';
 import { bytes, dateTime, duration, percent } from '../lib/format';
+import { ErrorText } from '../components/ui/field';
 
 interface SystemFigures {
   host: { cpus: number; loadAverage: number[]; memory: { totalBytes: number; freeBytes: number }; uptimeSeconds: number };
@@ -90,7 +91,7 @@ export function SystemPage() {
             <CardTitle>{t('system.host')}</CardTitle>
           </CardHeader>
           <CardContent>
-            {system.error && <p className="text-sm text-red-800" role="alert">{errorText(system.error)}</p>}
+            {system.error && <ErrorText>{errorText(system.error)}</ErrorText>}
             {s && (
               <dl className="grid grid-cols-2 gap-2 text-sm" data-testid="system-host">
                 <Row label={t('system.cpus')}>{s.host.cpus}</Row>
@@ -120,7 +121,7 @@ export function SystemPage() {
             {u?.available && <Badge tone="amber">{t('system.updateAvailable')}</Badge>}
           </CardHeader>
           <CardContent>
-            {update.error && <p className="text-sm text-red-800" role="alert">{errorText(update.error)}</p>}
+            {update.error && <ErrorText>{errorText(update.error)}</ErrorText>}
             {u && (
               <dl className="grid grid-cols-2 gap-2 text-sm" data-testid="system-update">
                 <Row label={t('system.gatewayVersion')}>{detailed.data?.version.gateway ?? '—'}</Row>
@@ -152,15 +153,7 @@ export function SystemPage() {
             {backlog.data && <span className="text-sm">{t('system.backlogTotals', backlog.data.totals)}</span>}
           </CardHeader>
           <Table data-testid="system-backlog" aria-label={t('system.backlog')}>
-            <thead>
-              <tr>
-                <Th>{t('deliveries.endpoint')}</Th>
-                <Th>{t('delivery.pending')}</Th>
-                <Th>{t('delivery.failed')}</Th>
-                <Th>{t('delivery.dead')}</Th>
-                <Th>{t('system.inFlight')}</Th>
-              </tr>
-            </thead>
+            <Thead columns={[t('deliveries.endpoint'), t('delivery.pending'), t('delivery.failed'), t('delivery.dead'), t('system.inFlight')]} />
             <tbody>
               {(backlog.data?.endpoints ?? []).map((e) => (
                 <tr key={`${e.scope}-${e.endpoint}`}>

@@ -7,8 +7,8 @@ import { Badge } from '../components/ui/badge';
 import { Button } from '../components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '../components/ui/card';
 import { Input, Select } from '../components/ui/input';
-import { Label } from '../components/ui/label';
-import { Table, Td, Th } from '../components/ui/table';
+import { ErrorText, Field } from '../components/ui/field';
+import { Table, Td, Thead } from '../components/ui/table';
 import { useT } from '../i18n';
 import { api, errorText } from '../lib/api';
 import type { Role, User } from '../lib/types';
@@ -30,15 +30,9 @@ export function UsersPage() {
       <PageTitle title={t('users.title')} />
       <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
         <Card>
-          {users.error && <p className="p-4 text-sm text-red-800" role="alert">{errorText(users.error)}</p>}
+          {users.error && <ErrorText padded>{errorText(users.error)}</ErrorText>}
           <Table data-testid="users-table" aria-label={t('users.title')}>
-            <thead>
-              <tr>
-                <Th>ID</Th>
-                <Th>{t('signIn.username')}</Th>
-                <Th>{t('users.role')}</Th>
-              </tr>
-            </thead>
+            <Thead columns={['ID', t('signIn.username'), t('users.role')]} />
             <tbody>
               {(users.data?.users ?? []).map((u) => (
                 <tr key={u.id} data-testid={`user-${u.username}`}>
@@ -58,21 +52,18 @@ export function UsersPage() {
           </CardHeader>
           <CardContent>
             <form className="flex flex-col gap-3" onSubmit={create} data-testid="user-form">
-              <div className="flex flex-col gap-1">
-                <Label htmlFor="new-username">{t('signIn.username')}</Label>
+              <Field id="new-username" label={t('signIn.username')}>
                 <Input id="new-username" required minLength={3} value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} data-testid="user-username" />
-              </div>
-              <div className="flex flex-col gap-1">
-                <Label htmlFor="new-password">{t('signIn.password')}</Label>
+              </Field>
+              <Field id="new-password" label={t('signIn.password')}>
                 <Input id="new-password" type="password" autoComplete="new-password" required minLength={8} value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} data-testid="user-password" />
-              </div>
-              <div className="flex flex-col gap-1">
-                <Label htmlFor="new-role">{t('users.role')}</Label>
+              </Field>
+              <Field id="new-role" label={t('users.role')}>
                 <Select id="new-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })} data-testid="user-role">
                   <option value="user">{t('role.user')}</option>
                   <option value="admin">{t('role.admin')}</option>
                 </Select>
-              </div>
+              </Field>
               <Button type="submit" disabled={busy !== null} data-testid="user-submit">
                 <UserPlus aria-hidden /> {t('users.create')}
               </Button>

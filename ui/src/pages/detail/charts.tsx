@@ -5,12 +5,13 @@ import { useT } from '../../i18n';
 import { api, errorText } from '../../lib/api';
 import { bytes, percent } from '../../lib/format';
 import type { DeviceStats } from '../../lib/types';
+import { ErrorText } from '../../components/ui/field';
 
 /** Charts of the last hour; read again every 15 s while this view is open (history, not state). */
 export function ChartsTab({ phone }: { phone: string }) {
   const t = useT();
   const stats = useQuery({ queryKey: ['stats', phone], queryFn: ({ signal }) => api<DeviceStats>('GET', `/devices/${phone}/stats?minutes=60`, { signal }), refetchInterval: 15_000 });
-  if (stats.error) return <p className="text-sm text-red-800" role="alert">{errorText(stats.error)}</p>;
+  if (stats.error) return <ErrorText>{errorText(stats.error)}</ErrorText>;
   const s = stats.data;
   if (!s) return <p>{t('common.loading')}</p>;
   const at = (iso: string) => Date.parse(iso);

@@ -19,6 +19,7 @@ import { LogsTab } from './logs';
 import { QueueTab } from './queue';
 import { TimelineTab } from './timeline';
 import { WebhooksTab } from './webhooks';
+import { ErrorText } from '../../components/ui/field';
 
 type Danger = 'stop' | 'restart' | 'logout' | 'delete';
 const TABS = ['timeline', 'logs', 'queue', 'webhooks', 'events', 'charts'] as const;
@@ -34,7 +35,7 @@ export function DetailPage({ phone }: { phone: string }) {
   const [tab, setTab] = useState<string>(initialTab);
 
 
-  if (device.error) return <p className="text-red-800" role="alert">{errorText(device.error)}</p>;
+  if (device.error) return <ErrorText>{errorText(device.error)}</ErrorText>;
   const d = device.data;
   if (!d) return <p>{t('common.loading')}</p>;
 

@@ -6,6 +6,7 @@ import { Label } from '../../components/ui/label';
 import { useT } from '../../i18n';
 import { api, errorText } from '../../lib/api';
 import type { LogLine } from '../../lib/types';
+import { ErrorText } from '../../components/ui/field';
 
 /**
  * The child's output, newest at the bottom. The gateway has no log stream over Socket.IO yet, so this one view
@@ -33,7 +34,7 @@ export function LogsTab({ phone }: { phone: string }) {
           <Label htmlFor="follow">{t('logs.follow')}</Label>
         </div>
       </CardHeader>
-      {logs.error && <p className="p-4 text-sm text-red-800" role="alert">{errorText(logs.error)}</p>}
+      {logs.error && <ErrorText padded>{errorText(logs.error)}</ErrorText>}
       <pre ref={box} className="max-h-[28rem] overflow-auto bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-100" data-testid="log-lines" tabIndex={0} aria-label={t('logs.title')}>
         {lines.map((l, i) => (
           <div key={`${l.at}-${i}`} className={l.stream === 'stderr' ? 'text-amber-200' : l.stream === 'gateway' ? 'text-emerald-300' : ''}>

@@ -6,7 +6,7 @@ import { Badge } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '../../components/ui/card';
 import { Input } from '../../components/ui/input';
-import { Label } from '../../components/ui/label';
+import { ErrorText, Field } from '../../components/ui/field';
 import { useI18n } from '../../i18n';
 import { api, errorText } from '../../lib/api';
 import { dateTime } from '../../lib/format';
@@ -21,7 +21,7 @@ export function QueueTab({ phone }: { phone: string }) {
   useEffect(() => {
     if (q) setForm({ concurrency: String(q.policy.concurrency), interval: String(q.policy.interval), intervalCap: String(q.policy.intervalCap) });
   }, [q]);
-  if (queue.error) return <p className="text-sm text-red-800" role="alert">{errorText(queue.error)}</p>;
+  if (queue.error) return <ErrorText>{errorText(queue.error)}</ErrorText>;
   if (!q) return <p>{t('common.loading')}</p>;
 
   const save = (event: FormEvent) => {
@@ -30,13 +30,9 @@ export function QueueTab({ phone }: { phone: string }) {
     void run('save', () => api<QueueStatus>('PATCH', `/devices/${phone}/queue`, { body }), { success: t('queue.saved'), invalidate: [['queue', phone]] });
   };
   const field = (key: keyof typeof form, label: string, help: string) => (
-    <div className="flex flex-col gap-1">
-      <Label htmlFor={`q-${key}`}>{label}</Label>
+    <Field id={`q-${key}`} label={label} help={help}>
       <Input id={`q-${key}`} type="number" min={key === 'interval' ? 0 : 1} required value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} aria-describedby={`q-${key}-help`} data-testid={`queue-${key}`} />
-      <p id={`q-${key}-help`} className="text-xs text-slate-700">
-        {help}
-      </p>
-    </div>
+    </Field>
   );
 
   return (

@@ -7,6 +7,7 @@ import type { Key } from '../../i18n/en';
 import { api, errorText } from '../../lib/api';
 import { dateTime } from '../../lib/format';
 import type { TimelineEntry } from '../../lib/types';
+import { ErrorText } from '../../components/ui/field';
 
 const TONE: Record<string, Tone> = { crashed: 'red', gave_up: 'red', start_failed: 'red', unhealthy: 'red', replaced: 'amber', ready: 'green', session: 'blue', start: 'slate', stop: 'slate', exited: 'slate' };
 const KNOWN = new Set(['registered', 'start', 'ready', 'stop', 'exited', 'crashed', 'gave_up', 'replaced', 'session', 'start_failed', 'unhealthy', 'restore_skipped', 'stale_pid']);
@@ -36,7 +37,7 @@ export function TimelineTab({ phone }: { phone: string }) {
 
   return (
     <Card>
-      {timeline.error && <p className="p-4 text-sm text-red-800" role="alert">{errorText(timeline.error)}</p>}
+      {timeline.error && <ErrorText padded>{errorText(timeline.error)}</ErrorText>}
       <ol className="divide-y divide-slate-100" data-testid="timeline">
         {entries.map((e) => (
           <li key={e.id} className="flex flex-wrap items-start gap-3 px-4 py-2 text-sm" data-testid="timeline-entry" data-type={e.type}>

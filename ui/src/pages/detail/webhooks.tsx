@@ -7,8 +7,8 @@ import { Button } from '../../components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '../../components/ui/card';
 import { ConfirmDialog } from '../../components/ui/dialog';
 import { Input, Select } from '../../components/ui/input';
-import { Label } from '../../components/ui/label';
-import { Table, Td, Th } from '../../components/ui/table';
+import { ErrorText, Field } from '../../components/ui/field';
+import { Table, Td, Thead } from '../../components/ui/table';
 import { useToast } from '../../components/ui/toaster';
 import { useI18n } from '../../i18n';
 import type { Key } from '../../i18n/en';
@@ -44,24 +44,15 @@ function Settings({ device }: { device: Device }) {
       </CardHeader>
       <CardContent>
         <form className="flex flex-col gap-3" onSubmit={save} data-testid="webhook-form">
-          <div className="flex flex-col gap-1">
-            <Label htmlFor="wh-url">{t('webhooks.url')}</Label>
+          <Field id="wh-url" label={t('webhooks.url')}>
             <Input id="wh-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/hooks/whatsapp" data-testid="webhook-url" />
-          </div>
-          <div className="flex flex-col gap-1">
-            <Label htmlFor="wh-secret">{t('webhooks.secret')}</Label>
+          </Field>
+          <Field id="wh-secret" label={t('webhooks.secret')} help={t('webhooks.secretHelp')}>
             <Input id="wh-secret" type="password" autoComplete="new-password" value={secret} onChange={(e) => setSecret(e.target.value)} placeholder={t('webhooks.secretPlaceholder')} aria-describedby="wh-secret-help" />
-            <p id="wh-secret-help" className="text-xs text-slate-700">
-              {t('webhooks.secretHelp')}
-            </p>
-          </div>
-          <div className="flex flex-col gap-1">
-            <Label htmlFor="wh-events">{t('webhooks.events')}</Label>
+          </Field>
+          <Field id="wh-events" label={t('webhooks.events')} help={t('webhooks.eventsHelp')}>
             <Input id="wh-events" value={events} onChange={(e) => setEvents(e.target.value)} placeholder="message, message.ack, device.*" aria-describedby="wh-events-help" />
-            <p id="wh-events-help" className="text-xs text-slate-700">
-              {t('webhooks.eventsHelp')}
-            </p>
-          </div>
+          </Field>
           <Button type="submit" className="self-start" disabled={busy !== null} data-testid="webhook-save">
             <Save aria-hidden /> {t('common.save')}
           </Button>
@@ -136,22 +127,9 @@ function Deliveries({ phone }: { phone: string }) {
           {t('deliveries.progress', { done: bulk.done, failed: bulk.failed, total: bulk.total })}
         </p>
       )}
-      {deliveries.error && <p className="p-4 text-sm text-red-800" role="alert">{errorText(deliveries.error)}</p>}
+      {deliveries.error && <ErrorText padded>{errorText(deliveries.error)}</ErrorText>}
       <Table data-testid="deliveries-table" aria-label={t('deliveries.title')}>
-        <thead>
-          <tr>
-            <Th>#</Th>
-            <Th>{t('deliveries.event')}</Th>
-            <Th>{t('deliveries.endpoint')}</Th>
-            <Th>{t('deliveries.status')}</Th>
-            <Th>{t('deliveries.attempts')}</Th>
-            <Th>{t('deliveries.lastResult')}</Th>
-            <Th>{t('deliveries.created')}</Th>
-            <Th>
-              <span className="sr-only">{t('numbers.col.actions')}</span>
-            </Th>
-          </tr>
-        </thead>
+        <Thead columns={['#', t('deliveries.event'), t('deliveries.endpoint'), t('deliveries.status'), t('deliveries.attempts'), t('deliveries.lastResult'), t('deliveries.created'), { hidden: t('numbers.col.actions') }]} />
         <tbody>
           {(deliveries.data?.deliveries ?? []).map((d) => (
             <tr key={d.id} data-testid={`delivery-${d.id}`} data-status={d.status}>
