@@ -19,10 +19,11 @@ export function dashboardRoutes(options: DashboardOptions): Router {
   const { basePath, publicPrefix, distDir } = options;
   const home = `${publicPrefix}${basePath}/`;
   const indexFile = path.join(distDir, 'index.html');
-  let template: string | null = null;
   const page = (res: Response): void => {
+    let template: string;
     try {
-      template ??= fs.readFileSync(indexFile, 'utf8');
+      // Read each time (a small file, rarely asked for): a rebuild while the gateway runs is served at once.
+      template = fs.readFileSync(indexFile, 'utf8');
     } catch {
       res.status(503).set(dashboardHeaders(null)).type('text/plain').send('The dashboard is not built: run `npm run build`.\n');
       return;

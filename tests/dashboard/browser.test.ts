@@ -273,6 +273,20 @@ describe('the dashboard in a real browser', () => {
     await byTestId('sign-in-form').waitFor();
   });
 
+  it('shows a non-admin user only their own numbers and no admin pages', async () => {
+    await byTestId('sign-in-username').fill('desk-agent');
+    await byTestId('sign-in-password').fill('a-long-enough-password');
+    await byTestId('sign-in-submit').click();
+    await byTestId('numbers-empty').waitFor();
+    expect(await byTestId(`number-row-${PHONE}`).count()).toBe(0);
+    expect(await byTestId('nav-system').count()).toBe(0);
+    expect(await byTestId('nav-users').count()).toBe(0);
+    await page.goto(`${gw.url}/dashboard/users`);
+    await byTestId('not-found').waitFor();
+    await byTestId('sign-out').click();
+    await byTestId('sign-in-form').waitFor();
+  });
+
   it('served every page with a strict CSP and no framing, and the browser reported no CSP violation', () => {
     const pages = documents.filter((doc) => doc.status === 200);
     expect(pages.length).toBeGreaterThan(3);
