@@ -55,6 +55,7 @@ import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
 import { ChildFeeds } from './realtime/child-feeds.js';
+import { LogStream } from './realtime/log-stream.js';
 import { SessionSync } from './realtime/session-sync.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
@@ -251,10 +252,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     void outbox.forget(phoneNumber);
   });
   const realtime = events.attach(server);
+  const logStream = new LogStream(realtime.io, { supervisor, devices, access, tokens, accounts, clock, logger, backlog: 200 });
   // Signed out: that session's live sockets close at once, not when their token expires.
   signIns.events.on('ended', ({ sessionIds }) => {
     const ended = new Set(sessionIds);
     for (const socket of realtime.io.sockets.sockets.values()) if (socket.data.user.sessionId && ended.has(socket.data.user.sessionId)) socket.disconnect(true);
+    logStream.disconnectSessions(ended);
   });
   events.start();
   updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
@@ -301,6 +304,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sampler.stop();
       resourceHistory.stop();
       feeds.close();
+      logStream.close();
       await events.close();
       server.closeAllConnections();
       await closed;

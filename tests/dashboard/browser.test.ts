@@ -204,15 +204,15 @@ describe('the dashboard in a real browser', () => {
     }, { what: 'the replayed delivery to show as delivered' });
   });
 
-  it('monitors events live and replays them from a sequence number', async () => {
+  it('monitors events live, replays them from a sequence number, tails the log live; queue and charts', async () => {
     await byTestId('tab-events').click();
     await byTestId('events-since').fill('0');
     await byTestId('events-replay').click();
     await waitFor(async () => (await byTestId('event-row').count()) > 3, { what: 'stored events' });
     await expect(byTestId('event-row').last().getAttribute('data-seq')).resolves.toBe('1');
-    const before = await byTestId('event-row').count();
+    const events = await byTestId('event-row').count();
     await gw.request('POST', `/api/devices/${PHONE}/restart`);
-    await waitFor(async () => (await byTestId('event-row').count()) > before, { what: 'live events' });
+    await waitFor(async () => (await byTestId('event-row').count()) > events, { what: 'live events' });
     await checkPage('number-events');
     for (const tab of ['queue', 'charts', 'logs'] as const) {
       await byTestId(`tab-${tab}`).click();
@@ -221,6 +221,11 @@ describe('the dashboard in a real browser', () => {
       if (tab === 'logs') await page.getByText('Server started on').first().waitFor();
       await checkPage(`number-${tab}`);
     }
+    // The log view is live: a restart's lines arrive without the page asking.
+    const started = () => byTestId('log-lines').getByText(/started pid \d+ on port/).count();
+    const before = await started();
+    await gw.request('POST', `/api/devices/${PHONE}/restart`);
+    await waitFor(async () => (await started()) > before, { what: 'the restart in the live log' });
   });
 
   it('shows the system and users pages to an admin', async () => {

@@ -172,7 +172,7 @@ export const en = {
   'timeline.type.stale_pid': 'Leftover process',
 
   'logs.title': 'Process output',
-  'logs.follow': 'Follow',
+  'logs.follow': 'Scroll with new lines',
   'logs.empty': 'No output yet.',
 
   'queue.title': 'Send queue',

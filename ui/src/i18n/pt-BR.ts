@@ -174,7 +174,7 @@ export const ptBR: Record<Key, string> = {
   'timeline.type.stale_pid': 'Processo remanescente',
 
   'logs.title': 'Saída do processo',
-  'logs.follow': 'Acompanhar',
+  'logs.follow': 'Rolar com novas linhas',
   'logs.empty': 'Nenhuma saída ainda.',
 
   'queue.title': 'Fila de envio',

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { config } from './config';
-import type { FeedMessage } from './types';
+import type { FeedMessage, LogLine } from './types';
 
 type JoinAck = { ok: true; room: string; lastSeq: number; replayed: number; truncated: boolean } | { ok: false; room: string; error: { code: string; message: string } };
 
@@ -25,6 +25,14 @@ export type LiveEvent =
   /** A resume could not replay everything (older than the window): read the state again over REST. */
   | { kind: 'resync'; phoneNumber: string };
 
+interface LogServerEvents {
+  'log-line': (line: LogLine & { phoneNumber: string }) => void;
+}
+interface LogClientEvents {
+  subscribe: (phone: string, ack: (result: { ok: true; lines: LogLine[] } | { ok: false; error: { message: string } }) => void) => void;
+  unsubscribe: (phone: string) => void;
+}
+
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
 /**
@@ -39,9 +47,10 @@ export class Realtime {
   private readonly listeners = new Set<(event: LiveEvent) => void>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
   private stateValue: ConnectionState = 'connecting';
+  private logSocket: Socket<LogServerEvents, LogClientEvents> | null = null;
 
   constructor(
-    token: () => string | null,
+    private readonly token: () => string | null,
     private readonly refresh: () => Promise<string | null>,
   ) {
     this.socket = io({ path: config.socketPath, auth: (cb) => cb({ token: token() ?? '' }), transports: ['websocket'], autoConnect: false });
@@ -99,7 +108,39 @@ export class Realtime {
     return () => this.stateListeners.delete(listener);
   }
 
+  /**
+   * The live tail of one number's output (namespace `/logs` on the same connection). `onLines` gets the newest
+   * lines with `reset` on each (re)subscription, then each new line; `onError` the reason a subscription failed.
+   */
+  tailLogs(phone: string, onLines: (lines: LogLine[], reset: boolean) => void, onError: (message: string) => void): () => void {
+    const socket = (this.logSocket ??= this.socket.io.socket('/logs', { auth: (cb) => cb({ token: this.token() ?? '' }) }));
+    const subscribe = () =>
+      socket.emit('subscribe', phone, (result) => {
+        if (result.ok) onLines(result.lines, true);
+        else onError(result.error.message);
+      });
+    const onLine = (line: LogLine & { phoneNumber: string }) => {
+      if (line.phoneNumber === phone) onLines([line], false);
+    };
+    const onDisconnect = (reason: string) => {
+      if (reason === 'io server disconnect') void this.refresh().then((fresh) => fresh && socket.connect());
+    };
+    socket.on('connect', subscribe);
+    socket.on('log-line', onLine);
+    socket.on('disconnect', onDisconnect);
+    if (socket.connected) subscribe();
+    else socket.connect();
+    return () => {
+      socket.off('connect', subscribe);
+      socket.off('log-line', onLine);
+      socket.off('disconnect', onDisconnect);
+      if (socket.connected) socket.emit('unsubscribe', phone);
+    };
+  }
+
   close(): void {
+    this.logSocket?.removeAllListeners();
+    this.logSocket?.disconnect();
     this.socket.removeAllListeners();
     this.socket.disconnect();
     this.listeners.clear();

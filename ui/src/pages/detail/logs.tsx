@@ -1,30 +1,39 @@
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Card, CardHeader, CardTitle } from '../../components/ui/card';
 import { Checkbox } from '../../components/ui/checkbox';
+import { ErrorText } from '../../components/ui/field';
 import { Label } from '../../components/ui/label';
 import { useT } from '../../i18n';
-import { api, errorText } from '../../lib/api';
+import { useRealtime } from '../../lib/live';
 import type { LogLine } from '../../lib/types';
-import { ErrorText } from '../../components/ui/field';
 
-/**
- * The child's output, newest at the bottom. The gateway has no log stream over Socket.IO yet, so this one view
- * reads the tail every 2 s while it is open (and only then).
- */
+const MAX_LINES = 1000;
+
+/** The child's output, newest at the bottom, streamed live over Socket.IO (`/logs`). */
 export function LogsTab({ phone }: { phone: string }) {
   const t = useT();
+  const realtime = useRealtime();
   const [follow, setFollow] = useState(true);
+  const [lines, setLines] = useState<LogLine[]>([]);
+  const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLPreElement>(null);
-  const logs = useQuery({
-    queryKey: ['logs', phone],
-    queryFn: ({ signal }) => api<{ lines: LogLine[] }>('GET', `/devices/${phone}/logs?lines=300`, { signal }),
-    refetchInterval: follow ? 2000 : false,
-  });
-  const lines = logs.data?.lines ?? [];
+
+  useEffect(() => {
+    if (!realtime) return;
+    return realtime.tailLogs(
+      phone,
+      (incoming, reset) => {
+        setError(null);
+        setLines((all) => (reset ? incoming : [...all, ...incoming]).slice(-MAX_LINES));
+      },
+      setError,
+    );
+  }, [realtime, phone]);
+
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [lines.length, follow]);
+  }, [lines, follow]);
+
   return (
     <Card>
       <CardHeader>
@@ -34,7 +43,7 @@ export function LogsTab({ phone }: { phone: string }) {
           <Label htmlFor="follow">{t('logs.follow')}</Label>
         </div>
       </CardHeader>
-      {logs.error && <ErrorText padded>{errorText(logs.error)}</ErrorText>}
+      {error && <ErrorText padded>{error}</ErrorText>}
       <pre ref={box} className="max-h-[28rem] overflow-auto bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-100" data-testid="log-lines" tabIndex={0} aria-label={t('logs.title')}>
         {lines.map((l, i) => (
           <div key={`${l.at}-${i}`} className={l.stream === 'stderr' ? 'text-amber-200' : l.stream === 'gateway' ? 'text-emerald-300' : ''}>
