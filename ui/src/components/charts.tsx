@@ -13,8 +13,8 @@ export function LineChart({ points, label, format, testId }: { points: { x: numb
   const last = points[points.length - 1] as { y: number };
   return (
     <figure data-testid={testId}>
-      <svg viewBox={`0 0 ${width} ${height}`} className="h-24 w-full" role="img" aria-label={`${label}: ${format(last.y)}`}>
-        <path d={path} fill="none" stroke="#047857" strokeWidth="2" />
+      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" className="h-24 w-full" role="img" aria-label={`${label}: ${format(last.y)}`}>
+        <path d={path} fill="none" stroke="#047857" strokeWidth="2" vectorEffect="non-scaling-stroke" />
       </svg>
       <figcaption className="text-xs text-slate-700">
         {label}: <strong>{format(last.y)}</strong> · max {format(maxY)}
@@ -30,7 +30,7 @@ export function BarChart({ bars, label, testId }: { bars: { key: string; a: numb
   const step = bars.length === 0 ? width : width / bars.length;
   return (
     <figure data-testid={testId}>
-      <svg viewBox={`0 0 ${width} ${height}`} className="h-24 w-full" role="img" aria-label={label}>
+      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" className="h-24 w-full" role="img" aria-label={label}>
         {bars.map((bar, i) => (
           <g key={bar.key}>
             <rect x={i * step + 1} y={height - (bar.a / max) * height} width={Math.max(1, step / 2 - 1)} height={(bar.a / max) * height} fill="#047857" />

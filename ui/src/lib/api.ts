@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fields: readonly { field: string; message: string }[] = [],
+    /** The parsed answer (some routes answer a full report with their error status, e.g. health's 503). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -71,7 +73,7 @@ export async function api<T>(method: string, path: string, options: RequestOptio
   }
   if (!res.ok) {
     const error = (body as { error?: { code?: string; message?: string; fields?: { field: string; message: string }[] } } | null)?.error;
-    throw new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? (res.statusText || `HTTP ${res.status}`), error?.fields ?? []);
+    throw new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? (res.statusText || `HTTP ${res.status}`), error?.fields ?? [], body);
   }
   return body as T;
 }

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { CheckCircle2, Loader2, Play, Plus, QrCode, RotateCw, Square, XCircle } from 'lucide-react';
+import { CheckCircle2, Loader2, Play, Plus, QrCode, RefreshCw, RotateCw, Square, XCircle } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
 import { PageTitle } from '../components/layout';
 import { SessionBadge, StateBadge } from '../components/state-badges';
@@ -113,6 +113,9 @@ export function NumbersPage() {
   return (
     <>
       <PageTitle title={t('numbers.title')}>
+        <Button variant="secondary" onClick={() => ['devices', 'health-devices'].forEach((k) => void client.invalidateQueries({ queryKey: [k] }))} data-testid="numbers-refresh">
+          <RefreshCw aria-hidden /> {t('common.refresh')}
+        </Button>
         <Button asChild>
           <Link to="/numbers/new" data-testid="add-number">
             <Plus aria-hidden /> {t('numbers.add')}

@@ -9,7 +9,7 @@ import { Card, CardContent, CardHeader, CardTitle } from '../components/ui/card'
 import { ConfirmDialog } from '../components/ui/dialog';
 import { Table, Td, Thead } from '../components/ui/table';
 import { useI18n } from '../i18n';
-import { api, errorText } from '../lib/api';
+import { api, ApiError, errorText } from '../lib/api';
 import { bytes, dateTime, duration, percent } from '../lib/format';
 import { ErrorText } from '../components/ui/field';
 
@@ -64,8 +64,15 @@ export function SystemPage() {
   const update = useQuery({ queryKey: ['update'], queryFn: ({ signal }) => api<UpdateStatus>('GET', '/system/update', { signal }) });
   const backlog = useQuery({ queryKey: ['backlog'], queryFn: ({ signal }) => api<Backlog>('GET', '/health/webhooks', { signal }) });
   const restore = useQuery({ queryKey: ['restore'], queryFn: ({ signal }) => api<Restore>('GET', '/health/restore', { signal }) });
-  // 503 carries the same body: show it rather than an error.
-  const detailed = useQuery({ queryKey: ['detailed'], queryFn: ({ signal }) => api<Detailed>('GET', '/health/detailed', { signal }).catch((err: unknown) => ({ status: 'unhealthy' as const, problems: [errorText(err)], version: { gateway: '?', binary: null } })) });
+  // 503 carries the same report (naming the problems): show it rather than an error.
+  const detailed = useQuery({
+    queryKey: ['detailed'],
+    queryFn: ({ signal }) =>
+      api<Detailed>('GET', '/health/detailed', { signal }).catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 503 && (err.body as Detailed | null)?.problems) return err.body as Detailed;
+        throw err;
+      }),
+  });
   const refresh = () => ['system', 'update', 'backlog', 'restore', 'detailed'].forEach((k) => void client.invalidateQueries({ queryKey: [k] }));
 
   const s = system.data;
@@ -77,6 +84,13 @@ export function SystemPage() {
           <RefreshCw aria-hidden /> {t('common.refresh')}
         </Button>
       </PageTitle>
+      {detailed.error && (
+        <Card className="mb-4">
+          <CardContent>
+            <ErrorText>{errorText(detailed.error)}</ErrorText>
+          </CardContent>
+        </Card>
+      )}
       {detailed.data && (
         <Card className="mb-4" data-testid="system-health">
           <CardContent className="flex flex-wrap items-center gap-3">

@@ -12,6 +12,15 @@ import { useLiveEvents } from '../../lib/live';
 import type { FeedMessage } from '../../lib/types';
 
 const MAX = 500;
+
+/** A few words about an event, so the list reads without opening each one. */
+function gist(e: FeedMessage): string {
+  if (e.type === 'status') return `${e.from ?? ''} → ${e.to ?? ''}${e.reason ? ` · ${e.reason}` : ''}`;
+  if (e.type === 'ready') return e.jid ?? '';
+  if (e.type === 'message') return String(e.payload?.['body'] ?? '').slice(0, 80);
+  if (e.type === 'ack') return String(e.payload?.['receipt_type'] ?? '');
+  return '';
+}
 const TYPES = ['qr', 'ready', 'message', 'ack', 'logged_out', 'status', 'raw'] as const;
 
 /** Live events of the number as Socket.IO delivers them, plus a replay of stored ones from any sequence number. */
@@ -83,7 +92,7 @@ export function EventsTab({ phone }: { phone: string }) {
           <li key={`${e.seq}-${e.eventId}`} className="px-4 py-1.5 text-sm" data-testid="event-row" data-seq={e.seq} data-type={e.type}>
             <details>
               <summary className="cursor-pointer">
-                <span className="tabular-nums text-slate-700">#{e.seq}</span> <span className="tabular-nums text-slate-700">{time(e.at, language)}</span> <strong className="font-mono">{e.type}</strong> <span className="font-mono text-xs text-slate-700">{e.event}</span>
+                <span className="tabular-nums text-slate-700">#{e.seq}</span> <span className="tabular-nums text-slate-700">{time(e.at, language)}</span> <strong className="font-mono">{e.type}</strong> <span className="font-mono text-xs text-slate-700">{e.event}</span> <span className="text-slate-800">{gist(e)}</span>
               </summary>
               <pre className="mt-1 overflow-auto rounded bg-slate-100 p-2 text-xs">{JSON.stringify({ ...e, qr: e.qr ? `${e.qr.slice(0, 40)}…` : undefined }, null, 2)}</pre>
             </details>
