@@ -106,7 +106,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
   const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
-  signIns.prune(config.AUTH_SESSION_MAX);
+  const pruneSignIns = () => {
+    try {
+      signIns.prune(config.AUTH_SESSION_MAX);
+    } catch (err) {
+      logger.error({ err }, 'pruning old sign-in sessions failed');
+    }
+  };
+  pruneSignIns();
+  const signInPruner = setInterval(pruneSignIns, 3_600_000);
+  signInPruner.unref();
   const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
 
   let boundPort = config.API_PORT;
@@ -303,6 +312,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       system.close();
       sampler.stop();
       resourceHistory.stop();
+      clearInterval(signInPruner);
       feeds.close();
       logStream.close();
       await events.close();
