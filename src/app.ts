@@ -56,6 +56,7 @@ import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
 import { ChildFeeds } from './realtime/child-feeds.js';
 import { LogStream } from './realtime/log-stream.js';
+import { closeSessionSockets } from './realtime/session-sockets.js';
 import { SessionSync } from './realtime/session-sync.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
@@ -106,16 +107,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
   const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
-  const pruneSignIns = () => {
-    try {
-      signIns.prune(config.AUTH_SESSION_MAX);
-    } catch (err) {
-      logger.error({ err }, 'pruning old sign-in sessions failed');
-    }
-  };
-  pruneSignIns();
-  const signInPruner = setInterval(pruneSignIns, 3_600_000);
-  signInPruner.unref();
+  signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
   const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
 
   let boundPort = config.API_PORT;
@@ -262,12 +254,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const realtime = events.attach(server);
   const logStream = new LogStream(realtime.io, { supervisor, devices, access, tokens, accounts, clock, logger, backlog: 200 });
-  // Signed out: that session's live sockets close at once, not when their token expires.
-  signIns.events.on('ended', ({ sessionIds }) => {
-    const ended = new Set(sessionIds);
-    for (const socket of realtime.io.sockets.sockets.values()) if (socket.data.user.sessionId && ended.has(socket.data.user.sessionId)) socket.disconnect(true);
-    logStream.disconnectSessions(ended);
-  });
+  signIns.events.on('ended', ({ sessionIds }) => closeSessionSockets(realtime.io, new Set(sessionIds)));
   events.start();
   updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
   updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) => realtime.emitToAdmins('binary-update-applied', { version, ok, moved, failedOn, reason }));
@@ -312,7 +299,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       system.close();
       sampler.stop();
       resourceHistory.stop();
-      clearInterval(signInPruner);
+      signIns.stop();
       feeds.close();
       logStream.close();
       await events.close();

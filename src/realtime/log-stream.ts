@@ -72,11 +72,6 @@ export class LogStream {
     this.off = deps.supervisor.events.on('log', (line) => this.publish(line));
   }
 
-  /** Close the sockets of ended sign-in sessions (the event feed does the same for its own). */
-  disconnectSessions(sessionIds: ReadonlySet<string>): void {
-    for (const socket of this.namespace.sockets.values()) if (socket.data.user.sessionId && sessionIds.has(socket.data.user.sessionId)) socket.disconnect(true);
-  }
-
   close(): void {
     this.off();
     for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
