@@ -2,30 +2,40 @@ import http from 'node:http';
 import path from 'node:path';
 import { AccountService } from './auth/accounts.js';
 import { authenticateToken } from './auth/bearer.js';
+import { SessionService } from './auth/sessions.js';
 import { DeviceAccess } from './auth/device-access.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/load.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { ActivityRepository } from './db/repositories/activity.js';
+import { AuthSessionRepository } from './db/repositories/auth-sessions.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { MessageRepository } from './db/repositories/messages.js';
+import { UserSettingsRepository } from './db/repositories/user-settings.js';
 import { UserRepository } from './db/repositories/users.js';
 import type { RestartPolicy } from './domain/restart-policy.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
+import { ResourceHistory } from './health/resource-history.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
 import { answerClientErrors } from './http/client-errors.js';
+import { logoutAllRoutes, sessionRoutes } from './http/routes/auth-sessions.js';
 import { authRoutes } from './http/routes/auth.js';
+import { deviceStatsRoutes } from './http/routes/device-stats.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
 import { healthRoutes } from './http/routes/health.js';
+import { meRoutes } from './http/routes/me.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { qrRoutes } from './http/routes/qr.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { restoreRoutes } from './http/routes/restore.js';
+import { timelineRoutes } from './http/routes/timeline.js';
 import { updateRoutes } from './http/routes/update.js';
 import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
@@ -47,6 +57,8 @@ import { proxyRoutes } from './proxy/http-proxy.js';
 import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
+import { LogStream } from './realtime/log-stream.js';
+import { closeSessionSockets } from './realtime/session-sockets.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -76,7 +88,7 @@ export interface Gateway {
   readonly database: DatabaseHandle;
   /** Child feeds and webhooks → the journal (numbered, stored) → its consumers. */
   readonly pipeline: EventPipeline;
-  /** QR codes fetched from the children. */
+  /** QR and pairing-code logins, with the QR kept fresh by the gateway. */
   readonly qr: QrService;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
@@ -104,7 +116,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
-  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN);
+  // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
+  const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
+  signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
+  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
 
   let boundPort = config.API_PORT;
   const policy: RestartPolicy = {
@@ -142,7 +157,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const access = new DeviceAccess(devices);
-  const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
+  const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const pipeline = new EventPipeline({
     database,
     supervisor,
@@ -198,6 +213,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const webhookFigures = webhookMetrics(() => webhooks.health());
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
+  const resourceHistory = new ResourceHistory(supervisor, sampler, clock, config.RESOURCE_SAMPLE_INTERVAL);
+  resourceHistory.start();
   const queueDepth = (phone: string): number => messages.depth(phone);
   const binaryVersion = new BinaryVersionProbe(supervisor);
   const updates = new UpdateService({
@@ -231,6 +248,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures] });
 
   const api = new ApiRegistry();
+  const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
   const app = createHttpApp({
     api,
     accounts,
@@ -240,7 +258,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     version: options.version,
-    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
+    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens), sessionRoutes(api, { accounts, tokens, sessions: signIns, cookie, accessTtl: config.AUTH_ACCESS_TTL })],
     apiRoutes: [
       deviceRoutes(api, deviceService),
       deviceProcessRoutes(api, deviceService),
@@ -253,7 +271,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       updateRoutes(api, updates, access),
       webhookRoutes(api, { devices, access, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
       eventRoutes(api, pipeline.journal, access),
+      logoutAllRoutes(api, { sessions: signIns, cookie }),
+      meRoutes(api, new UserSettingsRepository(database.db), clock),
+      timelineRoutes(api, history, access),
+      deviceStatsRoutes(api, { history: resourceHistory, activity: new ActivityRepository(database.db), access, clock }),
     ],
+    pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
     rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
     internalRoutes: [
       internalWebhookRoutes(pipeline.inbound),
@@ -276,6 +299,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
     webhooks.forget(phoneNumber);
+    resourceHistory.forget(phoneNumber);
     void outbox.forget(phoneNumber);
   });
   const realtime = new RealtimeServer(server, {
@@ -290,6 +314,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
   const unbridge = bridgeToSockets(realtime, { journal: pipeline.events, feeds: pipeline.feeds.events, supervisor: supervisor.events }, logger);
+  const logStream = new LogStream(realtime.io, { supervisor, devices, access, tokens, accounts, clock, logger, backlog: 200 });
+  signIns.events.on('ended', ({ sessionIds }) => closeSessionSockets(realtime.io, new Set(sessionIds)));
   webhooks.start();
   const retention = new RetentionJob(
     [
@@ -342,7 +368,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       binaryVersion.close();
       system.close();
       sampler.stop();
+      resourceHistory.stop();
+      signIns.stop();
       retention.stop();
+      logStream.close();
       pipeline.close();
       unbridge();
       await realtime.close();

@@ -39,6 +39,11 @@ export class AccountService {
     return this.users.list().map((u) => ({ id: u.id, username: u.username, role: u.role }));
   }
 
+  get(id: number): AuthUser | null {
+    const user = this.users.findById(id);
+    return user ? { id: user.id, username: user.username, role: user.role } : null;
+  }
+
   exists(id: number): boolean {
     return this.users.exists(id);
   }

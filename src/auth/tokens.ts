@@ -6,6 +6,8 @@ export interface AuthUser {
   readonly id: number;
   readonly username: string;
   readonly role: 'admin' | 'user';
+  /** The dashboard session the token was issued for (claim `sid`); absent for password-login API tokens. */
+  readonly sessionId?: string;
 }
 
 /** Pinned: a token signed any other way (including `alg: none`) is refused. */
@@ -25,14 +27,18 @@ export class TokenService {
   constructor(
     secret: string,
     private readonly expiresIn: string,
+    /** Whether a dashboard session is still on; a token naming an ended one is refused (checked on every use). */
+    private readonly sessionActive: (sessionId: string) => boolean = () => true,
   ) {
     this.secret = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
-  issue(user: AuthUser): { token: string; expiresIn: number } {
-    const token = jwt.sign({ sub: String(user.id), username: user.username, role: user.role }, this.secret, {
+  /** `options`: a dashboard session's short-lived token names its session and has its own lifetime. */
+  issue(user: AuthUser, options: { sessionId?: string; expiresIn?: string } = {}): { token: string; expiresIn: number } {
+    const claims = { sub: String(user.id), username: user.username, role: user.role, ...(options.sessionId ? { sid: options.sessionId } : {}) };
+    const token = jwt.sign(claims, this.secret, {
       algorithm: ALGORITHM,
-      expiresIn: this.expiresIn as jwt.SignOptions['expiresIn'],
+      expiresIn: (options.expiresIn ?? this.expiresIn) as jwt.SignOptions['expiresIn'],
     });
     const decoded = jwt.decode(token) as { exp: number; iat: number };
     return { token, expiresIn: decoded.exp - decoded.iat };
@@ -41,7 +47,7 @@ export class TokenService {
   verify(token: string): AuthUser {
     const known = this.verified.get(token);
     // Same instant rule as jsonwebtoken's own check: valid while now < exp.
-    if (known && Date.now() < known.expiresAt) return known.user;
+    if (known && Date.now() < known.expiresAt) return this.stillSignedIn(known.user);
     if (known) this.verified.delete(token);
     let payload: string | jwt.JwtPayload;
     try {
@@ -54,11 +60,17 @@ export class TokenService {
       throw errors.unauthorized();
     }
     const role = payload['role'] === 'admin' ? 'admin' : 'user';
-    const user: AuthUser = { id: Number(payload.sub), username: payload['username'], role };
+    const sid = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
+    const user: AuthUser = { id: Number(payload.sub), username: payload['username'], role, ...(sid ? { sessionId: sid } : {}) };
     if (typeof payload.exp === 'number') {
       if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value as string);
       this.verified.set(token, { user, expiresAt: payload.exp * 1000 });
     }
+    return this.stillSignedIn(user);
+  }
+
+  private stillSignedIn(user: AuthUser): AuthUser {
+    if (user.sessionId !== undefined && !this.sessionActive(user.sessionId)) throw errors.unauthorized('signed out: this session has ended');
     return user;
   }
 }

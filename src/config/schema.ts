@@ -7,6 +7,8 @@ export const DEV_ADMIN_PASS = 'admin';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const port = (def: number) => int(def, 1, 65535);
+/** A URL path of one or more segments, no trailing slash: safe to put into HTML and a cookie's Path. */
+const PATH_RE = /^(\/[A-Za-z0-9._~-]+)+$/;
 /** Unset and empty (`KEY=` in a compose file) both mean "not configured". */
 const optionalString = <T extends z.ZodType<string>>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
@@ -104,6 +106,18 @@ export const envSchema = z
     REALTIME_RESUME_LIMIT: int(1000, 1, 100_000),
     /** Ping period on each child's /ws; a link without a pong for that long is dropped and reconnected. */
     CHILD_FEED_PING_INTERVAL: int(15_000, 100),
+    /** How many fresh QR codes the gateway fetches and pushes by itself after one expires unscanned (0 = none). */
+    QR_REFRESH_LIMIT: int(10, 0, 100),
+    /** Where the gateway serves the dashboard (e.g. /dashboard); `/` redirects there. */
+    DASHBOARD_BASE_PATH: z.string().regex(PATH_RE, 'a path like /dashboard (letters, digits, - _ . ~ between slashes)').default('/dashboard'),
+    /** The path prefix a reverse proxy strips before the gateway (e.g. /wa for https://host/wa/dashboard); empty = none. */
+    PUBLIC_PATH_PREFIX: z.union([z.literal(''), z.string().regex(PATH_RE, 'a path like /wa, or empty')]).default(''),
+    /** Lifetime of a dashboard session's access token (kept in the page's memory only). */
+    AUTH_ACCESS_TTL: z.string().regex(/^[0-9]+[smhd]?$/, 'a number of seconds or a duration like 15m').default('15m'),
+    /** A dashboard session ends after this many ms without a refresh (its refresh cookie's lifetime). */
+    AUTH_SESSION_IDLE: int(7 * 86_400_000, 60_000),
+    /** …and this many ms after sign-in at the latest, however active. */
+    AUTH_SESSION_MAX: int(30 * 86_400_000, 60_000),
   });
 
 /** Rules across keys; run on whatever parsed, so boot lists these problems together with the per-key ones. */
@@ -121,6 +135,10 @@ export function crossCheck(env: Partial<Env>): string[] {
   // Children post their webhooks to 127.0.0.1:<API_PORT>; a listener on one outside address would not hear them.
   if (env.API_HOST !== undefined && !['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(env.API_HOST)) {
     problems.push('API_HOST: must be 0.0.0.0, ::, or a loopback address (children reach the gateway on 127.0.0.1); restrict exposure with a firewall or the bundled nginx');
+  }
+  const reserved = ['/api', '/proxy', '/socket.io', '/internal', '/metrics'];
+  if (env.DASHBOARD_BASE_PATH !== undefined && reserved.some((r) => env.DASHBOARD_BASE_PATH === r || env.DASHBOARD_BASE_PATH?.startsWith(`${r}/`) || env.DASHBOARD_BASE_PATH?.startsWith(`${r}-`))) {
+    problems.push(`DASHBOARD_BASE_PATH: must not be under ${reserved.join(', ')} (the API's own paths)`);
   }
   if (env.NODE_ENV === 'production') {
     if (env.JWT_SECRET !== undefined && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
