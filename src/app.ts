@@ -40,7 +40,7 @@ import { ReceiptTracker } from './messaging/receipts.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
 import { httpTiming } from './metrics/http-timing.js';
 import { createMetrics } from './metrics/registry.js';
-import { proxyRoutes } from './proxy/http-proxy.js';
+import { proxyHandler } from './proxy/http-proxy.js';
 import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
@@ -195,7 +195,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures] });
 
   const api = new ApiRegistry();
-  const app = createHttpApp({
+  const proxy = proxyHandler({ api, targets: proxyTargets, outbox, logger, trustHops: config.TRUST_PROXY });
+  const front = createHttpApp({
     api,
     accounts,
     tokens,
@@ -216,11 +217,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       updateRoutes(api, updates),
       ...events.apiRoutes(api),
     ],
-    rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
+    proxy: proxy.handle,
     internalRoutes: [...events.internalRoutes(), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
     timing: httpTiming(metrics.httpDuration),
   });
-  const server = http.createServer(app);
+  const server = http.createServer(front.listener);
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     events.forget(phoneNumber);
@@ -271,6 +272,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sampler.stop();
       feeds.close();
       await events.close();
+      proxy.close();
+      front.close();
       server.closeAllConnections();
       await closed;
       database.close();
