@@ -11,7 +11,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
 import { PassThrough } from './pass-through.js';
 import { rewriteQrLink } from './qr-link.js';
-import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, type ProxyTarget, type ProxyTargets } from './targets.js';
+import { PROXY_PREFIX, proxyRoute, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
 const PROXY_TIMEOUT_MS = 60_000;
@@ -71,10 +71,8 @@ function documentProxy(api: ApiRegistry): void {
 export function proxyHandler(deps: ProxyDeps): ProxyHandler {
   documentProxy(deps.api);
   const pass = new PassThrough(deps.logger, PROXY_TIMEOUT_MS);
-  const onAnswer = (req: PlainRequest, target: ProxyTarget) => (answer: IncomingMessage) => {
-    if (answer.statusCode === 429 && isSendPath(req.method ?? '', target.childPath)) {
-      deps.outbox.timelock(target.phoneNumber, 'WhatsApp reach-out timelock on a proxied send (429)');
-    }
+  const onSendAnswer = (target: ProxyTarget) => (answer: IncomingMessage) => {
+    if (answer.statusCode === 429) deps.outbox.timelock(target.phoneNumber, 'WhatsApp reach-out timelock on a proxied send (429)');
   };
   const loginRewrite = (req: PlainRequest, target: ProxyTarget) => (body: Buffer, answer: IncomingMessage) =>
     (answer.statusCode ?? 500) < 300 ? rewriteQrLink(body, `${requestProtocol(req, deps.trustHops)}://${req.headers.host ?? '127.0.0.1'}`, target.phoneNumber) : body;
@@ -86,14 +84,15 @@ export function proxyHandler(deps: ProxyDeps): ProxyHandler {
       const rest = rawPath.slice(PROXY_PREFIX.length);
       const header = req.headers['x-phone-number'];
       const target = deps.targets.resolve(currentUser(req), rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined);
-      if (isManagedPath(method, target.childPath, target.phoneNumber)) {
+      const route = proxyRoute(method, target.childPath, target.phoneNumber);
+      if (route === 'managed') {
         throw new GatewayError('FORBIDDEN', 'device slots and webhooks of a number are managed by the gateway; use /api/devices', { path: target.childPath });
       }
-      const options = isLoginPath(method, target.childPath) ? { rewrite: loginRewrite(req, target) } : { onAnswer: onAnswer(req, target) };
-      if (!isSendPath(method, target.childPath)) {
-        await pass.forward(req, res, target, options);
+      if (route !== 'send') {
+        await pass.forward(req, res, target, route === 'login' ? { rewrite: loginRewrite(req, target) } : {});
         return;
       }
+      const options = { onAnswer: onSendAnswer(target) };
       const lane = deps.outbox.lane(target.phoneNumber);
       // Refused at once while the number is paused, and again if a pause began while this call waited its turn.
       const refuseIfPaused = (): void => {

@@ -38,7 +38,6 @@ export class PassThrough {
         resolve();
         return;
       }
-      res.once('close', () => resolve());
       const headers: OutgoingHttpHeaders = {};
       for (const name in req.headers) if (!STRIPPED.has(name)) headers[name] = req.headers[name];
       headers['host'] = `127.0.0.1:${target.port}`;
@@ -66,7 +65,9 @@ export class PassThrough {
       upstream.on('error', fail);
       req.on('error', (err) => upstream.destroy(err));
       res.once('close', () => {
+        // The caller hung up before the answer was complete: so does the call to the child.
         if (!res.writableFinished) upstream.destroy();
+        resolve();
       });
       upstream.on('response', (answer) => {
         answered = true;
