@@ -20,10 +20,14 @@ const counters: ChildCounters & { incoming: number; incomingErrors: number } = {
 const outbound: Record<string, number> = {};
 const api = new ChildApi((port) => (port === undefined ? undefined : children.get(port)?.child), counters);
 
+/** Retries of children that are gone, so the count never goes down. */
+let closedRetries = 0;
+
 function closeChild(port: number): void {
   const entry = children.get(port);
   if (!entry) return;
   children.delete(port);
+  closedRetries += entry.child.poster.retries;
   entry.listener.close();
   for (const socket of entry.sockets) socket.destroy();
   entry.child.close();
@@ -136,7 +140,9 @@ async function inject({ rate, durationSec, step }: InjectRequest): Promise<Injec
 }
 
 function stats(): HubStats {
-  return { children: children.size, ...counters, outbound: { ...outbound } };
+  let retries = closedRetries;
+  for (const { child } of children.values()) retries += child.poster.retries;
+  return { children: children.size, ...counters, retries, outbound: { ...outbound } };
 }
 
 async function answer(request: HubRequest): Promise<unknown> {

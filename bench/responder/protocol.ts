@@ -13,6 +13,8 @@ export interface HubStats {
   /** Incoming-message webhooks answered 2xx by the gateway, and those that were not. */
   readonly incoming: number;
   readonly incomingErrors: number;
+  /** Webhook attempts that failed and were tried again, as the binary would (a well-behaved run has none). */
+  readonly retries: number;
   /** The gateway's own outbound webhooks received, by `X-Event-Type`. */
   readonly outbound: Readonly<Record<string, number>>;
 }

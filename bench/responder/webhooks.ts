@@ -42,13 +42,20 @@ export function incomingEnvelope(deviceId: string, body: string): string {
   });
 }
 
+/** The binary's delivery: up to 5 attempts, 1, 2, 4 and 8 s apart, for any non-2xx answer or network error. */
+const ATTEMPTS = 5;
+const FIRST_PAUSE_MS = 1000;
+
 /**
  * One child's webhook sender: a POST per event to its `WHATSAPP_WEBHOOK`, signed like the binary
  * (`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the exact body>`, Content-Length set), over the child's own
- * keep-alive connections. No retries: a webhook the gateway refuses is counted as an error and spoils the run.
+ * keep-alive connections, retried like the binary. `done(false)` only once every attempt failed.
  */
 export class WebhookPoster {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  /** Idle connections are closed before the gateway's 5 s keep-alive timeout could close them under a request. */
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16, timeout: 4000 });
+  /** Attempts that failed and were tried again (a well-behaved run has none). */
+  retries = 0;
   private readonly target: URL;
 
   constructor(
@@ -60,6 +67,19 @@ export class WebhookPoster {
 
   post(body: string, done: (ok: boolean) => void): void {
     const signature = crypto.createHmac('sha256', this.secret).update(body).digest('hex');
+    const attempt = (n: number): void =>
+      this.once(body, signature, (ok) => {
+        if (ok || n >= ATTEMPTS) {
+          done(ok);
+          return;
+        }
+        this.retries++;
+        setTimeout(() => attempt(n + 1), FIRST_PAUSE_MS * 2 ** (n - 1)).unref();
+      });
+    attempt(1);
+  }
+
+  private once(body: string, signature: string, done: (ok: boolean) => void): void {
     const req = http.request({
       host: this.target.hostname,
       port: this.target.port,

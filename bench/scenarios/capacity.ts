@@ -74,6 +74,8 @@ export interface SendStep {
   readonly cpuPercent: Record<string, number>;
   readonly machine: MachineLoad;
   readonly hubErrors: number;
+  /** Receipt webhooks the responders had to send again (the gateway refused or dropped an attempt). */
+  readonly webhookRetries: number;
 }
 
 export interface FanStep {
@@ -178,6 +180,7 @@ async function sendStep(rig: Rig, offered: number, durationSec: number, label: s
     cpuPercent: Object.fromEntries(Object.entries(cpu).map(([k, ms]) => [k, Math.round((ms / elapsedMs) * 100)])),
     machine: machine(),
     hubErrors,
+    webhookRetries: hubAfter.retries - hubBefore.retries,
   };
 }
 
@@ -284,6 +287,13 @@ export const capacityScenario: Scenario = {
         watched: { gateway: gateway.pid, responders: hub.pid, clients: sink.pid, shims: devices.flatMap((d) => (d.pid ? [d.pid] : [])) },
       };
 
+      // What the gateway spends with nothing to do (supervision, health checks, feeds' pings, samplers): per-message
+      // figures at low rates carry a share of it.
+      const idleFrom = { cpu: cpuMs(gateway.pid) ?? 0, at: Date.now() };
+      await sleep(3000);
+      const idlePercent = round((((cpuMs(gateway.pid) ?? 0) - idleFrom.cpu) / (Date.now() - idleFrom.at)) * 100, 1);
+      ctx.log(`capacity: gateway CPU at rest with ${phones.length} numbers: ${idlePercent} %`);
+
       ctx.log('capacity: warm-up');
       await sendStep(rig, Math.min(200, Math.max(...args.capacityRates)), 2, null);
       await fanStep(rig, Math.min(500, Math.max(...args.capacityFanoutRates)), 1, 0, null);
@@ -294,7 +304,7 @@ export const capacityScenario: Scenario = {
         sends.push(step);
         ctx.log(
           `capacity: send ${offered}/s → ${step.acceptedPerSec.toFixed(0)} accepted/s, end to end ${step.endToEndPerSec.toFixed(0)}/s, drained ${step.drainMs} ms after the load ` +
-            `(${step.keptUp ? 'kept up' : 'did not keep up'}); receipts published p50 ${step.publish.p50} ms p99 ${step.publish.p99} ms; CPU ms/message ${JSON.stringify(step.cpuMsPerMessage)}; machine ${JSON.stringify(step.machine)}`,
+            `(${step.keptUp ? 'kept up' : 'did not keep up'}); receipt webhooks failed ${step.hubErrors}, retried ${step.webhookRetries}; receipts published p50 ${step.publish.p50} ms p99 ${step.publish.p99} ms; CPU ms/message ${JSON.stringify(step.cpuMsPerMessage)}; machine ${JSON.stringify(step.machine)}`,
         );
         await sleep(1000);
         if (step.endToEndPerSec < 0.5 * offered) break;
@@ -305,7 +315,7 @@ export const capacityScenario: Scenario = {
         const step = await fanStep(rig, offered, args.capacityDuration, stepNo++, `capacity-fanout-${offered}`);
         fans.push(step);
         ctx.log(
-          `capacity: fan-out ${offered}/s → ${step.eventsPerSec.toFixed(0)} events/s, ${step.deliveriesPerSec.toFixed(0)} deliveries/s, p50 ${step.latency.p50} ms p99 ${step.latency.p99} ms, lost ${step.lost} ` +
+          `capacity: fan-out ${offered}/s → ${step.eventsPerSec.toFixed(0)} events/s, ${step.deliveriesPerSec.toFixed(0)} deliveries/s, p50 ${step.latency.p50} ms p99 ${step.latency.p99} ms, lost ${step.lost}, refused by the gateway ${step.injectErrors} ` +
             `(${step.keptUp ? 'kept up' : 'did not keep up'}); webhooks ${step.webhooksDeliveredPerSec.toFixed(0)}/s, backlog ${step.webhookBacklogAtEnd} (drained in ${step.webhookDrainMs} ms); CPU ms/event ${JSON.stringify(step.cpuMsPerEvent)}; machine ${JSON.stringify(step.machine)}`,
         );
         await sleep(1000);
@@ -326,6 +336,7 @@ export const capacityScenario: Scenario = {
         figure('publish_p99', 'receipts published to the clients, p99 (same step)', cpuStep?.publish.p99 ?? NaN, 'ms'),
         figure('max_messages_per_sec', 'highest messages/s end to end (any drain)', round(sendTop?.endToEndPerSec ?? 0, 0), 'msg/s'),
         figure('max_accepted_per_sec', 'accepted/s at that step', round(sendTop?.acceptedPerSec ?? 0, 0), 'msg/s'),
+        figure('idle_cpu', `gateway CPU at rest with ${phones.length} numbers`, idlePercent, '%'),
         figure('fan_events_per_sec', `gateway alone: events/s to ${args.fanoutClients} clients kept up with p99 ≤ ${FAN_P99_LIMIT_MS} ms`, round(fanBest?.eventsPerSec ?? 0, 0), 'events/s', { op: '>=', value: 5000 }),
         figure('fan_deliveries_per_sec', 'gateway alone: Socket.IO deliveries/s at that rate', round(fanBest?.deliveriesPerSec ?? 0, 0), 'msg/s'),
         figure('fan_p99', 'gateway alone: latency p99 at that rate', fanBest?.latency.p99 ?? NaN, 'ms'),
