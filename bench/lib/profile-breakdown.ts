@@ -4,16 +4,11 @@
  * journal counts as Socket.IO, the delivery rows planned inside the journal's transaction as webhook planning),
  * and within a stage the leaf work is named when it is one of the usual suspects (JSON, SQLite, HMAC, writes).
  */
-import type { CpuProfile } from './profile-summary.js';
+import { forEachBusySample, type CpuProfile, type ProfileNode } from './profile-summary.js';
 
-interface Frame {
-  readonly functionName: string;
-  readonly url: string;
-}
+type Frame = ProfileNode['callFrame'];
 
-interface Node {
-  readonly id: number;
-  readonly callFrame: Frame;
+interface Node extends ProfileNode {
   readonly children?: readonly number[];
 }
 
@@ -88,7 +83,7 @@ export function breakdownProfile(profile: CpuProfile): { busyMs: number; stages:
     // The innermost gateway frame first; failing that, the innermost known package.
     search: for (const rules of [STAGES, LIBRARIES]) {
       for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
-        const found = stageOf(byId.get(id)?.callFrame ?? { functionName: '', url: '' }, rules);
+        const found = stageOf(byId.get(id)?.callFrame ?? { functionName: '', url: '', lineNumber: 0 }, rules);
         if (found) {
           stage = found;
           break search;
@@ -99,13 +94,8 @@ export function breakdownProfile(profile: CpuProfile): { busyMs: number; stages:
     return stage;
   };
   const totals = new Map<string, { us: number; leaves: Map<string, number> }>();
-  let all = 0;
-  profile.samples.forEach((id, index) => {
-    const node = byId.get(id);
-    const us = profile.timeDeltas[index] ?? 0;
-    if (!node || node.callFrame.functionName === '(idle)') return;
-    all += us;
-    const stage = node.callFrame.functionName === '(garbage collector)' ? 'garbage collection' : stageFor(id);
+  const all = forEachBusySample({ nodes, samples: profile.samples, timeDeltas: profile.timeDeltas }, (node, us) => {
+    const stage = node.callFrame.functionName === '(garbage collector)' ? 'garbage collection' : stageFor(node.id);
     const entry = totals.get(stage) ?? { us: 0, leaves: new Map<string, number>() };
     totals.set(stage, entry);
     entry.us += us;

@@ -49,6 +49,8 @@ export class PassThrough {
       const upstream = http.request({ host: '127.0.0.1', port: target.port, method: req.method, path: requestPath(target.childPath), headers, agent: this.agent });
       let answered = false;
       const fail = (err: Error): void => {
+        // Late news from a call whose answer is already complete changes nothing.
+        if (res.writableFinished) return;
         if (answered && res.headersSent) {
           res.destroy();
           return;

@@ -56,10 +56,11 @@ describe('npm run bench', () => {
       ['capacity', 'gateway alone: highest events/s \\(any latency\\)'],
       ['restore', '2 numbers: start → all running'],
       ['restore', '2 numbers: stand-ins alone \\(floor\\)'],
-      ['fanout', 'Socket.IO deliveries/s at that rate'],
+      // Not the kept-up figures: whether a step keeps up depends on the machine's load, which a test must not judge.
+      ['fanout', 'highest events/s the stand-ins reach \\(any latency\\)'],
     ] as const) {
-      expect({ label, value: Number(figure(scenario, label)?.[1]) }).toEqual({ label, value: expect.any(Number) });
-      expect(Number(figure(scenario, label)?.[1])).toBeGreaterThan(0);
+      const value = Number(figure(scenario, label)?.[1]);
+      expect({ label, value, positive: value > 0 }).toEqual({ label, value: expect.any(Number), positive: true });
     }
     // Progress on stderr: the gateway's event-loop delay over each measured phase, from its own /metrics.
     for (const phase of ['proxy-round1', 'send-throughput', 'capacity-send-10', 'capacity-fanout-20', 'restore-2', 'fanout-stand-ins-20']) {
