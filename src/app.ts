@@ -51,9 +51,9 @@ import { MediaStore } from './messaging/media-store.js';
 import { Outbox } from './messaging/outbox.js';
 import { ReceiptTracker } from './messaging/receipts.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
-import { httpTiming } from './metrics/http-timing.js';
+import { httpTiming } from './http/timing.js';
 import { createMetrics } from './metrics/registry.js';
-import { proxyRoutes } from './proxy/http-proxy.js';
+import { proxyHandler } from './proxy/http-proxy.js';
 import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
@@ -249,7 +249,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const api = new ApiRegistry();
   const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
-  const app = createHttpApp({
+  const proxy = proxyHandler({ api, targets: proxyTargets, outbox, logger, trustHops: config.TRUST_PROXY });
+  const front = createHttpApp({
     api,
     accounts,
     tokens,
@@ -277,7 +278,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       deviceStatsRoutes(api, { history: resourceHistory, activity: new ActivityRepository(database.db), access, clock }),
     ],
     pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
-    rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
+    proxy: proxy.handle,
     internalRoutes: [
       internalWebhookRoutes(pipeline.inbound),
       metricsRoutes(api, metrics.registry, {
@@ -289,7 +290,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ],
     timing: httpTiming(metrics.httpDuration),
   });
-  const server = http.createServer(app);
+  const server = http.createServer(front.listener);
   // A reverse proxy keeps idle upstream connections open (nginx: up to 60 s) and may send a POST on one the
   // instant Node closes it, which it cannot retry (502). Node must be the side that waits longer.
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -376,6 +377,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       unbridge();
       await realtime.close();
       await webhooks.close();
+      proxy.close();
+      front.close();
       server.closeAllConnections();
       await closed;
       database.close();

@@ -28,6 +28,12 @@ export interface BenchArgs {
   readonly fanoutRates: number[];
   /** Seconds per fan-out step. */
   readonly fanoutDuration: number;
+  /** Offered messages/s of the isolated-capacity send steps, one step each (stops once under half gets through). */
+  readonly capacityRates: number[];
+  /** Offered incoming events/s of the isolated-capacity fan-out steps. */
+  readonly capacityFanoutRates: number[];
+  /** Seconds per isolated-capacity step. */
+  readonly capacityDuration: number;
   /** Child port range, e.g. 8500-8999 (kept clear of the test suite's 8000–8299). */
   readonly ports: { base: number; max: number };
   /** Write a CPU profile of the gateway during each measured phase to bench/profiles/. */
@@ -40,10 +46,10 @@ export interface BenchArgs {
   readonly keepData: boolean;
 }
 
-export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory'] as const;
+export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory'] as const;
 
 const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
-  --only proxy,send,restore,fanout,memory   scenarios to run (default: all)
+  --only proxy,send,capacity,restore,fanout,memory   scenarios to run (default: all)
   --numbers 50              numbers for send and fan-out
   --duration 10             seconds per measured load run
   --connections 10          proxy: autocannon connections (same for direct and proxied)
@@ -57,6 +63,9 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --fanout-clients 50
   --fanout-rates 250,500,1000,2000,5000,10000   offered events/s, one step each (stops once under half arrives)
   --fanout-duration 5       seconds per fan-out step
+  --capacity-rates 100,250,500,1000,2000   capacity: offered messages/s, one step each (stops once under half gets through)
+  --capacity-fanout-rates 500,1000,2000,5000,10000   capacity: offered incoming events/s, one step each
+  --capacity-duration 5     capacity: seconds per step
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
   --no-save                 do not write bench/results.json and BENCHMARKS.md
@@ -121,6 +130,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     fanoutClients: int('fanout-clients', 50, 1),
     fanoutRates: list('fanout-rates', [250, 500, 1000, 2000, 5000, 10000]),
     fanoutDuration: int('fanout-duration', 5, 1),
+    capacityRates: list('capacity-rates', [100, 250, 500, 1000, 2000]),
+    capacityFanoutRates: list('capacity-fanout-rates', [500, 1000, 2000, 5000, 10000]),
+    capacityDuration: int('capacity-duration', 5, 1),
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),
     save: !flag('no-save'),

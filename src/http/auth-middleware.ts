@@ -1,8 +1,9 @@
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { errors } from '../domain/errors.js';
 import type { AccountService } from '../auth/accounts.js';
 import { authenticateToken, bearerToken } from '../auth/bearer.js';
 import type { AuthUser, TokenService } from '../auth/tokens.js';
+import type { PlainHandler, PlainRequest } from './plain-handler.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -10,7 +11,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export function requireAuth(tokens: TokenService, accounts: AccountService): RequestHandler {
+export function requireAuth(tokens: TokenService, accounts: AccountService): PlainHandler {
   return (req, _res, next) => {
     try {
       req.auth = authenticateToken(bearerToken(req.headers.authorization), tokens, accounts);
@@ -21,7 +22,7 @@ export function requireAuth(tokens: TokenService, accounts: AccountService): Req
   };
 }
 
-export function currentUser(req: Request): AuthUser {
+export function currentUser(req: PlainRequest): AuthUser {
   if (!req.auth) throw errors.unauthorized('not authenticated');
   return req.auth;
 }

@@ -1,6 +1,7 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
 import { GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
+import type { PlainErrorHandler, PlainHandler, PlainRequest } from './plain-handler.js';
 
 /** The one table that turns error codes into HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -62,7 +63,23 @@ function fromFrameworkError(err: unknown): GatewayError | null {
   return null;
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** A JSON answer on a plain Node.js response (the envelope Express's `res.json` wrote, without needing Express). */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** The request's path without the query (Express's `req.path`, for plain requests too). */
+function pathOf(req: PlainRequest): string {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
+export function errorHandler(logger: Logger): PlainErrorHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
@@ -71,15 +88,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = err instanceof GatewayError ? err : fromFrameworkError(err);
     if (known) {
       const status = statusFor(known.code);
-      if (status >= 500) logger.warn({ code: known.code, path: req.path, err: known.message }, 'request failed');
-      res.status(status).json(errorBody(known));
+      if (status >= 500) logger.warn({ code: known.code, path: pathOf(req), err: known.message }, 'request failed');
+      sendJson(res, status, errorBody(known));
       return;
     }
-    logger.error({ err, path: req.path }, 'unexpected error');
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+    logger.error({ err, path: pathOf(req) }, 'unexpected error');
+    sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
   };
 }
 
-export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` } });
+export const notFound: PlainHandler = (req, res) => {
+  sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${pathOf(req)}` } });
 };

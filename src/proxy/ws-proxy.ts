@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createProxyMiddleware } from 'http-proxy-middleware';
+import { createProxyMiddleware, type Options } from 'http-proxy-middleware';
 import type { AccountService } from '../auth/accounts.js';
 import type { TokenService } from '../auth/tokens.js';
 import { GatewayError } from '../domain/errors.js';
@@ -9,7 +9,7 @@ import { authenticateToken, bearerToken } from '../auth/bearer.js';
 import { errorBody, statusFor } from '../http/error-handler.js';
 import { rejectUpgrade } from '../http/upgrade-router.js';
 import type { Logger } from '../lib/logger.js';
-import { proxyOptions } from './http-proxy.js';
+import { STRIPPED_HEADERS } from './pass-through.js';
 import { PROXY_PREFIX, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 export interface WsProxyDeps {
@@ -30,7 +30,7 @@ export class WsProxy {
   private readonly proxy;
 
   constructor(private readonly deps: WsProxyDeps) {
-    this.proxy = createProxyMiddleware(proxyOptions(this.resolved, deps.logger));
+    this.proxy = createProxyMiddleware(upgradeOptions(this.resolved, deps.logger));
   }
 
   readonly handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -57,4 +57,33 @@ export class WsProxy {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
   }
+}
+
+/** http-proxy for upgrades: each request goes to the target resolved for it beforehand, with the child's credentials. */
+function upgradeOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger: Logger): Options {
+  const target = (req: IncomingMessage): ProxyTarget => {
+    const found = resolved.get(req);
+    if (!found) throw new GatewayError('INTERNAL', 'proxy target not resolved');
+    return found;
+  };
+  return {
+    target: 'http://127.0.0.1',
+    router: (req) => `http://127.0.0.1:${target(req).port}`,
+    pathRewrite: (_path, req) => target(req).childPath,
+    changeOrigin: true,
+    xfwd: false,
+    on: {
+      proxyReqWs: (proxyReq: ClientRequest, req: IncomingMessage): void => {
+        const t = target(req);
+        for (const header of STRIPPED_HEADERS) proxyReq.removeHeader(header);
+        proxyReq.setHeader('authorization', t.authorization);
+        // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
+        proxyReq.setHeader('x-device-id', t.phoneNumber);
+      },
+      error: (err, req, socket) => {
+        logger.warn({ err: err.message, phoneNumber: resolved.get(req)?.phoneNumber }, 'proxy: child did not answer');
+        (socket as Socket).destroy();
+      },
+    },
+  };
 }

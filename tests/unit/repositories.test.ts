@@ -52,6 +52,23 @@ describe('repositories on the hot paths', () => {
       expect(messages.get('a2')).toBeUndefined();
     });
 
+    it('inserts several rows in one transaction, in order, a repeated key finding the row of the same batch', () => {
+      const results = messages.insertMany([
+        { ...base, id: 'm1', payload: { message: 'one' }, idempotencyKey: 'batch-key' },
+        { ...base, id: 'm2', payload: { message: 'two' } },
+        { ...base, id: 'm3', payload: { message: 'three' }, idempotencyKey: 'batch-key' },
+      ]);
+      expect(results.map((r) => [r.row.id, r.created])).toEqual([
+        ['m1', true],
+        ['m2', true],
+        ['m1', false],
+      ]);
+      expect(messages.get('m3')).toBeUndefined();
+      // All or nothing: a batch that fails stores none of its rows.
+      expect(() => messages.insertMany([{ ...base, id: 'm4', payload: {} }, { ...base, id: 'm1', payload: {} }])).toThrow();
+      expect(messages.get('m4')).toBeUndefined();
+    });
+
     it('picks the oldest pending message outside the excluded ids', () => {
       messages.insertOnce({ ...base, phoneNumber: '5511000000021', id: 'b1', payload: {}, createdAt: 1000 });
       messages.insertOnce({ ...base, phoneNumber: '5511000000021', id: 'b2', payload: {}, createdAt: 2000 });

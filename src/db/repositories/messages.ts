@@ -33,15 +33,25 @@ export class MessageRepository {
 
   /** Insert, or return the existing row when (phoneNumber, idempotencyKey) was seen before. */
   insertOnce(row: NewMessage): { row: MessageRow; created: boolean } {
-    return this.db.transaction(() => {
-      if (row.idempotencyKey) {
-        const existing = this.hot.byIdempotencyKey.get({ phoneNumber: row.phoneNumber, key: row.idempotencyKey });
-        if (existing) return { row: existing, created: false };
-      }
-      const inserted = this.hot.insert.get(withDefaults(row));
-      if (!inserted) throw new Error('message insert returned no row');
-      return { row: inserted, created: true };
-    });
+    return this.db.transaction(() => this.insertOrFind(row));
+  }
+
+  /**
+   * `insertOnce` for several rows in one transaction (one commit), in order: a later row with the idempotency key
+   * of an earlier one finds it. All or nothing: if the transaction fails, none is stored.
+   */
+  insertMany(rows: readonly NewMessage[]): { row: MessageRow; created: boolean }[] {
+    return this.db.transaction(() => rows.map((row) => this.insertOrFind(row)));
+  }
+
+  private insertOrFind(row: NewMessage): { row: MessageRow; created: boolean } {
+    if (row.idempotencyKey) {
+      const existing = this.hot.byIdempotencyKey.get({ phoneNumber: row.phoneNumber, key: row.idempotencyKey });
+      if (existing) return { row: existing, created: false };
+    }
+    const inserted = this.hot.insert.get(withDefaults(row));
+    if (!inserted) throw new Error('message insert returned no row');
+    return { row: inserted, created: true };
   }
 
   get(id: string): MessageRow | undefined {
