@@ -118,6 +118,8 @@ export const webhookDeliveries = sqliteTable(
     endpoint: text('endpoint').notNull(),
     /** Decides which secret signs each attempt (the current one, so a rotated secret applies to the backlog). */
     scope: text('scope').$type<DeliveryScope>().notNull().default('device'),
+    /** The envelope's `type` (sent as `X-Event-Type` with every attempt), kept beside the body so no attempt parses it. */
+    eventType: text('event_type').notNull().default(''),
     body: text('body').notNull(),
     status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),

@@ -26,7 +26,15 @@ interface Lane {
   /** Waiting for a free slot of its endpoint. */
   queued: boolean;
   timer: NodeJS.Timeout | null;
+  /**
+   * The lane's next rows, oldest first, read in one query: the first is the head. New rows only ever come after
+   * them (ids grow); a replay or a failure (the head waits for its retry) empties it, so it is read again.
+   */
+  ahead: DeliveryRow[];
 }
+
+/** Rows of a lane read at once: a busy lane pays one query per this many deliveries instead of one per delivery. */
+const READ_AHEAD = 16;
 
 const laneKey = (l: LaneKey) => `${l.scope}\u0000${l.endpoint}\u0000${l.phoneNumber}`;
 
@@ -64,7 +72,7 @@ export class WebhookDispatcher {
       const key = laneKey(lane);
       let state = this.lanes.get(key);
       if (!state) {
-        state = { key, lane, busy: false, queued: false, timer: null };
+        state = { key, lane, busy: false, queued: false, timer: null, ahead: [] };
         this.lanes.set(key, state);
       }
       this.pump(state);
@@ -80,6 +88,8 @@ export class WebhookDispatcher {
     if (!row) throw new GatewayError('DELIVERY_NOT_FOUND', `delivery ${id} does not exist`);
     const now = this.clock.now();
     const fresh = row.status === 'dead' || row.status === 'delivered';
+    const lane = this.lanes.get(laneKey(row));
+    if (lane) lane.ahead = [];
     const updated = this.repo.update(
       id,
       fresh
@@ -89,6 +99,11 @@ export class WebhookDispatcher {
     this.logger.info({ deliveryId: id, phoneNumber: row.phoneNumber, from: row.status }, 'webhook delivery replayed');
     this.wake([{ endpoint: row.endpoint, scope: row.scope, phoneNumber: row.phoneNumber }]);
     return updated ?? row;
+  }
+
+  /** The number was unregistered and its rows deleted: nothing read ahead of them may go out any more. */
+  forget(phoneNumber: string): void {
+    for (const lane of this.lanes.values()) if (lane.lane.phoneNumber === phoneNumber) lane.ahead = [];
   }
 
   /** Attempts currently in flight per endpoint (health). */
@@ -110,7 +125,8 @@ export class WebhookDispatcher {
     if (this.closed || state.busy || state.queued) return;
     if (state.timer) this.clock.clearTimeout(state.timer);
     state.timer = null;
-    const head = this.repo.head(state.lane);
+    if (state.ahead.length === 0) state.ahead = this.repo.heads(state.lane, READ_AHEAD);
+    const head = state.ahead[0];
     if (!head) {
       this.lanes.delete(state.key);
       return;
@@ -144,15 +160,19 @@ export class WebhookDispatcher {
     try {
       const signer = this.targets.signer(row.scope, row.phoneNumber);
       if (!signer) {
-        this.repo.update(row.id, { status: 'dead', lastError: row.scope === 'global' ? 'the global webhook is no longer configured' : 'the number is no longer registered' });
+        const lastError = row.scope === 'global' ? 'the global webhook is no longer configured' : 'the number is no longer registered';
+        this.repo.settle(row.id, { status: 'dead', attempts: row.attempts, lastStatus: row.lastStatus, lastError, at: this.clock.now() });
+        this.advance(state, row);
         return;
       }
       const attemptNo = row.attempts + 1;
       const result = await this.post(endpoint, row.body, this.headers(row, attemptNo, signer.secret), this.settings.timeoutMs, this.abort.signal, signer.outwardOnly);
       // Shutting down: the outcome is unknown to us, so the row stays as it was and is sent again next start.
       if (this.closed) return;
-      this.settle(row, attemptNo, result);
+      if (this.settle(row, attemptNo, result)) this.advance(state, row);
+      else state.ahead = [];
     } catch (err) {
+      state.ahead = [];
       this.logger.error({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed');
     } finally {
       state.busy = false;
@@ -162,21 +182,28 @@ export class WebhookDispatcher {
     }
   }
 
-  private settle(row: DeliveryRow, attempts: number, result: PostResult): void {
+  /** The head is done with (delivered or dead): the next row read ahead becomes the head, unless the list changed meanwhile. */
+  private advance(state: Lane, row: DeliveryRow): void {
+    if (state.ahead[0]?.id === row.id) state.ahead.shift();
+  }
+
+  /** Records the attempt; true when the row is done with (delivered or dead), false when it waits for a retry. */
+  private settle(row: DeliveryRow, attempts: number, result: PostResult): boolean {
     const now = this.clock.now();
     if (result.ok) {
-      this.repo.update(row.id, { status: 'delivered', attempts, lastStatus: result.status, lastError: null, deliveredAt: now });
-      return;
+      this.repo.settle(row.id, { status: 'delivered', attempts, lastStatus: result.status, at: now });
+      return true;
     }
     const decision = decideRetry(this.settings.policy, attempts, now, row.giveUpAt, this.clock.random());
     const log = { deliveryId: row.id, phoneNumber: row.phoneNumber, endpoint: safeUrl(row.endpoint), attempts, error: result.error };
     if (decision.action === 'retry') {
-      this.repo.update(row.id, { status: 'failed', attempts, nextAttemptAt: decision.at, lastStatus: result.status, lastError: result.error });
+      this.repo.settle(row.id, { status: 'failed', attempts, nextAttemptAt: decision.at, lastStatus: result.status, lastError: result.error, at: now });
       this.logger.warn({ ...log, retryInMs: decision.delayMs }, 'webhook delivery failed; will retry');
-    } else {
-      this.repo.update(row.id, { status: 'dead', attempts, lastStatus: result.status, lastError: result.error });
-      this.logger.error(log, 'webhook delivery failed for the whole retry period; dead-lettered');
+      return false;
     }
+    this.repo.settle(row.id, { status: 'dead', attempts, lastStatus: result.status, lastError: result.error ?? 'failed', at: now });
+    this.logger.error(log, 'webhook delivery failed for the whole retry period; dead-lettered');
+    return true;
   }
 
   private releaseSlot(endpoint: string): void {
@@ -193,20 +220,11 @@ export class WebhookDispatcher {
       'content-type': 'application/json',
       'user-agent': this.settings.userAgent,
       'x-event-id': row.eventId,
-      'x-event-type': eventType(row.body),
+      'x-event-type': row.eventType,
       'x-delivery-id': String(row.id),
       'x-delivery-attempt': String(attempt),
     };
     if (secret) headers['x-hub-signature-256'] = hubSignature(row.body, secret);
     return headers;
-  }
-}
-
-function eventType(body: string): string {
-  try {
-    const type = (JSON.parse(body) as { type?: unknown }).type;
-    return typeof type === 'string' ? type : '';
-  } catch {
-    return '';
   }
 }

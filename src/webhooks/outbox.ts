@@ -30,6 +30,7 @@ export class WebhookOutbox implements DurableSubscriber {
         phoneNumber: event.phoneNumber,
         endpoint: t.endpoint,
         scope: t.scope,
+        eventType: event.message.event,
         body,
         nextAttemptAt: now,
         giveUpAt: now + this.retryPeriodMs,

@@ -57,6 +57,7 @@ export class WebhookService {
   /** The number was unregistered: its deliveries must not reach whoever registers it next. */
   forget(phoneNumber: string): void {
     this.deliveries.deleteForNumber(phoneNumber);
+    this.dispatcher.forget(phoneNumber);
   }
 
   /** Forget delivered and dead deliveries past WEBHOOK_HISTORY_RETENTION; returns how many went. */

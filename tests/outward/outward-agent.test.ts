@@ -67,6 +67,29 @@ describe('the outward agent at connection time', () => {
     expect(hits - before).toBe(0);
   });
 
+  it('checks every connection of a keep-alive pool, however it is called (fetch and request)', async () => {
+    const calls: string[] = [];
+    const counting: Resolve = async (name) => {
+      calls.push(name);
+      return resolve(name);
+    };
+    const agent = createOutwardAgent(undici, { resolve: counting, keepAliveTimeout: 4000 });
+    const before = hits;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const viaRequest = await undici.request(`http://inward.example:${port}/`, { method: 'POST', body: 'x', dispatcher: agent }).catch((e: unknown) => e);
+        const viaFetch = await undici.fetch(`http://six.example:${port}/`, { method: 'POST', body: 'x', dispatcher: agent }).catch((e: unknown) => e);
+        expect(inwardRefusal(viaRequest)?.message).toMatch(/^refused, inward\.example is not a public address/);
+        expect(inwardRefusal(viaFetch)?.message).toMatch(/^refused, six\.example is not a public address/);
+      }
+    } finally {
+      await agent.close();
+    }
+    // A refused connection is never pooled: each attempt asked again.
+    expect(calls).toEqual(['inward.example', 'six.example', 'inward.example', 'six.example', 'inward.example', 'six.example']);
+    expect(hits - before).toBe(0);
+  });
+
   it('judges the system resolver’s answers too: the machine’s own name resolves inward', async () => {
     const agent = createOutwardAgent(undici);
     try {

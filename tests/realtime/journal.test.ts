@@ -53,12 +53,18 @@ describe('event journal', () => {
 
   it('prunes delivered and dead deliveries only', () => {
     const repo = new DeliveryRepository(database.db);
-    const base = { phoneNumber: '111111111', endpoint: 'http://127.0.0.1:1/x', scope: 'device' as const, body: '{}', nextAttemptAt: 0, giveUpAt: 0 };
-    const [a, b, c] = repo.insert([{ ...base, eventId: 'a' }, { ...base, eventId: 'b' }, { ...base, eventId: 'c' }]);
-    repo.update(a?.id ?? 0, { status: 'delivered' });
-    repo.update(b?.id ?? 0, { status: 'dead' });
+    const base = { phoneNumber: '111111111', endpoint: 'http://127.0.0.1:1/x', scope: 'device' as const, eventType: 'message', body: '{}', nextAttemptAt: 0, giveUpAt: 0 };
+    const [a = 0, b = 0, c = 0] = repo.insert([{ ...base, eventId: 'a' }, { ...base, eventId: 'b' }, { ...base, eventId: 'c' }]);
+    // A failed row keeps its place in its lane (by id) among the pending ones.
+    repo.settle(b, { status: 'failed', attempts: 1, lastStatus: 503, lastError: 'HTTP 503', nextAttemptAt: 0, at: Date.now() });
+    expect(repo.heads(base, 10).map((row) => row.id)).toEqual([a, b, c]);
+    expect(repo.heads(base, 2).map((row) => row.id)).toEqual([a, b]);
+    repo.settle(a, { status: 'delivered', attempts: 1, lastStatus: 200, at: Date.now() });
+    repo.settle(b, { status: 'dead', attempts: 1, lastStatus: 500, lastError: 'HTTP 500', at: Date.now() });
+    expect(repo.heads(base, 10).map((row) => row.id)).toEqual([c]);
+    expect(repo.get(a)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200, eventType: 'message' });
     expect(repo.prune(Date.now() + 1000)).toBe(2);
-    expect(repo.get(c?.id ?? 0)?.status).toBe('pending');
+    expect(repo.get(c)?.status).toBe('pending');
     expect(repo.openLanes()).toEqual([{ endpoint: base.endpoint, scope: 'device', phoneNumber: '111111111' }]);
   });
 });

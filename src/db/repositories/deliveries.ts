@@ -2,7 +2,13 @@ import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { webhookDeliveries, type DeliveryRow, type DeliveryScope, type DeliveryStatus } from '../schema.js';
 
-export type NewDelivery = Pick<DeliveryRow, 'eventId' | 'phoneNumber' | 'endpoint' | 'scope' | 'body' | 'nextAttemptAt' | 'giveUpAt'>;
+export type NewDelivery = Pick<DeliveryRow, 'eventId' | 'phoneNumber' | 'endpoint' | 'scope' | 'eventType' | 'body' | 'nextAttemptAt' | 'giveUpAt'>;
+
+/** What an attempt's outcome writes (the row's other fields stay as they are). */
+export type AttemptOutcome =
+  | { readonly status: 'delivered'; readonly attempts: number; readonly lastStatus: number | null; readonly at: number }
+  | { readonly status: 'failed'; readonly attempts: number; readonly lastStatus: number | null; readonly lastError: string | null; readonly nextAttemptAt: number; readonly at: number }
+  | { readonly status: 'dead'; readonly attempts: number; readonly lastStatus: number | null; readonly lastError: string; readonly at: number };
 
 /** One ordered queue: deliveries of one number to one endpoint (for one scope). */
 export interface LaneKey {
@@ -32,31 +38,38 @@ const OPEN: DeliveryStatus[] = ['pending', 'failed'];
 
 /** Outbound webhook deliveries: written before the first attempt, updated after each one. */
 export class DeliveryRepository {
-  constructor(private readonly db: Db) {}
+  /** What every event and every attempt runs, built once (drizzle's building and SQLite's compile were most of a delivery). */
+  private readonly hot;
 
-  insert(rows: readonly NewDelivery[]): DeliveryRow[] {
-    if (rows.length === 0) return [];
-    return this.db.insert(webhookDeliveries).values([...rows]).returning().all();
+  constructor(private readonly db: Db) {
+    this.hot = prepareHotQueries(db);
+  }
+
+  /** Returns the new rows' ids (no RETURNING: the caller has the rows). */
+  insert(rows: readonly NewDelivery[]): number[] {
+    return rows.map((row) => Number(this.hot.insert.run({ ...row, now: row.nextAttemptAt }).lastInsertRowid));
   }
 
   get(id: number): DeliveryRow | undefined {
     return this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
   }
 
-  /** The oldest undelivered delivery of a lane: the only one that may be attempted (order per number and endpoint). */
+  /**
+   * The oldest undelivered deliveries of a lane, oldest first (order per number and endpoint: only the first may be
+   * attempted; the rest are what comes after it). One indexed walk per open status (endpoint, phone, status, id):
+   * an `IN` here would sort the whole lane, and a lane of a receiver down for hours can hold many thousand rows.
+   */
+  heads(lane: LaneKey, limit: number): DeliveryRow[] {
+    const params = { endpoint: lane.endpoint, phoneNumber: lane.phoneNumber, scope: lane.scope, limit };
+    const pending = this.hot.headsPending.all(params);
+    const failed = this.hot.headsFailed.all(params);
+    if (failed.length === 0) return pending;
+    return [...pending, ...failed].sort((a, b) => a.id - b.id).slice(0, limit);
+  }
+
+  /** The oldest undelivered delivery of a lane: the only one that may be attempted. */
   head(lane: LaneKey): DeliveryRow | undefined {
-    // One indexed lookup per open status (endpoint, phone, status, id): an `IN` here would sort the whole lane,
-    // and a lane of a receiver that has been down for hours can hold many thousand rows.
-    const heads = OPEN.map((status) =>
-      this.db
-        .select()
-        .from(webhookDeliveries)
-        .where(and(...laneWhere(lane), eq(webhookDeliveries.status, status)))
-        .orderBy(asc(webhookDeliveries.id))
-        .limit(1)
-        .get(),
-    ).filter((row): row is DeliveryRow => row !== undefined);
-    return heads.sort((a, b) => a.id - b.id)[0];
+    return this.heads(lane, 1)[0];
   }
 
   /** Every lane with work left (boot: deliveries survive a restart). */
@@ -66,6 +79,13 @@ export class DeliveryRepository {
       .from(webhookDeliveries)
       .where(inArray(webhookDeliveries.status, OPEN))
       .all();
+  }
+
+  /** An attempt's outcome (no row read back: the dispatcher knows what it wrote). */
+  settle(id: number, outcome: AttemptOutcome): void {
+    if (outcome.status === 'delivered') this.hot.delivered.run({ id, attempts: outcome.attempts, lastStatus: outcome.lastStatus, now: outcome.at });
+    else if (outcome.status === 'failed') this.hot.failed.run({ id, attempts: outcome.attempts, lastStatus: outcome.lastStatus, lastError: outcome.lastError, nextAttemptAt: outcome.nextAttemptAt, now: outcome.at });
+    else this.hot.dead.run({ id, attempts: outcome.attempts, lastStatus: outcome.lastStatus, lastError: outcome.lastError, now: outcome.at });
   }
 
   update(id: number, patch: Partial<Omit<DeliveryRow, 'id' | 'eventId' | 'phoneNumber' | 'endpoint' | 'scope' | 'body' | 'createdAt'>>): DeliveryRow | undefined {
@@ -121,8 +141,48 @@ export class DeliveryRepository {
   }
 }
 
-function laneWhere(lane: LaneKey): SQL[] {
-  return [eq(webhookDeliveries.endpoint, lane.endpoint), eq(webhookDeliveries.phoneNumber, lane.phoneNumber), eq(webhookDeliveries.scope, lane.scope)];
+const param = (name: string) => sql.placeholder(name);
+/** A placeholder where drizzle's types want SQL (update sets): the value is bound as given. */
+const asSql = (name: string): SQL => sql`${param(name)}`;
+
+function prepareHotQueries(db: Db) {
+  const d = webhookDeliveries;
+  const lane = and(eq(d.endpoint, param('endpoint')), eq(d.phoneNumber, param('phoneNumber')), eq(d.scope, param('scope')));
+  const headsOf = (status: DeliveryStatus) => db.select().from(d).where(and(lane, eq(d.status, status))).orderBy(asc(d.id)).limit(param('limit')).prepare();
+  return {
+    insert: db
+      .insert(d)
+      .values({
+        eventId: param('eventId'),
+        phoneNumber: param('phoneNumber'),
+        endpoint: param('endpoint'),
+        scope: param('scope'),
+        eventType: param('eventType'),
+        body: param('body'),
+        nextAttemptAt: param('nextAttemptAt'),
+        giveUpAt: param('giveUpAt'),
+        createdAt: param('now'),
+        updatedAt: param('now'),
+      })
+      .prepare(),
+    headsPending: headsOf('pending'),
+    headsFailed: headsOf('failed'),
+    delivered: db
+      .update(d)
+      .set({ status: 'delivered', attempts: asSql('attempts'), lastStatus: asSql('lastStatus'), lastError: null, deliveredAt: asSql('now'), updatedAt: asSql('now') })
+      .where(eq(d.id, param('id')))
+      .prepare(),
+    failed: db
+      .update(d)
+      .set({ status: 'failed', attempts: asSql('attempts'), lastStatus: asSql('lastStatus'), lastError: asSql('lastError'), nextAttemptAt: asSql('nextAttemptAt'), updatedAt: asSql('now') })
+      .where(eq(d.id, param('id')))
+      .prepare(),
+    dead: db
+      .update(d)
+      .set({ status: 'dead', attempts: asSql('attempts'), lastStatus: asSql('lastStatus'), lastError: asSql('lastError'), updatedAt: asSql('now') })
+      .where(eq(d.id, param('id')))
+      .prepare(),
+  };
 }
 
 /** null = the filter matches nothing (an empty tenant). */

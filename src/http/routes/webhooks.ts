@@ -49,7 +49,7 @@ function deliveryView(row: DeliveryRow, user: AuthUser): z.input<typeof delivery
   return {
     id: row.id,
     eventId: row.eventId,
-    type: bodyOf(row).type ?? '',
+    type: row.eventType,
     phoneNumber: row.phoneNumber,
     endpoint: row.endpoint,
     scope: row.scope,
@@ -65,9 +65,9 @@ function deliveryView(row: DeliveryRow, user: AuthUser): z.input<typeof delivery
   };
 }
 
-function bodyOf(row: DeliveryRow): { type?: string } & Record<string, unknown> {
+function bodyOf(row: DeliveryRow): Record<string, unknown> {
   try {
-    return JSON.parse(row.body) as { type?: string };
+    return JSON.parse(row.body) as Record<string, unknown>;
   } catch {
     return {};
   }
