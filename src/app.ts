@@ -65,7 +65,7 @@ import { Supervisor } from './supervisor/supervisor.js';
 import { EventPipeline } from './events/pipeline.js';
 import { SessionWatch } from './events/session-watch.js';
 import { eventRoutes } from './http/routes/events.js';
-import { internalWebhookRoutes } from './http/routes/internal-webhooks.js';
+import { internalWebhookHandler } from './http/routes/internal-webhooks.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { RetentionJob } from './jobs/retention.js';
 import { bridgeToSockets } from './realtime/socket-bridge.js';
@@ -279,8 +279,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ],
     pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
     proxy: proxy.handle,
+    internalWebhook: internalWebhookHandler(pipeline.inbound),
     internalRoutes: [
-      internalWebhookRoutes(pipeline.inbound),
       metricsRoutes(api, metrics.registry, {
         token: config.METRICS_TOKEN ?? null,
         allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()),

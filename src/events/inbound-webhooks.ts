@@ -1,6 +1,5 @@
-import crypto from 'node:crypto';
 import { errors, GatewayError } from '../domain/errors.js';
-import { verifyHubSignature } from '../lib/hub-signature.js';
+import { verifiedHubDigest } from '../lib/hub-signature.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventJournal } from './journal.js';
@@ -37,7 +36,8 @@ export class InboundWebhooks {
 
   accept(phoneNumber: string, raw: Buffer, signature: string | undefined): InboundResult {
     const secret = this.deps.secretFor(phoneNumber);
-    if (!secret || !verifyHubSignature(raw, signature, secret)) {
+    const mac = secret ? verifiedHubDigest(raw, signature, secret) : null;
+    if (!mac) {
       this.deps.logger.warn({ phoneNumber, signed: signature !== undefined }, 'webhook refused: bad or missing signature');
       throw errors.unauthorized('missing or invalid X-Hub-Signature-256');
     }
@@ -50,7 +50,8 @@ export class InboundWebhooks {
     if (!isObject(body) || typeof body['event'] !== 'string') throw new GatewayError('VALIDATION_FAILED', 'webhook body has no event');
 
     const now = this.deps.clock.now();
-    const digest = `${phoneNumber}:${crypto.createHash('sha256').update(raw).digest('hex')}`;
+    // The verified HMAC names these exact bytes (keyed with this child's secret): a repeat has the same one.
+    const digest = `${phoneNumber}:${mac.toString('base64')}`;
     if (this.seen(digest, now)) return { seq: null, duplicate: true };
     const recorded = this.deps.journal.record(phoneNumber, this.deps.portFor(phoneNumber), fromWebhook(body));
     this.remember(digest, now);

@@ -2,7 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthUser } from '../auth/tokens.js';
 
 /** A request as the gateway's own middleware sees it: Node's, plus the user the token check found. */
-export type PlainRequest = IncomingMessage & { auth?: AuthUser };
+export type PlainRequest = IncomingMessage & {
+  auth?: AuthUser;
+  /** The route pattern a lean handler served (for timing): Express's routes name themselves. */
+  routeLabel?: string;
+};
 
 export type Next = (err?: unknown) => void;
 

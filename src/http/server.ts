@@ -10,6 +10,7 @@ import { requireAuth } from './auth-middleware.js';
 import { errorHandler, notFound } from './error-handler.js';
 import type { PlainErrorHandler, PlainHandler, PlainRequest } from './plain-handler.js';
 import { RateLimiter } from './rate-limit.js';
+import { INTERNAL_WEBHOOK_MOUNT } from './routes/internal-webhooks.js';
 
 export interface HttpOptions {
   readonly api: ApiRegistry;
@@ -31,7 +32,12 @@ export interface HttpOptions {
    * handler as /api.
    */
   readonly proxy: PlainHandler;
-  /** Loopback-only routes for the children (webhook receiver); no token, no rate limit. */
+  /**
+   * `/internal/webhooks/*`: the children's webhook receiver (loopback only, no token, no rate limit), on a lean
+   * chain like the proxy: with a call per event of every number, Express's router was much of its cost.
+   */
+  readonly internalWebhook: PlainHandler;
+  /** Other loopback-only routes (metrics); no token, no rate limit. */
   readonly internalRoutes: Router[];
   /** Browser pages (the dashboard): no token, no rate limit, their own security headers. */
   readonly pageRoutes?: Router[];
@@ -48,15 +54,15 @@ const PROXY_MOUNT = /^\/proxy(?:[/?]|$)/i;
 const PROXY_ROUTE = /^\/proxy\/whatsapp(?:[/?]|$)/i;
 
 export interface GatewayHttp {
-  /** The server's request listener: `/proxy/*` on the lean chain, everything else through the Express app. */
+  /** The server's request listener: `/proxy/*` and the children's webhooks on lean chains, the rest through Express. */
   readonly listener: RequestListener;
   close(): void;
 }
 
 /**
- * The HTTP front: the Express app for /api, the docs and the internal routes, and beside it the lean chain that
- * serves /proxy without Express's router or request helpers (setting Express's prototypes on a request alone
- * doubled what a proxied call cost). Both use the same middleware instances: one timing, one CORS rule, one
+ * The HTTP front: the Express app for /api, the docs and the internal routes, and beside it the lean chains that
+ * serve /proxy and the children's webhooks without Express's router or request helpers (setting Express's
+ * prototypes on a request alone doubled what a proxied call cost). Both use the same middleware instances: one timing, one CORS rule, one
  * rate-limit count per client, one token check, one error handler.
  */
 export function createHttpApp(options: HttpOptions): GatewayHttp {
@@ -95,9 +101,12 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
 
   const proxyRoute: PlainHandler = (req, res, next) => (PROXY_ROUTE.test(req.url ?? '') ? options.proxy(req, res, next) : notFound(req, res, next));
   const proxyChain = chain([options.timing, ...(corsCheck ? [corsCheck] : []), limiter.middleware, auth, proxyRoute], errors);
+  const webhookChain = chain([options.timing, options.internalWebhook], errors);
   return {
     listener: (req, res) => {
-      if (PROXY_MOUNT.test(req.url ?? '')) proxyChain(req, res);
+      const url = req.url ?? '';
+      if (PROXY_MOUNT.test(url)) proxyChain(req, res);
+      else if (INTERNAL_WEBHOOK_MOUNT.test(url)) webhookChain(req, res);
       else app(req, res);
     },
     close: () => limiter.close(),

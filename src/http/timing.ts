@@ -15,7 +15,9 @@ export function httpTiming(histogram: Histogram<'method' | 'route' | 'status'>):
     res.once('finish', () => {
       const express = req as { route?: { path?: unknown }; baseUrl?: string };
       const route =
-        typeof express.route?.path === 'string' ? `${express.baseUrl ?? ''}${express.route.path}` : /^\/proxy\//i.test(req.url ?? '') ? '/proxy/*' : 'unmatched';
+        typeof express.route?.path === 'string'
+          ? `${express.baseUrl ?? ''}${express.route.path}`
+          : (req.routeLabel ?? (/^\/proxy\//i.test(req.url ?? '') ? '/proxy/*' : 'unmatched'));
       const status = String(res.statusCode);
       const key = `${req.method ?? ''} ${route} ${status}`;
       let labelled = series.get(key);

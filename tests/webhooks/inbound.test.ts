@@ -110,6 +110,32 @@ describe('signature', () => {
   });
 });
 
+describe('bad calls', () => {
+  it('get the error envelope and store nothing', async () => {
+    const before = eventRows();
+    const big = Buffer.alloc(5 * 1024 * 1024 + 1, 0x20);
+    const tooLarge = await post(big, { 'x-hub-signature-256': hubSignature(big, secret()) });
+    expect({ status: tooLarge.status, code: tooLarge.body.error?.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    const raw = envelope('odd call');
+    const signed = { 'x-hub-signature-256': hubSignature(raw, secret()) };
+    const zipped = await post(raw, { ...signed, 'content-encoding': 'gzip' });
+    expect({ status: zipped.status, code: zipped.body.error?.code }).toEqual({ status: 400, code: 'MALFORMED_BODY' });
+    const notPhone = await post(raw, signed, 'not-a-phone');
+    expect({ status: notPhone.status, code: notPhone.body.error?.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    const get = await gw.request<{ error?: { code: string } }>('GET', `/internal/webhooks/${PHONE}`, { token: null });
+    expect({ status: get.status, code: get.body.error?.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+    expect(eventRows()).toBe(before);
+  });
+
+  it('takes the path with a trailing slash or a query, as Express did', async () => {
+    for (const suffix of ['/', '?from=child']) {
+      const raw = envelope(`path${suffix}`);
+      const res = await post(raw, { 'x-hub-signature-256': hubSignature(raw, secret()) }, `${PHONE}${suffix}`);
+      expect({ suffix, status: res.status, ok: res.body.ok }).toEqual({ suffix, status: 200, ok: true });
+    }
+  });
+});
+
 describe('who may call it', () => {
   it('refuses requests that came through a proxy', async () => {
     const raw = envelope('proxied');
