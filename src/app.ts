@@ -8,6 +8,7 @@ import { TokenService } from './auth/tokens.js';
 import type { Config } from './config/load.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { TurnWriter } from './db/turn-writer.js';
 import { ActivityRepository } from './db/repositories/activity.js';
 import { AuthSessionRepository } from './db/repositories/auth-sessions.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
@@ -110,6 +111,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
+  // One transaction per event-loop turn for what the hot paths store (events, receipts, sends, deliveries).
+  const writer = new TurnWriter(database.sqlite, (err) => logger.error({ err }, 'an after-commit step failed'));
   const devices = new DeviceRepository(database.db);
   const history = new DeviceEventRepository(database.db);
   const accounts = new AccountService(new UserRepository(database.db));
@@ -160,6 +163,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const pipeline = new EventPipeline({
     database,
+    writer,
     supervisor,
     qr: qr.events,
     clock,
@@ -169,6 +173,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const sessions = new SessionWatch(supervisor, pipeline.feeds.events, logger, config.SESSION_STATUS_DELAY);
   const webhooks = new WebhookService({
     database,
+    writer,
     devices,
     isAdmin: (id) => accounts.isAdmin(id),
     clock,
@@ -188,6 +193,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
   const outbox = new Outbox({
     repo: messages,
+    writer,
     devices,
     supervisor,
     media,
@@ -205,7 +211,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   outbox.start();
-  const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
+  const receipts = new ReceiptTracker(outbox, logger);
+  pipeline.addDurableSubscriber(receipts);
   const proxyTargets = new ProxyTargets(supervisor, access);
   const deviceService = new DeviceService(supervisor, access, outbox);
 
@@ -381,6 +388,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       front.close();
       server.closeAllConnections();
       await closed;
+      // What the last turn queued is stored before the database closes.
+      writer.flush();
       database.close();
     },
   };

@@ -43,10 +43,8 @@ export class FeedRecorder {
 
   /** Never throws: a failed write (disk full) must not break the supervisor that emitted the event. */
   private record(phoneNumber: string, port: number | null, draft: FeedDraft): void {
-    try {
-      this.journal.record(phoneNumber, port ?? this.sources.portOf(phoneNumber), draft);
-    } catch (err) {
+    this.journal.append(phoneNumber, port ?? this.sources.portOf(phoneNumber), draft).catch((err: unknown) => {
       this.logger.error({ phoneNumber, event: draft.event, err }, 'could not record an event');
-    }
+    });
   }
 }

@@ -31,10 +31,13 @@ const DEDUPE_MAX = 20_000;
  */
 export class InboundWebhooks {
   private readonly recent = new Map<string, number>();
+  /** Bodies being stored: a repeat that arrives meanwhile waits for the first (and fails with it). */
+  private readonly storing = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: InboundDeps) {}
 
-  accept(phoneNumber: string, raw: Buffer, signature: string | undefined): InboundResult {
+  /** Resolves once the event is stored (the child must not hear 200 before that), with its sequence number. */
+  async accept(phoneNumber: string, raw: Buffer, signature: string | undefined): Promise<InboundResult> {
     const secret = this.deps.secretFor(phoneNumber);
     const mac = secret ? verifiedHubDigest(raw, signature, secret) : null;
     if (!mac) {
@@ -52,10 +55,21 @@ export class InboundWebhooks {
     const now = this.deps.clock.now();
     // The verified HMAC names these exact bytes (keyed with this child's secret): a repeat has the same one.
     const digest = `${phoneNumber}:${mac.toString('base64')}`;
+    const first = this.storing.get(digest);
+    if (first) {
+      await first;
+      return { seq: null, duplicate: true };
+    }
     if (this.seen(digest, now)) return { seq: null, duplicate: true };
-    const recorded = this.deps.journal.record(phoneNumber, this.deps.portFor(phoneNumber), fromWebhook(body));
-    this.remember(digest, now);
-    return { seq: recorded.message.seq, duplicate: false };
+    const stored = this.deps.journal.append(phoneNumber, this.deps.portFor(phoneNumber), fromWebhook(body));
+    this.storing.set(digest, stored);
+    try {
+      const recorded = await stored;
+      this.remember(digest, now);
+      return { seq: recorded.message.seq, duplicate: false };
+    } finally {
+      this.storing.delete(digest);
+    }
   }
 
   private seen(digest: string, now: number): boolean {

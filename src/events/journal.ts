@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { EventRepository } from '../db/repositories/events.js';
+import type { TurnWriter } from '../db/turn-writer.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
@@ -28,19 +29,26 @@ export interface ReplayResult {
 }
 
 /**
- * Numbers, stores and announces every message of every number. Storing, numbering and announcing happen in
- * one synchronous step (better-sqlite3), so a reader that replays from the store and then joins the live
- * stream in one step as well can neither miss nor repeat a message.
+ * Numbers, stores and announces every message of every number. Two ways in, one order per number:
+ * - `append` (the hot paths: the children's webhooks and feeds, the supervisor): the event is stored in the turn's
+ *   transaction (TurnWriter) with everything else the turn writes, and announced right after that commit;
+ * - `record`: stored at once, in the caller's transaction if one is open (so it commits or rolls back with the
+ *   caller's own writes), and announced right after. Whatever `append` has queued is stored first.
+ * A message is numbered when it is stored, and announced in the same synchronous step as the commit, so a reader
+ * that replays from the store and joins the live stream in one synchronous step can neither miss nor repeat one.
+ * The newest `seq` of each number is kept in memory (read from the store the first time, and again after a
+ * rollback), so numbering costs no query.
  */
 export class EventJournal {
   private readonly emitter: TypedEmitter<JournalEvents>;
   /** Every stored event, in `seq` order per number, after its transaction committed. */
   readonly events: Listenable<JournalEvents>;
   private readonly durable: DurableSubscriber[] = [];
+  private readonly seqs = new Map<string, number>();
 
   constructor(
     private readonly repo: EventRepository,
-    private readonly transaction: <T>(work: () => T) => T,
+    private readonly writer: TurnWriter,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {
@@ -53,47 +61,85 @@ export class EventJournal {
     this.durable.push(subscriber);
   }
 
-  record(phoneNumber: string, port: number | null, draft: FeedDraft): RecordedEvent {
+  /** Store in this turn's transaction; resolves once committed and announced (rejects if it was not stored). */
+  append(phoneNumber: string, port: number | null, draft: FeedDraft): Promise<RecordedEvent> {
     const at = this.clock.now();
     const afterCommit: (() => void)[] = [];
-    const recorded = this.transaction(() => {
-      const seq = this.repo.lastSeq(phoneNumber) + 1;
-      const message = {
-        ...draft.body,
-        seq,
-        eventId: crypto.randomUUID(),
-        phoneNumber,
-        source: draft.source,
-        event: draft.event,
-        at: new Date(at).toISOString(),
-      } as FeedMessage;
-      const { seq: _seq, ...stored } = message;
-      this.repo.insert({ phoneNumber, seq, type: message.type, payload: { ...stored, outbound: draft.outbound, port }, createdAt: at });
-      const event: RecordedEvent = { phoneNumber, port, message, outbound: draft.outbound };
-      for (const subscriber of this.durable) {
-        const after = subscriber.onRecord(event);
-        if (after) afterCommit.push(after);
-      }
-      return event;
-    });
+    return this.writer.write(
+      () => this.store(phoneNumber, port, draft, at, afterCommit),
+      (event) => this.announce(event, afterCommit),
+      () => this.seqs.delete(phoneNumber),
+    );
+  }
+
+  /** Store now (inside the caller's transaction, if one is open), then announce; returns the stored event. */
+  record(phoneNumber: string, port: number | null, draft: FeedDraft): RecordedEvent {
+    const at = this.clock.now();
+    const nested = this.writer.inTransaction();
+    // Queued appends come first (seq order); inside a caller's transaction they join it.
+    this.writer.flush();
+    const afterCommit: (() => void)[] = [];
+    let recorded: RecordedEvent;
+    try {
+      recorded = this.writer.transaction(() => this.store(phoneNumber, port, draft, at, afterCommit));
+    } catch (err) {
+      this.seqs.delete(phoneNumber);
+      throw err;
+    }
+    // The caller's transaction may still roll back: numbering must then come from the store again.
+    if (nested) this.seqs.clear();
+    this.announce(recorded, afterCommit);
+    return recorded;
+  }
+
+  /** Inside a transaction: number the event, store it, let the durable subscribers write theirs. */
+  private store(phoneNumber: string, port: number | null, draft: FeedDraft, at: number, afterCommit: (() => void)[]): RecordedEvent {
+    const seq = this.lastSeq(phoneNumber) + 1;
+    const message = {
+      ...draft.body,
+      seq,
+      eventId: crypto.randomUUID(),
+      phoneNumber,
+      source: draft.source,
+      event: draft.event,
+      at: new Date(at).toISOString(),
+    } as FeedMessage;
+    const { seq: _seq, ...stored } = message;
+    this.repo.insert({ phoneNumber, seq, type: message.type, payload: { ...stored, outbound: draft.outbound, port }, createdAt: at });
+    const event: RecordedEvent = { phoneNumber, port, message, outbound: draft.outbound };
+    for (const subscriber of this.durable) {
+      const after = subscriber.onRecord(event);
+      if (after) afterCommit.push(after);
+    }
+    // Only once everything of the event is written: a subscriber that throws leaves the count where it was.
+    this.seqs.set(phoneNumber, seq);
+    return event;
+  }
+
+  private announce(event: RecordedEvent, afterCommit: readonly (() => void)[]): void {
     for (const after of afterCommit) {
       try {
         after();
       } catch (err) {
-        this.logger.error({ err, phoneNumber }, 'an after-commit step of a journal subscriber failed');
+        this.logger.error({ err, phoneNumber: event.phoneNumber }, 'an after-commit step of a journal subscriber failed');
       }
     }
-    this.emitter.emit('recorded', recorded);
-    return recorded;
+    this.emitter.emit('recorded', event);
   }
 
+  /** The number's newest stored sequence number (0 when it has none). */
   lastSeq(phoneNumber: string): number {
-    return this.repo.lastSeq(phoneNumber);
+    let seq = this.seqs.get(phoneNumber);
+    if (seq === undefined) {
+      seq = this.repo.lastSeq(phoneNumber);
+      this.seqs.set(phoneNumber, seq);
+    }
+    return seq;
   }
 
   /** The newest `limit` messages after `since`, oldest first. */
   replay(phoneNumber: string, since: number, limit: number): ReplayResult {
-    const lastSeq = this.repo.lastSeq(phoneNumber);
+    const lastSeq = this.lastSeq(phoneNumber);
     if (since >= lastSeq) return { messages: [], lastSeq, truncated: false };
     const rows = this.repo.newestAfter(phoneNumber, since, limit);
     const first = rows[0]?.seq ?? lastSeq + 1;
@@ -103,12 +149,14 @@ export class EventJournal {
   /** Oldest first from `since`, for paging through history (REST catch-up beyond the Socket.IO window). */
   page(phoneNumber: string, since: number, limit: number): { messages: FeedMessage[]; lastSeq: number; firstSeq: number | null } {
     const rows = this.repo.after(phoneNumber, since, limit);
-    return { messages: rows.map((row) => toMessage(row.seq, row.payload)), lastSeq: this.repo.lastSeq(phoneNumber), firstSeq: this.repo.firstSeq(phoneNumber) };
+    return { messages: rows.map((row) => toMessage(row.seq, row.payload)), lastSeq: this.lastSeq(phoneNumber), firstSeq: this.repo.firstSeq(phoneNumber) };
   }
 
   /** Forget every event of an unregistered number; a new registration starts again at sequence 1. */
   forget(phoneNumber: string): void {
+    this.writer.flush();
     this.repo.deleteForNumber(phoneNumber);
+    this.seqs.delete(phoneNumber);
   }
 
   /** Forget events older than `retentionMs` (each number keeps its newest, which carries the sequence on). */

@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from '../db/client.js';
 import { EventRepository } from '../db/repositories/events.js';
+import type { TurnWriter } from '../db/turn-writer.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Listenable } from '../lib/typed-emitter.js';
@@ -19,6 +20,8 @@ export interface EventPipelineSettings {
 
 export interface EventPipelineDeps {
   readonly database: DatabaseHandle;
+  /** The turn's transaction the events are stored in (shared with the outbox and the webhooks). */
+  readonly writer: TurnWriter;
   readonly supervisor: Supervisor;
   readonly qr: Listenable<QrEvents>;
   readonly clock: Clock;
@@ -29,8 +32,8 @@ export interface EventPipelineDeps {
 /**
  * The event pipeline: what the children report (their `/ws` feeds and their webhooks), what the supervisor and
  * the QR service announce → the journal, which numbers each number's events, stores them together with what its
- * durable subscribers write (webhook deliveries, the conversation store) in one transaction, then publishes them
- * in `seq` order. Consumers subscribe to `events` (listen-only); a throwing consumer never breaks the others.
+ * durable subscribers write (webhook deliveries, receipts, the conversation store) in the turn's transaction, then
+ * publishes them in `seq` order. Consumers subscribe to `events` (listen-only); a throwing consumer never breaks the others.
  */
 export class EventPipeline {
   readonly feeds: ChildFeeds;
@@ -41,8 +44,7 @@ export class EventPipeline {
 
   constructor(private readonly deps: EventPipelineDeps) {
     const { database, supervisor, clock, logger, settings } = deps;
-    const transaction = <T>(work: () => T): T => database.sqlite.transaction(work)();
-    this.journal = new EventJournal(new EventRepository(database.db), transaction, clock, logger);
+    this.journal = new EventJournal(new EventRepository(database.db), deps.writer, clock, logger);
     this.feeds = new ChildFeeds(supervisor.events, clock, logger, settings.feedPingIntervalMs);
     const portOf = (phoneNumber: string) => supervisor.runner(phoneNumber)?.port ?? null;
     this.recorder = new FeedRecorder({ feeds: this.feeds.events, supervisor: supervisor.events, qr: deps.qr, portOf }, this.journal, logger);

@@ -1,5 +1,6 @@
 import { backoffDelay } from '../domain/backoff.js';
 import type { MessageRepository } from '../db/repositories/messages.js';
+import type { TurnWriter } from '../db/turn-writer.js';
 import type { MessageRow } from '../db/schema.js';
 import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
@@ -13,6 +14,8 @@ import type { OutboxSettings } from './types.js';
 export interface AttemptDeps {
   readonly phoneNumber: string;
   readonly repo: MessageRepository;
+  /** The turn's transaction, for the two writes every send makes (claimed, sent). */
+  readonly writer: TurnWriter;
   readonly media: MediaStore;
   readonly clock: Clock;
   readonly log: Logger;
@@ -58,14 +61,18 @@ export async function attemptSend(deps: AttemptDeps, client: GowaClient, id: str
     if (row.status === 'sending') repo.requeue(id, { nextAttemptAt: null, error: row.error ?? '', uncount: false }, now);
     return { changed: repo.expire(id, now) };
   }
-  const claimed = repo.markSending(id, now);
+  // Committed before the child is called: after a crash, a `sending` row is looked for in the child's history
+  // rather than sent again.
+  const claimed = await deps.writer.write(() => repo.markSending(id, now));
   if (!claimed) return {};
+  let waMessageId: string;
   try {
-    const waMessageId = await sendToChild(client, claimed, deps.media, settings.sendTimeoutMs);
-    return { changed: repo.markSent(id, waMessageId, clock.now()), sent: true };
+    waMessageId = await sendToChild(client, claimed, deps.media, settings.sendTimeoutMs);
   } catch (err) {
     return afterFailure(deps, claimed, err);
   }
+  const sentAt = clock.now();
+  return { changed: await deps.writer.write(() => repo.markSent(id, waMessageId, sentAt)), sent: true };
 }
 
 function afterFailure(deps: AttemptDeps, row: MessageRow, err: unknown): AttemptEnd {

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type { MessageRepository } from '../db/repositories/messages.js';
+import type { TurnWriter } from '../db/turn-writer.js';
 import type { MessageRow } from '../db/schema.js';
 import { backoffDelay } from '../domain/backoff.js';
 import { GatewayError } from '../domain/errors.js';
@@ -14,6 +15,7 @@ import type { MessagePayload, OutboxEvents, OutboxSettings, QueuePolicy, QueueSt
 export interface LaneDeps {
   readonly phoneNumber: string;
   readonly repo: MessageRepository;
+  readonly writer: TurnWriter;
   readonly media: MediaStore;
   readonly clock: Clock;
   readonly logger: Logger;

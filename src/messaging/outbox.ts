@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { MessageFilter, MessageRepository, NewMessage } from '../db/repositories/messages.js';
+import type { TurnWriter } from '../db/turn-writer.js';
 import type { MessageRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { TurnBatch } from '../lib/turn-batch.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { NumberLane } from './lane.js';
@@ -15,6 +15,8 @@ import type { MessageKind, MessagePayload, MessageStatus, OutboxEvents, OutboxSe
 
 export interface OutboxDeps {
   readonly repo: MessageRepository;
+  /** The turn's transaction: accepts, claims and sends of one turn share one commit with the events it stores. */
+  readonly writer: TurnWriter;
   readonly devices: DeviceRepository;
   readonly supervisor: Supervisor;
   readonly media: MediaStore;
@@ -47,16 +49,10 @@ export class Outbox {
   private readonly lanes = new Map<string, NumberLane>();
   private readonly unsubscribe: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | null = null;
-  /**
-   * Accepts of one event-loop turn share one transaction: a commit is a handful of WAL writes, and with many
-   * callers at once most of an accept was its own commit. Each caller still answers only after its row is stored.
-   */
-  private readonly inserts: TurnBatch<NewMessage, { row: MessageRow; created: boolean }>;
 
   constructor(private readonly deps: OutboxDeps) {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'an outbox listener failed'));
     this.events = this.emitter.view;
-    this.inserts = new TurnBatch((rows) => deps.repo.insertMany(rows));
   }
 
   /** Rebuild the queues from the outbox and follow the children's lifecycle. */
@@ -91,7 +87,11 @@ export class Outbox {
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
     let result: { row: MessageRow; created: boolean };
     try {
-      result = await this.inserts.add(this.newRow(id, input, payload, now));
+      // In the turn's transaction (a commit is a handful of WAL writes: with many callers at once it was most of an
+      // accept); the caller answers only once its row is committed. A repeated Idempotency-Key within the same
+      // turn finds the earlier row.
+      const row = this.newRow(id, input, payload, now);
+      result = await this.deps.writer.write(() => this.deps.repo.insertOnce(row));
     } catch (err) {
       await media.remove(upload);
       throw err;
@@ -173,20 +173,22 @@ export class Outbox {
   }
 
   /**
-   * A delivery or read receipt for WhatsApp ids of this number: moves their messages forward (never backwards)
-   * and announces each move. Returns the ids the outbox knows, moved or not.
+   * A delivery or read receipt for WhatsApp ids of this number: moves their messages forward (never backwards).
+   * Returns the ids the outbox knows, moved or not, and `announce`, which announces each move: called by the
+   * caller once the writes are committed (receipts are written in the transaction of the event that carried them).
    */
-  applyReceipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read', when: number): Set<string> {
-    const now = this.deps.clock.now();
+  applyReceipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read', when: number): { known: Set<string>; announce: () => void } {
     const known = new Set<string>();
-    for (const row of this.deps.repo.applyReceipt(phoneNumber, waIds, receipt, when)) {
-      if (row.waMessageId) known.add(row.waMessageId);
-      this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
-    }
+    const moved = this.deps.repo.applyReceipt(phoneNumber, waIds, receipt, when);
+    for (const row of moved) if (row.waMessageId) known.add(row.waMessageId);
     // Ids a receipt did not move (already read, say): usually none are left, so this query rarely runs.
     const rest = waIds.filter((id) => !known.has(id));
     if (rest.length > 0) for (const id of this.deps.repo.knownWaIds(phoneNumber, rest)) known.add(id);
-    return known;
+    const announce = (): void => {
+      const now = this.deps.clock.now();
+      for (const row of moved) this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
+    };
+    return { known, announce };
   }
 
   /** WhatsApp's reach-out timelock seen outside the outbox (a proxied send): pause the number all the same. */

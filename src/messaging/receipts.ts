@@ -1,6 +1,6 @@
-import type { JournalEvents } from '../events/journal.js';
+import type { RecordedEvent } from '../events/feed-message.js';
+import type { DurableSubscriber } from '../events/journal.js';
 import type { Logger } from '../lib/logger.js';
-import type { Listenable } from '../lib/typed-emitter.js';
 import type { Outbox } from './outbox.js';
 
 /** What receipts move: the outbox (its receipt rule, and its announcements of sends). */
@@ -31,35 +31,40 @@ interface EarlyReceipt {
 
 /**
  * Delivery and read receipts: the children's journaled `message.ack` webhooks move sent messages forward, never
- * backwards. A receipt can beat the message's own id (a send that timed out is only matched to its WhatsApp id
- * when verified); such receipts wait here and are applied as soon as a message is recorded as sent with that id.
+ * backwards, in the transaction that stores the event (a journal durable subscriber: a receipt is applied exactly
+ * when its event is stored, and costs no commit of its own); the moves are announced after the commit. A receipt
+ * can beat the message's own id (a send that timed out is only matched to its WhatsApp id when verified); such
+ * receipts wait here and are applied as soon as a message is recorded as sent with that id.
  */
-export class ReceiptTracker {
+export class ReceiptTracker implements DurableSubscriber {
   private readonly off: (() => void)[];
   private readonly early = new Map<string, Map<string, EarlyReceipt[]>>();
 
   constructor(
-    journal: Listenable<JournalEvents>,
     private readonly outbox: ReceiptTarget,
     private readonly logger: Logger,
   ) {
     this.off = [
-      journal.on('recorded', ({ phoneNumber, message }) => {
-        if (message.type !== 'ack') return;
-        const ack = parseAck(message.raw);
-        if (!ack) return;
-        const when = ack.at ?? Date.parse(message.at);
-        const matched = this.apply(phoneNumber, ack.ids, ack.receipt, when);
-        for (const id of ack.ids) if (!matched.has(id)) this.keep(phoneNumber, id, { receipt: ack.receipt, at: when });
-      }),
       outbox.events.on('status', ({ phoneNumber, status, waMessageId }) => {
         if (status !== 'sent' || !waMessageId) return;
         const waiting = this.early.get(phoneNumber)?.get(waMessageId);
         if (!waiting) return;
         this.early.get(phoneNumber)?.delete(waMessageId);
-        for (const r of waiting) this.apply(phoneNumber, [waMessageId], r.receipt, r.at);
+        for (const r of waiting) this.apply(phoneNumber, [waMessageId], r.receipt, r.at)?.announce();
       }),
     ];
+  }
+
+  onRecord({ phoneNumber, message }: RecordedEvent): (() => void) | void {
+    if (message.type !== 'ack') return;
+    const ack = parseAck(message.raw);
+    if (!ack) return;
+    const when = ack.at ?? Date.parse(message.at);
+    const applied = this.apply(phoneNumber, ack.ids, ack.receipt, when);
+    return () => {
+      applied?.announce();
+      for (const id of ack.ids) if (!applied?.known.has(id)) this.keep(phoneNumber, id, { receipt: ack.receipt, at: when });
+    };
   }
 
   close(): void {
@@ -67,13 +72,13 @@ export class ReceiptTracker {
     this.early.clear();
   }
 
-  /** Apply a receipt; returns the WhatsApp ids the outbox knows. */
-  private apply(phoneNumber: string, ids: string[], receipt: 'delivered' | 'read', when: number): Set<string> {
+  /** Apply a receipt (a failure is logged: it must not cost the event that carried it). */
+  private apply(phoneNumber: string, ids: string[], receipt: 'delivered' | 'read', when: number): ReturnType<ReceiptTarget['applyReceipt']> | null {
     try {
       return this.outbox.applyReceipt(phoneNumber, ids, receipt, when);
     } catch (err) {
       this.logger.error({ err, phoneNumber }, 'could not record a message receipt');
-      return new Set();
+      return null;
     }
   }
 

@@ -1,45 +1,36 @@
 import { Socket as NetSocket } from 'node:net';
 import type { Socket } from 'socket.io';
 
-/** A long turn (a burst of webhooks) flushes what it holds this often, so early frames do not wait for its end. */
-const MAX_HOLD_MS = 5;
-
 /**
  * Socket.IO writes every message to every client as its own WebSocket frame, and each frame was its own system
  * call: with 50 clients one event cost 50 writes, the largest share of the gateway's CPU in the fan-out benchmark.
- * Corking each client's TCP socket until the end of the event-loop turn sends all frames of that turn to that
- * client in one `writev`. A frame waits at most until the turn ends or MAX_HOLD_MS has passed, whichever is first.
+ * The journal publishes all events a turn of the event loop stored in one synchronous step (after the turn's
+ * commit, see db/turn-writer.ts); corking each client's TCP socket until that step is over sends them to that
+ * client in one `writev`. The sockets are uncorked in a microtask, i.e. as soon as the code that is publishing
+ * returns, so no frame waits for anything else.
  */
 export class WriteCoalescer {
   private held: NetSocket[] = [];
-  private heldSince: number | null = null;
+  private holding = false;
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
-
-  /** Cork the WebSocket connections of these clients (once per turn) before messages are emitted to them. */
+  /** Cork the WebSocket connections of these clients (once per publishing step) before messages are emitted to them. */
   hold(sockets: Iterable<Socket>): void {
-    if (this.heldSince !== null) {
-      if (this.now() - this.heldSince < MAX_HOLD_MS) return;
-      this.release();
-    }
-    this.heldSince = this.now();
+    if (this.holding) return;
+    this.holding = true;
     for (const socket of sockets) {
       const raw = tcpSocketOf(socket);
       if (!raw || raw.destroyed) continue;
       raw.cork();
       this.held.push(raw);
     }
-    const batch = this.held;
-    setImmediate(() => {
-      if (this.held === batch) this.release();
-    });
+    queueMicrotask(() => this.release());
   }
 
   /** Uncork everything held (also on shutdown, so no frame stays buffered). */
   release(): void {
     const held = this.held;
     this.held = [];
-    this.heldSince = null;
+    this.holding = false;
     for (const raw of held) raw.uncork();
   }
 }

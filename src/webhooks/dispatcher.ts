@@ -1,4 +1,5 @@
-import type { DeliveryRepository, LaneKey } from '../db/repositories/deliveries.js';
+import type { AttemptOutcome, DeliveryRepository, LaneKey } from '../db/repositories/deliveries.js';
+import type { TurnWriter } from '../db/turn-writer.js';
 import type { DeliveryRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -54,6 +55,8 @@ export class WebhookDispatcher {
 
   constructor(
     private readonly repo: DeliveryRepository,
+    /** Outcomes are written in the turn's transaction, with everything else of the turn. */
+    private readonly writer: TurnWriter,
     private readonly targets: WebhookTargets,
     private readonly settings: DispatcherSettings,
     private readonly clock: Clock,
@@ -161,7 +164,7 @@ export class WebhookDispatcher {
       const signer = this.targets.signer(row.scope, row.phoneNumber);
       if (!signer) {
         const lastError = row.scope === 'global' ? 'the global webhook is no longer configured' : 'the number is no longer registered';
-        this.repo.settle(row.id, { status: 'dead', attempts: row.attempts, lastStatus: row.lastStatus, lastError, at: this.clock.now() });
+        await this.record(row, { status: 'dead', attempts: row.attempts, lastStatus: row.lastStatus, lastError, at: this.clock.now() });
         this.advance(state, row);
         return;
       }
@@ -169,8 +172,10 @@ export class WebhookDispatcher {
       const result = await this.post(endpoint, row.body, this.headers(row, attemptNo, signer.secret), this.settings.timeoutMs, this.abort.signal, signer.outwardOnly);
       // Shutting down: the outcome is unknown to us, so the row stays as it was and is sent again next start.
       if (this.closed) return;
-      if (this.settle(row, attemptNo, result)) this.advance(state, row);
-      else state.ahead = [];
+      const outcome = this.outcome(row, attemptNo, result);
+      await this.record(row, outcome);
+      if (outcome.status === 'failed') state.ahead = [];
+      else this.advance(state, row);
     } catch (err) {
       state.ahead = [];
       this.logger.error({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed');
@@ -187,23 +192,22 @@ export class WebhookDispatcher {
     if (state.ahead[0]?.id === row.id) state.ahead.shift();
   }
 
-  /** Records the attempt; true when the row is done with (delivered or dead), false when it waits for a retry. */
-  private settle(row: DeliveryRow, attempts: number, result: PostResult): boolean {
+  private record(row: DeliveryRow, outcome: AttemptOutcome): Promise<void> {
+    return this.writer.write(() => this.repo.settle(row.id, outcome));
+  }
+
+  /** What an attempt's result means for its row: delivered, failed (to be retried) or dead. */
+  private outcome(row: DeliveryRow, attempts: number, result: PostResult): AttemptOutcome {
     const now = this.clock.now();
-    if (result.ok) {
-      this.repo.settle(row.id, { status: 'delivered', attempts, lastStatus: result.status, at: now });
-      return true;
-    }
+    if (result.ok) return { status: 'delivered', attempts, lastStatus: result.status, at: now };
     const decision = decideRetry(this.settings.policy, attempts, now, row.giveUpAt, this.clock.random());
     const log = { deliveryId: row.id, phoneNumber: row.phoneNumber, endpoint: safeUrl(row.endpoint), attempts, error: result.error };
     if (decision.action === 'retry') {
-      this.repo.settle(row.id, { status: 'failed', attempts, nextAttemptAt: decision.at, lastStatus: result.status, lastError: result.error, at: now });
       this.logger.warn({ ...log, retryInMs: decision.delayMs }, 'webhook delivery failed; will retry');
-      return false;
+      return { status: 'failed', attempts, nextAttemptAt: decision.at, lastStatus: result.status, lastError: result.error, at: now };
     }
-    this.repo.settle(row.id, { status: 'dead', attempts, lastStatus: result.status, lastError: result.error ?? 'failed', at: now });
     this.logger.error(log, 'webhook delivery failed for the whole retry period; dead-lettered');
-    return true;
+    return { status: 'dead', attempts, lastStatus: result.status, lastError: result.error ?? 'failed', at: now };
   }
 
   private releaseSlot(endpoint: string): void {

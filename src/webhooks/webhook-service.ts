@@ -1,6 +1,7 @@
 import type { DatabaseHandle } from '../db/client.js';
 import { DeliveryRepository } from '../db/repositories/deliveries.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { TurnWriter } from '../db/turn-writer.js';
 import type { DurableSubscriber } from '../events/journal.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -18,6 +19,7 @@ export interface WebhookSettings extends DispatcherSettings {
 
 export interface WebhookServiceDeps {
   readonly database: DatabaseHandle;
+  readonly writer: TurnWriter;
   readonly devices: DeviceRepository;
   /** Whether a user is an administrator (whose numbers' webhooks may point inside the network). */
   readonly isAdmin: (userId: number) => boolean;
@@ -40,7 +42,7 @@ export class WebhookService {
     const { database, settings, clock, logger } = deps;
     this.deliveries = new DeliveryRepository(database.db);
     const targets = new WebhookTargets(deps.devices, settings.global, deps.isAdmin);
-    this.dispatcher = new WebhookDispatcher(this.deliveries, targets, settings, clock, logger.child({ component: 'webhooks' }));
+    this.dispatcher = new WebhookDispatcher(this.deliveries, deps.writer, targets, settings, clock, logger.child({ component: 'webhooks' }));
     this.subscriber = new WebhookOutbox(targets, this.deliveries, (lanes) => this.dispatcher.wake(lanes), settings.policy.periodMs, clock);
   }
 

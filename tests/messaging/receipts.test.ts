@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { EventRepository } from '../../src/db/repositories/events.js';
+import { TurnWriter } from '../../src/db/turn-writer.js';
 import { MessageRepository } from '../../src/db/repositories/messages.js';
 import { EventJournal } from '../../src/events/journal.js';
 import { fromWebhook } from '../../src/events/normalize.js';
@@ -32,20 +33,22 @@ describe('message receipts', () => {
   beforeAll(() => {
     database = openDatabase(path.join(makeDataRoot(), 'whatsapp.db'), path.join(ROOT, 'drizzle'));
     repo = new MessageRepository(database.db);
-    journal = new EventJournal(new EventRepository(database.db), (work) => database.sqlite.transaction(work)(), systemClock, createLogger('silent'));
+    journal = new EventJournal(new EventRepository(database.db), new TurnWriter(database.sqlite, (err) => { throw err; }), systemClock, createLogger('silent'));
     const target: ReceiptTarget = {
       events: outboxEvents.view,
       applyReceipt: (phoneNumber, ids, receipt, when) => {
         const known = new Set<string>();
-        for (const row of repo.applyReceipt(phoneNumber, ids, receipt, when)) {
-          known.add(row.waMessageId ?? '');
-          outboxEvents.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: Date.now() });
-        }
+        const moved = repo.applyReceipt(phoneNumber, ids, receipt, when);
+        for (const row of moved) known.add(row.waMessageId ?? '');
         for (const id of repo.knownWaIds(phoneNumber, ids)) known.add(id);
-        return known;
+        const announce = () => {
+          for (const row of moved) outboxEvents.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: Date.now() });
+        };
+        return { known, announce };
       },
     };
-    tracker = new ReceiptTracker(journal.events, target, createLogger('silent'));
+    tracker = new ReceiptTracker(target, createLogger('silent'));
+    journal.addDurableSubscriber(tracker);
     outboxEvents.on('status', (e) => announced.push({ id: e.id, status: e.status }));
     const now = Date.now();
     const row = (id: string, phoneNumber: string, state: 'sent' | 'queued', waMessageId: string | null) =>

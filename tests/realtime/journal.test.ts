@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '../../src/db/client.js';
 import { DeliveryRepository } from '../../src/db/repositories/deliveries.js';
 import { EventRepository } from '../../src/db/repositories/events.js';
+import { TurnWriter } from '../../src/db/turn-writer.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { EventJournal } from '../../src/events/journal.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -15,7 +16,10 @@ const dir = makeDataRoot('wa-journal-');
 const database = openDatabase(path.join(dir, 'test.db'), path.join(ROOT, 'drizzle'));
 let now = 1_000_000;
 const clock: Clock = { now: () => now, random: () => 0.5, setTimeout, clearTimeout };
-const journal = new EventJournal(new EventRepository(database.db), (work) => database.sqlite.transaction(work)(), clock, createLogger('silent'));
+const writer = new TurnWriter(database.sqlite, (err) => {
+  throw err;
+});
+const journal = new EventJournal(new EventRepository(database.db), writer, clock, createLogger('silent'));
 const msg = (body: string) => fromWebhook({ event: 'message', payload: { body } });
 
 afterAll(() => {
@@ -66,5 +70,88 @@ describe('event journal', () => {
     expect(repo.prune(Date.now() + 1000)).toBe(2);
     expect(repo.get(c)?.status).toBe('pending');
     expect(repo.openLanes()).toEqual([{ endpoint: base.endpoint, scope: 'device', phoneNumber: '111111111' }]);
+  });
+});
+
+describe('event journal: the events of a turn', () => {
+  const phone = '333333333';
+  const other = '444444444';
+
+  it('are stored in one commit, numbered in order, and announced after it in seq order', async () => {
+    const announced: { phoneNumber: string; seq: number; stored: number }[] = [];
+    const off = journal.events.on('recorded', ({ phoneNumber, message }) => {
+      // When a listener hears of an event, a reader already finds it in the store.
+      announced.push({ phoneNumber, seq: message.seq, stored: journal.page(phoneNumber, message.seq - 1, 1).messages[0]?.seq ?? 0 });
+    });
+    const commits = writer.commits;
+    const events = await Promise.all([journal.append(phone, null, msg('t1')), journal.append(other, null, msg('o1')), journal.append(phone, null, msg('t2')), journal.append(phone, null, msg('t3'))]);
+    off();
+    expect(writer.commits - commits).toBe(1);
+    expect(events.map((e) => [e.phoneNumber, e.message.seq])).toEqual([
+      [phone, 1],
+      [other, 1],
+      [phone, 2],
+      [phone, 3],
+    ]);
+    expect(announced).toEqual([
+      { phoneNumber: phone, seq: 1, stored: 1 },
+      { phoneNumber: other, seq: 1, stored: 1 },
+      { phoneNumber: phone, seq: 2, stored: 2 },
+      { phoneNumber: phone, seq: 3, stored: 3 },
+    ]);
+  });
+
+  it('reach a reader who replays and joins while they wait for the commit live, exactly once, with no gap', async () => {
+    const queued = [journal.append(phone, null, msg('t4')), journal.append(phone, null, msg('t5'))];
+    // A resuming client: replay from the store and join the live stream in one synchronous step.
+    const seen = journal.replay(phone, 2, 100).messages.map((m) => m.seq);
+    const off = journal.events.on('recorded', ({ phoneNumber, message }) => {
+      if (phoneNumber === phone) seen.push(message.seq);
+    });
+    await Promise.all(queued);
+    off();
+    expect(seen).toEqual([3, 4, 5]);
+  });
+
+  it('come before an event recorded at once in the same turn (record stores what is queued first)', async () => {
+    const queued = journal.append(phone, null, msg('t6'));
+    const now = journal.record(phone, null, msg('t7'));
+    expect((await queued).message.seq).toBe(6);
+    expect(now.message.seq).toBe(7);
+    expect(journal.page(phone, 5, 10).messages.map((m) => [m.seq, (m as { payload?: { body?: string } }).payload?.body])).toEqual([
+      [6, 't6'],
+      [7, 't7'],
+    ]);
+  });
+
+  it('lose only the one a durable subscriber refused, and the numbering goes on without a gap', async () => {
+    const refusing = {
+      onRecord: ({ message }: { message: { type: string; payload?: Record<string, unknown> } }) => {
+        if (message.payload?.['body'] === 'refused') throw new Error('store is full');
+      },
+    };
+    journal.addDurableSubscriber(refusing);
+    const results = await Promise.allSettled([journal.append(phone, null, msg('t8')), journal.append(phone, null, msg('refused')), journal.append(phone, null, msg('t9'))]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.message.seq : 'rejected'))).toEqual([8, 'rejected', 9]);
+    expect(journal.page(phone, 7, 10).messages.map((m) => m.seq)).toEqual([8, 9]);
+    expect(journal.lastSeq(phone)).toBe(9);
+  });
+});
+
+describe('event journal: recorded inside a caller’s transaction', () => {
+  const phone = '555555555';
+
+  it('commits with the caller’s writes or rolls back with them, the numbering following the store', () => {
+    journal.record(phone, null, msg('before'));
+    expect(() =>
+      database.sqlite.transaction(() => {
+        expect(journal.record(phone, null, msg('rolled back')).message.seq).toBe(2);
+        throw new Error('the caller changed its mind');
+      })(),
+    ).toThrow('the caller changed its mind');
+    expect(journal.lastSeq(phone)).toBe(1);
+    const kept = database.sqlite.transaction(() => journal.record(phone, null, msg('kept')))();
+    expect(kept.message.seq).toBe(2);
+    expect(journal.page(phone, 0, 10).messages.map((m) => m.seq)).toEqual([1, 2]);
   });
 });

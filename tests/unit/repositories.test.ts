@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { DeviceRepository } from '../../src/db/repositories/devices.js';
 import { MessageRepository } from '../../src/db/repositories/messages.js';
+import { TurnWriter } from '../../src/db/turn-writer.js';
 import { makeDataRoot, ROOT } from '../helpers/gateway.js';
 
 /** The prepared and cached queries of the hot paths, on a real database file. */
@@ -52,21 +53,24 @@ describe('repositories on the hot paths', () => {
       expect(messages.get('a2')).toBeUndefined();
     });
 
-    it('inserts several rows in one transaction, in order, a repeated key finding the row of the same batch', () => {
-      const results = messages.insertMany([
-        { ...base, id: 'm1', payload: { message: 'one' }, idempotencyKey: 'batch-key' },
-        { ...base, id: 'm2', payload: { message: 'two' } },
-        { ...base, id: 'm3', payload: { message: 'three' }, idempotencyKey: 'batch-key' },
-      ]);
+    it('inserts the rows of one turn in one transaction, in order, a repeated key finding the row of the same turn', async () => {
+      const writer = new TurnWriter(database.sqlite, (err) => {
+        throw err;
+      });
+      const insert = (id: string, key?: string) => writer.write(() => messages.insertOnce({ ...base, id, payload: { message: id }, idempotencyKey: key ?? null }));
+      const results = await Promise.all([insert('m1', 'batch-key'), insert('m2'), insert('m3', 'batch-key')]);
       expect(results.map((r) => [r.row.id, r.created])).toEqual([
         ['m1', true],
         ['m2', true],
         ['m1', false],
       ]);
       expect(messages.get('m3')).toBeUndefined();
-      // All or nothing: a batch that fails stores none of its rows.
-      expect(() => messages.insertMany([{ ...base, id: 'm4', payload: {} }, { ...base, id: 'm1', payload: {} }])).toThrow();
-      expect(messages.get('m4')).toBeUndefined();
+      expect(writer.commits).toBe(1);
+      // A row that cannot be stored (its id is taken) fails its own caller only; the others of its turn are stored.
+      const mixed = await Promise.allSettled([insert('m4'), insert('m1'), insert('m5')]);
+      expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect([messages.get('m4')?.id, messages.get('m5')?.id]).toEqual(['m4', 'm5']);
+      expect(writer.commits).toBe(2);
     });
 
     it('picks the oldest pending message outside the excluded ids', () => {

@@ -36,14 +36,6 @@ export class MessageRepository {
     return this.db.transaction(() => this.insertOrFind(row));
   }
 
-  /**
-   * `insertOnce` for several rows in one transaction (one commit), in order: a later row with the idempotency key
-   * of an earlier one finds it. All or nothing: if the transaction fails, none is stored.
-   */
-  insertMany(rows: readonly NewMessage[]): { row: MessageRow; created: boolean }[] {
-    return this.db.transaction(() => rows.map((row) => this.insertOrFind(row)));
-  }
-
   private insertOrFind(row: NewMessage): { row: MessageRow; created: boolean } {
     if (row.idempotencyKey) {
       const existing = this.hot.byIdempotencyKey.get({ phoneNumber: row.phoneNumber, key: row.idempotencyKey });
