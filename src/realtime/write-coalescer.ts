@@ -2,18 +2,31 @@ import { Socket as NetSocket } from 'node:net';
 import type { Socket } from 'socket.io';
 
 /**
+ * Under load, a client's frames go out at most this often: the frames in between wait (at most this long) and
+ * share its write. Idle clients are written to at once.
+ */
+export const MIN_WRITE_INTERVAL_MS = 10;
+
+/**
  * Socket.IO writes every message to every client as its own WebSocket frame, and each frame was its own system
  * call: with 50 clients one event cost 50 writes, the largest share of the gateway's CPU in the fan-out benchmark.
- * The journal publishes all events a turn of the event loop stored in one synchronous step (after the turn's
- * commit, see db/turn-writer.ts); corking each client's TCP socket until that step is over sends them to that
- * client in one `writev`. The sockets are uncorked in a microtask, i.e. as soon as the code that is publishing
- * returns, so no frame waits for anything else.
+ * Each client's TCP socket is corked while messages are emitted to it, so its frames leave in one `writev`: the
+ * journal publishes all events a turn stored in one synchronous step (db/turn-writer.ts), and under load the
+ * frames of several such steps share a write, one per MIN_WRITE_INTERVAL_MS at most. When the last write was
+ * longer ago, the sockets are uncorked in a microtask, as soon as the publishing code returns.
  */
 export class WriteCoalescer {
   private held: NetSocket[] = [];
   private holding = false;
+  private lastRelease = -Infinity;
+  private timer: NodeJS.Timeout | null = null;
 
-  /** Cork the WebSocket connections of these clients (once per publishing step) before messages are emitted to them. */
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly minIntervalMs = MIN_WRITE_INTERVAL_MS,
+  ) {}
+
+  /** Cork the WebSocket connections of these clients (once per write) before messages are emitted to them. */
   hold(sockets: Iterable<Socket>): void {
     if (this.holding) return;
     this.holding = true;
@@ -23,13 +36,18 @@ export class WriteCoalescer {
       raw.cork();
       this.held.push(raw);
     }
-    queueMicrotask(() => this.release());
+    const wait = this.lastRelease + this.minIntervalMs - this.now();
+    if (wait <= 0) queueMicrotask(() => this.release());
+    else this.timer = setTimeout(() => this.release(), wait);
   }
 
   /** Uncork everything held (also on shutdown, so no frame stays buffered). */
   release(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const held = this.held;
     this.held = [];
+    if (this.holding) this.lastRelease = this.now();
     this.holding = false;
     for (const raw of held) raw.uncork();
   }

@@ -50,6 +50,7 @@ export function internalWebhookHandler(inbound: InboundWebhooks): PlainHandler {
 }
 
 function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
