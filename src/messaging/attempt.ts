@@ -34,11 +34,13 @@ export interface AttemptEnd {
 /**
  * One attempt at one outbox row, every step a conditional update of the row: a row left `sending` by an earlier
  * attempt is first looked for in the child's history; then the row is claimed, sent, and its outcome recorded.
+ * `row` is as the lane read it (only the lane moves a pending row; the claim is conditional, so a row expired or
+ * failed meanwhile is not sent).
  */
-export async function attemptSend(deps: AttemptDeps, client: GowaClient, id: string): Promise<AttemptEnd> {
+export async function attemptSend(deps: AttemptDeps, client: GowaClient, row: MessageRow): Promise<AttemptEnd> {
   const { repo, settings, clock } = deps;
-  const row = repo.get(id);
-  if (!row || (row.status !== 'queued' && row.status !== 'sending')) return {};
+  const { id } = row;
+  if (row.status !== 'queued' && row.status !== 'sending') return {};
   if (row.status === 'sending') {
     let copy: { id: string; at: number } | null;
     try {

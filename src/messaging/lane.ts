@@ -113,7 +113,7 @@ export class NumberLane {
       }
       this.inFlight.add(row.id);
       const run = this.queue
-        .add(() => this.attempt(row.id))
+        .add(() => this.attempt(row))
         .catch((err: unknown) => this.log.error({ err, messageId: row.id }, 'send attempt crashed'))
         .finally(() => {
           this.inFlight.delete(row.id);
@@ -212,10 +212,10 @@ export class NumberLane {
     }, Math.max(1, until - this.deps.clock.now()));
   }
 
-  private async attempt(id: string): Promise<void> {
+  private async attempt(row: MessageRow): Promise<void> {
     const client = this.deps.client();
     if (this.closed || this.isPaused() || !client) return;
-    const end = await attemptSend({ ...this.deps, log: this.log, waitDelay: () => this.waitDelay() }, client, id);
+    const end = await attemptSend({ ...this.deps, log: this.log, waitDelay: () => this.waitDelay() }, client, row);
     if (end.sent) this.consecutiveWaits = 0;
     if (end.pause) this.pause(this.deps.settings.timelockPauseMs, end.pause);
     this.finished(end.changed);
