@@ -16,16 +16,15 @@ type Rule = { readonly stage: string; readonly file: RegExp; readonly fn?: RegEx
 
 /** The gateway's own files (paths relative to dist/): the first rule that matches a frame names its stage. */
 const STAGES: readonly Rule[] = [
-  { stage: 'HMAC: sign outbound webhooks', file: /webhooks\/signature\.js$/, fn: /^hubSignature$/ },
-  { stage: 'HMAC: verify child webhooks', file: /webhooks\/signature\.js$/ },
+  { stage: 'HMAC: sign outbound webhooks', file: /lib\/hub-signature\.js$/, fn: /^hubSignature$/ },
+  { stage: 'HMAC: verify child webhooks', file: /lib\/hub-signature\.js$/ },
   { stage: 'webhook rows planned (in the journal transaction)', file: /webhooks\/outbox\.js$/ },
   { stage: 'outbound webhook delivery (dispatcher, rows, HTTP)', file: /webhooks\/(dispatcher|post)\.js$|db\/repositories\/deliveries\.js$/ },
   { stage: 'Socket.IO publish (serialise, per-client writes)', file: /realtime\/(socket-server|write-coalescer|socket-bridge)\.js$/ },
   { stage: 'receipts (applied to the outbox rows)', file: /messaging\/receipts\.js$/ },
   { stage: 'receipts (applied to the outbox rows)', file: /db\/repositories\/messages\.js$/, fn: /^(applyReceipt|knownWaIds)$/ },
-  { stage: 'journal (number, store)', file: /realtime\/event-journal\.js$|db\/repositories\/events\.js$/ },
-  { stage: 'journal (number, store)', file: /webhooks\/event-services\.js$/, fn: /^transaction$/ },
-  { stage: 'child webhook in (verify, parse, dedupe, normalise)', file: /webhooks\/inbound\.js$|realtime\/normalize\.js$|http\/routes\/internal-webhooks\.js$/ },
+  { stage: 'journal (number, store)', file: /events\/(journal|feed-recorder)\.js$|db\/repositories\/events\.js$/ },
+  { stage: 'child webhook in (verify, parse, dedupe, normalise)', file: /events\/(inbound-webhooks|normalize)\.js$|http\/routes\/internal-webhooks\.js$/ },
   { stage: 'send to the child (lane, attempt, HTTP call)', file: /messaging\/(lane|attempt|child-send)\.js$|gowa\// },
   { stage: 'send to the child (lane, attempt, HTTP call)', file: /db\/repositories\/messages\.js$/, fn: /^(nextPending|markSending|markSent|markFailed|retryLater|get)$/ },
   { stage: 'accept: POST /api/messages/send (validate, insert, 202)', file: /http\/routes\/messages\.js$|messaging\/outbox\.js$|http\/api-registry\.js$/ },
@@ -33,6 +32,8 @@ const STAGES: readonly Rule[] = [
   { stage: 'proxy', file: /proxy\// },
   { stage: 'auth (token, user, device access)', file: /^auth\/|http\/auth-middleware\.js$|realtime\/socket-auth\.js$/ },
   { stage: 'metrics and rate limit', file: /^metrics\// },
+  // What is left on the turn's transaction itself: BEGIN, the savepoints, COMMIT (each item's work is in its stage).
+  { stage: 'turn commit (one transaction per turn)', file: /db\/turn-writer\.js$/ },
 ];
 
 /** Packages, for samples with no gateway frame on the stack (their own callbacks: socket events, timers). */

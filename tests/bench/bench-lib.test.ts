@@ -78,20 +78,25 @@ describe('benchmark figures', () => {
   it('attributes profile time to the innermost gateway stage, then to a known package, with its leaf work', () => {
     const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
     const nodes = [
-      { id: 1, callFrame: frame('(root)', ''), children: [2, 6, 8] },
-      { id: 2, callFrame: frame('accept', 'file:///app/dist/webhooks/inbound.js'), children: [3] },
-      { id: 3, callFrame: frame('record', 'file:///app/dist/realtime/event-journal.js'), children: [4, 5] },
+      { id: 1, callFrame: frame('(root)', ''), children: [2, 6, 8, 9] },
+      { id: 2, callFrame: frame('flush', 'file:///app/dist/db/turn-writer.js'), children: [3, 10] },
+      { id: 3, callFrame: frame('store', 'file:///app/dist/events/journal.js'), children: [4, 5] },
       { id: 4, callFrame: frame('run', '') },
       { id: 5, callFrame: frame('publish', 'file:///app/dist/realtime/socket-server.js'), children: [7] },
       { id: 6, callFrame: frame('onPacket', 'file:///app/node_modules/engine.io/build/socket.js') },
       { id: 7, callFrame: frame('writev', '') },
       { id: 8, callFrame: frame('(idle)', '') },
+      { id: 9, callFrame: frame('accept', 'file:///app/dist/events/inbound-webhooks.js'), children: [11] },
+      { id: 10, callFrame: frame('run', '') },
+      { id: 11, callFrame: frame('verifiedHubDigest', 'file:///app/dist/lib/hub-signature.js') },
     ];
-    const result = breakdownProfile({ nodes, samples: [4, 4, 7, 6, 8], timeDeltas: [1000, 1000, 1000, 1000, 9000] });
-    expect(result.busyMs).toBe(4);
+    const result = breakdownProfile({ nodes, samples: [4, 4, 7, 6, 10, 11, 8], timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000, 9000] });
+    expect(result.busyMs).toBe(6);
     expect(result.stages).toEqual([
-      { stage: 'journal (number, store)', percent: 50, leaves: { SQLite: 100 } },
-      { stage: 'Socket.IO publish (serialise, per-client writes)', percent: 50, leaves: { 'socket writes': 50 } },
+      { stage: 'journal (number, store)', percent: expect.closeTo(33.3, 1), leaves: { SQLite: 100 } },
+      { stage: 'Socket.IO publish (serialise, per-client writes)', percent: expect.closeTo(33.3, 1), leaves: { 'socket writes': 50 } },
+      { stage: 'turn commit (one transaction per turn)', percent: expect.closeTo(16.7, 1), leaves: { SQLite: 100 } },
+      { stage: 'HMAC: verify child webhooks', percent: expect.closeTo(16.7, 1), leaves: {} },
     ]);
   });
 
