@@ -28,14 +28,19 @@ interface Lane {
   queued: boolean;
   timer: NodeJS.Timeout | null;
   /**
-   * The lane's next rows, oldest first, read in one query: the first is the head. New rows only ever come after
-   * them (ids grow); a replay or a failure (the head waits for its retry) empties it, so it is read again.
+   * The lane's next rows, oldest first (the first is the head), read in one query or handed over by the outbox
+   * as it writes them. New rows only ever come after them (ids grow); a replay or a failure (the head waits for
+   * its retry) empties it, so it is read again.
    */
   ahead: DeliveryRow[];
+  /** `ahead` holds every open row of the lane: new rows can join it without a query, and empty means done. */
+  complete: boolean;
 }
 
 /** Rows of a lane read at once: a busy lane pays one query per this many deliveries instead of one per delivery. */
 const READ_AHEAD = 16;
+/** Most rows a lane keeps in memory (a lane far behind its receiver reads the rest from the table). */
+const AHEAD_MAX = 64;
 
 const laneKey = (l: LaneKey) => `${l.scope}\u0000${l.endpoint}\u0000${l.phoneNumber}`;
 
@@ -52,6 +57,8 @@ export class WebhookDispatcher {
   private readonly running = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private closed = false;
+  /** Until `start()` has read the open lanes, a lane without state may still have rows from a previous run. */
+  private started = false;
 
   constructor(
     private readonly repo: DeliveryRepository,
@@ -66,6 +73,7 @@ export class WebhookDispatcher {
 
   /** Resume every lane left with work by a previous run. */
   start(): void {
+    this.started = true;
     this.wake(this.repo.openLanes());
   }
 
@@ -75,9 +83,31 @@ export class WebhookDispatcher {
       const key = laneKey(lane);
       let state = this.lanes.get(key);
       if (!state) {
-        state = { key, lane, busy: false, queued: false, timer: null, ahead: [] };
+        state = this.newLane(key, lane, false);
         this.lanes.set(key, state);
       }
+      this.pump(state);
+    }
+  }
+
+  /**
+   * Rows just written (committed) by the outbox. Once started, a lane the dispatcher holds no state for has no
+   * other open rows (every way a row becomes open wakes its lane, and a lane is only dropped once it is empty), so
+   * they are all it has; a lane whose open rows are all in memory takes them as they are. Either way no query is
+   * needed. A row already read from the table (a lane read between the commit and this call) is not added twice.
+   */
+  added(rows: readonly DeliveryRow[]): void {
+    for (const row of rows) {
+      const key = laneKey(row);
+      let state = this.lanes.get(key);
+      if (!state) {
+        state = this.newLane(key, { endpoint: row.endpoint, scope: row.scope, phoneNumber: row.phoneNumber }, this.started);
+        this.lanes.set(key, state);
+      }
+      const last = state.ahead.at(-1);
+      if (last && last.id >= row.id) continue;
+      if (state.complete && state.ahead.length < AHEAD_MAX) state.ahead.push(row);
+      else state.complete = false;
       this.pump(state);
     }
   }
@@ -92,7 +122,7 @@ export class WebhookDispatcher {
     const now = this.clock.now();
     const fresh = row.status === 'dead' || row.status === 'delivered';
     const lane = this.lanes.get(laneKey(row));
-    if (lane) lane.ahead = [];
+    if (lane) this.reread(lane);
     const updated = this.repo.update(
       id,
       fresh
@@ -106,7 +136,7 @@ export class WebhookDispatcher {
 
   /** The number was unregistered and its rows deleted: nothing read ahead of them may go out any more. */
   forget(phoneNumber: string): void {
-    for (const lane of this.lanes.values()) if (lane.lane.phoneNumber === phoneNumber) lane.ahead = [];
+    for (const lane of this.lanes.values()) if (lane.lane.phoneNumber === phoneNumber) this.reread(lane);
   }
 
   /** Attempts currently in flight per endpoint (health). */
@@ -128,7 +158,10 @@ export class WebhookDispatcher {
     if (this.closed || state.busy || state.queued) return;
     if (state.timer) this.clock.clearTimeout(state.timer);
     state.timer = null;
-    if (state.ahead.length === 0) state.ahead = this.repo.heads(state.lane, READ_AHEAD);
+    if (state.ahead.length === 0 && !state.complete) {
+      state.ahead = this.repo.heads(state.lane, READ_AHEAD);
+      state.complete = state.ahead.length < READ_AHEAD;
+    }
     const head = state.ahead[0];
     if (!head) {
       this.lanes.delete(state.key);
@@ -174,10 +207,10 @@ export class WebhookDispatcher {
       if (this.closed) return;
       const outcome = this.outcome(row, attemptNo, result);
       await this.record(row, outcome);
-      if (outcome.status === 'failed') state.ahead = [];
+      if (outcome.status === 'failed') this.reread(state);
       else this.advance(state, row);
     } catch (err) {
-      state.ahead = [];
+      this.reread(state);
       this.logger.error({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed');
     } finally {
       state.busy = false;
@@ -185,6 +218,16 @@ export class WebhookDispatcher {
       this.releaseSlot(endpoint);
       this.pump(state);
     }
+  }
+
+  private newLane(key: string, lane: LaneKey, complete: boolean): Lane {
+    return { key, lane, busy: false, queued: false, timer: null, ahead: [], complete };
+  }
+
+  /** What the lane holds in memory may be out of date: read it from the table next time. */
+  private reread(state: Lane): void {
+    state.ahead = [];
+    state.complete = false;
   }
 
   /** The head is done with (delivered or dead): the next row read ahead becomes the head, unless the list changed meanwhile. */

@@ -1,4 +1,5 @@
-import type { DeliveryRepository, LaneKey } from '../db/repositories/deliveries.js';
+import type { DeliveryRepository } from '../db/repositories/deliveries.js';
+import type { DeliveryRow } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
 import type { DurableSubscriber } from '../events/journal.js';
 import type { RecordedEvent } from '../events/feed-message.js';
@@ -7,13 +8,13 @@ import type { WebhookTargets } from './targets.js';
 
 /**
  * Plans the outbound deliveries of each event inside the transaction that stores the event, so an event that
- * exists always has its deliveries written (before any attempt); the dispatcher is woken after the commit.
+ * exists always has its deliveries written (before any attempt); the dispatcher gets the rows after the commit.
  */
 export class WebhookOutbox implements DurableSubscriber {
   constructor(
     private readonly targets: WebhookTargets,
     private readonly deliveries: DeliveryRepository,
-    private readonly wake: (lanes: LaneKey[]) => void,
+    private readonly added: (rows: readonly DeliveryRow[]) => void,
     private readonly retryPeriodMs: number,
     private readonly clock: Clock,
   ) {}
@@ -24,7 +25,7 @@ export class WebhookOutbox implements DurableSubscriber {
     if (targets.length === 0) return;
     const body = JSON.stringify(outboundEnvelope(event));
     const now = this.clock.now();
-    this.deliveries.insert(
+    const rows = this.deliveries.insert(
       targets.map((t) => ({
         eventId: event.message.eventId,
         phoneNumber: event.phoneNumber,
@@ -35,8 +36,8 @@ export class WebhookOutbox implements DurableSubscriber {
         nextAttemptAt: now,
         giveUpAt: now + this.retryPeriodMs,
       })),
+      now,
     );
-    const lanes = targets.map((t) => ({ endpoint: t.endpoint, scope: t.scope, phoneNumber: event.phoneNumber }));
-    return () => this.wake(lanes);
+    return () => this.added(rows);
   }
 }

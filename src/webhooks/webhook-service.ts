@@ -43,7 +43,7 @@ export class WebhookService {
     this.deliveries = new DeliveryRepository(database.db);
     const targets = new WebhookTargets(deps.devices, settings.global, deps.isAdmin);
     this.dispatcher = new WebhookDispatcher(this.deliveries, deps.writer, targets, settings, clock, logger.child({ component: 'webhooks' }));
-    this.subscriber = new WebhookOutbox(targets, this.deliveries, (lanes) => this.dispatcher.wake(lanes), settings.policy.periodMs, clock);
+    this.subscriber = new WebhookOutbox(targets, this.deliveries, (rows) => this.dispatcher.added(rows), settings.policy.periodMs, clock);
   }
 
   /** Resume the deliveries a previous run left. */

@@ -58,7 +58,10 @@ describe('event journal', () => {
   it('prunes delivered and dead deliveries only', () => {
     const repo = new DeliveryRepository(database.db);
     const base = { phoneNumber: '111111111', endpoint: 'http://127.0.0.1:1/x', scope: 'device' as const, eventType: 'message', body: '{}', nextAttemptAt: 0, giveUpAt: 0 };
-    const [a = 0, b = 0, c = 0] = repo.insert([{ ...base, eventId: 'a' }, { ...base, eventId: 'b' }, { ...base, eventId: 'c' }]);
+    const inserted = repo.insert([{ ...base, eventId: 'a' }, { ...base, eventId: 'b' }, { ...base, eventId: 'c' }], 1234);
+    // The rows handed back are the rows as stored (the dispatcher sends them without reading them again).
+    expect(inserted.map((row) => repo.get(row.id))).toEqual(inserted);
+    const [a = 0, b = 0, c = 0] = inserted.map((row) => row.id);
     // A failed row keeps its place in its lane (by id) among the pending ones.
     repo.settle(b, { status: 'failed', attempts: 1, lastStatus: 503, lastError: 'HTTP 503', nextAttemptAt: 0, at: Date.now() });
     expect(repo.heads(base, 10).map((row) => row.id)).toEqual([a, b, c]);

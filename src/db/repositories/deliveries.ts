@@ -45,9 +45,12 @@ export class DeliveryRepository {
     this.hot = prepareHotQueries(db);
   }
 
-  /** Returns the new rows' ids (no RETURNING: the caller has the rows). */
-  insert(rows: readonly NewDelivery[]): number[] {
-    return rows.map((row) => Number(this.hot.insert.run({ ...row, now: row.nextAttemptAt }).lastInsertRowid));
+  /** Returns the new rows as stored (built here, not read back: no RETURNING). */
+  insert(rows: readonly NewDelivery[], now: number): DeliveryRow[] {
+    return rows.map((row) => {
+      const id = Number(this.hot.insert.run({ ...row, now }).lastInsertRowid);
+      return { ...row, id, status: 'pending', attempts: 0, lastStatus: null, lastError: null, deliveredAt: null, createdAt: now, updatedAt: now };
+    });
   }
 
   get(id: number): DeliveryRow | undefined {

@@ -1,0 +1,102 @@
+/**
+ * The dispatcher's lanes in process, on a real SQLite file: rows handed over by the outbox after each commit and
+ * rows read from the table must make one ordered stream, each delivery sent once.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { openDatabase } from '../../src/db/client.js';
+import { DeliveryRepository, type NewDelivery } from '../../src/db/repositories/deliveries.js';
+import { DeviceRepository } from '../../src/db/repositories/devices.js';
+import { EventRepository } from '../../src/db/repositories/events.js';
+import { TurnWriter } from '../../src/db/turn-writer.js';
+import { EventJournal } from '../../src/events/journal.js';
+import { fromWebhook } from '../../src/events/normalize.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
+import { WebhookOutbox } from '../../src/webhooks/outbox.js';
+import type { PostFn } from '../../src/webhooks/post.js';
+import { WebhookTargets } from '../../src/webhooks/targets.js';
+import { makeDataRoot, ROOT } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
+
+const ENDPOINT = 'http://127.0.0.1:1/hook';
+const dir = makeDataRoot('wa-dispatcher-');
+const database = openDatabase(path.join(dir, 'test.db'), path.join(ROOT, 'drizzle'));
+const logger = createLogger('silent');
+const writer = new TurnWriter(database.sqlite, (err) => {
+  throw err;
+});
+const repo = new DeliveryRepository(database.db);
+const targets = new WebhookTargets(new DeviceRepository(database.db), { url: ENDPOINT, secret: 's', events: null }, () => true);
+/** Delivery ids in the order they were posted. */
+const posted: number[] = [];
+const post: PostFn = async (_url, _body, headers) => {
+  posted.push(Number(headers['x-delivery-id']));
+  await new Promise((resolve) => setImmediate(resolve));
+  return { ok: true, status: 200, error: null };
+};
+const settings = { timeoutMs: 5000, concurrency: 4, policy: { baseDelayMs: 10, maxDelayMs: 10, periodMs: 60_000, jitter: 0 }, userAgent: 'test' };
+const dispatcher = new WebhookDispatcher(repo, writer, targets, settings, systemClock, logger, post);
+const journal = new EventJournal(new EventRepository(database.db), writer, systemClock, logger);
+journal.addDurableSubscriber(new WebhookOutbox(targets, repo, (rows) => dispatcher.added(rows), settings.policy.periodMs, systemClock));
+const message = (body: string) => fromWebhook({ event: 'message', payload: { body } });
+
+/** The lane's deliveries as posted, once every row of it is delivered and nothing is in flight any more. */
+async function postedFor(phoneNumber: string): Promise<number[]> {
+  const lane = { endpoint: ENDPOINT, scope: 'global' as const, phoneNumber };
+  await waitFor(() => repo.heads(lane, 1).length === 0 && dispatcher.inFlightFor(ENDPOINT) === 0, { what: `the deliveries of ${phoneNumber}` });
+  return posted.filter((id) => repo.get(id)?.phoneNumber === phoneNumber);
+}
+
+const ascending = (ids: readonly number[]) => [...ids].sort((a, b) => a - b);
+
+afterAll(async () => {
+  await dispatcher.close();
+  database.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('webhook dispatcher lanes', () => {
+  it('sends rows a previous run left before the events stored ahead of its start, each once', async () => {
+    const phoneNumber = '111111111';
+    const left: NewDelivery[] = Array.from({ length: 20 }, (_, i) => ({
+      eventId: `old-${i}`,
+      phoneNumber,
+      endpoint: ENDPOINT,
+      scope: 'global',
+      eventType: 'message',
+      body: '{}',
+      nextAttemptAt: 0,
+      giveUpAt: Date.now() + 60_000,
+    }));
+    repo.insert(left, Date.now());
+    await Promise.all([journal.append(phoneNumber, null, message('a')), journal.append(phoneNumber, null, message('b'))]);
+    dispatcher.start();
+    const ids = await postedFor(phoneNumber);
+    expect(ids).toHaveLength(22);
+    expect(ids).toEqual(ascending(ids));
+  });
+
+  it('sends a burst longer than a lane keeps in memory in order, each once', async () => {
+    const phoneNumber = '222222222';
+    await Promise.all(Array.from({ length: 200 }, (_, i) => journal.append(phoneNumber, null, message(`burst ${i}`))));
+    const ids = await postedFor(phoneNumber);
+    expect(ids).toHaveLength(200);
+    expect(ids).toEqual(ascending(ids));
+  });
+
+  it('sends rows once when their lane was read from the table before the outbox handed them over', async () => {
+    const phoneNumber = '333333333';
+    const lane = { endpoint: ENDPOINT, scope: 'global' as const, phoneNumber };
+    const rows = repo.insert(
+      Array.from({ length: 5 }, (_, i) => ({ ...lane, eventId: `late-${i}`, eventType: 'message', body: '{}', nextAttemptAt: 0, giveUpAt: Date.now() + 60_000 })),
+      Date.now(),
+    );
+    dispatcher.wake([lane]);
+    dispatcher.added(rows);
+    const ids = await postedFor(phoneNumber);
+    expect(ids).toEqual(rows.map((row) => row.id));
+  });
+});
