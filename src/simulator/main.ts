@@ -66,6 +66,7 @@ function main(): void {
     chatDb,
     sessions,
     staticsDir: resolve('statics'),
+    storagesDir: resolve('storages'),
     exit: exitNow,
     requestLog: config.debug ? (ctx, startedAt) => process.stdout.write(
       `${new Date().toISOString().slice(11, 19)} | ${ctx.res.statusCode} | ${Date.now() - startedAt}ms | ` +
