@@ -93,8 +93,8 @@ export class IncomingSimulator {
     const built: Built[] = [];
     for (let i = 0; i < request.count; i++) built.push(this.build(slot, request));
     const stored = built.flatMap((item) => (item.stored ? [item.stored] : []));
-    const chatName = request.isFromMe ? '' : request.chat.name;
-    this.deps.messages.addMany(slot.id, stored, () => chatName);
+    // An empty name (a message from the phone to a 1:1 chat) keeps the stored one.
+    this.deps.messages.addMany(slot.id, stored, () => request.chat.name);
     this.applyToTarget(slot, request);
     for (const item of built) this.deps.webhooks.emit(slot, EVENTS[request.type] ?? 'message', item.payload);
     return built.map((item) => item.id);

@@ -83,10 +83,11 @@ function queryTime(ctx: Ctx, key: string): number | undefined {
   return ms;
 }
 
-function chatJid(ctx: Ctx): string {
+/** The path's chat JID, percent-decoded; the storage lookup uses it as given (`628…` alone is no chat). */
+function chatParam(ctx: Ctx): string {
   const raw = (ctx.params.jid ?? '').trim();
   if (raw === '' || raw.split('@').length > 2) throw errors.badRequest('invalid chat JID');
-  return toJid(raw);
+  return raw;
 }
 
 export function registerChatRoutes(scoped: Router, services: Services): void {
@@ -101,7 +102,7 @@ export function registerChatRoutes(scoped: Router, services: Services): void {
       sendOk(ctx.res, 'Success get chat list', { data: rows.map(chatView), pagination: { limit, offset, total } });
     })
     .on('GET', '/chat/:jid/messages', (ctx) => {
-      const jid = chatJid(ctx);
+      const jid = chatParam(ctx);
       const { limit, offset } = paging(ctx, 50);
       const query = {
         limit, offset, search: ctx.query.get('search') ?? '', startMs: queryTime(ctx, 'start_time'), endMs: queryTime(ctx, 'end_time'),
@@ -123,7 +124,8 @@ export function registerChatRoutes(scoped: Router, services: Services): void {
     scoped.on('POST', `/chat/:jid/${on}`, async (ctx) => {
       const raw = ctx.params.jid ?? '';
       const value = new TypedFields(await ctx.deviceBody(), 'Request', 'bad-request').bool(flag);
-      const jid = chatJid(ctx);
+      // Sent to WhatsApp: a bare number is a phone number, as in the send routes.
+      const jid = toJid(chatParam(ctx));
       sender.assertReady(ctx.slot);
       chats.setFlag(ctx.slot.id, jid, flag, value);
       const action = value ? on : off;
