@@ -53,6 +53,11 @@ import { SessionWatch } from './events/session-watch.js';
 import { eventRoutes } from './http/routes/events.js';
 import { internalWebhookRoutes } from './http/routes/internal-webhooks.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { chatRoutes } from './http/routes/chats.js';
+import { inboxRoutes } from './http/routes/inbox.js';
+import { messageMediaRoutes } from './http/routes/message-media.js';
+import { Conversations } from './conversations/conversations.js';
+import { journalOutboxStatuses, proxiedSendDraft } from './messaging/status-journal.js';
 import { RetentionJob } from './jobs/retention.js';
 import { bridgeToSockets } from './realtime/socket-bridge.js';
 import { RealtimeServer } from './realtime/socket-server.js';
@@ -163,6 +168,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   pipeline.addDurableSubscriber(webhooks.subscriber);
+  const portOf = (phoneNumber: string): number | null => supervisor.runner(phoneNumber)?.port ?? null;
+  const conversations = new Conversations({
+    database,
+    journal: pipeline.journal,
+    supervisor: supervisor.events,
+    visibility: access,
+    child: (phoneNumber, loggedIn) => {
+      const runner = supervisor.runner(phoneNumber);
+      if (runner?.state !== 'running' || (loggedIn && runner.session !== 'logged_in')) return null;
+      return runner.client;
+    },
+    stateOf: (phoneNumber) => supervisor.runner(phoneNumber)?.state ?? 'stopped',
+    portOf,
+    clock,
+    logger,
+    settings: {
+      historySync: { days: config.HISTORY_SYNC_DAYS, delayMs: config.HISTORY_SYNC_DELAY, concurrency: config.HISTORY_SYNC_CONCURRENCY, pageSize: 100 },
+      mediaCache: { maxBytes: config.MEDIA_CACHE_MAX_MB * 1024 * 1024, maxAgeMs: config.MEDIA_CACHE_MAX_AGE },
+      retentionDays: config.MESSAGE_RETENTION_DAYS,
+      dataDir: config.paths.data,
+    },
+  });
+  pipeline.addDurableSubscriber(conversations.subscriber);
 
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
@@ -184,7 +212,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sweepIntervalMs: 1000,
     },
   });
+  const unjournal = journalOutboxStatuses(outbox.events, pipeline.journal, { lookup: (id) => outbox.get(id), portOf, logger });
   outbox.start();
+  conversations.start();
   const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
   const proxyTargets = new ProxyTargets(supervisor, access);
   const deviceService = new DeviceService(supervisor, access, outbox);
@@ -248,8 +278,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       updateRoutes(api, updates),
       webhookRoutes(api, { devices, access, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
       eventRoutes(api, pipeline.journal, access),
+      chatRoutes(api, conversations),
+      inboxRoutes(api, conversations),
+      messageMediaRoutes(api, conversations),
     ],
-    rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
+    rawRoutes: [
+      proxyRoutes({
+        api,
+        targets: proxyTargets,
+        outbox,
+        logger,
+        onSent: (send) => {
+          try {
+            pipeline.journal.record(send.phoneNumber, portOf(send.phoneNumber), proxiedSendDraft(send));
+          } catch (err) {
+            logger.error({ err, phoneNumber: send.phoneNumber }, 'could not record a proxied send');
+          }
+        },
+      }),
+    ],
     internalRoutes: [internalWebhookRoutes(pipeline.inbound), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
     timing: httpTiming(metrics.httpDuration),
   });
@@ -258,6 +305,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
     webhooks.forget(phoneNumber);
+    conversations.forget(phoneNumber);
     void outbox.forget(phoneNumber);
   });
   const realtime = new RealtimeServer(server, {
@@ -277,6 +325,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     [
       { name: 'events', prune: () => pipeline.prune() },
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
+      { name: 'conversations', prune: () => conversations.prune() },
     ],
     logger,
   );
@@ -315,6 +364,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await outbox.close();
       qr.close();
       receipts.close();
+      unjournal();
+      conversations.close();
       await supervisor.shutdown();
       updateScheduler.stop();
       sessions.close();
