@@ -16,6 +16,9 @@ export interface Alias {
   readonly jid: string;
 }
 
+/** A message stamped this close before it reached the gateway arrived live. */
+const LIVE_WINDOW_MS = 5000;
+
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
 function timeOf(value: unknown, fallback: number): number {
@@ -165,6 +168,8 @@ export function parseMessageWebhook(event: string, payload: Record<string, unkno
     senderName,
     fromMe,
     at,
+    // Arrived live (WhatsApp's whole-second time is at most a few seconds old): in arrival order.
+    orderAt: receivedAt >= at && receivedAt - at < LIVE_WINDOW_MS ? receivedAt : at,
     type: parts.type,
     text: parts.text,
     fileName: parts.fileName,

@@ -148,7 +148,7 @@ export class ConversationStore {
     const now = this.now();
     const identity = this.identities.resolve(phoneNumber, input.chatJid, input.chatLid);
     const direction = input.fromMe ? 'out' : 'in';
-    let row = this.repos.messages.insert({
+    let row = this.repos.messages.insert(input.orderAt ?? input.at, {
       id: input.id ?? crypto.randomUUID(),
       phoneNumber,
       chatKey: identity.chatKey,

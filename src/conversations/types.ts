@@ -25,6 +25,11 @@ export interface StoreInput {
   readonly fromMe: boolean;
   /** WhatsApp's time of the message (ms). */
   readonly at: number;
+  /**
+   * Where it sorts, when not at `at`: WhatsApp's times have whole seconds, so a message that arrives live sorts
+   * by when the gateway got it (after a message the gateway sent earlier in the same second).
+   */
+  readonly orderAt?: number;
   readonly type: StoredMessageType;
   readonly text: string | null;
   readonly fileName: string | null;

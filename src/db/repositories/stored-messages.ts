@@ -161,9 +161,9 @@ export class StoredMessageRepository {
     return (this.hot.byWaIds.all(phoneNumber, JSON.stringify(waIds)) as RawRow[]).map(toRow);
   }
 
-  /** Store a message at the first free key of its time (a full millisecond spills into the next). */
-  insert(message: NewStoredMessage): StoredMessageRow {
-    let base = keyOfTime(message.at);
+  /** Store a message at the first free key of `orderAt` (its time; a full millisecond spills into the next). */
+  insert(orderAt: number, message: NewStoredMessage): StoredMessageRow {
+    let base = keyOfTime(orderAt);
     for (;;) {
       const max = this.hot.maxKeyIn.get(base, base + KEY_SLOTS) as number | null;
       const key = max === null ? base : max + 1;
