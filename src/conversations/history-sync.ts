@@ -198,25 +198,29 @@ export class HistorySync {
       current = this.deps.repo.update(phoneNumber, { state: 'running', startedAt: row.startedAt ?? this.deps.clock.now(), updatedAt: this.deps.clock.now() }) ?? row;
       this.announce(current, true);
     }
-    let result: PageResult;
+    let saved: SyncRow | undefined;
+    let done = false;
+    const save = (result: PageResult): void => {
+      const now = this.deps.clock.now();
+      done = result.done;
+      const patch = result.done ? { ...result.patch, state: 'done' as const, finishedAt: now, lastDoneAt: current.until, updatedAt: now } : { ...result.patch, updatedAt: now };
+      saved = this.deps.repo.update(phoneNumber, patch);
+    };
     try {
-      result = await syncPage({ client, store: this.deps.store, transaction: this.deps.transaction, pageSize: this.deps.settings.pageSize }, current);
+      const transaction = (work: () => void): void => this.deps.transaction(() => (this.deps.repo.get(phoneNumber) ? work() : undefined));
+      await syncPage({ client, store: this.deps.store, transaction, pageSize: this.deps.settings.pageSize, save }, current);
       this.failures.delete(phoneNumber);
     } catch (err) {
       this.failed(current, err);
       return;
     }
-    if (this.closed) return;
-    const now = this.deps.clock.now();
-    const patch = result.done ? { ...result.patch, state: 'done' as const, finishedAt: now, lastDoneAt: current.until, updatedAt: now } : { ...result.patch, updatedAt: now };
-    const next = this.deps.repo.update(phoneNumber, patch);
-    if (!next) return;
-    if (result.done) {
-      this.deps.logger.info({ phoneNumber, added: next.messagesAdded, seen: next.messagesSeen }, 'history sync finished');
-      this.announce(next, true);
+    if (!saved || this.closed) return;
+    if (done) {
+      this.deps.logger.info({ phoneNumber, added: saved.messagesAdded, seen: saved.messagesSeen }, 'history sync finished');
+      this.announce(saved, true);
       return;
     }
-    this.announce(next, false);
+    this.announce(saved, false);
     this.enqueue(phoneNumber);
   }
 
