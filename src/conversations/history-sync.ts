@@ -83,6 +83,8 @@ export class HistorySync {
       this.deps.supervisor.on('session', ({ phoneNumber, to }) => {
         if (to === 'logged_in') this.afterLogin(phoneNumber);
       }),
+      // A new process of a number that stayed logged in (a gateway restart after a crash) reports no login.
+      this.deps.supervisor.on('ready', ({ phoneNumber }) => this.afterLogin(phoneNumber)),
     );
     this.pump();
   }
@@ -119,6 +121,7 @@ export class HistorySync {
     this.timers.clear();
   }
 
+  /** After a login (or a new process of a logged-in number): resume a sync under way, or catch up on what was missed. */
   private afterLogin(phoneNumber: string): void {
     const existing = this.deps.repo.get(phoneNumber);
     if (existing && (existing.state === 'queued' || existing.state === 'running')) {
@@ -133,7 +136,8 @@ export class HistorySync {
       phoneNumber,
       this.deps.clock.setTimeout(() => {
         this.timers.delete(phoneNumber);
-        if (this.closed) return;
+        // Not (or no longer) logged in: its next login schedules it again.
+        if (this.closed || !this.deps.child(phoneNumber)) return;
         const row = this.deps.repo.get(phoneNumber);
         if (row && (row.state === 'queued' || row.state === 'running')) return;
         const now = this.deps.clock.now();
