@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { MessageRow } from '../db/schema.js';
-import type { GowaClient } from '../gowa/client.js';
+import { ChildHttpError, type GowaClient } from '../gowa/client.js';
 import type { MediaStore } from './media-store.js';
 import type { MessagePayload } from './types.js';
 
@@ -63,10 +63,17 @@ export async function findSentCopy(
   const mediaType = row.kind === 'image' ? 'image' : row.kind === 'file' ? 'document' : '';
   const startTime = new Date(attemptStartedAt - CLOCK_TOLERANCE_MS).toISOString();
   for (let page = 0; page < MAX_PAGES; page++) {
-    const envelope = await client.request<{ data: ChatMessage[] | null }>('GET', `/chat/${encodeURIComponent(row.recipient)}/messages`, {
-      query: { is_from_me: 'true', start_time: startTime, limit: String(PAGE), offset: String(page * PAGE) },
-      timeoutMs: 10_000,
-    });
+    let envelope: { results?: { data: ChatMessage[] | null } };
+    try {
+      envelope = await client.request<{ data: ChatMessage[] | null }>('GET', `/chat/${encodeURIComponent(row.recipient)}/messages`, {
+        query: { is_from_me: 'true', start_time: startTime, limit: String(PAGE), offset: String(page * PAGE) },
+        timeoutMs: 10_000,
+      });
+    } catch (err) {
+      // The binary answers a plain 500 "chat with JID … not found" for a chat it has no messages of: nothing was sent.
+      if (err instanceof ChildHttpError && err.status === 500 && /not found/i.test(err.message)) return null;
+      throw err;
+    }
     const data = envelope.results?.data ?? [];
     const candidates = data.filter((m) => m.is_from_me !== false && (m.content ?? '') === content && (m.media_type ?? '') === mediaType);
     const taken = knownIds(candidates.map((m) => m.id));
