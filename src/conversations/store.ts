@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { AliasRepository } from '../db/repositories/aliases.js';
 import type { AnnotationRepository } from '../db/repositories/annotations.js';
 import type { ConversationRepository } from '../db/repositories/conversations.js';
@@ -149,7 +148,7 @@ export class ConversationStore {
     const identity = this.identities.resolve(phoneNumber, input.chatJid, input.chatLid);
     const direction = input.fromMe ? 'out' : 'in';
     let row = this.repos.messages.insert(input.orderAt ?? input.at, {
-      id: input.id ?? crypto.randomUUID(),
+      outboxId: input.id ?? null,
       phoneNumber,
       chatKey: identity.chatKey,
       chatJid: identity.rawJid === identity.chatKey ? null : identity.rawJid,
@@ -175,26 +174,24 @@ export class ConversationStore {
       createdAt: now,
       updatedAt: now,
     });
-    if (row.waId) row = this.applyPending(row);
-    return [{ kind: 'message.new', message: row }, { kind: 'conversation.updated', conversation: this.bumpChat(phoneNumber, identity, row, input.chatName) }];
+    const annotations = row.waId ? this.repos.annotations.forTargets(phoneNumber, [row.waId]) : [];
+    for (const annotation of annotations) {
+      // Edits and deletions that arrived before their message.
+      if (annotation.kind === 'edit' || annotation.kind === 'revoke' || annotation.kind === 'delete') row = this.applyAnnotation(row, annotation);
+    }
+    return [
+      { kind: 'message.new', message: row, annotations },
+      { kind: 'conversation.updated', conversation: this.bumpChat(phoneNumber, identity, row, input.chatName) },
+    ];
   }
 
   /** The chat moves up to the message; a live incoming one is unread, a live one sent from the phone reads the chat. */
   private bumpChat(phoneNumber: string, identity: ChatIdentity, row: StoredMessageRow, name: string | null): ConversationRow {
-    const { conversations } = this.repos;
     const live = row.source === 'live';
-    let chat = conversations.get(phoneNumber, identity.chatKey) ?? conversations.insert(this.newChat(phoneNumber, identity, name, 0, false));
-    const unread = live && row.direction === 'in' && row.key > chat.readKey ? 1 : 0;
-    const patch: Partial<ConversationRow> = {
-      lastKey: Math.max(chat.lastKey, row.key),
-      unread: chat.unread + unread,
-      name: chat.name ?? name,
-      updatedAt: this.now(),
-    };
-    if (live && row.direction === 'out' && row.source === 'live' && row.key > chat.readKey) Object.assign(patch, { unread: 0, readKey: row.key });
-    if (identity.altJid && !chat.altJid) patch.altJid = identity.altJid;
-    chat = conversations.update(phoneNumber, identity.chatKey, patch) ?? chat;
-    return chat;
+    return this.repos.conversations.bump(
+      { phoneNumber, chatKey: identity.chatKey, altJid: identity.altJid, type: chatKindOf(identity.chatKey), name },
+      { key: row.key, counts: live && row.direction === 'in', reads: live && row.direction === 'out', now: this.now() },
+    );
   }
 
   private newChat(phoneNumber: string, identity: ChatIdentity, name: string | null, lastKey: number, archived: boolean): ConversationRow {
@@ -226,15 +223,6 @@ export class ConversationStore {
       const [newest] = messages.page({ phoneNumber, chatKey: other.chatKey, limit: 1, order: 'desc' });
       conversations.update(phoneNumber, other.chatKey, { lastKey: newest?.key ?? 0 });
     }
-  }
-
-  /** Edits and deletions that arrived before their message. */
-  private applyPending(row: StoredMessageRow): StoredMessageRow {
-    let current = row;
-    for (const annotation of this.repos.annotations.forTargets(row.phoneNumber, [row.waId ?? ''])) {
-      if (annotation.kind === 'edit' || annotation.kind === 'revoke' || annotation.kind === 'delete') current = this.applyAnnotation(current, annotation);
-    }
-    return current;
   }
 
   private applyAnnotation(row: StoredMessageRow, annotation: Pick<AnnotationRow, 'kind' | 'value' | 'at'>): StoredMessageRow {

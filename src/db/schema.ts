@@ -178,7 +178,6 @@ export const conversations = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.phoneNumber, t.chatKey] }),
     index('conversations_phone_last_idx').on(t.phoneNumber, t.lastKey, t.chatKey),
-    index('conversations_last_idx').on(t.lastKey, t.phoneNumber, t.chatKey),
   ],
 );
 
@@ -190,8 +189,8 @@ export const conversationMessages = sqliteTable(
   'conversation_messages',
   {
     key: integer('key').primaryKey(),
-    /** The public id; for a message sent through the API, the outbox message's id. */
-    id: text('id').notNull().unique(),
+    /** A message sent through the API keeps the outbox message's id as its public id; others are named by their key. */
+    outboxId: text('outbox_id'),
     phoneNumber: text('phone_number').notNull(),
     chatKey: text('chat_key').notNull(),
     /** The JID the message came under when it differs from chat_key (an `@lid` later merged): for `merge=false`. */
@@ -222,6 +221,7 @@ export const conversationMessages = sqliteTable(
   },
   (t) => [
     uniqueIndex('conversation_messages_wa_idx').on(t.phoneNumber, t.waId).where(sql`wa_id is not null`),
+    uniqueIndex('conversation_messages_outbox_idx').on(t.outboxId).where(sql`outbox_id is not null`),
     index('conversation_messages_chat_idx').on(t.phoneNumber, t.chatKey, t.key),
   ],
 );
@@ -285,6 +285,8 @@ export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
-export type StoredMessageRow = typeof conversationMessages.$inferSelect;
+export type StoredMessageColumns = typeof conversationMessages.$inferSelect;
+/** A stored message with its public id: the outbox id, or `m` + its key in base 36. */
+export type StoredMessageRow = StoredMessageColumns & { readonly id: string };
 export type AnnotationRow = typeof conversationAnnotations.$inferSelect;
 export type SyncRow = typeof conversationSyncs.$inferSelect;

@@ -1,14 +1,23 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
-import type { StoredDirection, StoredMessageRow, StoredMessageType } from '../schema.js';
+import type { StoredDirection, StoredMessageColumns, StoredMessageRow, StoredMessageType } from '../schema.js';
 
 /** Keys are the message's time in ms × KEY_SLOTS + a counter: time-ordered, unique, exact in a JS number until 2109. */
 export const KEY_SLOTS = 2048;
 
 export const keyOfTime = (ms: number): number => Math.max(0, Math.floor(ms)) * KEY_SLOTS;
 
-export type NewStoredMessage = Omit<StoredMessageRow, 'key'>;
-export type StoredMessagePatch = Partial<Omit<StoredMessageRow, 'key' | 'id' | 'phoneNumber'>>;
+export type NewStoredMessage = Omit<StoredMessageColumns, 'key'>;
+export type StoredMessagePatch = Partial<Omit<StoredMessageColumns, 'key' | 'outboxId' | 'phoneNumber'>>;
+
+/** The public id of a message the API did not send: `m` + its key in base 36 (keys never change). */
+export const idOfKey = (key: number): string => `m${key.toString(36)}`;
+
+function keyOfId(id: string): number | null {
+  if (!/^m[0-9a-z]{1,12}$/.test(id)) return null;
+  const key = parseInt(id.slice(1), 36);
+  return Number.isSafeInteger(key) ? key : null;
+}
 
 /** A page of one chat: keyset bounds on `key` and the filters the API offers. */
 export interface ChatPageQuery {
@@ -49,9 +58,9 @@ export interface SearchHit {
   readonly snippet: string;
 }
 
-const COLUMNS: readonly (readonly [keyof StoredMessageRow, string])[] = [
+const COLUMNS: readonly (readonly [keyof StoredMessageColumns, string])[] = [
   ['key', 'key'],
-  ['id', 'id'],
+  ['outboxId', 'outbox_id'],
   ['phoneNumber', 'phone_number'],
   ['chatKey', 'chat_key'],
   ['chatJid', 'chat_jid'],
@@ -79,7 +88,7 @@ const COLUMNS: readonly (readonly [keyof StoredMessageRow, string])[] = [
 ];
 const SELECT = COLUMNS.map(([prop, column]) => (prop === column ? column : `${column} AS "${prop}"`)).join(', ');
 const COLUMN_OF = new Map(COLUMNS);
-const JSON_COLUMNS = new Set<keyof StoredMessageRow>(['media', 'content']);
+const JSON_COLUMNS = new Set<string>(['media', 'content']);
 
 type RawRow = Record<string, unknown>;
 
@@ -88,14 +97,15 @@ function toRow(raw: RawRow): StoredMessageRow {
     const value = raw[prop];
     raw[prop] = typeof value === 'string' ? (JSON.parse(value) as unknown) : null;
   }
+  raw['id'] = (raw['outboxId'] as string | null) ?? idOfKey(raw['key'] as number);
   return raw as unknown as StoredMessageRow;
 }
 
-function toParams(row: Partial<StoredMessageRow>): Record<string, unknown> {
+function toParams(row: Partial<StoredMessageColumns>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [prop, value] of Object.entries(row)) {
-    if (value === undefined) continue;
-    out[prop] = JSON_COLUMNS.has(prop as keyof StoredMessageRow) && value !== null ? JSON.stringify(value) : value;
+    if (value === undefined || prop === 'id') continue;
+    out[prop] = JSON_COLUMNS.has(prop) && value !== null ? JSON.stringify(value) : value;
   }
   return out;
 }
@@ -114,7 +124,7 @@ export class StoredMessageRepository {
     const s = this.sqlite;
     this.hot = {
       byWaId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE phone_number = ? AND wa_id = ?`),
-      byId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE id = ?`),
+      byOutboxId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE outbox_id = ?`),
       byKey: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE key = ?`),
       byKeys: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE key IN (SELECT value FROM json_each(?))`),
       byWaIds: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE phone_number = ? AND wa_id IN (SELECT value FROM json_each(?))`),
@@ -136,8 +146,11 @@ export class StoredMessageRepository {
     return raw ? toRow(raw) : undefined;
   }
 
+  /** By public id: `m…` (a key) or an outbox message's id. */
   byId(id: string): StoredMessageRow | undefined {
-    const raw = this.hot.byId.get(id) as RawRow | undefined;
+    const key = keyOfId(id);
+    if (key !== null) return this.byKey(key);
+    const raw = this.hot.byOutboxId.get(id) as RawRow | undefined;
     return raw ? toRow(raw) : undefined;
   }
 
@@ -168,9 +181,9 @@ export class StoredMessageRepository {
       const max = this.hot.maxKeyIn.get(base, base + KEY_SLOTS) as number | null;
       const key = max === null ? base : max + 1;
       if (key < base + KEY_SLOTS) {
-        const row = { ...message, key } as StoredMessageRow;
+        const row = { ...message, key };
         this.hot.insert.run(toParams(row));
-        return row;
+        return { ...row, id: row.outboxId ?? idOfKey(key) };
       }
       base += KEY_SLOTS;
     }
@@ -180,8 +193,8 @@ export class StoredMessageRepository {
   update(key: number, patch: StoredMessagePatch): StoredMessageRow | undefined {
     const entries = Object.keys(patch).filter((prop) => (patch as Record<string, unknown>)[prop] !== undefined);
     if (entries.length > 0) {
-      const set = entries.map((prop) => `${COLUMN_OF.get(prop as keyof StoredMessageRow) ?? prop} = @${prop}`).join(', ');
-      this.sqlite.prepare(`UPDATE conversation_messages SET ${set} WHERE key = @key`).run({ ...toParams(patch as Partial<StoredMessageRow>), key });
+      const set = entries.map((prop) => `${COLUMN_OF.get(prop as keyof StoredMessageColumns) ?? prop} = @${prop}`).join(', ');
+      this.sqlite.prepare(`UPDATE conversation_messages SET ${set} WHERE key = @key`).run({ ...toParams(patch), key });
     }
     return this.byKey(key);
   }
