@@ -83,6 +83,8 @@ export interface Gateway {
   readonly qr: QrService;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
+  /** The conversation store (chats, messages, backfill, media). */
+  readonly conversations: Conversations;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
   readonly upgrades: UpgradeRouter;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
@@ -344,6 +346,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     qr,
     outbox,
+    conversations,
     upgrades,
     listen: () =>
       new Promise((resolve, reject) => {
