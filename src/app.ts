@@ -203,6 +203,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     media,
     clock,
     logger,
+    transaction: (work) => database.sqlite.transaction(work)(),
     settings: {
       defaultPolicy: { concurrency: config.QUEUE_CONCURRENCY, interval: config.QUEUE_INTERVAL, intervalCap: config.QUEUE_INTERVAL_CAP },
       ttlMs: config.MESSAGE_TTL,
@@ -214,7 +215,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sweepIntervalMs: 1000,
     },
   });
-  const unjournal = journalOutboxStatuses(outbox.events, pipeline.journal, { lookup: (id) => outbox.get(id), portOf, logger });
+  const unjournal = journalOutboxStatuses(outbox.events, pipeline.journal, {
+    lookup: (id) => outbox.get(id),
+    portOf,
+    logger,
+    missed: () => conversations.outboxBehind(clock.now() - config.EVENT_RETENTION),
+  });
   outbox.start();
   conversations.start();
   const receipts = new ReceiptTracker(pipeline.events, outbox, logger);

@@ -29,6 +29,8 @@ export interface ConversationServiceDeps {
   readonly annotations: AnnotationRepository;
   /** The newest journal `seq` of a number: what a list is current to. */
   readonly lastSeq: (phoneNumber: string) => number;
+  /** Index what is queued for search, so a search sees every stored message. */
+  readonly indexPending: () => void;
 }
 
 /** The `seq` each number's answer is current to: `join {room: device-<phone>, since}` from there misses nothing. */
@@ -161,6 +163,7 @@ export class ConversationService {
     const phones = this.numbers(user, request.numbers);
     const asOf = this.asOf(phones);
     const chatKey = request.chatId === undefined ? undefined : (normalizeJid(request.chatId) ?? undefined);
+    this.deps.indexPending();
     let hits;
     try {
       hits = this.deps.messages.search({

@@ -86,6 +86,7 @@ export class ConversationStore {
     if (update.waMessageId && row.waId !== update.waMessageId) {
       this.takeWaId(phoneNumber, update.waMessageId, row.key);
       patch.waId = update.waMessageId;
+      Object.assign(patch, this.earlyReceipts(phoneNumber, update.waMessageId, { ...row, ...patch }));
     }
     if (Object.keys(patch).length === 0) return [];
     const moved = this.repos.messages.update(row.key, { ...patch, updatedAt: this.now() });
@@ -97,6 +98,11 @@ export class ConversationStore {
   receipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read' | 'read-self', at: number): StoreChange[] {
     const rows = this.repos.messages.byWaIds(phoneNumber, waIds);
     if (receipt === 'read-self') return this.readUpTo(phoneNumber, rows.filter((r) => r.direction === 'in'));
+    // A receipt can beat its message's id (a send whose answer was lost is matched later): kept for it.
+    const known = new Set(rows.map((r) => r.waId));
+    for (const waId of waIds) {
+      if (!known.has(waId)) this.repos.annotations.put({ phoneNumber, targetWaId: waId, kind: 'receipt', actor: receipt, value: {}, at });
+    }
     const changes: StoreChange[] = [];
     for (const row of rows) {
       if (row.direction !== 'out') continue;
@@ -176,8 +182,9 @@ export class ConversationStore {
     });
     const annotations = row.waId ? this.repos.annotations.forTargets(phoneNumber, [row.waId]) : [];
     for (const annotation of annotations) {
-      // Edits and deletions that arrived before their message.
+      // Edits, deletions and receipts that arrived before their message.
       if (annotation.kind === 'edit' || annotation.kind === 'revoke' || annotation.kind === 'delete') row = this.applyAnnotation(row, annotation);
+      if (annotation.kind === 'receipt' && row.direction === 'out') row = this.repos.messages.update(row.key, advanceStatus(row, annotation.actor as 'delivered' | 'read', annotation.at)) ?? row;
     }
     return [
       { kind: 'message.new', message: row, annotations },
@@ -210,6 +217,17 @@ export class ConversationStore {
       createdAt: now,
       updatedAt: now,
     };
+  }
+
+  /** Receipts that arrived for `waId` before the message had it: the status they move it to. */
+  private earlyReceipts(phoneNumber: string, waId: string, row: StoredMessageRow): Partial<StoredMessageRow> {
+    let current: StoredMessageRow = row;
+    for (const annotation of this.repos.annotations.forTargets(phoneNumber, [waId])) {
+      if (annotation.kind !== 'receipt') continue;
+      current = { ...current, ...advanceStatus(current, annotation.actor as 'delivered' | 'read', annotation.at) };
+    }
+    const { status, sentAt, deliveredAt, readAt } = current;
+    return current === row ? {} : { status, sentAt, deliveredAt, readAt };
   }
 
   /** A WhatsApp id is one message: a copy stored under it before (history, proxy) gives way to this row. */

@@ -226,13 +226,14 @@ export const conversationMessages = sqliteTable(
   ],
 );
 
-/** What other WhatsApp messages did to a message (reactions, poll votes, edits, revokes), kept even when they arrive first. */
+/** What other WhatsApp messages did to a message (reactions, votes, edits, revokes, receipts), kept even when they arrive first. */
 export const conversationAnnotations = sqliteTable(
   'conversation_annotations',
   {
     phoneNumber: text('phone_number').notNull(),
     targetWaId: text('target_wa_id').notNull(),
-    kind: text('kind').$type<'reaction' | 'vote' | 'edit' | 'revoke' | 'delete'>().notNull(),
+    /** `receipt`: a delivered / read receipt for a sent message the store does not know by that id yet. */
+    kind: text('kind').$type<'reaction' | 'vote' | 'edit' | 'revoke' | 'delete' | 'receipt'>().notNull(),
     /** Who: the reacting or voting JID; '' for edits and deletions (the latest one counts). */
     actor: text('actor').notNull(),
     value: text('value', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),

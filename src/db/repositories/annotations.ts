@@ -54,6 +54,11 @@ export class AnnotationRepository {
     return this.sqlite.prepare('DELETE FROM conversation_annotations WHERE phone_number = ?').run(phoneNumber).changes;
   }
 
+  /** Receipts kept for ids no message took within the window (sent from elsewhere, or never matched). */
+  deleteReceiptsBefore(at: number): number {
+    return this.sqlite.prepare("DELETE FROM conversation_annotations WHERE kind = 'receipt' AND at < ?").run(at).changes;
+  }
+
   deleteBefore(at: number): number {
     return this.sqlite.prepare('DELETE FROM conversation_annotations WHERE at < ?').run(at).changes;
   }

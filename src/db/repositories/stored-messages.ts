@@ -112,8 +112,8 @@ function toParams(row: Partial<StoredMessageColumns>): Record<string, unknown> {
 
 /**
  * The store's messages (raw better-sqlite3 statements: every incoming message runs the insert path, and FTS
- * queries are plain SQL anyway). The search index follows the `text` and `file_name` columns by triggers
- * (drizzle/0004_conversation_search.sql).
+ * queries are plain SQL anyway). The search index follows the `text` and `file_name` columns by triggers, new
+ * rows through a queue that `indexPending` empties (drizzle/0004_conversation_search.sql).
  */
 export class StoredMessageRepository {
   private readonly sqlite: Database.Database;
@@ -133,6 +133,12 @@ export class StoredMessageRepository {
         `INSERT INTO conversation_messages (key, ${COLUMNS.filter(([p]) => p !== 'key').map(([, c]) => c).join(', ')})
          VALUES (@key, ${COLUMNS.filter(([p]) => p !== 'key').map(([p]) => `@${p}`).join(', ')})`,
       ),
+      pendingCount: s.prepare('SELECT count(*) FROM conversation_search_pending').pluck(),
+      indexPending: s.prepare(
+        `INSERT INTO conversation_search(rowid, text, file_name) SELECT m.key, m.text, m.file_name
+         FROM conversation_search_pending p JOIN conversation_messages m ON m.key = p.key WHERE m.text IS NOT NULL OR m.file_name IS NOT NULL`,
+      ),
+      clearPending: s.prepare('DELETE FROM conversation_search_pending'),
       unreadAfter: s
         .prepare(
           `SELECT count(*) FROM conversation_messages WHERE phone_number = ? AND chat_key = ? AND key > ? AND direction = 'in' AND source = 'live'`,
@@ -285,6 +291,34 @@ export class StoredMessageRepository {
          FROM conversation_messages WHERE phone_number = @phoneNumber AND chat_key = @chatKey GROUP BY 1`,
       )
       .all({ phoneNumber, chatKey, readKey }) as { jid: string; lastKey: number; unread: number }[];
+  }
+
+  /**
+   * Outbox messages changed since `since` whose store row is missing or behind (a process killed between the
+   * outbox's write and the journal's): their ids, oldest first. Only what status-journal.ts announces.
+   */
+  outboxBehind(since: number): string[] {
+    const rank = (column: string) =>
+      `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 ELSE 5 END`;
+    return this.sqlite
+      .prepare(
+        `SELECT m.id FROM messages m LEFT JOIN conversation_messages c ON c.outbox_id = m.id
+         WHERE m.updated_at >= ? AND m.status IN ('queued', 'sent', 'failed', 'expired') AND (c.key IS NULL OR ${rank('c.status')} < ${rank('m.status')})
+         ORDER BY m.updated_at`,
+      )
+      .pluck()
+      .all(since) as string[];
+  }
+
+  /** Move the queued rows into the search index (one FTS5 segment for all of them); returns how many. */
+  indexPending(): number {
+    const pending = this.hot.pendingCount.get() as number;
+    if (pending === 0) return 0;
+    this.sqlite.transaction(() => {
+      this.hot.indexPending.run();
+      this.hot.clearPending.run();
+    })();
+    return pending;
   }
 
   deleteForNumber(phoneNumber: string): number {
