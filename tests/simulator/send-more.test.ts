@@ -152,10 +152,11 @@ describeSim('sending', () => {
     }));
   });
 
-  it('every send is acknowledged: message.ack delivered, then read', async () => {
+  it('every send is acknowledged: message.ack delivered and read', async () => {
     for (const id of sent.keys()) {
       const acks = await hooks.waitForCount((h) => h.event === 'message.ack' && (h.json.payload.ids as string[])[0] === id, 2);
-      expect(acks.map((a) => a.json.payload.receipt_type)).toEqual(['delivered', 'read']);
+      // Each webhook is posted on its own (as the binary does), so under load the two may arrive either way round.
+      expect(acks.map((a) => a.json.payload.receipt_type).sort()).toEqual(['delivered', 'read']);
     }
   });
 
