@@ -100,8 +100,8 @@ export async function fillStore(dbFile: string, plan: FillPlan, log: (line: stri
   const { openDatabase } = await load<{ openDatabase(file: string, migrations: string): DatabaseHandle }>('db/client.js');
   const database = openDatabase(dbFile, path.join(ROOT, 'drizzle'));
   const store = await makeStore(database);
-  const { StoredMessageRepository } = await load<{ StoredMessageRepository: new (db: unknown) => { indexPending(): number } }>('db/repositories/stored-messages.js');
-  const messages = new StoredMessageRepository(database.db);
+  const { MessageSearchRepository } = await load<{ MessageSearchRepository: new (db: unknown) => { indexPending(): number } }>('db/repositories/message-search.js');
+  const messages = new MessageSearchRepository(database.db);
   // As the gateway does every half second: the batch's rows into the search index.
   const indexPending = (): number => messages.indexPending();
   const { parseMessageWebhook } = await load<{ parseMessageWebhook(event: string, payload: Record<string, unknown>, at: number): { kind: string; input?: unknown; learnt?: unknown[] } }>(
@@ -190,12 +190,13 @@ export async function storeCostPerEvent(dbFile: string, phones: readonly string[
   const plain = new EventJournal(new EventRepository(database.db), tx, systemClock, logger);
   const withStore = new EventJournal(new EventRepository(database.db), tx, systemClock, logger);
   const store = await makeStore(database);
-  const [{ StoredMessageRepository }, { AnnotationRepository }] = await Promise.all([
+  const [{ StoredMessageRepository }, { AnnotationRepository }, { MessageSearchRepository }] = await Promise.all([
     load<{ StoredMessageRepository: new (db: unknown) => unknown }>('db/repositories/stored-messages.js'),
     load<{ AnnotationRepository: new (db: unknown) => unknown }>('db/repositories/annotations.js'),
+    load<{ MessageSearchRepository: new (db: unknown) => { indexPending(): number } }>('db/repositories/message-search.js'),
   ]);
-  const stored = new StoredMessageRepository(database.db) as { indexPending(): number };
-  withStore.addDurableSubscriber(new ConversationIngest({ store, messages: stored, annotations: new AnnotationRepository(database.db) }));
+  const stored = new MessageSearchRepository(database.db);
+  withStore.addDurableSubscriber(new ConversationIngest({ store, messages: new StoredMessageRepository(database.db), annotations: new AnnotationRepository(database.db) }));
   const random = prng(7);
   // Ids no earlier run used (a repeat would take the cheaper "already stored" path).
   const offset = 0x10_0000_0000 + Math.floor(Math.random() * 0x7_0000_0000);

@@ -67,7 +67,7 @@ async function roomClient(url: string, token: string, phones: readonly string[])
   const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
   const arrivals = new Map<string, number>();
   socket.on('message.new', (data: { message: { waId: string | null } }) => {
-    if (data.message.waId?.startsWith('BENCHLIVE')) arrivals.set(data.message.waId, performance.now());
+    if (data.message.waId?.startsWith('BENCHLIVEM')) arrivals.set(data.message.waId, performance.now());
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import { AliasRepository } from '../db/repositories/aliases.js';
 import { AnnotationRepository } from '../db/repositories/annotations.js';
 import { ConversationRepository } from '../db/repositories/conversations.js';
+import { MessageSearchRepository } from '../db/repositories/message-search.js';
 import { keyOfTime, StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import { SyncRepository } from '../db/repositories/syncs.js';
 import type { DurableSubscriber, EventJournal } from '../events/journal.js';
@@ -69,6 +70,7 @@ export class Conversations {
       annotations: new AnnotationRepository(db),
       aliases: new AliasRepository(db),
       syncs: new SyncRepository(db),
+      search: new MessageSearchRepository(db),
     };
     const store = new ConversationStore(this.repos, () => clock.now());
     this.subscriber = new ConversationIngest({ store, messages: this.repos.messages, annotations: this.repos.annotations });
@@ -107,7 +109,7 @@ export class Conversations {
   /** New and changed messages into the search index, as one batch (see drizzle/0004_conversation_search.sql). */
   indexSearch(): number {
     try {
-      return this.repos.messages.indexPending();
+      return this.repos.search.indexPending();
     } catch (err) {
       this.deps.logger.error({ err }, 'could not index messages for search');
       return 0;

@@ -1,6 +1,7 @@
 import type { AuthUser } from '../auth/tokens.js';
 import type { AnnotationRepository } from '../db/repositories/annotations.js';
 import type { ConversationRepository, ListPosition } from '../db/repositories/conversations.js';
+import type { MessageSearchRepository } from '../db/repositories/message-search.js';
 import { keyOfTime, KEY_SLOTS, type StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import type { ChatType, ConversationRow, StoredDirection, StoredMessageRow, StoredMessageType } from '../db/schema.js';
 import { GatewayError, ValidationError } from '../domain/errors.js';
@@ -25,6 +26,7 @@ export interface Visibility {
 export interface ConversationServiceDeps {
   readonly visibility: Visibility;
   readonly messages: StoredMessageRepository;
+  readonly search: MessageSearchRepository;
   readonly conversations: ConversationRepository;
   readonly annotations: AnnotationRepository;
   /** The newest journal `seq` of a number: what a list is current to. */
@@ -166,7 +168,7 @@ export class ConversationService {
     this.deps.indexPending();
     let hits;
     try {
-      hits = this.deps.messages.search({
+      hits = this.deps.search.search({
         match: parsed.query,
         phoneNumbers: phones,
         chatKey,

@@ -61,6 +61,16 @@ function toParams(row: Partial<ConversationRow>): Record<string, unknown> {
 /** Up to this many numbers, a list is merged from per-number index walks (SQLite allows 500 compound terms). */
 const MAX_MERGED = 400;
 
+/**
+ * "After `position` in (last_key, phone, chat_key) order" for the rows of one number, as a range of that number's
+ * (phone, last_key, chat_key) index: its rows are all before or all after the position's number on ties.
+ */
+function rangeFor(phone: string, position: ListPosition, op: '<' | '>'): string {
+  if (phone === position.phoneNumber) return `(last_key, chat_key) ${op} (@lastKey, @posChat)`;
+  const tieIncluded = op === '<' ? phone < position.phoneNumber : phone > position.phoneNumber;
+  return `last_key ${op}${tieIncluded ? '=' : ''} @lastKey`;
+}
+
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /** The store's chats, one row per chat of a number, listed by last activity with keyset positions. */
@@ -146,12 +156,6 @@ export class ConversationRepository {
     if (q.phoneNumbers.length === 0) return [];
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: q.limit };
-    const position = (p: ListPosition, op: '<' | '>'): void => {
-      where.push(`(last_key, phone_number, chat_key) ${op} (@lastKey, @posPhone, @posChat)`);
-      Object.assign(params, { lastKey: p.lastKey, posPhone: p.phoneNumber, posChat: p.chatKey });
-    };
-    if (q.before) position(q.before, '<');
-    else if (q.after) position(q.after, '>');
     if (q.unread !== undefined) where.push(q.unread ? 'unread > 0' : 'unread = 0');
     if (q.archived !== undefined) where.push(q.archived ? 'archived = 1' : 'archived = 0');
     if (q.type) {
@@ -162,19 +166,27 @@ export class ConversationRepository {
       where.push(`(name LIKE @search ESCAPE '\\' OR chat_key LIKE @search ESCAPE '\\' OR alt_jid LIKE @search ESCAPE '\\')`);
       params['search'] = `%${escapeLike(q.search)}%`;
     }
+    const position = q.before ?? q.after;
+    const op = q.before ? '<' : '>';
+    if (position) Object.assign(params, { lastKey: position.lastKey, posChat: position.chatKey });
     const order = q.after ? 'ASC' : 'DESC';
     const filters = where.length > 0 ? ` AND ${where.join(' AND ')}` : '';
-    const orderBy = `ORDER BY last_key ${order}, phone_number ${order}, chat_key ${order} LIMIT @limit`;
     let sql: string;
     if (q.phoneNumbers.length <= MAX_MERGED) {
-      // Each number's best rows from its own index, merged: as fast for 1 number among 1,000 as for all 50.
-      q.phoneNumbers.forEach((phone, i) => (params[`p${i}`] = phone));
-      const parts = q.phoneNumbers.map((_, i) => `SELECT * FROM (SELECT ${SELECT} FROM conversations WHERE phone_number = @p${i}${filters} ${orderBy})`);
+      // Each number's best rows from its own index walk, merged: as fast for 1 number among 1,000 as for all 50.
+      const parts = q.phoneNumbers.map((phone, i) => {
+        params[`p${i}`] = phone;
+        const bound = position ? ` AND ${rangeFor(phone, position, op)}` : '';
+        return `SELECT * FROM (SELECT ${SELECT} FROM conversations WHERE phone_number = @p${i}${bound}${filters} ORDER BY last_key ${order}, chat_key ${order} LIMIT @limit)`;
+      });
       const merged = `ORDER BY "lastKey" ${order}, "phoneNumber" ${order}, "chatKey" ${order} LIMIT @limit`;
       sql = parts.length === 1 ? (parts[0] as string) : `${parts.join(' UNION ALL ')} ${merged}`;
     } else {
       params['phones'] = JSON.stringify(q.phoneNumbers);
-      sql = `SELECT ${SELECT} FROM conversations WHERE phone_number IN (SELECT value FROM json_each(@phones))${filters} ${orderBy}`;
+      if (position) params['posPhone'] = position.phoneNumber;
+      const bound = position ? ` AND (last_key, phone_number, chat_key) ${op} (@lastKey, @posPhone, @posChat)` : '';
+      sql = `SELECT ${SELECT} FROM conversations WHERE phone_number IN (SELECT value FROM json_each(@phones))${bound}${filters}
+        ORDER BY last_key ${order}, phone_number ${order}, chat_key ${order} LIMIT @limit`;
     }
     const rows = (this.sqlite.prepare(sql).all(params) as RawRow[]).map(toRow);
     return q.after ? rows.reverse() : rows;

@@ -1,23 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
 import type { StoredDirection, StoredMessageColumns, StoredMessageRow, StoredMessageType } from '../schema.js';
+import { COLUMN_OF, COLUMNS, idOfKey, KEY_SLOTS, keyOfId, keyOfTime, SELECT, toParams, toRow, type RawRow } from './stored-message-rows.js';
 
-/** Keys are the message's time in ms × KEY_SLOTS + a counter: time-ordered, unique, exact in a JS number until 2109. */
-export const KEY_SLOTS = 2048;
-
-export const keyOfTime = (ms: number): number => Math.max(0, Math.floor(ms)) * KEY_SLOTS;
+export { idOfKey, KEY_SLOTS, keyOfTime };
 
 export type NewStoredMessage = Omit<StoredMessageColumns, 'key'>;
 export type StoredMessagePatch = Partial<Omit<StoredMessageColumns, 'key' | 'outboxId' | 'phoneNumber'>>;
-
-/** The public id of a message the API did not send: `m` + its key in base 36 (keys never change). */
-export const idOfKey = (key: number): string => `m${key.toString(36)}`;
-
-function keyOfId(id: string): number | null {
-  if (!/^m[0-9a-z]{1,12}$/.test(id)) return null;
-  const key = parseInt(id.slice(1), 36);
-  return Number.isSafeInteger(key) ? key : null;
-}
 
 /** A page of one chat: keyset bounds on `key` and the filters the API offers. */
 export interface ChatPageQuery {
@@ -39,81 +28,9 @@ export interface ChatPageQuery {
   readonly order: 'asc' | 'desc';
 }
 
-export interface SearchQuery {
-  /** A query parseFtsQuery produced (never raw input). */
-  readonly match: string;
-  readonly phoneNumbers: readonly string[];
-  readonly chatKey?: string;
-  readonly direction?: StoredDirection;
-  readonly types?: readonly StoredMessageType[];
-  readonly belowKey?: number;
-  readonly fromKey?: number;
-  readonly toKey?: number;
-  readonly limit: number;
-}
-
-export interface SearchHit {
-  readonly row: StoredMessageRow;
-  /** Matched words between \u0002 and \u0003, cut with … around them. */
-  readonly snippet: string;
-}
-
-const COLUMNS: readonly (readonly [keyof StoredMessageColumns, string])[] = [
-  ['key', 'key'],
-  ['outboxId', 'outbox_id'],
-  ['phoneNumber', 'phone_number'],
-  ['chatKey', 'chat_key'],
-  ['chatJid', 'chat_jid'],
-  ['waId', 'wa_id'],
-  ['direction', 'direction'],
-  ['type', 'type'],
-  ['senderJid', 'sender_jid'],
-  ['senderLid', 'sender_lid'],
-  ['senderName', 'sender_name'],
-  ['text', 'text'],
-  ['fileName', 'file_name'],
-  ['media', 'media'],
-  ['content', 'content'],
-  ['status', 'status'],
-  ['error', 'error'],
-  ['at', 'at'],
-  ['sentAt', 'sent_at'],
-  ['deliveredAt', 'delivered_at'],
-  ['readAt', 'read_at'],
-  ['editedAt', 'edited_at'],
-  ['deletedAt', 'deleted_at'],
-  ['source', 'source'],
-  ['createdAt', 'created_at'],
-  ['updatedAt', 'updated_at'],
-];
-const SELECT = COLUMNS.map(([prop, column]) => (prop === column ? column : `${column} AS "${prop}"`)).join(', ');
-const COLUMN_OF = new Map(COLUMNS);
-const JSON_COLUMNS = new Set<string>(['media', 'content']);
-
-type RawRow = Record<string, unknown>;
-
-function toRow(raw: RawRow): StoredMessageRow {
-  for (const prop of JSON_COLUMNS) {
-    const value = raw[prop];
-    raw[prop] = typeof value === 'string' ? (JSON.parse(value) as unknown) : null;
-  }
-  raw['id'] = (raw['outboxId'] as string | null) ?? idOfKey(raw['key'] as number);
-  return raw as unknown as StoredMessageRow;
-}
-
-function toParams(row: Partial<StoredMessageColumns>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [prop, value] of Object.entries(row)) {
-    if (value === undefined || prop === 'id') continue;
-    out[prop] = JSON_COLUMNS.has(prop) && value !== null ? JSON.stringify(value) : value;
-  }
-  return out;
-}
-
 /**
- * The store's messages (raw better-sqlite3 statements: every incoming message runs the insert path, and FTS
- * queries are plain SQL anyway). The search index follows the `text` and `file_name` columns by triggers, new
- * rows through a queue that `indexPending` empties (drizzle/0004_conversation_search.sql).
+ * The store's messages (raw better-sqlite3 statements: every incoming message runs the insert path). Search is
+ * MessageSearchRepository; the index follows the `text` and `file_name` columns by triggers.
  */
 export class StoredMessageRepository {
   private readonly sqlite: Database.Database;
@@ -133,12 +50,6 @@ export class StoredMessageRepository {
         `INSERT INTO conversation_messages (key, ${COLUMNS.filter(([p]) => p !== 'key').map(([, c]) => c).join(', ')})
          VALUES (@key, ${COLUMNS.filter(([p]) => p !== 'key').map(([p]) => `@${p}`).join(', ')})`,
       ),
-      pendingCount: s.prepare('SELECT count(*) FROM conversation_search_pending').pluck(),
-      indexPending: s.prepare(
-        `INSERT INTO conversation_search(rowid, text, file_name) SELECT m.key, m.text, m.file_name
-         FROM conversation_search_pending p JOIN conversation_messages m ON m.key = p.key WHERE m.text IS NOT NULL OR m.file_name IS NOT NULL`,
-      ),
-      clearPending: s.prepare('DELETE FROM conversation_search_pending'),
       unreadAfter: s
         .prepare(
           `SELECT count(*) FROM conversation_messages WHERE phone_number = ? AND chat_key = ? AND key > ? AND direction = 'in' AND source = 'live'`,
@@ -246,35 +157,6 @@ export class StoredMessageRepository {
     return (this.sqlite.prepare(sql).all(params) as RawRow[]).map(toRow);
   }
 
-  /**
-   * Full-text search, newest first: FTS5 hands out matches in rowid (= key = time) order, so a page stops after
-   * `limit` hits however common the word; the numbers filter is applied to each hit.
-   */
-  search(q: SearchQuery): SearchHit[] {
-    const where = ['conversation_search MATCH @match', 'm.phone_number IN (SELECT value FROM json_each(@phones))'];
-    const params: Record<string, unknown> = { match: q.match, phones: JSON.stringify(q.phoneNumbers), limit: q.limit };
-    const bound = (clause: string, name: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(clause);
-      params[name] = value;
-    };
-    bound('conversation_search.rowid < @belowKey', 'belowKey', q.belowKey);
-    bound('conversation_search.rowid >= @fromKey', 'fromKey', q.fromKey);
-    bound('conversation_search.rowid <= @toKey', 'toKey', q.toKey);
-    bound('m.chat_key = @chatKey', 'chatKey', q.chatKey);
-    bound('m.direction = @direction', 'direction', q.direction);
-    if (q.types && q.types.length > 0) bound('m.type IN (SELECT value FROM json_each(@types))', 'types', JSON.stringify(q.types));
-    const columns = COLUMNS.map(([prop, column]) => `m.${column} AS "${prop}"`).join(', ');
-    const sql = `SELECT ${columns}, snippet(conversation_search, -1, char(2), char(3), '…', 16) AS "snippet"
-      FROM conversation_search JOIN conversation_messages m ON m.key = conversation_search.rowid
-      WHERE ${where.join(' AND ')} ORDER BY conversation_search.rowid DESC LIMIT @limit`;
-    return (this.sqlite.prepare(sql).all(params) as RawRow[]).map((raw) => {
-      const snippet = String(raw['snippet'] ?? '');
-      delete raw['snippet'];
-      return { row: toRow(raw), snippet };
-    });
-  }
-
   /** Messages that came under `from` (an `@lid`) now belong to the chat `to`; each keeps the JID it came under. */
   moveChat(phoneNumber: string, from: string, to: string): number {
     return this.sqlite
@@ -308,17 +190,6 @@ export class StoredMessageRepository {
       )
       .pluck()
       .all(since) as string[];
-  }
-
-  /** Move the queued rows into the search index (one FTS5 segment for all of them); returns how many. */
-  indexPending(): number {
-    const pending = this.hot.pendingCount.get() as number;
-    if (pending === 0) return 0;
-    this.sqlite.transaction(() => {
-      this.hot.indexPending.run();
-      this.hot.clearPending.run();
-    })();
-    return pending;
   }
 
   deleteForNumber(phoneNumber: string): number {
