@@ -174,13 +174,26 @@ export class ConversationRepository {
     let sql: string;
     if (q.phoneNumbers.length <= MAX_MERGED) {
       // Each number's best rows from its own index walk, merged: as fast for 1 number among 1,000 as for all 50.
+      // Without filters the walks read the index alone (it holds all three sort columns), then the page's rows.
+      const covering = filters === '' && q.phoneNumbers.length > 1;
+      const columns = covering ? 'phone_number, chat_key, last_key' : SELECT;
       const parts = q.phoneNumbers.map((phone, i) => {
         params[`p${i}`] = phone;
         const bound = position ? ` AND ${rangeFor(phone, position, op)}` : '';
-        return `SELECT * FROM (SELECT ${SELECT} FROM conversations WHERE phone_number = @p${i}${bound}${filters} ORDER BY last_key ${order}, chat_key ${order} LIMIT @limit)`;
+        return `SELECT * FROM (SELECT ${columns} FROM conversations WHERE phone_number = @p${i}${bound}${filters} ORDER BY last_key ${order}, chat_key ${order} LIMIT @limit)`;
       });
-      const merged = `ORDER BY "lastKey" ${order}, "phoneNumber" ${order}, "chatKey" ${order} LIMIT @limit`;
+      const merged = covering
+        ? `ORDER BY last_key ${order}, phone_number ${order}, chat_key ${order} LIMIT @limit`
+        : `ORDER BY "lastKey" ${order}, "phoneNumber" ${order}, "chatKey" ${order} LIMIT @limit`;
       sql = parts.length === 1 ? (parts[0] as string) : `${parts.join(' UNION ALL ')} ${merged}`;
+      if (covering) {
+        const keys = this.sqlite.prepare(sql).all(params) as { phone_number: string; chat_key: string }[];
+        const rows = keys.flatMap((k) => {
+          const row = this.get(k.phone_number, k.chat_key);
+          return row ? [row] : [];
+        });
+        return q.after ? rows.reverse() : rows;
+      }
     } else {
       params['phones'] = JSON.stringify(q.phoneNumbers);
       if (position) params['posPhone'] = position.phoneNumber;
