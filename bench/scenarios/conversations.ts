@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
@@ -7,7 +6,7 @@ import { loggedInChildren, phoneNumbers, waitForDevices, isLoggedIn, childEndpoi
 import { cpuMs, sleep } from '../lib/processes.js';
 import { distribution, round, type Distribution } from '../lib/stats.js';
 import { chatJid, COMMON_WORD, fillStore, RARE_WORD, storeCostPerEvent, type FillResult } from '../lib/store-fill.js';
-import { replayTargets, type ReplayTarget } from '../lib/webhook-replay.js';
+import { postMessageWebhook, replayTargets, type ReplayTarget } from '../lib/webhook-replay.js';
 import { figure, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './types.js';
 
 const TICK_MS = 20;
@@ -36,30 +35,6 @@ async function measure(label: string, urls: readonly string[], token: string, lo
   const d = distribution(times);
   log(`conversations: ${label}: p50 ${d.p50} ms, p99 ${d.p99} ms over ${times.length}`);
   return d;
-}
-
-/** A signed `message` webhook as the child posts it, tagged so its `message.new` can be timed. */
-function postWebhook(target: ReplayTarget, id: string, body: string, chat: string): Promise<number> {
-  const payload = JSON.stringify({
-    event: 'message',
-    device_id: `${target.phoneNumber}@s.whatsapp.net`,
-    session_id: target.phoneNumber,
-    payload: { id, chat_id: chat, from: chat, sender_display_name: 'Bench', from_name: 'Bench', timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), is_from_me: false, body },
-  });
-  const signature = crypto.createHmac('sha256', target.secret).update(payload).digest('hex');
-  return new Promise((resolve, reject) => {
-    const req = http.request(target.url, {
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), 'x-hub-signature-256': `sha256=${signature}` },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
 
 /** One Socket.IO client in every number's room: `message.new` arrival times by WhatsApp id. */
@@ -136,7 +111,7 @@ export const conversationsScenario: Scenario = {
             const target = targets[next % targets.length] as ReplayTarget;
             const id = `BENCHLIVE${tag}${next.toString(16).padStart(8, '0')}`.toUpperCase();
             sent.set(id, performance.now());
-            inFlight.push(postWebhook(target, id, `live ${COMMON_WORD} ${next}`, chatJid(next % targets.length, next % args.convChats)));
+            inFlight.push(postMessageWebhook(target, `live ${COMMON_WORD} ${next}`, { id, chat: chatJid(next % targets.length, next % args.convChats) }));
           }
           const wait = started + (tick + 1) * TICK_MS - performance.now();
           if (wait > 0) await sleep(wait);

@@ -91,7 +91,9 @@ export class ConversationStore {
     if (Object.keys(patch).length === 0) return [];
     const moved = this.repos.messages.update(row.key, { ...patch, updatedAt: this.now() });
     if (!moved) return [];
-    return [{ kind: 'message.status', message: moved }, ...this.lastMessageOf(moved)];
+    // A status change does not announce the chat again: `message.status` names the message (and its chat), and a
+    // list showing it as the chat's last message updates its ticks from that.
+    return [{ kind: 'message.status', message: moved }];
   }
 
   /** `message.ack`: delivered / read move this number's sent messages forward; `read-self` reads incoming ones. */
@@ -110,7 +112,7 @@ export class ConversationStore {
       if (Object.keys(patch).length === 0) continue;
       const moved = this.repos.messages.update(row.key, { ...patch, updatedAt: this.now() });
       if (!moved) continue;
-      changes.push({ kind: 'message.status', message: moved }, ...this.lastMessageOf(moved));
+      changes.push({ kind: 'message.status', message: moved });
     }
     return changes;
   }

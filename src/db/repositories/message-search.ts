@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
 import type { StoredDirection, StoredMessageRow, StoredMessageType } from '../schema.js';
-import { COLUMNS, toRow, type RawRow } from './stored-message-rows.js';
+import { COLUMNS, Conditions, toRow, type RawRow } from './stored-message-rows.js';
 
 export interface SearchQuery {
   /** A query parseFtsQuery produced (never raw input). */
@@ -60,24 +60,22 @@ export class MessageSearchRepository {
    * `limit` hits however common the word; the numbers filter is applied to each hit.
    */
   search(q: SearchQuery): SearchHit[] {
-    const where = ['conversation_search MATCH @match', 'm.phone_number IN (SELECT value FROM json_each(@phones))'];
-    const params: Record<string, unknown> = { match: q.match, phones: JSON.stringify(q.phoneNumbers), limit: q.limit };
-    const bound = (clause: string, name: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(clause);
-      params[name] = value;
-    };
-    bound('conversation_search.rowid < @belowKey', 'belowKey', q.belowKey);
-    bound('conversation_search.rowid >= @fromKey', 'fromKey', q.fromKey);
-    bound('conversation_search.rowid <= @toKey', 'toKey', q.toKey);
-    bound('m.chat_key = @chatKey', 'chatKey', q.chatKey);
-    bound('m.direction = @direction', 'direction', q.direction);
-    if (q.types && q.types.length > 0) bound('m.type IN (SELECT value FROM json_each(@types))', 'types', JSON.stringify(q.types));
+    const c = new Conditions(['conversation_search MATCH @match', 'm.phone_number IN (SELECT value FROM json_each(@phones))'], {
+      match: q.match,
+      phones: JSON.stringify(q.phoneNumbers),
+      limit: q.limit,
+    })
+      .add('conversation_search.rowid < @belowKey', 'belowKey', q.belowKey)
+      .add('conversation_search.rowid >= @fromKey', 'fromKey', q.fromKey)
+      .add('conversation_search.rowid <= @toKey', 'toKey', q.toKey)
+      .add('m.chat_key = @chatKey', 'chatKey', q.chatKey)
+      .add('m.direction = @direction', 'direction', q.direction)
+      .addList('m.type', 'types', q.types);
     const columns = COLUMNS.map(([prop, column]) => `m.${column} AS "${prop}"`).join(', ');
     const sql = `SELECT ${columns}, snippet(conversation_search, -1, char(2), char(3), '…', 16) AS "snippet"
       FROM conversation_search JOIN conversation_messages m ON m.key = conversation_search.rowid
-      WHERE ${where.join(' AND ')} ORDER BY conversation_search.rowid DESC LIMIT @limit`;
-    return (this.sqlite.prepare(sql).all(params) as RawRow[]).map((raw) => {
+      WHERE ${c.sql} ORDER BY conversation_search.rowid DESC LIMIT @limit`;
+    return (this.sqlite.prepare(sql).all(c.params) as RawRow[]).map((raw) => {
       const snippet = String(raw['snippet'] ?? '');
       delete raw['snippet'];
       return { row: toRow(raw), snippet };

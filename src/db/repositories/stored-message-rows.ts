@@ -67,3 +67,30 @@ export function toParams(row: Partial<StoredMessageColumns>): Record<string, unk
   return out;
 }
 
+
+/** A WHERE clause built from optional filters: each added with its bound parameter only when given. */
+export class Conditions {
+  readonly where: string[];
+  readonly params: Record<string, unknown>;
+
+  constructor(base: readonly string[], params: Record<string, unknown>) {
+    this.where = [...base];
+    this.params = { ...params };
+  }
+
+  add(clause: string, name: string, value: unknown): this {
+    if (value === undefined) return this;
+    this.where.push(clause);
+    this.params[name] = value;
+    return this;
+  }
+
+  /** `column IN (…)` over a JSON list, when the list has items. */
+  addList(column: string, name: string, values: readonly string[] | undefined): this {
+    return values && values.length > 0 ? this.add(`${column} IN (SELECT value FROM json_each(@${name}))`, name, JSON.stringify(values)) : this;
+  }
+
+  get sql(): string {
+    return this.where.join(' AND ');
+  }
+}

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
 import type { StoredDirection, StoredMessageColumns, StoredMessageRow, StoredMessageType } from '../schema.js';
-import { COLUMN_OF, COLUMNS, idOfKey, KEY_SLOTS, keyOfId, keyOfTime, SELECT, toParams, toRow, type RawRow } from './stored-message-rows.js';
+import { COLUMN_OF, COLUMNS, Conditions, idOfKey, KEY_SLOTS, keyOfId, keyOfTime, SELECT, toParams, toRow, type RawRow } from './stored-message-rows.js';
 
 export { idOfKey, KEY_SLOTS, keyOfTime };
 
@@ -138,23 +138,17 @@ export class StoredMessageRepository {
   }
 
   page(q: ChatPageQuery): StoredMessageRow[] {
-    const where = ['phone_number = @phoneNumber', 'chat_key = @chatKey'];
-    const params: Record<string, unknown> = { phoneNumber: q.phoneNumber, chatKey: q.chatKey, limit: q.limit };
-    const bound = (clause: string, name: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(clause);
-      params[name] = value;
-    };
-    bound('coalesce(chat_jid, chat_key) = @chatJid', 'chatJid', q.chatJid);
-    bound('key < @belowKey', 'belowKey', q.belowKey);
-    bound('key > @aboveKey', 'aboveKey', q.aboveKey);
-    bound('key >= @fromKey', 'fromKey', q.fromKey);
-    bound('key <= @toKey', 'toKey', q.toKey);
-    bound('direction = @direction', 'direction', q.direction);
-    if (q.types && q.types.length > 0) bound('type IN (SELECT value FROM json_each(@types))', 'types', JSON.stringify(q.types));
-    if (q.hasMedia !== undefined) where.push(q.hasMedia ? 'media IS NOT NULL' : 'media IS NULL');
-    const sql = `SELECT ${SELECT} FROM conversation_messages WHERE ${where.join(' AND ')} ORDER BY key ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT @limit`;
-    return (this.sqlite.prepare(sql).all(params) as RawRow[]).map(toRow);
+    const c = new Conditions(['phone_number = @phoneNumber', 'chat_key = @chatKey'], { phoneNumber: q.phoneNumber, chatKey: q.chatKey, limit: q.limit })
+      .add('coalesce(chat_jid, chat_key) = @chatJid', 'chatJid', q.chatJid)
+      .add('key < @belowKey', 'belowKey', q.belowKey)
+      .add('key > @aboveKey', 'aboveKey', q.aboveKey)
+      .add('key >= @fromKey', 'fromKey', q.fromKey)
+      .add('key <= @toKey', 'toKey', q.toKey)
+      .add('direction = @direction', 'direction', q.direction)
+      .addList('type', 'types', q.types);
+    if (q.hasMedia !== undefined) c.where.push(q.hasMedia ? 'media IS NOT NULL' : 'media IS NULL');
+    const sql = `SELECT ${SELECT} FROM conversation_messages WHERE ${c.sql} ORDER BY key ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT @limit`;
+    return (this.sqlite.prepare(sql).all(c.params) as RawRow[]).map(toRow);
   }
 
   /** Messages that came under `from` (an `@lid`) now belong to the chat `to`; each keeps the JID it came under. */
