@@ -9,7 +9,7 @@ import { outgoingInput } from './outgoing-input.js';
 import { parseMessageWebhook } from './parse-webhook.js';
 import type { ConversationStore } from './store.js';
 import type { StoreChange } from './types.js';
-import { conversationView, messageView } from './views.js';
+import { conversationView, messageView, statusView } from './views.js';
 
 const MESSAGE_EVENTS = new Set(['message', 'message.reaction', 'message.edited', 'message.revoked', 'message.deleted']);
 
@@ -102,6 +102,10 @@ export class ConversationIngest implements DurableSubscriber {
     }
     const derived: DerivedEvent[] = [];
     for (const { name, row, annotations } of messages.values()) {
+      if (name === 'message.status') {
+        derived.push({ name, data: { message: statusView(row) } });
+        continue;
+      }
       const found = annotations ?? (row.waId ? this.deps.annotations.forTargets(row.phoneNumber, [row.waId]) : []);
       derived.push({ name, data: { message: messageView(row, found) } });
     }
