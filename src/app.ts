@@ -67,6 +67,11 @@ import { SessionWatch } from './events/session-watch.js';
 import { eventRoutes } from './http/routes/events.js';
 import { internalWebhookRoutes } from './http/routes/internal-webhooks.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { chatRoutes } from './http/routes/chats.js';
+import { inboxRoutes } from './http/routes/inbox.js';
+import { messageMediaRoutes } from './http/routes/message-media.js';
+import { Conversations } from './conversations/conversations.js';
+import { journalOutboxStatuses, proxiedSendDraft } from './messaging/status-journal.js';
 import { RetentionJob } from './jobs/retention.js';
 import { bridgeToSockets } from './realtime/socket-bridge.js';
 import { RealtimeServer } from './realtime/socket-server.js';
@@ -92,6 +97,8 @@ export interface Gateway {
   readonly qr: QrService;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
+  /** The conversation store (chats, messages, backfill, media). */
+  readonly conversations: Conversations;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
   readonly upgrades: UpgradeRouter;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
@@ -183,6 +190,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   pipeline.addDurableSubscriber(webhooks.subscriber);
+  const portOf = (phoneNumber: string): number | null => supervisor.runner(phoneNumber)?.port ?? null;
+  const conversations = new Conversations({
+    database,
+    journal: pipeline.journal,
+    supervisor: supervisor.events,
+    visibility: access,
+    child: (phoneNumber, loggedIn) => {
+      const runner = supervisor.runner(phoneNumber);
+      if (runner?.state !== 'running' || (loggedIn && runner.session !== 'logged_in')) return null;
+      return runner.client;
+    },
+    stateOf: (phoneNumber) => supervisor.runner(phoneNumber)?.state ?? 'stopped',
+    portOf,
+    clock,
+    logger,
+    settings: {
+      historySync: { days: config.HISTORY_SYNC_DAYS, delayMs: config.HISTORY_SYNC_DELAY, concurrency: config.HISTORY_SYNC_CONCURRENCY, pageSize: 100 },
+      mediaCache: { maxBytes: config.MEDIA_CACHE_MAX_MB * 1024 * 1024, maxAgeMs: config.MEDIA_CACHE_MAX_AGE },
+      retentionDays: config.MESSAGE_RETENTION_DAYS,
+      dataDir: config.paths.data,
+    },
+  });
+  pipeline.addDurableSubscriber(conversations.subscriber);
 
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
@@ -193,6 +223,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     media,
     clock,
     logger,
+    transaction: (work) => database.sqlite.transaction(work)(),
     settings: {
       defaultPolicy: { concurrency: config.QUEUE_CONCURRENCY, interval: config.QUEUE_INTERVAL, intervalCap: config.QUEUE_INTERVAL_CAP },
       ttlMs: config.MESSAGE_TTL,
@@ -204,7 +235,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sweepIntervalMs: 1000,
     },
   });
+  const unjournal = journalOutboxStatuses(outbox.events, pipeline.journal, {
+    lookup: (id) => outbox.get(id),
+    portOf,
+    logger,
+    missed: () => conversations.outboxBehind(clock.now() - config.EVENT_RETENTION),
+  });
   outbox.start();
+  conversations.start();
   const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
   const proxyTargets = new ProxyTargets(supervisor, access);
   const deviceService = new DeviceService(supervisor, access, outbox);
@@ -249,7 +287,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const api = new ApiRegistry();
   const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
-  const proxy = proxyHandler({ api, targets: proxyTargets, outbox, logger, trustHops: config.TRUST_PROXY });
+  const proxy = proxyHandler({
+    api,
+    targets: proxyTargets,
+    outbox,
+    logger,
+    trustHops: config.TRUST_PROXY,
+    onSent: (send) => {
+      try {
+        pipeline.journal.record(send.phoneNumber, portOf(send.phoneNumber), proxiedSendDraft(send));
+      } catch (err) {
+        logger.error({ err, phoneNumber: send.phoneNumber }, 'could not record a proxied send');
+      }
+    },
+  });
   const front = createHttpApp({
     api,
     accounts,
@@ -276,6 +327,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       meRoutes(api, new UserSettingsRepository(database.db), clock),
       timelineRoutes(api, history, access),
       deviceStatsRoutes(api, { history: resourceHistory, activity: new ActivityRepository(database.db), access, clock }),
+      chatRoutes(api, conversations),
+      inboxRoutes(api, conversations),
+      messageMediaRoutes(api, conversations),
     ],
     pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
     proxy: proxy.handle,
@@ -301,6 +355,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline.forget(phoneNumber);
     webhooks.forget(phoneNumber);
     resourceHistory.forget(phoneNumber);
+    conversations.forget(phoneNumber);
     void outbox.forget(phoneNumber);
   });
   const realtime = new RealtimeServer(server, {
@@ -322,6 +377,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     [
       { name: 'events', prune: () => pipeline.prune() },
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
+      { name: 'conversations', prune: () => conversations.prune() },
     ],
     logger,
   );
@@ -342,6 +398,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     qr,
     outbox,
+    conversations,
     upgrades,
     listen: () =>
       new Promise((resolve, reject) => {
@@ -362,6 +419,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await outbox.close();
       qr.close();
       receipts.close();
+      unjournal();
+      conversations.close();
       await supervisor.shutdown();
       updateScheduler.stop();
       sessions.close();

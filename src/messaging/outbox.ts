@@ -21,6 +21,11 @@ export interface OutboxDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: OutboxSettings;
+  /**
+   * Runs an accept's insert and its `queued` announcement in one transaction, so what listeners write for it (the
+   * journal's `message.status`, the conversation store) commits with the message: one commit per accept.
+   */
+  readonly transaction?: <T>(work: () => T) => T;
 }
 
 export interface NewOutgoing {
@@ -56,7 +61,18 @@ export class Outbox {
   constructor(private readonly deps: OutboxDeps) {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'an outbox listener failed'));
     this.events = this.emitter.view;
-    this.inserts = new TurnBatch((rows) => deps.repo.insertMany(rows));
+    const transaction = deps.transaction ?? (<T>(work: () => T): T => work());
+    // The rows and their `queued` announcements in one transaction: what listeners write for them (the journal,
+    // the conversation store) commits with the rows, or nothing does.
+    this.inserts = new TurnBatch((rows) =>
+      transaction(() => {
+        const results = deps.repo.insertMany(rows);
+        for (const { row, created } of results) {
+          if (created) this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: 'queued', waMessageId: null, error: null, at: row.createdAt, row });
+        }
+        return results;
+      }),
+    );
   }
 
   /** Rebuild the queues from the outbox and follow the children's lifecycle. */
@@ -105,7 +121,6 @@ export class Outbox {
       }
       return result;
     }
-    this.emitter.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
     // At once, before the 202 is written: deferring it made a burst of accepts delay every send of the burst.
     this.lane(input.phoneNumber).pump();
     return result;
@@ -181,7 +196,7 @@ export class Outbox {
     const known = new Set<string>();
     for (const row of this.deps.repo.applyReceipt(phoneNumber, waIds, receipt, when)) {
       if (row.waMessageId) known.add(row.waMessageId);
-      this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
+      this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now, row });
     }
     // Ids a receipt did not move (already read, say): usually none are left, so this query rarely runs.
     const rest = waIds.filter((id) => !known.has(id));
@@ -225,7 +240,7 @@ export class Outbox {
   private sweep(): void {
     const now = this.deps.clock.now();
     for (const row of [...this.deps.repo.expireDue(now), ...this.deps.repo.failUnregistered(now)]) {
-      this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now });
+      this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now, row });
       void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
     }
   }

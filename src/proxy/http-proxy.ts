@@ -9,9 +9,11 @@ import type { PlainHandler, PlainRequest } from '../http/plain-handler.js';
 import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
-import { PassThrough } from './pass-through.js';
+import type { ProxiedSend } from '../messaging/status-journal.js';
+import { PassThrough, type ForwardOptions } from './pass-through.js';
 import { rewriteQrLink } from './qr-link.js';
-import { PROXY_PREFIX, proxyRoute, type ProxyTarget, type ProxyTargets } from './targets.js';
+import { contentOf, recipientOf, SendCapture } from './send-capture.js';
+import { PROXY_PREFIX, proxyRoute, routeKey, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
 const PROXY_TIMEOUT_MS = 60_000;
@@ -29,6 +31,8 @@ export interface ProxyDeps {
   readonly logger: Logger;
   /** TRUST_PROXY hops: whose X-Forwarded-Proto the rewritten QR link may follow. */
   readonly trustHops: number;
+  /** A proxied `/send/*` the child accepted (2xx with a message id): the gateway records what it sent. */
+  readonly onSent?: (send: ProxiedSend) => void;
 }
 
 /**
@@ -74,6 +78,22 @@ export function proxyHandler(deps: ProxyDeps): ProxyHandler {
   const onSendAnswer = (target: ProxyTarget) => (answer: IncomingMessage) => {
     if (answer.statusCode === 429) deps.outbox.timelock(target.phoneNumber, 'WhatsApp reach-out timelock on a proxied send (429)');
   };
+  // Sends: the request body is read on its way out (SendCapture) and the small answer on its way back for the
+  // message id, so the gateway knows what the number sent; both pass to the child and the caller untouched.
+  const sendOptions = (target: ProxyTarget, req: PlainRequest): ForwardOptions => {
+    const onAnswer = onSendAnswer(target);
+    if (!deps.onSent) return { onAnswer };
+    const capture = new SendCapture(req);
+    return {
+      onAnswer,
+      onRequest: (upstream) => capture.tap(upstream),
+      rewrite: (body, answer) => {
+        const status = answer.statusCode ?? 500;
+        if (status >= 200 && status < 300) recordSend(deps, target, capture, body);
+        return body;
+      },
+    };
+  };
   const loginRewrite = (req: PlainRequest, target: ProxyTarget) => (body: Buffer, answer: IncomingMessage) =>
     (answer.statusCode ?? 500) < 300 ? rewriteQrLink(body, `${requestProtocol(req, deps.trustHops)}://${req.headers.host ?? '127.0.0.1'}`, target.phoneNumber) : body;
 
@@ -92,7 +112,7 @@ export function proxyHandler(deps: ProxyDeps): ProxyHandler {
         await pass.forward(req, res, target, route === 'login' ? { rewrite: loginRewrite(req, target) } : {});
         return;
       }
-      const options = { onAnswer: onSendAnswer(target) };
+      const options = sendOptions(target, req);
       const lane = deps.outbox.lane(target.phoneNumber);
       // Refused at once while the number is paused, and again if a pause began while this call waited its turn.
       const refuseIfPaused = (): void => {
@@ -114,4 +134,18 @@ export function proxyHandler(deps: ProxyDeps): ProxyHandler {
     }
   };
   return { handle, close: () => pass.close() };
+}
+
+/** The child's answer to a proxied send: `{results: {message_id}}` (docs/binary-contract.md §7) → the recorded send. */
+function recordSend(deps: ProxyDeps, target: ProxyTarget, capture: SendCapture, body: Buffer): void {
+  try {
+    const answer = JSON.parse(body.toString('utf8')) as { results?: { message_id?: unknown } };
+    const waMessageId = answer.results?.message_id;
+    const to = recipientOf(capture.fields['phone']);
+    if (typeof waMessageId !== 'string' || waMessageId === '' || !to) return;
+    const route = routeKey(target.childPath).split('/')[2] ?? 'message';
+    deps.onSent?.({ phoneNumber: target.phoneNumber, route, to, waMessageId, content: contentOf(route, capture) });
+  } catch (err) {
+    deps.logger.warn({ err, phoneNumber: target.phoneNumber }, 'proxy: could not record a proxied send');
+  }
 }
