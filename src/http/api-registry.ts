@@ -141,8 +141,15 @@ export class ApiRegistry {
       return undefined;
     }
     if (entry.spec.upload && req.is('multipart/form-data')) return fromText(entry.body, { ...(raw as Record<string, unknown>) }, issues);
+    // Bytes came, but in a type nobody parsed (text/plain, say): refused, even where the body is optional.
+    if (raw === undefined && hasBody(req)) issues.push({ field: 'body', message: 'must be JSON (Content-Type: application/json)' });
     return raw;
   }
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
