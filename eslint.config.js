@@ -17,12 +17,13 @@ const LAYERS = {
   events: ['domain', 'lib', 'db', 'gowa', 'supervisor', 'qr'],
   messaging: ['domain', 'lib', 'db', 'gowa', 'supervisor', 'events'],
   webhooks: ['domain', 'lib', 'db', 'events'],
-  realtime: ['domain', 'lib', 'db', 'auth', 'events', 'supervisor'],
+  realtime: ['domain', 'lib', 'db', 'auth', 'audit', 'events', 'supervisor'],
   devices: ['domain', 'lib', 'db', 'auth', 'gowa', 'messaging', 'supervisor'],
   health: ['domain', 'lib', 'db', 'events', 'supervisor'],
   jobs: ['domain', 'lib', 'db', 'supervisor'],
-  metrics: ['domain', 'lib', 'db', 'health', 'supervisor', 'webhooks'],
-  proxy: ['domain', 'lib', 'auth', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
+  metrics: ['domain', 'lib', 'db', 'audit', 'health', 'supervisor', 'webhooks'],
+  audit: ['domain', 'lib', 'db', 'auth', 'jobs', 'messaging', 'supervisor'],
+  proxy: ['domain', 'lib', 'auth', 'audit', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
 };
 const FOLDERS = [...Object.keys(LAYERS), 'http', 'simulator'];
 

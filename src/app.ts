@@ -1,10 +1,23 @@
 import http from 'node:http';
 import path from 'node:path';
 import { AccountService } from './auth/accounts.js';
-import { DeviceAccess } from './auth/device-access.js';
+import { ApiKeyService } from './auth/api-keys.js';
+import { Authenticator } from './auth/authenticate.js';
+import { GrantService } from './auth/grants.js';
+import { SecretHasher } from './auth/key-format.js';
+import { KeyRules } from './auth/key-rules.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { AccessPolicy } from './auth/policy.js';
+import { SessionService } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRestore, auditSystemEvents } from './audit/system-events.js';
 import type { Config } from './config/load.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { ApiKeyRepository } from './db/repositories/api-keys.js';
+import { AuditRepository } from './db/repositories/audit.js';
+import { AuthSessionRepository } from './db/repositories/auth-sessions.js';
+import { GrantRepository } from './db/repositories/grants.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { MessageRepository } from './db/repositories/messages.js';
@@ -15,7 +28,12 @@ import { HealthService } from './health/health-service.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
+import { auditRoutes } from './http/routes/audit.js';
+import { logoutAllRoutes, sessionRoutes } from './http/routes/auth-sessions.js';
 import { authRoutes } from './http/routes/auth.js';
+import { grantRoutes } from './http/routes/grants.js';
+import { keyRoutes } from './http/routes/keys.js';
+import { routeGuard } from './http/route-guard.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -38,6 +56,7 @@ import type { Logger } from './lib/logger.js';
 import { MediaStore } from './messaging/media-store.js';
 import { Outbox } from './messaging/outbox.js';
 import { ReceiptTracker } from './messaging/receipts.js';
+import { auditMetrics } from './metrics/audit.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
 import { httpTiming } from './metrics/http-timing.js';
 import { createMetrics } from './metrics/registry.js';
@@ -80,6 +99,12 @@ export interface Gateway {
   readonly outbox: Outbox;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
   readonly upgrades: UpgradeRouter;
+  /** The access rule (roles, grants, keys) and its change bus. */
+  readonly policy: AccessPolicy;
+  /** The audit log (append-only, hash-chained). */
+  readonly audit: AuditLog;
+  /** The Socket.IO server. */
+  readonly realtime: RealtimeServer;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
   listen(): Promise<number>;
   /** Boot restore of the numbers that should run. */
@@ -95,14 +120,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
   const devices = new DeviceRepository(database.db);
   const history = new DeviceEventRepository(database.db);
-  const accounts = new AccountService(new UserRepository(database.db));
+  const production = config.NODE_ENV === 'production';
+  const throttle = new LoginThrottle(clock, { maxPerUser: config.LOGIN_MAX_FAILURES_PER_USER, maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: config.LOGIN_FAILURE_WINDOW });
+  const accounts = new AccountService(new UserRepository(database.db), throttle, clock, production);
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
-  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN);
+  const audit = new AuditLog(new AuditRepository(database.db), clock);
+  // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
+  const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
+  signIns.prune(config.AUTH_SESSION_MAX);
+  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
+  const keys = new ApiKeyService(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test');
+  keys.start();
+  const authn = new Authenticator(tokens, accounts, keys);
 
   let boundPort = config.API_PORT;
-  const policy: RestartPolicy = {
+  const restartPolicy: RestartPolicy = {
     baseDelayMs: config.RESTART_BASE_DELAY,
     maxDelayMs: config.RESTART_MAX_DELAY,
     jitter: 0.2,
@@ -127,7 +161,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       restoreJitterMs: config.RESTORE_JITTER,
       webhookUrl: (phone) => `http://127.0.0.1:${boundPort}/internal/webhooks/${phone}`,
     },
-    policy,
+    policy: restartPolicy,
     devices,
     history,
     ports: new PortPool(config.PROCESS_BASE_PORT, config.PROCESS_MAX_PORT),
@@ -136,7 +170,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env: options.env,
   });
 
-  const access = new DeviceAccess(devices);
+  const grants = new GrantService(new GrantRepository(database.db), clock);
+  const policy = new AccessPolicy(devices, grants);
+  // One bus for every change of who may see what: live sockets and proxied WebSockets re-check on it.
+  accounts.events.on('changed', ({ userId, reason, tokensRevoked }) => {
+    if (tokensRevoked) signIns.endAll(userId, reason);
+    policy.announce({ kind: 'user', userId, reason });
+  });
+  signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));
+  grants.events.on('changed', ({ userId }) => policy.announce({ kind: 'user', userId, reason: 'grant changed' }));
+  keys.events.on('changed', ({ keyId, reason }) => policy.announce({ kind: 'key', keyId, reason }));
   const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
   const pipeline = new EventPipeline({
     database,
@@ -186,8 +229,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   outbox.start();
   const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
-  const proxyTargets = new ProxyTargets(supervisor, access);
-  const deviceService = new DeviceService(supervisor, access, outbox);
+  const proxyTargets = new ProxyTargets(supervisor, policy);
+  const deviceService = new DeviceService(supervisor, policy, outbox);
 
   const outboxFigures = messageMetrics(messages);
   const webhookFigures = webhookMetrics(() => webhooks.health());
@@ -223,31 +266,43 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
   updateScheduler.start();
   const system = new SystemStats();
-  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures] });
+  const auditFigures = auditMetrics(audit.events);
+  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, auditFigures] });
+  const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
-  const api = new ApiRegistry();
+  const api = new ApiRegistry(routeGuard(policy));
+  const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
+  const keyRules = new KeyRules(policy, accounts);
   const app = createHttpApp({
     api,
-    accounts,
-    tokens,
+    authn,
+    audit,
     logger,
     rateLimitPerMinute: config.API_RATE_LIMIT,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     version: options.version,
-    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
+    publicRoutes: [
+      healthRoutes(api, clock.now(), options.version),
+      authRoutes(api, accounts, tokens),
+      sessionRoutes(api, { accounts, tokens, sessions: signIns, cookie, accessTtl: config.AUTH_ACCESS_TTL }),
+    ],
     apiRoutes: [
       deviceRoutes(api, deviceService),
       deviceProcessRoutes(api, deviceService),
-      messageRoutes(api, { outbox, access, media }),
-      queueRoutes(api, outbox, access),
+      messageRoutes(api, { outbox, policy, media }),
+      queueRoutes(api, outbox),
       qrRoutes(api, qr, deviceService),
-      restoreRoutes(api, supervisor),
-      userRoutes(api, accounts),
-      healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
+      restoreRoutes(api, supervisor, policy),
+      userRoutes(api, { accounts, grants, sessions: signIns, audit }),
+      grantRoutes(api, { grants, accounts, policy, audit }),
+      keyRoutes(api, { keys, rules: keyRules, accounts, audit, clock, maxTtlMs: config.API_KEY_MAX_TTL_DAYS * 86_400_000, defaultGraceMs: config.API_KEY_ROTATION_GRACE }),
+      auditRoutes(api, { audit, policy, accounts }),
+      logoutAllRoutes(api, { sessions: signIns, cookie }),
+      healthDetailRoutes(api, health, system, policy, [config.paths.sessions, config.paths.data]),
       updateRoutes(api, updates),
-      webhookRoutes(api, { devices, access, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
-      eventRoutes(api, pipeline.journal, access),
+      webhookRoutes(api, { devices, policy, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
+      eventRoutes(api, pipeline.journal),
     ],
     rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
     internalRoutes: [internalWebhookRoutes(pipeline.inbound), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
@@ -258,16 +313,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
     webhooks.forget(phoneNumber);
+    grants.forgetNumber(phoneNumber);
     void outbox.forget(phoneNumber);
+    policy.announce({ kind: 'number', phoneNumber, reason: 'number unregistered' });
   });
   const realtime = new RealtimeServer(server, {
-    tokens,
-    accounts,
+    authn,
+    policy,
+    audit,
     devices,
-    access,
     journal: pipeline.journal,
     resumeLimit: config.REALTIME_RESUME_LIMIT,
     corsOrigins: config.CORS_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
     clock,
     logger,
   });
@@ -277,6 +335,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     [
       { name: 'events', prune: () => pipeline.prune() },
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
+      { name: 'audit log', prune: () => audit.prune(clock.now() - config.AUDIT_RETENTION_DAYS * 86_400_000) },
+      { name: 'sign-in sessions', prune: () => signIns.prune(config.AUTH_SESSION_MAX) },
     ],
     logger,
   );
@@ -284,7 +344,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
   updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) => realtime.emitToAdmins('binary-update-applied', { version, ok, moved, failedOn, reason }));
   const upgrades = new UpgradeRouter(logger);
-  const wsProxy = new WsProxy({ targets: proxyTargets, tokens, accounts, logger });
+  const wsProxy = new WsProxy({ targets: proxyTargets, authn, policy, audit, trustProxy: config.TRUST_PROXY, logger });
   upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);
   upgrades.attach(server);
 
@@ -296,6 +356,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     qr,
     outbox,
     upgrades,
+    policy,
+    audit,
+    realtime,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -306,7 +369,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           resolve(boundPort);
         });
       }),
-    restore: () => supervisor.restore(),
+    restore: async () => {
+      const summary = await supervisor.restore();
+      auditRestore(audit, summary);
+      return summary;
+    },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -323,6 +390,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       system.close();
       sampler.stop();
       retention.stop();
+      unaudit();
+      auditFigures.close();
+      keys.close();
       pipeline.close();
       unbridge();
       await realtime.close();

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
+import { describePermission, type Permission, type RouteGuard } from './route-guard.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -11,8 +12,10 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   readonly path: string;
   readonly summary: string;
   readonly tag: string;
-  /** Defaults to true: every route needs a bearer token unless it says otherwise. */
-  readonly auth?: boolean;
+  /** Who may call it (checked before anything else); see route-guard.ts. */
+  readonly permission: Permission;
+  /** Audit action of a state-changing route (`number.start`); every route but GET must name one. */
+  readonly audit?: string;
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
@@ -48,12 +51,16 @@ function toIssues(where: string, error: z.ZodError): FieldIssue[] {
 export class ApiRegistry {
   private readonly specs: RouteSpec<AnyObject, AnyObject, z.ZodType>[] = [];
 
+  /** `guard`: the permission checks put in front of every route (the access policy's). */
+  constructor(private readonly guard: RouteGuard) {}
+
   route<P extends AnyObject = Empty, Q extends AnyObject = Empty, B extends z.ZodType = z.ZodUndefined>(
     router: Router,
     spec: RouteSpec<P, Q, B>,
     handler: Handler<P, Q, B>,
     ...before: RequestHandler[]
   ): void {
+    if (spec.method !== 'get' && !spec.audit) throw new Error(`${spec.method.toUpperCase()} ${spec.path} changes state: name its audit action`);
     this.specs.push(spec as unknown as RouteSpec<AnyObject, AnyObject, z.ZodType>);
     const validate = (req: Request, res: Response, next: NextFunction): void => {
       const issues: FieldIssue[] = [];
@@ -73,7 +80,7 @@ export class ApiRegistry {
       }
       Promise.resolve(handler({ params, query, body } as Validated<P, Q, B>, req, res)).catch(next);
     };
-    router[spec.method](spec.path, ...before, validate);
+    router[spec.method](spec.path, ...this.guard(spec), ...before, validate);
   }
 
   document(info: { title: string; version: string; description: string }): Record<string, unknown> {
@@ -92,13 +99,20 @@ export class ApiRegistry {
         ),
       };
       if (spec.body) operation['requestBody'] = { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } };
-      if (spec.auth !== false) operation['security'] = [{ bearerAuth: [] }];
+      operation['x-permission'] = describePermission(spec.permission);
+      if (spec.audit) operation['x-audit-action'] = spec.audit;
+      if (spec.permission !== 'public') operation['security'] = [{ bearerAuth: [] }, { apiKey: [] }];
       (paths[openPath] ??= {})[spec.method] = operation;
     }
     return {
       openapi: '3.1.0',
       info,
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from POST /api/auth/login (or a dashboard session)' },
+          apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'wmg_<env>_<id>_<secret>', description: 'An API key from POST /api/keys, in the same Authorization: Bearer header' },
+        },
+      },
       paths,
     };
   }

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../lib/logger.js';
-import { GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
+import { AccessDenied, GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
 
 /** The one table that turns error codes into HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -12,6 +12,10 @@ const STATUS: Record<ErrorCode, number> = {
   DEVICE_NOT_FOUND: 404,
   MESSAGE_NOT_FOUND: 404,
   DELIVERY_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
+  GRANT_NOT_FOUND: 404,
+  LAST_ADMIN: 409,
   DEVICE_EXISTS: 409,
   USER_EXISTS: 409,
   MAX_PROCESSES_REACHED: 409,
@@ -66,11 +70,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = err instanceof GatewayError ? err : fromFrameworkError(err);
     if (known) {
       const status = statusFor(known.code);
+      // For the audit trail: what went wrong, and whether it was a refusal for lack of rights.
+      res.locals['errorCode'] = known.code;
+      if (known instanceof AccessDenied) res.locals['accessDenied'] = true;
+      const retryAfter = known.details?.['retryAfterSeconds'];
+      if (typeof retryAfter === 'number' && !res.get('Retry-After')) res.set('Retry-After', String(retryAfter));
       if (status >= 500) logger.warn({ code: known.code, path: req.path, err: known.message }, 'request failed');
       res.status(status).json(errorBody(known));
       return;
     }
     logger.error({ err, path: req.path }, 'unexpected error');
+    res.locals['errorCode'] = 'INTERNAL';
     res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
   };
 }

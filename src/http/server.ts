@@ -2,18 +2,19 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import swaggerUi from 'swagger-ui-express';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Authenticator } from '../auth/authenticate.js';
 import { GatewayError } from '../domain/errors.js';
-import type { AccountService } from '../auth/accounts.js';
-import type { TokenService } from '../auth/tokens.js';
 import type { Logger } from '../lib/logger.js';
 import type { ApiRegistry } from './api-registry.js';
+import { auditTrail } from './audit-trail.js';
 import { requireAuth } from './auth-middleware.js';
 import { errorHandler, notFound } from './error-handler.js';
 
 export interface HttpOptions {
   readonly api: ApiRegistry;
-  readonly accounts: AccountService;
-  readonly tokens: TokenService;
+  readonly authn: Authenticator;
+  readonly audit: AuditLog;
   readonly logger: Logger;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: number;
@@ -34,7 +35,7 @@ export interface HttpOptions {
 
 export const JSON_BODY_LIMIT = '1mb';
 /** Answer headers a browser script on an allowed origin may read. */
-const EXPOSED_HEADERS = ['Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'];
+const EXPOSED_HEADERS = ['Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed', 'X-Request-Id'];
 
 export function createHttpApp(options: HttpOptions): Express {
   const app = express();
@@ -49,12 +50,14 @@ export function createHttpApp(options: HttpOptions): Express {
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new GatewayError('RATE_LIMITED', `more than ${options.rateLimitPerMinute} requests per minute; retry later`)),
   });
-  const auth = requireAuth(options.tokens, options.accounts);
+  const auth = requireAuth(options.authn);
   // Preflights are answered before the token check (a browser sends none with them); the token is a header, never
   // a cookie, so allowed origins get no credentials mode.
   if (options.corsOrigins.length > 0) {
     app.use(['/api', '/proxy'], cors({ origin: [...options.corsOrigins], maxAge: 600, exposedHeaders: EXPOSED_HEADERS }));
   }
+  // First, so every state-changing call and every refusal (including 401 and 429) gets its row.
+  app.use(['/api', '/proxy'], auditTrail(options.audit, options.logger));
   app.use(['/api', '/proxy'], limiter);
   // The proxy is the hot path of direct integrations: it goes first, so its calls do not walk every other route.
   app.use('/proxy', auth);

@@ -17,7 +17,7 @@ export async function assertWebhookTarget(user: AuthUser, url: string | null | u
 }
 
 /** What a tenant sees of a failed attempt: the status, not the answer of a server it may not own. */
-export function deliveryErrorFor(user: AuthUser, lastError: string | null): string | null {
+export function deliveryErrorFor(user: { readonly role: string }, lastError: string | null): string | null {
   if (lastError === null || user.role === 'admin') return lastError;
   return /^HTTP \d{3}/.exec(lastError)?.[0] ?? lastError.split(':')[0] ?? null;
 }

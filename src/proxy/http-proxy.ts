@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { GatewayError } from '../domain/errors.js';
 import type { ApiRegistry } from '../http/api-registry.js';
 import { errorBody, statusFor } from '../http/error-handler.js';
-import { currentUser } from '../http/auth-middleware.js';
+import { currentPrincipal } from '../http/auth-middleware.js';
 import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
 import { rewriteQrLink } from './qr-link.js';
-import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, type ProxyTarget, type ProxyTargets } from './targets.js';
+import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, routeKey, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
 const PROXY_TIMEOUT_MS = 60_000;
@@ -36,7 +36,7 @@ function documentProxy(api: ApiRegistry): void {
   const responses = {
     200: { description: "The child's answer, status and envelope unchanged" },
     400: { description: 'No number chosen (use the path form or X-Phone-Number)', schema: errorSchema },
-    403: { description: "The child's /devices writes are managed by the gateway", schema: errorSchema },
+    403: { description: "A scope or level the path needs is missing (named), the API key does not cover the number, or a /devices write the gateway manages", schema: errorSchema },
     404: { description: 'Unknown number (or not yours)', schema: errorSchema },
     429: { description: 'The number is paused by a timelock (QUEUE_PAUSED, Retry-After)', schema: errorSchema },
     503: { description: "The number's process is not running (with its state)", schema: errorSchema },
@@ -47,8 +47,11 @@ function documentProxy(api: ApiRegistry): void {
       {
         method,
         path: `${PROXY_PREFIX}/:phone/*splat`,
-        summary: "Forwarded to the number's own binary API (credentials added by the gateway); also /proxy/whatsapp/<path> with X-Phone-Number, and WebSocket …/{phone}/ws",
+        summary:
+          "Forwarded to the number's own binary API (credentials added by the gateway); also /proxy/whatsapp/<path> with X-Phone-Number, and WebSocket …/{phone}/ws. The scope needed depends on the path (docs/security.md): /send/* messages:send, /app/login* numbers:pair, /app/logout numbers:control, reads of chats messages:read, /ws events:subscribe",
         tag: 'proxy',
+        permission: 'proxy',
+        ...(method === 'get' ? {} : { audit: 'proxy.request' }),
         params,
         responses,
       },
@@ -137,7 +140,10 @@ export function proxyRoutes(deps: ProxyDeps): Router {
     try {
       const [rawPath = '', query] = req.originalUrl.split(/\?(.*)/s);
       const rest = rawPath.slice(PROXY_PREFIX.length);
-      const target = deps.targets.resolve(currentUser(req), rest, query ? `?${query}` : '', req.get('x-phone-number'));
+      const target = deps.targets.resolve(currentPrincipal(req), req.method, rest, query ? `?${query}` : '', req.get('x-phone-number'));
+      // For the audit trail (it records state-changing calls and refusals): which number, route and scope.
+      req.routeMark = { action: `proxy.${target.permission.scope.replace(':', '_')}`, audited: false, phoneNumber: target.phoneNumber };
+      res.locals['auditParams'] = { method: req.method, path: routeKey(target.childPath), scope: target.permission.scope };
       if (isManagedPath(req.method, target.childPath, target.phoneNumber)) {
         throw new GatewayError('FORBIDDEN', 'device slots and webhooks of a number are managed by the gateway; use /api/devices', { path: target.childPath });
       }

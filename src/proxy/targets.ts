@@ -1,8 +1,11 @@
-import type { AuthUser } from '../auth/tokens.js';
+import type { AccessPolicy } from '../auth/policy.js';
+import type { Principal } from '../auth/principal.js';
 import { errors, GatewayError } from '../domain/errors.js';
 import { parsePhoneNumber } from '../domain/phone.js';
-import type { DeviceAccess } from '../auth/device-access.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { proxyPermission, routeKey, type ProxyPermission } from './permissions.js';
+
+export { routeKey };
 
 export const PROXY_PREFIX = '/proxy/whatsapp';
 
@@ -13,6 +16,8 @@ export interface ProxyTarget {
   readonly authorization: string;
   /** Path and query on the child, e.g. `/send/message` or `/chat/x/messages?limit=5`. */
   readonly childPath: string;
+  /** What the call needed (checked): for the audit trail. */
+  readonly permission: ProxyPermission;
 }
 
 const PHONE_SEGMENT = /^\+?[0-9]{8,15}$/;
@@ -20,16 +25,16 @@ const PHONE_SEGMENT = /^\+?[0-9]{8,15}$/;
 /**
  * Which number a proxied request is for: `/proxy/whatsapp/{phone}/<path>`, or `/proxy/whatsapp/<path>` with an
  * `X-Phone-Number` header, or, with neither, the caller's only number. No child path starts with a phone number,
- * so the two URL forms cannot be confused.
+ * so the two URL forms cannot be confused. The child path decides the scope the call needs (permissions.ts).
  */
 export class ProxyTargets {
   constructor(
     private readonly supervisor: Supervisor,
-    private readonly access: DeviceAccess,
+    private readonly policy: AccessPolicy,
   ) {}
 
   /** `rest`: the raw path after `/proxy/whatsapp`; `search`: the raw query string including `?`, or ''. */
-  resolve(user: AuthUser, rest: string, search: string, phoneHeader: string | undefined): ProxyTarget {
+  resolve(principal: Principal, method: string, rest: string, search: string, phoneHeader: string | undefined): ProxyTarget {
     const path = rest.startsWith('/') ? rest : `/${rest}`;
     const first = path.split('/')[1] ?? '';
     let phone: string;
@@ -38,26 +43,27 @@ export class ProxyTargets {
       phone = parsePhoneNumber(first) ?? first;
       childPath = path.slice(first.length + 1) || '/';
     } else {
-      phone = this.implicitNumber(user, phoneHeader);
       childPath = path;
+      phone = this.implicitNumber(principal, proxyPermission(method, childPath), phoneHeader);
     }
-    this.access.require(user, phone);
+    const permission = proxyPermission(method, childPath);
+    this.policy.require(principal, permission.scope, phone, permission.level);
     const runner = this.supervisor.runner(phone);
     const client = runner?.state === 'running' ? runner.client : null;
     if (!runner || !client) {
       const state = runner?.state ?? 'stopped';
       throw errors.deviceNotRunning(phone, state);
     }
-    return { phoneNumber: phone, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}` };
+    return { phoneNumber: phone, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}`, permission };
   }
 
-  private implicitNumber(user: AuthUser, header: string | undefined): string {
+  private implicitNumber(principal: Principal, permission: ProxyPermission, header: string | undefined): string {
     if (header !== undefined && header !== '') {
       const phone = parsePhoneNumber(header);
       if (!phone) throw new GatewayError('VALIDATION_FAILED', 'X-Phone-Number must be a phone number (digits only, 8 to 15)', { fields: [{ field: 'X-Phone-Number', message: 'must be a phone number' }] });
       return phone;
     }
-    const mine = this.access.visible(user);
+    const mine = this.policy.visible(principal, permission.scope, permission.level);
     const only = mine.length === 1 ? mine[0] : undefined;
     if (only) return only.phoneNumber;
     throw new GatewayError(
@@ -68,14 +74,6 @@ export class ProxyTargets {
   }
 }
 
-/**
- * The route a child will match: its router ignores case and repeated or trailing slashes (Fiber's defaults),
- * so the guards below compare this form, or `/SEND/message` would slip past the pacing.
- */
-export function routeKey(childPath: string): string {
-  const path = (childPath.split('?')[0] ?? '').toLowerCase().replace(/\/{2,}/g, '/');
-  return path.length > 1 ? path.replace(/\/+$/, '') : path;
-}
 
 /**
  * Child routes the gateway manages itself: creating, deleting or logging in other slots, or redirecting a

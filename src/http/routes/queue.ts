@@ -2,8 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../../auth/device-access.js';
+import { currentDevice } from '../auth-middleware.js';
 import { queuePolicySchema, queueStatusSchema } from '../queue-schemas.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 
@@ -15,14 +14,13 @@ const patchBody = z.union([
 const out = { 200: { description: 'The number\'s queue', schema: queueStatusSchema }, 404: { description: 'Unknown number (or not yours)', schema: errorSchema } };
 
 /** A number's send queue: depth, pause, and its pacing policy (the QUEUE_* defaults unless set here). */
-export function queueRoutes(api: ApiRegistry, outbox: Outbox, access: DeviceAccess): Router {
+export function queueRoutes(api: ApiRegistry, outbox: Outbox): Router {
   const router = Router();
 
   api.route(
     router,
-    { method: 'get', path: '/api/devices/:phone/queue', summary: 'Send queue of a number: depth, pause, pacing', tag: 'queue', params: phoneParams, responses: out },
-    ({ params }, req, res) => {
-      access.require(currentUser(req), params.phone);
+    { method: 'get', path: '/api/devices/:phone/queue', summary: 'Send queue of a number: depth, pause, pacing', tag: 'queue', permission: { scope: 'numbers:read', number: 'path' }, params: phoneParams, responses: out },
+    ({ params }, _req, res) => {
       res.json(outbox.queueStatus(params.phone));
     },
   );
@@ -34,12 +32,14 @@ export function queueRoutes(api: ApiRegistry, outbox: Outbox, access: DeviceAcce
       path: '/api/devices/:phone/queue',
       summary: 'Set the number\'s pacing {concurrency, interval (ms), intervalCap}; {"reset": true} returns to the defaults',
       tag: 'queue',
+      permission: { scope: 'queue:manage', number: 'path' },
+      audit: 'queue.policy',
       params: phoneParams,
       body: patchBody,
       responses: { ...out, 400: { description: 'Invalid policy', schema: errorSchema } },
     },
     ({ params, body }, req, res) => {
-      const row = access.require(currentUser(req), params.phone);
+      const row = currentDevice(req);
       if ('reset' in body) {
         res.json(outbox.setPolicy(params.phone, null));
         return;
@@ -56,11 +56,12 @@ export function queueRoutes(api: ApiRegistry, outbox: Outbox, access: DeviceAcce
       path: '/api/devices/:phone/queue/resume',
       summary: 'Lift a timelock pause now (WhatsApp may refuse again and pause it anew)',
       tag: 'queue',
+      permission: { scope: 'queue:manage', number: 'path' },
+      audit: 'queue.resume',
       params: phoneParams,
       responses: out,
     },
-    ({ params }, req, res) => {
-      access.require(currentUser(req), params.phone);
+    ({ params }, _req, res) => {
       const lane = outbox.lane(params.phone);
       lane.resume();
       res.json(lane.status());

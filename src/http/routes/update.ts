@@ -2,7 +2,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { UpdateService } from '../../jobs/update-service.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { requireAdmin } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
 
 const statusSchema = z
@@ -21,12 +20,12 @@ const statusSchema = z
 /** Manual triggers beside the schedule: operators want to check or roll out now, not at 2 a.m. */
 export function updateRoutes(api: ApiRegistry, updates: UpdateService): Router {
   const router = Router();
-  api.route(router, { method: 'get', path: '/api/system/update', summary: 'Binary version, latest release, last rollout (admin)', tag: 'system', responses: { 200: { description: 'Status', schema: statusSchema } } }, (_i, _req, res) => {
+  api.route(router, { method: 'get', path: '/api/system/update', summary: 'Binary version, latest release, last rollout (admin)', tag: 'system', permission: { scope: 'system:admin' }, responses: { 200: { description: 'Status', schema: statusSchema } } }, (_i, _req, res) => {
     res.json(updates.status());
-  }, requireAdmin);
-  api.route(router, { method: 'post', path: '/api/system/update/check', summary: 'Read the release feed now (admin)', tag: 'system', responses: { 200: { description: 'Status', schema: statusSchema } } }, async (_i, _req, res) => {
+  });
+  api.route(router, { method: 'post', path: '/api/system/update/check', summary: 'Read the release feed now (admin)', tag: 'system', permission: { scope: 'system:admin' }, audit: 'system.update_check', responses: { 200: { description: 'Status', schema: statusSchema } } }, async (_i, _req, res) => {
     res.json(await updates.check());
-  }, requireAdmin);
+  });
   api.route(
     router,
     {
@@ -34,12 +33,13 @@ export function updateRoutes(api: ApiRegistry, updates: UpdateService): Router {
       path: '/api/system/update/apply',
       summary: 'Download, verify and roll out the latest binary, canary first, rolling back on the first failure (admin)',
       tag: 'system',
+      permission: { scope: 'system:admin' },
+      audit: 'system.update_apply',
       responses: { 200: { description: 'Status after the rollout', schema: statusSchema }, 409: { description: 'An update is already running', schema: errorSchema }, 502: { description: 'Feed or download failed', schema: errorSchema } },
     },
     async (_i, _req, res) => {
       res.json(await updates.apply());
     },
-    requireAdmin,
   );
   return router;
 }

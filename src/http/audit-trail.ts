@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { actorOf } from '../audit/actor.js';
+import type { AuditActor, AuditEntry, AuditLog } from '../audit/audit-log.js';
+import type { AuditResult } from '../db/schema-access.js';
+import type { Logger } from '../lib/logger.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    requestId?: string;
+    /** The route wrote its audit row in the transaction of its change; the trail adds none unless it then failed. */
+    auditWritten?: boolean;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The request's side of an audit row (who, from where, which request, which route). */
+export function requestEntry(req: Request, entry: Omit<AuditEntry, 'actor'> & { actor?: AuditActor }): AuditEntry {
+  return {
+    actor: actorOf(req.principal),
+    ip: req.ip ?? null,
+    userAgent: req.get('user-agent') ?? null,
+    requestId: req.requestId ?? null,
+    phoneNumber: req.routeMark?.phoneNumber ?? null,
+    ...entry,
+  };
+}
+
+/** The actor of a row when the request was not authenticated by a token (a successful login). */
+export function auditAs(res: Response, actor: AuditActor): void {
+  res.locals['auditActor'] = actor;
+}
+
+/** What a route learned about its target after the permission check (a delivery's number, a key's id). */
+export function noteAuditTarget(req: Request, res: Response, target: { type: string; id: string }, phoneNumber?: string): void {
+  res.locals['auditTarget'] = target;
+  if (phoneNumber && req.routeMark) req.routeMark = { ...req.routeMark, phoneNumber };
+}
+
+/**
+ * The audit row of a change written in the change's own transaction: pass the returned function to the service as
+ * its `inTransaction` hook. The trail then adds no second row for the request (unless it ends in an error).
+ */
+export function auditInTransaction(audit: AuditLog, req: Request, entry: Omit<AuditEntry, 'actor' | 'result' | 'action'> & { action?: string }): () => void {
+  return () => {
+    audit.record(requestEntry(req, { action: req.routeMark?.action ?? 'http.change', result: 'ok', ...entry }));
+    req.auditWritten = true;
+  };
+}
+
+/**
+ * One audit row per state-changing request and per refused one (401, 403, and the 404 that hides a number), written
+ * when the answer is sent: actor, address, request id, route action, number, status, error code, and the
+ * parameters with secrets and message bodies removed. Every request gets an `X-Request-Id` (the caller's, if sane).
+ */
+export function auditTrail(audit: AuditLog, logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    req.requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    res.set('X-Request-Id', req.requestId);
+    res.once('finish', () => {
+      try {
+        const entry = entryFor(req, res);
+        if (entry) audit.record(entry);
+      } catch (err) {
+        logger.error({ err, requestId: req.requestId }, 'audit row could not be written');
+      }
+    });
+    next();
+  };
+}
+
+function entryFor(req: Request, res: Response): AuditEntry | null {
+  const status = res.statusCode;
+  const denied = status === 401 || status === 403 || res.locals['accessDenied'] === true;
+  const failed = status >= 400;
+  if (req.auditWritten && !failed) return null;
+  // The per-client rate limit answered before any route: a flood must not become a flood of rows.
+  if (status === 429 && !req.routeMark) return null;
+  if (READS.has(req.method) && !denied && !req.routeMark?.audited) return null;
+  const result: AuditResult = denied ? 'denied' : failed ? 'error' : 'ok';
+  const proxied = req.originalUrl.startsWith('/proxy/');
+  const action = req.routeMark?.action ?? (proxied ? `proxy.${req.method.toLowerCase()}` : status === 401 ? 'auth.rejected' : `http.${req.method.toLowerCase()}`);
+  const route = req.routeMark ? null : { method: req.method, path: req.originalUrl.split('?')[0]?.slice(0, 200) };
+  const body = proxied ? null : (req.body as unknown);
+  const params = { ...(route ?? {}), ...(isObject(body) ? body : {}), ...((res.locals['auditParams'] as Record<string, unknown> | undefined) ?? {}) };
+  const target = res.locals['auditTarget'] as AuditEntry['target'] | undefined;
+  const actor = res.locals['auditActor'] as AuditActor | undefined;
+  return requestEntry(req, {
+    ...(actor ? { actor } : {}),
+    action,
+    result,
+    httpStatus: status,
+    errorCode: (res.locals['errorCode'] as string | undefined) ?? null,
+    params,
+    ...(target ? { target } : req.routeMark?.phoneNumber ? { target: { type: 'number', id: req.routeMark.phoneNumber } } : {}),
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
