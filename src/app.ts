@@ -294,7 +294,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       queueRoutes(api, outbox),
       qrRoutes(api, qr, deviceService),
       restoreRoutes(api, supervisor, policy),
-      userRoutes(api, { accounts, grants, sessions: signIns, audit }),
+      userRoutes(api, { accounts, grants, sessions: signIns, tokens, audit }),
       grantRoutes(api, { grants, accounts, policy, audit }),
       keyRoutes(api, { keys, rules: keyRules, accounts, audit, clock, maxTtlMs: config.API_KEY_MAX_TTL_DAYS * 86_400_000, defaultGraceMs: config.API_KEY_ROTATION_GRACE }),
       auditRoutes(api, { audit, policy, accounts }),

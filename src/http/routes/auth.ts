@@ -6,7 +6,6 @@ import { GatewayError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { actorOf } from '../../audit/actor.js';
 import { auditAs } from '../audit-trail.js';
-import { currentUser } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
 
 const credentials = z
@@ -16,13 +15,13 @@ const credentials = z
   })
   .meta({ examples: [{ username: 'admin', password: 'your-admin-password' }] });
 
-const tokenAnswer = z
+export const tokenAnswer = z
   .object({ token: z.string(), expiresIn: z.number(), tokenType: z.literal('Bearer') })
   .meta({ examples: [{ token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…', expiresIn: 43200, tokenType: 'Bearer' }] });
 
-const throttled = { description: 'Too many failed logins for this user name or from this address (Retry-After says when to try again)', schema: errorSchema };
+export const throttled = { description: 'Too many failed logins for this user name or from this address (Retry-After says when to try again)', schema: errorSchema };
 
-/** Password login for API clients, and changing your own password. */
+/** Password login for API clients (public: mounted before the token check). */
 export function authRoutes(api: ApiRegistry, accounts: AccountService, tokens: TokenService): Router {
   const router = Router();
   api.route(
@@ -54,29 +53,5 @@ export function authRoutes(api: ApiRegistry, accounts: AccountService, tokens: T
     },
   );
 
-  api.route(
-    router,
-    {
-      method: 'post',
-      path: '/api/auth/password',
-      summary: 'Change your own password (the current one is required); every token and session of yours ends, and a new token is returned',
-      tag: 'auth',
-      permission: { scope: 'account' },
-      audit: 'user.password_change',
-      body: z
-        .object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) })
-        .meta({ examples: [{ currentPassword: 'the-old-one', newPassword: 'a-new-long-passphrase' }] }),
-      responses: {
-        200: { description: 'Changed; use the token returned from now on', schema: tokenAnswer },
-        400: { description: 'Wrong current password, or the new one breaks the password policy', schema: errorSchema },
-        403: { description: 'API keys cannot change passwords', schema: errorSchema },
-        429: throttled,
-      },
-    },
-    async ({ body }, req, res) => {
-      const user = await accounts.changePassword(currentUser(req).id, body.currentPassword, body.newPassword);
-      res.set('Cache-Control', 'no-store').json({ ...tokens.issue(user), tokenType: 'Bearer' });
-    },
-  );
   return router;
 }

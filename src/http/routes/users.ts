@@ -4,6 +4,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Account, AccountService } from '../../auth/accounts.js';
 import type { GrantService } from '../../auth/grants.js';
 import type { SessionService } from '../../auth/sessions.js';
+import type { TokenService } from '../../auth/tokens.js';
 import type { AuthSessionRow } from '../../db/schema.js';
 import { GRANT_LEVELS, ROLES } from '../../domain/access.js';
 import { errors } from '../../domain/errors.js';
@@ -11,11 +12,13 @@ import type { ApiRegistry } from '../api-registry.js';
 import { auditInTransaction } from '../audit-trail.js';
 import { currentUser } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
+import { throttled, tokenAnswer } from './auth.js';
 
 export interface UserRouteDeps {
   readonly accounts: AccountService;
   readonly grants: GrantService;
   readonly sessions: SessionService;
+  readonly tokens: TokenService;
   readonly audit: AuditLog;
 }
 
@@ -40,10 +43,10 @@ export const userView = (a: Account): z.input<typeof userSchema> => ({ id: a.id,
 const sessionView = (s: AuthSessionRow): z.input<typeof sessionSchema> => ({ id: s.id, userAgent: s.userAgent, ip: s.ip, createdAt: iso(s.createdAt), lastUsedAt: iso(s.lastUsedAt), expiresAt: iso(s.expiresAt) });
 const STATELESS_NOTE = 'Password-login tokens (POST /api/auth/login) are not listed: they are checked against the account on every request, and revoking sessions ends them too.';
 
-/** Accounts (administrators), and every user's own sign-in sessions. */
+/** Accounts (administrators), and every user's own password and sign-in sessions. */
 export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
   const router = Router();
-  const { accounts, grants, sessions, audit } = deps;
+  const { accounts, grants, sessions, tokens, audit } = deps;
   const account = (id: number): Account => {
     const found = accounts.account(id);
     if (!found) throw errors.userNotFound(id);
@@ -148,6 +151,31 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
     },
   );
 
+  api.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/auth/password',
+      summary: 'Change your own password (the current one is required); every token and session of yours ends, and a new token is returned',
+      tag: 'auth',
+      permission: { scope: 'account' },
+      audit: 'user.password_change',
+      body: z
+        .object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) })
+        .meta({ examples: [{ currentPassword: 'the-old-one', newPassword: 'a-new-long-passphrase' }] }),
+      responses: {
+        200: { description: 'Changed; use the token returned from now on', schema: tokenAnswer },
+        400: { description: 'Wrong current password, or the new one breaks the password policy', schema: errorSchema },
+        403: { description: 'API keys cannot change passwords', schema: errorSchema },
+        429: throttled,
+      },
+    },
+    async ({ body }, req, res) => {
+      const me = currentUser(req).id;
+      const user = await accounts.changePassword(me, body.currentPassword, body.newPassword, auditInTransaction(audit, req, target(me)));
+      res.set('Cache-Control', 'no-store').json({ ...tokens.issue(user), tokenType: 'Bearer' });
+    },
+  );
   api.route(router, { method: 'get', path: '/api/auth/sessions', summary: 'Your own dashboard sign-in sessions', tag: 'auth', permission: { scope: 'account' }, responses: { 200: { description: 'Live sessions, newest first', schema: sessionsAnswer } } }, (_input, req, res) => {
     res.json({ sessions: sessions.list(currentUser(req).id).map(sessionView), note: STATELESS_NOTE });
   });
