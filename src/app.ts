@@ -173,9 +173,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const grants = new GrantService(new GrantRepository(database.db), clock);
   const policy = new AccessPolicy(devices, grants);
   // One bus for every change of who may see what: live sockets and proxied WebSockets re-check on it.
-  accounts.events.on('changed', ({ userId, reason, tokensRevoked }) => {
+  accounts.events.on('changed', ({ userId, reason, tokensRevoked, roleLowered }) => {
     if (tokensRevoked) signIns.endAll(userId, reason);
-    policy.announce({ kind: 'user', userId, reason });
+    policy.announce({ kind: 'user', userId, reason, reconnect: roleLowered });
   });
   signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));
   grants.events.on('changed', ({ userId }) => policy.announce({ kind: 'user', userId, reason: 'grant changed' }));

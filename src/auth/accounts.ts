@@ -1,6 +1,6 @@
 import type { UserPatch, UserRepository } from '../db/repositories/users.js';
 import type { UserRow } from '../db/schema.js';
-import type { Role } from '../domain/access.js';
+import { ROLES, type Role } from '../domain/access.js';
 import { errors, GatewayError, ValidationError } from '../domain/errors.js';
 import { passwordProblem } from '../domain/password-policy.js';
 import type { Clock } from '../lib/clock.js';
@@ -19,7 +19,7 @@ export interface Account extends AuthUser {
 export interface AccountEvents {
   [event: string]: unknown;
   /** Role, enabled state or token generation changed: whatever holds this user's credentials must re-check. */
-  changed: { userId: number; reason: string; tokensRevoked: boolean };
+  changed: { userId: number; reason: string; tokensRevoked: boolean; roleLowered: boolean };
 }
 
 /** Runs inside the account's own write transaction (the audit row). */
@@ -133,7 +133,8 @@ export class AccountService {
     // Disabling also ends every token: enabling the account later must not revive tokens issued before.
     if (disabling) patch.tokenGeneration = user.tokenGeneration + 1;
     const row = this.write(id, patch, inTransaction);
-    this.emitter.emit('changed', { userId: id, reason: disabling ? 'account disabled' : 'account changed', tokensRevoked: disabling });
+    const roleLowered = change.role !== undefined && ROLES.indexOf(change.role) > ROLES.indexOf(user.role);
+    this.emitter.emit('changed', { userId: id, reason: disabling ? 'account disabled' : roleLowered ? 'role lowered' : 'account changed', tokensRevoked: disabling, roleLowered });
     return row;
   }
 
@@ -142,7 +143,7 @@ export class AccountService {
     const user = this.users.findById(id);
     if (!user) throw errors.userNotFound(id);
     const account = this.write(id, { tokenGeneration: user.tokenGeneration + 1 }, inTransaction);
-    this.emitter.emit('changed', { userId: id, reason, tokensRevoked: true });
+    this.emitter.emit('changed', { userId: id, reason, tokensRevoked: true, roleLowered: false });
     return account;
   }
 
@@ -150,7 +151,7 @@ export class AccountService {
     this.assertPassword(next, user.username, 'newPassword');
     const passwordHash = await hashPassword(next);
     const account = this.write(user.id, { passwordHash, tokenGeneration: user.tokenGeneration + 1 }, inTransaction);
-    this.emitter.emit('changed', { userId: user.id, reason, tokensRevoked: true });
+    this.emitter.emit('changed', { userId: user.id, reason, tokensRevoked: true, roleLowered: false });
     return account;
   }
 

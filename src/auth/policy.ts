@@ -9,7 +9,8 @@ import type { Principal } from './principal.js';
 
 /** Something changed who may see what: live connections of these principals must be checked again. */
 export type AccessChange =
-  | { readonly kind: 'user'; readonly userId: number; readonly reason: string }
+  /** `reconnect`: close this user's live connections even if they keep their access (a lowered role). */
+  | { readonly kind: 'user'; readonly userId: number; readonly reason: string; readonly reconnect?: boolean }
   | { readonly kind: 'key'; readonly keyId: string; readonly reason: string }
   /** A number was registered or unregistered: its audience is new. */
   | { readonly kind: 'number'; readonly phoneNumber: string; readonly reason: string };

@@ -3,6 +3,7 @@
  * (src/auth/policy.ts), the route permissions, the OpenAPI document and docs/security.md.
  */
 
+/** Highest first. */
 export const ROLES = ['admin', 'user', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 

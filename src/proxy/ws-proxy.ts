@@ -6,7 +6,7 @@ import { actorOf } from '../audit/actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { bearerToken } from '../auth/authenticate.js';
-import type { AccessPolicy } from '../auth/policy.js';
+import type { AccessChange, AccessPolicy } from '../auth/policy.js';
 import type { CallerPrincipal } from '../auth/principal.js';
 import { AccessDenied, GatewayError } from '../domain/errors.js';
 import { errorBody, statusFor } from '../http/error-handler.js';
@@ -48,7 +48,7 @@ export class WsProxy {
 
   constructor(private readonly deps: WsProxyDeps) {
     this.proxy = createProxyMiddleware(proxyOptions(this.resolved, deps.logger));
-    this.unsubscribe = deps.policy.changes.on('changed', () => this.recheck());
+    this.unsubscribe = deps.policy.changes.on('changed', (change) => this.recheck(change));
   }
 
   readonly handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -84,10 +84,11 @@ export class WsProxy {
   }
 
   /** Connections whose credential or access to their number is gone are closed now. */
-  private recheck(): void {
+  private recheck(change: AccessChange): void {
     for (const [socket, live] of this.live) {
       const fresh = this.deps.authn.refresh(live.principal);
-      if (!fresh || !this.deps.policy.allowsNumber(fresh, 'events:subscribe', live.phoneNumber)) {
+      const reconnect = change.kind === 'user' && change.reconnect === true && change.userId === live.principal.user.id;
+      if (!fresh || reconnect || !this.deps.policy.allowsNumber(fresh, 'events:subscribe', live.phoneNumber)) {
         this.deps.logger.info({ phoneNumber: live.phoneNumber }, 'proxied WebSocket closed: access ended');
         socket.destroy();
         continue;

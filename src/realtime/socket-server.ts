@@ -182,7 +182,8 @@ export class RealtimeServer {
       const fresh = this.deps.authn.refresh(principal);
       const before = socket.data.numbers;
       const lost = fresh === null || (before === null ? !this.deps.policy.seesEverything(fresh) : [...before].some((phone) => !this.deps.policy.allowsNumber(fresh, SCOPE, phone)));
-      if (fresh === null || lost || !this.deps.policy.hasScope(fresh, SCOPE)) {
+      const reconnect = change.kind === 'user' && change.reconnect === true;
+      if (fresh === null || lost || reconnect || !this.deps.policy.hasScope(fresh, SCOPE)) {
         this.deps.logger.info({ userId: principal.user.id, reason: change.reason }, 'socket disconnected: its access changed');
         socket.disconnect(true);
         continue;
