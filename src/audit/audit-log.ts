@@ -1,6 +1,7 @@
 import type { AuditFilter, AuditRepository, AuditVisibility, NewAuditRow } from '../db/repositories/audit.js';
 import type { AuditActorType, AuditResult, AuditRow } from '../db/schema-access.js';
 import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import { GENESIS, rowHash } from './chain.js';
 import { redactParams } from './redact.js';
@@ -58,6 +59,7 @@ export class AuditLog {
   constructor(
     private readonly repo: AuditRepository,
     private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
   record(entry: AuditEntry): number {
@@ -81,7 +83,12 @@ export class AuditLog {
         httpStatus: entry.httpStatus ?? null,
         errorCode: entry.errorCode ?? null,
       };
-      return this.repo.insert({ ...row, prevHash, hash: rowHash(prevHash, row) });
+      const id = this.repo.insert({ ...row, prevHash, hash: rowHash(prevHash, row) });
+      // Refusals at info (an operator watching the log sees probing), the rest at debug; params are already redacted.
+      const fields = { auditId: id, action: row.action, result: row.result, actor: row.actorName, keyId: row.keyId, ip: row.ip, phoneNumber: row.phoneNumber, params: row.params };
+      if (row.result === 'denied') this.logger.info(fields, 'access refused');
+      else this.logger.debug(fields, 'audited');
+      return id;
     });
     this.emitter.emit('recorded', { action: entry.action, result: entry.result, phoneNumber: entry.phoneNumber ?? null });
     return id;
@@ -101,7 +108,7 @@ export class AuditLog {
       const oldest = this.repo.lastBefore(before);
       const newest = this.repo.last();
       if (!oldest || !newest) return 0;
-      const through = oldest.id < newest.id ? oldest : this.repo.byId(newest.id - 1);
+      const through = oldest.id < newest.id ? oldest : this.repo.below(newest.id);
       if (!through) return 0;
       const deleted = this.repo.deleteThrough(through.id);
       this.record({ actor: SYSTEM_ACTOR, action: 'audit.prune', result: 'ok', params: { before: new Date(before).toISOString(), deleted, throughId: through.id, throughHash: through.hash } });

@@ -52,9 +52,7 @@ export class AuditRepository {
   }
 
   insert(row: NewAuditRow): number {
-    // The prepared insert binds values as they are: JSON columns are stringified here.
-    const bound = { ...row, params: row.params === null ? null : JSON.stringify(row.params) };
-    return this.append.get(bound as unknown as Record<string, unknown>)?.id ?? 0;
+    return this.append.get(row as unknown as Record<string, unknown>)?.id ?? 0;
   }
 
   last(): AuditRow | undefined {
@@ -65,8 +63,9 @@ export class AuditRepository {
     return this.db.transaction(work);
   }
 
-  byId(id: number): AuditRow | undefined {
-    return this.db.select().from(auditEvents).where(eq(auditEvents.id, id)).get();
+  /** The newest row below `id`. */
+  below(id: number): AuditRow | undefined {
+    return this.db.select().from(auditEvents).where(lt(auditEvents.id, id)).orderBy(desc(auditEvents.id)).limit(1).get();
   }
 
   /** Newest first, below `before` (a row id; the cursor). */
