@@ -126,7 +126,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
-  const audit = new AuditLog(new AuditRepository(database.db), clock, logger.child({ component: 'audit' }));
+  const audit = new AuditLog(new AuditRepository(database.db, database.sqlite), clock, logger.child({ component: 'audit' }));
   // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
   const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
   signIns.prune(config.AUTH_SESSION_MAX);

@@ -34,6 +34,13 @@ function summarise(runs: LoadResult[]): Side {
   };
 }
 
+/** An admin API key for every number (what an integration would use), made through the API. */
+export async function benchKey(gateway: GatewayProcess): Promise<string> {
+  const res = await gateway.request<{ key: string }>('POST', '/api/keys', { name: 'bench', scopes: ['numbers:read', 'messages:send', 'events:subscribe'], numbers: '*' });
+  if (res.status !== 201) throw new Error(`creating the bench API key: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.key;
+}
+
 /** The reference pass-through (bench/bare-proxy.ts) as its own process; resolves once it listens. */
 async function startBareProxy(childPort: number, authorization: string): Promise<{ process: ChildProcess; url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'bare-proxy.js'), String(childPort), authorization], {
@@ -78,6 +85,7 @@ export const proxyScenario: Scenario = {
       if (!device) throw new Error('number not found');
       const child = childEndpoint(device);
       const token = await gateway.token();
+      const apiKey = await benchKey(gateway);
       const bare = await startBareProxy(Number(new URL(child.baseUrl).port), child.authorization);
       stopBare = bare.stop;
       const watch = { gateway: gateway.pid, child: child.pid };
@@ -85,20 +93,30 @@ export const proxyScenario: Scenario = {
       // The gateway adds X-Device-Id itself; the direct call sends the same header so the child does the same work.
       const direct: Omit<LoadOptions, 'durationSec'> = { ...common, url: `${child.baseUrl}/app/status`, headers: { authorization: child.authorization, 'x-device-id': phone } };
       const proxied: Omit<LoadOptions, 'durationSec'> = { ...common, url: `${gateway.url}/proxy/whatsapp/${phone}/app/status`, headers: { authorization: `Bearer ${token}` } };
+      const keyed: Omit<LoadOptions, 'durationSec'> = { ...proxied, headers: { authorization: `Bearer ${apiKey}` } };
       const reference: Omit<LoadOptions, 'durationSec'> = { ...common, watch: { bare: bare.process.pid ?? 0, child: child.pid }, url: `${bare.url}/app/status`, headers: { 'x-device-id': phone } };
 
       ctx.log('proxy: warm-up');
       const warmUp = Math.min(3, args.duration);
       await runLoad({ ...direct, durationSec: warmUp });
       await runLoad({ ...proxied, durationSec: warmUp });
+      await runLoad({ ...keyed, durationSec: warmUp });
       await runLoad({ ...reference, durationSec: warmUp });
       const directRuns: LoadResult[] = [];
       const proxiedRuns: LoadResult[] = [];
       const bareRuns: LoadResult[] = [];
+      const keyedRuns: LoadResult[] = [];
       for (let round = 1; round <= args.rounds; round++) {
         const d = await runLoad({ ...direct, durationSec: args.duration });
         directRuns.push(d);
-        const p = await ctx.measure(gateway, `proxy-round${round}`, () => runLoad({ ...proxied, durationSec: args.duration }));
+        // JWT and API key back to back, their order swapped every round, so drift hits both alike.
+        const pair = round % 2 === 1 ? (['jwt', 'key'] as const) : (['key', 'jwt'] as const);
+        let p: LoadResult | null = null;
+        for (const side of pair) {
+          if (side === 'key') keyedRuns.push(await runLoad({ ...keyed, durationSec: args.duration }));
+          else p = await ctx.measure(gateway, `proxy-round${round}`, () => runLoad({ ...proxied, durationSec: args.duration }));
+        }
+        if (!p) throw new Error('no proxied run');
         proxiedRuns.push(p);
         const b = await runLoad({ ...reference, durationSec: args.duration });
         bareRuns.push(b);
@@ -113,11 +131,12 @@ export const proxyScenario: Scenario = {
       const p1 = await runLoad({ ...proxied, ...single });
       const b1 = await runLoad({ ...reference, ...single });
       ctx.log(`proxy: one connection: direct p50 ${d1.latency.p50.toFixed(3)} ms, proxied p50 ${p1.latency.p50.toFixed(3)} ms, bare pass-through p50 ${b1.latency.p50.toFixed(3)} ms`);
-      const bad = [...directRuns, ...proxiedRuns, ...bareRuns, d1, p1, b1].filter((r) => r.ok !== r.requests || r.errors > 0);
+      const bad = [...directRuns, ...proxiedRuns, ...keyedRuns, ...bareRuns, d1, p1, b1].filter((r) => r.ok !== r.requests || r.errors > 0);
       if (bad.length > 0) ctx.log(`proxy: ${bad.length} run(s) had non-2xx answers or errors: ${JSON.stringify(bad.map((r) => r.statusCounts))}`);
       const d = summarise(directRuns);
       const p = summarise(proxiedRuns);
       const b = summarise(bareRuns);
+      const k = summarise(keyedRuns);
       return {
         scenario: 'proxy',
         title: this.title,
@@ -140,10 +159,14 @@ export const proxyScenario: Scenario = {
           figure('bare_added_p50', 'reference: bare pass-through added p50', round(b.p50 - d.p50, 3), 'ms'),
           figure('bare_added_p50_1c', 'reference: bare pass-through added p50, one connection', round(b1.latency.p50 - d1.latency.p50, 3), 'ms'),
           figure('gateway_vs_bare', 'gateway/bare pass-through throughput', round(p.rps / b.rps, 3), '×'),
+          figure('key_rps', 'through /proxy/whatsapp with an API key', round(k.rps, 0), 'req/s'),
+          figure('key_vs_jwt', 'throughput API key/JWT through the proxy', round(k.rps / p.rps, 3), '×', { op: '>=', value: 0.95 }),
+          figure('key_p50', 'proxied p50 with an API key', round(k.p50, 3), 'ms'),
         ],
         details: {
           direct: d.runs,
           proxied: p.runs,
+          keyed: k.runs,
           bare: b.runs,
           oneConnection: { direct: summarise([d1]).runs[0], proxied: summarise([p1]).runs[0], bare: summarise([b1]).runs[0] },
         },

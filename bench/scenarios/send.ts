@@ -5,6 +5,7 @@ import { childRequest, loggedInChildren, mapLimit, phoneNumbers, type ChildEndpo
 import { OutboxRows, type SentRow } from '../lib/outbox-rows.js';
 import { waitUntil } from '../lib/processes.js';
 import { distribution, round, type Distribution } from '../lib/stats.js';
+import { benchKey } from './proxy.js';
 import { figure, type BenchContext, type Scenario, type ScenarioResult } from './types.js';
 
 const RECIPIENT = '5511987654321';
@@ -128,6 +129,20 @@ export const sendScenario: Scenario = {
         );
       }
 
+      // The same throughput with an API key instead of the JWT: short runs in the order JWT, key, key, JWT, so
+      // drift over the four runs hits both credentials alike.
+      const apiKey = await benchKey(gateway);
+      const compared: Record<'jwt' | 'key', LoadResult[]> = { jwt: [], key: [] };
+      for (const side of ['jwt', 'key', 'key', 'jwt'] as const) {
+        const headers = { ...load.headers, authorization: `Bearer ${side === 'key' ? apiKey : token}` };
+        compared[side].push(await runLoad({ ...load, headers, connections: args.sendConnections, durationSec: Math.max(1, Math.round(args.duration / 2)) }));
+        await drain(`${side} comparison`);
+      }
+      const rate = (runs: LoadResult[]) => runs.reduce((a, r) => a + r.ok, 0) / runs.reduce((a, r) => a + r.durationSec, 0);
+      const jwtRate = rate(compared.jwt);
+      const keyRate = rate(compared.key);
+      ctx.log(`send: JWT ${jwtRate.toFixed(0)} accepted/s, API key ${keyRate.toFixed(0)} accepted/s (ratio ${(keyRate / jwtRate).toFixed(3)})`);
+
       // Diagnostic: the outbox's accept path alone. Numbers registered without a process accept messages
       // (they wait for their number), so nothing is sent meanwhile; these messages stay queued.
       const idle = phoneNumbers(args.numbers, phones.length);
@@ -183,6 +198,8 @@ export const sendScenario: Scenario = {
           figure('gateway_cpu_per_msg', 'gateway CPU per message (throughput run)', round(cpuPerMessage(throughput.result, 'gateway'), 2), 'ms'),
           figure('children_cpu_per_msg', 'stand-ins CPU per message (throughput run)', round(cpuPerMessage(throughput.result, 'children'), 2), 'ms'),
           figure('accept_only_per_sec', 'diagnostic: accepted/s with nothing sent (numbers stopped)', round(acceptOnly.okPerSec, 0), 'msg/s'),
+          figure('key_accepted_per_sec', 'accepted per second with an API key (JWT, key, key, JWT runs)', round(keyRate, 0), 'msg/s'),
+          figure('key_vs_jwt', 'throughput API key/JWT on sends', round(keyRate / jwtRate, 3), '×', { op: '>=', value: 0.95 }),
         ],
         details: {
           childOwnHandling: own,
@@ -200,6 +217,7 @@ export const sendScenario: Scenario = {
             acceptToChild: p.latency,
           })),
           finalStatusesIncludingAcceptOnly: statuses,
+          credentialComparison: { jwt: compared.jwt.map((r) => round(r.okPerSec, 0)), key: compared.key.map((r) => round(r.okPerSec, 0)) },
           acceptOnly: { acceptedPerSec: round(acceptOnly.okPerSec, 0), acceptLatency: acceptOnly.latency, cpuPercent: acceptOnly.cpuPercent, machine: acceptOnly.machine },
         },
       };

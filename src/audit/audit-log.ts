@@ -62,34 +62,36 @@ export class AuditLog {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * No transaction of its own: the gateway is the database's only writer and this runs synchronously, so nothing can
+   * come between reading the last hash and the insert; inside a caller's transaction the row is part of it.
+   */
   record(entry: AuditEntry): number {
-    const id = this.repo.transaction(() => {
-      const prevHash = this.repo.last()?.hash ?? GENESIS;
-      const row: Omit<NewAuditRow, 'prevHash' | 'hash'> = {
-        at: this.clock.now(),
-        actorType: entry.actor.type,
-        actorId: entry.actor.id,
-        actorName: entry.actor.name,
-        keyId: entry.actor.keyId,
-        ip: entry.ip ?? null,
-        userAgent: entry.userAgent?.slice(0, 200) ?? null,
-        requestId: entry.requestId ?? null,
-        action: entry.action,
-        targetType: entry.target?.type ?? null,
-        targetId: entry.target?.id ?? null,
-        phoneNumber: entry.phoneNumber ?? null,
-        params: redactParams(entry.params),
-        result: entry.result,
-        httpStatus: entry.httpStatus ?? null,
-        errorCode: entry.errorCode ?? null,
-      };
-      const id = this.repo.insert({ ...row, prevHash, hash: rowHash(prevHash, row) });
-      // Refusals at info (an operator watching the log sees probing), the rest at debug; params are already redacted.
-      const fields = { auditId: id, action: row.action, result: row.result, actor: row.actorName, keyId: row.keyId, ip: row.ip, phoneNumber: row.phoneNumber, params: row.params };
-      if (row.result === 'denied') this.logger.info(fields, 'access refused');
-      else this.logger.debug(fields, 'audited');
-      return id;
-    });
+    const prevHash = this.repo.lastHash() ?? GENESIS;
+    const row: Omit<NewAuditRow, 'prevHash' | 'hash'> = {
+      at: this.clock.now(),
+      actorType: entry.actor.type,
+      actorId: entry.actor.id,
+      actorName: entry.actor.name,
+      keyId: entry.actor.keyId,
+      ip: entry.ip ?? null,
+      userAgent: entry.userAgent?.slice(0, 200) ?? null,
+      requestId: entry.requestId ?? null,
+      action: entry.action,
+      targetType: entry.target?.type ?? null,
+      targetId: entry.target?.id ?? null,
+      phoneNumber: entry.phoneNumber ?? null,
+      params: redactParams(entry.params),
+      result: entry.result,
+      httpStatus: entry.httpStatus ?? null,
+      errorCode: entry.errorCode ?? null,
+    };
+    const id = this.repo.insert({ ...row, prevHash, hash: rowHash(prevHash, row) });
+    // Refusals at info (an operator watching the log sees probing), the rest at debug; params are already redacted.
+    const level = row.result === 'denied' ? 'info' : 'debug';
+    if (this.logger.isLevelEnabled(level)) {
+      this.logger[level]({ auditId: id, action: row.action, result: row.result, actor: row.actorName, keyId: row.keyId, ip: row.ip, phoneNumber: row.phoneNumber, params: row.params }, row.result === 'denied' ? 'access refused' : 'audited');
+    }
     this.emitter.emit('recorded', { action: entry.action, result: entry.result, phoneNumber: entry.phoneNumber ?? null });
     return id;
   }

@@ -16,7 +16,8 @@ describe('npm run bench', () => {
     const before = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : null;
     const { base, max } = workerPortRange();
     const args = [
-      ...['--only', 'proxy,send,restore,fanout,memory', '--numbers', '2', '--duration', '1', '--no-save', '--ports', `${base}-${max}`],
+      ...['--only', 'proxy,send,restore,fanout,memory,access', '--numbers', '2', '--duration', '1', '--no-save', '--ports', `${base}-${max}`],
+      ...['--access-keys', '200', '--access-checks', '500', '--access-audit-rows', '200'],
       ...['--connections', '2', '--rounds', '1', '--send-connections', '2', '--send-rate', '10', '--restore-sizes', '2'],
       ...['--fanout-clients', '2', '--fanout-rates', '20', '--fanout-duration', '1', '--memory-sizes', '0,2', '--memory-settle', '0'],
     ];
@@ -29,7 +30,7 @@ describe('npm run bench', () => {
 
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     const figure = (scenario: string, label: string): RegExpMatchArray | null =>
-      new RegExp(`^${scenario}\\s+${label}\\s+([0-9.]+) ?(req/s|msg/s|events/s|numbers|×|ms|MB|s)\\s*(.*)$`, 'm').exec(stdout);
+      new RegExp(`^${scenario}\\s+${label}\\s+([0-9.]+) ?(req/s|msg/s|events/s|numbers|×|ms|µs|MB|s)\\s*(.*)$`, 'm').exec(stdout);
     const judged: [string, string, RegExp][] = [
       ['proxy', 'throughput ratio proxied/direct', /^≥ 0\.85×\s+(met|MISSED)$/],
       ['proxy', 'added latency p50', /^≤ 0\.5 ms\s+(met|MISSED)$/],
@@ -39,6 +40,11 @@ describe('npm run bench', () => {
       ['fanout', 'events/s kept up with p99 ≤ 50 ms', /^≥ 10000 events\/s\s+(met|MISSED)$/],
       ['memory', 'gateway RSS with 0 numbers', /^≤ 150 MB\s+(met|MISSED)$/],
       ['memory', 'slope per supervised number', /^≤ 0\.3 MB\s+(met|MISSED)$/],
+      ['proxy', 'throughput API key/JWT through the proxy', /^≥ 0\.95×\s+(met|MISSED)$/],
+      ['send', 'throughput API key/JWT on sends', /^≥ 0\.95×\s+(met|MISSED)$/],
+      ['access', 'API key check p50, 200 keys stored', /^≤ 20 µs\s+(met|MISSED)$/],
+      ['access', 'gateway CPU per audit row', /^≤ 0\.1 ms\s+(met|MISSED)$/],
+      ['access', 'refusal timing gap p50: unknown id vs wrong secret', /^≤ 1 µs\s+(met|MISSED)$/],
     ];
     for (const [scenario, label, verdict] of judged) expect({ label, verdict: figure(scenario, label)?.[3] }).toEqual({ label, verdict: expect.stringMatching(verdict) });
     for (const [scenario, label] of [
@@ -49,6 +55,8 @@ describe('npm run bench', () => {
       ['restore', '2 numbers: start → all running'],
       ['restore', '2 numbers: stand-ins alone \\(floor\\)'],
       ['fanout', 'Socket.IO deliveries/s at that rate'],
+      ['proxy', 'through /proxy/whatsapp with an API key'],
+      ['send', 'accepted per second with an API key \\(JWT, key, key, JWT runs\\)'],
     ] as const) {
       expect({ label, value: Number(figure(scenario, label)?.[1]) }).toEqual({ label, value: expect.any(Number) });
       expect(Number(figure(scenario, label)?.[1])).toBeGreaterThan(0);

@@ -1,8 +1,32 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, like, lt, lte, max, or, sql, type SQL } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../client.js';
 import { auditEvents, type AuditResult, type AuditRow } from '../schema-access.js';
 
 export type NewAuditRow = Omit<AuditRow, 'id'>;
+
+/** Row field → column, in insert order. */
+const COLUMNS: readonly (readonly [keyof NewAuditRow, string])[] = [
+  ['at', 'at'],
+  ['actorType', 'actor_type'],
+  ['actorId', 'actor_id'],
+  ['actorName', 'actor_name'],
+  ['keyId', 'key_id'],
+  ['ip', 'ip'],
+  ['userAgent', 'user_agent'],
+  ['requestId', 'request_id'],
+  ['action', 'action'],
+  ['targetType', 'target_type'],
+  ['targetId', 'target_id'],
+  ['phoneNumber', 'phone_number'],
+  ['params', 'params'],
+  ['result', 'result'],
+  ['httpStatus', 'http_status'],
+  ['errorCode', 'error_code'],
+  ['prevHash', 'prev_hash'],
+  ['hash', 'hash'],
+];
 
 export interface AuditFilter {
   readonly actorId?: number;
@@ -20,39 +44,30 @@ export type AuditVisibility = { readonly all: true } | { readonly all: false; re
 
 /** The audit table: appended to, read in pages, pruned from the oldest end only. */
 export class AuditRepository {
-  private readonly append;
+  /** The two statements of every write, on better-sqlite3 directly: an audit row is written for every change. */
+  private readonly append: Statement;
+  private readonly newestHash: Statement;
   private readonly newest;
 
-  constructor(private readonly db: Db) {
-    this.append = db
-      .insert(auditEvents)
-      .values({
-        at: sql.placeholder('at'),
-        actorType: sql.placeholder('actorType'),
-        actorId: sql.placeholder('actorId'),
-        actorName: sql.placeholder('actorName'),
-        keyId: sql.placeholder('keyId'),
-        ip: sql.placeholder('ip'),
-        userAgent: sql.placeholder('userAgent'),
-        requestId: sql.placeholder('requestId'),
-        action: sql.placeholder('action'),
-        targetType: sql.placeholder('targetType'),
-        targetId: sql.placeholder('targetId'),
-        phoneNumber: sql.placeholder('phoneNumber'),
-        params: sql.placeholder('params'),
-        result: sql.placeholder('result'),
-        httpStatus: sql.placeholder('httpStatus'),
-        errorCode: sql.placeholder('errorCode'),
-        prevHash: sql.placeholder('prevHash'),
-        hash: sql.placeholder('hash'),
-      })
-      .returning({ id: auditEvents.id })
-      .prepare();
+  constructor(
+    private readonly db: Db,
+    sqlite: Database.Database,
+  ) {
+    const columns = COLUMNS.map(([, column]) => column);
+    this.append = sqlite.prepare(`INSERT INTO audit_events (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    this.newestHash = sqlite.prepare('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1').pluck();
     this.newest = db.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1).prepare();
   }
 
+  /** Returns the new row's id. */
   insert(row: NewAuditRow): number {
-    return this.append.get(row as unknown as Record<string, unknown>)?.id ?? 0;
+    const values = COLUMNS.map(([field]) => (field === 'params' ? (row.params === null ? null : JSON.stringify(row.params)) : row[field]));
+    return Number(this.append.run(...values).lastInsertRowid);
+  }
+
+  /** The hash the next row links to (null: no row yet). */
+  lastHash(): string | null {
+    return (this.newestHash.get() as string | undefined) ?? null;
   }
 
   last(): AuditRow | undefined {
