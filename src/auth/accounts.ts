@@ -64,10 +64,6 @@ export class AccountService {
     return this.users.list().map(toAccount);
   }
 
-  exists(id: number): boolean {
-    return this.account(id) !== null;
-  }
-
   isAdmin(id: number): boolean {
     return this.account(id)?.role === 'admin';
   }

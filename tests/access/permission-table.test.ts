@@ -1,7 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KEY_SCOPES, ROLE_LEVEL_CAP, ROLE_SCOPES, SCOPE_LEVEL, SCOPES } from '../../src/domain/access.js';
 import { createKey, createUser, grant, type TestUser } from '../helpers/access.js';
-import { registerRunning, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { registerRunning, ROOT, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**
  * The access model as a table, checked against every route of the OpenAPI document: for each principal (every role,
@@ -145,6 +147,20 @@ describe('the specification and the code agree', () => {
     const numberless = Object.fromEntries(SCOPES.filter((s) => !(s in SPEC_SCOPE_LEVEL)).map((s) => [s, null]));
     expect(SCOPE_LEVEL).toEqual({ ...SPEC_SCOPE_LEVEL, ...numberless });
     expect(Object.keys(numberless).sort()).toEqual(['account', 'keys:manage', 'numbers:create', 'system:admin', 'users:manage']);
+  });
+
+  it('in the table of docs/security.md', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'security.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('<!-- access-table:start -->'), doc.indexOf('<!-- access-table:end -->'));
+    const rows = table.split('\n').filter((line) => line.startsWith('| `'));
+    expect(rows.map((r) => /`([^`]+)`/.exec(r)?.[1])).toEqual([...SCOPES]);
+    for (const row of rows) {
+      const cells = row.split('|').map((c) => c.trim());
+      const scope = (cells[1] ?? '').replace(/`/g, '') as (typeof SCOPES)[number];
+      const roles = { admin: cells[3] === '✓', user: cells[4] === '✓', viewer: cells[5] === '✓' };
+      expect({ scope, roles }).toEqual({ scope, roles: { admin: ROLE_SCOPES.admin.has(scope), user: ROLE_SCOPES.user.has(scope), viewer: ROLE_SCOPES.viewer.has(scope) } });
+      expect({ scope, level: cells[6] }).toEqual({ scope, level: SCOPE_LEVEL[scope] ?? '–' });
+    }
   });
 });
 
