@@ -32,9 +32,10 @@ RUN GOWA_INSTALL_DIR=/out bash /tmp/install-binary.sh "${GOWA_VERSION}"
 # --- runtime --------------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim
 # tini: PID 1 that forwards signals and reaps orphaned children (a GOWA child whose parent died).
-# ffmpeg and webp: GOWA converts media with them.
+# ffmpeg and webp: GOWA converts media with them. util-linux: setpriv, which ties each child's life to the
+# gateway's (parent-death signal), so no child outlives a killed gateway.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini ffmpeg webp ca-certificates \
+ && apt-get install -y --no-install-recommends tini ffmpeg webp ca-certificates util-linux \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

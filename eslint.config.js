@@ -25,7 +25,9 @@ const LAYERS = {
   audit: ['domain', 'lib', 'db', 'auth', 'jobs', 'messaging', 'supervisor'],
   proxy: ['domain', 'lib', 'auth', 'audit', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
 };
-const FOLDERS = [...Object.keys(LAYERS), 'http', 'simulator'];
+/** The stand-ins for the binary and for Chatwoot: separate programs the tests start as processes. */
+const PROGRAMS = ['simulator', 'fake-chatwoot'];
+const FOLDERS = [...Object.keys(LAYERS), 'http', ...PROGRAMS];
 
 const only = (allowed) => FOLDERS.filter((f) => !allowed.includes(f));
 const restrict = (folder, forbidden, extra = []) => ({
@@ -47,15 +49,17 @@ const layerRules = [
   ...Object.entries(LAYERS).map(([folder, allowed]) =>
     restrict(folder, only([...allowed, folder]), folder === 'domain' ? [{ regex: '^node:', message: 'domain/ is pure: no Node built-ins' }] : []),
   ),
-  restrict('http', ['simulator']),
-  // The stand-in is a program of its own: nothing outside src/simulator (its files sit at most one folder deep).
-  ...[
-    ['src/simulator/*.ts', '^\\.\\./'],
-    ['src/simulator/*/**/*.ts', '^(\\.\\./){2,}'],
-  ].map(([files, regex]) => ({
-    files: [files],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message: 'the stand-in shares no code with the gateway' }] }] },
-  })),
+  restrict('http', PROGRAMS),
+  // The stand-ins are programs of their own: nothing outside their folder (their files sit at most one folder deep).
+  ...PROGRAMS.flatMap((program) =>
+    [
+      [`src/${program}/*.ts`, '^\\.\\./'],
+      [`src/${program}/*/**/*.ts`, '^(\\.\\./){2,}'],
+    ].map(([files, regex]) => ({
+      files: [files],
+      rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message: `src/${program} is a separate program and shares no code with the gateway` }] }] },
+    })),
+  ),
 ];
 
 export default tseslint.config(
@@ -70,6 +74,17 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // Request schemas say the types that are enforced: text inputs are converted in one place (http/text-input.ts).
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'z', property: 'coerce', message: 'JSON bodies are never coerced; query, path and multipart text is converted by http/text-input.ts from the declared type.' },
+        { object: 'z', property: 'preprocess', message: 'Declare the type the route takes; http/text-input.ts converts text inputs to it.' },
+      ],
+    },
+  },
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

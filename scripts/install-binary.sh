@@ -69,7 +69,7 @@ os="${GOWA_OS:-$(detect_os)}"
 arch="${GOWA_ARCH:-$(detect_arch)}"
 asset="whatsapp_${version}_${os}_${arch}.zip"
 member="${os}-${arch}"
-# GoReleaser publishes the macOS sums separately (contract section 12).
+# GoReleaser publishes the macOS sums separately (docs/binary-contract.md §12).
 if [ "$os" = darwin ]; then checksums_name="checksums-macos.txt"; else checksums_name="checksums.txt"; fi
 
 sha256_of() {
@@ -115,7 +115,7 @@ unzip -q -o "$work/$asset" "$member" -d "$work/unzipped" 2>"$work/unzip.err" \
 binary="$work/unzipped/$member"
 chmod 755 "$binary"
 
-# The real binary prints its help and exits 0 without creating files (contract section 1). A failure
+# The real binary prints its help and exits 0 without creating files (docs/binary-contract.md §1). A failure
 # here usually means a missing libc (the Linux builds need glibc, not musl/Alpine).
 if ! (cd "$work" && "$binary" --help >/dev/null 2>"$work/run.err"); then
   die "the downloaded binary does not run here ($(head -n 1 "$work/run.err")); the Linux builds need glibc; nothing was installed"

@@ -13,7 +13,7 @@ Starts the gateway (node dist/main.js) after checking:
   - Node.js >= 20.5
   - the WhatsApp binary at WHATSAPP_BINARY (default bin/whatsapp); if it is missing, says how to get it
   - dependencies installed (runs `npm ci` when node_modules is missing or older than package-lock.json)
-  - the build up to date (runs `npm run build` when dist/ is missing or older than src/)
+  - the build up to date (`npm run build` is incremental: it compiles only when a source changed)
 
 Configuration comes from the environment and from .env (ENV_FILE to use another file); variables
 already set in the environment win. See .env.example and docs/operations.md.
@@ -53,9 +53,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund >&2 || die "npm ci failed (see above); fix it and run scripts/start.sh again"
 fi
 
-if [ ! -f dist/main.js ] || [ -n "$(find src tsconfig.json tsconfig.build.json -newer dist/main.js -print -quit)" ]; then
-  echo "Building (npm run build) ..." >&2
-  npm run build --silent >&2 || die "the build failed (see above); fix it and run scripts/start.sh again"
-fi
+npm run build --silent >&2 || die "the build failed (see above); fix it and run scripts/start.sh again"
 
 exec node dist/main.js

@@ -28,6 +28,7 @@ import { HealthService } from './health/health-service.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { logoutAllRoutes, sessionRoutes } from './http/routes/auth-sessions.js';
 import { authRoutes } from './http/routes/auth.js';
@@ -50,7 +51,7 @@ import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { DeviceService } from './devices/device-service.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
-import { UpdateService } from './jobs/update-service.js';
+import { scopedRollout, scopedStatus, UpdateService } from './jobs/update-service.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { MediaStore } from './messaging/media-store.js';
@@ -112,6 +113,9 @@ export interface Gateway {
   /** Stop accepting requests, stop every child, close the database. */
   close(): Promise<void>;
 }
+
+/** Idle keep-alive connections are closed after this long (longer than a proxy's own idle timeout). */
+const KEEP_ALIVE_TIMEOUT_MS = 75_000;
 
 /** The composition root: every component is built here with its dependencies passed in explicitly. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -260,7 +264,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [outboxFigures, webhookFigures, { name: 'update', report: () => ({ figures: { ...updates.status() }, problems: [] }) }],
+    contributors: [outboxFigures, webhookFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
     binaryVersion: () => binaryVersion.get(),
   });
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
@@ -300,15 +304,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       auditRoutes(api, { audit, policy, accounts }),
       logoutAllRoutes(api, { sessions: signIns, cookie }),
       healthDetailRoutes(api, health, system, policy, [config.paths.sessions, config.paths.data]),
-      updateRoutes(api, updates),
+      updateRoutes(api, updates, policy),
       webhookRoutes(api, { devices, policy, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
       eventRoutes(api, pipeline.journal),
     ],
     rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
-    internalRoutes: [internalWebhookRoutes(pipeline.inbound), metricsRoutes(metrics.registry, { token: config.METRICS_TOKEN ?? null, allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()) })],
+    internalRoutes: [
+      internalWebhookRoutes(pipeline.inbound),
+      metricsRoutes(api, metrics.registry, {
+        token: config.METRICS_TOKEN ?? null,
+        allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()),
+        principalOf: (token, address) => authn.authenticate(token, address),
+        seesAll: (principal) => policy.seesEverything(principal),
+        visibleTo: (principal) => policy.filter(principal, 'numbers:read'),
+      }),
+    ],
     timing: httpTiming(metrics.httpDuration),
   });
   const server = http.createServer(app);
+  // A reverse proxy keeps idle upstream connections open (nginx: up to 60 s) and may send a POST on one the
+  // instant Node closes it, which it cannot retry (502). Node must be the side that waits longer.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+  answerClientErrors(server);
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
@@ -341,8 +359,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   );
   retention.start();
-  updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', news));
-  updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) => realtime.emitToAdmins('binary-update-applied', { version, ok, moved, failedOn, reason }));
+  updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', () => news));
+  updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) =>
+    realtime.emitToAdmins('binary-update-applied', (principal) => scopedRollout({ version, ok, moved, failedOn, reason }, policy.filter(principal, 'numbers:read'))),
+  );
   const upgrades = new UpgradeRouter(logger);
   const wsProxy = new WsProxy({ targets: proxyTargets, authn, policy, audit, trustProxy: config.TRUST_PROXY, logger });
   upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);

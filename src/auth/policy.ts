@@ -2,6 +2,7 @@ import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { atLeast, lowerLevel, ROLE_LEVEL_CAP, ROLE_SCOPES, scopeLevel, type GrantLevel, type Scope } from '../domain/access.js';
 import { errors } from '../domain/errors.js';
+import type { NumberFilter } from '../domain/phone.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { Account } from './accounts.js';
 import type { GrantService } from './grants.js';
@@ -118,6 +119,14 @@ export class AccessPolicy {
   visibleNumbers(principal: Principal, scope: Scope, level: GrantLevel = scopeLevel(scope)): string[] | null {
     if (this.seesEverything(principal) && this.hasScope(principal, scope)) return null;
     return this.visible(principal, scope, level).map((row) => row.phoneNumber);
+  }
+
+  /** The numbers of a list the principal may use `scope` on, in the list's order (for answers naming numbers). */
+  filter(principal: Principal, scope: Scope, level: GrantLevel = scopeLevel(scope)): NumberFilter {
+    return (phoneNumbers) => {
+      if (this.seesEverything(principal) && this.hasScope(principal, scope)) return [...phoneNumbers];
+      return phoneNumbers.filter((phone) => this.allowsNumber(principal, scope, phone, level));
+    };
   }
 
   /** Admins (and their keys for every number) see all numbers, including ones registered later. */

@@ -23,3 +23,6 @@ export function isRecipient(input: string): boolean {
   const digits = input.startsWith('+') ? input.slice(1) : input;
   return E164_DIGITS.test(digits) || JID.test(input);
 }
+
+/** Keeps the numbers one reader may see, in order (built by the access policy's `filter` for that reader). */
+export type NumberFilter = (phoneNumbers: readonly string[]) => string[];

@@ -34,6 +34,12 @@ export type RestartDecision =
 export const EMPTY_HISTORY: CrashHistory = { crashes: [], attempt: 0 };
 
 /**
+ * Who asked for a start. A person's start or restart (the API) gives the number a fresh crash budget and
+ * backoff, since a human looked at it; automatic ones (backoff timer, boot restore, update rollout) keep counting.
+ */
+export type StartOrigin = 'person' | 'automatic';
+
+/**
  * Decide what to do about a crash at `now`, given when the child last became ready (`runningSince`).
  * `random` returns 0..1 and is injected so tests are deterministic.
  */

@@ -8,12 +8,12 @@ import type { FeedDraft } from './feed-message.js';
  * logout call), so a client sees exactly one per change; the frames themselves are still passed on as `raw`.
  */
 
-/** Every `/ws` frame, untouched (contract §9: lifecycle frames only). */
+/** Every `/ws` frame, untouched (docs/binary-contract.md §9: lifecycle frames only). */
 export function fromFrame(frame: GowaWsFrame): FeedDraft {
   return { source: 'ws', event: frame.code, outbound: false, body: { type: 'raw', raw: { code: frame.code, message: frame.message, result: frame.result } } };
 }
 
-/** A child's webhook envelope `{event, device_id, session_id?, payload, timestamp?}` (contract §10). */
+/** A child's webhook envelope `{event, device_id, session_id?, payload, timestamp?}` (docs/binary-contract.md §10). */
 export function fromWebhook(body: Record<string, unknown>): FeedDraft {
   const event = typeof body['event'] === 'string' ? body['event'] : 'unknown';
   const payload = isObject(body['payload']) ? body['payload'] : {};

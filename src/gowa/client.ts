@@ -46,7 +46,7 @@ export class GowaClient {
     this.authorization = `Basic ${Buffer.from(endpoint.basicAuth).toString('base64')}`;
   }
 
-  /** True when `/health` answers 200 within the timeout (contract §3: up, not necessarily connected). */
+  /** True when `/health` answers 200 within the timeout (docs/binary-contract.md §3: up, not necessarily connected). */
   async health(timeoutMs = 2000): Promise<boolean> {
     try {
       return (await httpCall(this.agent, new URL('/health', this.baseUrl), 'GET', {}, undefined, timeoutMs)).status === 200;

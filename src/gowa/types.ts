@@ -1,4 +1,4 @@
-/** Shapes of the go-whatsapp-web-multidevice (v9) HTTP API that the gateway reads (contract §5–7). */
+/** Shapes of the go-whatsapp-web-multidevice (v9) HTTP API that the gateway reads (docs/binary-contract.md §5–7). */
 export interface GowaEnvelope<T = unknown> {
   readonly code: string;
   readonly message: string;
@@ -37,7 +37,7 @@ export interface GowaSendResult {
   readonly status: string;
 }
 
-/** Frames on a child's `/ws` (contract §9): note `result`, singular. */
+/** Frames on a child's `/ws` (docs/binary-contract.md §9): note `result`, singular. */
 export interface GowaWsFrame {
   readonly code: string;
   readonly message: string;

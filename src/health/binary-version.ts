@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 /**
- * The binary has no --version flag (contract §1); its `/app/info` says it. Asked of the first child started from
- * each executable file (path, size and change time), so a restore of 200 numbers asks once, while an update
- * (a staged binary, then the promoted one) is asked again.
+ * The binary has no --version flag (docs/binary-contract.md §1); its `/app/info` says it. Asked of the first child
+ * started from each executable file (path, size and change time), so a restore of 200 numbers asks once, while an
+ * update (a staged binary, then the promoted one) is asked again.
  */
 export class BinaryVersionProbe {
   private version: string | null = null;

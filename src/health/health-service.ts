@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from '../db/client.js';
 import { DEVICE_STATES, type DeviceState } from '../domain/device-state.js';
+import type { NumberFilter } from '../domain/phone.js';
 import type { Clock } from '../lib/clock.js';
 import type { ChildFeeds } from '../events/child-feeds.js';
 import type { JournalEvents } from '../events/journal.js';
@@ -11,8 +12,8 @@ import { diskUsage } from './system-stats.js';
 /** A component that adds its backlog to the detailed health (the outbox, webhook deliveries). */
 export interface HealthContributor {
   readonly name: string;
-  /** Figures for the report, and the problems that make the gateway unhealthy (empty when fine). */
-  report(): { figures: Record<string, unknown>; problems: string[] };
+  /** Figures for the report, and the problems that make the gateway unhealthy (empty when fine); numbers only as `visible` lets them through. */
+  report(visible: NumberFilter): { figures: Record<string, unknown>; problems: string[] };
 }
 
 export interface HealthDeps {
@@ -46,7 +47,8 @@ export class HealthService {
     ];
   }
 
-  detailed(): { healthy: boolean; body: Record<string, unknown> } {
+  /** `visible`: the reader's view of the numbers (the report's health does not depend on it, only what it names). */
+  detailed(visible: NumberFilter): { healthy: boolean; body: Record<string, unknown> } {
     const problems: string[] = [];
     const database = this.checkDatabase();
     if (!database.ok) problems.push(`database: ${database.error}`);
@@ -57,7 +59,8 @@ export class HealthService {
       byState[runner.state]++;
       if (runner.state === 'failed') failed.push(runner.phoneNumber);
     }
-    if (failed.length > 0) problems.push(`numbers in crash loop (failed): ${failed.join(', ')}`);
+    const shown = visible(failed);
+    if (failed.length > 0) problems.push(`numbers in crash loop (failed)${shown.length > 0 ? `: ${shown.join(', ')}` : ''}`);
 
     const disks = { sessions: diskUsage(this.deps.sessionsDir), data: diskUsage(this.deps.dataDir) };
     for (const [name, disk] of Object.entries(disks)) {
@@ -66,7 +69,7 @@ export class HealthService {
 
     const contributions: Record<string, unknown> = {};
     for (const c of this.deps.contributors) {
-      const { figures, problems: found } = c.report();
+      const { figures, problems: found } = c.report(visible);
       contributions[c.name] = figures;
       problems.push(...found);
     }

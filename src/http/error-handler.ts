@@ -5,6 +5,11 @@ import { AccessDenied, GatewayError, ValidationError, type ErrorCode } from '../
 /** The one table that turns error codes into HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
+  MALFORMED_BODY: 400,
+  MALFORMED_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
+  URL_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
   UNAUTHORIZED: 401,
   INVALID_CREDENTIALS: 401,
   FORBIDDEN: 403,
@@ -55,8 +60,8 @@ function fromFrameworkError(err: unknown): GatewayError | null {
   if (typeof err !== 'object' || err === null) return null;
   const e = err as { type?: string; status?: number; limit?: number };
   if (e.type === 'entity.too.large') return new GatewayError('PAYLOAD_TOO_LARGE', `request body is larger than the ${e.limit} byte limit`);
-  if (e.type === 'entity.parse.failed') return new GatewayError('VALIDATION_FAILED', 'request body is not valid JSON');
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new GatewayError('VALIDATION_FAILED', 'unsupported body encoding');
+  if (e.type === 'entity.parse.failed') return new GatewayError('MALFORMED_BODY', 'request body is not valid JSON');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new GatewayError('MALFORMED_BODY', 'unsupported body encoding');
   if (e.status === 400) return new GatewayError('VALIDATION_FAILED', 'malformed request');
   return null;
 }

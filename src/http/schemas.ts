@@ -52,5 +52,3 @@ export const deviceSchema = z
     updatedAt: z.string(),
   })
   .meta({ id: 'Device' });
-
-export const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);

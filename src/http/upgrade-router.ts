@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void | Promise<void>;
 
-/** Answer an upgrade request with a plain HTTP error and close the socket (nothing else may use it). */
+/** Answer on a raw socket (an upgrade request, a request the parser refused) with a JSON error and close it. */
 export function rejectUpgrade(socket: Duplex, status: number, body: unknown): void {
   if (socket.destroyed) return;
   const text = JSON.stringify(body);

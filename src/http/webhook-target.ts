@@ -1,19 +1,21 @@
 import type { AuthUser } from '../auth/tokens.js';
 import { ValidationError } from '../domain/errors.js';
-import { isInternalHost } from '../domain/network.js';
-import { resolvesInward } from '../webhooks/outward-lookup.js';
+import { inwardReason } from '../outward/outward-lookup.js';
 
 /**
- * Tenants may not aim webhooks at the gateway's own network (loopback, private, link-local), by address or by a
- * name that resolves there: the gateway would make those requests for them. Administrators run the host and may.
- * Each delivery checks the address again when it connects (a name can be re-pointed later).
+ * URLs the gateway (or a number's child) will fetch or post to for a tenant may only point at public addresses:
+ * loopback, private, link-local and the other non-public ranges are where the gateway's own services and the
+ * host's network live. Administrators run the host and may. Checked here when the URL is given (400 naming the
+ * field); outward-agent.ts checks again at every connection, since a name can be re-pointed later.
  */
-export async function assertWebhookTarget(user: AuthUser, url: string | null | undefined): Promise<void> {
+export async function assertOutwardUrl(user: AuthUser, field: string, url: string | null | undefined): Promise<void> {
   if (!url || user.role === 'admin') return;
-  const { hostname } = new URL(url);
-  if (isInternalHost(hostname) || (await resolvesInward(hostname.replace(/^\[|\]$/g, '')))) {
-    throw new ValidationError([{ field: 'webhookUrl', message: 'must not point at a loopback, private or link-local address' }]);
-  }
+  const reason = await inwardReason(url);
+  if (reason) throw new ValidationError([{ field, message: `must be a public address: ${reason}` }]);
+}
+
+export function assertWebhookTarget(user: AuthUser, url: string | null | undefined): Promise<void> {
+  return assertOutwardUrl(user, 'webhookUrl', url);
 }
 
 /** What a tenant sees of a failed attempt: the status, not the answer of a server it may not own. */

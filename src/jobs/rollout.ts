@@ -34,7 +34,7 @@ export async function rollOut(supervisor: Supervisor, candidate: string, soakMs:
 
 async function restartAndSoak(supervisor: Supervisor, phone: string, soakMs: number): Promise<string | null> {
   try {
-    await supervisor.restart(phone);
+    await supervisor.restart(phone, 'automatic');
   } catch (err) {
     return (err as Error).message;
   }
@@ -54,7 +54,7 @@ async function rollBack(supervisor: Supervisor, moved: readonly string[]): Promi
   for (const phone of moved) {
     supervisor.useBinary(phone, null);
     // Only numbers meant to run go back up; a user's stop during the rollout stands.
-    if (supervisor.runner(phone) && supervisor.row(phone).desiredState === 'running') await supervisor.restart(phone).catch(() => undefined);
+    if (supervisor.runner(phone) && supervisor.row(phone).desiredState === 'running') await supervisor.restart(phone, 'automatic').catch(() => undefined);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { NumberFilter } from '../domain/phone.js';
 import { GatewayError } from '../domain/errors.js';
 import { compareVersions, formatVersion, parseVersion } from '../domain/version.js';
 import type { Clock } from '../lib/clock.js';
@@ -19,6 +20,17 @@ export interface UpdateStatus {
   readonly error: string | null;
   readonly inProgress: boolean;
   readonly lastRollout: (RolloutResult & { version: string; at: string }) | null;
+}
+
+/** A rollout as one reader may see it: moved numbers and the failed one limited to theirs. */
+export function scopedRollout<T extends { readonly moved: readonly string[]; readonly failedOn: string | null }>(rollout: T, visible: NumberFilter): T {
+  const failedOn = rollout.failedOn !== null && visible([rollout.failedOn]).length > 0 ? rollout.failedOn : null;
+  return { ...rollout, moved: visible(rollout.moved), failedOn };
+}
+
+/** The update status as one reader may see it. */
+export function scopedStatus(status: UpdateStatus, visible: NumberFilter): UpdateStatus {
+  return { ...status, lastRollout: status.lastRollout ? scopedRollout(status.lastRollout, visible) : null };
 }
 
 export interface UpdateEvents {

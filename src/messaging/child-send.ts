@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { MessageRow } from '../db/schema.js';
-import type { GowaClient } from '../gowa/client.js';
+import { ChildHttpError, type GowaClient } from '../gowa/client.js';
 import type { MediaStore } from './media-store.js';
 import type { MessagePayload } from './types.js';
 
@@ -9,7 +9,7 @@ const CLOCK_TOLERANCE_MS = 10_000;
 const PAGE = 100;
 const MAX_PAGES = 5;
 
-/** One outbox row as the child's `/send/*` request (contract §7); resolves with WhatsApp's message id. */
+/** One outbox row as the child's `/send/*` request (docs/binary-contract.md §7); resolves with WhatsApp's message id. */
 export async function sendToChild(client: GowaClient, row: MessageRow, media: MediaStore, timeoutMs: number): Promise<string> {
   const p = row.payload as unknown as MessagePayload;
   const phone = row.recipient;
@@ -52,6 +52,11 @@ interface ChatMessage {
  * chat, with the same text (or caption and media type), stamped after the attempt started, whose WhatsApp id no
  * other outbox row owns. Found → it was sent; not found → it was not (the binary stores what it sends).
  */
+/** `500 INTERNAL_SERVER_ERROR "chat with JID … not found"`: the child's chat storage has no such chat. */
+function isUnknownChat(err: unknown): boolean {
+  return err instanceof ChildHttpError && err.status === 500 && /^chat with JID .* not found/.test(err.message);
+}
+
 export async function findSentCopy(
   client: GowaClient,
   row: MessageRow,
@@ -63,10 +68,18 @@ export async function findSentCopy(
   const mediaType = row.kind === 'image' ? 'image' : row.kind === 'file' ? 'document' : '';
   const startTime = new Date(attemptStartedAt - CLOCK_TOLERANCE_MS).toISOString();
   for (let page = 0; page < MAX_PAGES; page++) {
-    const envelope = await client.request<{ data: ChatMessage[] | null }>('GET', `/chat/${encodeURIComponent(row.recipient)}/messages`, {
-      query: { is_from_me: 'true', start_time: startTime, limit: String(PAGE), offset: String(page * PAGE) },
-      timeoutMs: 10_000,
-    });
+    let envelope: { results?: { data: ChatMessage[] | null } };
+    try {
+      envelope = await client.request<{ data: ChatMessage[] | null }>('GET', `/chat/${encodeURIComponent(row.recipient)}/messages`, {
+        query: { is_from_me: 'true', start_time: startTime, limit: String(PAGE), offset: String(page * PAGE) },
+        timeoutMs: 10_000,
+      });
+    } catch (err) {
+      // The binary looks the chat up first (docs/binary-contract.md §7 "Chat"): a chat it has never stored means
+      // nothing was ever sent to it, so no copy either.
+      if (isUnknownChat(err)) return null;
+      throw err;
+    }
     const data = envelope.results?.data ?? [];
     const candidates = data.filter((m) => m.is_from_me !== false && (m.content ?? '') === content && (m.media_type ?? '') === mediaType);
     const taken = knownIds(candidates.map((m) => m.id));

@@ -1,6 +1,6 @@
 /**
  * Pure rules for one send attempt's outcome (no I/O): what a child's answer means for the message, and how long
- * to wait before the next try. The binary's error table is in the contract, §5.
+ * to wait before the next try. The binary's error table: docs/binary-contract.md §5.
  */
 
 /** A failed send, reduced to the facts the rules need. */
@@ -33,8 +33,8 @@ export function classifyFailure(failure: SendFailure): Outcome {
   if (status === 429 || code === 'WA_REACHOUT_TIMELOCK') return { action: 'pause', reason };
   // 401: not connected / not logged in; INVALID_WA_CLI: the slot has no client yet (just started or never paired).
   if (status === 401 || code === 'INVALID_WA_CLI' || code === 'SESSION_SAVED_ERROR') return { action: 'wait', reason };
-  // The device middleware could not pick the number's slot (contract §6): the slot set changed under the
-  // gateway, which re-creates it on the next start. Not the message's fault.
+  // The device middleware could not pick the number's slot (docs/binary-contract.md §6): the slot set changed
+  // under the gateway, which re-creates it on the next start. Not the message's fault.
   if (code === 'DEVICE_ID_REQUIRED' || code === 'DEVICE_NOT_FOUND') return { action: 'wait', reason };
   // 408 CONTEXT_ERROR and 504 GATEWAY_TIMEOUT: the binary gave up waiting for WhatsApp, which may have taken it.
   if (status === 408 || status === 504) return { action: 'verify', reason };

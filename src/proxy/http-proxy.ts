@@ -71,7 +71,7 @@ export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, lo
     const t = target(req);
     for (const header of STRIPPED) proxyReq.removeHeader(header);
     proxyReq.setHeader('authorization', t.authorization);
-    // The gateway's slot on each child is named after the number (contract §6).
+    // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
     proxyReq.setHeader('x-device-id', t.phoneNumber);
   };
   return {

@@ -91,7 +91,7 @@ export function isSendPath(method: string, childPath: string): boolean {
   return method === 'POST' && routeKey(childPath).startsWith('/send/');
 }
 
-/** Routes whose answer carries a `qr_link` to rewrite (contract §7). */
+/** Routes whose answer carries a `qr_link` to rewrite (docs/binary-contract.md §7). */
 export function isLoginPath(method: string, childPath: string): boolean {
   return method === 'GET' && routeKey(childPath) === '/app/login';
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The only file name a child may point at (contract §4): `scan-qr-<uuid v4>.png`. */
+/** The only file name a child may point at (docs/binary-contract.md §4): `scan-qr-<uuid v4>.png`. */
 const QR_FILE = /^scan-qr-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.png$/i;
 
 /**

@@ -37,9 +37,9 @@ export interface QrServiceDeps {
 }
 
 /**
- * QR codes and pairing codes through each child's login routes (contract §8). The child writes the QR as a PNG in
- * its own folder; the gateway reads it there and returns it inline. One login call per number at a time, and
- * a code is reused until it expires, since every new login call replaces the previous code on the phone.
+ * QR codes and pairing codes through each child's login routes (docs/binary-contract.md §8). The child writes the
+ * QR as a PNG in its own folder; the gateway reads it there and returns it inline. One login call per number at a
+ * time, and a code is reused until it expires, since every new login call replaces the previous code on the phone.
  */
 export class QrService {
   private readonly cache = new Map<string, Cached>();

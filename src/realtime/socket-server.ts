@@ -4,6 +4,7 @@ import { actorOf } from '../audit/actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { AccessChange, AccessPolicy } from '../auth/policy.js';
+import type { CallerPrincipal } from '../auth/principal.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { AccessDenied, GatewayError } from '../domain/errors.js';
@@ -98,9 +99,14 @@ export class RealtimeServer {
     if (row) this.viewers(row).emit(event, ...payload);
   }
 
-  /** Gateway-wide news (binary updates) that only administrators may see. */
-  emitToAdmins<K extends 'binary-update-available' | 'binary-update-applied'>(event: K, ...payload: Parameters<ServerToClientEvents[K]>): void {
-    this.io.to(ADMINS).emit(event, ...payload);
+  /** Gateway-wide news (binary updates) for administrators, each getting the payload made for it (the numbers it may see). */
+  emitToAdmins<K extends 'binary-update-available' | 'binary-update-applied'>(event: K, payloadFor: (principal: CallerPrincipal) => Parameters<ServerToClientEvents[K]>[0]): void {
+    for (const id of this.io.sockets.adapter.rooms.get(ADMINS) ?? []) {
+      const socket = this.io.sockets.sockets.get(id);
+      if (!socket) continue;
+      const args = [payloadFor(socket.data.principal)] as Parameters<ServerToClientEvents[K]>;
+      socket.emit(event, ...args);
+    }
   }
 
   /** Sockets currently connected (health, tests). */

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import type { SimConfig } from './config/config.js';
 import { DeviceManager } from './core/devices.js';
 import { FaultQueue } from './core/faults.js';
+import { HistorySeeder } from './core/history-seeder.js';
 import { IncomingSimulator } from './core/incoming.js';
 import { LoginService } from './core/login.js';
+import { MediaStore } from './core/media.js';
+import { MessageActions } from './core/message-actions.js';
 import { ProcessControl, type ExitNow } from './core/process-control.js';
 import { Sender } from './core/sender.js';
 import { appDevices } from './core/views.js';
@@ -16,11 +19,17 @@ import { createHandlers, type RequestHandlers } from './http/server.js';
 import type { Logger } from './lib/logger.js';
 import { WsHub } from './realtime/ws-hub.js';
 import { registerAppRoutes } from './routes/app-routes.js';
+import { registerChatRoutes } from './routes/chat-routes.js';
 import { registerControlRoutes } from './routes/control-routes.js';
 import { registerDeviceRoutes } from './routes/device-routes.js';
+import { registerMessageRoutes } from './routes/message-routes.js';
 import { registerMiscRoutes } from './routes/misc-routes.js';
-import { registerReadRoutes } from './routes/read-routes.js';
+import { registerSendMediaRoutes } from './routes/send-media-routes.js';
 import { registerSendRoutes } from './routes/send-routes.js';
+import { registerSimMessageRoutes } from './routes/sim-message-routes.js';
+import { registerUserRoutes } from './routes/user-routes.js';
+import { ActionRepo } from './store/action-repo.js';
+import { ChatRepo } from './store/chat-repo.js';
 import type { Db } from './store/db.js';
 import { MessageRepo } from './store/message-repo.js';
 import { SentRepo } from './store/sent-repo.js';
@@ -40,7 +49,11 @@ export interface Services {
   readonly webhooks: WebhookDispatcher;
   readonly faults: FaultQueue;
   readonly messages: MessageRepo;
+  readonly chats: ChatRepo;
+  readonly actions: ActionRepo;
   readonly sent: SentRepo;
+  readonly messageActions: MessageActions;
+  readonly seeder: HistorySeeder;
 }
 
 export interface AppInput {
@@ -50,6 +63,8 @@ export interface AppInput {
   readonly sessions: SessionStore;
   /** Absolute path of `./statics`. */
   readonly staticsDir: string;
+  /** Absolute path of `./storages`. */
+  readonly storagesDir: string;
   readonly exit: ExitNow;
   readonly requestLog?: Parameters<typeof createHandlers>[0]['requestLog'];
 }
@@ -69,7 +84,9 @@ export function createApp(input: AppInput): App {
   const hub = new WsHub(logger, frozen, () => appDevices(devices.list()));
   const webhooks = new WebhookDispatcher(config.webhook, logger, frozen);
   const messages = new MessageRepo(input.chatDb);
+  const actions = new ActionRepo(input.chatDb);
   const sent = new SentRepo(input.chatDb);
+  const media = new MediaStore(input.staticsDir, input.storagesDir);
   const faults = new FaultQueue();
   const services: Services = {
     config,
@@ -80,7 +97,11 @@ export function createApp(input: AppInput): App {
     webhooks,
     faults,
     messages,
+    chats: new ChatRepo(input.chatDb),
+    actions,
     sent,
+    messageActions: new MessageActions({ messages, actions, media }),
+    seeder: new HistorySeeder(messages, media),
     login: new LoginService({
       devices,
       sessions: input.sessions,
@@ -90,16 +111,20 @@ export function createApp(input: AppInput): App {
       qrDurationSec: config.knobs.qrDurationSec,
       osName: `${config.os} v9.2.0`,
     }),
-    sender: new Sender({ messages, sent, faults, webhooks, ackDelayMs: config.knobs.ackDelayMs, accountValidation: config.accountValidation }),
-    incoming: new IncomingSimulator({ messages, webhooks, autoDownloadMedia: config.autoDownloadMedia, mediaDir: join(input.staticsDir, 'media') }),
+    sender: new Sender({ messages, sent, faults, webhooks, media, ackDelayMs: config.knobs.ackDelayMs, accountValidation: config.accountValidation }),
+    incoming: new IncomingSimulator({ messages, webhooks, media, autoDownloadMedia: config.autoDownloadMedia }),
   };
   const open = new Router();
   const scoped = new Router();
   registerDeviceRoutes(open, services);
   registerAppRoutes(open, scoped, services);
   registerSendRoutes(scoped, services);
-  registerReadRoutes(scoped, services);
+  registerSendMediaRoutes(scoped, services);
+  registerMessageRoutes(scoped, services);
+  registerChatRoutes(scoped, services);
+  registerUserRoutes(scoped, services);
   registerControlRoutes(open, scoped, services);
+  registerSimMessageRoutes(scoped, services);
   registerMiscRoutes(scoped, services);
   const handlers = createHandlers({ config, control, devices, open, scoped, staticsDir: input.staticsDir, requestLog: input.requestLog });
   return { services, handlers, handlerCount: open.count + scoped.count };

@@ -1,7 +1,7 @@
 /**
  * Entry point of the stand-in for the go-whatsapp-web-multidevice binary (`whatsapp-sim rest [flags]`).
- * Start-up follows the binary's order (contract §3): settings map on stdout → folders → chat storage →
- * session store (DB_URI) → config checks → routes → listen → banner; SIGTERM/SIGINT shut down cleanly.
+ * Start-up follows the binary's order (docs/binary-contract.md §3): settings map on stdout → folders → chat
+ * storage → session store (DB_URI) → config checks → routes → listen → banner; SIGTERM/SIGINT shut down cleanly.
  * This is the only file that touches `process`.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -66,6 +66,7 @@ function main(): void {
     chatDb,
     sessions,
     staticsDir: resolve('statics'),
+    storagesDir: resolve('storages'),
     exit: exitNow,
     requestLog: config.debug ? (ctx, startedAt) => process.stdout.write(
       `${new Date().toISOString().slice(11, 19)} | ${ctx.res.statusCode} | ${Date.now() - startedAt}ms | ` +

@@ -1,4 +1,7 @@
-/** Everything a child is told, by environment only (contract §1: env beats flags; no `.env` in its folder). */
+/**
+ * Everything a child is told, by environment only (docs/binary-contract.md §1: env beats flags; no `.env` in its
+ * folder).
+ */
 export interface ChildSettings {
   readonly port: number;
   readonly basicAuth: string;

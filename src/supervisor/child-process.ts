@@ -14,6 +14,8 @@ export interface SpawnOptions {
   readonly env: Record<string, string>;
   /** SIGTERM first; SIGKILL if still alive this long after. */
   readonly stopGraceMs: number;
+  /** Runs the binary through this command (parent-death.ts), so it dies with the gateway; null = directly. */
+  readonly wrapper: readonly string[] | null;
   readonly onLine: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
@@ -28,7 +30,8 @@ export interface ChildProcess {
 }
 
 export function spawnChild(options: SpawnOptions): ChildProcess {
-  const subprocess = execa(options.binary, ['rest'], {
+  const [file = options.binary, ...args] = [...(options.wrapper ?? []), options.binary, 'rest'];
+  const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { transition, type DeviceEvent, type DeviceState, type SessionState, type StopReason } from '../domain/device-state.js';
-import { decideRestart, EMPTY_HISTORY, type CrashHistory } from '../domain/restart-policy.js';
+import { decideRestart, EMPTY_HISTORY, type CrashHistory, type StartOrigin } from '../domain/restart-policy.js';
 import type { DevicePatch } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { GowaClient } from '../gowa/client.js';
@@ -16,11 +16,13 @@ export interface RunnerDeps extends SupervisorDeps {
   readonly events: TypedEmitter<SupervisorEvents>;
   /** The binary this number runs: the configured one, or a candidate during an update rollout. */
   readonly binaryFor: (phoneNumber: string) => string;
+  /** Command prefix that ties each child's life to the gateway's (parent-death.ts); null = none. */
+  readonly wrapper: readonly string[] | null;
   /** Called when a backoff delay is over; the supervisor restarts under its per-number lock. */
   readonly onRestartDue: (phoneNumber: string) => void;
 }
 
-/** Printed on stdout once the binary listens (contract §3); the substring is stable across versions. */
+/** Printed on stdout once the binary listens (docs/binary-contract.md §3); the substring is stable across versions. */
 const READY_LINE = 'Server started on';
 
 interface Running {
@@ -88,8 +90,9 @@ export class DeviceRunner {
   }
 
   /** Start the child and wait until it is ready or has failed; failures leave a restart scheduled, not an exception. */
-  async start(reason: string): Promise<void> {
+  async start(reason: string, origin: StartOrigin): Promise<void> {
     this.cancelRestart();
+    if (origin === 'person') this.crashes = EMPTY_HISTORY;
     this.move('start', reason, { desiredState: 'running', stopReason: null, lastError: null });
     const row = this.deps.devices.get(this.phoneNumber);
     let port: number;
@@ -108,6 +111,7 @@ export class DeviceRunner {
       binary,
       cwd: this.sessionDir,
       stopGraceMs: settings.stopGraceMs,
+      wrapper: this.deps.wrapper,
       env: buildChildEnv(
         { port, basicAuth, webhookSecret, os: settings.appOs, debug: settings.debugChildren, webhookUrl: settings.webhookUrl(this.phoneNumber) },
         this.deps.env,
@@ -240,7 +244,8 @@ export class DeviceRunner {
       return;
     }
     if (exit.code === 0 && exit.signal === null && exit.error === null) {
-      // Contract §3: exit 0 without a stop request means the session was opened elsewhere (StreamReplaced).
+      // docs/binary-contract.md §3: exit 0 without a stop request means the session was opened elsewhere
+      // (StreamReplaced).
       this.runningSince = null;
       this.move('replaced', 'exit 0 without a stop request: session opened elsewhere', exitFields);
       this.announceExit(running.port, exit, false, false);

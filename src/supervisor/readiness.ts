@@ -4,9 +4,10 @@ import type { ChildExit } from './child-process.js';
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
 /**
- * Ready = the child printed its `Server started on` line and `/health` answers 200 before the deadline (contract §3). Polls with a short interval (a refused
- * connect costs next to nothing, and at 100 ms every start waited 50 ms for nothing on average) and gives up
- * early if the process exits, so a binary that dies on start is noticed at once, not after the timeout.
+ * Ready = the child printed its `Server started on` line and `/health` answers 200 before the deadline
+ * (docs/binary-contract.md §3). Polls with a short interval (a refused connect costs next to nothing, and at
+ * 100 ms every start waited 50 ms for nothing on average) and gives up early if the process exits, so a binary
+ * that dies on start is noticed at once, not after the timeout.
  */
 export async function waitUntilHealthy(client: GowaClient, exited: Promise<ChildExit>, listening: () => boolean, timeoutMs: number, pollMs = 25): Promise<Readiness> {
   const deadline = Date.now() + timeoutMs;

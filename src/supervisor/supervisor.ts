@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import { hasProcess, type SessionState } from '../domain/device-state.js';
 import { errors, GatewayError } from '../domain/errors.js';
 import type { PhoneNumber } from '../domain/phone.js';
+import type { StartOrigin } from '../domain/restart-policy.js';
 import { sessionFromStatus } from '../domain/session.js';
 import type { GowaAppStatus } from '../gowa/types.js';
 import type { DevicePatch, NewDevice } from '../db/repositories/devices.js';
@@ -11,6 +12,7 @@ import type { DeviceRow } from '../db/schema.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import { DeviceRunner } from './device-runner.js';
+import { parentDeathPrefix } from './parent-death.js';
 import { ProcessLogs } from './process-logs.js';
 import { classifyStalePid, decideRestore, type RestoreSummary } from './reconcile.js';
 import { terminatePid } from './stale-process.js';
@@ -30,9 +32,16 @@ export class Supervisor {
   private closing = false;
   private restoreSummary: RestoreSummary = { restored: [], skipped: [], failed: [], finishedAt: null };
 
+  /** How children are made to die with the gateway (see parent-death.ts); null = they are spawned directly. */
+  private readonly wrapper: readonly string[] | null;
+
   constructor(private readonly deps: SupervisorDeps) {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'a supervisor listener failed'));
     this.events = this.emitter.view;
+    this.wrapper = parentDeathPrefix(deps.env['PATH'] ?? '');
+    if (!this.wrapper) {
+      deps.logger.warn('setpriv (util-linux ≥ 2.33) not found on PATH: children of a gateway killed with SIGKILL run on until the next boot stops them');
+    }
   }
 
   sessionDir(phoneNumber: PhoneNumber | string): string {
@@ -80,18 +89,19 @@ export class Supervisor {
       const row = this.deps.devices.insert({ ...device, state: 'stopped', desiredState: autoStart ? 'running' : 'stopped' });
       this.deps.history.append({ phoneNumber: device.phoneNumber, type: 'registered', toState: 'stopped' });
       const runner = this.attach(row);
-      if (autoStart) await runner.start('registered');
+      if (autoStart) await runner.start('registered', 'person');
       return this.row(device.phoneNumber);
     });
   }
 
-  start(phoneNumber: string): Promise<DeviceRow> {
+  /** `origin`: a person's start (the default, from the API) resets the number's crash budget; see StartOrigin. */
+  start(phoneNumber: string, origin: StartOrigin = 'person'): Promise<DeviceRow> {
     return this.locks.run(phoneNumber, async () => {
       this.assertOpen();
       const runner = this.require(phoneNumber);
       if (runner.state === 'running' || runner.state === 'starting') return this.row(phoneNumber);
       this.assertCapacity();
-      await runner.start('start requested');
+      await runner.start('start requested', origin);
       return this.row(phoneNumber);
     });
   }
@@ -103,13 +113,13 @@ export class Supervisor {
     });
   }
 
-  restart(phoneNumber: string): Promise<DeviceRow> {
+  restart(phoneNumber: string, origin: StartOrigin = 'person'): Promise<DeviceRow> {
     return this.locks.run(phoneNumber, async () => {
       this.assertOpen();
       const runner = this.require(phoneNumber);
       await runner.stop('user');
       this.assertCapacity();
-      await runner.start('restart requested');
+      await runner.start('restart requested', origin);
       return this.row(phoneNumber);
     });
   }
@@ -225,7 +235,7 @@ export class Supervisor {
     if (this.activeCount() >= this.deps.settings.maxProcesses) {
       return { list: 'failed', reason: `MAX_PROCESSES (${this.deps.settings.maxProcesses}) numbers already running` };
     }
-    await runner.start('boot restore');
+    await runner.start('boot restore', 'automatic');
     const after = this.runners.get(runner.phoneNumber)?.state;
     return after === 'running' ? 'restored' : { list: 'failed', reason: `state ${after ?? 'gone'} after start` };
   }
@@ -260,6 +270,7 @@ export class Supervisor {
       ...this.deps,
       events: this.emitter,
       binaryFor: (phoneNumber) => this.binaryOverrides.get(phoneNumber) ?? settings.binary,
+      wrapper: this.wrapper,
       onRestartDue: (phoneNumber) => void this.restartAfterBackoff(phoneNumber),
     });
     this.runners.set(row.phoneNumber, runner);
@@ -281,7 +292,7 @@ export class Supervisor {
     await this.locks.run(phoneNumber, async () => {
       const runner = this.runners.get(phoneNumber);
       if (!runner || this.closing || runner.state !== 'backoff') return;
-      await runner.start('backoff over');
+      await runner.start('backoff over', 'automatic');
     });
   }
 

@@ -1,5 +1,5 @@
 import type { Agent, Response } from 'undici';
-import { INTERNAL_ADDRESS, outwardLookup } from './outward-lookup.js';
+import { createOutwardAgent, inwardRefusal } from '../outward/outward-agent.js';
 
 type UndiciFetch = typeof import('undici').fetch;
 
@@ -21,7 +21,7 @@ const SNIPPET_BYTES = 300;
  */
 export function webhookPoster(): PostFn {
   let loaded: Promise<{ fetch: UndiciFetch; outward: Agent }> | null = null;
-  const load = () => (loaded ??= import('undici').then(({ fetch, Agent }) => ({ fetch, outward: new Agent({ connect: { lookup: outwardLookup } }) })));
+  const load = () => (loaded ??= import('undici').then((undici) => ({ fetch: undici.fetch, outward: createOutwardAgent(undici) })));
   return async (url, body, headers, timeoutMs, signal, outwardOnly) => {
     const { fetch, outward } = await load();
     return postWebhook(fetch, url, body, headers, timeoutMs, signal, outwardOnly ? outward : undefined);
@@ -82,6 +82,7 @@ function describe(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   if (e.name === 'AbortError') return 'aborted (gateway shutting down)';
-  if (e.cause?.code === INTERNAL_ADDRESS) return e.cause.message ?? INTERNAL_ADDRESS;
+  const refused = inwardRefusal(err);
+  if (refused) return refused.message;
   return e.cause?.code ?? e.cause?.message ?? e.message ?? 'request failed';
 }

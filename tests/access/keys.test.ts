@@ -195,6 +195,8 @@ describe('changing a key', () => {
     expect(revoked.body.status).toBe('revoked');
     expect((await gw.request('GET', '/api/devices', { token: key.key })).status).toBe(401);
     expect((await gw.request<{ status: string }>('GET', `/api/keys/${key.id}`, { token: alice.token })).body.status).toBe('revoked');
-    expect((await gw.request('POST', `/api/keys/${key.id}/rotate`, { token: alice.token })).status).toBe(400);
+    const rotate = await gw.request<{ error: { fields: { field: string }[] } }>('POST', `/api/keys/${key.id}/rotate`, { body: {}, token: alice.token });
+    expect(rotate.status).toBe(400);
+    expect(rotate.body.error.fields.map((f) => f.field)).toEqual(['id']);
   });
 });

@@ -116,10 +116,14 @@ describe('registering a number', () => {
     expect(aside).toEqual([expect.stringMatching(new RegExp(`^${PHONE}-\\d+$`))]);
     expect(fs.existsSync(path.join(gw.config.paths.sessions, '.deleted', aside[0] ?? '', 'storages'))).toBe(true);
 
-    const other = await gw.request<DeviceBody>('GET', '/api/devices/5511900000002');
+    // Running (a loaded machine may have restarted it meanwhile): its pid is the process the delete must stop.
+    const other = await waitFor(async () => {
+      const res = await gw.request<DeviceBody>('GET', '/api/devices/5511900000002');
+      return res.body.state === 'running' && res.body.pid ? res : null;
+    }, { what: '5511900000002 running' });
     const purged = await gw.request('DELETE', '/api/devices/5511900000002?purge=true');
     expect(purged.body).toEqual({ deleted: true, purged: true });
-    expect(isAlive(other.body.pid ?? -1)).toBe(false);
+    expect(isAlive(other.body.pid ?? 0)).toBe(false);
     expect(fs.existsSync(path.join(gw.config.paths.sessions, '5511900000002'))).toBe(false);
     const list = await gw.request<{ total: number }>('GET', '/api/devices');
     expect(list.body.total).toBe(1);

@@ -1,6 +1,6 @@
 /**
- * Invocation contract (§1–3): help, CLI errors, config precedence, start-up output, folders, exit codes
- * for bad config, port in use and signals.
+ * Invocation (docs/binary-contract.md §1–3): help, CLI errors, config precedence, start-up output, folders, exit
+ * codes for bad config, port in use and signals.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync } from 'node:fs';

@@ -1,6 +1,7 @@
 /**
- * HTTP surface (§5, §6): health, basic auth, statics before auth, envelope serialisation, the device
- * middleware with 0, 1 and 2 slots, `/devices` CRUD, body binding, 404 / 405, body limit, CORS.
+ * HTTP surface (docs/binary-contract.md §5, §6; health §3, body limit §2): health, basic auth, statics before auth,
+ * envelope serialisation, the device middleware with 0, 1 and 2 slots, `/devices` CRUD, body binding, 404 / 405,
+ * body limit, CORS.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
- * Login flows (§8), session lifecycle and persistence: the QR PNG, its deletion, pairing via the control API,
- * WS events, the session store file, logout / reconnect / unlink, and slots + session surviving a restart
- * with the delayed auto-connect.
+ * Login flows (docs/binary-contract.md §8), session lifecycle and persistence (§6): the QR PNG, its deletion,
+ * pairing via the control API, WS events, the session store file, logout / reconnect / unlink, and slots + session
+ * surviving a restart with the delayed auto-connect.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';

@@ -1,6 +1,7 @@
 /**
- * Sending and reading (§7): validation, the send pipeline order, result shapes, phone normalisation, media
- * by upload and by URL, chat routes, user routes, and the stand-in's fail-next and sent-log control routes.
+ * Sending and reading (docs/binary-contract.md §7): validation, the send pipeline order, result shapes, phone
+ * normalisation, media by upload and by URL, chat routes, user routes, and the stand-in's fail-next and sent-log
+ * control routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';

@@ -1,6 +1,7 @@
 /**
- * Webhooks (§10): envelope, Go-identical serialisation, HMAC over the exact bytes, headers, acks after a send,
- * the incoming event family, group events, event filter, per-device config, several URLs, and retry timing.
+ * Webhooks (docs/binary-contract.md §10): envelope, Go-identical serialisation, HMAC over the exact bytes,
+ * headers, acks after a send, the incoming event family, group events, event filter, per-device config, several
+ * URLs, and retry timing.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPairedSlot } from '../helpers/sim-actions.js';
@@ -107,7 +108,7 @@ describeSim('events', () => {
   });
 
   it.each([
-    ['image', { type: 'image' }, 'message', (p: Record<string, unknown>) => expect(p.image).toMatch(/^statics\/media\/\d+-[0-9a-f-]{36}\.jpg$/)],
+    ['image', { type: 'image' }, 'message', (p: Record<string, unknown>) => expect(p.image).toMatch(/^statics\/media\/\d+-[0-9a-f-]{36}\.jpeg$/)],
     ['image with caption', { type: 'image', caption: 'look' }, 'message', (p: Record<string, unknown>) => {
       expect(p.body).toBe('look');
       expect(p.image).toEqual({ path: expect.stringMatching(/^statics\/media\//), caption: 'look' });
@@ -144,7 +145,7 @@ describeSim('events', () => {
   });
 
   it('/_sim/incoming needs a logged-in slot and validates its input', async () => {
-    const bad = await incoming({ type: 'sticker' });
+    const bad = await incoming({ type: 'bogus' });
     expect([bad.status, (bad.json as unknown as Envelope).code]).toEqual([400, 'VALIDATION_ERROR']);
     const missingTarget = await incoming({ type: 'reaction' });
     expect((missingTarget.json as unknown as Envelope).message).toBe('reacted_message_id: cannot be blank.');

@@ -1,6 +1,7 @@
 /**
- * WebSocket `/ws` (§9): auth (header or ?authorization=), device middleware on the upgrade, 426 for plain
- * GETs, frame format, FETCH_DEVICES → LIST_DEVICES to all clients, ignored JSON, non-JSON closes.
+ * WebSocket `/ws` (docs/binary-contract.md §9): auth (header or ?authorization=), device middleware on the
+ * upgrade, 426 for plain GETs, frame format, FETCH_DEVICES → LIST_DEVICES to all clients, ignored JSON, non-JSON
+ * closes.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPairedSlot, createSlot } from '../helpers/sim-actions.js';

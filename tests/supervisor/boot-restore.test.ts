@@ -137,28 +137,33 @@ async function pairChild(pid: number): Promise<void> {
 }
 
 describe('gateway killed with SIGKILL', () => {
-  it('finds its orphaned children at the next boot, stops them, and runs the numbers again', async () => {
+  it('takes its children with it within a second, and runs the numbers again at the next boot', async () => {
     const dataRoot = makeDataRoot();
     const PHONE = '5511920000010';
+    const OTHER = '5511920000011';
     let gw: GatewayProcess = await spawnGateway(dataRoot);
     cleanup.push(() => gw.child.kill('SIGKILL'));
-    const created = await gw.request<{ pid: number; state: string }>('POST', '/api/devices', { phoneNumber: PHONE });
-    expect(created.body.state).toBe('running');
-    const orphanPid = created.body.pid;
-    await pairChild(orphanPid);
+    const orphans: number[] = [];
+    for (const phone of [PHONE, OTHER]) {
+      const created = await gw.request<{ pid: number; state: string }>('POST', '/api/devices', { phoneNumber: phone });
+      expect(created.body.state).toBe('running');
+      orphans.push(created.body.pid);
+      await pairChild(created.body.pid);
+    }
+    // The parent-death signal is set at spawn: a quiet child must not stay connected to WhatsApp without us.
+    expect(gw.output.join('\n')).not.toContain('setpriv (util-linux');
 
     gw.child.kill('SIGKILL');
     await gw.exited;
-    expect(isAlive(orphanPid)).toBe(true);
+    for (const pid of orphans) await waitForExit(pid, 1000);
 
     gw = await spawnGateway(dataRoot);
     cleanup.push(() => gw.child.kill('SIGKILL'));
-    await waitForExit(orphanPid);
     const after = await waitFor(async () => {
       const res = await gw.request<{ state: string; pid: number }>('GET', `/api/devices/${PHONE}`);
       return res.body.state === 'running' ? res.body : null;
     }, { what: 'number restored' });
-    expect(after.pid).not.toBe(orphanPid);
+    expect(orphans).not.toContain(after.pid);
     expect(isAlive(after.pid)).toBe(true);
 
     // SIGTERM: children stopped, marked stopped by the shutdown (so the next boot restores them), exit 0.

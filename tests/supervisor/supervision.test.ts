@@ -89,6 +89,29 @@ describe('crash detection and restart', () => {
     const restarted = await gw.request<{ state: string }>('POST', `/api/devices/${PHONE}/restart`);
     expect(restarted.body.state).toBe('running');
   });
+
+  it("gives a number a fresh crash budget after a person's restart; automatic restarts keep counting", async () => {
+    // Four crashes are in the window from the tests above: without a fresh budget, the next one would be "failed".
+    let pid = runner(PHONE).pid ?? -1;
+    const before = backoffDelays(PHONE).length;
+    for (let crash = 1; crash <= 3; crash++) {
+      process.kill(pid, 'SIGKILL');
+      pid = await waitForNewPid(PHONE, pid);
+    }
+    // The backoff started again from the base delay (300 ms ±20 %).
+    const delays = backoffDelays(PHONE).slice(before);
+    expect(delays).toHaveLength(3);
+    expect(delays[0]).toBeLessThanOrEqual(360);
+    // The fourth crash since the restart exceeds CRASH_LOOP_MAX=3 again: the automatic restarts counted.
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => runner(PHONE).state === 'failed', { what: 'failed again after four crashes' });
+    const started = await gw.request<{ state: string }>('POST', `/api/devices/${PHONE}/start`);
+    expect(started.body.state).toBe('running');
+    // A person's start gives a fresh budget too: one crash is restarted, not "failed".
+    const afterStart = runner(PHONE).pid ?? -1;
+    process.kill(afterStart, 'SIGKILL');
+    await waitForNewPid(PHONE, afterStart);
+  });
 });
 
 describe('exit 0 without a stop request', () => {

@@ -10,7 +10,7 @@ describe('child output', () => {
     const binary = path.join(dir, 'noisy');
     fs.writeFileSync(binary, `#!/bin/sh\necho "first"\nhead -c 200000 /dev/zero | tr '\\\\0' 'x'\necho\necho "after" >&2\nexit 3\n`, { mode: 0o755 });
     const lines: { stream: string; line: string }[] = [];
-    const child = spawnChild({ binary, cwd: dir, env: { PATH: process.env['PATH'] ?? '' }, stopGraceMs: 1000, onLine: (stream, line) => lines.push({ stream, line }) });
+    const child = spawnChild({ binary, cwd: dir, env: { PATH: process.env['PATH'] ?? '' }, stopGraceMs: 1000, wrapper: null, onLine: (stream, line) => lines.push({ stream, line }) });
     expect(await child.exited).toEqual({ code: 3, signal: null, error: null });
     const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.line);
     expect(out[0]).toBe('first');

@@ -124,7 +124,7 @@ export function auditRoutes(api: ApiRegistry, deps: AuditRouteDeps): Router {
       summary: 'Audit log, newest first: filter by actor, keyId, number, action (or prefix.*), result, from/to; continue with cursor = nextCursor',
       tag: 'audit',
       permission: { scope: 'audit:read' },
-      query: filterQuery.extend({ cursor: z.coerce.number().int().min(1).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      query: filterQuery.extend({ cursor: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(500).default(100) }),
       responses: { 200: { description: 'One page', schema: z.object({ entries: z.array(entrySchema), nextCursor: z.string().nullable() }) } },
     },
     ({ query }, req, res) => {

@@ -21,7 +21,7 @@ export interface SessionRouteDeps {
   readonly accessTtl: string;
 }
 
-const credentials = z.object({
+const credentials = z.strictObject({
   username: z.string({ error: 'is required' }).min(1, 'must not be empty').max(64),
   password: z.string({ error: 'is required' }).min(1, 'must not be empty').max(256),
 });

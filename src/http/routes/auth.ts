@@ -9,7 +9,7 @@ import { auditAs } from '../audit-trail.js';
 import { errorSchema } from '../schemas.js';
 
 const credentials = z
-  .object({
+  .strictObject({
     username: z.string({ error: 'is required' }).min(1, 'must not be empty').max(64),
     password: z.string({ error: 'is required' }).min(1, 'must not be empty').max(256),
   })

@@ -80,7 +80,7 @@ export function deviceProcessRoutes(api: ApiRegistry, devices: DeviceService): R
       tag: 'devices',
       permission: { scope: 'numbers:read', level: 'operator', number: 'path' },
       params: phoneParams,
-      query: z.object({ lines: z.coerce.number().int().min(1).max(5000).default(100) }),
+      query: z.object({ lines: z.number().int().min(1).max(5000).default(100) }),
       responses: {
         200: {
           description: 'Log lines, oldest first',

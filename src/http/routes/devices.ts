@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DeviceService } from '../../devices/device-service.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentPrincipal, currentUser } from '../auth-middleware.js';
-import { bool, deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
+import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
 import { assertWebhookTarget } from '../webhook-target.js';
 
@@ -12,7 +12,7 @@ const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL'
 const webhookSecret = z.string().min(8).max(256);
 const webhookEvents = z.array(z.string().trim().min(1).max(64)).max(50);
 
-const registerBody = z.object({
+const registerBody = z.strictObject({
   phoneNumber,
   name: name.optional(),
   autoStart: z.boolean().default(true),
@@ -106,7 +106,7 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
       permission: { scope: 'numbers:delete', number: 'path' },
       audit: 'number.delete',
       params: phoneParams,
-      query: z.object({ purge: bool.default(false) }),
+      query: z.object({ purge: z.boolean().default(false) }),
       responses: { 200: { description: 'Deleted', schema: z.object({ deleted: z.literal(true), purged: z.boolean() }) }, 404: notFound },
     },
     async ({ params, query }, req, res) => {

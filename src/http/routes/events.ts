@@ -19,7 +19,7 @@ export function eventRoutes(api: ApiRegistry, journal: EventJournal): Router {
       tag: 'realtime',
       permission: { scope: 'events:subscribe', number: 'path' },
       params: phoneParams,
-      query: z.object({ since: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      query: z.object({ since: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }),
       responses: {
         200: {
           description: 'Events; continue with since = the last seq while hasMore',

@@ -21,7 +21,7 @@ export interface GrantRouteDeps {
 const grantSchema = z
   .object({ userId: z.number(), username: z.string(), phoneNumber: z.string(), level: z.enum(GRANT_LEVELS), grantedBy: z.number().nullable(), createdAt: z.string(), updatedAt: z.string() })
   .meta({ id: 'Grant', examples: [{ userId: 3, username: 'agent-ana', phoneNumber: '5511999999999', level: 'agent', grantedBy: 1, createdAt: '2026-01-01T12:00:00.000Z', updatedAt: '2026-01-01T12:00:00.000Z' }] });
-const grantParams = z.object({ phone: phoneNumber, userId: z.coerce.number().int().min(1) });
+const grantParams = z.object({ phone: phoneNumber, userId: z.number().int().min(1) });
 const managers = { permission: { scope: 'grants:manage', number: 'path' } } as const;
 const notFound = { description: 'Unknown number (or not yours), or unknown user', schema: errorSchema };
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -21,8 +21,8 @@ export function healthDetailRoutes(api: ApiRegistry, health: HealthService, syst
         503: { description: 'Something is unhealthy; `problems` names it', schema: z.object({ status: z.literal('unhealthy'), problems: z.array(z.string()) }).loose() },
       },
     },
-    (_input, _req, res) => {
-      const { healthy, body } = health.detailed();
+    (_input, req, res) => {
+      const { healthy, body } = health.detailed(policy.filter(currentPrincipal(req), 'numbers:read'));
       res.status(healthy ? 200 : 503).json(body);
     },
   );

@@ -202,18 +202,20 @@ export function keyRoutes(api: ApiRegistry, deps: KeyRouteDeps): Router {
     {
       method: 'post',
       path: '/api/keys/:id/rotate',
-      summary: 'New secret for the key (shown once); the old one keeps working for graceSeconds (default API_KEY_ROTATION_GRACE; 0 = stops now)',
+      summary: 'New secret for the key (shown once); the old one keeps working for graceSeconds (default API_KEY_ROTATION_GRACE; 0 = stops now); body {} for the default',
       tag: 'keys',
       ...keys,
       audit: 'key.rotate',
       params: idParams,
-      body: z.object({ graceSeconds: z.number().int().min(0).max(7 * 86_400).optional() }).strict().optional(),
+      body: z
+        .strictObject({ graceSeconds: z.number().int().min(0).max(7 * 86_400).optional() })
+        .meta({ examples: [{ graceSeconds: 3600 }, {}] }),
       responses: { 200: { description: 'Rotated; store `key` now', schema: withSecret }, 400: { description: 'The key is revoked', schema: errorSchema }, 404: notFound },
     },
     ({ params, body }, req, res) => {
       const key = manageable(req, params.id);
       if (key.revokedAt !== null) throw new ValidationError([{ field: 'id', message: 'a revoked key cannot be rotated' }]);
-      const graceMs = body?.graceSeconds !== undefined ? body.graceSeconds * 1000 : deps.defaultGraceMs;
+      const graceMs = body.graceSeconds !== undefined ? body.graceSeconds * 1000 : deps.defaultGraceMs;
       const rotated = service.rotate(key.id, graceMs, auditInTransaction(audit, req, { target: target(key.id), params: { graceSeconds: graceMs / 1000 } }));
       res.set('Cache-Control', 'no-store').json({ ...view(rotated.key), key: rotated.secret });
     },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { MessageRow } from '../../db/schema.js';
 import { recipientJid } from '../../messaging/recipient.js';
 import type { MessagePayload } from '../../messaging/types.js';
-import { bool, phoneNumber } from '../schemas.js';
+import { phoneNumber } from '../schemas.js';
 
 export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'expired'] as const;
 
@@ -18,7 +18,7 @@ export const recipient = z
   })
   .meta({ description: 'Recipient: digits (optional +) or a full JID', examples: ['5511888888888'] });
 
-const ttlSeconds = z.coerce
+const ttlSeconds = z
   .number()
   .int()
   .min(1)
@@ -28,7 +28,7 @@ const ttlSeconds = z.coerce
 const caption = z.string().max(4096).optional();
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 
-export const sendTextBody = z.object({
+export const sendTextBody = z.strictObject({
   from: phoneNumber,
   to: recipient,
   message: z.string({ error: 'is required' }).min(1, 'must not be empty').max(65_536),
@@ -36,18 +36,18 @@ export const sendTextBody = z.object({
 });
 
 /** JSON with `imageUrl`, or multipart/form-data with the same fields as text and the file in `image`. */
-export const sendImageBody = z.object({
+export const sendImageBody = z.strictObject({
   from: phoneNumber,
   to: recipient,
   imageUrl: httpUrl.optional(),
   caption,
-  viewOnce: bool.optional(),
-  compress: bool.optional(),
+  viewOnce: z.boolean().optional(),
+  compress: z.boolean().optional(),
   ttlSeconds,
 });
 
 /** JSON with `fileUrl`, or multipart/form-data with the file in `file`. */
-export const sendFileBody = z.object({
+export const sendFileBody = z.strictObject({
   from: phoneNumber,
   to: recipient,
   fileUrl: httpUrl.optional(),

@@ -6,10 +6,11 @@ import { AccessDenied, GatewayError, ValidationError } from '../../domain/errors
 import type { MediaStore } from '../../messaging/media-store.js';
 import type { NewOutgoing, Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentPrincipal } from '../auth-middleware.js';
+import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
 import { MESSAGE_STATUSES, messageSchema, messageView, recipient, sendFileBody, sendImageBody, sendTextBody } from './message-schemas.js';
 import { IMAGE_TYPES, optionalUpload } from './message-uploads.js';
+import { assertOutwardUrl } from '../webhook-target.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -78,6 +79,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       permission: { scope: 'messages:send', number: 'body' },
       audit: 'message.send_image',
       body: sendImageBody,
+      upload: { file: 'image', description: 'The JPEG or PNG in `image` (≤ 20 MB) instead of imageUrl' },
       responses: { ...accepted, 413: { description: 'Image larger than 20 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
@@ -86,6 +88,8 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       if (!file && !body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give imageUrl, or upload the image as multipart field `image`' }]);
       if (file && body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give either imageUrl or an uploaded image, not both' }]);
       if (file && !IMAGE_TYPES.includes(file.mimetype)) throw new ValidationError([{ field: 'image', message: 'must be a JPEG or PNG image' }]);
+      // The number's binary downloads the URL for the tenant: the same outward rule as webhooks.
+      await assertOutwardUrl(currentUser(req), 'imageUrl', body.imageUrl);
       await accept(req, res, {
         phoneNumber: from,
         recipient: body.to,
@@ -108,6 +112,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       permission: { scope: 'messages:send', number: 'body' },
       audit: 'message.send_file',
       body: sendFileBody,
+      upload: { file: 'file', description: 'The document in `file` (≤ 50 MB) instead of fileUrl' },
       responses: { ...accepted, 413: { description: 'File larger than 50 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
@@ -115,6 +120,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       const file = req.file;
       if (!file && !body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give fileUrl, or upload the file as multipart field `file`' }]);
       if (file && body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give either fileUrl or an uploaded file, not both' }]);
+      await assertOutwardUrl(currentUser(req), 'fileUrl', body.fileUrl);
       await accept(req, res, {
         phoneNumber: from,
         recipient: body.to,
@@ -159,8 +165,8 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
         from: phoneNumber.optional(),
         to: recipient.optional(),
         status: z.enum(MESSAGE_STATUSES).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        offset: z.coerce.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(200).default(50),
+        offset: z.number().int().min(0).default(0),
       }),
       responses: {
         200: {

@@ -7,7 +7,7 @@ import { currentPrincipal } from '../auth-middleware.js';
 
 const entry = z.object({ phoneNumber: z.string(), reason: z.string() });
 
-/** What the last boot restore did, number by number, so operators need not dig through logs. */
+/** What the last boot restore did, number by number (the numbers you may see), so operators need not dig through logs. */
 export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor, policy: AccessPolicy): Router {
   const router = Router();
   api.route(
@@ -26,12 +26,14 @@ export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor, policy: 
       },
     },
     (_input, req, res) => {
-      // Only the numbers the caller may see: the summary names every restored number.
-      const visible = policy.visibleNumbers(currentPrincipal(req), 'numbers:read');
-      const mine = visible === null ? () => true : (phone: string) => visible.includes(phone);
       const summary = supervisor.lastRestore;
-      const only = <T extends { phoneNumber: string }>(list: readonly T[]) => list.filter((e) => mine(e.phoneNumber));
-      res.json({ restored: summary.restored.filter(mine), skipped: only(summary.skipped), failed: only(summary.failed), finishedAt: summary.finishedAt === null ? null : new Date(summary.finishedAt).toISOString() });
+      const seen = new Set(policy.filter(currentPrincipal(req), 'numbers:read')([...summary.restored, ...summary.skipped.map((e) => e.phoneNumber), ...summary.failed.map((e) => e.phoneNumber)]));
+      res.json({
+        restored: summary.restored.filter((p) => seen.has(p)),
+        skipped: summary.skipped.filter((e) => seen.has(e.phoneNumber)),
+        failed: summary.failed.filter((e) => seen.has(e.phoneNumber)),
+        finishedAt: summary.finishedAt === null ? null : new Date(summary.finishedAt).toISOString(),
+      });
     },
   );
   return router;

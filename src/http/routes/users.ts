@@ -33,7 +33,7 @@ const sessionsAnswer = z.object({
   sessions: z.array(sessionSchema),
   note: z.string(),
 });
-const idParams = z.object({ id: z.coerce.number().int().min(1) });
+const idParams = z.object({ id: z.number().int().min(1) });
 const password = z.string().min(1, 'must not be empty').max(256);
 const admins = { permission: { scope: 'users:manage' } } as const;
 const notFound = { description: 'No such user', schema: errorSchema };
@@ -68,7 +68,7 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
       ...admins,
       audit: 'user.create',
       body: z
-        .object({
+        .strictObject({
           username: z.string().trim().min(3).max(64).regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only'),
           password,
           role: z.enum(ROLES).default('user'),
@@ -97,8 +97,7 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
       audit: 'user.update',
       params: idParams,
       body: z
-        .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
-        .strict()
+        .strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
         .refine((b) => b.role !== undefined || b.disabled !== undefined, 'give role and/or disabled')
         .meta({ examples: [{ disabled: true }, { role: 'viewer' }] }),
       responses: { 200: { description: 'Account after the change', schema: userSchema }, 404: notFound, 409: { description: 'The last enabled admin', schema: errorSchema } },
@@ -119,7 +118,7 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
       ...admins,
       audit: 'user.password_reset',
       params: idParams,
-      body: z.object({ password }).meta({ examples: [{ password: 'a-new-long-passphrase' }] }),
+      body: z.strictObject({ password }).meta({ examples: [{ password: 'a-new-long-passphrase' }] }),
       responses: { 200: { description: 'Account', schema: userSchema }, 400: { description: 'Password policy', schema: errorSchema }, 404: notFound },
     },
     async ({ params, body }, req, res) => {
@@ -161,7 +160,7 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
       permission: { scope: 'account' },
       audit: 'user.password_change',
       body: z
-        .object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) })
+        .strictObject({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) })
         .meta({ examples: [{ currentPassword: 'the-old-one', newPassword: 'a-new-long-passphrase' }] }),
       responses: {
         200: { description: 'Changed; use the token returned from now on', schema: tokenAnswer },

@@ -41,7 +41,7 @@ const deliverySchema = z
     updatedAt: z.string(),
   })
   .meta({ id: 'WebhookDelivery' });
-const idParams = z.object({ id: z.coerce.number().int().min(1) });
+const idParams = z.object({ id: z.number().int().min(1) });
 const notFound = { description: 'Unknown delivery (or not yours)', schema: errorSchema };
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -104,8 +104,8 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       query: z.object({
         status: z.enum(statuses).optional(),
         phoneNumber: phoneNumber.optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        offset: z.coerce.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(200).default(50),
+        offset: z.number().int().min(0).default(0),
       }),
       responses: {
         200: { description: 'One page', schema: z.object({ deliveries: z.array(deliverySchema), total: z.number(), limit: z.number(), offset: z.number() }) },

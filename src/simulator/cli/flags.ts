@@ -1,7 +1,7 @@
 /**
- * The binary's settings (contract §2): cobra flag, environment key and default. Settings the stand-in does
- * not implement are still accepted so a gateway's command line never fails here when it would not fail
- * against the real binary.
+ * The binary's settings (docs/binary-contract.md §2): cobra flag, environment key and default. Settings the
+ * stand-in does not implement are still accepted so a gateway's command line never fails here when it would not
+ * fail against the real binary.
  */
 export type FlagKind = 'string' | 'bool' | 'list';
 
@@ -72,8 +72,8 @@ export function findShortFlag(letter: string): FlagSpec | undefined {
 }
 
 /**
- * The Chatwoot bridge has many `--chatwoot-*` flags whose full list the contract does not give; any of them
- * is accepted (as a string, `--chatwoot-enabled` as a bool) and ignored, since no gateway relies on them.
+ * The Chatwoot bridge has many `--chatwoot-*` flags whose full list docs/binary-contract.md does not give; any of
+ * them is accepted (as a string, `--chatwoot-enabled` as a bool) and ignored, since no gateway relies on them.
  */
 function chatwootFlag(name: string): FlagSpec | undefined {
   if (!name.startsWith('chatwoot-')) return undefined;

@@ -1,6 +1,6 @@
 /**
- * Command-line parsing with cobra/pflag semantics (contract §1): every flag is persistent, so flags may come
- * before or after `rest`; booleans take `--flag` or `--flag=value` only; `--name value`, `--name=value`,
+ * Command-line parsing with cobra/pflag semantics (docs/binary-contract.md §1): every flag is persistent, so flags
+ * may come before or after `rest`; booleans take `--flag` or `--flag=value` only; `--name value`, `--name=value`,
  * `-p 3000`, `-p3000` and `-p=3000` all work; `--` ends flag parsing; extra positionals after `rest` are ignored.
  */
 import { findLongFlag, findShortFlag, parseGoBool, type FlagSpec } from './flags.js';

@@ -1,6 +1,6 @@
 /**
- * The stand-in's configuration, resolved once at boot with the binary's precedence (contract §1): flag
- * value first, then every non-empty environment value (real env, else `./.env`) overrides it.
+ * The stand-in's configuration, resolved once at boot with the binary's precedence (docs/binary-contract.md §1):
+ * flag value first, then every non-empty environment value (real env, else `./.env`) overrides it.
  */
 import { FLAG_SPECS, parseGoBool, type FlagSpec } from '../cli/flags.js';
 import { splitList, type FlagValue } from '../cli/parse-args.js';

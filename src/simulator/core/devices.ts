@@ -1,6 +1,6 @@
 /**
- * The device-slot registry (contract §6): slots in insertion order, persisted in chatstorage.db, reloaded at
- * boot against the session store, and the lookup rules of the device middleware.
+ * The device-slot registry (docs/binary-contract.md §6): slots in insertion order, persisted in chatstorage.db,
+ * reloaded at boot against the session store, and the lookup rules of the device middleware.
  */
 import type { Logger } from '../lib/logger.js';
 import { rfc3339 } from '../lib/go-time.js';

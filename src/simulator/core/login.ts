@@ -1,6 +1,6 @@
 /**
- * Login flows (contract §8) and the session lifecycle: QR and pairing-code logins leave a pending login
- * that `/_sim/pair` completes; pairing writes the session store; logout and unlink remove the session but
+ * Login flows (docs/binary-contract.md §8) and the session lifecycle: QR and pairing-code logins leave a pending
+ * login that `/_sim/pair` completes; pairing writes the session store; logout and unlink remove the session but
  * keep the slot; a paired slot auto-connects shortly after boot.
  */
 import { randomInt } from 'node:crypto';

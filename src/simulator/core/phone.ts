@@ -1,7 +1,18 @@
-/** Recipient parsing as the binary does it (contract §7), and the stand-in's "is on WhatsApp" rule. */
+/** Recipient parsing as the binary does it (docs/binary-contract.md §7), and the stand-in's "is on WhatsApp" rule. */
 
 export const USER_SERVER = 's.whatsapp.net';
 export const GROUP_SERVER = 'g.us';
+/** WhatsApp's "linked identity" addressing: `<15 digits>@lid`, used instead of the phone JID by newer clients. */
+export const LID_SERVER = 'lid';
+
+export const isGroupJid = (jid: string): boolean => jid.endsWith(`@${GROUP_SERVER}`);
+export const isLidJid = (jid: string): boolean => jid.endsWith(`@${LID_SERVER}`);
+
+/** `251556368777322` or `251556368777322@lid` → `251556368777322@lid`. */
+export function toLid(value: string): string {
+  const trimmed = value.trim();
+  return trimmed.includes('@') ? trimmed : `${trimmed}@${LID_SERVER}`;
+}
 
 /** Digits get `@s.whatsapp.net` (or `@g.us` when longer than 15 characters); a full JID is kept. */
 export function toJid(phone: string): string {

@@ -1,7 +1,8 @@
 /**
- * The send pipeline after validation (contract §7): the slot must have a client (500 INVALID_WA_CLI), be
+ * The send pipeline after validation (docs/binary-contract.md §7): the slot must have a client (500 INVALID_WA_CLI), be
  * connected and logged in (401), the recipient must be on WhatsApp (400 INVALID_JID), then the message is
- * "sent": stored, logged for /_sim/sent, and acknowledged by `message.ack` webhooks (delivered, then read).
+ * "sent": stored in chat storage (media bytes kept so `/message/{id}/download` works), logged for
+ * /_sim/sent, and acknowledged by `message.ack` webhooks (delivered, then read).
  */
 import { errors } from '../http/errors.js';
 import { goTimeString } from '../lib/go-time.js';
@@ -10,6 +11,7 @@ import type { MessageRepo } from '../store/message-repo.js';
 import type { SentRepo } from '../store/sent-repo.js';
 import type { WebhookDispatcher } from '../webhook/dispatcher.js';
 import type { FaultQueue } from './faults.js';
+import { mediaFormat, whatsappMediaUrl, type MediaKind, type MediaStore } from './media.js';
 import { isOnWhatsApp } from './phone.js';
 import type { Slot } from './slot.js';
 
@@ -18,20 +20,32 @@ export interface SenderDeps {
   readonly sent: SentRepo;
   readonly faults: FaultQueue;
   readonly webhooks: WebhookDispatcher;
+  readonly media: MediaStore;
   readonly ackDelayMs: number;
   readonly accountValidation: boolean;
+}
+
+export interface OutgoingMedia {
+  readonly kind: MediaKind;
+  readonly filename: string;
+  readonly data: Buffer;
+  /** The upload's or download's content type. */
+  readonly mime?: string;
 }
 
 export interface Outgoing {
   readonly route: string;
   readonly jid: string;
-  /** First word of the status text: "Message sent to …", "Document sent to …". */
-  readonly noun: 'Message' | 'Document';
+  /** The status text before the JID: "Message sent to", "Document sent to", "Send location success". */
+  readonly verb: string;
+  /** What chat storage keeps as the message text (a caption for media). */
+  readonly content: string;
+  readonly media?: OutgoingMedia;
+  /** Kind-specific data later events refer to (poll options). */
+  readonly extra?: string;
+  /** The `/_sim/sent` entry's text fields. */
   readonly message?: string;
   readonly caption?: string;
-  readonly mediaType?: 'image' | 'document';
-  readonly filename?: string;
-  readonly size?: number;
 }
 
 export interface SendResult {
@@ -72,18 +86,23 @@ export class Sender {
     }
     const id = outgoingMessageId();
     const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const { media } = out;
+    const format = media ? mediaFormat(media.kind, media.filename, media.mime) : undefined;
     this.deps.messages.addMany(slot.id, [{
       id,
       chatJid: out.jid,
       senderJid: slot.record.jid,
       senderDisplayName: slot.record.displayName,
-      content: out.message ?? out.caption ?? '',
+      content: out.content,
       timestampMs: Date.now(),
       isFromMe: true,
-      mediaType: out.mediaType ?? '',
-      filename: out.filename ?? '',
-      url: '',
-      fileLength: out.size ?? 0,
+      mediaType: media?.kind ?? '',
+      filename: media?.filename ?? '',
+      url: media ? whatsappMediaUrl() : '',
+      fileLength: media?.data.length ?? 0,
+      mimeType: format?.mime,
+      blob: media && format ? this.deps.media.putBlob(media.data, format.ext) : undefined,
+      extra: out.extra,
     }], () => '');
     this.deps.sent.add(slot.id, {
       message_id: id,
@@ -91,12 +110,12 @@ export class Sender {
       phone: out.jid,
       message: out.message,
       caption: out.caption,
-      filename: out.filename,
-      size: out.size,
+      filename: media?.kind === 'document' ? media.filename : undefined,
+      size: media?.data.length,
       at: new Date().toISOString(),
     });
     this.scheduleAcks(slot, id, out.jid);
-    return { message_id: id, status: `${out.noun} sent to ${out.jid} (server timestamp: ${goTimeString(now)})` };
+    return { message_id: id, status: `${out.verb} ${out.jid} (server timestamp: ${goTimeString(now)})` };
   }
 
   private scheduleAcks(slot: Slot, id: string, jid: string): void {

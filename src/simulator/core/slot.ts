@@ -1,5 +1,5 @@
 /**
- * One device slot (contract §6): the persisted record plus the state a whatsmeow client would have.
+ * One device slot (docs/binary-contract.md §6): the persisted record plus the state a whatsmeow client would have.
  * Every transition goes through `transition`, so the rules for "has a client / connected / logged in"
  * live in one place.
  */

@@ -1,4 +1,4 @@
-/** JSON shapes of slots as the binary's routes and WS frames show them (contract §7, §9). */
+/** JSON shapes of slots as the binary's routes and WS frames show them (docs/binary-contract.md §7, §9). */
 import { userOf } from '../store/session-store.js';
 import type { Slot } from './slot.js';
 

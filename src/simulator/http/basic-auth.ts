@@ -1,5 +1,5 @@
 /**
- * Fiber v3 basic auth as the binary configures it (contract §5): no or non-Basic header → 401 with
+ * Fiber v3 basic auth as the binary configures it (docs/binary-contract.md §5): no or non-Basic header → 401 with
  * `WWW-Authenticate` and `Cache-Control: no-store`; a Basic header that does not decode to `user:pass` → 400.
  */
 import { timingSafeEqual } from 'node:crypto';

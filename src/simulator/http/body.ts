@@ -16,6 +16,8 @@ export interface UploadedFile {
 export interface ParsedBody {
   readonly fields: Record<string, unknown>;
   readonly files: ReadonlyMap<string, UploadedFile>;
+  /** True for a JSON body, whose values are typed; form values are always strings. */
+  readonly json?: boolean;
 }
 
 /** The body could not be bound (unknown content type or unparsable content). */
@@ -34,7 +36,7 @@ export async function parseBody(req: IncomingMessage): Promise<ParsedBody> {
   // Assumption (unconfirmed): an empty body binds to the zero value whatever its content type, so the
   // request reaches validation and gets the field errors rather than a binder error.
   if (raw.length === 0) return { fields: {}, files: new Map() };
-  if (type.startsWith('application/json')) return { fields: parseJsonObject(raw), files: new Map() };
+  if (type.startsWith('application/json')) return { fields: parseJsonObject(raw), files: new Map(), json: true };
   if (type.startsWith('application/x-www-form-urlencoded')) {
     return { fields: formFields(new URLSearchParams(raw.toString('utf8'))), files: new Map() };
   }

@@ -1,6 +1,7 @@
 /**
- * The binary's error table (contract §5) in one place: every failure a handler raises is a SimError with the
- * HTTP status, the stable `code` and the message, and becomes a `{code, message[, results]}` body in one spot.
+ * The binary's error table (docs/binary-contract.md §5) in one place: every failure a handler raises is a
+ * SimError with the HTTP status, the stable `code` and the message, and becomes a `{code, message[, results]}`
+ * body in one spot.
  */
 export class SimError extends Error {
   constructor(

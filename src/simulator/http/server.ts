@@ -1,8 +1,8 @@
 /**
- * The request pipeline, in the binary's middleware order (contract §5): CORS → `{base}/statics` → `/health`
- * → basic auth → routes that are not device-scoped (`/devices…`, `/app/info`, process-wide `/_sim/…`) →
- * device middleware (for every remaining path, matched or not) → device-scoped routes → 404 / 405.
- * WebSocket upgrades go through the same pipeline with a response bound to the raw socket.
+ * The request pipeline, in the binary's middleware order (docs/binary-contract.md §5): CORS → `{base}/statics` →
+ * `/health` → basic auth → routes that are not device-scoped (`/devices…`, `/app/info`, process-wide `/_sim/…`) →
+ * device middleware (for every remaining path, matched or not) → device-scoped routes → 404 / 405. WebSocket
+ * upgrades go through the same pipeline with a response bound to the raw socket.
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';

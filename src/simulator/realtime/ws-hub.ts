@@ -1,6 +1,6 @@
 /**
- * The `/ws` feed (contract §9): `{code, message, result}` text frames broadcast to every client; nothing is
- * sent on connect; `{"code":"FETCH_DEVICES"}` makes the server broadcast `LIST_DEVICES`; other JSON is
+ * The `/ws` feed (docs/binary-contract.md §9): `{code, message, result}` text frames broadcast to every client;
+ * nothing is sent on connect; `{"code":"FETCH_DEVICES"}` makes the server broadcast `LIST_DEVICES`; other JSON is
  * ignored; a frame that is not JSON drops the connection (the binary's handler returns and closes it).
  */
 import type { IncomingMessage } from 'node:http';

@@ -1,4 +1,4 @@
-/** `/app/*` (contract §7, §8): login, pairing code, logout, reconnect, devices, status; `/app/info`. */
+/** `/app/*` (docs/binary-contract.md §7, §8): login, pairing code, logout, reconnect, devices, status; `/app/info`. */
 import type { Services } from '../app.js';
 import type { Slot } from '../core/slot.js';
 import { appDevice, appDevices, statusView } from '../core/views.js';

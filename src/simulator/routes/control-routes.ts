@@ -2,18 +2,15 @@
  * `/_sim/*`: the control API the real binary does not have, so tests can play the phone and WhatsApp.
  * Same basic auth and envelope as everything else. Process-wide actions (stream-replaced, crash, hang) are
  * registered before the device middleware so they work on a process with any number of slots; the others
- * are device-scoped like the binary's own routes.
+ * are device-scoped like the binary's own routes. Message traffic and history hooks are in sim-message-routes.ts.
  */
 import type { Services } from '../app.js';
-import { INCOMING_TYPES, type IncomingType } from '../core/incoming.js';
 import { GROUP_SERVER, toJid } from '../core/phone.js';
-import { fieldBool, fieldNumber, fieldString, fieldStrings } from '../http/body.js';
+import { fieldNumber, fieldString, fieldStrings } from '../http/body.js';
 import { injectedError, validate } from '../http/errors.js';
 import { sendOk } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 
-const DEFAULT_FROM = '6289876543210';
-const MAX_INCOMING = 10_000;
 const GROUP_ACTIONS = ['join', 'leave', 'promote', 'demote'];
 
 export function registerControlRoutes(open: Router, scoped: Router, services: Services): void {
@@ -52,34 +49,6 @@ export function registerControlRoutes(open: Router, scoped: Router, services: Se
       sender.assertReady(ctx.slot);
       login.unlink(ctx.slot);
       sendOk(ctx.res, 'Device unlinked', { device_id: ctx.slot.id });
-    })
-    .on('POST', '/_sim/incoming', async (ctx) => {
-      const { fields } = await ctx.body();
-      const type = (fieldString(fields, 'type') || 'text') as IncomingType;
-      const count = fieldNumber(fields, 'count') ?? 1;
-      const targetKey = { reaction: 'reacted_message_id', revoked: 'revoked_message_id', edited: 'original_message_id' }[type as string];
-      const targetId = targetKey ? fieldString(fields, targetKey) : '';
-      validate([
-        [INCOMING_TYPES.includes(type), 'type', `must be one of ${INCOMING_TYPES.join(', ')}`],
-        [Number.isInteger(count) && count >= 1 && count <= MAX_INCOMING, 'count', `must be between 1 and ${MAX_INCOMING}`],
-        [!targetKey || targetId !== '', targetKey ?? '', 'cannot be blank'],
-      ]);
-      sender.assertReady(ctx.slot);
-      const from = toJid(fieldString(fields, 'from') || DEFAULT_FROM);
-      const ids = services.incoming.deliver(ctx.slot, {
-        type,
-        from,
-        chatId: toJid(fieldString(fields, 'chat_id') || from),
-        fromName: fieldString(fields, 'from_name') || fieldString(fields, 'push_name') || 'Sim Contact',
-        body: fieldString(fields, 'body') || (type === 'edited' ? 'edited message' : 'Hello from the stand-in'),
-        caption: fieldString(fields, 'caption'),
-        filename: fieldString(fields, 'filename') || 'document.pdf',
-        count,
-        reaction: fieldString(fields, 'reaction') || '👍',
-        targetId,
-        revokedFromMe: fieldBool(fields, 'revoked_from_me'),
-      });
-      sendOk(ctx.res, 'Incoming messages delivered', { ids });
     })
     .on('POST', '/_sim/group', async (ctx) => {
       const { fields } = await ctx.body();

@@ -1,4 +1,4 @@
-/** `/devices…` (contract §7 device management): not device-scoped, the slot id is in the path. */
+/** `/devices…` (docs/binary-contract.md §7 device management): not device-scoped, the slot id is in the path. */
 import type { Services } from '../app.js';
 import { EMPTY_WEBHOOK, type DeviceWebhook } from '../core/slot.js';
 import { deviceObject, webhookView } from '../core/views.js';

@@ -54,7 +54,7 @@ export class SlotRepo {
 
   remove(id: string): void {
     const purge = this.db.transaction(() => {
-      for (const table of ['devices', 'chats', 'messages', 'sim_sent']) {
+      for (const table of ['devices', 'chats', 'messages', 'reactions', 'sim_sent', 'sim_actions']) {
         this.db.prepare(`DELETE FROM ${table} WHERE ${table === 'devices' ? 'id' : 'device_id'} = ?`).run(id);
       }
     });

@@ -1,8 +1,8 @@
 /**
- * Webhook delivery as the binary does it (contract §10): the v8+ envelope serialised like Go, signed with
- * HMAC-SHA256 over the exact body bytes, POSTed to each URL in turn; a non-2xx answer or a network error is
- * retried up to 5 attempts with 1, 2, 4, 8 s pauses, 10 s per attempt and 30 s in all per event. Each event
- * is delivered on its own (the binary uses a goroutine per event), so order is not guaranteed.
+ * Webhook delivery as the binary does it (docs/binary-contract.md §10): the v8+ envelope serialised like Go,
+ * signed with HMAC-SHA256 over the exact body bytes, POSTed to each URL in turn; a non-2xx answer or a network
+ * error is retried up to 5 attempts with 1, 2, 4, 8 s pauses, 10 s per attempt and 30 s in all per event. Each
+ * event is delivered on its own (the binary uses a goroutine per event), so order is not guaranteed.
  */
 import { createHmac } from 'node:crypto';
 import type { WebhookSettings } from '../config/config.js';
