@@ -13,7 +13,9 @@ import { TokenService } from './auth/tokens.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRestore, auditSystemEvents } from './audit/system-events.js';
 import type { Config } from './config/load.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { ActivityRepository } from './db/repositories/activity.js';
 import { ApiKeyRepository } from './db/repositories/api-keys.js';
 import { AuditRepository } from './db/repositories/audit.js';
 import { AuthSessionRepository } from './db/repositories/auth-sessions.js';
@@ -21,10 +23,12 @@ import { GrantRepository } from './db/repositories/grants.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { MessageRepository } from './db/repositories/messages.js';
+import { UserSettingsRepository } from './db/repositories/user-settings.js';
 import { UserRepository } from './db/repositories/users.js';
 import type { RestartPolicy } from './domain/restart-policy.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
+import { ResourceHistory } from './health/resource-history.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
@@ -32,17 +36,20 @@ import { answerClientErrors } from './http/client-errors.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { logoutAllRoutes, sessionRoutes } from './http/routes/auth-sessions.js';
 import { authRoutes } from './http/routes/auth.js';
+import { deviceStatsRoutes } from './http/routes/device-stats.js';
 import { grantRoutes } from './http/routes/grants.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { routeGuard } from './http/route-guard.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
 import { healthRoutes } from './http/routes/health.js';
+import { meRoutes } from './http/routes/me.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { qrRoutes } from './http/routes/qr.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { restoreRoutes } from './http/routes/restore.js';
+import { timelineRoutes } from './http/routes/timeline.js';
 import { updateRoutes } from './http/routes/update.js';
 import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
@@ -65,6 +72,7 @@ import { proxyRoutes } from './proxy/http-proxy.js';
 import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
+import { LogStream } from './realtime/log-stream.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -94,7 +102,7 @@ export interface Gateway {
   readonly database: DatabaseHandle;
   /** Child feeds and webhooks → the journal (numbered, stored) → its consumers. */
   readonly pipeline: EventPipeline;
-  /** QR codes fetched from the children. */
+  /** QR and pairing-code logins, with the QR kept fresh by the gateway. */
   readonly qr: QrService;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
@@ -133,7 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const audit = new AuditLog(new AuditRepository(database.db, database.sqlite), clock, logger.child({ component: 'audit' }));
   // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
   const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
-  signIns.prune(config.AUTH_SESSION_MAX);
+  signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
   const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
   const keys = new ApiKeyService(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test');
   keys.start();
@@ -184,7 +192,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));
   grants.events.on('changed', ({ userId }) => policy.announce({ kind: 'user', userId, reason: 'grant changed' }));
   keys.events.on('changed', ({ keyId, reason }) => policy.announce({ kind: 'key', keyId, reason }));
-  const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
+  const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const pipeline = new EventPipeline({
     database,
     supervisor,
@@ -240,6 +248,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const webhookFigures = webhookMetrics(() => webhooks.health());
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
+  const resourceHistory = new ResourceHistory(supervisor, sampler, clock, config.RESOURCE_SAMPLE_INTERVAL);
+  resourceHistory.start();
   const queueDepth = (phone: string): number => messages.depth(phone);
   const binaryVersion = new BinaryVersionProbe(supervisor);
   const updates = new UpdateService({
@@ -307,7 +317,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       updateRoutes(api, updates, policy),
       webhookRoutes(api, { devices, policy, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
       eventRoutes(api, pipeline.journal),
+      meRoutes(api, new UserSettingsRepository(database.db), clock),
+      timelineRoutes(api, history),
+      deviceStatsRoutes(api, { history: resourceHistory, activity: new ActivityRepository(database.db), clock }),
     ],
+    pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
     rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
     internalRoutes: [
       internalWebhookRoutes(pipeline.inbound),
@@ -332,6 +346,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline.forget(phoneNumber);
     webhooks.forget(phoneNumber);
     grants.forgetNumber(phoneNumber);
+    resourceHistory.forget(phoneNumber);
     void outbox.forget(phoneNumber);
     policy.announce({ kind: 'number', phoneNumber, reason: 'number unregistered' });
   });
@@ -348,13 +363,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
   const unbridge = bridgeToSockets(realtime, { journal: pipeline.events, feeds: pipeline.feeds.events, supervisor: supervisor.events }, logger);
+  // Ended sign-in sessions close their sockets through the access bus (signIns 'ended' → policy.announce above).
+  const logStream = new LogStream(realtime.io, { supervisor, devices, authn, policy, audit, trustProxy: config.TRUST_PROXY, clock, logger, backlog: 200 });
   webhooks.start();
   const retention = new RetentionJob(
     [
       { name: 'events', prune: () => pipeline.prune() },
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
       { name: 'audit log', prune: () => audit.prune(clock.now() - config.AUDIT_RETENTION_DAYS * 86_400_000) },
-      { name: 'sign-in sessions', prune: () => signIns.prune(config.AUTH_SESSION_MAX) },
     ],
     logger,
   );
@@ -409,10 +425,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       binaryVersion.close();
       system.close();
       sampler.stop();
+      resourceHistory.stop();
+      signIns.stop();
       retention.stop();
       unaudit();
       auditFigures.close();
       keys.close();
+      logStream.close();
       pipeline.close();
       unbridge();
       await realtime.close();

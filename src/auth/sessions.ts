@@ -42,6 +42,7 @@ export class SessionService {
   readonly events = new TypedEmitter<SessionEvents>();
   /** Session id → still active, for the check every dashboard request makes; ended sessions are updated here. */
   private readonly activeCache = new Map<string, boolean>();
+  private pruner: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly repo: AuthSessionRepository,
@@ -119,6 +120,25 @@ export class SessionService {
   /** Forget sessions that ended or expired more than `keepMs` ago. */
   prune(keepMs: number): number {
     return this.repo.prune(this.clock.now() - keepMs);
+  }
+
+  /** Prune now and every `everyMs` until `stop()`; a failed prune is logged, never thrown. */
+  startPruning(keepMs: number, everyMs: number): void {
+    const run = () => {
+      try {
+        this.prune(keepMs);
+      } catch (err) {
+        this.logger.error({ err }, 'pruning old sign-in sessions failed');
+      }
+    };
+    run();
+    this.pruner = setInterval(run, everyMs);
+    this.pruner.unref();
+  }
+
+  stop(): void {
+    if (this.pruner) clearInterval(this.pruner);
+    this.pruner = null;
   }
 
   private endWhere(where: { id: string } | { userId: number }, userId: number, reason: string): number {

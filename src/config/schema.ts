@@ -108,6 +108,10 @@ export const envSchema = z
     REALTIME_RESUME_LIMIT: int(1000, 1, 100_000),
     /** Ping period on each child's /ws; a link without a pong for that long is dropped and reconnected. */
     CHILD_FEED_PING_INTERVAL: int(15_000, 100),
+    /** How many fresh QR codes the gateway fetches and pushes by itself after one expires unscanned (0 = none). */
+    QR_REFRESH_LIMIT: int(10, 0, 100),
+    /** Where the gateway serves the dashboard (e.g. /dashboard); `/` redirects there. */
+    DASHBOARD_BASE_PATH: z.string().regex(PATH_RE, 'a path like /dashboard (letters, digits, - _ . ~ between slashes)').default('/dashboard'),
     /** The path prefix a reverse proxy strips before the gateway (e.g. /wa for https://host/wa/dashboard); empty = none. */
     PUBLIC_PATH_PREFIX: z.union([z.literal(''), z.string().regex(PATH_RE, 'a path like /wa, or empty')]).default(''),
     /** Lifetime of a dashboard session's access token (kept in the page's memory only). */
@@ -145,6 +149,10 @@ export function crossCheck(env: Partial<Env>): string[] {
   // Children post their webhooks to 127.0.0.1:<API_PORT>; a listener on one outside address would not hear them.
   if (env.API_HOST !== undefined && !['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(env.API_HOST)) {
     problems.push('API_HOST: must be 0.0.0.0, ::, or a loopback address (children reach the gateway on 127.0.0.1); restrict exposure with a firewall or the bundled nginx');
+  }
+  const reserved = ['/api', '/proxy', '/socket.io', '/internal', '/metrics'];
+  if (env.DASHBOARD_BASE_PATH !== undefined && reserved.some((r) => env.DASHBOARD_BASE_PATH === r || env.DASHBOARD_BASE_PATH?.startsWith(`${r}/`) || env.DASHBOARD_BASE_PATH?.startsWith(`${r}-`))) {
+    problems.push(`DASHBOARD_BASE_PATH: must not be under ${reserved.join(', ')} (the API's own paths)`);
   }
   if (env.NODE_ENV === 'production') {
     if (env.JWT_SECRET !== undefined && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {

@@ -29,6 +29,8 @@ export interface HttpOptions {
   readonly rawRoutes: Router[];
   /** Loopback-only routes for the children (webhook receiver); no token, no rate limit. */
   readonly internalRoutes: Router[];
+  /** Browser pages (the dashboard): no token, no rate limit, their own security headers. */
+  readonly pageRoutes?: Router[];
   /** Runs first on every request (response-time metrics). */
   readonly timing: RequestHandler;
 }
@@ -79,6 +81,7 @@ export function createHttpApp(options: HttpOptions): Express {
   for (const router of options.apiRoutes) app.use(router);
 
   app.use(['/api', '/proxy'], notFound);
+  for (const router of options.pageRoutes ?? []) app.use(router);
   app.use(errorHandler(options.logger));
   return app;
 }

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { bearerToken, type Authenticator } from '../auth/authenticate.js';
 import type { AccessPolicy } from '../auth/policy.js';
 import type { CallerPrincipal } from '../auth/principal.js';
+import type { Scope } from '../domain/access.js';
 import { GatewayError } from '../domain/errors.js';
 import { clientAddress } from '../lib/client-address.js';
 
@@ -18,11 +19,11 @@ export interface SocketAuthDeps {
 }
 
 /**
- * The handshake needs a valid JWT or API key with `events:subscribe`: `io(url, { auth: { token } })` or an
+ * The handshake needs a valid JWT or API key with `scope` (the event feed: `events:subscribe`): `io(url, { auth: { token } })` or an
  * `Authorization: Bearer` header; never a query string. Refused: `connect_error` with message `UNAUTHORIZED` (any bad
  * credential, no hint which) or `FORBIDDEN` (a valid key without the scope). Refusals are audited.
  */
-export function socketAuth(deps: SocketAuthDeps) {
+export function socketAuth(deps: SocketAuthDeps, scope: Scope = 'events:subscribe') {
   return (socket: Socket, next: Next): void => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const token = typeof auth?.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
@@ -30,7 +31,7 @@ export function socketAuth(deps: SocketAuthDeps) {
     let principal: CallerPrincipal | undefined;
     try {
       principal = deps.authn.authenticate(token, address);
-      deps.policy.requireScope(principal, 'events:subscribe');
+      deps.policy.requireScope(principal, scope);
       socket.data.principal = principal;
       next();
     } catch (err) {

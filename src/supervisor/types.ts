@@ -17,6 +17,8 @@ export interface SupervisorEvents {
   ready: { phoneNumber: string; port: number; client: GowaClient; webhookSecret: string; binary: string };
   /** The number was unregistered (its child already stopped); what others keep about it must go. */
   removed: { phoneNumber: string; purged: boolean };
+  /** A line of the child's output (or the gateway's note about it), as it is kept. */
+  log: { phoneNumber: string; at: number; stream: 'stdout' | 'stderr' | 'gateway'; line: string };
   /** The child is gone (any reason); connections to it should close. */
   exited: { phoneNumber: string; port: number | null; code: number | null; signal: string | null; expected: boolean; willRestart: boolean };
 }

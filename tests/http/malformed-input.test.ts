@@ -44,7 +44,7 @@ async function send(op: Operation, raw: string | Buffer, contentType: string) {
   client++;
   const res = await gw.request<ErrorAnswer>(op.method, url(op), {
     raw,
-    // The dashboard's cookie routes want their CSRF header before anything else; every other route ignores it.
+    // The dashboard's cookie routes ask for their CSRF header before they read a body: this is a legitimate client.
     headers: { 'content-type': contentType, 'x-forwarded-for': `2001:db8:${client.toString(16)}::1`, 'x-dashboard-request': '1' },
   });
   return res;
