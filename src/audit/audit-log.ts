@@ -96,6 +96,11 @@ export class AuditLog {
     return id;
   }
 
+  /** Run a synchronous change in one transaction with whatever it records (the audit row commits with it). */
+  transaction<T>(work: () => T): T {
+    return this.repo.transaction(work);
+  }
+
   page(filter: AuditFilter, visibility: AuditVisibility, before: number | null, limit: number): AuditRow[] {
     return this.repo.page(filter, visibility, before, limit);
   }

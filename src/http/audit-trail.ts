@@ -51,6 +51,18 @@ export function auditInTransaction(audit: AuditLog, req: Request, entry: Omit<Au
 }
 
 /**
+ * A synchronous change (a settings row) and its audit row in one transaction: both are stored or neither. The row
+ * goes first, so a row that cannot be written stops the change before it touches any cache. For changes made by a
+ * service that owns its transaction, pass `auditInTransaction(…)` to it instead.
+ */
+export function auditedChange<T>(audit: AuditLog, req: Request, entry: Parameters<typeof auditInTransaction>[2], work: () => T): T {
+  return audit.transaction(() => {
+    auditInTransaction(audit, req, entry)();
+    return work();
+  });
+}
+
+/**
  * One audit row per state-changing request and per refused one (401, 403, and the 404 that hides a number), written
  * when the answer is sent: actor, address, request id, route action, number, status, error code, and the
  * parameters with secrets and message bodies removed. Every request gets an `X-Request-Id` (the caller's, if sane).

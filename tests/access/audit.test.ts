@@ -122,13 +122,16 @@ describe('every change is recorded once', () => {
     const sqlite = gw.gateway.database.sqlite;
     sqlite.exec('ALTER TABLE audit_events RENAME TO audit_events_away');
     try {
-      const res = await gw.request('PUT', `/api/devices/${MINE}/grants/${mallory.id}`, { body: { level: 'manager' }, token: alice.token });
-      expect(res.status).toBe(500);
+      expect((await gw.request('PUT', `/api/devices/${MINE}/grants/${mallory.id}`, { body: { level: 'manager' }, token: alice.token })).status).toBe(500);
+      expect((await gw.request('PATCH', `/api/devices/${MINE}`, { body: { name: 'never stored' }, token: alice.token })).status).toBe(500);
+      expect((await gw.request('PATCH', `/api/users/${mallory.id}`, { body: { role: 'viewer' } })).status).toBe(500);
     } finally {
       sqlite.exec('ALTER TABLE audit_events_away RENAME TO audit_events');
     }
     expect(sqlite.prepare('SELECT level FROM number_grants WHERE user_id = ? AND phone_number = ?').get(mallory.id, MINE)).toEqual({ level: 'read' });
     expect((await gw.request<{ numbers: { level: string }[] }>('GET', '/api/access', { token: mallory.token })).body.numbers).toEqual([{ phoneNumber: MINE, level: 'read' }]);
+    expect((await gw.request<{ name: string }>('GET', `/api/devices/${MINE}`, { token: alice.token })).body.name).toBe('Sales');
+    expect((await gw.request<{ principal: { role: string } }>('GET', '/api/access', { token: mallory.token })).body.principal.role).toBe('user');
   });
 });
 

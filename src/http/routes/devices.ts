@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { DeviceService } from '../../devices/device-service.js';
 import type { ApiRegistry } from '../api-registry.js';
+import { auditedChange } from '../audit-trail.js';
 import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
@@ -35,7 +37,7 @@ const deviceOut = { schema: deviceSchema };
 const notFound = { description: 'Unknown number (or not yours)', schema: errorSchema };
 
 /** The number resource: list, register, read, change, unregister. */
-export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
+export function deviceRoutes(api: ApiRegistry, devices: DeviceService, audit: AuditLog): Router {
   const router = Router();
 
   api.route(
@@ -92,7 +94,7 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
     },
     async ({ params, body }, req, res) => {
       await assertWebhookTarget(currentUser(req), body.webhookUrl);
-      res.json(deviceView(devices.update(currentPrincipal(req), params.phone, body)));
+      res.json(deviceView(auditedChange(audit, req, { params: body }, () => devices.update(currentPrincipal(req), params.phone, body))));
     },
   );
 

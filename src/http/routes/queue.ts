@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
+import { auditedChange } from '../audit-trail.js';
 import { currentDevice } from '../auth-middleware.js';
 import { queuePolicySchema, queueStatusSchema } from '../queue-schemas.js';
 import { errorSchema, phoneParams } from '../schemas.js';
@@ -14,7 +16,7 @@ const patchBody = z.union([
 const out = { 200: { description: 'The number\'s queue', schema: queueStatusSchema }, 404: { description: 'Unknown number (or not yours)', schema: errorSchema } };
 
 /** A number's send queue: depth, pause, and its pacing policy (the QUEUE_* defaults unless set here). */
-export function queueRoutes(api: ApiRegistry, outbox: Outbox): Router {
+export function queueRoutes(api: ApiRegistry, outbox: Outbox, audit: AuditLog): Router {
   const router = Router();
 
   api.route(
@@ -41,11 +43,11 @@ export function queueRoutes(api: ApiRegistry, outbox: Outbox): Router {
     ({ params, body }, req, res) => {
       const row = currentDevice(req);
       if ('reset' in body) {
-        res.json(outbox.setPolicy(params.phone, null));
+        res.json(auditedChange(audit, req, { params: body }, () => outbox.setPolicy(params.phone, null)));
         return;
       }
       const current = row.queuePolicy ?? outbox.queueStatus(params.phone).policy;
-      res.json(outbox.setPolicy(params.phone, { ...current, ...body }));
+      res.json(auditedChange(audit, req, { params: body }, () => outbox.setPolicy(params.phone, { ...current, ...body })));
     },
   );
 
@@ -61,9 +63,9 @@ export function queueRoutes(api: ApiRegistry, outbox: Outbox): Router {
       params: phoneParams,
       responses: out,
     },
-    ({ params }, _req, res) => {
+    ({ params }, req, res) => {
       const lane = outbox.lane(params.phone);
-      lane.resume();
+      auditedChange(audit, req, {}, () => lane.resume());
       res.json(lane.status());
     },
   );

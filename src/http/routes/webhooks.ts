@@ -9,7 +9,8 @@ import { GatewayError } from '../../domain/errors.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { webhookHealth } from '../../webhooks/health.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { noteAuditTarget } from '../audit-trail.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { auditedChange, noteAuditTarget } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
 import { deliveryErrorFor } from '../webhook-target.js';
@@ -19,6 +20,7 @@ export interface WebhookRouteDeps {
   readonly deliveries: DeliveryRepository;
   readonly dispatcher: WebhookDispatcher;
   readonly policy: AccessPolicy;
+  readonly audit: AuditLog;
 }
 
 const statuses = ['pending', 'failed', 'dead', 'delivered'] as const;
@@ -77,7 +79,7 @@ function bodyOf(row: DeliveryRow): { type?: string } & Record<string, unknown> {
 /** The outbound webhook delivery log with replay, and the delivery backlog per endpoint. */
 export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router {
   const router = Router();
-  const { policy, deliveries, dispatcher } = deps;
+  const { policy, deliveries, dispatcher, audit } = deps;
 
   /** Admins see every delivery (the global webhook's too); others their numbers' deliveries to those numbers' webhooks. */
   const visible = (principal: Principal, row: DeliveryRow): boolean => {
@@ -154,7 +156,8 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       const principal = currentPrincipal(req);
       const row = requireDelivery(principal, params.id);
       noteAuditTarget(req, res, { type: 'delivery', id: String(row.id) }, row.phoneNumber);
-      res.json(deliveryView(dispatcher.replay(params.id), roleOf(principal)));
+      const replayed = auditedChange(audit, req, { target: { type: 'delivery', id: String(row.id) }, phoneNumber: row.phoneNumber }, () => dispatcher.replay(params.id));
+      res.json(deliveryView(replayed, roleOf(principal)));
     },
   );
 
