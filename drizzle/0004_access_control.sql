@@ -48,7 +48,6 @@ CREATE TABLE `audit_events` (
 CREATE INDEX `audit_events_at_idx` ON `audit_events` (`at`);--> statement-breakpoint
 CREATE INDEX `audit_events_phone_idx` ON `audit_events` (`phone_number`,`id`);--> statement-breakpoint
 CREATE INDEX `audit_events_actor_idx` ON `audit_events` (`actor_id`,`id`);--> statement-breakpoint
-CREATE INDEX `audit_events_action_idx` ON `audit_events` (`action`,`id`);--> statement-breakpoint
 CREATE TABLE `number_grants` (
 	`user_id` integer NOT NULL,
 	`phone_number` text NOT NULL,

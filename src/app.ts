@@ -304,7 +304,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     apiRoutes: [
       deviceRoutes(api, deviceService, audit),
       deviceProcessRoutes(api, deviceService),
-      messageRoutes(api, { outbox, policy, media }),
+      messageRoutes(api, { outbox, policy, audit, media }),
       queueRoutes(api, outbox, audit),
       qrRoutes(api, qr, deviceService),
       restoreRoutes(api, supervisor, policy),
@@ -438,6 +438,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await webhooks.close();
       server.closeAllConnections();
       await closed;
+      audit.flush();
       database.close();
     },
   };

@@ -16,7 +16,7 @@ interface MicroResult {
   readonly keys: number;
   readonly checks: number;
   readonly checkMicros: Record<'valid' | 'unknownKey' | 'wrongSecret' | 'jwt', Micros>;
-  readonly audit: { readonly rows: number; readonly cpuMsPerRow: number; readonly wallMicros: Micros; readonly verify: { ok: boolean; checked: number; ms: number } };
+  readonly audit: { readonly rows: number; readonly cpuMsPerRow: number; readonly batchedCpuMsPerRow: number; readonly wallMicros: Micros; readonly verify: { ok: boolean; checked: number; ms: number } };
 }
 
 /** bench/access-micro.mjs in its own process, on the compiled gateway code; resolves with its JSON line. */
@@ -63,6 +63,7 @@ export const accessScenario: Scenario = {
         figure('refusal_timing_gap', 'refusal timing gap p50: unknown id vs wrong secret', round(Math.abs(c.unknownKey.p50 - c.wrongSecret.p50), 2), 'µs', { op: '<=', value: 1 }),
         figure('jwt_check_p50', 'reference: JWT check p50 (seen before)', round(c.jwt.p50, 2), 'µs'),
         figure('audit_cpu_per_row', 'gateway CPU per audit row', round(micro.audit.cpuMsPerRow, 3), 'ms', { op: '<=', value: 0.1 }),
+        figure('audit_batched_cpu_per_row', 'gateway CPU per audit row, 50 written per turn', round(micro.audit.batchedCpuMsPerRow, 3), 'ms'),
         figure('audit_write_p50', 'audit row write p50 (wall)', round(micro.audit.wallMicros.p50, 1), 'µs'),
         figure('audit_verify_ms', `verify the chain of ${micro.audit.verify.checked} rows`, round(micro.audit.verify.ms, 1), 'ms'),
       ],

@@ -6,6 +6,9 @@ import { runLoad, type LoadOptions, type LoadResult } from '../lib/load.js';
 import { childEndpoint, isRunning, phoneNumbers, registerNumbers, waitForDevices } from '../lib/numbers.js';
 import { RUN_TAG, RUN_TAG_KEY, type MachineLoad } from '../lib/processes.js';
 import { distribution, round } from '../lib/stats.js';
+
+/** The middle value: the rounds' ratios, so one round hit by the machine's swings does not decide. */
+const median = (values: number[]): number => distribution(values.filter(Number.isFinite)).p50;
 import { figure, type BenchContext, type Scenario, type ScenarioResult } from './types.js';
 
 interface Side {
@@ -160,7 +163,7 @@ export const proxyScenario: Scenario = {
           figure('bare_added_p50_1c', 'reference: bare pass-through added p50, one connection', round(b1.latency.p50 - d1.latency.p50, 3), 'ms'),
           figure('gateway_vs_bare', 'gateway/bare pass-through throughput', round(p.rps / b.rps, 3), '×'),
           figure('key_rps', 'through /proxy/whatsapp with an API key', round(k.rps, 0), 'req/s'),
-          figure('key_vs_jwt', 'throughput API key/JWT through the proxy', round(k.rps / p.rps, 3), '×', { op: '>=', value: 0.95 }),
+          figure('key_vs_jwt', 'throughput API key/JWT through the proxy', round(median(keyedRuns.map((run, i) => run.okPerSec / (proxiedRuns[i]?.okPerSec ?? NaN))), 3), '×', { op: '>=', value: 0.95 }),
           figure('key_p50', 'proxied p50 with an API key', round(k.p50, 3), 'ms'),
         ],
         details: {

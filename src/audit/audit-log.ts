@@ -17,6 +17,8 @@ export const SYSTEM_ACTOR: AuditActor = Object.freeze({ type: 'system', id: null
 
 /** One audited fact. `params` are redacted here, whatever the caller passes. */
 export interface AuditEntry {
+  /** When it happened (ms); default: when it is written. */
+  readonly at?: number;
   readonly actor: AuditActor;
   readonly action: string;
   readonly result: AuditResult;
@@ -55,6 +57,8 @@ const PAGE = 2000;
 export class AuditLog {
   private readonly emitter = new TypedEmitter<AuditEvents>();
   readonly events: Listenable<AuditEvents> = this.emitter.view;
+  private pending: AuditEntry[] = [];
+  private flushing: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly repo: AuditRepository,
@@ -94,6 +98,31 @@ export class AuditLog {
     }
     this.emitter.emit('recorded', { action: entry.action, result: entry.result, phoneNumber: entry.phoneNumber ?? null });
     return id;
+  }
+
+  /**
+   * A row about something already done (a refusal, an answer already sent): written with the others of the same
+   * event-loop turn in one transaction, so a burst of requests costs one commit, not one each.
+   */
+  later(entry: AuditEntry): void {
+    this.pending.push(entry.at === undefined ? { ...entry, at: this.clock.now() } : entry);
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  /** Write what `later` holds (at the end of the turn, and at shutdown). */
+  flush(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      this.repo.transaction(() => {
+        for (const entry of batch) this.record(entry);
+      });
+    } catch (err) {
+      this.logger.error({ err, rows: batch.length }, 'audit rows could not be written');
+    }
   }
 
   /** Run a synchronous change in one transaction with whatever it records (the audit row commits with it). */

@@ -89,7 +89,6 @@ export const auditEvents = sqliteTable(
     index('audit_events_at_idx').on(t.at),
     index('audit_events_phone_idx').on(t.phoneNumber, t.id),
     index('audit_events_actor_idx').on(t.actorId, t.id),
-    index('audit_events_action_idx').on(t.action, t.id),
   ],
 );
 

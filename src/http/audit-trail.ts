@@ -75,7 +75,7 @@ export function auditTrail(audit: AuditLog, logger: Logger): RequestHandler {
     res.once('finish', () => {
       try {
         const entry = entryFor(req, res);
-        if (entry) audit.record(entry);
+        if (entry) audit.later(entry);
       } catch (err) {
         logger.error({ err, requestId: req.requestId }, 'audit row could not be written');
       }

@@ -71,7 +71,8 @@ export class Outbox {
     this.sweeper.unref();
   }
 
-  async accept(input: NewOutgoing): Promise<{ row: MessageRow; created: boolean }> {
+  /** `inTransaction` runs with the new row in the transaction that stores it (a repeat of an idempotent send writes nothing). */
+  async accept(input: NewOutgoing, inTransaction?: (row: MessageRow) => void): Promise<{ row: MessageRow; created: boolean }> {
     const { media, clock } = this.deps;
     const now = clock.now();
     const id = crypto.randomUUID();
@@ -84,7 +85,7 @@ export class Outbox {
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
     let result: { row: MessageRow; created: boolean };
     try {
-      result = this.insert(id, input, payload, now);
+      result = this.insert(id, input, payload, now, inTransaction);
     } catch (err) {
       await media.remove(upload);
       throw err;
@@ -104,19 +105,22 @@ export class Outbox {
     return result;
   }
 
-  private insert(id: string, input: NewOutgoing, payload: MessagePayload, now: number): { row: MessageRow; created: boolean } {
-    return this.deps.repo.insertOnce({
-      id,
-      phoneNumber: input.phoneNumber,
-      recipient: input.recipient,
-      kind: input.kind,
-      payload: payload as unknown as Record<string, unknown>,
-      status: 'queued',
-      idempotencyKey: input.idempotencyKey,
-      expiresAt: now + (input.ttlMs ?? this.deps.settings.ttlMs),
-      createdAt: now,
-      updatedAt: now,
-    });
+  private insert(id: string, input: NewOutgoing, payload: MessagePayload, now: number, inTransaction?: (row: MessageRow) => void): { row: MessageRow; created: boolean } {
+    return this.deps.repo.insertOnce(
+      {
+        id,
+        phoneNumber: input.phoneNumber,
+        recipient: input.recipient,
+        kind: input.kind,
+        payload: payload as unknown as Record<string, unknown>,
+        status: 'queued',
+        idempotencyKey: input.idempotencyKey,
+        expiresAt: now + (input.ttlMs ?? this.deps.settings.ttlMs),
+        createdAt: now,
+        updatedAt: now,
+      },
+      inTransaction,
+    );
   }
 
   get(id: string): MessageRow | undefined {

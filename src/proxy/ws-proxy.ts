@@ -117,7 +117,7 @@ export class WsProxy {
   private auditRefusal(req: IncomingMessage, principal: CallerPrincipal | undefined, address: string | null, status: number, err: GatewayError): void {
     try {
       const path = (req.url ?? '').split('?')[0]?.slice(0, 200) ?? '';
-      this.deps.audit.record({
+      this.deps.audit.later({
         actor: actorOf(principal),
         action: 'proxy.ws',
         result: 'denied',

@@ -37,7 +37,7 @@ export function socketAuth(deps: SocketAuthDeps, scope: Scope = 'events:subscrib
     } catch (err) {
       const known = err instanceof GatewayError ? err : new GatewayError('UNAUTHORIZED', 'missing, invalid or expired credentials');
       const code = known.code === 'FORBIDDEN' ? 'FORBIDDEN' : 'UNAUTHORIZED';
-      deps.audit.record({
+      deps.audit.later({
         actor: actorOf(principal),
         action: 'realtime.connect',
         result: 'denied',

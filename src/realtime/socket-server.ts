@@ -242,7 +242,7 @@ export class RealtimeServer {
       this.deps.policy.require(socket.data.principal, SCOPE, phoneNumber);
     } catch (err) {
       if (err instanceof AccessDenied) {
-        this.deps.audit.record({
+        this.deps.audit.later({
           actor: actorOf(socket.data.principal),
           action: 'realtime.join',
           result: 'denied',

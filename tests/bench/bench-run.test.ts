@@ -56,7 +56,7 @@ describe('npm run bench', () => {
       ['restore', '2 numbers: stand-ins alone \\(floor\\)'],
       ['fanout', 'Socket.IO deliveries/s at that rate'],
       ['proxy', 'through /proxy/whatsapp with an API key'],
-      ['send', 'accepted per second with an API key \\(JWT, key, key, JWT runs\\)'],
+      ['send', 'accepted per second with an API key \\(idle numbers, alternating runs\\)'],
     ] as const) {
       expect({ label, value: Number(figure(scenario, label)?.[1]) }).toEqual({ label, value: expect.any(Number) });
       expect(Number(figure(scenario, label)?.[1])).toBeGreaterThan(0);

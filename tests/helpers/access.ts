@@ -62,3 +62,16 @@ export function auditRows(gw: TestGateway, afterId = 0): AuditRowRaw[] {
 export function lastAuditId(gw: TestGateway): number {
   return (gw.gateway.database.sqlite.prepare('SELECT coalesce(max(id), 0) AS id FROM audit_events').get() as { id: number }).id;
 }
+
+let barriers = 0;
+
+/**
+ * Rows of answered requests are written at the end of their event-loop turn, in order: once a refused request made
+ * now has its row, every request answered before it has its rows too (and no more will come for them).
+ */
+export async function auditSettled(gw: TestGateway): Promise<void> {
+  const requestId = `audit-barrier-${++barriers}`;
+  await gw.request('GET', '/api/devices', { token: 'not-a-token', headers: { 'x-request-id': requestId } });
+  const { waitFor } = await import('./wait.js');
+  await waitFor(() => gw.gateway.database.sqlite.prepare('SELECT 1 FROM audit_events WHERE request_id = ?').get(requestId), { what: 'the audit barrier row', timeoutMs: 5000, intervalMs: 5 });
+}

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { io as ioClient } from 'socket.io-client';
+import { auditSettled } from '../helpers/access.js';
 import { makeDataRoot, ROOT, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SIM_MAIN = path.join(ROOT, 'dist', 'simulator', 'main.js');
@@ -147,6 +148,7 @@ describe('binary updates', () => {
     expect(runner(PHONES[1] ?? '')?.pid).toBe(before[1]);
     expect(fs.readFileSync(bin, 'utf8')).toContain('SIM_BUILD=9.3.0');
     // Both rollouts are in the audit log as the gateway's own actions, beside the admin's calls that started them.
+    await auditSettled(gw);
     const audit = gw.gateway.database.sqlite.prepare("SELECT action, result, actor_type, target_id FROM audit_events WHERE action LIKE 'system.%' ORDER BY id").all();
     expect(audit).toEqual(
       expect.arrayContaining([

@@ -32,7 +32,8 @@ export class MessageRepository {
   }
 
   /** Insert, or return the existing row when (phoneNumber, idempotencyKey) was seen before. */
-  insertOnce(row: NewMessage): { row: MessageRow; created: boolean } {
+  /** `inTransaction` runs with a newly inserted row, in its transaction (the audit row of the send). */
+  insertOnce(row: NewMessage, inTransaction?: (row: MessageRow) => void): { row: MessageRow; created: boolean } {
     return this.db.transaction(() => {
       if (row.idempotencyKey) {
         const existing = this.hot.byIdempotencyKey.get({ phoneNumber: row.phoneNumber, key: row.idempotencyKey });
@@ -40,6 +41,7 @@ export class MessageRepository {
       }
       const inserted = this.hot.insert.get(withDefaults(row));
       if (!inserted) throw new Error('message insert returned no row');
+      inTransaction?.(inserted);
       return { row: inserted, created: true };
     });
   }

@@ -1,11 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { AccessPolicy } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import { AccessDenied, GatewayError, ValidationError } from '../../domain/errors.js';
 import type { MediaStore } from '../../messaging/media-store.js';
 import type { NewOutgoing, Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
+import { auditInTransaction } from '../audit-trail.js';
 import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
 import { MESSAGE_STATUSES, messageSchema, messageView, recipient, sendFileBody, sendImageBody, sendTextBody } from './message-schemas.js';
@@ -23,12 +25,13 @@ const accepted = {
 export interface MessageRouteDeps {
   readonly outbox: Outbox;
   readonly policy: AccessPolicy;
+  readonly audit: AuditLog;
   readonly media: MediaStore;
 }
 
 export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router {
   const router = Router();
-  const { outbox, policy, media } = deps;
+  const { outbox, policy, audit, media } = deps;
 
   /**
    * `from` must be a number the caller may send from. One it may not see is a 400 on the field (in a body, as if
@@ -45,7 +48,11 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
   };
 
   const accept = async (req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> => {
-    const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) });
+    // The send's audit row is stored with the message, in its transaction.
+    const params = req.body as Record<string, unknown>;
+    const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) }, (stored) =>
+      auditInTransaction(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params })(),
+    );
     res.status(202).location(`/api/messages/${row.id}`);
     if (!created) res.set('Idempotent-Replayed', 'true');
     res.json(messageView(row));
