@@ -5,7 +5,7 @@ import { childRequest, loggedInChildren, mapLimit, phoneNumbers, type ChildEndpo
 import { OutboxRows, type SentRow } from '../lib/outbox-rows.js';
 import { waitUntil } from '../lib/processes.js';
 import { distribution, round, type Distribution } from '../lib/stats.js';
-import { benchKey } from './proxy.js';
+import { benchKey, gatewayCpuPerRequest } from './proxy.js';
 import { figure, type BenchContext, type Scenario, type ScenarioResult } from './types.js';
 
 const RECIPIENT = '5511987654321';
@@ -161,6 +161,7 @@ export const sendScenario: Scenario = {
       const apiKey = await benchKey(gateway);
       const compared: Record<'jwt' | 'key', LoadResult[]> = { jwt: [], key: [] };
       const pairRatios: number[] = [];
+      const cpuRatios: number[] = [];
       for (let pair = 0; pair < 8; pair++) {
         const got: Partial<Record<'jwt' | 'key', LoadResult>> = {};
         for (const side of pair % 2 === 0 ? (['jwt', 'key'] as const) : (['key', 'jwt'] as const)) {
@@ -171,6 +172,7 @@ export const sendScenario: Scenario = {
           got[side] = result;
         }
         if (got.jwt && got.key && got.jwt.okPerSec > 0) pairRatios.push(got.key.okPerSec / got.jwt.okPerSec);
+        if (got.jwt && got.key) cpuRatios.push(gatewayCpuPerRequest(got.key) / gatewayCpuPerRequest(got.jwt));
       }
       const rate = (runs: LoadResult[]) => runs.reduce((a, r) => a + r.ok, 0) / runs.reduce((a, r) => a + r.durationSec, 0);
       const jwtRate = rate(compared.jwt);
@@ -210,6 +212,7 @@ export const sendScenario: Scenario = {
           figure('key_accepted_per_sec', 'accepted per second with an API key (idle numbers, alternating runs)', round(keyRate, 0), 'msg/s'),
           figure('jwt_accepted_per_sec', 'accepted per second with a JWT (the same runs)', round(jwtRate, 0), 'msg/s'),
           figure('key_vs_jwt', 'throughput API key/JWT on sends', round(keyVsJwt, 3), '×', { op: '>=', value: 0.95 }),
+          figure('key_cpu_vs_jwt', 'gateway CPU per accepted send, API key/JWT', round(distribution(cpuRatios.filter(Number.isFinite)).p50, 3), '×', { op: '<=', value: 1.05 }),
         ],
         details: {
           childOwnHandling: own,
@@ -227,7 +230,7 @@ export const sendScenario: Scenario = {
             acceptToChild: p.latency,
           })),
           finalStatusesIncludingAcceptOnly: statuses,
-          credentialComparison: { jwt: compared.jwt.map((r) => round(r.okPerSec, 0)), key: compared.key.map((r) => round(r.okPerSec, 0)), pairRatios: pairRatios.map((r) => round(r, 3)) },
+          credentialComparison: { jwt: compared.jwt.map((r) => round(r.okPerSec, 0)), key: compared.key.map((r) => round(r.okPerSec, 0)), pairRatios: pairRatios.map((r) => round(r, 3)), cpuRatios: cpuRatios.map((r) => round(r, 3)) },
           acceptOnly: { acceptedPerSec: round(acceptOnly.okPerSec, 0), acceptLatency: acceptOnly.latency, cpuPercent: acceptOnly.cpuPercent, machine: acceptOnly.machine },
         },
       };

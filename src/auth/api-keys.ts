@@ -60,6 +60,7 @@ export interface KeyEvents {
 /** Compared against when the key id is unknown, so an unknown key costs the same as a wrong secret. */
 const DECOY = Buffer.alloc(32, 0);
 const FLUSH_EVERY_MS = 10_000;
+const VERIFIED_MAX = 10_000;
 
 /**
  * API keys: created, listed, changed, rotated and revoked through here; checked on every request from memory.
@@ -69,6 +70,8 @@ export class ApiKeyService {
   private readonly emitter = new TypedEmitter<KeyEvents>();
   readonly events: Listenable<KeyEvents> = this.emitter.view;
   private readonly keys = new Map<string, ApiKeyRecord>();
+  /** Good keys seen recently (token → its use), oldest dropped first. */
+  private readonly verified = new Map<string, KeyUse>();
   /** Last use per key, kept in memory and written every few seconds: a request never waits for this write. */
   private readonly usage = new Map<string, { at: number; ip: string | null }>();
   private readonly dirty = new Set<string>();
@@ -102,6 +105,15 @@ export class ApiKeyService {
    * with the same answer (and the same work up to the compare) whatever was wrong.
    */
   authenticate(token: string, address: string | null): KeyUse {
+    // A key seen before skips the HMAC; the use is re-checked against the key as it is now (revoked, rotated,
+    // expired, narrowed), so every change still counts from the next request. Only good keys are remembered, so a
+    // wrong key and a wrong secret of a real key still cost the same.
+    const seen = this.verified.get(token);
+    if (seen) {
+      const use = this.stillValid(seen);
+      if (use && (use.key.addresses === null || use.key.addresses.allows(address))) return this.used(use, address);
+      this.verified.delete(token);
+    }
     const parsed = parseKey(token);
     const key = parsed ? this.keys.get(parsed.id) : undefined;
     const given = this.hasher.hash(parsed?.secret ?? token);
@@ -111,10 +123,17 @@ export class ApiKeyService {
     if (!key || !parsed || parsed.env !== key.env || (!current && !previous)) throw errors.unauthorized();
     if (!current && (key.previousValidUntil === null || now >= key.previousValidUntil)) throw errors.unauthorized();
     if (!usable(key, now) || (key.addresses !== null && !key.addresses.allows(address))) throw errors.unauthorized();
-    this.usage.set(key.id, { at: now, ip: address });
-    this.dirty.add(key.id);
     const until = current ? key.expiresAt : minimum(key.expiresAt, key.previousValidUntil);
-    return { key, secretHash: current ? key.secretHash : (key.previousSecretHash as Buffer), expiresAt: until };
+    const use: KeyUse = { key, secretHash: current ? key.secretHash : (key.previousSecretHash as Buffer), expiresAt: until };
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, use);
+    return this.used(use, address);
+  }
+
+  private used(use: KeyUse, address: string | null): KeyUse {
+    this.usage.set(use.key.id, { at: this.clock.now(), ip: address });
+    this.dirty.add(use.key.id);
+    return use;
   }
 
   /** The key behind a use, if that use is still good (sockets re-check after any change). */
