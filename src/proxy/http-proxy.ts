@@ -11,7 +11,8 @@ import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
 import { rewriteQrLink } from './qr-link.js';
-import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, routeKey, type ProxyTarget, type ProxyTargets } from './targets.js';
+import { routeKey } from './permissions.js';
+import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
 const PROXY_TIMEOUT_MS = 60_000;

@@ -5,8 +5,6 @@ import { parsePhoneNumber } from '../domain/phone.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { proxyPermission, routeKey, type ProxyPermission } from './permissions.js';
 
-export { routeKey };
-
 export const PROXY_PREFIX = '/proxy/whatsapp';
 
 /** Where one proxied request goes. `authorization` is the child's Basic credential: it never leaves the gateway. */
