@@ -66,9 +66,9 @@ import { Outbox } from './messaging/outbox.js';
 import { ReceiptTracker } from './messaging/receipts.js';
 import { auditMetrics } from './metrics/audit.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
-import { httpTiming } from './metrics/http-timing.js';
+import { httpTiming } from './http/timing.js';
 import { createMetrics } from './metrics/registry.js';
-import { proxyRoutes } from './proxy/http-proxy.js';
+import { proxyHandler } from './proxy/http-proxy.js';
 import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
@@ -287,7 +287,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const api = new ApiRegistry(routeGuard(policy));
   const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
   const keyRules = new KeyRules(policy, accounts);
-  const app = createHttpApp({
+  const proxy = proxyHandler({ api, targets: proxyTargets, outbox, logger, trustHops: config.TRUST_PROXY });
+  const front = createHttpApp({
     api,
     authn,
     audit,
@@ -322,7 +323,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       deviceStatsRoutes(api, { history: resourceHistory, activity: new ActivityRepository(database.db), clock }),
     ],
     pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
-    rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
+    proxy: proxy.handle,
     internalRoutes: [
       internalWebhookRoutes(pipeline.inbound),
       metricsRoutes(api, metrics.registry, {
@@ -335,7 +336,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ],
     timing: httpTiming(metrics.httpDuration),
   });
-  const server = http.createServer(app);
+  const server = http.createServer(front.listener);
   // A reverse proxy keeps idle upstream connections open (nginx: up to 60 s) and may send a POST on one the
   // instant Node closes it, which it cannot retry (502). Node must be the side that waits longer.
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -436,6 +437,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       unbridge();
       await realtime.close();
       await webhooks.close();
+      proxy.close();
+      front.close();
       server.closeAllConnections();
       await closed;
       audit.flush();

@@ -28,6 +28,12 @@ export interface BenchArgs {
   readonly fanoutRates: number[];
   /** Seconds per fan-out step. */
   readonly fanoutDuration: number;
+  /** Offered messages/s of the isolated-capacity send steps, one step each (stops once under half gets through). */
+  readonly capacityRates: number[];
+  /** Offered incoming events/s of the isolated-capacity fan-out steps. */
+  readonly capacityFanoutRates: number[];
+  /** Seconds per isolated-capacity step. */
+  readonly capacityDuration: number;
   /** Access checks: API keys stored, checks of each kind, audit rows written. */
   readonly accessKeys: number;
   readonly accessChecks: number;
@@ -44,10 +50,10 @@ export interface BenchArgs {
   readonly keepData: boolean;
 }
 
-export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory', 'access'] as const;
+export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory', 'access'] as const;
 
 const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
-  --only proxy,send,restore,fanout,memory,access   scenarios to run (default: all)
+  --only proxy,send,capacity,restore,fanout,memory,access   scenarios to run (default: all)
   --numbers 50              numbers for send and fan-out
   --duration 10             seconds per measured load run
   --connections 10          proxy: autocannon connections (same for direct and proxied)
@@ -61,6 +67,9 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --fanout-clients 50
   --fanout-rates 250,500,1000,2000,5000,10000   offered events/s, one step each (stops once under half arrives)
   --fanout-duration 5       seconds per fan-out step
+  --capacity-rates 100,250,500,1000,2000   capacity: offered messages/s, one step each (stops once under half gets through)
+  --capacity-fanout-rates 500,1000,2000,5000,10000   capacity: offered incoming events/s, one step each
+  --capacity-duration 5     capacity: seconds per step
   --access-keys 10000       access: API keys stored
   --access-checks 20000     access: credential checks of each kind
   --access-audit-rows 5000  access: audit rows written
@@ -128,6 +137,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     fanoutClients: int('fanout-clients', 50, 1),
     fanoutRates: list('fanout-rates', [250, 500, 1000, 2000, 5000, 10000]),
     fanoutDuration: int('fanout-duration', 5, 1),
+    capacityRates: list('capacity-rates', [100, 250, 500, 1000, 2000]),
+    capacityFanoutRates: list('capacity-fanout-rates', [500, 1000, 2000, 5000, 10000]),
+    capacityDuration: int('capacity-duration', 5, 1),
     accessKeys: int('access-keys', 10_000, 1),
     accessChecks: int('access-checks', 20_000, 1),
     accessAuditRows: int('access-audit-rows', 5000, 1),

@@ -18,17 +18,21 @@ import { figure, type BenchContext, type Scenario, type ScenarioResult } from '.
 
 interface Side {
   readonly rps: number;
+  /** CPU time of the hop's process (`label`) per answered request, pooled over the runs, in µs. */
+  readonly cpuUsPerRequest: number;
   readonly p50: number;
   readonly p99: number;
   readonly runs: { okPerSec: number; p50: number; p99: number; cpuPercent: Record<string, number>; machine: MachineLoad; statusCounts: Record<string, number> }[];
 }
 
-function summarise(runs: LoadResult[]): Side {
+function summarise(runs: LoadResult[], label = 'child'): Side {
   const ok = runs.reduce((a, r) => a + r.ok, 0);
   const seconds = runs.reduce((a, r) => a + r.durationSec, 0);
+  const cpuMs = runs.reduce((a, r) => a + ((r.cpuPercent[label] ?? 0) / 100) * r.durationSec * 1000, 0);
   const pooled = distribution(runs.flatMap((r) => r.samples));
   return {
     rps: ok / seconds,
+    cpuUsPerRequest: ok > 0 ? (cpuMs * 1000) / ok : NaN,
     p50: pooled.p50,
     p99: pooled.p99,
     runs: runs.map((r) => ({
@@ -130,7 +134,7 @@ export const proxyScenario: Scenario = {
         bareRuns.push(b);
         ctx.log(
           `proxy: round ${round}: direct ${d.okPerSec.toFixed(0)}/s p50 ${d.latency.p50.toFixed(3)} ms; proxied ${p.okPerSec.toFixed(0)}/s p50 ${p.latency.p50.toFixed(3)} ms ` +
-            `cpu ${JSON.stringify(p.cpuPercent)}; bare proxy ${b.okPerSec.toFixed(0)}/s p50 ${b.latency.p50.toFixed(3)} ms`,
+            `cpu ${JSON.stringify(p.cpuPercent)}; bare proxy ${b.okPerSec.toFixed(0)}/s p50 ${b.latency.p50.toFixed(3)} ms cpu ${JSON.stringify(b.cpuPercent)}`,
         );
       }
       // One connection: the latency of the hop itself, without queueing behind other requests.
@@ -142,9 +146,9 @@ export const proxyScenario: Scenario = {
       const bad = [...directRuns, ...proxiedRuns, ...keyedRuns, ...bareRuns, d1, p1, b1].filter((r) => r.ok !== r.requests || r.errors > 0);
       if (bad.length > 0) ctx.log(`proxy: ${bad.length} run(s) had non-2xx answers or errors: ${JSON.stringify(bad.map((r) => r.statusCounts))}`);
       const d = summarise(directRuns);
-      const p = summarise(proxiedRuns);
-      const b = summarise(bareRuns);
-      const k = summarise(keyedRuns);
+      const p = summarise(proxiedRuns, 'gateway');
+      const b = summarise(bareRuns, 'bare');
+      const k = summarise(keyedRuns, 'gateway');
       return {
         scenario: 'proxy',
         title: this.title,
@@ -153,20 +157,22 @@ export const proxyScenario: Scenario = {
         figures: [
           figure('direct_rps', 'direct to the child', round(d.rps, 0), 'req/s'),
           figure('proxied_rps', 'through /proxy/whatsapp', round(p.rps, 0), 'req/s'),
-          figure('throughput_ratio', 'throughput ratio proxied/direct', round(p.rps / d.rps, 3), '×', { op: '>=', value: 0.85 }),
+          figure('throughput_ratio', 'throughput ratio proxied/direct', round(p.rps / d.rps, 3), '×'),
           figure('direct_p50', 'direct p50', round(d.p50, 3), 'ms'),
           figure('proxied_p50', 'proxied p50', round(p.p50, 3), 'ms'),
-          figure('added_p50', 'added latency p50', round(p.p50 - d.p50, 3), 'ms', { op: '<=', value: 0.5 }),
+          figure('added_p50', 'added latency p50', round(p.p50 - d.p50, 3), 'ms'),
           figure('direct_p99', 'direct p99', round(d.p99, 3), 'ms'),
           figure('proxied_p99', 'proxied p99', round(p.p99, 3), 'ms'),
           figure('added_p99', 'added latency p99', round(p.p99 - d.p99, 3), 'ms'),
-          figure('added_p50_1c', 'added latency p50, one connection', round(p1.latency.p50 - d1.latency.p50, 3), 'ms'),
+          figure('added_p50_1c', 'added latency p50, one connection', round(p1.latency.p50 - d1.latency.p50, 3), 'ms', { op: '<=', value: 0.3 }),
           figure('added_p99_1c', 'added latency p99, one connection', round(p1.latency.p99 - d1.latency.p99, 3), 'ms'),
           figure('bare_rps', 'reference: bare Node.js pass-through', round(b.rps, 0), 'req/s'),
           figure('bare_ratio', 'reference: bare pass-through/direct', round(b.rps / d.rps, 3), '×'),
           figure('bare_added_p50', 'reference: bare pass-through added p50', round(b.p50 - d.p50, 3), 'ms'),
           figure('bare_added_p50_1c', 'reference: bare pass-through added p50, one connection', round(b1.latency.p50 - d1.latency.p50, 3), 'ms'),
-          figure('gateway_vs_bare', 'gateway/bare pass-through throughput', round(p.rps / b.rps, 3), '×'),
+          figure('gateway_cpu_per_request', 'gateway CPU per proxied request', round(p.cpuUsPerRequest, 0), 'µs'),
+          figure('bare_cpu_per_request', 'reference: bare pass-through CPU per request', round(b.cpuUsPerRequest, 0), 'µs'),
+          figure('gateway_vs_bare', 'gateway hop/bare pass-through throughput', round(p.rps / b.rps, 3), '×', { op: '>=', value: 0.8 }),
           figure('key_rps', 'through /proxy/whatsapp with an API key', round(k.rps, 0), 'req/s'),
           figure('key_vs_jwt', 'throughput API key/JWT through the proxy', round(median(keyedRuns.map((run, i) => run.okPerSec / (proxiedRuns[i]?.okPerSec ?? NaN))), 3), '×', { op: '>=', value: 0.95 }),
           figure('key_p50', 'proxied p50 with an API key', round(k.p50, 3), 'ms'),

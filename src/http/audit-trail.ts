@@ -1,27 +1,22 @@
 import crypto from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { actorOf } from '../audit/actor.js';
 import type { AuditActor, AuditEntry, AuditLog } from '../audit/audit-log.js';
 import type { AuditResult } from '../db/schema-access.js';
 import type { Logger } from '../lib/logger.js';
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    requestId?: string;
-    /** The route wrote its audit row in the transaction of its change; the trail adds none unless it then failed. */
-    auditWritten?: boolean;
-  }
-}
+import { clientAddress } from '../lib/client-address.js';
+import { auditNotes, type PlainHandler, type PlainRequest } from './plain-handler.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The request's side of an audit row (who, from where, which request, which route). */
-export function requestEntry(req: Request, entry: Omit<AuditEntry, 'actor'> & { actor?: AuditActor }): AuditEntry {
+export function requestEntry(req: PlainRequest, entry: Omit<AuditEntry, 'actor'> & { actor?: AuditActor }): AuditEntry {
+  const agent = req.headers['user-agent'];
   return {
     actor: actorOf(req.principal),
-    ip: req.ip ?? null,
-    userAgent: req.get('user-agent') ?? null,
+    ip: req.clientIp ?? null,
+    userAgent: typeof agent === 'string' ? agent : null,
     requestId: req.requestId ?? null,
     phoneNumber: req.routeMark?.phoneNumber ?? null,
     ...entry,
@@ -29,13 +24,13 @@ export function requestEntry(req: Request, entry: Omit<AuditEntry, 'actor'> & { 
 }
 
 /** The actor of a row when the request was not authenticated by a token (a successful login). */
-export function auditAs(res: Response, actor: AuditActor): void {
-  res.locals['auditActor'] = actor;
+export function auditAs(req: PlainRequest, actor: AuditActor): void {
+  auditNotes(req).actor = actor;
 }
 
 /** What a route learned about its target after the permission check (a delivery's number, a key's id). */
-export function noteAuditTarget(req: Request, res: Response, target: { type: string; id: string }, phoneNumber?: string): void {
-  res.locals['auditTarget'] = target;
+export function noteAuditTarget(req: PlainRequest, target: { type: string; id: string }, phoneNumber?: string): void {
+  auditNotes(req).target = target;
   if (phoneNumber && req.routeMark) req.routeMark = { ...req.routeMark, phoneNumber };
 }
 
@@ -43,7 +38,7 @@ export function noteAuditTarget(req: Request, res: Response, target: { type: str
  * The audit row of a change written in the change's own transaction: pass the returned function to the service as
  * its `inTransaction` hook. The trail then adds no second row for the request (unless it ends in an error).
  */
-export function auditInTransaction(audit: AuditLog, req: Request, entry: Omit<AuditEntry, 'actor' | 'result' | 'action'> & { action?: string }): () => void {
+export function auditInTransaction(audit: AuditLog, req: PlainRequest, entry: Omit<AuditEntry, 'actor' | 'result' | 'action'> & { action?: string }): () => void {
   return () => {
     audit.record(requestEntry(req, { action: req.routeMark?.action ?? 'http.change', result: 'ok', ...entry }));
     req.auditWritten = true;
@@ -55,7 +50,7 @@ export function auditInTransaction(audit: AuditLog, req: Request, entry: Omit<Au
  * goes first, so a row that cannot be written stops the change before it touches any cache. For changes made by a
  * service that owns its transaction, pass `auditInTransaction(…)` to it instead.
  */
-export function auditedChange<T>(audit: AuditLog, req: Request, entry: Parameters<typeof auditInTransaction>[2], work: () => T): T {
+export function auditedChange<T>(audit: AuditLog, req: PlainRequest, entry: Parameters<typeof auditInTransaction>[2], work: () => T): T {
   return audit.transaction(() => {
     auditInTransaction(audit, req, entry)();
     return work();
@@ -66,12 +61,14 @@ export function auditedChange<T>(audit: AuditLog, req: Request, entry: Parameter
  * One audit row per state-changing request and per refused one (401, 403, and the 404 that hides a number), written
  * when the answer is sent: actor, address, request id, route action, number, status, error code, and the
  * parameters with secrets and message bodies removed. Every request gets an `X-Request-Id` (the caller's, if sane).
+ * Runs first on /api and on the lean /proxy chain alike.
  */
-export function auditTrail(audit: AuditLog, logger: Logger): RequestHandler {
+export function auditTrail(audit: AuditLog, logger: Logger, trustProxy: number): PlainHandler {
   return (req, res, next) => {
-    const given = req.get('x-request-id');
-    req.requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-    res.set('X-Request-Id', req.requestId);
+    const given = req.headers['x-request-id'];
+    req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    req.clientIp = clientAddress(req, trustProxy) ?? null;
+    res.setHeader('X-Request-Id', req.requestId);
     res.once('finish', () => {
       try {
         const entry = entryFor(req, res);
@@ -84,30 +81,31 @@ export function auditTrail(audit: AuditLog, logger: Logger): RequestHandler {
   };
 }
 
-function entryFor(req: Request, res: Response): AuditEntry | null {
+function entryFor(req: PlainRequest, res: ServerResponse): AuditEntry | null {
   const status = res.statusCode;
-  const denied = status === 401 || status === 403 || res.locals['accessDenied'] === true;
+  const notes = req.auditNotes ?? {};
+  const denied = status === 401 || status === 403 || notes.accessDenied === true;
   const failed = status >= 400;
   if (req.auditWritten && !failed) return null;
   // The per-client rate limit answered before any route: a flood must not become a flood of rows.
   if (status === 429 && !req.routeMark) return null;
-  if (READS.has(req.method) && !denied && !req.routeMark?.audited) return null;
+  const method = req.method ?? 'GET';
+  if (READS.has(method) && !denied && !req.routeMark?.audited) return null;
   const result: AuditResult = denied ? 'denied' : failed ? 'error' : 'ok';
-  const proxied = req.originalUrl.startsWith('/proxy/');
-  const action = req.routeMark?.action ?? (proxied ? `proxy.${req.method.toLowerCase()}` : status === 401 ? 'auth.rejected' : `http.${req.method.toLowerCase()}`);
-  const route = req.routeMark ? null : { method: req.method, path: req.originalUrl.split('?')[0]?.slice(0, 200) };
-  const body = proxied ? null : (req.body as unknown);
-  const params = { ...(route ?? {}), ...(isObject(body) ? body : {}), ...((res.locals['auditParams'] as Record<string, unknown> | undefined) ?? {}) };
-  const target = res.locals['auditTarget'] as AuditEntry['target'] | undefined;
-  const actor = res.locals['auditActor'] as AuditActor | undefined;
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const proxied = /^\/proxy\//i.test(url);
+  const action = req.routeMark?.action ?? (proxied ? `proxy.${method.toLowerCase()}` : status === 401 ? 'auth.rejected' : `http.${method.toLowerCase()}`);
+  const route = req.routeMark ? null : { method, path: url.split('?')[0]?.slice(0, 200) };
+  const body = proxied ? null : (req as { body?: unknown }).body;
+  const params = { ...(route ?? {}), ...(isObject(body) ? body : {}), ...(notes.params ?? {}) };
   return requestEntry(req, {
-    ...(actor ? { actor } : {}),
+    ...(notes.actor ? { actor: notes.actor } : {}),
     action,
     result,
     httpStatus: status,
-    errorCode: (res.locals['errorCode'] as string | undefined) ?? null,
+    errorCode: notes.errorCode ?? null,
     params,
-    ...(target ? { target } : req.routeMark?.phoneNumber ? { target: { type: 'number', id: req.routeMark.phoneNumber } } : {}),
+    ...(notes.target ? { target: notes.target } : req.routeMark?.phoneNumber ? { target: { type: 'number', id: req.routeMark.phoneNumber } } : {}),
   });
 }
 

@@ -1,18 +1,28 @@
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 
 /**
- * The client's address as express computes `req.ip` with `trust proxy` = `hops`: the peer, or, behind `hops`
- * trusted proxies, the address that many entries from the end of X-Forwarded-For. For WebSocket upgrades and
- * Socket.IO handshakes, which do not pass through express.
+ * Who is calling and over what, with TRUST_PROXY = the number of proxy hops in front of the gateway whose
+ * forwarding headers are believed (Express's `trust proxy` set to a hop count, which is what the gateway configures):
+ * the address `hops` entries back along the socket peer then X-Forwarded-For (right to left), and the scheme from
+ * X-Forwarded-Proto when the peer itself is a trusted hop. For handlers that run without Express's request helpers.
  */
-export function clientAddress(req: IncomingMessage, hops: number): string | null {
-  const peer = req.socket.remoteAddress ?? null;
-  if (hops <= 0 || peer === null) return peer;
+export function clientAddress(req: IncomingMessage, hops: number): string | undefined {
+  const peer = req.socket.remoteAddress;
+  if (hops <= 0) return peer;
   const header = req.headers['x-forwarded-for'];
-  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  const chain = [peer, ...forwarded.reverse()];
-  return chain[Math.min(hops, chain.length - 1)] ?? peer;
+  if (typeof header !== 'string' || header === '') return peer;
+  const forwarded = header.split(',');
+  // [peer, last forwarded, …, first forwarded]: trusted hops are skipped, the list's end is as far as it goes.
+  const at = Math.min(hops, forwarded.length);
+  return at === 0 ? peer : forwarded[forwarded.length - at]?.trim();
+}
+
+export function requestProtocol(req: IncomingMessage, hops: number): string {
+  const own = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http';
+  if (hops <= 0) return own;
+  const header = req.headers['x-forwarded-proto'];
+  const value = typeof header === 'string' && header !== '' ? header : own;
+  const comma = value.indexOf(',');
+  return (comma === -1 ? value : value.slice(0, comma)).trim();
 }

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import type { DeviceRepository } from '../db/repositories/devices.js';
-import type { MessageFilter, MessageRepository } from '../db/repositories/messages.js';
+import type { MessageFilter, MessageRepository, NewMessage, NewMessageItem } from '../db/repositories/messages.js';
 import type { MessageRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { TurnBatch } from '../lib/turn-batch.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { NumberLane } from './lane.js';
@@ -46,10 +47,16 @@ export class Outbox {
   private readonly lanes = new Map<string, NumberLane>();
   private readonly unsubscribe: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | null = null;
+  /**
+   * Accepts of one event-loop turn share one transaction: a commit is a handful of WAL writes, and with many
+   * callers at once most of an accept was its own commit. Each caller still answers only after its row is stored.
+   */
+  private readonly inserts: TurnBatch<NewMessageItem, { row: MessageRow; created: boolean }>;
 
   constructor(private readonly deps: OutboxDeps) {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'an outbox listener failed'));
     this.events = this.emitter.view;
+    this.inserts = new TurnBatch((rows) => deps.repo.insertMany(rows));
   }
 
   /** Rebuild the queues from the outbox and follow the children's lifecycle. */
@@ -85,7 +92,7 @@ export class Outbox {
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
     let result: { row: MessageRow; created: boolean };
     try {
-      result = this.insert(id, input, payload, now, inTransaction);
+      result = await this.inserts.add({ row: this.newRow(id, input, payload, now), ...(inTransaction ? { inTransaction } : {}) });
     } catch (err) {
       await media.remove(upload);
       throw err;
@@ -105,22 +112,19 @@ export class Outbox {
     return result;
   }
 
-  private insert(id: string, input: NewOutgoing, payload: MessagePayload, now: number, inTransaction?: (row: MessageRow) => void): { row: MessageRow; created: boolean } {
-    return this.deps.repo.insertOnce(
-      {
-        id,
-        phoneNumber: input.phoneNumber,
-        recipient: input.recipient,
-        kind: input.kind,
-        payload: payload as unknown as Record<string, unknown>,
-        status: 'queued',
-        idempotencyKey: input.idempotencyKey,
-        expiresAt: now + (input.ttlMs ?? this.deps.settings.ttlMs),
-        createdAt: now,
-        updatedAt: now,
-      },
-      inTransaction,
-    );
+  private newRow(id: string, input: NewOutgoing, payload: MessagePayload, now: number): NewMessage {
+    return {
+      id,
+      phoneNumber: input.phoneNumber,
+      recipient: input.recipient,
+      kind: input.kind,
+      payload: payload as unknown as Record<string, unknown>,
+      status: 'queued',
+      idempotencyKey: input.idempotencyKey,
+      expiresAt: now + (input.ttlMs ?? this.deps.settings.ttlMs),
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   get(id: string): MessageRow | undefined {

@@ -1,30 +1,35 @@
-import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { createProxyMiddleware, responseInterceptor, type Options } from 'http-proxy-middleware';
+import type { IncomingMessage } from 'node:http';
+import { Router } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../domain/errors.js';
 import type { ApiRegistry } from '../http/api-registry.js';
-import { errorBody, statusFor } from '../http/error-handler.js';
 import { currentPrincipal } from '../http/auth-middleware.js';
+import { requestProtocol } from '../lib/client-address.js';
+import { auditNotes, type PlainHandler, type PlainRequest } from '../http/plain-handler.js';
 import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
+import { PassThrough } from './pass-through.js';
 import { rewriteQrLink } from './qr-link.js';
 import { routeKey } from './permissions.js';
-import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, type ProxyTarget, type ProxyTargets } from './targets.js';
+import { PROXY_PREFIX, proxyRoute, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
 const PROXY_TIMEOUT_MS = 60_000;
 
-/** Caller headers the child must never see: the gateway's token, cookies, and the gateway's own routing header. */
-const STRIPPED = ['authorization', 'cookie', 'x-phone-number', 'x-device-id', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'];
+export interface ProxyHandler {
+  readonly handle: PlainHandler;
+  /** Drop the idle connections to the children (shutdown). */
+  close(): void;
+}
 
 export interface ProxyDeps {
   readonly api: ApiRegistry;
   readonly targets: ProxyTargets;
   readonly outbox: Outbox;
   readonly logger: Logger;
+  /** TRUST_PROXY hops: whose X-Forwarded-Proto the rewritten QR link may follow. */
+  readonly trustHops: number;
 }
 
 /**
@@ -61,129 +66,59 @@ function documentProxy(api: ApiRegistry): void {
   }
 }
 
-/** Shared by the HTTP and WebSocket proxies: route each request to the target resolved for it beforehand. */
-export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger: Logger): Options {
-  const target = (req: IncomingMessage): ProxyTarget => {
-    const found = resolved.get(req);
-    if (!found) throw new GatewayError('INTERNAL', 'proxy target not resolved');
-    return found;
-  };
-  const prepare = (proxyReq: ClientRequest, req: IncomingMessage): void => {
-    const t = target(req);
-    for (const header of STRIPPED) proxyReq.removeHeader(header);
-    proxyReq.setHeader('authorization', t.authorization);
-    // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
-    proxyReq.setHeader('x-device-id', t.phoneNumber);
-  };
-  return {
-    target: 'http://127.0.0.1',
-    router: (req) => `http://127.0.0.1:${target(req).port}`,
-    pathRewrite: (_path, req) => target(req).childPath,
-    changeOrigin: true,
-    xfwd: false,
-    proxyTimeout: PROXY_TIMEOUT_MS,
-    on: {
-      proxyReq: prepare,
-      proxyReqWs: prepare,
-      error: (err, req, res) => {
-        logger.warn({ err: err.message, phoneNumber: resolved.get(req)?.phoneNumber }, 'proxy: child did not answer');
-        if ('writeHead' in res) {
-          const response = res as ServerResponse;
-          if (!response.headersSent) {
-            // No `next` here (http-proxy's own callback): the same table and body as the error handler.
-            const error = new GatewayError('CHILD_UNREACHABLE', 'the number\'s process did not answer');
-            response.writeHead(statusFor(error.code), { 'content-type': 'application/json; charset=utf-8' });
-            response.end(JSON.stringify(errorBody(error)));
-          } else response.destroy();
-        } else (res as Socket).destroy();
-      },
-    },
-  };
-}
-
 /**
- * `/proxy/whatsapp/*` → the number's own binary API with the child's credentials. Bodies stream both ways
- * (mounted before any body parser); statuses and envelopes pass unchanged, except `qr_link` in login answers,
- * which is pointed at the gateway. `/send/*` calls wait their turn in the number's send queue.
+ * `/proxy/whatsapp/*` → the number's own binary API with the child's credentials. Bodies stream both ways (no
+ * body parser runs before it); statuses and envelopes pass unchanged, except `qr_link` in login answers, which is
+ * pointed at the gateway. `/send/*` calls wait their turn in the number's send queue. A plain handler for the
+ * lean /proxy chain of createHttpApp (same rate limit, token check, error handler and metrics as /api).
  */
-export function proxyRoutes(deps: ProxyDeps): Router {
+export function proxyHandler(deps: ProxyDeps): ProxyHandler {
   documentProxy(deps.api);
-  const router = Router();
-  const resolved = new WeakMap<IncomingMessage, ProxyTarget>();
-  // Without an agent, http-proxy opens a connection per request and sends `Connection: close`, which the child
-  // echoes and the gateway passes on: every proxied call then costs two TCP handshakes and the caller's
-  // keep-alive connection. Idle sockets are dropped after 4 s, before a server's usual 5 s keep-alive timeout.
-  const base = { ...proxyOptions(resolved, deps.logger), agent: new Agent({ keepAlive: true, timeout: 4000 }) };
-  const onSendAnswer = (proxyRes: IncomingMessage, req: IncomingMessage): void => {
-    const t = resolved.get(req);
-    delete proxyRes.headers['www-authenticate'];
-    if (t && proxyRes.statusCode === 429 && isSendPath(req.method ?? '', t.childPath)) {
-      deps.outbox.timelock(t.phoneNumber, 'WhatsApp reach-out timelock on a proxied send (429)');
-    }
+  const pass = new PassThrough(deps.logger, PROXY_TIMEOUT_MS);
+  const onSendAnswer = (target: ProxyTarget) => (answer: IncomingMessage) => {
+    if (answer.statusCode === 429) deps.outbox.timelock(target.phoneNumber, 'WhatsApp reach-out timelock on a proxied send (429)');
   };
-  const stream = createProxyMiddleware({ ...base, on: { ...base.on, proxyRes: onSendAnswer } });
-  const login = createProxyMiddleware({
-    ...base,
-    selfHandleResponse: true,
-    on: {
-      ...base.on,
-      proxyRes: responseInterceptor(async (body, proxyRes, req) => {
-        const t = resolved.get(req);
-        const ok = (proxyRes.statusCode ?? 500) < 300;
-        if (!t || !ok) return body;
-        const request = req as Request;
-        return rewriteQrLink(body, `${request.protocol}://${request.get('host') ?? '127.0.0.1'}`, t.phoneNumber);
-      }),
-    },
-  });
+  const loginRewrite = (req: PlainRequest, target: ProxyTarget) => (body: Buffer, answer: IncomingMessage) =>
+    (answer.statusCode ?? 500) < 300 ? rewriteQrLink(body, `${requestProtocol(req, deps.trustHops)}://${req.headers.host ?? '127.0.0.1'}`, target.phoneNumber) : body;
 
-  router.all(`${PROXY_PREFIX}{/*splat}`, async (req, res, next) => {
+  const handle: PlainHandler = async (req, res, next) => {
     try {
-      const [rawPath = '', query] = req.originalUrl.split(/\?(.*)/s);
+      const method = req.method ?? 'GET';
+      const [rawPath = '', query] = (req.url ?? '').split(/\?(.*)/s);
       const rest = rawPath.slice(PROXY_PREFIX.length);
-      const target = deps.targets.resolve(currentPrincipal(req), req.method, rest, query ? `?${query}` : '', req.get('x-phone-number'));
+      const header = req.headers['x-phone-number'];
+      const target = deps.targets.resolve(currentPrincipal(req), method, rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined);
       // For the audit trail (it records state-changing calls and refusals): which number, route and scope.
       req.routeMark = { action: `proxy.${target.permission.scope.replace(':', '_')}`, audited: false, phoneNumber: target.phoneNumber };
-      res.locals['auditParams'] = { method: req.method, path: routeKey(target.childPath), scope: target.permission.scope };
-      if (isManagedPath(req.method, target.childPath, target.phoneNumber)) {
+      auditNotes(req).params = { method, path: routeKey(target.childPath), scope: target.permission.scope };
+      const route = proxyRoute(method, target.childPath, target.phoneNumber);
+      if (route === 'managed') {
         throw new GatewayError('FORBIDDEN', 'device slots and webhooks of a number are managed by the gateway; use /api/devices', { path: target.childPath });
       }
-      resolved.set(req, target);
-      const handler = isLoginPath(req.method, target.childPath) ? login : stream;
-      if (!isSendPath(req.method, target.childPath)) {
-        await forward(handler, req, res);
+      if (route !== 'send') {
+        await pass.forward(req, res, target, route === 'login' ? { rewrite: loginRewrite(req, target) } : {});
         return;
       }
+      const options = { onAnswer: onSendAnswer(target) };
       const lane = deps.outbox.lane(target.phoneNumber);
       // Refused at once while the number is paused, and again if a pause began while this call waited its turn.
       const refuseIfPaused = (): void => {
         try {
           lane.assertNotPaused();
         } catch (err) {
-          if (err instanceof GatewayError) res.set('Retry-After', String(err.details?.['retryAfterSeconds'] ?? 60));
+          if (err instanceof GatewayError) res.setHeader('Retry-After', String(err.details?.['retryAfterSeconds'] ?? 60));
           throw err;
         }
       };
       refuseIfPaused();
+      // The queue slot is held until the answer is complete.
       await lane.schedule(async () => {
         refuseIfPaused();
-        await forward(handler, req, res);
+        await pass.forward(req, res, target, options);
       });
     } catch (err) {
       next(err);
     }
-  });
-  return router;
-}
-
-/** Run the proxy and settle when the answer is complete, so a queued send holds its slot for the whole call. */
-function forward(handler: RequestHandler, req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (res.writableFinished || req.destroyed) {
-      resolve();
-      return;
-    }
-    res.once('close', () => resolve());
-    Promise.resolve(handler(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()))).catch(reject);
-  });
+  };
+  return { handle, close: () => pass.close() };
 }

@@ -74,22 +74,21 @@ export class ProxyTargets {
 
 
 /**
- * Child routes the gateway manages itself: creating, deleting or logging in other slots, or redirecting a
- * slot's webhooks, would cut the gateway off from the number. Reading the number's own slot stays open.
+ * What the gateway does with a proxied call, by the route the child will match:
+ * - `managed`: refused. Creating, deleting or logging in other slots, or redirecting a slot's webhooks, would cut
+ *   the gateway off from the number; reading the number's own slot stays open.
+ * - `send`: `/send/*` waits its turn in the number's queue, like the outbox's own sends.
+ * - `login`: the answer carries a `qr_link` to rewrite (docs/binary-contract.md §7).
  */
-export function isManagedPath(method: string, childPath: string, phoneNumber: string): boolean {
+export type ProxyRoute = 'managed' | 'send' | 'login' | 'other';
+
+export function proxyRoute(method: string, childPath: string, phoneNumber: string): ProxyRoute {
   const path = routeKey(childPath);
-  if (path !== '/devices' && !path.startsWith('/devices/')) return false;
-  if (method !== 'GET' && method !== 'HEAD') return true;
-  return !(path === '/devices' || path === `/devices/${phoneNumber}` || path === `/devices/${phoneNumber}/status`);
-}
-
-/** `/send/*` calls wait their turn in the number's queue, like the outbox's own sends. */
-export function isSendPath(method: string, childPath: string): boolean {
-  return method === 'POST' && routeKey(childPath).startsWith('/send/');
-}
-
-/** Routes whose answer carries a `qr_link` to rewrite (docs/binary-contract.md §7). */
-export function isLoginPath(method: string, childPath: string): boolean {
-  return method === 'GET' && routeKey(childPath) === '/app/login';
+  if (path === '/devices' || path.startsWith('/devices/')) {
+    if (method !== 'GET' && method !== 'HEAD') return 'managed';
+    return path === '/devices' || path === `/devices/${phoneNumber}` || path === `/devices/${phoneNumber}/status` ? 'other' : 'managed';
+  }
+  if (method === 'POST' && path.startsWith('/send/')) return 'send';
+  if (method === 'GET' && path === '/app/login') return 'login';
+  return 'other';
 }

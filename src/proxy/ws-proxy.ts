@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createProxyMiddleware } from 'http-proxy-middleware';
+import { createProxyMiddleware, type Options } from 'http-proxy-middleware';
 import { actorOf } from '../audit/actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -13,7 +13,7 @@ import { errorBody, statusFor } from '../http/error-handler.js';
 import { rejectUpgrade } from '../http/upgrade-router.js';
 import { clientAddress } from '../lib/client-address.js';
 import type { Logger } from '../lib/logger.js';
-import { proxyOptions } from './http-proxy.js';
+import { STRIPPED_HEADERS } from './pass-through.js';
 import { PROXY_PREFIX, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 export interface WsProxyDeps {
@@ -47,12 +47,12 @@ export class WsProxy {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: WsProxyDeps) {
-    this.proxy = createProxyMiddleware(proxyOptions(this.resolved, deps.logger));
+    this.proxy = createProxyMiddleware(upgradeOptions(this.resolved, deps.logger));
     this.unsubscribe = deps.policy.changes.on('changed', (change) => this.recheck(change));
   }
 
   readonly handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const address = clientAddress(req, this.deps.trustProxy);
+    const address = clientAddress(req, this.deps.trustProxy) ?? null;
     let principal: CallerPrincipal | undefined;
     try {
       const url = new URL(req.url ?? '/', 'http://gateway');
@@ -132,4 +132,33 @@ export class WsProxy {
       this.deps.logger.error({ err: auditErr }, 'audit row could not be written');
     }
   }
+}
+
+/** http-proxy for upgrades: each request goes to the target resolved for it beforehand, with the child's credentials. */
+function upgradeOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger: Logger): Options {
+  const target = (req: IncomingMessage): ProxyTarget => {
+    const found = resolved.get(req);
+    if (!found) throw new GatewayError('INTERNAL', 'proxy target not resolved');
+    return found;
+  };
+  return {
+    target: 'http://127.0.0.1',
+    router: (req) => `http://127.0.0.1:${target(req).port}`,
+    pathRewrite: (_path, req) => target(req).childPath,
+    changeOrigin: true,
+    xfwd: false,
+    on: {
+      proxyReqWs: (proxyReq: ClientRequest, req: IncomingMessage): void => {
+        const t = target(req);
+        for (const header of STRIPPED_HEADERS) proxyReq.removeHeader(header);
+        proxyReq.setHeader('authorization', t.authorization);
+        // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
+        proxyReq.setHeader('x-device-id', t.phoneNumber);
+      },
+      error: (err, req, socket) => {
+        logger.warn({ err: err.message, phoneNumber: resolved.get(req)?.phoneNumber }, 'proxy: child did not answer');
+        (socket as Socket).destroy();
+      },
+    },
+  };
 }

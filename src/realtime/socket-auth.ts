@@ -27,7 +27,7 @@ export function socketAuth(deps: SocketAuthDeps, scope: Scope = 'events:subscrib
   return (socket: Socket, next: Next): void => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const token = typeof auth?.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
-    const address = clientAddress(socket.request, deps.trustProxy);
+    const address = clientAddress(socket.request, deps.trustProxy) ?? null;
     let principal: CallerPrincipal | undefined;
     try {
       principal = deps.authn.authenticate(token, address);

@@ -246,7 +246,7 @@ export class RealtimeServer {
           actor: actorOf(socket.data.principal),
           action: 'realtime.join',
           result: 'denied',
-          ip: clientAddress(socket.request, this.deps.trustProxy),
+          ip: clientAddress(socket.request, this.deps.trustProxy) ?? null,
           phoneNumber,
           target: { type: 'number', id: phoneNumber },
           httpStatus: err.code === 'FORBIDDEN' ? 403 : 404,

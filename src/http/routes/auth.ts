@@ -44,7 +44,7 @@ export function authRoutes(api: ApiRegistry, accounts: AccountService, tokens: T
     async ({ body }, req, res) => {
       try {
         const user = await accounts.authenticate(body.username, body.password, req.ip ?? null);
-        auditAs(res, actorOf({ kind: 'user', user, generation: user.generation, expiresAt: null }));
+        auditAs(req, actorOf({ kind: 'user', user, generation: user.generation, expiresAt: null }));
         res.set('Cache-Control', 'no-store').json({ ...tokens.issue(user), tokenType: 'Bearer' });
       } catch (err) {
         if (err instanceof GatewayError && req.routeMark) req.routeMark = { ...req.routeMark, action: err.code === 'RATE_LIMITED' ? 'auth.login_throttled' : 'auth.login_failed' };

@@ -8,6 +8,7 @@ import type { MediaStore } from '../../messaging/media-store.js';
 import type { NewOutgoing, Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { auditInTransaction } from '../audit-trail.js';
+import { auditNotes } from '../plain-handler.js';
 import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
 import { MESSAGE_STATUSES, messageSchema, messageView, recipient, sendFileBody, sendImageBody, sendTextBody } from './message-schemas.js';
@@ -37,12 +38,12 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
    * `from` must be a number the caller may send from. One it may not see is a 400 on the field (in a body, as if
    * unknown); one it sees but may not send from (level, or a key's number list) is the policy's 403.
    */
-  const sender = (principal: Principal, from: string, res: Response): string => {
+  const sender = (principal: Principal, from: string, req: Request): string => {
     try {
       return policy.require(principal, 'messages:send', from).phoneNumber;
     } catch (err) {
       if (err instanceof GatewayError && err.code === 'FORBIDDEN') throw err;
-      if (err instanceof AccessDenied) res.locals['accessDenied'] = true;
+      if (err instanceof AccessDenied) auditNotes(req).accessDenied = true;
       throw new ValidationError([{ field: 'from', message: 'is not a registered number you may send from' }]);
     }
   };
@@ -71,7 +72,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       responses: accepted,
     },
     async ({ body }, req, res) => {
-      const from = sender(currentPrincipal(req), body.from, res);
+      const from = sender(currentPrincipal(req), body.from, req);
       await accept(req, res, { phoneNumber: from, recipient: body.to, kind: 'text', content: { message: body.message }, ttlMs: ttl(body.ttlSeconds) });
     },
   );
@@ -90,7 +91,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       responses: { ...accepted, 413: { description: 'Image larger than 20 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
-      const from = sender(currentPrincipal(req), body.from, res);
+      const from = sender(currentPrincipal(req), body.from, req);
       const file = req.file;
       if (!file && !body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give imageUrl, or upload the image as multipart field `image`' }]);
       if (file && body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give either imageUrl or an uploaded image, not both' }]);
@@ -123,7 +124,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       responses: { ...accepted, 413: { description: 'File larger than 50 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
-      const from = sender(currentPrincipal(req), body.from, res);
+      const from = sender(currentPrincipal(req), body.from, req);
       const file = req.file;
       if (!file && !body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give fileUrl, or upload the file as multipart field `file`' }]);
       if (file && body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give either fileUrl or an uploaded file, not both' }]);

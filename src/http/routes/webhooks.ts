@@ -155,7 +155,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
     ({ params }, req, res) => {
       const principal = currentPrincipal(req);
       const row = requireDelivery(principal, params.id);
-      noteAuditTarget(req, res, { type: 'delivery', id: String(row.id) }, row.phoneNumber);
+      noteAuditTarget(req, { type: 'delivery', id: String(row.id) }, row.phoneNumber);
       const replayed = auditedChange(audit, req, { target: { type: 'delivery', id: String(row.id) }, phoneNumber: row.phoneNumber }, () => dispatcher.replay(params.id));
       res.json(deliveryView(replayed, roleOf(principal)));
     },
