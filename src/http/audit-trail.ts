@@ -5,10 +5,15 @@ import type { AuditActor, AuditEntry, AuditLog } from '../audit/audit-log.js';
 import type { AuditResult } from '../db/schema-access.js';
 import type { Logger } from '../lib/logger.js';
 import { clientAddress } from '../lib/client-address.js';
-import { auditNotes, type PlainHandler, type PlainRequest } from './plain-handler.js';
+import { auditNotes, type AuditTrailHooks, type PlainHandler, type PlainRequest } from './plain-handler.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A read: recorded only when refused (by the error handler) or when its route is audited (by the route guard). */
+export function isRead(req: PlainRequest): boolean {
+  return READS.has(req.method ?? 'GET');
+}
 
 /** The request's side of an audit row (who, from where, which request, which route). */
 export function requestEntry(req: PlainRequest, entry: Omit<AuditEntry, 'actor'> & { actor?: AuditActor }): AuditEntry {
@@ -61,22 +66,30 @@ export function auditedChange<T>(audit: AuditLog, req: PlainRequest, entry: Para
  * One audit row per state-changing request and per refused one (401, 403, and the 404 that hides a number), written
  * when the answer is sent: actor, address, request id, route action, number, status, error code, and the
  * parameters with secrets and message bodies removed. Every request gets an `X-Request-Id` (the caller's, if sane).
- * Runs first on /api and on the lean /proxy chain alike.
+ * Runs first on /api and on the lean /proxy chain alike. Reads cost no listener: the error handler records a refused
+ * one, the route guard an audited one (a QR code).
  */
 export function auditTrail(audit: AuditLog, logger: Logger, trustProxy: number): PlainHandler {
-  return (req, res, next) => {
-    const given = req.headers['x-request-id'];
-    req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-    req.clientIp = clientAddress(req, trustProxy) ?? null;
-    res.setHeader('X-Request-Id', req.requestId);
-    res.once('finish', () => {
+  const hooks: AuditTrailHooks = {
+    watch: (req, res) => {
+      res.once('finish', () => hooks.write(req, res));
+    },
+    write: (req, res) => {
       try {
         const entry = entryFor(req, res);
         if (entry) audit.later(entry);
       } catch (err) {
         logger.error({ err, requestId: req.requestId }, 'audit row could not be written');
       }
-    });
+    },
+  };
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    req.clientIp = clientAddress(req, trustProxy) ?? null;
+    req.auditTrail = hooks;
+    res.setHeader('X-Request-Id', req.requestId);
+    if (!isRead(req)) hooks.watch(req, res);
     next();
   };
 }
@@ -90,7 +103,7 @@ function entryFor(req: PlainRequest, res: ServerResponse): AuditEntry | null {
   // The per-client rate limit answered before any route: a flood must not become a flood of rows.
   if (status === 429 && !req.routeMark) return null;
   const method = req.method ?? 'GET';
-  if (READS.has(method) && !denied && !req.routeMark?.audited) return null;
+  if (isRead(req) && !denied && !req.routeMark?.audited) return null;
   const result: AuditResult = denied ? 'denied' : failed ? 'error' : 'ok';
   const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const proxied = /^\/proxy\//i.test(url);

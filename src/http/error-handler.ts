@@ -3,6 +3,8 @@ import type { Logger } from '../lib/logger.js';
 import { AccessDenied, GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
 import { auditNotes, type PlainErrorHandler, type PlainHandler, type PlainRequest } from './plain-handler.js';
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** The one table that turns error codes into HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -100,6 +102,8 @@ export function errorHandler(logger: Logger): PlainErrorHandler {
       if (typeof retryAfter === 'number' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(retryAfter));
       if (status >= 500) logger.warn({ code: known.code, path: pathOf(req), err: known.message }, 'request failed');
       sendJson(res, status, errorBody(known));
+      // A refused read has no audit listener (reads are not recorded otherwise): its row is written here.
+      if (READS.has(req.method ?? 'GET') && (status === 401 || status === 403 || notes.accessDenied) && !req.routeMark?.audited) req.auditTrail?.write(req, res);
       return;
     }
     logger.error({ err, path: pathOf(req) }, 'unexpected error');

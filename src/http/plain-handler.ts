@@ -22,6 +22,14 @@ export interface RouteMark {
   readonly phoneNumber?: string;
 }
 
+/** The audit trail's hooks, set on every request by the trail (audit-trail.ts). */
+export interface AuditTrailHooks {
+  /** Write the request's row when its answer is sent (state-changing calls, audited reads). */
+  watch(req: PlainRequest, res: ServerResponse): void;
+  /** Write it now, the answer being sent already (a refused read). */
+  write(req: PlainRequest, res: ServerResponse): void;
+}
+
 /** The gateway's own fields on a request, on the lean /proxy chain and on Express's requests alike. */
 export interface GatewayRequestFields {
   /** Who is calling (a signed-in user or an API key); set for every route but the public ones. */
@@ -35,6 +43,7 @@ export interface GatewayRequestFields {
   /** The route wrote its audit row in the transaction of its change; the trail adds none unless it then failed. */
   auditWritten?: boolean;
   auditNotes?: AuditNotes;
+  auditTrail?: AuditTrailHooks;
 }
 
 /** A request as the gateway's own middleware sees it: Node's, plus the gateway's fields. */

@@ -16,27 +16,15 @@ import { currentPrincipal } from './auth-middleware.js';
  */
 export type Permission = 'public' | 'authenticated' | 'proxy' | { readonly scope: Scope; readonly level?: GrantLevel; readonly number?: 'path' | 'body'; readonly admin?: boolean };
 
-/** What the audit trail needs to know about the route a request reached. */
-export interface RouteMark {
-  readonly action: string;
-  /** A read that is audited all the same (fetching a QR code). */
-  readonly audited: boolean;
-  readonly phoneNumber?: string;
-}
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    routeMark?: RouteMark;
-  }
-}
-
 /** The checks the registry puts in front of each route, before its body is parsed or validated. */
 export function routeGuard(policy: AccessPolicy) {
   return (spec: { method: string; path: string; tag: string; permission: Permission; audit?: string }): RequestHandler[] => {
     const action = spec.audit ?? `${spec.tag}.read`;
     const audited = spec.audit !== undefined;
-    const mark: RequestHandler = (req, _res, next) => {
+    const mark: RequestHandler = (req, res, next) => {
       req.routeMark = { action, audited };
+      // An audited read (fetching a QR code) gets its row when answered, like a change.
+      if (audited && (req.method === 'GET' || req.method === 'HEAD')) req.auditTrail?.watch(req, res);
       next();
     };
     const { permission } = spec;

@@ -11,7 +11,6 @@ import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
 import { PassThrough } from './pass-through.js';
 import { rewriteQrLink } from './qr-link.js';
-import { routeKey } from './permissions.js';
 import { PROXY_PREFIX, proxyRoute, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
@@ -88,10 +87,12 @@ export function proxyHandler(deps: ProxyDeps): ProxyHandler {
       const rest = rawPath.slice(PROXY_PREFIX.length);
       const header = req.headers['x-phone-number'];
       const target = deps.targets.resolve(currentPrincipal(req), method, rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined);
-      // For the audit trail (it records state-changing calls and refusals): which number, route and scope.
-      req.routeMark = { action: `proxy.${target.permission.scope.replace(':', '_')}`, audited: false, phoneNumber: target.phoneNumber };
-      auditNotes(req).params = { method, path: routeKey(target.childPath), scope: target.permission.scope };
-      const route = proxyRoute(method, target.childPath, target.phoneNumber);
+      // For the audit trail, which records state-changing calls (reads only when refused): number, route and scope.
+      if (method !== 'GET' && method !== 'HEAD') {
+        req.routeMark = { action: `proxy.${target.permission.scope.replace(':', '_')}`, audited: false, phoneNumber: target.phoneNumber };
+        auditNotes(req).params = { method, path: target.route, scope: target.permission.scope };
+      }
+      const route = proxyRoute(method, target.childPath, target.phoneNumber, target.route);
       if (route === 'managed') {
         throw new GatewayError('FORBIDDEN', 'device slots and webhooks of a number are managed by the gateway; use /api/devices', { path: target.childPath });
       }

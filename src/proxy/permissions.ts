@@ -26,15 +26,33 @@ export const PROXY_RULES: readonly Rule[] = [
   ['write', /^\/(user|group)(\/|$)/, 'numbers:control'],
 ];
 
+/** Answers by (read/write, route key): a client calls the same few routes over and over. Bounded by the rules' few outcomes per key. */
+const known = new Map<string, ProxyPermission>();
+const KNOWN_MAX = 5000;
+
 export function proxyPermission(method: string, childPath: string): ProxyPermission {
-  const path = routeKey(childPath);
+  return permissionForKey(method, routeKey(childPath));
+}
+
+/** The same for a route key already computed (routeKey). */
+export function permissionForKey(method: string, path: string): ProxyPermission {
   const read = method === 'GET' || method === 'HEAD';
+  const cacheKey = `${read ? 'r' : 'w'}${path}`;
+  const cached = known.get(cacheKey);
+  if (cached) return cached;
+  const found = firstRule(read, path);
+  if (known.size >= KNOWN_MAX) known.clear();
+  known.set(cacheKey, found);
+  return found;
+}
+
+function firstRule(read: boolean, path: string): ProxyPermission {
   for (const [methods, pattern, scope, level] of PROXY_RULES) {
     if (methods === 'read' && !read) continue;
     if (methods === 'write' && read) continue;
-    if (pattern.test(path)) return { scope, level: level ?? scopeLevel(scope) };
+    if (pattern.test(path)) return Object.freeze({ scope, level: level ?? scopeLevel(scope) });
   }
-  return read ? { scope: 'numbers:read', level: 'operator' } : { scope: 'numbers:control', level: 'operator' };
+  return Object.freeze(read ? { scope: 'numbers:read', level: 'operator' } : { scope: 'numbers:control', level: 'operator' });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import { errors, GatewayError } from '../domain/errors.js';
 import { parsePhoneNumber } from '../domain/phone.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { proxyPermission, routeKey, type ProxyPermission } from './permissions.js';
+import { permissionForKey, routeKey, type ProxyPermission } from './permissions.js';
 
 export const PROXY_PREFIX = '/proxy/whatsapp';
 
@@ -14,6 +14,8 @@ export interface ProxyTarget {
   readonly authorization: string;
   /** Path and query on the child, e.g. `/send/message` or `/chat/x/messages?limit=5`. */
   readonly childPath: string;
+  /** The route the child will match (routeKey of childPath), computed once per call. */
+  readonly route: string;
   /** What the call needed (checked): for the audit trail. */
   readonly permission: ProxyPermission;
 }
@@ -35,16 +37,17 @@ export class ProxyTargets {
   resolve(principal: Principal, method: string, rest: string, search: string, phoneHeader: string | undefined): ProxyTarget {
     const path = rest.startsWith('/') ? rest : `/${rest}`;
     const first = path.split('/')[1] ?? '';
-    let phone: string;
+    let phone = '';
     let childPath: string;
     if (PHONE_SEGMENT.test(first)) {
       phone = parsePhoneNumber(first) ?? first;
       childPath = path.slice(first.length + 1) || '/';
     } else {
       childPath = path;
-      phone = this.implicitNumber(principal, proxyPermission(method, childPath), phoneHeader);
     }
-    const permission = proxyPermission(method, childPath);
+    const route = routeKey(childPath);
+    const permission = permissionForKey(method, route);
+    if (!PHONE_SEGMENT.test(first)) phone = this.implicitNumber(principal, permission, phoneHeader);
     this.policy.require(principal, permission.scope, phone, permission.level);
     const runner = this.supervisor.runner(phone);
     const client = runner?.state === 'running' ? runner.client : null;
@@ -52,7 +55,7 @@ export class ProxyTargets {
       const state = runner?.state ?? 'stopped';
       throw errors.deviceNotRunning(phone, state);
     }
-    return { phoneNumber: phone, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}`, permission };
+    return { phoneNumber: phone, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}`, route, permission };
   }
 
   private implicitNumber(principal: Principal, permission: ProxyPermission, header: string | undefined): string {
@@ -82,8 +85,8 @@ export class ProxyTargets {
  */
 export type ProxyRoute = 'managed' | 'send' | 'login' | 'other';
 
-export function proxyRoute(method: string, childPath: string, phoneNumber: string): ProxyRoute {
-  const path = routeKey(childPath);
+export function proxyRoute(method: string, childPath: string, phoneNumber: string, key = routeKey(childPath)): ProxyRoute {
+  const path = key;
   if (path === '/devices' || path.startsWith('/devices/')) {
     if (method !== 'GET' && method !== 'HEAD') return 'managed';
     return path === '/devices' || path === `/devices/${phoneNumber}` || path === `/devices/${phoneNumber}/status` ? 'other' : 'managed';

@@ -124,6 +124,13 @@ describe('every change is recorded once', () => {
     expect(JSON.parse(send?.params ?? '{}')).toMatchObject({ from: MINE, to: '5511888888888', message: { length: 22 } });
   });
 
+  it('for reads that matter: fetching a QR code', async () => {
+    const requestId = rid();
+    expect((await gw.request('GET', `/api/devices/${MINE}/qr`, { token: alice.token, headers: { 'x-request-id': requestId } })).status).toBe(503);
+    await auditSettled(gw);
+    expect(rowsFor(requestId).map((r) => [r.action, r.result, r.http_status, r.phone_number])).toEqual([['number.pair_qr', 'error', 503, MINE]]);
+  });
+
   it('in the same transaction as the change: when the row cannot be written, the change is not made', async () => {
     const sqlite = gw.gateway.database.sqlite;
     sqlite.exec('ALTER TABLE audit_events RENAME TO audit_events_away');
