@@ -1,4 +1,4 @@
-import { errors, GatewayError } from '../domain/errors.js';
+import { GatewayError } from '../domain/errors.js';
 import { verifiedHubDigest } from '../lib/hub-signature.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -42,7 +42,7 @@ export class InboundWebhooks {
     const mac = secret ? verifiedHubDigest(raw, signature, secret) : null;
     if (!mac) {
       this.deps.logger.warn({ phoneNumber, signed: signature !== undefined }, 'webhook refused: bad or missing signature');
-      throw errors.unauthorized('missing or invalid X-Hub-Signature-256');
+      throw new GatewayError('UNAUTHORIZED', 'missing or invalid X-Hub-Signature-256');
     }
     let body: unknown;
     try {

@@ -4,7 +4,13 @@ import type { TurnWriter } from '../db/turn-writer.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
-import type { FeedDraft, FeedMessage, RecordedEvent } from './feed-message.js';
+import type { DerivedEvent, FeedDraft, FeedMessage, RecordedEvent } from './feed-message.js';
+
+/** What a durable subscriber may add to the event it is handed. */
+export interface RecordContext {
+  /** Publish a change with the event's `seq` (stored with it, so a resuming client gets it too). */
+  derive(event: DerivedEvent): void;
+}
 
 /**
  * Something that must be written in the same transaction as the event (the webhook outbox, the conversation
@@ -12,7 +18,7 @@ import type { FeedDraft, FeedMessage, RecordedEvent } from './feed-message.js';
  */
 export interface DurableSubscriber {
   /** Runs inside the storing transaction; the returned function runs after the commit. */
-  onRecord(event: RecordedEvent): (() => void) | void;
+  onRecord(event: RecordedEvent, context: RecordContext): (() => void) | void;
 }
 
 export interface JournalEvents {
@@ -22,6 +28,8 @@ export interface JournalEvents {
 
 export interface ReplayResult {
   readonly messages: FeedMessage[];
+  /** What was derived from those messages, by `seq` (only the seqs that have any). */
+  readonly derived: ReadonlyMap<number, readonly DerivedEvent[]>;
   /** The number's newest sequence number. */
   readonly lastSeq: number;
   /** True when events after `since` are missing from the answer (older than the window or pruned). */
@@ -33,7 +41,8 @@ export interface ReplayResult {
  * - `append` (the hot paths: the children's webhooks and feeds, the supervisor): the event is stored in the turn's
  *   transaction (TurnWriter) with everything else the turn writes, and announced right after that commit;
  * - `record`: stored at once, in the caller's transaction if one is open (so it commits or rolls back with the
- *   caller's own writes), and announced right after. Whatever `append` has queued is stored first.
+ *   caller's own writes), and announced right after its commit. Whatever `append` has queued is stored first.
+ * Either, called while a write of the turn's transaction runs (a listener of an accept), joins that write.
  * A message is numbered when it is stored, and announced in the same synchronous step as the commit, so a reader
  * that replays from the store and joins the live stream in one synchronous step can neither miss nor repeat one.
  * The newest `seq` of each number is kept in memory (read from the store the first time, and again after a
@@ -72,23 +81,24 @@ export class EventJournal {
     );
   }
 
-  /** Store now (inside the caller's transaction, if one is open), then announce; returns the stored event. */
+  /**
+   * Store now and return the stored event; announced once committed. Inside a caller's transaction it commits or
+   * rolls back with the caller's writes (and is announced at once); inside the turn's transaction (a listener
+   * called by one of its writes) it joins that write and is announced after the turn's commit.
+   */
   record(phoneNumber: string, port: number | null, draft: FeedDraft): RecordedEvent {
     const at = this.clock.now();
-    const nested = this.writer.inTransaction();
+    const foreign = this.writer.inForeignTransaction();
     // Queued appends come first (seq order); inside a caller's transaction they join it.
     this.writer.flush();
     const afterCommit: (() => void)[] = [];
-    let recorded: RecordedEvent;
-    try {
-      recorded = this.writer.transaction(() => this.store(phoneNumber, port, draft, at, afterCommit));
-    } catch (err) {
-      this.seqs.delete(phoneNumber);
-      throw err;
-    }
+    const recorded = this.writer.now(
+      () => this.store(phoneNumber, port, draft, at, afterCommit),
+      (event) => this.announce(event, afterCommit),
+      () => this.seqs.delete(phoneNumber),
+    );
     // The caller's transaction may still roll back: numbering must then come from the store again.
-    if (nested) this.seqs.clear();
-    this.announce(recorded, afterCommit);
+    if (foreign) this.seqs.clear();
     return recorded;
   }
 
@@ -104,13 +114,17 @@ export class EventJournal {
       event: draft.event,
       at: new Date(at).toISOString(),
     } as FeedMessage;
-    const { seq: _seq, ...stored } = message;
-    this.repo.insert({ phoneNumber, seq, type: message.type, payload: { ...stored, outbound: draft.outbound, port }, createdAt: at });
-    const event: RecordedEvent = { phoneNumber, port, message, outbound: draft.outbound };
+    const derived: DerivedEvent[] = [];
+    const event: RecordedEvent = { phoneNumber, port, message, outbound: draft.outbound, derived };
+    const context: RecordContext = { derive: (change) => void derived.push(change) };
     for (const subscriber of this.durable) {
-      const after = subscriber.onRecord(event);
+      const after = subscriber.onRecord(event, context);
       if (after) afterCommit.push(after);
     }
+    // After the subscribers: what they derived is stored with the event (a resuming client gets it too).
+    const { seq: _seq, ...stored } = message;
+    const payload = { ...stored, outbound: draft.outbound, port, ...(derived.length > 0 ? { derived } : {}) };
+    this.repo.insert({ phoneNumber, seq, type: message.type, payload, createdAt: at });
     // Only once everything of the event is written: a subscriber that throws leaves the count where it was.
     this.seqs.set(phoneNumber, seq);
     return event;
@@ -140,10 +154,15 @@ export class EventJournal {
   /** The newest `limit` messages after `since`, oldest first. */
   replay(phoneNumber: string, since: number, limit: number): ReplayResult {
     const lastSeq = this.lastSeq(phoneNumber);
-    if (since >= lastSeq) return { messages: [], lastSeq, truncated: false };
+    if (since >= lastSeq) return { messages: [], derived: new Map(), lastSeq, truncated: false };
     const rows = this.repo.newestAfter(phoneNumber, since, limit);
     const first = rows[0]?.seq ?? lastSeq + 1;
-    return { messages: rows.map((row) => toMessage(row.seq, row.payload)), lastSeq, truncated: first > since + 1 };
+    const derived = new Map<number, readonly DerivedEvent[]>();
+    for (const row of rows) {
+      const list = row.payload['derived'];
+      if (Array.isArray(list) && list.length > 0) derived.set(row.seq, list as DerivedEvent[]);
+    }
+    return { messages: rows.map((row) => toMessage(row.seq, row.payload)), derived, lastSeq, truncated: first > since + 1 };
   }
 
   /** Oldest first from `since`, for paging through history (REST catch-up beyond the Socket.IO window). */
@@ -166,6 +185,6 @@ export class EventJournal {
 }
 
 function toMessage(seq: number, payload: Record<string, unknown>): FeedMessage {
-  const { outbound: _outbound, port: _port, ...message } = payload;
+  const { outbound: _outbound, port: _port, derived: _derived, ...message } = payload;
   return { ...message, seq } as FeedMessage;
 }

@@ -74,7 +74,8 @@ export class Outbox {
     this.sweeper.unref();
   }
 
-  async accept(input: NewOutgoing): Promise<{ row: MessageRow; created: boolean }> {
+  /** `inTransaction` runs with the new row in the transaction that stores it (a repeat of an idempotent send writes nothing). */
+  async accept(input: NewOutgoing, inTransaction?: (row: MessageRow) => void): Promise<{ row: MessageRow; created: boolean }> {
     const { media, clock } = this.deps;
     const now = clock.now();
     const id = crypto.randomUUID();
@@ -89,9 +90,17 @@ export class Outbox {
     try {
       // In the turn's transaction (a commit is a handful of WAL writes: with many callers at once it was most of an
       // accept); the caller answers only once its row is committed. A repeated Idempotency-Key within the same
-      // turn finds the earlier row.
+      // turn finds the earlier row. The `queued` announcement is made inside it, so what listeners store for it
+      // (the journal's `message.status`, the conversation store) commits with the row, or nothing does.
       const row = this.newRow(id, input, payload, now);
-      result = await this.deps.writer.write(() => this.deps.repo.insertOnce(row));
+      result = await this.deps.writer.write(() => {
+        const inserted = this.deps.repo.insertOnce(row, inTransaction);
+        if (inserted.created) {
+          const { row: stored } = inserted;
+          this.emitter.emit('status', { id, phoneNumber: stored.phoneNumber, status: 'queued', waMessageId: null, error: null, at: stored.createdAt, row: stored });
+        }
+        return inserted;
+      });
     } catch (err) {
       await media.remove(upload);
       throw err;
@@ -105,7 +114,6 @@ export class Outbox {
       }
       return result;
     }
-    this.emitter.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
     // At once, before the 202 is written: deferring it made a burst of accepts delay every send of the burst.
     this.lane(input.phoneNumber).pump();
     return result;
@@ -186,7 +194,7 @@ export class Outbox {
     if (rest.length > 0) for (const id of this.deps.repo.knownWaIds(phoneNumber, rest)) known.add(id);
     const announce = (): void => {
       const now = this.deps.clock.now();
-      for (const row of moved) this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
+      for (const row of moved) this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now, row });
     };
     return { known, announce };
   }
@@ -227,7 +235,7 @@ export class Outbox {
   private sweep(): void {
     const now = this.deps.clock.now();
     for (const row of [...this.deps.repo.expireDue(now), ...this.deps.repo.failUnregistered(now)]) {
-      this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now });
+      this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now, row });
       void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
     }
   }

@@ -1,4 +1,4 @@
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { GatewayError } from '../domain/errors.js';
 import { errorBody, statusFor } from '../http/error-handler.js';
 import type { Logger } from '../lib/logger.js';
@@ -13,6 +13,8 @@ export interface ForwardOptions {
   readonly rewrite?: (body: Buffer, answer: IncomingMessage) => Buffer;
   /** Sees the child's answer (status, headers) before it is passed on. */
   readonly onAnswer?: (answer: IncomingMessage) => void;
+  /** Sees the request to the child before its body is written (to read what is sent, untouched). */
+  readonly onRequest?: (upstream: ClientRequest) => void;
 }
 
 /**
@@ -47,6 +49,7 @@ export class PassThrough {
       // A rewritten answer must be readable here: ask the child for it uncompressed.
       if (options.rewrite) delete headers['accept-encoding'];
       const upstream = http.request({ host: '127.0.0.1', port: target.port, method: req.method, path: requestPath(target.childPath), headers, agent: this.agent });
+      options.onRequest?.(upstream);
       let answered = false;
       const fail = (err: Error): void => {
         // Late news from a call whose answer is already complete changes nothing.

@@ -57,7 +57,9 @@ describe('repositories on the hot paths', () => {
       const writer = new TurnWriter(database.sqlite, (err) => {
         throw err;
       });
-      const insert = (id: string, key?: string) => writer.write(() => messages.insertOnce({ ...base, id, payload: { message: id }, idempotencyKey: key ?? null }));
+      const written: string[] = [];
+      const insert = (id: string, key?: string) =>
+        writer.write(() => messages.insertOnce({ ...base, id, payload: { message: id }, idempotencyKey: key ?? null }, (row) => written.push(row.id)));
       const results = await Promise.all([insert('m1', 'batch-key'), insert('m2'), insert('m3', 'batch-key')]);
       expect(results.map((r) => [r.row.id, r.created])).toEqual([
         ['m1', true],
@@ -66,6 +68,8 @@ describe('repositories on the hot paths', () => {
       ]);
       expect(messages.get('m3')).toBeUndefined();
       expect(writer.commits).toBe(1);
+      // What goes with a row (its audit row) runs for new rows only, in the row's transaction.
+      expect(written).toEqual(['m1', 'm2']);
       // A row that cannot be stored (its id is taken) fails its own caller only; the others of its turn are stored.
       const mixed = await Promise.allSettled([insert('m4'), insert('m1'), insert('m5')]);
       expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

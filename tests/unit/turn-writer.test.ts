@@ -79,9 +79,58 @@ describe('TurnWriter', () => {
     const queued = writer.write(insert('i'));
     writer.flush();
     expect(rows().at(-1)).toBe('i');
-    writer.transaction(insert('j'));
+    const after: string[] = [];
+    // Outside a turn's transaction, `now` writes in a transaction of its own, its after step right after the commit.
+    writer.now(insert('j'), () => after.push(rows().at(-1) ?? ''));
     expect(rows().slice(-2)).toEqual(['i', 'j']);
+    expect(after).toEqual(['j']);
     await queued;
+  });
+
+  it('lets a write made while an item runs join it: one commit, its after step right after the item\'s', async () => {
+    const commits = writer.commits;
+    const order: string[] = [];
+    let joined: Promise<unknown> | null = null;
+    let synchronous: unknown = null;
+    await writer.write(
+      () => {
+        insert('o1')();
+        joined = writer.write(insert('o2'), () => order.push(`after o2: ${rows().slice(-3).join(' ')}`));
+        // `now` inside an item returns at once; its after step waits for the commit.
+        synchronous = writer.now(insert('o3'), () => order.push('after o3'));
+        order.push('item ran');
+      },
+      () => order.push('after o1'),
+    );
+    await joined;
+    expect(typeof synchronous).toBe('number');
+    expect(writer.commits - commits).toBe(1);
+    expect(order).toEqual(['item ran', 'after o1', 'after o2: o1 o2 o3', 'after o3']);
+  });
+
+  it('rolls a joined write back with the item that fails, and fails a joined write that throws on its own only', async () => {
+    await writer.write(insert('taken'));
+    const undone: string[] = [];
+    let lost: Promise<unknown> | null = null;
+    const failing = writer.write(() => {
+      lost = writer.write(insert('p1'), undefined, () => undone.push('p1'));
+      insert('taken')(); // UNIQUE: the item fails, and p1 goes with it
+    });
+    await expect(failing).rejects.toThrow();
+    await expect(lost).rejects.toThrow();
+    expect(undone).toEqual(['p1']);
+    let broken: Promise<unknown> | null = null;
+    await writer.write(() => {
+      insert('p2')();
+      broken = writer.write(() => {
+        insert('p3')();
+        insert('taken')();
+      });
+    });
+    await expect(broken).rejects.toThrow();
+    expect(rows()).toContain('p2');
+    expect(rows()).not.toContain('p1');
+    expect(rows()).not.toContain('p3');
   });
 
   it('puts work queued by an after step into the next turn, and reports a throwing after step without failing anyone', async () => {

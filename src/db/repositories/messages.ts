@@ -4,6 +4,11 @@ import type { Db } from '../client.js';
 import { devices, messages, type MessageRow, type MessageStatus } from '../schema.js';
 
 export type NewMessage = typeof messages.$inferInsert;
+/** A row to insert, and what to write with it in its transaction if it is new. */
+export interface NewMessageItem {
+  readonly row: NewMessage;
+  readonly inTransaction?: (row: MessageRow) => void;
+}
 
 const PENDING: MessageStatus[] = ['queued', 'sending'];
 
@@ -31,18 +36,22 @@ export class MessageRepository {
     this.hot = prepareHotQueries(db);
   }
 
-  /** Insert, or return the existing row when (phoneNumber, idempotencyKey) was seen before. */
-  insertOnce(row: NewMessage): { row: MessageRow; created: boolean } {
-    return this.db.transaction(() => this.insertOrFind(row));
+  /**
+   * Insert, or return the existing row when (phoneNumber, idempotencyKey) was seen before. `inTransaction` runs with
+   * the row when it was newly inserted, in the same transaction (the send's audit row, in the same commit).
+   */
+  insertOnce(row: NewMessage, inTransaction?: (row: MessageRow) => void): { row: MessageRow; created: boolean } {
+    return this.db.transaction(() => this.insertOrFind({ row, ...(inTransaction ? { inTransaction } : {}) }));
   }
 
-  private insertOrFind(row: NewMessage): { row: MessageRow; created: boolean } {
+  private insertOrFind({ row, inTransaction }: NewMessageItem): { row: MessageRow; created: boolean } {
     if (row.idempotencyKey) {
       const existing = this.hot.byIdempotencyKey.get({ phoneNumber: row.phoneNumber, key: row.idempotencyKey });
       if (existing) return { row: existing, created: false };
     }
     const inserted = this.hot.insert.get(withDefaults(row));
     if (!inserted) throw new Error('message insert returned no row');
+    inTransaction?.(inserted);
     return { row: inserted, created: true };
   }
 
