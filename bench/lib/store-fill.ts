@@ -176,19 +176,23 @@ async function makeStore(database: DatabaseHandle): Promise<Store> {
  */
 export async function storeCostPerEvent(dbFile: string, phones: readonly string[], events: number, block = 1000): Promise<{ journalMs: number; withStoreMs: number; storeMs: number }> {
   const { openDatabase } = await load<{ openDatabase(file: string, migrations: string): DatabaseHandle }>('db/client.js');
-  const [{ EventRepository }, { EventJournal }, { ConversationIngest }, { fromWebhook }, { systemClock }, { createLogger }] = await Promise.all([
+  const [{ EventRepository }, { EventJournal }, { TurnWriter }, { ConversationIngest }, { fromWebhook }, { systemClock }, { createLogger }] = await Promise.all([
     load<{ EventRepository: new (db: unknown) => unknown }>('db/repositories/events.js'),
-    load<{ EventJournal: new (repo: unknown, tx: <T>(work: () => T) => T, clock: unknown, logger: unknown) => Journal }>('events/journal.js'),
+    load<{ EventJournal: new (repo: unknown, writer: unknown, clock: unknown, logger: unknown) => Journal }>('events/journal.js'),
+    load<{ TurnWriter: new (sqlite: unknown, onAfterError: (err: unknown) => void) => unknown }>('db/turn-writer.js'),
     load<{ ConversationIngest: new (deps: unknown) => unknown }>('conversations/ingest.js'),
     load<{ fromWebhook(body: Record<string, unknown>): unknown }>('events/normalize.js'),
     load<{ systemClock: unknown }>('lib/clock.js'),
     load<{ createLogger(level: string): unknown }>('lib/logger.js'),
   ]);
   const database = openDatabase(dbFile, path.join(ROOT, 'drizzle'));
-  const tx = <T>(work: () => T): T => database.sqlite.transaction(work)();
+  // `record` outside a turn's transaction: each event in a transaction of its own (the gateway's busy turns share one).
+  const writer = new TurnWriter(database.sqlite, (err) => {
+    throw err;
+  });
   const logger = createLogger('silent');
-  const plain = new EventJournal(new EventRepository(database.db), tx, systemClock, logger);
-  const withStore = new EventJournal(new EventRepository(database.db), tx, systemClock, logger);
+  const plain = new EventJournal(new EventRepository(database.db), writer, systemClock, logger);
+  const withStore = new EventJournal(new EventRepository(database.db), writer, systemClock, logger);
   const store = await makeStore(database);
   const [{ StoredMessageRepository }, { AnnotationRepository }, { MessageSearchRepository }] = await Promise.all([
     load<{ StoredMessageRepository: new (db: unknown) => unknown }>('db/repositories/stored-messages.js'),
