@@ -16,7 +16,6 @@ import type { Config } from './config/load.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { TurnWriter } from './db/turn-writer.js';
-import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { ActivityRepository } from './db/repositories/activity.js';
 import { ApiKeyRepository } from './db/repositories/api-keys.js';
 import { AuditRepository } from './db/repositories/audit.js';
@@ -139,7 +138,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
-  const checkpoints = new WalCheckpointer(database.sqlite, config.paths.database, logger);
   // One transaction per event-loop turn for what the hot paths store (events, receipts, sends, deliveries).
   const writer = new TurnWriter(database.sqlite, (err) => logger.error({ err }, 'an after-commit step failed'));
   const devices = new DeviceRepository(database.db);
@@ -511,7 +509,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // What the last turn queued is stored before the database closes.
       writer.flush();
       audit.flush();
-      await checkpoints.stop();
       database.close();
     },
   };
