@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Layout } from './components/layout';
 import { ToastProvider } from './components/ui/toaster';
 import { I18nProvider, useT } from './i18n';
@@ -14,6 +14,9 @@ import { PairPage } from './pages/pair';
 import { SignInPage } from './pages/sign-in';
 import { SystemPage } from './pages/system';
 import { UsersPage } from './pages/users';
+
+// Pages with heavier parts load on first use, keeping the first download small.
+const ChatsPage = lazy(() => import('./pages/chats'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -39,10 +42,17 @@ function Routes() {
   else if (path === '/numbers/new') page = <AddNumberPage />;
   else if ((params = match('/numbers/:phone/pair', path))) page = <PairPage key={params['phone']} phone={params['phone'] as string} />;
   else if ((params = match('/numbers/:phone', path))) page = <DetailPage key={params['phone']} phone={params['phone'] as string} />;
+  else if (path === '/chats') page = <ChatsPage phone={null} chatId={null} />;
+  else if ((params = match('/chats/:phone', path))) page = <ChatsPage phone={params['phone'] as string} chatId={null} />;
+  else if ((params = match('/chats/:phone/:chatId', path))) page = <ChatsPage phone={params['phone'] as string} chatId={params['chatId'] as string} />;
   else if (path === '/system' && admin) page = <SystemPage />;
   else if (path === '/users' && admin) page = <UsersPage />;
   else page = <p data-testid="not-found">{t('common.notFound')}</p>;
-  return <Layout>{page}</Layout>;
+  return (
+    <Layout>
+      <Suspense fallback={<p className="text-sm text-slate-700">{t('common.loading')}</p>}>{page}</Suspense>
+    </Layout>
+  );
 }
 
 function Toasts({ children }: { children: ReactNode }) {

@@ -1,5 +1,8 @@
+import { enChats } from './en-chats';
+
 /** English, the reference dictionary: every other language must have exactly these keys (checked by the compiler). */
 export const en = {
+  ...enChats,
   'common.all': 'All',
   'common.dismiss': 'Dismiss',
   'common.cancel': 'Cancel',

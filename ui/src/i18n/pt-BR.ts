@@ -1,7 +1,9 @@
 import type { Key } from './en';
+import { ptBRChats } from './pt-BR-chats';
 
 /** Português do Brasil. */
 export const ptBR: Record<Key, string> = {
+  ...ptBRChats,
   'common.all': 'Todos',
   'common.dismiss': 'Fechar',
   'common.cancel': 'Cancelar',

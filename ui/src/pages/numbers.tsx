@@ -14,14 +14,14 @@ import { useI18n } from '../i18n';
 import type { Key } from '../i18n/en';
 import { api, errorText } from '../lib/api';
 import { bytes, duration, percent, time } from '../lib/format';
-import { useDeviceHealth, useDevices } from '../lib/queries';
+import { useDeviceHealth, useDevices, useUnread } from '../lib/queries';
 import { Link } from '../lib/router';
 import { DEVICE_STATES, type Device, type DeviceHealth } from '../lib/types';
 import { eachLimited } from '../lib/utils';
 import { ErrorText } from '../components/ui/field';
 
-type Row = Device & { health: DeviceHealth | undefined };
-type SortKey = 'name' | 'state' | 'uptime' | 'restarts' | 'queue' | 'rss' | 'cpu' | 'lastEvent';
+type Row = Device & { health: DeviceHealth | undefined; unread: { chats: number; messages: number } | undefined };
+type SortKey = 'name' | 'state' | 'uptime' | 'restarts' | 'queue' | 'unread' | 'rss' | 'cpu' | 'lastEvent';
 type BulkAction = 'start' | 'stop' | 'restart';
 type Progress = Record<string, { status: 'pending' | 'ok' | 'error'; message?: string }>;
 
@@ -31,6 +31,7 @@ const SORTERS: Record<SortKey, (a: Row, b: Row) => number> = {
   uptime: (a, b) => (b.health?.uptimeSeconds ?? -1) - (a.health?.uptimeSeconds ?? -1),
   restarts: (a, b) => b.restartCount - a.restartCount,
   queue: (a, b) => (b.health?.queueDepth ?? 0) - (a.health?.queueDepth ?? 0),
+  unread: (a, b) => (b.unread?.messages ?? 0) - (a.unread?.messages ?? 0),
   rss: (a, b) => (b.health?.rssBytes ?? -1) - (a.health?.rssBytes ?? -1),
   cpu: (a, b) => (b.health?.cpuPercent ?? -1) - (a.health?.cpuPercent ?? -1),
   lastEvent: (a, b) => (b.health?.lastEventAt ?? '').localeCompare(a.health?.lastEventAt ?? ''),
@@ -52,6 +53,7 @@ export function NumbersPage() {
   const client = useQueryClient();
   const devices = useDevices();
   const health = useDeviceHealth();
+  const unread = useUnread();
   const now = useSecondsSince();
   const [query, setQuery] = useState('');
   const [stateFilter, setStateFilter] = useState<string>('all');
@@ -66,14 +68,15 @@ export function NumbersPage() {
 
   const rows = useMemo<Row[]>(() => {
     const byPhone = new Map((health.data?.devices ?? []).map((h) => [h.phoneNumber, h]));
+    const unreadOf = new Map((unread.data?.numbers ?? []).map((u) => [u.phoneNumber, u]));
     const q = query.trim().toLowerCase();
     return (list ?? [])
-      .map((d) => ({ ...d, health: byPhone.get(d.phoneNumber) }))
+      .map((d) => ({ ...d, health: byPhone.get(d.phoneNumber), unread: unreadOf.get(d.phoneNumber) }))
       .filter((d) => stateFilter === 'all' || d.state === stateFilter)
       .filter((d) => sessionFilter === 'all' || d.sessionState === sessionFilter)
       .filter((d) => q === '' || d.name.toLowerCase().includes(q) || d.phoneNumber.includes(q) || (d.jid ?? '').includes(q))
       .sort(SORTERS[sort]);
-  }, [list, health.data, query, stateFilter, sessionFilter, sort]);
+  }, [list, health.data, unread.data, query, stateFilter, sessionFilter, sort]);
 
   const healthAt = health.dataUpdatedAt;
   const uptime = (row: Row) => (row.state === 'running' && row.health?.uptimeSeconds != null ? row.health.uptimeSeconds + Math.max(0, (now - healthAt) / 1000) : null);
@@ -178,7 +181,7 @@ export function NumbersPage() {
           <Thead
             columns={[
               <Checkbox key="all" checked={allChecked} onCheckedChange={(on) => setSelected(on === true ? new Set(rows.map((r) => r.phoneNumber)) : new Set())} aria-label={t('bulk.selectAll')} data-testid="select-all" />,
-              ...(['number', 'process', 'session', 'uptime', 'restarts', 'queue', 'rss', 'cpu', 'lastEvent'] as const).map((c) => t(`numbers.col.${c}`)),
+              ...(['number', 'process', 'session', 'uptime', 'restarts', 'queue', 'unread', 'rss', 'cpu', 'lastEvent'] as const).map((c) => t(`numbers.col.${c}`)),
               { hidden: t('numbers.col.actions') },
             ]}
           />
@@ -215,6 +218,15 @@ export function NumbersPage() {
                   <Td className="tabular-nums">{duration(uptime(row))}</Td>
                   <Td className="tabular-nums" data-testid={`restarts-${row.phoneNumber}`}>{row.restartCount}</Td>
                   <Td className="tabular-nums">{row.health?.queueDepth ?? row.queue?.depth ?? 0}</Td>
+                  <Td className="tabular-nums" data-testid={`unread-${row.phoneNumber}`}>
+                    {row.unread && row.unread.messages > 0 ? (
+                      <Link to={`/chats/${row.phoneNumber}`} className="font-medium text-emerald-900 hover:underline" title={t('numbers.unreadTitle', { messages: row.unread.messages, chats: row.unread.chats })}>
+                        {row.unread.messages}
+                      </Link>
+                    ) : (
+                      (row.unread?.messages ?? 0)
+                    )}
+                  </Td>
                   <Td className="tabular-nums">{bytes(row.health?.rssBytes)}</Td>
                   <Td className="tabular-nums">{percent(row.health?.cpuPercent)}</Td>
                   <Td className="tabular-nums">{time(row.health?.lastEventAt, language)}</Td>

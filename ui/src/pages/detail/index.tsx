@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { LogOut, Play, QrCode, RotateCw, Square, Trash2 } from 'lucide-react';
+import { LogOut, MessagesSquare, Play, QrCode, RotateCw, Square, Trash2 } from 'lucide-react';
 import { useState, type ReactNode } from 'react';
 import { PageTitle } from '../../components/layout';
 import { SessionBadge, StateBadge } from '../../components/state-badges';
@@ -55,6 +55,11 @@ export function DetailPage({ phone }: { phone: string }) {
   return (
     <>
       <PageTitle title={d.name}>
+        <Button asChild variant="secondary">
+          <Link to={`/chats/${phone}`} data-testid="detail-chats">
+            <MessagesSquare aria-hidden /> {t('nav.chats')}
+          </Link>
+        </Button>
         {d.state !== 'running' && d.state !== 'starting' && (
           <Button onClick={() => act('start')} disabled={busy !== null} data-testid="detail-start">
             <Play aria-hidden /> {t('action.start')}

@@ -1,0 +1,82 @@
+import { useQuery } from '@tanstack/react-query';
+import { ApiError, api } from './api';
+import { useUser } from './auth';
+import type { Role } from './types';
+
+/** The grant levels, lowest first (docs/security.md): each includes the ones before it. */
+export const GRANT_LEVELS = ['read', 'agent', 'operator', 'manager'] as const;
+export type GrantLevel = (typeof GRANT_LEVELS)[number];
+
+/** The level an action of each scope needs on a number (src/domain/access.ts; the API decides, this only hides controls). */
+const SCOPE_LEVEL = {
+  'numbers:read': 'read',
+  'numbers:create': null,
+  'numbers:control': 'operator',
+  'numbers:pair': 'operator',
+  'numbers:delete': 'manager',
+  'messages:send': 'agent',
+  'messages:read': 'read',
+  'media:read': 'read',
+  'webhooks:manage': 'operator',
+  'queue:manage': 'operator',
+  'events:subscribe': 'read',
+  'grants:manage': 'manager',
+  'users:manage': null,
+  'keys:manage': null,
+  'audit:read': 'manager',
+  'system:admin': null,
+  compat: 'operator',
+  account: null,
+} as const satisfies Record<string, GrantLevel | null>;
+export type Scope = keyof typeof SCOPE_LEVEL;
+
+interface AccessAnswer {
+  readonly principal: { readonly role: Role };
+  readonly scopes: readonly Scope[];
+  readonly numbers: readonly { readonly phoneNumber: string; readonly level: GrantLevel }[];
+  readonly allNumbers: boolean;
+}
+
+export interface Access {
+  /** May use `scope` (on `phone`, at the scope's level or `level`). */
+  can(scope: Scope, phone?: string, level?: GrantLevel): boolean;
+  levelOf(phone: string): GrantLevel | null;
+}
+
+const rank = (level: GrantLevel | null) => (level === null ? -1 : GRANT_LEVELS.indexOf(level));
+
+/**
+ * What the signed-in user may do (GET /api/access), so the page shows no control the API would refuse. The API
+ * checks every call anyway; this only keeps the page honest. Refreshed when grants or roles change.
+ */
+export function useAccess(): Access {
+  const user = useUser();
+  const query = useQuery({
+    queryKey: ['access'],
+    queryFn: async ({ signal }) => {
+      try {
+        return await api<AccessAnswer>('GET', '/access', { signal });
+      } catch (err) {
+        // A gateway without access control yet: admins and users manage the numbers they see.
+        if (err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
+    },
+  });
+  const answer = query.data;
+  const levels = new Map((answer?.numbers ?? []).map((n) => [n.phoneNumber, n.level]));
+  const levelOf = (phone: string): GrantLevel | null => {
+    if (answer === null) return 'manager';
+    if (!answer) return null;
+    return answer.allNumbers ? 'manager' : (levels.get(phone) ?? null);
+  };
+  return {
+    levelOf,
+    can: (scope, phone, level) => {
+      if (answer === null) return scope === 'users:manage' || scope === 'system:admin' ? user.role === 'admin' : true;
+      if (!answer || !answer.scopes.includes(scope)) return false;
+      const need = level ?? SCOPE_LEVEL[scope];
+      return phone === undefined || need === null || rank(levelOf(phone)) >= rank(need);
+    },
+  };
+}
