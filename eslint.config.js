@@ -19,12 +19,13 @@ const LAYERS = {
   messaging: ['domain', 'lib', 'db', 'gowa', 'supervisor', 'events'],
   webhooks: ['domain', 'lib', 'db', 'events'],
   conversations: ['domain', 'lib', 'db', 'gowa', 'auth', 'events', 'supervisor'],
-  realtime: ['domain', 'lib', 'db', 'auth', 'events', 'supervisor', 'conversations'],
+  realtime: ['domain', 'lib', 'db', 'auth', 'audit', 'events', 'supervisor', 'conversations'],
   devices: ['domain', 'lib', 'db', 'auth', 'gowa', 'messaging', 'supervisor'],
   health: ['domain', 'lib', 'db', 'events', 'supervisor'],
   jobs: ['domain', 'lib', 'db', 'supervisor'],
-  metrics: ['domain', 'lib', 'db', 'health', 'supervisor', 'webhooks'],
-  proxy: ['domain', 'lib', 'auth', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
+  metrics: ['domain', 'lib', 'db', 'audit', 'health', 'supervisor', 'webhooks'],
+  audit: ['domain', 'lib', 'db', 'auth', 'jobs', 'messaging', 'supervisor'],
+  proxy: ['domain', 'lib', 'auth', 'audit', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
 };
 /** The stand-ins for the binary and for Chatwoot: separate programs the tests start as processes. */
 const PROGRAMS = ['simulator', 'fake-chatwoot'];

@@ -11,6 +11,7 @@ import { breakdownProfile, formatBreakdown } from './lib/profile-breakdown.js';
 import { scrapeLoopDelay, type LoopDelay } from './lib/loop-delay.js';
 import { killTagged, taggedPids } from './lib/processes.js';
 import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
+import { accessScenario } from './scenarios/access.js';
 import { capacityScenario } from './scenarios/capacity.js';
 import { conversationsScenario } from './scenarios/conversations.js';
 import { fanoutScenario } from './scenarios/fanout.js';
@@ -28,6 +29,7 @@ const ALL: Record<(typeof SCENARIOS)[number], Scenario> = {
   fanout: fanoutScenario,
   memory: memoryScenario,
   conversations: conversationsScenario,
+  access: accessScenario,
 };
 
 const args = parseArgs(process.argv.slice(2), process.env);

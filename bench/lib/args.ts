@@ -41,6 +41,10 @@ export interface BenchArgs {
   readonly convRate: number;
   readonly convDuration: number;
   readonly convQueries: number;
+  /** Access checks: API keys stored, checks of each kind, audit rows written. */
+  readonly accessKeys: number;
+  readonly accessChecks: number;
+  readonly accessAuditRows: number;
   /** Child port range, e.g. 8500-8999 (kept clear of the test suite's 8000–8299). */
   readonly ports: { base: number; max: number };
   /** Write a CPU profile of the gateway during each measured phase to bench/profiles/. */
@@ -53,10 +57,10 @@ export interface BenchArgs {
   readonly keepData: boolean;
 }
 
-export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory', 'conversations'] as const;
+export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory', 'conversations', 'access'] as const;
 
 const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
-  --only proxy,send,capacity,restore,fanout,memory,conversations   scenarios to run (default: all)
+  --only proxy,send,capacity,restore,fanout,memory,conversations,access   scenarios to run (default: all)
   --numbers 50              numbers for send and fan-out
   --duration 10             seconds per measured load run
   --connections 10          proxy: autocannon connections (same for direct and proxied)
@@ -79,6 +83,9 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --conv-rate 500           conversations: inbound events/s while measuring ingest
   --conv-duration 10        conversations: seconds of inbound load
   --conv-queries 200        conversations: requests per read measured (chat list, pages, search, inbox)
+  --access-keys 10000       access: API keys stored
+  --access-checks 20000     access: credential checks of each kind
+  --access-audit-rows 5000  access: audit rows written
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
   --no-save                 do not write bench/results.json and BENCHMARKS.md
@@ -152,6 +159,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     convRate: int('conv-rate', 500, 1),
     convDuration: int('conv-duration', 10, 1),
     convQueries: int('conv-queries', 200, 1),
+    accessKeys: int('access-keys', 10_000, 1),
+    accessChecks: int('access-checks', 20_000, 1),
+    accessAuditRows: int('access-audit-rows', 5000, 1),
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),
     save: !flag('no-save'),

@@ -1,9 +1,11 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { passwordProblem } from '../domain/password-policy.js';
 
 /** Defaults that only make sense on a developer's machine; production mode refuses them. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me';
 export const DEV_ADMIN_PASS = 'admin';
+export const DEV_API_KEY_PEPPER = 'dev-only-api-key-pepper-change-me';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const port = (def: number) => int(def, 1, 65535);
@@ -129,6 +131,18 @@ export const envSchema = z
     /** On-disk cache of media fetched from the children: total size (MB) and ms since last use. */
     MEDIA_CACHE_MAX_MB: int(1024, 0),
     MEDIA_CACHE_MAX_AGE: int(7 * 86_400_000, 60_000),
+    /** HMAC key for API key secrets (only HMAC-SHA256(pepper, secret) is stored); changing it invalidates every key. */
+    API_KEY_PEPPER: z.string().min(1).default(DEV_API_KEY_PEPPER),
+    /** Longest lifetime of a non-admin API key (days); such keys must expire. */
+    API_KEY_MAX_TTL_DAYS: int(90, 1, 3650),
+    /** After a rotation the old secret keeps working this long unless the call says otherwise (ms). */
+    API_KEY_ROTATION_GRACE: int(3_600_000, 0, 7 * 86_400_000),
+    /** Audit rows older than this are pruned (hourly; the pruning itself is audited). */
+    AUDIT_RETENTION_DAYS: int(180, 1, 36_500),
+    /** Failed logins per user name, and per client address, within LOGIN_FAILURE_WINDOW before 429 + Retry-After. */
+    LOGIN_MAX_FAILURES_PER_USER: int(5, 1, 1000),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int(20, 1, 100_000),
+    LOGIN_FAILURE_WINDOW: int(15 * 60_000, 1000),
   });
 
 /** Rules across keys; run on whatever parsed, so boot lists these problems together with the per-key ones. */
@@ -157,6 +171,12 @@ export function crossCheck(env: Partial<Env>): string[] {
     }
     if (env.DEFAULT_ADMIN_PASS !== undefined && (env.DEFAULT_ADMIN_PASS === DEV_ADMIN_PASS || env.DEFAULT_ADMIN_PASS.length < 12)) {
       problems.push('DEFAULT_ADMIN_PASS: production needs your own admin password of at least 12 characters');
+    } else if (env.DEFAULT_ADMIN_PASS !== undefined && env.DEFAULT_ADMIN_USER !== undefined) {
+      const problem = passwordProblem(env.DEFAULT_ADMIN_PASS, env.DEFAULT_ADMIN_USER, true);
+      if (problem) problems.push(`DEFAULT_ADMIN_PASS: ${problem}`);
+    }
+    if (env.API_KEY_PEPPER !== undefined && (env.API_KEY_PEPPER === DEV_API_KEY_PEPPER || env.API_KEY_PEPPER.length < 32)) {
+      problems.push('API_KEY_PEPPER: production needs your own random value of at least 32 characters (e.g. openssl rand -base64 48)');
     }
   }
   return problems;

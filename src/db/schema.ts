@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { Role } from '../domain/access.js';
 import type { DesiredState, DeviceState, SessionState, StopReason } from '../domain/device-state.js';
 
-const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
-const timestamps = {
+export const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+export const timestamps = {
   createdAt: integer('created_at').notNull().default(now),
   updatedAt: integer('updated_at').notNull().default(now),
 };
@@ -13,7 +14,11 @@ export const users = sqliteTable('users', {
   username: text('username').notNull().unique(),
   /** scrypt hash in the form `scrypt$N$r$p$salt$hash`; never the password. */
   passwordHash: text('password_hash').notNull(),
-  role: text('role').$type<'admin' | 'user'>().notNull().default('user'),
+  role: text('role').$type<Role>().notNull().default('user'),
+  /** A disabled account cannot sign in; its tokens, keys and sockets stop working. */
+  disabledAt: integer('disabled_at'),
+  /** Moved on to revoke every token issued before (JWTs carry the generation they were issued in). */
+  tokenGeneration: integer('token_generation').notNull().default(0),
   ...timestamps,
 });
 

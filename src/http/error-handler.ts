@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
-import { GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
-import type { PlainErrorHandler, PlainHandler, PlainRequest } from './plain-handler.js';
+import { AccessDenied, GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
+import { auditNotes, type PlainErrorHandler, type PlainHandler, type PlainRequest } from './plain-handler.js';
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The one table that turns error codes into HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -22,6 +24,10 @@ const STATUS: Record<ErrorCode, number> = {
   MEDIA_GONE: 404,
   MEDIA_UNAVAILABLE: 409,
   DELIVERY_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
+  GRANT_NOT_FOUND: 404,
+  LAST_ADMIN: 409,
   DEVICE_EXISTS: 409,
   USER_EXISTS: 409,
   MAX_PROCESSES_REACHED: 409,
@@ -92,11 +98,20 @@ export function errorHandler(logger: Logger): PlainErrorHandler {
     const known = err instanceof GatewayError ? err : fromFrameworkError(err);
     if (known) {
       const status = statusFor(known.code);
+      // For the audit trail: what went wrong, and whether it was a refusal for lack of rights.
+      const notes = auditNotes(req);
+      notes.errorCode = known.code;
+      if (known instanceof AccessDenied) notes.accessDenied = true;
+      const retryAfter = known.details?.['retryAfterSeconds'];
+      if (typeof retryAfter === 'number' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(retryAfter));
       if (status >= 500) logger.warn({ code: known.code, path: pathOf(req), err: known.message }, 'request failed');
       sendJson(res, status, errorBody(known));
+      // A refused read has no audit listener (reads are not recorded otherwise): its row is written here.
+      if (READS.has(req.method ?? 'GET') && (status === 401 || status === 403 || notes.accessDenied) && !req.routeMark?.audited) req.auditTrail?.write(req, res);
       return;
     }
     logger.error({ err, path: pathOf(req) }, 'unexpected error');
+    auditNotes(req).errorCode = 'INTERNAL';
     sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { GatewayError } from '../domain/errors.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress } from '../lib/client-address.js';
 import type { PlainHandler } from './plain-handler.js';
 
 export interface RateLimitOptions {

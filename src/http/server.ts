@@ -2,10 +2,11 @@ import type { RequestListener, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express, { type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import type { AccountService } from '../auth/accounts.js';
-import type { TokenService } from '../auth/tokens.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Authenticator } from '../auth/authenticate.js';
 import type { Logger } from '../lib/logger.js';
 import type { ApiRegistry } from './api-registry.js';
+import { auditTrail } from './audit-trail.js';
 import { requireAuth } from './auth-middleware.js';
 import { errorHandler, notFound } from './error-handler.js';
 import type { PlainErrorHandler, PlainHandler, PlainRequest } from './plain-handler.js';
@@ -13,8 +14,8 @@ import { RateLimiter } from './rate-limit.js';
 
 export interface HttpOptions {
   readonly api: ApiRegistry;
-  readonly accounts: AccountService;
-  readonly tokens: TokenService;
+  readonly authn: Authenticator;
+  readonly audit: AuditLog;
   readonly logger: Logger;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: number;
@@ -41,7 +42,7 @@ export interface HttpOptions {
 
 export const JSON_BODY_LIMIT = '1mb';
 /** Answer headers a browser script on an allowed origin may read. */
-const EXPOSED_HEADERS = ['Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'];
+const EXPOSED_HEADERS = ['Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed', 'X-Request-Id'];
 
 /** `/proxy` and everything under it (Express mounts match whole segments, without regard to case). */
 const PROXY_MOUNT = /^\/proxy(?:[/?]|$)/i;
@@ -65,14 +66,17 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
   app.set('trust proxy', options.trustProxy);
 
   const limiter = new RateLimiter({ windowMs: 60_000, limit: options.rateLimitPerMinute, trustHops: options.trustProxy });
-  const auth = requireAuth(options.tokens, options.accounts);
+  const auth = requireAuth(options.authn, options.trustProxy);
   // Preflights are answered before the token check (a browser sends none with them); the token is a header, never
   // a cookie, so allowed origins get no credentials mode.
   const corsCheck: PlainHandler | null = options.corsOrigins.length > 0 ? cors({ origin: [...options.corsOrigins], maxAge: 600, exposedHeaders: EXPOSED_HEADERS }) : null;
   const errors = errorHandler(options.logger);
+  // Before the rate limit and the token check, so every state-changing call and every refusal gets its row.
+  const trail = auditTrail(options.audit, options.logger, options.trustProxy);
 
   app.use(options.timing);
   if (corsCheck) app.use('/api', corsCheck);
+  app.use('/api', trail);
   app.use('/api', limiter.middleware);
   for (const router of options.internalRoutes) app.use(router);
 
@@ -94,7 +98,7 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
   app.use(errors);
 
   const proxyRoute: PlainHandler = (req, res, next) => (PROXY_ROUTE.test(req.url ?? '') ? options.proxy(req, res, next) : notFound(req, res, next));
-  const proxyChain = chain([options.timing, ...(corsCheck ? [corsCheck] : []), limiter.middleware, auth, proxyRoute], errors);
+  const proxyChain = chain([options.timing, ...(corsCheck ? [corsCheck] : []), trail, limiter.middleware, auth, proxyRoute], errors);
   return {
     listener: (req, res) => {
       if (PROXY_MOUNT.test(req.url ?? '')) proxyChain(req, res);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { DeviceRepository } from '../db/repositories/devices.js';
-import type { MessageFilter, MessageRepository, NewMessage } from '../db/repositories/messages.js';
+import type { MessageFilter, MessageRepository, NewMessage, NewMessageItem } from '../db/repositories/messages.js';
 import type { MessageRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { GowaClient } from '../gowa/client.js';
@@ -56,7 +56,7 @@ export class Outbox {
    * Accepts of one event-loop turn share one transaction: a commit is a handful of WAL writes, and with many
    * callers at once most of an accept was its own commit. Each caller still answers only after its row is stored.
    */
-  private readonly inserts: TurnBatch<NewMessage, { row: MessageRow; created: boolean }>;
+  private readonly inserts: TurnBatch<NewMessageItem, { row: MessageRow; created: boolean }>;
 
   constructor(private readonly deps: OutboxDeps) {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'an outbox listener failed'));
@@ -94,7 +94,8 @@ export class Outbox {
     this.sweeper.unref();
   }
 
-  async accept(input: NewOutgoing): Promise<{ row: MessageRow; created: boolean }> {
+  /** `inTransaction` runs with the new row in the transaction that stores it (a repeat of an idempotent send writes nothing). */
+  async accept(input: NewOutgoing, inTransaction?: (row: MessageRow) => void): Promise<{ row: MessageRow; created: boolean }> {
     const { media, clock } = this.deps;
     const now = clock.now();
     const id = crypto.randomUUID();
@@ -107,7 +108,7 @@ export class Outbox {
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
     let result: { row: MessageRow; created: boolean };
     try {
-      result = await this.inserts.add(this.newRow(id, input, payload, now));
+      result = await this.inserts.add({ row: this.newRow(id, input, payload, now), ...(inTransaction ? { inTransaction } : {}) });
     } catch (err) {
       await media.remove(upload);
       throw err;

@@ -3,9 +3,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../domain/errors.js';
 import type { ApiRegistry } from '../http/api-registry.js';
-import { currentUser } from '../http/auth-middleware.js';
-import { requestProtocol } from '../http/client-address.js';
-import type { PlainHandler, PlainRequest } from '../http/plain-handler.js';
+import { currentPrincipal } from '../http/auth-middleware.js';
+import { requestProtocol } from '../lib/client-address.js';
+import { auditNotes, type PlainHandler, type PlainRequest } from '../http/plain-handler.js';
 import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
@@ -13,7 +13,7 @@ import type { ProxiedSend } from '../messaging/status-journal.js';
 import { PassThrough, type ForwardOptions } from './pass-through.js';
 import { rewriteQrLink } from './qr-link.js';
 import { contentOf, recipientOf, SendCapture } from './send-capture.js';
-import { PROXY_PREFIX, proxyRoute, routeKey, type ProxyTarget, type ProxyTargets } from './targets.js';
+import { PROXY_PREFIX, proxyRoute, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
 const PROXY_TIMEOUT_MS = 60_000;
@@ -45,7 +45,7 @@ function documentProxy(api: ApiRegistry): void {
   const responses = {
     200: { description: "The child's answer, status and envelope unchanged" },
     400: { description: 'No number chosen (use the path form or X-Phone-Number)', schema: errorSchema },
-    403: { description: "The child's /devices writes are managed by the gateway", schema: errorSchema },
+    403: { description: "A scope or level the path needs is missing (named), the API key does not cover the number, or a /devices write the gateway manages", schema: errorSchema },
     404: { description: 'Unknown number (or not yours)', schema: errorSchema },
     429: { description: 'The number is paused by a timelock (QUEUE_PAUSED, Retry-After)', schema: errorSchema },
     503: { description: "The number's process is not running (with its state)", schema: errorSchema },
@@ -56,8 +56,11 @@ function documentProxy(api: ApiRegistry): void {
       {
         method,
         path: `${PROXY_PREFIX}/:phone/*splat`,
-        summary: "Forwarded to the number's own binary API (credentials added by the gateway); also /proxy/whatsapp/<path> with X-Phone-Number, and WebSocket …/{phone}/ws",
+        summary:
+          "Forwarded to the number's own binary API (credentials added by the gateway); also /proxy/whatsapp/<path> with X-Phone-Number, and WebSocket …/{phone}/ws. The scope needed depends on the path (docs/security.md): /send/* messages:send, /app/login* numbers:pair, /app/logout numbers:control, reads of chats messages:read, /ws events:subscribe",
         tag: 'proxy',
+        permission: 'proxy',
+        ...(method === 'get' ? {} : { audit: 'proxy.request' }),
         params,
         responses,
       },
@@ -103,8 +106,13 @@ export function proxyHandler(deps: ProxyDeps): ProxyHandler {
       const [rawPath = '', query] = (req.url ?? '').split(/\?(.*)/s);
       const rest = rawPath.slice(PROXY_PREFIX.length);
       const header = req.headers['x-phone-number'];
-      const target = deps.targets.resolve(currentUser(req), rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined);
-      const route = proxyRoute(method, target.childPath, target.phoneNumber);
+      const target = deps.targets.resolve(currentPrincipal(req), method, rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined);
+      // For the audit trail, which records state-changing calls (reads only when refused): number, route and scope.
+      if (method !== 'GET' && method !== 'HEAD') {
+        req.routeMark = { action: `proxy.${target.permission.scope.replace(':', '_')}`, audited: false, phoneNumber: target.phoneNumber };
+        auditNotes(req).params = { method, path: target.route, scope: target.permission.scope };
+      }
+      const route = proxyRoute(method, target.childPath, target.phoneNumber, target.route);
       if (route === 'managed') {
         throw new GatewayError('FORBIDDEN', 'device slots and webhooks of a number are managed by the gateway; use /api/devices', { path: target.childPath });
       }
@@ -143,7 +151,7 @@ function recordSend(deps: ProxyDeps, target: ProxyTarget, capture: SendCapture, 
     const waMessageId = answer.results?.message_id;
     const to = recipientOf(capture.fields['phone']);
     if (typeof waMessageId !== 'string' || waMessageId === '' || !to) return;
-    const route = routeKey(target.childPath).split('/')[2] ?? 'message';
+    const route = target.route.split('/')[2] ?? 'message';
     deps.onSent?.({ phoneNumber: target.phoneNumber, route, to, waMessageId, content: contentOf(route, capture) });
   } catch (err) {
     deps.logger.warn({ err, phoneNumber: target.phoneNumber }, 'proxy: could not record a proxied send');

@@ -1,7 +1,8 @@
 import type { Namespace, Server, Socket } from 'socket.io';
-import type { AccountService } from '../auth/accounts.js';
-import type { DeviceAccess } from '../auth/device-access.js';
-import type { AuthUser, TokenService } from '../auth/tokens.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { AccessChange, AccessPolicy } from '../auth/policy.js';
+import type { CallerPrincipal } from '../auth/principal.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import { GatewayError } from '../domain/errors.js';
 import { parsePhoneNumber } from '../domain/phone.js';
@@ -32,8 +33,7 @@ export interface LogClientEvents {
 }
 
 interface LogSocketData {
-  user: AuthUser;
-  expiresAt: number | null;
+  principal: CallerPrincipal;
 }
 
 type LogSocket = Socket<LogClientEvents, LogServerEvents, Record<string, never>, LogSocketData>;
@@ -41,9 +41,10 @@ type LogSocket = Socket<LogClientEvents, LogServerEvents, Record<string, never>,
 export interface LogStreamDeps {
   readonly supervisor: Supervisor;
   readonly devices: DeviceRepository;
-  readonly access: DeviceAccess;
-  readonly tokens: TokenService;
-  readonly accounts: AccountService;
+  readonly authn: Authenticator;
+  readonly policy: AccessPolicy;
+  readonly audit: AuditLog;
+  readonly trustProxy: number;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Lines sent with a subscription, before the live ones. */
@@ -54,26 +55,30 @@ export const LOG_NAMESPACE = '/logs';
 const room = (phoneNumber: string) => `logs-${phoneNumber}`;
 const view = (phoneNumber: string, line: { at: number; stream: LogLineOut['stream']; line: string }): LogLineOut => ({ phoneNumber, at: new Date(line.at).toISOString(), stream: line.stream, line: line.line });
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Process output is for operators and up (as GET /api/devices/{phone}/logs). */
+const SCOPE = 'numbers:read';
+const LEVEL = 'operator';
 
 /**
- * The live tail of a number's process output, on the Socket.IO namespace `/logs` (same connection, same token
- * rules as the event feed). Subscribing sends the newest lines and joins in one synchronous step, so no line
- * falls between the backlog and the live ones. Each line is checked against the reader's access as it goes out.
+ * The live tail of a number's process output, on the Socket.IO namespace `/logs` (same connection, same credentials
+ * as the event feed; `numbers:read` at operator level on each number). Subscribing sends the newest lines and joins
+ * in one synchronous step, so no line falls between the backlog and the live ones. Each line is checked against the
+ * reader's access as it goes out, and a socket whose credential or access ends is disconnected at once.
  */
 export class LogStream {
   readonly namespace: Namespace<LogClientEvents, LogServerEvents, Record<string, never>, LogSocketData>;
-  private readonly off: () => void;
+  private readonly offs: (() => void)[];
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(io: Server, private readonly deps: LogStreamDeps) {
     this.namespace = io.of(LOG_NAMESPACE) as unknown as LogStream['namespace'];
-    this.namespace.use(socketAuth(deps.tokens, deps.accounts) as Parameters<LogStream['namespace']['use']>[0]);
+    this.namespace.use(socketAuth(deps, SCOPE) as Parameters<LogStream['namespace']['use']>[0]);
     this.namespace.on('connection', (socket) => this.onConnection(socket));
-    this.off = deps.supervisor.events.on('log', (line) => this.publish(line));
+    this.offs = [deps.supervisor.events.on('log', (line) => this.publish(line)), deps.policy.changes.on('changed', (change) => this.recheck(change))];
   }
 
   close(): void {
-    this.off();
+    for (const off of this.offs) off();
     for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
     this.timers.clear();
     this.namespace.disconnectSockets(true);
@@ -88,7 +93,7 @@ export class LogStream {
       const out = view(line.phoneNumber, line);
       for (const id of members) {
         const socket = this.namespace.sockets.get(id);
-        if (socket && this.deps.access.mayAccess(socket.data.user, row)) socket.emit('log-line', out);
+        if (socket && this.deps.policy.allows(socket.data.principal, SCOPE, row, LEVEL)) socket.emit('log-line', out);
       }
     } catch (err) {
       // A child's output must never fail because a reader did.
@@ -108,7 +113,7 @@ export class LogStream {
       try {
         const phoneNumber = parsePhoneNumber(phone);
         if (!phoneNumber) throw new GatewayError('VALIDATION_FAILED', 'give a phone number to subscribe to');
-        this.deps.access.require(socket.data.user, phoneNumber);
+        this.deps.policy.require(socket.data.principal, SCOPE, phoneNumber, LEVEL);
         const lines = (this.deps.supervisor.runner(phoneNumber)?.logs.tail(this.deps.backlog) ?? []).map((l) => view(phoneNumber, l));
         void socket.join(room(phoneNumber));
         answer({ ok: true, phoneNumber, lines });
@@ -122,8 +127,21 @@ export class LogStream {
     });
   }
 
+  /** Sockets of a principal whose credential ended (or whose role was lowered) go; the others carry on re-checked. */
+  private recheck(change: AccessChange): void {
+    if (change.kind === 'number') return;
+    for (const socket of this.namespace.sockets.values()) {
+      const { principal } = socket.data;
+      const affected = change.kind === 'user' ? principal.user.id === change.userId : principal.kind === 'key' && principal.use.key.id === change.keyId;
+      if (!affected) continue;
+      const fresh = this.deps.authn.refresh(principal);
+      if (!fresh || (change.kind === 'user' && change.reconnect === true)) socket.disconnect(true);
+      else socket.data.principal = fresh;
+    }
+  }
+
   /** A socket does not outlive its token. */
-  private armExpiry(socket: LogSocket, at = socket.data.expiresAt): void {
+  private armExpiry(socket: LogSocket, at = socket.data.principal.expiresAt): void {
     if (at === null) return;
     const left = Math.max(0, at - this.deps.clock.now());
     const timer = this.deps.clock.setTimeout(() => (left > MAX_TIMER_MS ? this.armExpiry(socket, at) : socket.disconnect(true)), Math.min(left, MAX_TIMER_MS));

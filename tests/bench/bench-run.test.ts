@@ -17,7 +17,8 @@ describe('npm run bench', () => {
     const before = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : null;
     const { base, max } = workerPortRange();
     const args = [
-      ...['--only', 'proxy,send,capacity,restore,fanout,memory,conversations', '--numbers', '2', '--duration', '1', '--no-save', '--ports', `${base}-${max}`],
+      ...['--only', 'proxy,send,capacity,restore,fanout,memory,conversations,access', '--numbers', '2', '--duration', '1', '--no-save', '--ports', `${base}-${max}`],
+      ...['--access-keys', '200', '--access-checks', '500', '--access-audit-rows', '200'],
       ...['--connections', '2', '--rounds', '1', '--send-connections', '2', '--send-rate', '10', '--restore-sizes', '2'],
       ...['--fanout-clients', '2', '--fanout-rates', '20', '--fanout-duration', '1', '--memory-sizes', '0,2', '--memory-settle', '0'],
       ...['--capacity-rates', '10', '--capacity-fanout-rates', '20', '--capacity-duration', '1'],
@@ -32,7 +33,7 @@ describe('npm run bench', () => {
 
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     const figure = (scenario: string, label: string): RegExpMatchArray | null =>
-      new RegExp(`^${scenario}\\s+${label}\\s+([0-9.]+) ?(req/s|msg/s|events/s|numbers|messages|×|ms|MB|s)\\s*(.*)$`, 'm').exec(stdout);
+      new RegExp(`^${scenario}\\s+${label}\\s+([0-9.]+) ?(req/s|msg/s|events/s|numbers|messages|×|ms|µs|MB|s)\\s*(.*)$`, 'm').exec(stdout);
     const judged: [string, string, RegExp][] = [
       ['proxy', 'gateway hop/bare pass-through throughput', /^≥ 0\.8×\s+(met|MISSED)$/],
       ['proxy', 'added latency p50, one connection', /^≤ 0\.3 ms\s+(met|MISSED)$/],
@@ -51,6 +52,14 @@ describe('npm run bench', () => {
       ['conversations', 'chat messages page p99 \\(newest and older pages\\)', /^≤ 50 ms\s+(met|MISSED)$/],
       ['conversations', 'search common word \\("hello"\\) p99', /^≤ 50 ms\s+(met|MISSED)$/],
       ['conversations', 'search rare word \\("zanzibar"\\) p99', /^≤ 50 ms\s+(met|MISSED)$/],
+      ['proxy', 'throughput API key/JWT through the proxy', /^≥ 0\.95×\s+(met|MISSED)$/],
+      ['send', 'throughput API key/JWT on sends', /^≥ 0\.95×\s+(met|MISSED)$/],
+      ['proxy', 'gateway CPU per proxied request, API key/JWT', /^≤ 1\.05×\s+(met|MISSED)$/],
+      ['send', 'gateway CPU per accepted send, API key/JWT', /^≤ 1\.05×\s+(met|MISSED)$/],
+      ['access', "API key check p50, the key's first use \\(HMAC\\)", /^≤ 20 µs\s+(met|MISSED)$/],
+      ['access', 'API key check p50, 200 keys stored', /^≤ 20 µs\s+(met|MISSED)$/],
+      ['access', 'gateway CPU per audit row', /^≤ 0\.1 ms\s+(met|MISSED)$/],
+      ['access', 'refusal timing gap p50: unknown id vs wrong secret', /^≤ 1 µs\s+(met|MISSED)$/],
     ];
     for (const [scenario, label, verdict] of judged) expect({ label, verdict: figure(scenario, label)?.[3] }).toEqual({ label, verdict: expect.stringMatching(verdict) });
     for (const [scenario, label] of [
@@ -68,6 +77,8 @@ describe('npm run bench', () => {
       ['conversations', 'inbound → stored and published p50 at 20/s'],
       ['conversations', 'inbox page p50 \\(2 numbers\\)'],
       ['conversations', 'database growth per million messages'],
+      ['proxy', 'through /proxy/whatsapp with an API key'],
+      ['send', 'accepted per second with an API key \\(idle numbers, alternating runs\\)'],
     ] as const) {
       const value = Number(figure(scenario, label)?.[1]);
       expect({ label, value, positive: value > 0 }).toEqual({ label, value: expect.any(Number), positive: true });

@@ -24,9 +24,10 @@ afterAll(async () => {
   await gw.close();
 });
 
-/** A value for every path parameter (teach a new one here). */
-const PATH_VALUES: Record<string, string> = { phone: PHONE, id: '1', chatId: '5511888888888@s.whatsapp.net' };
-const url = (op: Operation) => fillPath(op, (name) => PATH_VALUES[name]);
+/** Well-formed path values (teach a new one here; an API key id is 8 base32 characters). */
+const PATH_VALUES: Record<string, string> = { phone: PHONE, id: '1', userId: '1', chatId: '5511888888888@s.whatsapp.net' };
+const pathValue = (name: string, op: Operation) => (name === 'id' && op.path.startsWith('/api/keys') ? 'aaaaaaaa' : PATH_VALUES[name]);
+const url = (op: Operation) => fillPath(op, pathValue);
 const withBody = () => ops.filter((op) => op.requestBody);
 const count = (table: string) => (gw.gateway.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 const tmpFiles = () => {
@@ -181,7 +182,7 @@ describe('every typed query and path parameter', () => {
         // An empty path segment is another route (the list), so '' is only tried in the query.
         const values = param.in === 'query' ? [...junk, ...(junk.length > 0 ? [['1', '2']] : [])] : junk.filter((v) => v !== '');
         for (const value of values) {
-          const filled = fillPath(op, (name) => (param.in === 'path' && name === param.name ? String(value) : PATH_VALUES[name]));
+          const filled = fillPath(op, (name, o) => (param.in === 'path' && name === param.name ? String(value) : pathValue(name, o)));
           const query = param.in === 'query' ? `?${(Array.isArray(value) ? value : [value]).map((v) => `${param.name}=${encodeURIComponent(v)}`).join('&')}` : '';
           const res = await gw.request<ErrorAnswer>(op.method, `${filled}${query}`, { headers: { 'x-forwarded-for': `2001:db8:${(++client).toString(16)}::1` } });
           expect({ route: `${op.method} ${op.path}`, param: param.name, value, status: res.status }).toEqual({ route: `${op.method} ${op.path}`, param: param.name, value, status: 400 });

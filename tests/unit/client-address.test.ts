@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import express from 'express';
-import { clientAddress, requestProtocol } from '../../src/http/client-address.js';
+import { clientAddress, requestProtocol } from '../../src/lib/client-address.js';
 
 /** A request from `peer` with these headers, as Express sees it with `trust proxy` set to `hops`. */
 function viaExpress(hops: number, peer: string, headers: Record<string, string>): { ip: string | undefined; protocol: string; req: http.IncomingMessage } {

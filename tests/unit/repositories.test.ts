@@ -53,10 +53,11 @@ describe('repositories on the hot paths', () => {
     });
 
     it('inserts several rows in one transaction, in order, a repeated key finding the row of the same batch', () => {
+      const written: string[] = [];
       const results = messages.insertMany([
-        { ...base, id: 'm1', payload: { message: 'one' }, idempotencyKey: 'batch-key' },
-        { ...base, id: 'm2', payload: { message: 'two' } },
-        { ...base, id: 'm3', payload: { message: 'three' }, idempotencyKey: 'batch-key' },
+        { row: { ...base, id: 'm1', payload: { message: 'one' }, idempotencyKey: 'batch-key' }, inTransaction: (row) => written.push(row.id) },
+        { row: { ...base, id: 'm2', payload: { message: 'two' } } },
+        { row: { ...base, id: 'm3', payload: { message: 'three' }, idempotencyKey: 'batch-key' }, inTransaction: (row) => written.push(row.id) },
       ]);
       expect(results.map((r) => [r.row.id, r.created])).toEqual([
         ['m1', true],
@@ -64,8 +65,10 @@ describe('repositories on the hot paths', () => {
         ['m1', false],
       ]);
       expect(messages.get('m3')).toBeUndefined();
+      // What goes with a row (its audit row) runs for new rows only, inside the batch's transaction.
+      expect(written).toEqual(['m1']);
       // All or nothing: a batch that fails stores none of its rows.
-      expect(() => messages.insertMany([{ ...base, id: 'm4', payload: {} }, { ...base, id: 'm1', payload: {} }])).toThrow();
+      expect(() => messages.insertMany([{ row: { ...base, id: 'm4', payload: {} } }, { row: { ...base, id: 'm1', payload: {} } }])).toThrow();
       expect(messages.get('m4')).toBeUndefined();
     });
 

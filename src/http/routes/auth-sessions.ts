@@ -3,7 +3,9 @@ import { slowDown } from 'express-slow-down';
 import { z } from 'zod';
 import type { AccountService } from '../../auth/accounts.js';
 import type { SessionService } from '../../auth/sessions.js';
-import type { AuthUser, TokenService } from '../../auth/tokens.js';
+import type { Account } from '../../auth/accounts.js';
+import type { TokenService } from '../../auth/tokens.js';
+import { ROLES } from '../../domain/access.js';
 import { GatewayError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
@@ -23,7 +25,7 @@ const credentials = z.strictObject({
   username: z.string({ error: 'is required' }).min(1, 'must not be empty').max(64),
   password: z.string({ error: 'is required' }).min(1, 'must not be empty').max(256),
 });
-const userSchema = z.object({ id: z.number(), username: z.string(), role: z.enum(['admin', 'user']) });
+const userSchema = z.object({ id: z.number(), username: z.string(), role: z.enum(ROLES) });
 const signedIn = z.object({ token: z.string(), expiresIn: z.number(), tokenType: z.literal('Bearer'), user: userSchema });
 const csrf = { 403: { description: 'Missing X-Dashboard-Request header, or a cross-site request', schema: errorSchema } };
 
@@ -36,7 +38,7 @@ export function sessionRoutes(api: ApiRegistry, deps: SessionRouteDeps): Router 
   const { accounts, tokens, sessions, cookie } = deps;
   const throttle = slowDown({ windowMs: 15 * 60_000, delayAfter: 3, delayMs: (hits) => Math.min(10_000, (hits - 3) * 500), skipSuccessfulRequests: true, validate: { delayMs: false } });
 
-  const answer = (res: Response, user: AuthUser, sessionId: string) => {
+  const answer = (res: Response, user: Account, sessionId: string) => {
     const issued = tokens.issue(user, { sessionId, expiresIn: deps.accessTtl });
     res.set('Cache-Control', 'no-store').json({ ...issued, tokenType: 'Bearer', user: { id: user.id, username: user.username, role: user.role } });
   };
@@ -52,12 +54,13 @@ export function sessionRoutes(api: ApiRegistry, deps: SessionRouteDeps): Router 
       path: '/api/auth/session',
       summary: 'Dashboard sign-in: access token in the body, refresh cookie (httpOnly, SameSite=Strict) for /api/auth/refresh',
       tag: 'auth',
-      auth: false,
+      permission: 'public',
+      audit: 'auth.session_start',
       body: credentials,
       responses: { 200: { description: 'Signed in', schema: signedIn }, 400: { description: 'Invalid body', schema: errorSchema }, 401: { description: 'Wrong credentials', schema: errorSchema }, ...csrf },
     },
     async ({ body }, req, res) => {
-      const user = await accounts.authenticate(body.username, body.password);
+      const user = await accounts.authenticate(body.username, body.password, req.ip ?? null);
       const { session, refreshToken } = sessions.start(user.id, { userAgent: req.get('user-agent') ?? null, ip: req.ip ?? null });
       setRefreshCookie(req, res, cookie, refreshToken);
       answer(res, user, session.id);
@@ -73,7 +76,8 @@ export function sessionRoutes(api: ApiRegistry, deps: SessionRouteDeps): Router 
       path: '/api/auth/refresh',
       summary: 'New access token from the refresh cookie; the cookie is rotated (a reused one ends the session)',
       tag: 'auth',
-      auth: false,
+      permission: 'public',
+      audit: 'auth.refresh',
       responses: { 200: { description: 'Refreshed', schema: signedIn }, 401: { description: 'No session, or it ended or expired', schema: errorSchema }, ...csrf },
     },
     (_input, req, res) => {
@@ -85,8 +89,8 @@ export function sessionRoutes(api: ApiRegistry, deps: SessionRouteDeps): Router 
       } catch (err) {
         return refusing(req, res, err);
       }
-      const user = accounts.get(outcome.session.userId);
-      if (!user) return refusing(req, res, new GatewayError('UNAUTHORIZED', 'the account no longer exists'));
+      const user = accounts.account(outcome.session.userId);
+      if (!user || user.disabled) return refusing(req, res, new GatewayError('UNAUTHORIZED', 'the account no longer exists or is disabled'));
       if (outcome.kind === 'rotated') setRefreshCookie(req, res, cookie, outcome.refreshToken);
       answer(res, user, outcome.session.id);
     },
@@ -100,7 +104,8 @@ export function sessionRoutes(api: ApiRegistry, deps: SessionRouteDeps): Router 
       path: '/api/auth/logout',
       summary: 'Sign out this session (the refresh cookie, or the session of the bearer token); its tokens stop working',
       tag: 'auth',
-      auth: false,
+      permission: 'public',
+      audit: 'auth.logout',
       responses: { 204: { description: 'Signed out (also when there was nothing to end)' }, ...csrf },
     },
     (_input, req, res) => {
@@ -125,8 +130,10 @@ export function logoutAllRoutes(api: ApiRegistry, deps: Pick<SessionRouteDeps, '
     {
       method: 'post',
       path: '/api/auth/logout-all',
-      summary: 'Sign out everywhere: every dashboard session of the caller ends, with its tokens and live sockets',
+      summary: 'Sign out everywhere: every dashboard session and token of the caller ends, with its live sockets',
       tag: 'auth',
+      permission: { scope: 'account' },
+      audit: 'auth.logout_all',
       responses: { 200: { description: 'Sessions ended', schema: z.object({ ended: z.number() }) } },
     },
     (_input, req, res) => {

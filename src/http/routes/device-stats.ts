@@ -1,11 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { DeviceAccess } from '../../auth/device-access.js';
 import type { ActivityRepository } from '../../db/repositories/activity.js';
 import type { ResourceHistory } from '../../health/resource-history.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 
 const statsSchema = z.object({
@@ -17,7 +15,7 @@ const statsSchema = z.object({
 });
 
 /** Recent history for a number's charts: RSS and CPU per sample, messages per minute, delivery rate. */
-export function deviceStatsRoutes(api: ApiRegistry, deps: { history: ResourceHistory; activity: ActivityRepository; access: DeviceAccess; clock: Clock }): Router {
+export function deviceStatsRoutes(api: ApiRegistry, deps: { history: ResourceHistory; activity: ActivityRepository; clock: Clock }): Router {
   const router = Router();
   api.route(
     router,
@@ -26,12 +24,12 @@ export function deviceStatsRoutes(api: ApiRegistry, deps: { history: ResourceHis
       path: '/api/devices/:phone/stats',
       summary: "A number's recent history: RSS and CPU samples, messages sent/delivered/received per minute, delivery rate",
       tag: 'health',
+      permission: { scope: 'numbers:read', number: 'path' },
       params: phoneParams,
       query: z.object({ minutes: z.number().int().min(1).max(60).default(60) }),
       responses: { 200: { description: 'History, oldest first', schema: statsSchema }, 404: { description: 'Unknown number (or not yours)', schema: errorSchema } },
     },
-    ({ params, query }, req, res) => {
-      deps.access.require(currentUser(req), params.phone);
+    ({ params, query }, _req, res) => {
       const windowMs = query.minutes * 60_000;
       const activity = deps.activity.perMinute(params.phone, deps.clock.now() - windowMs);
       const sum = (key: 'sent' | 'delivered' | 'received') => activity.reduce((n, m) => n + m[key], 0);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Conversations } from '../../conversations/conversations.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
+import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
 import {
   asOfSchema,
@@ -33,6 +33,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       path: '/api/inbox',
       summary: "The chats of every number you may see, newest activity first (numbers=a,b narrows it; unread, archived, type, q)",
       tag: 'conversations',
+      permission: { scope: 'messages:read' },
       query: z.object({
         numbers: numberList.optional().meta({ description: 'Comma-separated numbers (others you may not see are left out)' }),
         limit: limit(50, 200),
@@ -47,7 +48,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
     },
     ({ query }, req, res) => {
       if (query.before && query.after) throw new ValidationError([{ field: 'after', message: 'give only one of before, after' }]);
-      res.json(service.inbox(currentUser(req), { ...query, search: query.q }));
+      res.json(service.inbox(currentPrincipal(req), { ...query, search: query.q }));
     },
   );
 
@@ -59,6 +60,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       path: '/api/inbox/unread',
       summary: 'Unread chats and messages per number you may see (numbers=a,b narrows it), and in total',
       tag: 'conversations',
+      permission: { scope: 'messages:read' },
       query: z.object({ numbers: numberList.optional().meta({ description: 'Comma-separated numbers (others you may not see are left out)' }) }),
       responses: {
         200: {
@@ -69,7 +71,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       },
     },
     ({ query }, req, res) => {
-      res.json(service.unread(currentUser(req), query.numbers));
+      res.json(service.unread(currentPrincipal(req), query.numbers));
     },
   );
 
@@ -80,6 +82,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       path: '/api/search/messages',
       summary: 'Full-text search (SQLite FTS5) over texts, captions and file names of every number you may see, newest first, with highlighted snippets',
       tag: 'conversations',
+      permission: { scope: 'messages:read' },
       query: z.object({
         q: searchText,
         numbers: numberList.optional(),
@@ -111,7 +114,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       },
     },
     ({ query }, req, res) => {
-      res.json(service.search(currentUser(req), { ...query, types: query.type }));
+      res.json(service.search(currentPrincipal(req), { ...query, types: query.type }));
     },
   );
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { ROLES } from '../../domain/access.js';
 import type { UserSettingsRepository } from '../../db/repositories/user-settings.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ApiRegistry } from '../api-registry.js';
@@ -14,7 +15,7 @@ const settingsSchema = z
   .strict()
   .meta({ id: 'UserSettings' });
 
-const meSchema = z.object({ user: z.object({ id: z.number(), username: z.string(), role: z.enum(['admin', 'user']) }), settings: settingsSchema });
+const meSchema = z.object({ user: z.object({ id: z.number(), username: z.string(), role: z.enum(ROLES) }), settings: settingsSchema });
 
 export function meRoutes(api: ApiRegistry, settings: UserSettingsRepository, clock: Clock): Router {
   const router = Router();
@@ -24,7 +25,7 @@ export function meRoutes(api: ApiRegistry, settings: UserSettingsRepository, clo
   };
   const view = (user: ReturnType<typeof currentUser>) => ({ user: { id: user.id, username: user.username, role: user.role }, settings: known(settings.get(user.id)) });
 
-  api.route(router, { method: 'get', path: '/api/me', summary: 'The caller and their dashboard settings', tag: 'me', responses: { 200: { description: 'You', schema: meSchema } } }, (_input, req, res) => {
+  api.route(router, { method: 'get', path: '/api/me', summary: 'The caller and their dashboard settings', tag: 'me', permission: 'authenticated', responses: { 200: { description: 'You', schema: meSchema } } }, (_input, req, res) => {
     res.json(view(currentUser(req)));
   });
   api.route(
@@ -34,6 +35,8 @@ export function meRoutes(api: ApiRegistry, settings: UserSettingsRepository, clo
       path: '/api/me/settings',
       summary: 'Change your dashboard settings (language)',
       tag: 'me',
+      permission: { scope: 'account' },
+      audit: 'user.settings',
       body: settingsSchema,
       responses: { 200: { description: 'You, after the change', schema: meSchema }, 400: { description: 'Invalid settings', schema: errorSchema } },
     },

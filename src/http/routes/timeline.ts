@@ -1,9 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { DeviceAccess } from '../../auth/device-access.js';
 import type { DeviceEventRepository } from '../../db/repositories/device-events.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 
 const entrySchema = z
@@ -18,7 +16,7 @@ const entrySchema = z
   .meta({ id: 'TimelineEntry' });
 
 /** A number's supervision history (device_events), newest first: what a post-mortem needs without the logs. */
-export function timelineRoutes(api: ApiRegistry, history: DeviceEventRepository, access: DeviceAccess): Router {
+export function timelineRoutes(api: ApiRegistry, history: DeviceEventRepository): Router {
   const router = Router();
   api.route(
     router,
@@ -27,6 +25,7 @@ export function timelineRoutes(api: ApiRegistry, history: DeviceEventRepository,
       path: '/api/devices/:phone/timeline',
       summary: "A number's state timeline, newest first: starts, crashes (exit code, signal), backoff, failed, replaced, sessions",
       tag: 'devices',
+      permission: { scope: 'numbers:read', number: 'path' },
       params: phoneParams,
       query: z.object({ before: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(500).default(100) }),
       responses: {
@@ -34,8 +33,7 @@ export function timelineRoutes(api: ApiRegistry, history: DeviceEventRepository,
         404: { description: 'Unknown number (or not yours)', schema: errorSchema },
       },
     },
-    ({ params, query }, req, res) => {
-      access.require(currentUser(req), params.phone);
+    ({ params, query }, _req, res) => {
       const rows = history.page(params.phone, query.before ?? null, query.limit + 1);
       const entries = rows.slice(0, query.limit).map((row) => ({ id: row.id, type: row.type, fromState: row.fromState, toState: row.toState, detail: row.detail, at: new Date(row.createdAt).toISOString() }));
       res.json({ phoneNumber: params.phone, entries, hasMore: rows.length > query.limit });
