@@ -4,6 +4,7 @@ import { LANGUAGES, useI18n, type Language } from '../i18n';
 import { errorText } from '../lib/api';
 import { useAuth, useUser } from '../lib/auth';
 import { useConnectionState } from '../lib/live';
+import { useAccess } from '../lib/access';
 import { useUnread } from '../lib/queries';
 import { Link, useRoute } from '../lib/router';
 import { cn } from '../lib/utils';
@@ -48,11 +49,15 @@ export function Layout({ children }: { children: ReactNode }) {
   const { path } = useRoute();
   const [confirmAll, setConfirmAll] = useState(false);
   const unread = useUnread();
+  const access = useAccess();
   const nav = [
     { to: '/numbers', label: t('nav.numbers'), show: true, count: 0 },
     { to: '/chats', label: t('nav.chats'), show: true, count: unread.data?.total.messages ?? 0 },
-    { to: '/system', label: t('nav.system'), show: user.role === 'admin', count: 0 },
-    { to: '/users', label: t('nav.users'), show: user.role === 'admin', count: 0 },
+    { to: '/deliveries', label: t('nav.deliveries'), show: access.can('webhooks:manage'), count: 0 },
+    { to: '/keys', label: t('nav.keys'), show: access.can('keys:manage'), count: 0 },
+    { to: '/audit', label: t('nav.audit'), show: access.can('audit:read'), count: 0 },
+    { to: '/users', label: t('nav.users'), show: access.can('users:manage'), count: 0 },
+    { to: '/system', label: t('nav.system'), show: access.can('system:admin'), count: 0 },
   ];
   return (
     <div className="min-h-screen">

@@ -1,6 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { ApiError, api } from './api';
-import { useUser } from './auth';
+import { api } from './api';
 import type { Role } from './types';
 
 /** The grant levels, lowest first (docs/security.md): each includes the ones before it. */
@@ -29,15 +28,18 @@ const SCOPE_LEVEL = {
   account: null,
 } as const satisfies Record<string, GrantLevel | null>;
 export type Scope = keyof typeof SCOPE_LEVEL;
+export const SCOPES = Object.keys(SCOPE_LEVEL) as Scope[];
 
-interface AccessAnswer {
-  readonly principal: { readonly role: Role };
+export interface AccessAnswer {
+  readonly principal: { readonly role: Role; readonly userId: number; readonly username: string };
   readonly scopes: readonly Scope[];
   readonly numbers: readonly { readonly phoneNumber: string; readonly level: GrantLevel }[];
   readonly allNumbers: boolean;
 }
 
 export interface Access {
+  /** GET /api/access has answered: until then `can` says no. */
+  readonly ready: boolean;
   /** May use `scope` (on `phone`, at the scope's level or `level`). */
   can(scope: Scope, phone?: string, level?: GrantLevel): boolean;
   levelOf(phone: string): GrantLevel | null;
@@ -47,33 +49,21 @@ const rank = (level: GrantLevel | null) => (level === null ? -1 : GRANT_LEVELS.i
 
 /**
  * What the signed-in user may do (GET /api/access), so the page shows no control the API would refuse. The API
- * checks every call anyway; this only keeps the page honest. Refreshed when grants or roles change.
+ * checks every call anyway; this only keeps the page honest. Read again when the number list changes (a grant
+ * given or taken away arrives as a change of the visible numbers).
  */
 export function useAccess(): Access {
-  const user = useUser();
-  const query = useQuery({
-    queryKey: ['access'],
-    queryFn: async ({ signal }) => {
-      try {
-        return await api<AccessAnswer>('GET', '/access', { signal });
-      } catch (err) {
-        // A gateway without access control yet: admins and users manage the numbers they see.
-        if (err instanceof ApiError && err.status === 404) return null;
-        throw err;
-      }
-    },
-  });
+  const query = useQuery({ queryKey: ['access'], queryFn: ({ signal }) => api<AccessAnswer>('GET', '/access', { signal }) });
   const answer = query.data;
   const levels = new Map((answer?.numbers ?? []).map((n) => [n.phoneNumber, n.level]));
   const levelOf = (phone: string): GrantLevel | null => {
-    if (answer === null) return 'manager';
     if (!answer) return null;
     return answer.allNumbers ? 'manager' : (levels.get(phone) ?? null);
   };
   return {
+    ready: answer !== undefined,
     levelOf,
     can: (scope, phone, level) => {
-      if (answer === null) return scope === 'users:manage' || scope === 'system:admin' ? user.role === 'admin' : true;
       if (!answer || !answer.scopes.includes(scope)) return false;
       const need = level ?? SCOPE_LEVEL[scope];
       return phone === undefined || need === null || rank(levelOf(phone)) >= rank(need);

@@ -36,7 +36,7 @@ function applyToCache(client: QueryClient, event: LiveEvent, refetch: ReturnType
     return;
   }
   if (event.kind === 'unknown-number' || event.kind === 'resync') {
-    refetch(['devices'], ['health-devices'], ['device', phone], ['timeline', phone]);
+    refetch(['devices'], ['health-devices'], ['device', phone], ['timeline', phone], ['access']);
     return;
   }
   if (event.kind === 'process-stopped' || event.kind === 'feed') {

@@ -14,6 +14,7 @@ import { useI18n } from '../i18n';
 import type { Key } from '../i18n/en';
 import { api, errorText } from '../lib/api';
 import { bytes, duration, percent, time } from '../lib/format';
+import { useAccess } from '../lib/access';
 import { useDeviceHealth, useDevices, useUnread } from '../lib/queries';
 import { Link } from '../lib/router';
 import { DEVICE_STATES, type Device, type DeviceHealth } from '../lib/types';
@@ -54,6 +55,7 @@ export function NumbersPage() {
   const devices = useDevices();
   const health = useDeviceHealth();
   const unread = useUnread();
+  const access = useAccess();
   const now = useSecondsSince();
   const [query, setQuery] = useState('');
   const [stateFilter, setStateFilter] = useState<string>('all');
@@ -81,7 +83,11 @@ export function NumbersPage() {
   const healthAt = health.dataUpdatedAt;
   const uptime = (row: Row) => (row.state === 'running' && row.health?.uptimeSeconds != null ? row.health.uptimeSeconds + Math.max(0, (now - healthAt) / 1000) : null);
   const visibleSelected = rows.filter((r) => selected.has(r.phoneNumber));
-  const allChecked = rows.length > 0 && visibleSelected.length === rows.length ? true : visibleSelected.length > 0 ? 'indeterminate' : false;
+  // Bulk actions only over the numbers this user may start and stop (the API would refuse the others).
+  const mayControl = (row: Row) => access.can('numbers:control', row.phoneNumber);
+  const controllable = rows.some(mayControl);
+  const selectable = rows.filter(mayControl).length;
+  const allChecked = selectable > 0 && visibleSelected.length === selectable ? true : visibleSelected.length > 0 ? 'indeterminate' : false;
 
   const runBulk = async (action: BulkAction) => {
     const phones = visibleSelected.map((r) => r.phoneNumber);
@@ -119,11 +125,13 @@ export function NumbersPage() {
         <Button variant="secondary" onClick={() => ['devices', 'health-devices'].forEach((k) => void client.invalidateQueries({ queryKey: [k] }))} data-testid="numbers-refresh">
           <RefreshCw aria-hidden /> {t('common.refresh')}
         </Button>
-        <Button asChild>
-          <Link to="/numbers/new" data-testid="add-number">
-            <Plus aria-hidden /> {t('numbers.add')}
-          </Link>
-        </Button>
+        {access.can('numbers:create') && (
+          <Button asChild>
+            <Link to="/numbers/new" data-testid="add-number">
+              <Plus aria-hidden /> {t('numbers.add')}
+            </Link>
+          </Button>
+        )}
       </PageTitle>
       <Card>
         <div className="flex flex-wrap items-end gap-3 border-b border-slate-200 p-3">
@@ -164,6 +172,7 @@ export function NumbersPage() {
             </Select>
           </label>
         </div>
+        {controllable && (
         <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-slate-50 px-3 py-2 text-sm" role="toolbar" aria-label={t('bulk.toolbar')}>
           <span data-testid="bulk-count">{t('bulk.selected', { n: visibleSelected.length })}</span>
           <Button size="sm" variant="secondary" disabled={visibleSelected.length === 0 || running} onClick={() => void runBulk('start')} data-testid="bulk-start">
@@ -177,10 +186,15 @@ export function NumbersPage() {
           </Button>
           {running && <Loader2 className="size-4 animate-spin" aria-label={t('common.working')} />}
         </div>
+        )}
         <Table data-testid="numbers-table" aria-label={t('numbers.title')}>
           <Thead
             columns={[
-              <Checkbox key="all" checked={allChecked} onCheckedChange={(on) => setSelected(on === true ? new Set(rows.map((r) => r.phoneNumber)) : new Set())} aria-label={t('bulk.selectAll')} data-testid="select-all" />,
+              controllable ? (
+                <Checkbox key="all" checked={allChecked} onCheckedChange={(on) => setSelected(on === true ? new Set(rows.filter(mayControl).map((r) => r.phoneNumber)) : new Set())} aria-label={t('bulk.selectAll')} data-testid="select-all" />
+              ) : (
+                { hidden: t('bulk.selectAll') }
+              ),
               ...(['number', 'process', 'session', 'uptime', 'restarts', 'queue', 'unread', 'rss', 'cpu', 'lastEvent'] as const).map((c) => t(`numbers.col.${c}`)),
               { hidden: t('numbers.col.actions') },
             ]}
@@ -191,7 +205,9 @@ export function NumbersPage() {
               return (
                 <tr key={row.phoneNumber} data-testid={`number-row-${row.phoneNumber}`} className="hover:bg-slate-50">
                   <Td>
-                    <Checkbox checked={selected.has(row.phoneNumber)} onCheckedChange={(on) => toggle(row.phoneNumber, on === true)} aria-label={t('bulk.select', { name: row.name })} data-testid={`select-${row.phoneNumber}`} />
+                    {mayControl(row) && (
+                      <Checkbox checked={selected.has(row.phoneNumber)} onCheckedChange={(on) => toggle(row.phoneNumber, on === true)} aria-label={t('bulk.select', { name: row.name })} data-testid={`select-${row.phoneNumber}`} />
+                    )}
                   </Td>
                   <Td>
                     <Link to={`/numbers/${row.phoneNumber}`} className="font-medium text-emerald-900 hover:underline" data-testid={`open-${row.phoneNumber}`}>
@@ -231,7 +247,7 @@ export function NumbersPage() {
                   <Td className="tabular-nums">{percent(row.health?.cpuPercent)}</Td>
                   <Td className="tabular-nums">{time(row.health?.lastEventAt, language)}</Td>
                   <Td>
-                    {row.state === 'running' && !row.loggedIn && (
+                    {row.state === 'running' && !row.loggedIn && access.can('numbers:pair', row.phoneNumber) && (
                       <Button asChild size="sm" variant="secondary">
                         <Link to={`/numbers/${row.phoneNumber}/pair`} data-testid={`pair-${row.phoneNumber}`}>
                           <QrCode aria-hidden /> {t('action.pair')}
