@@ -44,7 +44,7 @@ export default function KeysPage() {
   return (
     <>
       <PageTitle title={t('keys.title')} />
-      <div className="grid gap-4 xl:grid-cols-[minmax(0,2fr)_minmax(20rem,1fr)]">
+      <div className="flex flex-col gap-4">
         <Card className="min-w-0">
           {keys.error && <ErrorText padded>{errorText(keys.error)}</ErrorText>}
           <Table data-testid="keys-table" aria-label={t('keys.title')}>
@@ -107,7 +107,7 @@ export default function KeysPage() {
             </p>
           )}
         </Card>
-        <Card>
+        <Card className="max-w-xl">
           <CardHeader>
             <CardTitle>{t('keys.create')}</CardTitle>
           </CardHeader>
