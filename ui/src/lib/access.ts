@@ -2,33 +2,10 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from './api';
 import type { Role } from './types';
 
-/** The grant levels, lowest first (docs/security.md): each includes the ones before it. */
-export const GRANT_LEVELS = ['read', 'agent', 'operator', 'manager'] as const;
-export type GrantLevel = (typeof GRANT_LEVELS)[number];
+// The access model is the gateway's own table (pure data, no imports): the page reads the same one the policy does.
+import { GRANT_LEVELS, KEY_SCOPES, SCOPE_LEVEL, type GrantLevel, type Scope } from '../../../src/domain/access';
 
-/** The level an action of each scope needs on a number (src/domain/access.ts; the API decides, this only hides controls). */
-const SCOPE_LEVEL = {
-  'numbers:read': 'read',
-  'numbers:create': null,
-  'numbers:control': 'operator',
-  'numbers:pair': 'operator',
-  'numbers:delete': 'manager',
-  'messages:send': 'agent',
-  'messages:read': 'read',
-  'media:read': 'read',
-  'webhooks:manage': 'operator',
-  'queue:manage': 'operator',
-  'events:subscribe': 'read',
-  'grants:manage': 'manager',
-  'users:manage': null,
-  'keys:manage': null,
-  'audit:read': 'manager',
-  'system:admin': null,
-  compat: 'operator',
-  account: null,
-} as const satisfies Record<string, GrantLevel | null>;
-export type Scope = keyof typeof SCOPE_LEVEL;
-export const SCOPES = Object.keys(SCOPE_LEVEL) as Scope[];
+export { GRANT_LEVELS, KEY_SCOPES, type GrantLevel, type Scope };
 
 export interface AccessAnswer {
   readonly principal: { readonly role: Role; readonly userId: number; readonly username: string };

@@ -1,6 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { ChevronDown, Download, Search, ShieldCheck } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
+import { NumberSelect } from '../../components/number-select';
 import { PageTitle } from '../../components/layout';
 import { useAction } from '../../components/use-action';
 import { Badge, type Tone } from '../../components/ui/badge';
@@ -13,7 +14,6 @@ import { useI18n } from '../../i18n';
 import { useAccess } from '../../lib/access';
 import { api, apiBlob, errorText, saveBlob } from '../../lib/api';
 import { dateTime } from '../../lib/format';
-import { useDevices } from '../../lib/queries';
 
 interface AuditEntry {
   readonly id: number;
@@ -64,7 +64,6 @@ function actorText(entry: AuditEntry, t: (key: 'audit.actor.system' | 'audit.act
 export default function AuditPage() {
   const { t, language } = useI18n();
   const access = useAccess();
-  const devices = useDevices();
   const { busy, run } = useAction();
   const [draft, setDraft] = useState<Filter>(EMPTY);
   const [filter, setFilter] = useState<Filter>(EMPTY);
@@ -124,14 +123,7 @@ export default function AuditPage() {
           </label>
           <label className="flex flex-col gap-1 text-xs font-medium">
             {t('audit.number')}
-            <Select {...field('number')} data-testid="audit-number">
-              <option value="">{t('common.all')}</option>
-              {(devices.data?.devices ?? []).map((d) => (
-                <option key={d.phoneNumber} value={d.phoneNumber}>
-                  {d.name} (+{d.phoneNumber})
-                </option>
-              ))}
-            </Select>
+            <NumberSelect allLabel={t('common.all')} {...field('number')} data-testid="audit-number" />
           </label>
           <label className="flex flex-col gap-1 text-xs font-medium">
             {t('audit.result')}

@@ -1,11 +1,11 @@
 import { MessagesSquare, Search, X } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
+import { NumberSelect } from '../../components/number-select';
 import { PageTitle } from '../../components/layout';
 import { Button } from '../../components/ui/button';
 import { Card } from '../../components/ui/card';
-import { Input, Select } from '../../components/ui/input';
+import { Input } from '../../components/ui/input';
 import { useI18n } from '../../i18n';
-import { useDevices } from '../../lib/queries';
 import { useRoute } from '../../lib/router';
 import { ChatList } from './chat-list';
 import { ConversationView } from './conversation';
@@ -18,7 +18,6 @@ import { SearchResults } from './search';
 export default function ChatsPage({ phone, chatId }: { phone: string | null; chatId: string | null }) {
   const { t } = useI18n();
   const { navigate, search } = useRoute();
-  const devices = useDevices();
   const all = chatId !== null && search.get('in') === 'all';
   const scope = chatId === null ? phone : all ? null : phone;
   const around = search.get('around');
@@ -42,14 +41,7 @@ export default function ChatsPage({ phone, chatId }: { phone: string | null; cha
           <div className="flex flex-col gap-2 border-b border-slate-200 p-3">
             <label className="flex flex-col gap-1 text-xs font-medium">
               {t('chats.number')}
-              <Select value={scope ?? ''} onChange={(e) => navigate(e.target.value ? `/chats/${e.target.value}` : '/chats')} data-testid="chats-number">
-                <option value="">{t('chats.allNumbers')}</option>
-                {(devices.data?.devices ?? []).map((d) => (
-                  <option key={d.phoneNumber} value={d.phoneNumber}>
-                    {d.name} (+{d.phoneNumber})
-                  </option>
-                ))}
-              </Select>
+              <NumberSelect allLabel={t('chats.allNumbers')} value={scope ?? ''} onChange={(e) => navigate(e.target.value ? `/chats/${e.target.value}` : '/chats')} data-testid="chats-number" />
             </label>
             <form role="search" className="flex items-end gap-2" onSubmit={submit} aria-label={t('search.title')}>
               <label className="flex flex-1 flex-col gap-1 text-xs font-medium">

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ChevronLeft, ChevronRight, FileJson, RotateCw } from 'lucide-react';
 import { useMemo, useState } from 'react';
+import { NumberSelect } from '../../components/number-select';
 import { useAction } from '../../components/use-action';
 import { Badge, type Tone } from '../../components/ui/badge';
 import { Button } from '../../components/ui/button';
@@ -114,14 +115,7 @@ export function DeliveryLog({ phone }: { phone?: string }) {
           {phone === undefined && (
             <label className="flex items-center gap-2 text-sm">
               {t('deliveries.number')}
-              <Select value={picked} onChange={(e) => changeFilter(() => setPicked(e.target.value))} data-testid="deliveries-number">
-                <option value="">{t('common.all')}</option>
-                {(devices.data?.devices ?? []).map((d) => (
-                  <option key={d.phoneNumber} value={d.phoneNumber}>
-                    {d.name} (+{d.phoneNumber})
-                  </option>
-                ))}
-              </Select>
+              <NumberSelect allLabel={t('common.all')} value={picked} onChange={(e) => changeFilter(() => setPicked(e.target.value))} data-testid="deliveries-number" />
             </label>
           )}
           <label className="flex items-center gap-2 text-sm">

@@ -7,13 +7,11 @@ import { ErrorText, Field } from '../../components/ui/field';
 import { Input, Select } from '../../components/ui/input';
 import { useI18n } from '../../i18n';
 import type { Key } from '../../i18n/en';
-import { SCOPES, useAccess, type Scope } from '../../lib/access';
+import { KEY_SCOPES, useAccess, type Scope } from '../../lib/access';
 import { api } from '../../lib/api';
 import { useUser } from '../../lib/auth';
 import { useDevices } from '../../lib/queries';
 import { PRESETS, type IssuedKey, type Preset } from './types';
-
-const KEY_SCOPES = SCOPES.filter((s) => s !== 'account');
 
 /**
  * A new key: a preset or chosen scopes (only those the user holds), every number or some, an expiry (required

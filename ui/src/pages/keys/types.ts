@@ -25,12 +25,5 @@ export interface ApiKey {
 /** The answer of a create or a rotation: the one time the full key is seen. */
 export type IssuedKey = ApiKey & { readonly key: string };
 
-/** Named scope sets (src/domain/access.ts, `preset` in POST /api/keys). */
-export const PRESETS = {
-  'integration-send': ['numbers:read', 'messages:send', 'messages:read'],
-  'read-only': ['numbers:read', 'messages:read', 'media:read', 'events:subscribe'],
-  'inbox-agent': ['numbers:read', 'messages:read', 'messages:send', 'media:read', 'events:subscribe'],
-  'full-number': ['numbers:read', 'numbers:control', 'numbers:pair', 'messages:send', 'messages:read', 'media:read', 'webhooks:manage', 'queue:manage', 'events:subscribe'],
-  compat: ['compat', 'numbers:read'],
-} as const satisfies Record<string, readonly Scope[]>;
-export type Preset = keyof typeof PRESETS;
+/** Named scope sets (`preset` in POST /api/keys), from the gateway's own table. */
+export { KEY_PRESETS as PRESETS, type KeyPreset as Preset } from '../../../../src/domain/access';
