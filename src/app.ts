@@ -55,6 +55,11 @@ import { SessionWatch } from './events/session-watch.js';
 import { eventRoutes } from './http/routes/events.js';
 import { internalWebhookRoutes } from './http/routes/internal-webhooks.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { chatRoutes } from './http/routes/chats.js';
+import { inboxRoutes } from './http/routes/inbox.js';
+import { messageMediaRoutes } from './http/routes/message-media.js';
+import { Conversations } from './conversations/conversations.js';
+import { journalOutboxStatuses, proxiedSendDraft } from './messaging/status-journal.js';
 import { RetentionJob } from './jobs/retention.js';
 import { bridgeToSockets } from './realtime/socket-bridge.js';
 import { RealtimeServer } from './realtime/socket-server.js';
@@ -168,6 +173,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   pipeline.addDurableSubscriber(webhooks.subscriber);
+  const portOf = (phoneNumber: string): number | null => supervisor.runner(phoneNumber)?.port ?? null;
+  const conversations = new Conversations({
+    database,
+    journal: pipeline.journal,
+    supervisor: supervisor.events,
+    visibility: access,
+    child: (phoneNumber, loggedIn) => {
+      const runner = supervisor.runner(phoneNumber);
+      if (runner?.state !== 'running' || (loggedIn && runner.session !== 'logged_in')) return null;
+      return runner.client;
+    },
+    stateOf: (phoneNumber) => supervisor.runner(phoneNumber)?.state ?? 'stopped',
+    portOf,
+    clock,
+    logger,
+    settings: {
+      historySync: { days: config.HISTORY_SYNC_DAYS, delayMs: config.HISTORY_SYNC_DELAY, concurrency: config.HISTORY_SYNC_CONCURRENCY, pageSize: 100 },
+      mediaCache: { maxBytes: config.MEDIA_CACHE_MAX_MB * 1024 * 1024, maxAgeMs: config.MEDIA_CACHE_MAX_AGE },
+      retentionDays: config.MESSAGE_RETENTION_DAYS,
+      dataDir: config.paths.data,
+    },
+  });
+  pipeline.addDurableSubscriber(conversations.subscriber);
 
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
@@ -189,7 +217,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sweepIntervalMs: 1000,
     },
   });
+  const unjournal = journalOutboxStatuses(outbox.events, pipeline.journal, { lookup: (id) => outbox.get(id), portOf, logger });
   outbox.start();
+  conversations.start();
   const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
   const proxyTargets = new ProxyTargets(supervisor, access);
   const deviceService = new DeviceService(supervisor, access, outbox);
@@ -253,8 +283,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       updateRoutes(api, updates, access),
       webhookRoutes(api, { devices, access, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
       eventRoutes(api, pipeline.journal, access),
+      chatRoutes(api, conversations),
+      inboxRoutes(api, conversations),
+      messageMediaRoutes(api, conversations),
     ],
-    rawRoutes: [proxyRoutes({ api, targets: proxyTargets, outbox, logger })],
+    rawRoutes: [
+      proxyRoutes({
+        api,
+        targets: proxyTargets,
+        outbox,
+        logger,
+        onSent: (send) => {
+          try {
+            pipeline.journal.record(send.phoneNumber, portOf(send.phoneNumber), proxiedSendDraft(send));
+          } catch (err) {
+            logger.error({ err, phoneNumber: send.phoneNumber }, 'could not record a proxied send');
+          }
+        },
+      }),
+    ],
     internalRoutes: [
       internalWebhookRoutes(pipeline.inbound),
       metricsRoutes(api, metrics.registry, {
@@ -276,6 +323,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
     webhooks.forget(phoneNumber);
+    conversations.forget(phoneNumber);
     void outbox.forget(phoneNumber);
   });
   const realtime = new RealtimeServer(server, {
@@ -295,6 +343,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     [
       { name: 'events', prune: () => pipeline.prune() },
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
+      { name: 'conversations', prune: () => conversations.prune() },
     ],
     logger,
   );
@@ -335,6 +384,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await outbox.close();
       qr.close();
       receipts.close();
+      unjournal();
+      conversations.close();
       await supervisor.shutdown();
       updateScheduler.stop();
       sessions.close();

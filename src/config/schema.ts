@@ -104,6 +104,17 @@ export const envSchema = z
     REALTIME_RESUME_LIMIT: int(1000, 1, 100_000),
     /** Ping period on each child's /ws; a link without a pong for that long is dropped and reconnected. */
     CHILD_FEED_PING_INTERVAL: int(15_000, 100),
+    /** Conversation store: days of history a number's first backfill fetches from its child; 0 = no automatic backfill. */
+    HISTORY_SYNC_DAYS: int(30, 0, 3650),
+    /** Wait this long after a login before the automatic backfill (WhatsApp sends history to a new device over a while). */
+    HISTORY_SYNC_DELAY: int(30_000, 0),
+    /** Backfill pages fetched at once across all numbers (each number takes its turn). */
+    HISTORY_SYNC_CONCURRENCY: int(2, 1, 32),
+    /** Stored messages older than this many days are forgotten; 0 = kept. */
+    MESSAGE_RETENTION_DAYS: int(0, 0, 36_500),
+    /** On-disk cache of media fetched from the children: total size (MB) and ms since last use. */
+    MEDIA_CACHE_MAX_MB: int(1024, 0),
+    MEDIA_CACHE_MAX_AGE: int(7 * 86_400_000, 60_000),
   });
 
 /** Rules across keys; run on whatever parsed, so boot lists these problems together with the per-key ones. */

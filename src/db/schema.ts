@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { DesiredState, DeviceState, SessionState, StopReason } from '../domain/device-state.js';
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -135,9 +135,156 @@ export const webhookDeliveries = sqliteTable(
   ],
 );
 
+/** The conversation store (src/conversations/): chats and their messages, as the gateway saw them. */
+export type ChatType = 'direct' | 'group';
+export type StoredDirection = 'in' | 'out';
+/** Incoming messages are `received`; outgoing ones move queued → sending → sent → delivered → read (or failed / expired). */
+export type StoredStatus = 'received' | MessageStatus;
+/** Where a row came from: a child's webhook, the history backfill, the outbox (`api`), or a proxied `/send/*`. */
+export type StoredSource = 'live' | 'backfill' | 'api' | 'proxy';
+export type StoredMessageType =
+  | 'text'
+  | 'image'
+  | 'video'
+  | 'audio'
+  | 'document'
+  | 'sticker'
+  | 'location'
+  | 'contact'
+  | 'poll'
+  | 'revoked'
+  | 'other';
+
+/** One row per chat of a number; a contact seen as a phone JID and as an `@lid` alias is one row (`alt_jid`). */
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    phoneNumber: text('phone_number').notNull(),
+    /** The chat's JID: the phone JID when known, else the `@lid`, or the group's `@g.us`. */
+    chatKey: text('chat_key').notNull(),
+    /** The `@lid` alias of a direct chat, once known. */
+    altJid: text('alt_jid'),
+    type: text('type').$type<ChatType>().notNull(),
+    name: text('name'),
+    /** Sort position: the key of the newest message (time-ordered, unique); 0 before any. */
+    lastKey: integer('last_key').notNull().default(0),
+    /** Incoming messages after `readKey` that arrived live (history counts as read). */
+    unread: integer('unread').notNull().default(0),
+    readKey: integer('read_key').notNull().default(0),
+    archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+    pinned: integer('pinned', { mode: 'boolean' }).notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.phoneNumber, t.chatKey] }),
+    index('conversations_phone_last_idx').on(t.phoneNumber, t.lastKey, t.chatKey),
+    index('conversations_last_idx').on(t.lastKey, t.phoneNumber, t.chatKey),
+  ],
+);
+
+/**
+ * One row per WhatsApp message of a number. `key` is time-ordered (the message's time in ms × 2048 + a counter),
+ * so a chat page, the search index (FTS rowid) and retention all walk one integer.
+ */
+export const conversationMessages = sqliteTable(
+  'conversation_messages',
+  {
+    key: integer('key').primaryKey(),
+    /** The public id; for a message sent through the API, the outbox message's id. */
+    id: text('id').notNull().unique(),
+    phoneNumber: text('phone_number').notNull(),
+    chatKey: text('chat_key').notNull(),
+    /** The JID the message came under when it differs from chat_key (an `@lid` later merged): for `merge=false`. */
+    chatJid: text('chat_jid'),
+    waId: text('wa_id'),
+    direction: text('direction').$type<StoredDirection>().notNull(),
+    type: text('type').$type<StoredMessageType>().notNull(),
+    senderJid: text('sender_jid'),
+    senderLid: text('sender_lid'),
+    senderName: text('sender_name'),
+    /** Text, or a caption; indexed for search with file_name. */
+    text: text('text'),
+    fileName: text('file_name'),
+    /** `{kind, mime, size, path?, url?}`: metadata and the child's reference, never the bytes. */
+    media: text('media', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** Kind-specific parts: location, contact(s), poll, quoted message, forwarded, view once, edit history. */
+    content: text('content', { mode: 'json' }).$type<Record<string, unknown>>(),
+    status: text('status').$type<StoredStatus>().notNull(),
+    error: text('error'),
+    at: integer('at').notNull(),
+    sentAt: integer('sent_at'),
+    deliveredAt: integer('delivered_at'),
+    readAt: integer('read_at'),
+    editedAt: integer('edited_at'),
+    deletedAt: integer('deleted_at'),
+    source: text('source').$type<StoredSource>().notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('conversation_messages_wa_idx').on(t.phoneNumber, t.waId).where(sql`wa_id is not null`),
+    index('conversation_messages_chat_idx').on(t.phoneNumber, t.chatKey, t.key),
+  ],
+);
+
+/** What other WhatsApp messages did to a message (reactions, poll votes, edits, revokes), kept even when they arrive first. */
+export const conversationAnnotations = sqliteTable(
+  'conversation_annotations',
+  {
+    phoneNumber: text('phone_number').notNull(),
+    targetWaId: text('target_wa_id').notNull(),
+    kind: text('kind').$type<'reaction' | 'vote' | 'edit' | 'revoke' | 'delete'>().notNull(),
+    /** Who: the reacting or voting JID; '' for edits and deletions (the latest one counts). */
+    actor: text('actor').notNull(),
+    value: text('value', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.phoneNumber, t.targetWaId, t.kind, t.actor] })],
+);
+
+/** `@lid` aliases learnt from webhooks (`from_lid`, `chat_lid`): the phone JID each stands for. */
+export const conversationAliases = sqliteTable(
+  'conversation_aliases',
+  {
+    phoneNumber: text('phone_number').notNull(),
+    lid: text('lid').notNull(),
+    jid: text('jid').notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.phoneNumber, t.lid] })],
+);
+
+export type SyncState = 'queued' | 'running' | 'done' | 'failed';
+
+/** History backfill per number: where it is, so a restarted gateway carries on from there. */
+export const conversationSyncs = sqliteTable('conversation_syncs', {
+  phoneNumber: text('phone_number').primaryKey(),
+  state: text('state').$type<SyncState>().notNull(),
+  /** Messages older than this (ms) are not fetched (HISTORY_SYNC_DAYS, or the last sync's start). */
+  since: integer('since').notNull(),
+  /** The sync's own start: newer messages arrive live, so pages do not shift while it runs. */
+  until: integer('until').notNull(),
+  /** JIDs of the chats to page through, in order (filled by the first phase). */
+  chats: text('chats', { mode: 'json' }).$type<string[]>(),
+  chatIndex: integer('chat_index').notNull().default(0),
+  offset: integer('offset').notNull().default(0),
+  messagesSeen: integer('messages_seen').notNull().default(0),
+  messagesAdded: integer('messages_added').notNull().default(0),
+  error: text('error'),
+  requestedAt: integer('requested_at').notNull(),
+  startedAt: integer('started_at'),
+  finishedAt: integer('finished_at'),
+  /** Start of the newest sync that finished: the next automatic one only looks after it. */
+  lastDoneAt: integer('last_done_at'),
+  updatedAt: timestamps.updatedAt,
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type DeviceRow = typeof devices.$inferSelect;
 export type DeviceEventRow = typeof deviceEvents.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;
+export type StoredMessageRow = typeof conversationMessages.$inferSelect;
+export type AnnotationRow = typeof conversationAnnotations.$inferSelect;
+export type SyncRow = typeof conversationSyncs.$inferSelect;

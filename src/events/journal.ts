@@ -3,7 +3,13 @@ import type { EventRepository } from '../db/repositories/events.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
-import type { FeedDraft, FeedMessage, RecordedEvent } from './feed-message.js';
+import type { DerivedEvent, FeedDraft, FeedMessage, RecordedEvent } from './feed-message.js';
+
+/** What a durable subscriber may add to the event it is handed. */
+export interface RecordContext {
+  /** Publish a change with the event's `seq` (stored with it, so a resuming client gets it too). */
+  derive(event: DerivedEvent): void;
+}
 
 /**
  * Something that must be written in the same transaction as the event (the webhook outbox, the conversation
@@ -11,7 +17,7 @@ import type { FeedDraft, FeedMessage, RecordedEvent } from './feed-message.js';
  */
 export interface DurableSubscriber {
   /** Runs inside the storing transaction; the returned function runs after the commit. */
-  onRecord(event: RecordedEvent): (() => void) | void;
+  onRecord(event: RecordedEvent, context: RecordContext): (() => void) | void;
 }
 
 export interface JournalEvents {
@@ -21,6 +27,8 @@ export interface JournalEvents {
 
 export interface ReplayResult {
   readonly messages: FeedMessage[];
+  /** What was derived from those messages, by `seq` (only the seqs that have any). */
+  readonly derived: ReadonlyMap<number, readonly DerivedEvent[]>;
   /** The number's newest sequence number. */
   readonly lastSeq: number;
   /** True when events after `since` are missing from the answer (older than the window or pruned). */
@@ -67,13 +75,16 @@ export class EventJournal {
         event: draft.event,
         at: new Date(at).toISOString(),
       } as FeedMessage;
-      const { seq: _seq, ...stored } = message;
-      this.repo.insert({ phoneNumber, seq, type: message.type, payload: { ...stored, outbound: draft.outbound, port }, createdAt: at });
-      const event: RecordedEvent = { phoneNumber, port, message, outbound: draft.outbound };
+      const derived: DerivedEvent[] = [];
+      const event: RecordedEvent = { phoneNumber, port, message, outbound: draft.outbound, derived };
+      const context: RecordContext = { derive: (change) => void derived.push(change) };
       for (const subscriber of this.durable) {
-        const after = subscriber.onRecord(event);
+        const after = subscriber.onRecord(event, context);
         if (after) afterCommit.push(after);
       }
+      const { seq: _seq, ...stored } = message;
+      const payload = { ...stored, outbound: draft.outbound, port, ...(derived.length > 0 ? { derived } : {}) };
+      this.repo.insert({ phoneNumber, seq, type: message.type, payload, createdAt: at });
       return event;
     });
     for (const after of afterCommit) {
@@ -94,10 +105,15 @@ export class EventJournal {
   /** The newest `limit` messages after `since`, oldest first. */
   replay(phoneNumber: string, since: number, limit: number): ReplayResult {
     const lastSeq = this.repo.lastSeq(phoneNumber);
-    if (since >= lastSeq) return { messages: [], lastSeq, truncated: false };
+    if (since >= lastSeq) return { messages: [], derived: new Map(), lastSeq, truncated: false };
     const rows = this.repo.newestAfter(phoneNumber, since, limit);
     const first = rows[0]?.seq ?? lastSeq + 1;
-    return { messages: rows.map((row) => toMessage(row.seq, row.payload)), lastSeq, truncated: first > since + 1 };
+    const derived = new Map<number, readonly DerivedEvent[]>();
+    for (const row of rows) {
+      const list = row.payload['derived'];
+      if (Array.isArray(list) && list.length > 0) derived.set(row.seq, list as DerivedEvent[]);
+    }
+    return { messages: rows.map((row) => toMessage(row.seq, row.payload)), derived, lastSeq, truncated: first > since + 1 };
   }
 
   /** Oldest first from `since`, for paging through history (REST catch-up beyond the Socket.IO window). */
@@ -118,6 +134,6 @@ export class EventJournal {
 }
 
 function toMessage(seq: number, payload: Record<string, unknown>): FeedMessage {
-  const { outbound: _outbound, port: _port, ...message } = payload;
+  const { outbound: _outbound, port: _port, derived: _derived, ...message } = payload;
   return { ...message, seq } as FeedMessage;
 }

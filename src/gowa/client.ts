@@ -1,7 +1,18 @@
 import http from 'node:http';
 import { GatewayError } from '../domain/errors.js';
 import { httpCall, type HttpAnswer } from './http-call.js';
-import type { GowaAppStatus, GowaDevice, GowaEnvelope, GowaLogin, GowaPairCode, GowaSendResult } from './types.js';
+import type {
+  GowaAppStatus,
+  GowaChat,
+  GowaChatMessage,
+  GowaDevice,
+  GowaDownload,
+  GowaEnvelope,
+  GowaLogin,
+  GowaPagination,
+  GowaPairCode,
+  GowaSendResult,
+} from './types.js';
 
 export interface ChildEndpoint {
   readonly host: string;
@@ -124,5 +135,44 @@ export class GowaClient {
     const results = (await this.request<GowaSendResult>('POST', path, { ...payload, timeoutMs })).results;
     if (!results) throw new GatewayError('CHILD_ERROR', `child answered ${path} without results`);
     return results;
+  }
+
+  /** One page of the child's chat list (`GET /chats`, at most 100 a page). */
+  async chats(limit: number, offset: number): Promise<{ data: GowaChat[]; total: number }> {
+    const results = (await this.request<{ data: GowaChat[] | null; pagination: GowaPagination }>('GET', '/chats', { query: { limit: String(limit), offset: String(offset) } }))
+      .results;
+    return { data: results?.data ?? [], total: results?.pagination?.total ?? 0 };
+  }
+
+  /** One page of a chat's stored messages, newest first (`GET /chat/{jid}/messages`). */
+  async chatMessages(jid: string, query: { limit: number; offset: number; startTime?: string; endTime?: string }): Promise<{ data: GowaChatMessage[]; total: number }> {
+    const params: Record<string, string> = { limit: String(query.limit), offset: String(query.offset) };
+    if (query.startTime) params['start_time'] = query.startTime;
+    if (query.endTime) params['end_time'] = query.endTime;
+    const results = (await this.request<{ data: GowaChatMessage[] | null; pagination: GowaPagination }>('GET', `/chat/${encodeURIComponent(jid)}/messages`, { query: params }))
+      .results;
+    return { data: results?.data ?? [], total: results?.pagination?.total ?? 0 };
+  }
+
+  /** Send a read receipt for one message of a chat (`POST /message/{id}/read`). */
+  async markRead(waId: string, chatJid: string): Promise<void> {
+    await this.request('POST', `/message/${encodeURIComponent(waId)}/read`, { body: { phone: chatJid }, timeoutMs: 10_000 });
+  }
+
+  /** Have the child fetch a message's media from WhatsApp into its `statics/media/…` (`GET /message/{id}/download`). */
+  async downloadMedia(waId: string, chatJid: string): Promise<GowaDownload> {
+    const results = (await this.request<GowaDownload>('GET', `/message/${encodeURIComponent(waId)}/download`, { query: { phone: chatJid }, timeoutMs: 60_000 })).results;
+    if (!results?.file_path) throw new GatewayError('CHILD_ERROR', 'child answered /message/{id}/download without a file path');
+    return results;
+  }
+
+  /** A file the child serves under `statics/` (public there; our credentials go along anyway). */
+  openStatic(relativePath: string, timeoutMs = 60_000): Promise<http.IncomingMessage> {
+    const url = new URL(`/${relativePath.split('/').map(encodeURIComponent).join('/')}`, this.baseUrl);
+    return new Promise((resolve, reject) => {
+      const req = http.get(url, { agent: this.agent, headers: { authorization: this.authorization }, timeout: timeoutMs }, resolve);
+      req.on('timeout', () => req.destroy(new GatewayError('CHILD_UNREACHABLE', `child on port ${this.endpoint.port} did not serve ${relativePath} in time`)));
+      req.on('error', (err) => reject(err instanceof GatewayError ? err : new GatewayError('CHILD_UNREACHABLE', `child on port ${this.endpoint.port} did not serve ${relativePath}`, undefined, { cause: err })));
+    });
   }
 }

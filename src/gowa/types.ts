@@ -43,3 +43,42 @@ export interface GowaWsFrame {
   readonly message: string;
   readonly result: unknown;
 }
+
+/** `GET /chats` items (contract §7 "Chat"). */
+export interface GowaChat {
+  readonly jid: string;
+  readonly name?: string;
+  readonly last_message_time?: string;
+  readonly archived?: boolean;
+}
+
+export interface GowaPagination {
+  readonly limit: number;
+  readonly offset: number;
+  readonly total: number;
+}
+
+/** `GET /chat/{jid}/messages` items. */
+export interface GowaChatMessage {
+  readonly id: string;
+  readonly chat_jid: string;
+  readonly sender_jid?: string;
+  readonly sender_display_name?: string;
+  readonly content?: string;
+  readonly timestamp?: string;
+  readonly is_from_me?: boolean;
+  readonly media_type?: string;
+  readonly filename?: string;
+  readonly url?: string;
+  readonly file_length?: number;
+  readonly reactions?: readonly { readonly emoji?: string; readonly sender_jid?: string; readonly is_from_me?: boolean; readonly timestamp?: string }[] | null;
+}
+
+/** `GET /message/{id}/download` results: the file is then public under `{base}/statics/…`. */
+export interface GowaDownload {
+  readonly message_id: string;
+  readonly media_type: string;
+  readonly filename: string;
+  readonly file_path: string;
+  readonly file_size: number;
+}

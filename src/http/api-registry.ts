@@ -141,8 +141,14 @@ export class ApiRegistry {
       return undefined;
     }
     if (entry.spec.upload && req.is('multipart/form-data')) return fromText(entry.body, { ...(raw as Record<string, unknown>) }, issues);
+    // A body the JSON parser left alone (another content type) is refused, also where the body is optional.
+    if (raw === undefined && hasBody(req)) issues.push({ field: 'body', message: 'must be JSON (Content-Type: application/json)' });
     return raw;
   }
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

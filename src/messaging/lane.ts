@@ -235,6 +235,7 @@ export class NumberLane {
       waMessageId: row.waMessageId,
       error: row.error,
       at: this.deps.clock.now(),
+      row,
     });
     if (row.status !== 'queued' && row.status !== 'sending') void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
   }

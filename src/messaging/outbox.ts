@@ -98,7 +98,7 @@ export class Outbox {
       }
       return result;
     }
-    this.emitter.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now });
+    this.emitter.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now, row: result.row });
     // At once, before the 202 is written: deferring it made a burst of accepts delay every send of the burst.
     this.lane(input.phoneNumber).pump();
     return result;
@@ -174,7 +174,7 @@ export class Outbox {
     const known = new Set<string>();
     for (const row of this.deps.repo.applyReceipt(phoneNumber, waIds, receipt, when)) {
       if (row.waMessageId) known.add(row.waMessageId);
-      this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now });
+      this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now, row });
     }
     // Ids a receipt did not move (already read, say): usually none are left, so this query rarely runs.
     const rest = waIds.filter((id) => !known.has(id));
@@ -218,7 +218,7 @@ export class Outbox {
   private sweep(): void {
     const now = this.deps.clock.now();
     for (const row of [...this.deps.repo.expireDue(now), ...this.deps.repo.failUnregistered(now)]) {
-      this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now });
+      this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now, row });
       void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
     }
   }

@@ -1,5 +1,5 @@
 import type { Backoff } from '../domain/backoff.js';
-import type { MessageStatus } from '../db/schema.js';
+import type { MessageRow, MessageStatus } from '../db/schema.js';
 
 export type { MessageStatus };
 
@@ -50,7 +50,7 @@ export interface QueueStatus {
 export interface OutboxEvents {
   [event: string]: unknown;
   /** A message changed status (accepted, sent, delivered, read, failed, expired). */
-  status: { id: string; phoneNumber: string; status: MessageStatus; waMessageId: string | null; error: string | null; at: number };
+  status: { id: string; phoneNumber: string; status: MessageStatus; waMessageId: string | null; error: string | null; at: number; row?: MessageRow };
   /** A number's queue was paused (timelock) or resumed. */
   paused: { phoneNumber: string; paused: boolean; pausedUntil: number | null; reason: string | null; at: number };
 }

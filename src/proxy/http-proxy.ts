@@ -10,8 +10,10 @@ import { currentUser } from '../http/auth-middleware.js';
 import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
+import type { ProxiedSend } from '../messaging/status-journal.js';
 import { rewriteQrLink } from './qr-link.js';
-import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, type ProxyTarget, type ProxyTargets } from './targets.js';
+import { contentOf, recipientOf, SendCapture } from './send-capture.js';
+import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, routeKey, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
 const PROXY_TIMEOUT_MS = 60_000;
@@ -24,6 +26,8 @@ export interface ProxyDeps {
   readonly targets: ProxyTargets;
   readonly outbox: Outbox;
   readonly logger: Logger;
+  /** A proxied `/send/*` the child accepted (2xx with a message id): the gateway records what it sent. */
+  readonly onSent?: (send: ProxiedSend) => void;
 }
 
 /**
@@ -58,7 +62,7 @@ function documentProxy(api: ApiRegistry): void {
 }
 
 /** Shared by the HTTP and WebSocket proxies: route each request to the target resolved for it beforehand. */
-export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger: Logger): Options {
+export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger: Logger, captures?: WeakMap<IncomingMessage, SendCapture>): Options {
   const target = (req: IncomingMessage): ProxyTarget => {
     const found = resolved.get(req);
     if (!found) throw new GatewayError('INTERNAL', 'proxy target not resolved');
@@ -70,6 +74,7 @@ export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, lo
     proxyReq.setHeader('authorization', t.authorization);
     // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
     proxyReq.setHeader('x-device-id', t.phoneNumber);
+    captures?.get(req)?.tap(proxyReq);
   };
   return {
     target: 'http://127.0.0.1',
@@ -106,10 +111,11 @@ export function proxyRoutes(deps: ProxyDeps): Router {
   documentProxy(deps.api);
   const router = Router();
   const resolved = new WeakMap<IncomingMessage, ProxyTarget>();
+  const captures = new WeakMap<IncomingMessage, SendCapture>();
   // Without an agent, http-proxy opens a connection per request and sends `Connection: close`, which the child
   // echoes and the gateway passes on: every proxied call then costs two TCP handshakes and the caller's
   // keep-alive connection. Idle sockets are dropped after 4 s, before a server's usual 5 s keep-alive timeout.
-  const base = { ...proxyOptions(resolved, deps.logger), agent: new Agent({ keepAlive: true, timeout: 4000 }) };
+  const base = { ...proxyOptions(resolved, deps.logger, captures), agent: new Agent({ keepAlive: true, timeout: 4000 }) };
   const onSendAnswer = (proxyRes: IncomingMessage, req: IncomingMessage): void => {
     const t = resolved.get(req);
     delete proxyRes.headers['www-authenticate'];
@@ -133,6 +139,24 @@ export function proxyRoutes(deps: ProxyDeps): Router {
     },
   });
 
+  // Sends: the answer is small; it is read on its way back for the message id, and the request body was read on
+  // its way out (SendCapture), so the gateway knows what the number sent.
+  const send = createProxyMiddleware({
+    ...base,
+    selfHandleResponse: true,
+    on: {
+      ...base.on,
+      proxyRes: responseInterceptor(async (body, proxyRes, req) => {
+        onSendAnswer(proxyRes, req);
+        const t = resolved.get(req);
+        const capture = captures.get(req);
+        const status = proxyRes.statusCode ?? 500;
+        if (t && capture && deps.onSent && status >= 200 && status < 300) recordSend(deps, t, capture, body);
+        return body;
+      }),
+    },
+  });
+
   router.all(`${PROXY_PREFIX}{/*splat}`, async (req, res, next) => {
     try {
       const [rawPath = '', query] = req.originalUrl.split(/\?(.*)/s);
@@ -147,6 +171,7 @@ export function proxyRoutes(deps: ProxyDeps): Router {
         await forward(handler, req, res);
         return;
       }
+      if (deps.onSent) captures.set(req, new SendCapture(req));
       const lane = deps.outbox.lane(target.phoneNumber);
       // Refused at once while the number is paused, and again if a pause began while this call waited its turn.
       const refuseIfPaused = (): void => {
@@ -160,13 +185,27 @@ export function proxyRoutes(deps: ProxyDeps): Router {
       refuseIfPaused();
       await lane.schedule(async () => {
         refuseIfPaused();
-        await forward(handler, req, res);
+        await forward(send, req, res);
       });
     } catch (err) {
       next(err);
     }
   });
   return router;
+}
+
+/** The child's answer to a proxied send: `{results: {message_id}}` (contract §7) → the recorded send. */
+function recordSend(deps: ProxyDeps, target: ProxyTarget, capture: SendCapture, body: Buffer): void {
+  try {
+    const answer = JSON.parse(body.toString('utf8')) as { results?: { message_id?: unknown } };
+    const waMessageId = answer.results?.message_id;
+    const to = recipientOf(capture.fields['phone']);
+    if (typeof waMessageId !== 'string' || waMessageId === '' || !to) return;
+    const route = routeKey(target.childPath).split('/')[2] ?? 'message';
+    deps.onSent?.({ phoneNumber: target.phoneNumber, route, to, waMessageId, content: contentOf(route, capture) });
+  } catch (err) {
+    deps.logger.warn({ err, phoneNumber: target.phoneNumber }, 'proxy: could not record a proxied send');
+  }
 }
 
 /** Run the proxy and settle when the answer is complete, so a queued send holds its slot for the whole call. */

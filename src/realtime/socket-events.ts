@@ -1,5 +1,15 @@
 import type { AuthUser } from '../auth/tokens.js';
+import { STORE_EVENTS, type StoreEventName } from '../conversations/types.js';
+import type { ConversationView, MessageView } from '../conversations/views.js';
 import type { FeedMessage } from '../events/feed-message.js';
+
+export type { StoreEventName };
+
+/** Every conversation-store event names the number and the `seq` of the event it came from. */
+interface StoreEventBase {
+  readonly phoneNumber: string;
+  readonly seq: number;
+}
 
 /**
  * The Socket.IO protocol, shared by the server and typed clients (tests, dashboards):
@@ -21,6 +31,16 @@ export interface ServerToClientEvents {
   'binary-update-available': (data: { current: string | null; latest: string }) => void;
   /** Admins only: a rollout onto a new binary finished (ok) or stopped and rolled back (failedOn, reason). */
   'binary-update-applied': (data: { version: string; ok: boolean; moved: string[]; failedOn: string | null; reason: string | null }) => void;
+  /**
+   * The conversation store, to the sockets that joined `device-<phoneNumber>` (also replayed by a resuming
+   * `join`): a message stored, a message changed (edit, deletion, reaction), an outgoing message's status, a chat
+   * changed (new last message, unread count, name), a chat merged into another (its `@lid` became known).
+   */
+  'message.new': (data: StoreEventBase & { message: MessageView }) => void;
+  'message.updated': (data: StoreEventBase & { message: MessageView }) => void;
+  'message.status': (data: StoreEventBase & { message: MessageView }) => void;
+  'conversation.updated': (data: StoreEventBase & { conversation: ConversationView }) => void;
+  'conversation.removed': (data: StoreEventBase & { chatId: string; mergedInto: string | null }) => void;
   /** A `join` was refused (also reported through the join acknowledgement, when one was given). */
   'join-error': (data: { room: string; code: string; message: string }) => void;
 }
@@ -58,6 +78,10 @@ export interface SocketData {
 }
 
 export const DEVICE_ROOM_PREFIX = 'device-';
+
+export function isStoreEvent(name: string): name is StoreEventName {
+  return (STORE_EVENTS as readonly string[]).includes(name);
+}
 
 export function deviceRoom(phoneNumber: string): string {
   return `${DEVICE_ROOM_PREFIX}${phoneNumber}`;

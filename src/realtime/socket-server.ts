@@ -10,13 +10,15 @@ import type { DeviceAccess } from '../auth/device-access.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventJournal } from '../events/journal.js';
-import type { RecordedEvent } from '../events/feed-message.js';
+import type { DerivedEvent, RecordedEvent } from '../events/feed-message.js';
 import { socketAuth } from './socket-auth.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import {
   DEVICE_ROOM_PREFIX,
   deviceRoom,
+  isStoreEvent,
   type ClientToServerEvents,
+  type StoreEventName,
   type InterServerEvents,
   type JoinResult,
   type ServerToClientEvents,
@@ -79,7 +81,9 @@ export class RealtimeServer {
     if (!members) return;
     for (const id of members) {
       const socket = this.io.sockets.sockets.get(id);
-      if (socket && this.deps.access.mayAccess(socket.data.user, row)) socket.emit('device-websocket-message', { message, timestamp: message.at });
+      if (!socket || !this.deps.access.mayAccess(socket.data.user, row)) continue;
+      socket.emit('device-websocket-message', { message, timestamp: message.at });
+      emitDerived(socket, event.phoneNumber, message.seq, event.derived);
     }
   }
 
@@ -155,7 +159,10 @@ export class RealtimeServer {
       const { phoneNumber, since } = parseJoin(request);
       this.deps.access.require(socket.data.user, phoneNumber);
       const replay = since === undefined ? null : this.deps.journal.replay(phoneNumber, since, this.deps.resumeLimit);
-      for (const message of replay?.messages ?? []) socket.emit('device-websocket-message', { message, timestamp: message.at });
+      for (const message of replay?.messages ?? []) {
+        socket.emit('device-websocket-message', { message, timestamp: message.at });
+        emitDerived(socket, phoneNumber, message.seq, replay?.derived.get(message.seq) ?? []);
+      }
       void socket.join(deviceRoom(phoneNumber));
       const lastSeq = replay?.lastSeq ?? this.deps.journal.lastSeq(phoneNumber);
       ack?.({ ok: true, room, lastSeq, replayed: replay?.messages.length ?? 0, truncated: replay?.truncated ?? false });
@@ -165,6 +172,14 @@ export class RealtimeServer {
       socket.emit('join-error', { room, ...error });
       ack?.({ ok: false, room, error });
     }
+  }
+}
+
+/** The conversation store's changes (`message.new`, `conversation.updated`, …), right after the event they came from. */
+function emitDerived(socket: IoSocket, phoneNumber: string, seq: number, derived: readonly DerivedEvent[]): void {
+  for (const { name, data } of derived) {
+    if (!isStoreEvent(name)) continue;
+    (socket.emit as (event: StoreEventName, payload: Record<string, unknown>) => boolean)(name, { phoneNumber, seq, ...data });
   }
 }
 

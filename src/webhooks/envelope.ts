@@ -45,5 +45,15 @@ function payloadOf({ message }: RecordedEvent): Record<string, unknown> {
       return { change: 'session', to: 'logged_out' };
     case 'qr':
       return { qr: message.qr, expiresAt: message.expiresAt };
+    case 'outgoing': {
+      const { messageId, status, to, waMessageId, error, via, content } = message;
+      return { messageId, status, to, waMessageId, error, via, ...(content ? { content } : {}) };
+    }
+    case 'chat':
+      return { change: message.change, chatId: message.chatId };
+    case 'sync': {
+      const { type: _type, seq: _seq, eventId: _eventId, phoneNumber: _phone, source: _source, event: _event, at: _at, ...progress } = message;
+      return { ...progress };
+    }
   }
 }

@@ -24,7 +24,7 @@ afterAll(async () => {
   await gw.close();
 });
 
-const url = (op: Operation) => fillPath(op, (name) => ({ phone: PHONE, id: '1' })[name]);
+const url = (op: Operation) => fillPath(op, (name) => ({ phone: PHONE, id: '1', chatId: '5511960000002@s.whatsapp.net' })[name]);
 const withBody = () => ops.filter((op) => op.requestBody);
 const count = (table: string) => (gw.gateway.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 const tmpFiles = () => {
@@ -178,7 +178,7 @@ describe('every typed query and path parameter', () => {
         // An empty path segment is another route (the list), so '' is only tried in the query.
         const values = param.in === 'query' ? [...junk, ...(junk.length > 0 ? [['1', '2']] : [])] : junk.filter((v) => v !== '');
         for (const value of values) {
-          const filled = fillPath(op, (name) => (param.in === 'path' && name === param.name ? String(value) : ({ phone: PHONE, id: '1' })[name]));
+          const filled = fillPath(op, (name) => (param.in === 'path' && name === param.name ? String(value) : ({ phone: PHONE, id: '1', chatId: '5511960000002@s.whatsapp.net' })[name]));
           const query = param.in === 'query' ? `?${(Array.isArray(value) ? value : [value]).map((v) => `${param.name}=${encodeURIComponent(v)}`).join('&')}` : '';
           const res = await gw.request<ErrorAnswer>(op.method, `${filled}${query}`, { headers: { 'x-forwarded-for': `2001:db8:${(++client).toString(16)}::1` } });
           expect({ route: `${op.method} ${op.path}`, param: param.name, value, status: res.status }).toEqual({ route: `${op.method} ${op.path}`, param: param.name, value, status: 400 });

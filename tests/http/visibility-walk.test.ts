@@ -68,6 +68,7 @@ function own(name: string, op: Operation): string | undefined {
   if (name === 'phone') return ALICE;
   if (name === 'id') return op.path.startsWith('/api/webhooks/deliveries') ? ids['delivery'] : ids['message'];
   if (name === 'path') return 'app/devices';
+  if (name === 'chatId') return '5511960000002@s.whatsapp.net';
   return undefined;
 }
 

@@ -36,7 +36,7 @@ describe('event journal', () => {
     const windowed = journal.replay('111111111', 0, 3);
     expect(windowed.messages.map((m) => m.seq)).toEqual([5, 6, 7]);
     expect(windowed.truncated).toBe(true);
-    expect(journal.replay('111111111', 7, 10)).toEqual({ messages: [], lastSeq: 7, truncated: false });
+    expect(journal.replay('111111111', 7, 10)).toEqual({ messages: [], derived: new Map(), lastSeq: 7, truncated: false });
   });
 
   it('prunes old events but keeps counting from the newest', () => {

@@ -19,6 +19,11 @@ const EVENTS: EventName[] = [
   'container-websocket-closed',
   'process-stopped',
   'join-error',
+  'message.new',
+  'message.updated',
+  'message.status',
+  'conversation.updated',
+  'conversation.removed',
 ];
 
 export interface Received {

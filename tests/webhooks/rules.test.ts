@@ -49,6 +49,7 @@ describe('normalised messages and the outbound envelope', () => {
     phoneNumber: '5511999999999',
     port: 8001,
     outbound: draft.outbound,
+    derived: [],
     message: { ...draft.body, seq: 7, eventId: 'e-7', phoneNumber: '5511999999999', source: draft.source, event: draft.event, at: '2026-01-01T00:00:00.000Z' } as FeedMessage,
   });
 

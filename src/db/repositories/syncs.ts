@@ -1,0 +1,32 @@
+import { eq, inArray } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { conversationSyncs, type SyncRow } from '../schema.js';
+
+export type SyncPatch = Partial<Omit<SyncRow, 'phoneNumber'>>;
+
+/** One backfill record per number: its progress survives a restart, so the sync resumes where it stopped. */
+export class SyncRepository {
+  constructor(private readonly db: Db) {}
+
+  get(phoneNumber: string): SyncRow | undefined {
+    return this.db.select().from(conversationSyncs).where(eq(conversationSyncs.phoneNumber, phoneNumber)).get();
+  }
+
+  put(row: SyncRow): SyncRow {
+    this.db.insert(conversationSyncs).values(row).onConflictDoUpdate({ target: conversationSyncs.phoneNumber, set: row }).run();
+    return row;
+  }
+
+  update(phoneNumber: string, patch: SyncPatch): SyncRow | undefined {
+    return this.db.update(conversationSyncs).set(patch).where(eq(conversationSyncs.phoneNumber, phoneNumber)).returning().get();
+  }
+
+  /** Syncs a restart must carry on with. */
+  unfinished(): SyncRow[] {
+    return this.db.select().from(conversationSyncs).where(inArray(conversationSyncs.state, ['queued', 'running'])).all();
+  }
+
+  deleteForNumber(phoneNumber: string): void {
+    this.db.delete(conversationSyncs).where(eq(conversationSyncs.phoneNumber, phoneNumber)).run();
+  }
+}

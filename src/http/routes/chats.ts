@@ -1,0 +1,184 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Conversations } from '../../conversations/conversations.js';
+import { ValidationError } from '../../domain/errors.js';
+import type { ApiRegistry } from '../api-registry.js';
+import { currentUser } from '../auth-middleware.js';
+import { errorSchema, phoneParams } from '../schemas.js';
+import {
+  asOfSchema,
+  bool,
+  chatListCursor,
+  chatPageSchema,
+  chatParams,
+  conversationSchema,
+  limit,
+  merge,
+  messageCursor,
+  storedMessageSchema,
+  syncSchema,
+  syncView,
+  time,
+  typeList,
+} from './conversation-schemas.js';
+
+const notFound = { 404: { description: 'Unknown number or chat (or not yours)', schema: errorSchema } };
+const invalid = { 400: { description: 'Bad chat id, cursor, limit or filter (with the field)', schema: errorSchema } };
+
+/** Only one of the keyset starts may be given. */
+function oneOf(query: Record<string, unknown>, names: readonly string[]): void {
+  const given = names.filter((n) => query[n] !== undefined);
+  if (given.length > 1) throw new ValidationError(given.map((field) => ({ field, message: `give only one of ${names.join(', ')}` })));
+}
+
+/** A number's chats and their messages, from the conversation store (also while the number's process is stopped). */
+export function chatRoutes(api: ApiRegistry, conversations: Conversations): Router {
+  const router = Router();
+  const { service, readState, sync } = conversations;
+
+  // Before /chats/:chatId, which would take "sync" for a chat id.
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/devices/:phone/chats/sync',
+      summary: "Progress of the number's history backfill (state none | queued | running | done | failed)",
+      tag: 'conversations',
+      params: phoneParams,
+      responses: { 200: { description: 'Backfill progress', schema: syncSchema }, ...notFound },
+    },
+    ({ params }, req, res) => {
+      const phone = service.number(currentUser(req), params.phone);
+      res.json(syncView(sync.status(phone)));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/devices/:phone/chats/sync',
+      summary: "Backfill the store from the number's own chat history (HISTORY_SYNC_DAYS back, or `days`); runs in the background, idempotent",
+      tag: 'conversations',
+      params: phoneParams,
+      body: z.strictObject({ days: z.number().int().min(1).max(3650).optional() }).optional(),
+      responses: { 202: { description: 'Queued (or the sync already under way)', schema: syncSchema }, ...invalid, ...notFound },
+    },
+    ({ params, body }, req, res) => {
+      const phone = service.number(currentUser(req), params.phone);
+      res.status(202).json(syncView(sync.request(phone, body?.days)));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/devices/:phone/chats',
+      summary: "The number's chats, newest activity first (keyset cursors; filters unread, archived, type, q = name or JID)",
+      tag: 'conversations',
+      params: phoneParams,
+      query: z.object({
+        limit: limit(50, 200),
+        before: chatListCursor.optional(),
+        after: chatListCursor.optional(),
+        unread: bool.optional(),
+        archived: bool.optional(),
+        type: z.enum(['direct', 'group']).optional(),
+        q: z.string().min(1).max(100).optional(),
+        merge,
+      }),
+      responses: { 200: { description: 'A page of chats', schema: chatPageSchema }, ...invalid, ...notFound },
+    },
+    ({ params, query }, req, res) => {
+      oneOf(query, ['before', 'after']);
+      res.json(service.chats(currentUser(req), params.phone, { ...query, search: query.q }));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/devices/:phone/chats/:chatId',
+      summary: 'One chat (its JID, or the @lid alias of a merged chat)',
+      tag: 'conversations',
+      params: chatParams,
+      query: z.object({ merge }),
+      responses: { 200: { description: 'The chat', schema: conversationSchema.extend({ asOf: asOfSchema }) }, ...invalid, ...notFound },
+    },
+    ({ params, query }, req, res) => {
+      res.json(service.chat(currentUser(req), params.phone, params.chatId, query.merge));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/devices/:phone/chats/:chatId/messages',
+      summary: 'Messages of a chat, newest first: keyset cursors (before / after / around=<message id>), filters direction, type, hasMedia, from, to',
+      tag: 'conversations',
+      params: chatParams,
+      query: z.object({
+        limit: limit(50, 200),
+        before: messageCursor.optional(),
+        after: messageCursor.optional(),
+        around: z.string().min(1).max(100).optional().meta({ description: 'A message id: the page centred on it' }),
+        direction: z.enum(['in', 'out']).optional(),
+        type: typeList.optional().meta({ description: 'Comma-separated message types' }),
+        hasMedia: bool.optional(),
+        from: time.optional(),
+        to: time.optional(),
+        merge,
+      }),
+      responses: {
+        200: {
+          description: 'A page of messages',
+          schema: z.object({
+            data: z.array(storedMessageSchema),
+            chat: conversationSchema,
+            page: z.object({
+              before: z.string().nullable().meta({ description: 'Pass as `before` for older messages' }),
+              after: z.string().nullable().meta({ description: 'Pass as `after` for newer ones (also to poll)' }),
+              hasBefore: z.boolean(),
+              hasAfter: z.boolean(),
+            }),
+            asOf: asOfSchema,
+          }),
+        },
+        ...invalid,
+        ...notFound,
+      },
+    },
+    ({ params, query }, req, res) => {
+      oneOf(query, ['before', 'after', 'around']);
+      if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new ValidationError([{ field: 'from', message: 'must not be after to' }]);
+      res.json(service.messages(currentUser(req), params.phone, params.chatId, { ...query, types: query.type }));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/devices/:phone/chats/:chatId/read',
+      summary: 'Mark the chat read: unread goes to 0 in the store (a chat.read event), and WhatsApp gets read receipts through the child',
+      tag: 'conversations',
+      params: chatParams,
+      responses: {
+        200: {
+          description: 'The chat, and what WhatsApp was told',
+          schema: z.object({ chat: conversationSchema, whatsapp: z.object({ receipts: z.number(), sent: z.number(), error: z.string().nullable() }) }),
+        },
+        ...invalid,
+        ...notFound,
+      },
+    },
+    async ({ params }, req, res) => {
+      res.json(await readState.markRead(currentUser(req), params.phone, params.chatId));
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,65 @@
+import type { MessageRow } from '../db/schema.js';
+import type { FeedDraft, OutgoingContent } from '../events/feed-message.js';
+import type { EventJournal } from '../events/journal.js';
+import type { Logger } from '../lib/logger.js';
+import type { Listenable } from '../lib/typed-emitter.js';
+import type { MessagePayload, OutboxEvents } from './types.js';
+
+/** A `/proxy/whatsapp/*\/send/*` call the child accepted: what the gateway saw of it on the way through. */
+export interface ProxiedSend {
+  readonly phoneNumber: string;
+  /** The send route's last part: message, image, file, video, audio, sticker, contact, link, location, poll. */
+  readonly route: string;
+  /** The recipient JID (the body's `phone`, normalised as the binary does). */
+  readonly to: string;
+  readonly waMessageId: string;
+  readonly content: OutgoingContent;
+}
+
+/** What an outbox message contains, for the store: never the upload's path or the idempotency fingerprint. */
+export function outboxContent(row: MessageRow): OutgoingContent {
+  const p = row.payload as unknown as MessagePayload;
+  const file = p.upload ? { fileName: p.upload.fileName, mimeType: p.upload.mimeType, size: p.upload.size } : {};
+  if (row.kind === 'text') return { kind: 'message', text: p.message ?? '' };
+  if (row.kind === 'image') return { kind: 'image', caption: p.caption, url: p.imageUrl, viewOnce: p.viewOnce, ...file };
+  return { kind: 'file', caption: p.caption, url: p.fileUrl, ...file };
+}
+
+function statusDraft(row: MessageRow, status: MessageRow['status'], waMessageId: string | null, error: string | null): FeedDraft {
+  return {
+    source: 'gateway',
+    event: 'message.status',
+    outbound: true,
+    body: { type: 'outgoing', messageId: row.id, status, to: row.recipient, waMessageId, error, via: 'api', content: outboxContent(row) },
+  };
+}
+
+export function proxiedSendDraft(send: ProxiedSend): FeedDraft {
+  return {
+    source: 'gateway',
+    event: 'message.sent',
+    outbound: true,
+    body: { type: 'outgoing', messageId: null, status: 'sent', to: send.to, waMessageId: send.waMessageId, error: null, via: 'proxy', content: send.content },
+  };
+}
+
+/**
+ * Each status change of an outbox message becomes a journaled `message.status` event: numbered in the number's
+ * stream (Socket.IO, webhooks) and written to the conversation store in that event's transaction. Recorded right
+ * after the outbox's own write, in the same turn of the event loop.
+ */
+export function journalOutboxStatuses(
+  events: Listenable<OutboxEvents>,
+  journal: Pick<EventJournal, 'record'>,
+  deps: { readonly lookup: (id: string) => MessageRow | undefined; readonly portOf: (phoneNumber: string) => number | null; readonly logger: Logger },
+): () => void {
+  return events.on('status', ({ id, phoneNumber, status, waMessageId, error, row }) => {
+    const message = row ?? deps.lookup(id);
+    if (!message) return;
+    try {
+      journal.record(phoneNumber, deps.portOf(phoneNumber), statusDraft(message, status, waMessageId ?? message.waMessageId, error));
+    } catch (err) {
+      deps.logger.error({ err, phoneNumber, messageId: id }, 'could not journal a message status');
+    }
+  });
+}
