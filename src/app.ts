@@ -32,6 +32,7 @@ import { createHttpApp } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { DeviceService } from './devices/device-service.js';
+import { PendingBinder } from './devices/pending-binder.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
 import { scopedRollout, scopedStatus, UpdateService } from './jobs/update-service.js';
@@ -319,6 +320,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   answerClientErrors(server);
+  // A number created without a phone got one: its rows moved with it; what is kept in memory under the old key goes.
+  const binder = new PendingBinder(supervisor, logger);
+  supervisor.events.on('bound', ({ pendingId }) => {
+    void outbox.release(pendingId);
+    conversations.sync.forget(pendingId);
+    webhooks.resume();
+  });
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
@@ -380,6 +388,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       wsProxy.close();
+      // A bind under way finishes before the children are stopped (it starts the renamed number's child).
+      await binder.close();
       // Sends under way finish (or time out) before their children are stopped.
       await outbox.close();
       qr.close();

@@ -2,6 +2,7 @@ import type { DeviceAccess } from '../auth/device-access.js';
 import type { AuthUser } from '../auth/tokens.js';
 import type { DevicePatch } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
+import { isPendingId } from '../domain/number-key.js';
 import type { PhoneNumber } from '../domain/phone.js';
 import type { GowaAppStatus } from '../gowa/types.js';
 import type { QueueStatus } from '../messaging/types.js';
@@ -17,7 +18,8 @@ export interface DeviceSnapshot {
 }
 
 export interface NewNumber {
-  readonly phoneNumber: PhoneNumber;
+  /** Omitted: a pending number (docs/pending-numbers.md). */
+  readonly phoneNumber?: PhoneNumber | undefined;
   readonly name?: string | undefined;
   readonly autoStart: boolean;
   readonly webhookUrl?: string | undefined;
@@ -48,22 +50,22 @@ export class DeviceService {
     return this.access.visible(user).map((row) => this.snapshot(row));
   }
 
+  /** Also by the pending id a number had before its phone was bound (the answer names its phone). */
   get(user: AuthUser, phoneNumber: string): DeviceSnapshot {
-    return this.snapshot(this.access.require(user, phoneNumber));
+    const bound = isPendingId(phoneNumber) && !this.supervisor.runner(phoneNumber) ? this.supervisor.byPendingId(phoneNumber) : undefined;
+    return this.snapshot(this.access.require(user, bound?.phoneNumber ?? phoneNumber));
   }
 
   async register(user: AuthUser, input: NewNumber): Promise<DeviceSnapshot> {
-    const row = await this.supervisor.register(
-      {
-        phoneNumber: input.phoneNumber,
-        name: input.name ?? input.phoneNumber,
-        ownerId: user.id,
-        webhookUrl: input.webhookUrl ?? null,
-        webhookSecret: input.webhookSecret ?? null,
-        webhookEvents: input.webhookEvents ?? null,
-      },
-      input.autoStart,
-    );
+    const device = {
+      ownerId: user.id,
+      webhookUrl: input.webhookUrl ?? null,
+      webhookSecret: input.webhookSecret ?? null,
+      webhookEvents: input.webhookEvents ?? null,
+    };
+    const row = input.phoneNumber
+      ? await this.supervisor.register({ ...device, phoneNumber: input.phoneNumber, name: input.name ?? input.phoneNumber }, input.autoStart)
+      : await this.supervisor.registerPending({ ...device, name: input.name ?? 'pending number' }, input.autoStart);
     return this.snapshot(row);
   }
 

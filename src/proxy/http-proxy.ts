@@ -72,8 +72,8 @@ export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, lo
     const t = target(req);
     for (const header of STRIPPED) proxyReq.removeHeader(header);
     proxyReq.setHeader('authorization', t.authorization);
-    // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
-    proxyReq.setHeader('x-device-id', t.phoneNumber);
+    // The gateway's slot on each child (docs/binary-contract.md §6): named after the number, or its pending id.
+    proxyReq.setHeader('x-device-id', t.deviceId);
     captures?.get(req)?.tap(proxyReq);
   };
   return {

@@ -1,5 +1,6 @@
 import type { AuthUser } from '../auth/tokens.js';
 import { errors, GatewayError } from '../domain/errors.js';
+import { parseNumberKey } from '../domain/number-key.js';
 import { parsePhoneNumber } from '../domain/phone.js';
 import type { DeviceAccess } from '../auth/device-access.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -9,13 +10,15 @@ export const PROXY_PREFIX = '/proxy/whatsapp';
 /** Where one proxied request goes. `authorization` is the child's Basic credential: it never leaves the gateway. */
 export interface ProxyTarget {
   readonly phoneNumber: string;
+  /** The child's device slot this number uses (`X-Device-Id`). */
+  readonly deviceId: string;
   readonly port: number;
   readonly authorization: string;
   /** Path and query on the child, e.g. `/send/message` or `/chat/x/messages?limit=5`. */
   readonly childPath: string;
 }
 
-const PHONE_SEGMENT = /^\+?[0-9]{8,15}$/;
+const PHONE_SEGMENT = /^(\+?[0-9]{8,15}|pending-[a-z0-9]{12})$/;
 
 /**
  * Which number a proxied request is for: `/proxy/whatsapp/{phone}/<path>`, or `/proxy/whatsapp/<path>` with an
@@ -35,7 +38,7 @@ export class ProxyTargets {
     let phone: string;
     let childPath: string;
     if (PHONE_SEGMENT.test(first)) {
-      phone = parsePhoneNumber(first) ?? first;
+      phone = parseNumberKey(first) ?? first;
       childPath = path.slice(first.length + 1) || '/';
     } else {
       phone = this.implicitNumber(user, phoneHeader);
@@ -48,7 +51,7 @@ export class ProxyTargets {
       const state = runner?.state ?? 'stopped';
       throw errors.deviceNotRunning(phone, state);
     }
-    return { phoneNumber: phone, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}` };
+    return { phoneNumber: phone, deviceId: client.endpoint.deviceId, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}` };
   }
 
   private implicitNumber(user: AuthUser, header: string | undefined): string {

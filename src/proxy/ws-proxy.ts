@@ -41,7 +41,7 @@ export class WsProxy {
       const target = this.deps.targets.resolve(user, url.pathname.slice(PROXY_PREFIX.length), '', typeof header === 'string' ? header : undefined);
       if (target.childPath !== '/ws') throw new GatewayError('NOT_FOUND', `no WebSocket endpoint at ${url.pathname}; the number's feed is ${PROXY_PREFIX}/{phone}/ws`);
       // The token stays here; the child gets its own credentials and the gateway's slot id.
-      this.resolved.set(req, { ...target, childPath: `/ws?device_id=${target.phoneNumber}` });
+      this.resolved.set(req, { ...target, childPath: `/ws?device_id=${encodeURIComponent(target.deviceId)}` });
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       this.proxy.upgrade(req, socket as Socket, head);

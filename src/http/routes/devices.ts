@@ -13,7 +13,7 @@ const webhookSecret = z.string().min(8).max(256);
 const webhookEvents = z.array(z.string().trim().min(1).max(64)).max(50);
 
 const registerBody = z.strictObject({
-  phoneNumber,
+  phoneNumber: phoneNumber.optional().meta({ description: 'Omit it to create a number whose phone is not known yet: it gets a pending id and takes the phone that pairs with it' }),
   name: name.optional(),
   autoStart: z.boolean().default(true),
   webhookUrl: webhookUrl.optional(),
@@ -52,7 +52,7 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
     {
       method: 'post',
       path: '/api/devices',
-      summary: 'Register a number (and start its process unless autoStart is false)',
+      summary: 'Register a number (and start its process unless autoStart is false); without phoneNumber, a pending number that takes the phone that pairs',
       tag: 'devices',
       body: registerBody,
       responses: {
