@@ -22,8 +22,9 @@ const LAYERS = {
   devices: ['domain', 'lib', 'db', 'auth', 'gowa', 'messaging', 'supervisor'],
   health: ['domain', 'lib', 'db', 'events', 'supervisor'],
   jobs: ['domain', 'lib', 'db', 'supervisor'],
-  metrics: ['domain', 'lib', 'db', 'health', 'supervisor', 'webhooks'],
+  metrics: ['domain', 'lib', 'db', 'health', 'supervisor', 'webhooks', 'chatwoot'],
   proxy: ['domain', 'lib', 'auth', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
+  chatwoot: ['domain', 'lib', 'db', 'auth', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr'],
 };
 /** The stand-ins for the binary and for Chatwoot: separate programs the tests start as processes. */
 const PROGRAMS = ['simulator', 'fake-chatwoot'];

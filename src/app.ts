@@ -31,6 +31,7 @@ import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
+import { ChatwootBridge } from './chatwoot/bridge.js';
 import { DeviceService } from './devices/device-service.js';
 import { PendingBinder } from './devices/pending-binder.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
@@ -42,6 +43,9 @@ import { MediaStore } from './messaging/media-store.js';
 import { Outbox } from './messaging/outbox.js';
 import { ReceiptTracker } from './messaging/receipts.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
+import { chatwootMetrics } from './metrics/chatwoot.js';
+import { chatwootRoutes } from './http/routes/chatwoot.js';
+import { chatwootWebhookRoutes } from './http/routes/chatwoot-webhooks.js';
 import { httpTiming } from './metrics/http-timing.js';
 import { createMetrics } from './metrics/registry.js';
 import { proxyRoutes } from './proxy/http-proxy.js';
@@ -219,14 +223,48 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const unjournal = journalOutboxStatuses(outbox.events, pipeline.journal, { lookup: (id) => outbox.get(id), portOf, logger });
+  // The Chatwoot bridge reads what the store derived from each event, so it subscribes after the store.
+  const chatwoot = new ChatwootBridge({
+    database,
+    media: conversations.media,
+    outbox,
+    uploadTmpDir: media.tmpDir,
+    supervisor,
+    qr: (phoneNumber) => qr.qr(phoneNumber),
+    clock,
+    logger,
+    settings: {
+      defaults: { baseUrl: config.CHATWOOT_BASE_URL ?? null, token: config.CHATWOOT_API_ACCESS_TOKEN ?? null, accountId: config.DEFAULT_CHATWOOT_ACCOUNT_ID },
+      secretsKey: config.SECRETS_ENCRYPTION_KEY,
+      timeoutMs: config.CHATWOOT_API_TIMEOUT,
+      concurrency: config.CHATWOOT_QUEUE_CONCURRENCY,
+      retry: { baseDelayMs: config.CHATWOOT_RETRY_BASE_DELAY, maxDelayMs: config.CHATWOOT_RETRY_MAX_DELAY, jitter: 0.2 },
+      periodMs: config.CHATWOOT_RETRY_PERIOD,
+      maxAttachmentBytes: config.CHATWOOT_ATTACHMENT_MAX_MB * 1_000_000,
+      toleranceSec: config.CHATWOOT_WEBHOOK_TOLERANCE,
+      historyRetentionMs: config.WEBHOOK_HISTORY_RETENTION,
+      maxQrSends: config.CHATWOOT_MAX_QR_SEND_ATTEMPTS,
+      commands: {
+        secret: config.CHATWOOT_COMMAND_SECRET ?? null,
+        keyword: config.WEBHOOK_COMMAND_KEYWORD,
+        authorized: config.WEBHOOK_AUTHORIZED_PHONE_NUMBERS.split(',').map((p) => p.replace(/[^0-9]/g, '')).filter(Boolean).map((d) => `+${d}`),
+        relayInboxId: config.DEFAULT_RELAY_CHATWOOT_INBOX_ID ?? null,
+        toleranceSec: config.CHATWOOT_WEBHOOK_TOLERANCE,
+      },
+    },
+  });
+  pipeline.addDurableSubscriber(chatwoot.subscriber);
   outbox.start();
   conversations.start();
+  chatwoot.start();
   const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
   const proxyTargets = new ProxyTargets(supervisor, access);
   const deviceService = new DeviceService(supervisor, access, outbox);
 
   const outboxFigures = messageMetrics(messages);
   const webhookFigures = webhookMetrics(() => webhooks.health());
+  const chatwootFigures = chatwootMetrics(chatwoot.figures, (phone) => chatwoot.queue.pausedFor(phone));
+  const publicBase = (req: { protocol: string; get(name: string): string | undefined }) => config.PUBLIC_URL ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${boundPort}`}`;
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
   const queueDepth = (phone: string): number => messages.depth(phone);
@@ -253,13 +291,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [outboxFigures, webhookFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
+    contributors: [outboxFigures, webhookFigures, chatwootFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
     binaryVersion: () => binaryVersion.get(),
   });
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
   updateScheduler.start();
   const system = new SystemStats();
-  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures] });
+  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, chatwootFigures] });
 
   const api = new ApiRegistry();
   const app = createHttpApp({
@@ -271,7 +309,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     version: options.version,
-    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens)],
+    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens), chatwootWebhookRoutes(chatwoot.webhooks, chatwoot.commands, publicBase)],
     apiRoutes: [
       deviceRoutes(api, deviceService),
       deviceProcessRoutes(api, deviceService),
@@ -287,6 +325,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       chatRoutes(api, conversations),
       inboxRoutes(api, conversations),
       messageMediaRoutes(api, conversations),
+      chatwootRoutes(api, { bridge: chatwoot, access, publicBase }),
     ],
     rawRoutes: [
       proxyRoutes({
@@ -322,16 +361,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   answerClientErrors(server);
   // A number created without a phone got one: its rows moved with it; what is kept in memory under the old key goes.
   const binder = new PendingBinder(supervisor, logger);
-  supervisor.events.on('bound', ({ pendingId }) => {
+  supervisor.events.on('bound', ({ phoneNumber, pendingId }) => {
     void outbox.release(pendingId);
     conversations.sync.forget(pendingId);
     webhooks.resume();
+    chatwoot.rekeyed(pendingId, phoneNumber);
   });
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
     webhooks.forget(phoneNumber);
     conversations.forget(phoneNumber);
+    chatwoot.forget(phoneNumber);
     void outbox.forget(phoneNumber);
   });
   const realtime = new RealtimeServer(server, {
@@ -352,6 +393,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { name: 'events', prune: () => pipeline.prune() },
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
       { name: 'conversations', prune: () => conversations.prune() },
+      { name: 'chatwoot', prune: () => chatwoot.prune() },
     ],
     logger,
   );
@@ -388,6 +430,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       wsProxy.close();
+      // Bridge steps under way finish first (a reply step hands its message to the outbox).
+      await chatwoot.close();
       // A bind under way finishes before the children are stopped (it starts the renamed number's child).
       await binder.close();
       // Sends under way finish (or time out) before their children are stopped.

@@ -55,7 +55,7 @@ export function createHttpApp(options: HttpOptions): Express {
   if (options.corsOrigins.length > 0) {
     app.use(['/api', '/proxy'], cors({ origin: [...options.corsOrigins], maxAge: 600, exposedHeaders: EXPOSED_HEADERS }));
   }
-  app.use(['/api', '/proxy'], limiter);
+  app.use(['/api', '/proxy', '/global-status'], limiter);
   // The proxy is the hot path of direct integrations: it goes first, so its calls do not walk every other route.
   app.use('/proxy', auth);
   for (const router of options.rawRoutes) app.use(router);
@@ -71,7 +71,8 @@ export function createHttpApp(options: HttpOptions): Express {
   app.use('/api/auth', express.json({ limit: '16kb' }));
   for (const router of options.publicRoutes) app.use(router);
 
-  app.use('/api', auth);
+  // GET /global-status (the seed product's summary) lives outside /api but is as protected.
+  app.use(['/api', '/global-status'], auth);
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT }));
   for (const router of options.apiRoutes) app.use(router);
 
