@@ -36,15 +36,17 @@ export class StoreSubscriber implements DurableSubscriber {
     const binding = this.bindings.get(event.phoneNumber);
     if (!binding) return;
     const lanes: LaneRef[] = [];
+    // Merges first: a message that revealed a `@lid`'s phone must go to the conversation the `@lid` already had.
     for (const change of event.derived) {
-      if (MESSAGE_CHANGES.has(change.name)) {
-        const message = change.data['message'] as MessageView | undefined;
-        if (!message || ignores(binding.options, message.chatId)) continue;
-        lanes.push(this.queue.enqueue({ phoneNumber: event.phoneNumber, lane: chatLane(message.chatId), kind: 'message', ref: message.id, payload: {} }));
-      } else if (change.name === 'conversation.removed' && typeof change.data['mergedInto'] === 'string' && typeof change.data['chatId'] === 'string') {
-        const into = change.data['mergedInto'];
-        lanes.push(this.queue.enqueue({ phoneNumber: event.phoneNumber, lane: chatLane(into), kind: 'merge', ref: change.data['chatId'], payload: { into } }));
-      }
+      if (change.name !== 'conversation.removed' || typeof change.data['mergedInto'] !== 'string' || typeof change.data['chatId'] !== 'string') continue;
+      const into = change.data['mergedInto'];
+      lanes.push(this.queue.enqueue({ phoneNumber: event.phoneNumber, lane: chatLane(into), kind: 'merge', ref: change.data['chatId'], payload: { into } }));
+    }
+    for (const change of event.derived) {
+      if (!MESSAGE_CHANGES.has(change.name)) continue;
+      const message = change.data['message'] as MessageView | undefined;
+      if (!message || ignores(binding.options, message.chatId)) continue;
+      lanes.push(this.queue.enqueue({ phoneNumber: event.phoneNumber, lane: chatLane(message.chatId), kind: 'message', ref: message.id, payload: {} }));
     }
     const { message } = event;
     if (message.type === 'sync' && message.state === 'done' && binding.row.importPending) {
