@@ -361,11 +361,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   answerClientErrors(server);
   // A number created without a phone got one: its rows moved with it; what is kept in memory under the old key goes.
   const binder = new PendingBinder(supervisor, logger);
-  supervisor.events.on('bound', ({ phoneNumber, pendingId }) => {
+  supervisor.events.on('bound', ({ pendingId }) => {
     void outbox.release(pendingId);
     conversations.sync.forget(pendingId);
     webhooks.resume();
-    chatwoot.rekeyed(pendingId, phoneNumber);
   });
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {

@@ -81,6 +81,7 @@ export class ChatwootBridge {
   /** `POST /webhook/comando`. */
   readonly commands: CommandWebhook;
   private readonly qrRelay: QrRelay;
+  private readonly offBound: () => void;
   private readonly transport = new ChatwootTransport();
 
   constructor(private readonly deps: ChatwootBridgeDeps) {
@@ -127,11 +128,13 @@ export class ChatwootBridge {
       bindings: this.bindings,
       queue: this.queue,
       transaction,
-      importHistory: (phone, days) => this.subscriber.importHistory(phone, days),
+      importHistory: (phone, options) => this.subscriber.importHistory(phone, options),
       defaults: settings.defaults,
       logger,
     });
     this.webhooks = new WebhookReceiver({ bindings: this.bindings, repo: this.repo, state: this.state, queue: this.queue, transaction, clock, logger, toleranceSec: settings.toleranceSec });
+    // First listener of `bound`: the caches must know the new key before anything (the QR relay's note) uses it.
+    this.offBound = deps.supervisor.events.on('bound', ({ phoneNumber, pendingId }) => this.rekeyed(pendingId, phoneNumber));
     const notes = new Notes(this.queue);
     this.qrRelay = new QrRelay({ qr: deps.qr, supervisor: deps.supervisor.events, notes, clock, logger, maxSends: settings.maxQrSends });
     const runner = new CommandRunner({ supervisor: deps.supervisor, service: this.service, repo: this.repo, notes, qr: this.qrRelay, defaults: settings.defaults, logger });
@@ -143,7 +146,7 @@ export class ChatwootBridge {
   }
 
   /** A number was renamed to its phone (rows moved with it): caches under the old key go, its lanes run under the new one. */
-  rekeyed(pendingId: string, phoneNumber: string): void {
+  private rekeyed(pendingId: string, phoneNumber: string): void {
     this.bindings.changed(pendingId, phoneNumber);
     this.queue.forget(pendingId);
     this.queue.wake(this.jobs.openLanes().filter((lane) => lane.phoneNumber === phoneNumber));
@@ -161,6 +164,7 @@ export class ChatwootBridge {
   }
 
   async close(): Promise<void> {
+    this.offBound();
     this.qrRelay.close();
     await this.queue.close();
     await this.transport.close();

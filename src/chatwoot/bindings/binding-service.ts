@@ -42,7 +42,7 @@ export interface BindingServiceDeps {
   readonly queue: JobQueue;
   readonly transaction: <T>(work: () => T) => T;
   /** Queue the history import of a number (inside the transaction); the lanes to wake. */
-  readonly importHistory: (phoneNumber: string, days: number) => LaneRef[];
+  readonly importHistory: (phoneNumber: string, options: BindingOptions) => LaneRef[];
   readonly defaults: BindingDefaults;
   readonly logger: Logger;
 }
@@ -118,7 +118,7 @@ export class BindingService {
           ? this.deps.repo.update(phoneNumber, fields)
           : this.deps.repo.insert({ ...fields, phoneNumber, hookId, importPending: pending });
       if (!saved) throw new Error('binding row missing after its write');
-      if ((!existing || moved) && !pending) lanes.push(...this.deps.importHistory(phoneNumber, options.importDays));
+      if ((!existing || moved) && !pending) lanes.push(...this.deps.importHistory(phoneNumber, options));
       return saved;
     });
     this.deps.bindings.changed(phoneNumber);

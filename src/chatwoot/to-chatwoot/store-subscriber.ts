@@ -5,6 +5,7 @@ import { keyOfTime } from '../../db/repositories/stored-messages.js';
 import type { LaneRef } from '../../db/repositories/chatwoot-jobs.js';
 import type { RecordedEvent } from '../../events/feed-message.js';
 import type { DurableSubscriber } from '../../events/journal.js';
+import type { BindingOptions } from '../../domain/chatwoot.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Bindings } from '../bindings/bindings.js';
 import type { JobQueue } from '../queue/job-queue.js';
@@ -50,7 +51,7 @@ export class StoreSubscriber implements DurableSubscriber {
     }
     const { message } = event;
     if (message.type === 'sync' && message.state === 'done' && binding.row.importPending) {
-      lanes.push(...this.importHistory(event.phoneNumber, binding.options.importDays));
+      lanes.push(...this.importHistory(event.phoneNumber, binding.options));
       this.repo.update(event.phoneNumber, { importPending: false });
       this.bindings.changed(event.phoneNumber);
     }
@@ -58,14 +59,12 @@ export class StoreSubscriber implements DurableSubscriber {
     return () => this.queue.wake(lanes);
   }
 
-  /** The store's messages of the last `days` days, oldest first, as `message` steps (call inside a transaction). */
-  importHistory(phoneNumber: string, days: number): LaneRef[] {
-    if (days <= 0) return [];
-    const binding = this.bindings.get(phoneNumber);
-    if (!binding) return [];
+  /** The store's messages of the last `importDays` days, oldest first, as `message` steps (call inside a transaction). */
+  importHistory(phoneNumber: string, options: BindingOptions): LaneRef[] {
+    if (options.importDays <= 0) return [];
     const lanes = new Map<string, LaneRef>();
-    for (const { id, chatKey } of this.state.storedSince(phoneNumber, keyOfTime(this.clock.now() - days * DAY_MS))) {
-      if (ignores(binding.options, chatKey)) continue;
+    for (const { id, chatKey } of this.state.storedSince(phoneNumber, keyOfTime(this.clock.now() - options.importDays * DAY_MS))) {
+      if (ignores(options, chatKey)) continue;
       lanes.set(chatKey, this.queue.enqueue({ phoneNumber, lane: chatLane(chatKey), kind: 'message', ref: id, payload: { history: true } }));
     }
     return [...lanes.values()];
