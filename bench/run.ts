@@ -10,6 +10,7 @@ import { inspectorUrl, PhaseProfiler } from './lib/inspector.js';
 import { scrapeLoopDelay, type LoopDelay } from './lib/loop-delay.js';
 import { killTagged, taggedPids } from './lib/processes.js';
 import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
+import { chatwootScenario } from './scenarios/chatwoot.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { proxyScenario } from './scenarios/proxy.js';
@@ -23,6 +24,7 @@ const ALL: Record<(typeof SCENARIOS)[number], Scenario> = {
   restore: restoreScenario,
   fanout: fanoutScenario,
   memory: memoryScenario,
+  chatwoot: chatwootScenario,
 };
 
 const args = parseArgs(process.argv.slice(2), process.env);

@@ -28,6 +28,10 @@ export interface BenchArgs {
   readonly fanoutRates: number[];
   /** Seconds per fan-out step. */
   readonly fanoutDuration: number;
+  /** Chatwoot bridge: bound numbers, messages/s offered into the children, agent replies/s. */
+  readonly chatwootNumbers: number;
+  readonly chatwootRate: number;
+  readonly chatwootReplyRate: number;
   /** Child port range, e.g. 8500-8999 (kept clear of the test suite's 8000–8299). */
   readonly ports: { base: number; max: number };
   /** Write a CPU profile of the gateway during each measured phase to bench/profiles/. */
@@ -40,10 +44,10 @@ export interface BenchArgs {
   readonly keepData: boolean;
 }
 
-export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory'] as const;
+export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory', 'chatwoot'] as const;
 
 const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
-  --only proxy,send,restore,fanout,memory   scenarios to run (default: all)
+  --only proxy,send,restore,fanout,memory,chatwoot   scenarios to run (default: all)
   --numbers 50              numbers for send and fan-out
   --duration 10             seconds per measured load run
   --connections 10          proxy: autocannon connections (same for direct and proxied)
@@ -57,6 +61,9 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --fanout-clients 50
   --fanout-rates 250,500,1000,2000,5000,10000   offered events/s, one step each (stops once under half arrives)
   --fanout-duration 5       seconds per fan-out step
+  --chatwoot-numbers 20     chatwoot: numbers, each bound to its own inbox of the fake Chatwoot
+  --chatwoot-rate 200       chatwoot: WhatsApp messages/s offered into the children
+  --chatwoot-reply-rate 50  chatwoot: agent replies/s
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
   --no-save                 do not write bench/results.json and BENCHMARKS.md
@@ -121,6 +128,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     fanoutClients: int('fanout-clients', 50, 1),
     fanoutRates: list('fanout-rates', [250, 500, 1000, 2000, 5000, 10000]),
     fanoutDuration: int('fanout-duration', 5, 1),
+    chatwootNumbers: int('chatwoot-numbers', 20, 1),
+    chatwootRate: int('chatwoot-rate', 200, 1),
+    chatwootReplyRate: int('chatwoot-reply-rate', 50, 1),
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),
     save: !flag('no-save'),

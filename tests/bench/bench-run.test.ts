@@ -16,9 +16,10 @@ describe('npm run bench', () => {
     const before = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : null;
     const { base, max } = workerPortRange();
     const args = [
-      ...['--only', 'proxy,send,restore,fanout,memory', '--numbers', '2', '--duration', '1', '--no-save', '--ports', `${base}-${max}`],
+      ...['--only', 'proxy,send,restore,fanout,memory,chatwoot', '--numbers', '2', '--duration', '1', '--no-save', '--ports', `${base}-${max}`],
       ...['--connections', '2', '--rounds', '1', '--send-connections', '2', '--send-rate', '10', '--restore-sizes', '2'],
       ...['--fanout-clients', '2', '--fanout-rates', '20', '--fanout-duration', '1', '--memory-sizes', '0,2', '--memory-settle', '0'],
+      ...['--chatwoot-numbers', '2', '--chatwoot-rate', '10', '--chatwoot-reply-rate', '5'],
     ];
     const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js'), ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '' } });
     let stdout = '';
@@ -29,7 +30,7 @@ describe('npm run bench', () => {
 
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     const figure = (scenario: string, label: string): RegExpMatchArray | null =>
-      new RegExp(`^${scenario}\\s+${label}\\s+([0-9.]+) ?(req/s|msg/s|events/s|numbers|×|ms|MB|s)\\s*(.*)$`, 'm').exec(stdout);
+      new RegExp(`^${scenario}\\s+${label}\\s+([0-9.]+) ?(req/s|msg/s|events/s|numbers|messages|×|ms|MB|s)\\s*(.*)$`, 'm').exec(stdout);
     const judged: [string, string, RegExp][] = [
       ['proxy', 'throughput ratio proxied/direct', /^≥ 0\.85×\s+(met|MISSED)$/],
       ['proxy', 'added latency p50', /^≤ 0\.5 ms\s+(met|MISSED)$/],
@@ -39,6 +40,7 @@ describe('npm run bench', () => {
       ['fanout', 'events/s kept up with p99 ≤ 50 ms', /^≥ 10000 events\/s\s+(met|MISSED)$/],
       ['memory', 'gateway RSS with 0 numbers', /^≤ 150 MB\s+(met|MISSED)$/],
       ['memory', 'slope per supervised number', /^≤ 0\.3 MB\s+(met|MISSED)$/],
+      ['chatwoot', 'duplicates in Chatwoot', /^≤ 0 messages\s+met$/],
     ];
     for (const [scenario, label, verdict] of judged) expect({ label, verdict: figure(scenario, label)?.[3] }).toEqual({ label, verdict: expect.stringMatching(verdict) });
     for (const [scenario, label] of [
@@ -49,12 +51,14 @@ describe('npm run bench', () => {
       ['restore', '2 numbers: start → all running'],
       ['restore', '2 numbers: stand-ins alone \\(floor\\)'],
       ['fanout', 'Socket.IO deliveries/s at that rate'],
+      ['chatwoot', 'WhatsApp → Chatwoot p50 at 10 msg/s'],
+      ['chatwoot', 'Chatwoot → child p50 at 5 replies/s'],
     ] as const) {
       expect({ label, value: Number(figure(scenario, label)?.[1]) }).toEqual({ label, value: expect.any(Number) });
       expect(Number(figure(scenario, label)?.[1])).toBeGreaterThan(0);
     }
     // Progress on stderr: the gateway's event-loop delay over each measured phase, from its own /metrics.
-    for (const phase of ['proxy-round1', 'send-throughput', 'restore-2', 'fanout-stand-ins-20']) {
+    for (const phase of ['proxy-round1', 'send-throughput', 'restore-2', 'fanout-stand-ins-20', 'chatwoot-to-chatwoot', 'chatwoot-to-whatsapp']) {
       expect(stderr).toMatch(new RegExp(`${phase}: gateway event-loop delay p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms`));
     }
     expect(fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : null).toBe(before);
