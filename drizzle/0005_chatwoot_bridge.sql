@@ -94,6 +94,7 @@ CREATE TABLE `chatwoot_posts` (
 );
 --> statement-breakpoint
 CREATE INDEX `chatwoot_posts_message_idx` ON `chatwoot_posts` (`phone_number`,`message_id`);--> statement-breakpoint
+CREATE INDEX `chatwoot_posts_conversation_idx` ON `chatwoot_posts` (`phone_number`,`conversation_id`,`message_id`);--> statement-breakpoint
 CREATE TABLE `chatwoot_receipts` (
 	`key` text PRIMARY KEY NOT NULL,
 	`phone_number` text NOT NULL,

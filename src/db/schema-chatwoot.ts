@@ -66,7 +66,11 @@ export const chatwootPosts = sqliteTable(
     afterId: integer('after_id').notNull().default(0),
     createdAt: timestamps.createdAt,
   },
-  (t) => [primaryKey({ columns: [t.phoneNumber, t.sourceId] }), index('chatwoot_posts_message_idx').on(t.phoneNumber, t.messageId)],
+  (t) => [
+    primaryKey({ columns: [t.phoneNumber, t.sourceId] }),
+    index('chatwoot_posts_message_idx').on(t.phoneNumber, t.messageId),
+    index('chatwoot_posts_conversation_idx').on(t.phoneNumber, t.conversationId, t.messageId),
+  ],
 );
 
 /** What Chatwoot shows of a stored message: created, edited, deleted, reactions, status (so each change is posted once). */

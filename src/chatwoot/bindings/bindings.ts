@@ -23,6 +23,8 @@ export class Bindings {
   private readonly cache = new Map<string, ActiveBinding>();
   /** Numbers with a binding: asked on every event of every number, so unbound numbers cost no query. */
   private bound: Set<string> | null = null;
+  /** Webhook path id → number, for every webhook Chatwoot posts. */
+  private hooks: Map<string, string> | null = null;
 
   constructor(
     private readonly repo: ChatwootBindingRepository,
@@ -32,8 +34,8 @@ export class Bindings {
   ) {}
 
   isBound(phoneNumber: string): boolean {
-    this.bound ??= new Set(this.repo.list().map((row) => row.phoneNumber));
-    return this.bound.has(phoneNumber);
+    this.load();
+    return this.bound?.has(phoneNumber) ?? false;
   }
 
   get(phoneNumber: string): ActiveBinding | undefined {
@@ -45,8 +47,9 @@ export class Bindings {
   }
 
   byHook(hookId: string): ActiveBinding | undefined {
-    const row = this.repo.byHook(hookId);
-    return row ? (this.cache.get(row.phoneNumber) ?? this.remember(row)) : undefined;
+    this.load();
+    const phone = this.hooks?.get(hookId);
+    return phone ? this.get(phone) : undefined;
   }
 
   list(): ChatwootBindingRow[] {
@@ -55,12 +58,17 @@ export class Bindings {
 
   /** A row changed, moved or went: drop what is cached for these keys. */
   changed(...phoneNumbers: string[]): void {
-    for (const phone of phoneNumbers) {
-      this.cache.delete(phone);
-      if (!this.bound) continue;
-      if (this.repo.get(phone)) this.bound.add(phone);
-      else this.bound.delete(phone);
-    }
+    for (const phone of phoneNumbers) this.cache.delete(phone);
+    // Few changes, many reads: the indexes are simply read again.
+    this.bound = null;
+    this.hooks = null;
+  }
+
+  private load(): void {
+    if (this.bound && this.hooks) return;
+    const rows = this.repo.list();
+    this.bound = new Set(rows.map((row) => row.phoneNumber));
+    this.hooks = new Map(rows.map((row) => [row.hookId, row.phoneNumber]));
   }
 
   /** A client for Chatwoot with explicit credentials (binding checks, before anything is stored). */

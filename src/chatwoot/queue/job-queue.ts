@@ -157,7 +157,8 @@ export class JobQueue {
     const phone = lane.ref.phoneNumber;
     lane.busy = true;
     this.active.set(phone, (this.active.get(phone) ?? 0) + 1);
-    this.deps.repo.update(job.id, { status: 'running', attempts: job.attempts + 1 });
+    // Running, so a change that comes meanwhile queues a step of its own instead of being absorbed into this one.
+    this.deps.repo.markRunning(job.id);
     const started = this.deps.clock.now();
     const task = this.attempt(job)
       .then((outcome) => this.settle(job, outcome, started))
@@ -185,15 +186,15 @@ export class JobQueue {
     const attempts = job.attempts + 1;
     const log = { deliveryId: job.id, phoneNumber: job.phoneNumber, kind: job.kind, attempts };
     if (outcome.kind === 'done') {
-      this.deps.repo.update(job.id, { status: 'done', doneAt: now, lastError: null });
+      this.deps.repo.settle(job.id, { status: 'done', attempts, nextAttemptAt: job.nextAttemptAt, giveUpAt: job.giveUpAt, lastError: null, doneAt: now });
     } else {
       const giveUpAt = job.giveUpAt || now + this.deps.settings.periodMs;
       const delay = Math.max(outcome.kind === 'retry' ? (outcome.delayMs ?? 0) : 0, backoffDelay(this.deps.settings.retry, attempts, this.deps.clock.random()));
       if (outcome.kind === 'dead' || now + delay > giveUpAt) {
-        this.deps.repo.update(job.id, { status: 'dead', lastError: outcome.error, giveUpAt });
+        this.deps.repo.settle(job.id, { status: 'dead', attempts, nextAttemptAt: job.nextAttemptAt, giveUpAt, lastError: outcome.error, doneAt: null });
         this.deps.logger.warn({ ...log, error: outcome.error }, 'chatwoot: step dead-lettered');
       } else {
-        this.deps.repo.update(job.id, { status: 'pending', nextAttemptAt: now + delay, lastError: outcome.error, giveUpAt });
+        this.deps.repo.settle(job.id, { status: 'pending', attempts, nextAttemptAt: now + delay, giveUpAt, lastError: outcome.error, doneAt: null });
         if (outcome.bindingWide) this.pausedUntil.set(job.phoneNumber, Math.max(this.pausedUntil.get(job.phoneNumber) ?? 0, now + delay));
         this.deps.logger.info({ ...log, error: outcome.error, retryInMs: delay }, 'chatwoot: step failed, will retry');
       }

@@ -65,7 +65,7 @@ export class WebhookReceiver {
     }
     if (!isObject(body)) return { status: 400, body: { error: { code: 'MALFORMED_BODY', message: 'the webhook body is not a JSON object' } } };
     const lanes: LaneRef[] = [];
-    const outcome = this.deps.transaction(() => this.take(binding, body, headers.delivery, lanes));
+    const outcome = this.deps.transaction(() => this.take(binding, body as Record<string, unknown>, headers.delivery, lanes));
     if (lanes.length > 0) this.deps.queue.wake(lanes);
     return { status: 200, body: { ok: true, ...outcome } };
   }
@@ -76,9 +76,12 @@ export class WebhookReceiver {
     return verdict.ok ? null : verdict.reason;
   }
 
+  /**
+   * Most of what an inbox posts is not for WhatsApp (every message the bridge itself creates comes back): that is
+   * answered without a write. Status changes are idempotent; only an agent's message is recorded as taken.
+   */
   private take(binding: ActiveBinding, body: Record<string, unknown>, delivery: string | undefined, lanes: LaneRef[]): { taken: string } {
     const phone = binding.phoneNumber;
-    if (delivery && !this.deps.repo.receive(`delivery:${phone}:${delivery.slice(0, 100)}`, phone)) return { taken: 'duplicate delivery' };
     const event = str(body['event']) ?? '';
     if (STATUS_EVENTS.has(event)) {
       const id = num(body['id']);
@@ -89,6 +92,7 @@ export class WebhookReceiver {
     if (event !== 'message_created') return { taken: 'not for WhatsApp' };
     const why = this.notForWhatsApp(binding, body);
     if (why) return { taken: why };
+    if (delivery && !this.deps.repo.receive(`delivery:${phone}:${delivery.slice(0, 100)}`, phone)) return { taken: 'duplicate delivery' };
     const messageId = num(body['id']) as number;
     // One message is sent once, also when Chatwoot posts its event twice under two delivery ids (chatwoot#11901).
     if (!this.deps.repo.receive(`message:${phone}:${messageId}`, phone)) return { taken: 'duplicate event' };

@@ -40,42 +40,61 @@ export interface BacklogCounts {
 
 const OPEN: JobStatus[] = ['pending', 'running'];
 
-/** The bridge's durable queue (both directions): a row per step, written before the step is attempted. */
+/**
+ * The bridge's durable queue (both directions): a row per step, written before the step is attempted. Every
+ * message runs enqueue, head and one settle: those are prepared once.
+ */
 export class ChatwootJobRepository {
-  constructor(private readonly db: Db) {}
+  private readonly hot;
+
+  constructor(private readonly db: Db) {
+    const s = db.$client;
+    const param = sql.placeholder;
+    this.hot = {
+      enqueue: s.prepare(
+        `INSERT INTO chatwoot_jobs (phone_number, direction, lane, kind, ref, payload, status, attempts, next_attempt_at, give_up_at, created_at, updated_at)
+         VALUES (@phoneNumber, @direction, @lane, @kind, @ref, @payload, 'pending', 0, @nextAttemptAt, @giveUpAt, @now, @now)
+         ON CONFLICT (phone_number, kind, ref) WHERE status = 'pending' DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at`,
+      ),
+      head: db
+        .select()
+        .from(chatwootJobs)
+        .where(and(eq(chatwootJobs.phoneNumber, param('phone')), eq(chatwootJobs.lane, param('lane')), inArray(chatwootJobs.status, OPEN)))
+        .orderBy(asc(chatwootJobs.id))
+        .limit(1)
+        .prepare(),
+      byId: db.select().from(chatwootJobs).where(eq(chatwootJobs.id, param('id'))).prepare(),
+      running: s.prepare("UPDATE chatwoot_jobs SET status = 'running' WHERE id = ?"),
+      settle: s.prepare(
+        'UPDATE chatwoot_jobs SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt, give_up_at = @giveUpAt, last_error = @lastError, done_at = @doneAt, updated_at = @now WHERE id = @id',
+      ),
+    };
+  }
 
   /**
    * Queue a step; a step of the same (number, kind, ref) still waiting absorbs it (its payload is replaced, its place
-   * in the lane kept), so a burst of changes to one message is one call to Chatwoot. Returns whether a row was added.
+   * in the lane kept), so a burst of changes to one message is one call to Chatwoot.
    */
-  enqueue(job: NewJob): boolean {
-    const now = Date.now();
-    const result = this.db
-      .insert(chatwootJobs)
-      .values({ ...job, status: 'pending', createdAt: now, updatedAt: now })
-      .onConflictDoUpdate({
-        target: [chatwootJobs.phoneNumber, chatwootJobs.kind, chatwootJobs.ref],
-        targetWhere: sql`status = 'pending'`,
-        set: { payload: job.payload, updatedAt: now },
-      })
-      .returning({ id: chatwootJobs.id, createdAt: chatwootJobs.createdAt })
-      .get();
-    return result?.createdAt === now;
+  enqueue(job: NewJob): void {
+    this.hot.enqueue.run({ ...job, payload: JSON.stringify(job.payload), now: Date.now() });
   }
 
   get(id: number): ChatwootJobRow | undefined {
-    return this.db.select().from(chatwootJobs).where(eq(chatwootJobs.id, id)).get();
+    return this.hot.byId.get({ id });
   }
 
   /** The oldest step of a lane not yet done or dead: the only one that may run (order per conversation). */
   head(lane: LaneRef): ChatwootJobRow | undefined {
-    return this.db
-      .select()
-      .from(chatwootJobs)
-      .where(and(eq(chatwootJobs.phoneNumber, lane.phoneNumber), eq(chatwootJobs.lane, lane.lane), inArray(chatwootJobs.status, OPEN)))
-      .orderBy(asc(chatwootJobs.id))
-      .limit(1)
-      .get();
+    return this.hot.head.get({ phone: lane.phoneNumber, lane: lane.lane });
+  }
+
+  markRunning(id: number): void {
+    this.hot.running.run(id);
+  }
+
+  /** An attempt's outcome: done, waiting to retry, or dead. */
+  settle(id: number, outcome: { status: JobStatus; attempts: number; nextAttemptAt: number; giveUpAt: number; lastError: string | null; doneAt: number | null }): void {
+    this.hot.settle.run({ id, ...outcome, now: Date.now() });
   }
 
   openLanes(): LaneRef[] {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, max } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import {
   chatwootContacts,
@@ -11,12 +11,44 @@ import {
   type SyncedState,
 } from '../schema.js';
 
-/** What the bridge knows of Chatwoot's side: each chat's contact and conversation, each message created, each link. */
+/**
+ * What the bridge knows of Chatwoot's side: each chat's contact and conversation, each message created, each link.
+ * The lookups and writes every bridged message makes are prepared once.
+ */
 export class ChatwootStateRepository {
-  constructor(private readonly db: Db) {}
+  private readonly hot;
+
+  constructor(private readonly db: Db) {
+    const s = db.$client;
+    const param = sql.placeholder;
+    this.hot = {
+      contact: db.select().from(chatwootContacts).where(and(eq(chatwootContacts.phoneNumber, param('phone')), eq(chatwootContacts.chatKey, param('chat')))).prepare(),
+      post: db.select().from(chatwootPosts).where(and(eq(chatwootPosts.phoneNumber, param('phone')), eq(chatwootPosts.sourceId, param('source')))).prepare(),
+      posted: s.prepare('SELECT 1 FROM chatwoot_posts WHERE phone_number = ? AND message_id = ?').pluck(),
+      newest: s.prepare('SELECT max(message_id) FROM chatwoot_posts WHERE phone_number = ? AND conversation_id = ?').pluck(),
+      intend: s.prepare(
+        `INSERT INTO chatwoot_posts (phone_number, source_id, conversation_id, message_id, after_id, created_at) VALUES (?, ?, ?, NULL, ?, ?)
+         ON CONFLICT (phone_number, source_id) DO UPDATE SET conversation_id = excluded.conversation_id, after_id = excluded.after_id`,
+      ),
+      settle: s.prepare('UPDATE chatwoot_posts SET message_id = ? WHERE phone_number = ? AND source_id = ?'),
+      link: db.select().from(chatwootLinks).where(and(eq(chatwootLinks.phoneNumber, param('phone')), eq(chatwootLinks.storeId, param('store')))).prepare(),
+      linkByWaId: db.select().from(chatwootLinks).where(and(eq(chatwootLinks.phoneNumber, param('phone')), eq(chatwootLinks.waId, param('wa')))).prepare(),
+      putLink: s.prepare(
+        `INSERT INTO chatwoot_links (phone_number, store_id, wa_id, conversation_id, message_id, origin, synced, created_at, updated_at)
+         VALUES (@phoneNumber, @storeId, @waId, @conversationId, @messageId, @origin, @synced, @now, @now)
+         ON CONFLICT (phone_number, store_id) DO UPDATE SET wa_id = excluded.wa_id, conversation_id = excluded.conversation_id,
+           message_id = excluded.message_id, synced = excluded.synced, updated_at = excluded.updated_at`,
+      ),
+    };
+  }
+
+  /** Several writes as one commit. */
+  atomically<T>(work: () => T): T {
+    return this.db.$client.transaction(work)();
+  }
 
   contact(phoneNumber: string, chatKey: string): ChatwootContactRow | undefined {
-    return this.db.select().from(chatwootContacts).where(and(eq(chatwootContacts.phoneNumber, phoneNumber), eq(chatwootContacts.chatKey, chatKey))).get();
+    return this.hot.contact.get({ phone: phoneNumber, chat: chatKey });
   }
 
   contactOfConversation(phoneNumber: string, conversationId: number): ChatwootContactRow | undefined {
@@ -62,40 +94,22 @@ export class ChatwootStateRepository {
   }
 
   post(phoneNumber: string, sourceId: string): ChatwootPostRow | undefined {
-    return this.db.select().from(chatwootPosts).where(and(eq(chatwootPosts.phoneNumber, phoneNumber), eq(chatwootPosts.sourceId, sourceId))).get();
+    return this.hot.post.get({ phone: phoneNumber, source: sourceId });
   }
 
   /** Before a create call: the attempt, and where to look for its result if the answer never comes. */
-  intendPost(phoneNumber: string, sourceId: string, conversationId: number): ChatwootPostRow {
-    const afterId = this.newestMessageIn(phoneNumber, conversationId);
-    return this.db
-      .insert(chatwootPosts)
-      .values({ phoneNumber, sourceId, conversationId, messageId: null, afterId })
-      .onConflictDoUpdate({ target: [chatwootPosts.phoneNumber, chatwootPosts.sourceId], set: { conversationId, afterId } })
-      .returning()
-      .get();
+  intendPost(phoneNumber: string, sourceId: string, conversationId: number): void {
+    const afterId = (this.hot.newest.get(phoneNumber, conversationId) as number | null) ?? 0;
+    this.hot.intend.run(phoneNumber, sourceId, conversationId, afterId, Date.now());
   }
 
   settlePost(phoneNumber: string, sourceId: string, messageId: number): void {
-    this.db
-      .update(chatwootPosts)
-      .set({ messageId })
-      .where(and(eq(chatwootPosts.phoneNumber, phoneNumber), eq(chatwootPosts.sourceId, sourceId)))
-      .run();
+    this.hot.settle.run(messageId, phoneNumber, sourceId);
   }
 
   /** Whether this Chatwoot message is one the bridge created (the third echo guard, after source id and external_echo). */
   postedMessage(phoneNumber: string, messageId: number): boolean {
-    return this.db.select({ one: chatwootPosts.messageId }).from(chatwootPosts).where(and(eq(chatwootPosts.phoneNumber, phoneNumber), eq(chatwootPosts.messageId, messageId))).get() !== undefined;
-  }
-
-  private newestMessageIn(phoneNumber: string, conversationId: number): number {
-    const row = this.db
-      .select({ id: max(chatwootPosts.messageId) })
-      .from(chatwootPosts)
-      .where(and(eq(chatwootPosts.phoneNumber, phoneNumber), eq(chatwootPosts.conversationId, conversationId)))
-      .get();
-    return row?.id ?? 0;
+    return this.hot.posted.get(phoneNumber, messageId) !== undefined;
   }
 
   /** The conversation store's messages of a number from `key` on, oldest first (history import). */
@@ -109,11 +123,11 @@ export class ChatwootStateRepository {
   }
 
   link(phoneNumber: string, storeId: string): ChatwootLinkRow | undefined {
-    return this.db.select().from(chatwootLinks).where(and(eq(chatwootLinks.phoneNumber, phoneNumber), eq(chatwootLinks.storeId, storeId))).get();
+    return this.hot.link.get({ phone: phoneNumber, store: storeId });
   }
 
   linkByWaId(phoneNumber: string, waId: string): ChatwootLinkRow | undefined {
-    return this.db.select().from(chatwootLinks).where(and(eq(chatwootLinks.phoneNumber, phoneNumber), eq(chatwootLinks.waId, waId))).get();
+    return this.hot.linkByWaId.get({ phone: phoneNumber, wa: waId });
   }
 
   /** Every stored message an agent's Chatwoot message became (one per attachment), oldest first. */
@@ -129,12 +143,8 @@ export class ChatwootStateRepository {
 
   putLink(row: Omit<ChatwootLinkRow, 'createdAt' | 'updatedAt'>): ChatwootLinkRow {
     const now = Date.now();
-    return this.db
-      .insert(chatwootLinks)
-      .values({ ...row, createdAt: now, updatedAt: now })
-      .onConflictDoUpdate({ target: [chatwootLinks.phoneNumber, chatwootLinks.storeId], set: { waId: row.waId, conversationId: row.conversationId, messageId: row.messageId, synced: row.synced, updatedAt: now } })
-      .returning()
-      .get();
+    this.hot.putLink.run({ ...row, synced: JSON.stringify(row.synced), now });
+    return { ...row, createdAt: now, updatedAt: now };
   }
 
   updateLink(phoneNumber: string, storeId: string, patch: { waId?: string | null; synced?: SyncedState }): void {
