@@ -38,6 +38,10 @@ async function paced(count: number, rate: number, inFlight: number, call: (i: nu
   return { lateMs: round(late, 0), failed };
 }
 
+function perMessage(cpu: Record<string, number>, count: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(cpu).map(([who, ms]) => [who, round(ms / count, 2)]));
+}
+
 async function fakeMessages(fake: FakeChatwootProcess): Promise<FakeMessage[]> {
   return (await fake.control<{ messages: FakeMessage[] }>('GET', '/_fake/messages?account_id=1')).messages;
 }
@@ -94,11 +98,19 @@ export const chatwootScenario: Scenario = {
       await mapLimit(warm, 8, async (w) => void (await childRequest(byPhone.get(w.phone) as ChildEndpoint, 'POST', '/_sim/incoming', { from: w.from, body: w.text })));
       await waitUntil(async () => (await fakeMessages(fake)).filter((m) => m.content?.startsWith('warm ')).length === warm.length || undefined, 180_000, 'the warm-up in Chatwoot', 250);
 
+      const cpuOf = (pids: readonly number[]) => pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+      const childPids = children.map((c) => c.pid);
+      /** CPU (ms) of the gateway, the fake Chatwoot and the stand-ins over a phase. */
+      const cpuMeter = () => {
+        const start = { gateway: cpuOf([gateway.pid]), chatwoot: cpuOf([fake.pid]), children: cpuOf(childPids) };
+        return () => ({ gateway: cpuOf([gateway.pid]) - start.gateway, chatwoot: cpuOf([fake.pid]) - start.chatwoot, children: cpuOf(childPids) - start.children });
+      };
+
       // WhatsApp → Chatwoot.
       const inCount = args.chatwootRate * args.duration;
       const sentAt = new Map<string, number>();
       const inbound = await ctx.measure(gateway, 'chatwoot-to-chatwoot', async () => {
-        const cpu0 = cpuMs(gateway.pid) ?? 0;
+        const cpu = cpuMeter();
         const meter = machineLoadMeter();
         const t0 = Date.now();
         const pace = await paced(inCount, args.chatwootRate, 64, async (i) => {
@@ -113,18 +125,18 @@ export const chatwootScenario: Scenario = {
           return found.length >= inCount ? found : undefined;
         }, 300_000, 'every message in Chatwoot', 250);
         const elapsed = (Date.now() - t0) / 1000;
-        return { all, pace, cpu: (cpuMs(gateway.pid) ?? 0) - cpu0, elapsed, machine: meter() };
+        return { all, pace, cpu: cpu(), elapsed, machine: meter() };
       });
       const toChatwoot: Distribution = distribution(inbound.all.map((m) => Date.parse(m.created_at) - (sentAt.get(m.content ?? '') ?? NaN)).filter(Number.isFinite));
       const duplicates = inbound.all.length - new Set(inbound.all.map((m) => m.content)).size;
-      ctx.log(`chatwoot: to Chatwoot p50 ${toChatwoot.p50} ms, p99 ${toChatwoot.p99} ms over ${toChatwoot.count}; gateway cpu ${round(inbound.cpu / inCount, 2)} ms/msg; duplicates ${duplicates}; machine ${JSON.stringify(inbound.machine)}`);
+      ctx.log(`chatwoot: to Chatwoot p50 ${toChatwoot.p50} ms, p99 ${toChatwoot.p99} ms over ${toChatwoot.count}; cpu per msg ${JSON.stringify(perMessage(inbound.cpu, inCount))}; duplicates ${duplicates}; machine ${JSON.stringify(inbound.machine)}`);
 
       // Chatwoot → WhatsApp: agents answer in the conversations made above.
       const conversations = [...new Set((await fakeMessages(fake)).filter((m) => m.content?.startsWith('warm ')).map((m) => m.conversation_id))];
       const outCount = args.chatwootReplyRate * args.duration;
       const postedAt = new Map<string, number>();
       const outbound = await ctx.measure(gateway, 'chatwoot-to-whatsapp', async () => {
-        const cpu0 = cpuMs(gateway.pid) ?? 0;
+        const cpu = cpuMeter();
         const meter = machineLoadMeter();
         const t0 = Date.now();
         const pace = await paced(outCount, args.chatwootReplyRate, 32, async (i) => {
@@ -137,10 +149,10 @@ export const chatwootScenario: Scenario = {
           return [...postedAt.keys()].every((t) => sent.has(t)) ? sent : undefined;
         }, 300_000, 'every reply sent by the children', 250);
         const elapsed = (Date.now() - t0) / 1000;
-        return { sends, pace, cpu: (cpuMs(gateway.pid) ?? 0) - cpu0, elapsed, machine: meter() };
+        return { sends, pace, cpu: cpu(), elapsed, machine: meter() };
       });
       const toWhatsapp = distribution([...postedAt].map(([text, at]) => (outbound.sends.get(text) ?? NaN) - at).filter(Number.isFinite));
-      ctx.log(`chatwoot: to WhatsApp p50 ${toWhatsapp.p50} ms, p99 ${toWhatsapp.p99} ms over ${toWhatsapp.count}; gateway cpu ${round(outbound.cpu / outCount, 2)} ms/msg; machine ${JSON.stringify(outbound.machine)}`);
+      ctx.log(`chatwoot: to WhatsApp p50 ${toWhatsapp.p50} ms, p99 ${toWhatsapp.p99} ms over ${toWhatsapp.count}; cpu per reply ${JSON.stringify(perMessage(outbound.cpu, outCount))}; machine ${JSON.stringify(outbound.machine)}`);
 
       return {
         scenario: 'chatwoot',
@@ -150,15 +162,17 @@ export const chatwootScenario: Scenario = {
         figures: [
           figure('to_chatwoot_p50', `WhatsApp → Chatwoot p50 at ${args.chatwootRate} msg/s`, round(toChatwoot.p50, 1), 'ms'),
           figure('to_chatwoot_p99', `WhatsApp → Chatwoot p99 at ${args.chatwootRate} msg/s`, round(toChatwoot.p99, 1), 'ms'),
-          figure('to_chatwoot_cpu', 'gateway CPU per message to Chatwoot', round(inbound.cpu / inCount, 2), 'ms'),
+          figure('to_chatwoot_per_sec', 'WhatsApp → Chatwoot, all arrived: messages/s', round(inCount / inbound.elapsed, 0), 'msg/s'),
+          figure('to_chatwoot_cpu', 'gateway CPU per message to Chatwoot', round(inbound.cpu.gateway / inCount, 2), 'ms'),
           figure('to_chatwoot_duplicates', 'duplicates in Chatwoot', duplicates, 'messages', { op: '<=', value: 0 }),
           figure('to_whatsapp_p50', `Chatwoot → child p50 at ${args.chatwootReplyRate} replies/s`, round(toWhatsapp.p50, 1), 'ms'),
           figure('to_whatsapp_p99', `Chatwoot → child p99 at ${args.chatwootReplyRate} replies/s`, round(toWhatsapp.p99, 1), 'ms'),
-          figure('to_whatsapp_cpu', 'gateway CPU per reply to WhatsApp', round(outbound.cpu / outCount, 2), 'ms'),
+          figure('to_whatsapp_per_sec', 'Chatwoot → child, all sent: replies/s', round(outCount / outbound.elapsed, 0), 'msg/s'),
+          figure('to_whatsapp_cpu', 'gateway CPU per reply to WhatsApp', round(outbound.cpu.gateway / outCount, 2), 'ms'),
         ],
         details: {
-          toChatwoot: { latency: toChatwoot, messages: inCount, secondsUntilAllArrived: round(inbound.elapsed, 1), offeredLateMs: inbound.pace.lateMs, failedOffers: inbound.pace.failed, machine: inbound.machine },
-          toWhatsapp: { latency: toWhatsapp, replies: outCount, secondsUntilAllSent: round(outbound.elapsed, 1), offeredLateMs: outbound.pace.lateMs, failedOffers: outbound.pace.failed, machine: outbound.machine },
+          toChatwoot: { latency: toChatwoot, cpuMsPerMessage: perMessage(inbound.cpu, inCount), messages: inCount, secondsUntilAllArrived: round(inbound.elapsed, 1), offeredLateMs: inbound.pace.lateMs, failedOffers: inbound.pace.failed, machine: inbound.machine },
+          toWhatsapp: { latency: toWhatsapp, cpuMsPerMessage: perMessage(outbound.cpu, outCount), replies: outCount, secondsUntilAllSent: round(outbound.elapsed, 1), offeredLateMs: outbound.pace.lateMs, failedOffers: outbound.pace.failed, machine: outbound.machine },
         },
       };
     } finally {
