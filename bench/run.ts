@@ -11,6 +11,7 @@ import { scrapeLoopDelay, type LoopDelay } from './lib/loop-delay.js';
 import { killTagged, taggedPids } from './lib/processes.js';
 import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
 import { chatwootScenario } from './scenarios/chatwoot.js';
+import { conversationsScenario } from './scenarios/conversations.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { proxyScenario } from './scenarios/proxy.js';
@@ -24,6 +25,7 @@ const ALL: Record<(typeof SCENARIOS)[number], Scenario> = {
   restore: restoreScenario,
   fanout: fanoutScenario,
   memory: memoryScenario,
+  conversations: conversationsScenario,
   chatwoot: chatwootScenario,
 };
 

@@ -18,7 +18,7 @@ CREATE TABLE `conversation_annotations` (
 --> statement-breakpoint
 CREATE TABLE `conversation_messages` (
 	`key` integer PRIMARY KEY NOT NULL,
-	`id` text NOT NULL,
+	`outbox_id` text,
 	`phone_number` text NOT NULL,
 	`chat_key` text NOT NULL,
 	`chat_jid` text,
@@ -45,8 +45,8 @@ CREATE TABLE `conversation_messages` (
 	`updated_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `conversation_messages_id_unique` ON `conversation_messages` (`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `conversation_messages_wa_idx` ON `conversation_messages` (`phone_number`,`wa_id`) WHERE wa_id is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX `conversation_messages_outbox_idx` ON `conversation_messages` (`outbox_id`) WHERE outbox_id is not null;--> statement-breakpoint
 CREATE INDEX `conversation_messages_chat_idx` ON `conversation_messages` (`phone_number`,`chat_key`,`key`);--> statement-breakpoint
 CREATE TABLE `conversation_syncs` (
 	`phone_number` text PRIMARY KEY NOT NULL,
@@ -82,5 +82,4 @@ CREATE TABLE `conversations` (
 	PRIMARY KEY(`phone_number`, `chat_key`)
 );
 --> statement-breakpoint
-CREATE INDEX `conversations_phone_last_idx` ON `conversations` (`phone_number`,`last_key`,`chat_key`);--> statement-breakpoint
-CREATE INDEX `conversations_last_idx` ON `conversations` (`last_key`,`phone_number`,`chat_key`);
+CREATE INDEX `conversations_phone_last_idx` ON `conversations` (`phone_number`,`last_key`,`chat_key`);

@@ -90,6 +90,8 @@ export interface Gateway {
   readonly qr: QrService;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
+  /** The conversation store (chats, messages, backfill, media). */
+  readonly conversations: Conversations;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
   readonly upgrades: UpgradeRouter;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
@@ -211,6 +213,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     media,
     clock,
     logger,
+    transaction: (work) => database.sqlite.transaction(work)(),
     settings: {
       defaultPolicy: { concurrency: config.QUEUE_CONCURRENCY, interval: config.QUEUE_INTERVAL, intervalCap: config.QUEUE_INTERVAL_CAP },
       ttlMs: config.MESSAGE_TTL,
@@ -222,7 +225,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sweepIntervalMs: 1000,
     },
   });
-  const unjournal = journalOutboxStatuses(outbox.events, pipeline.journal, { lookup: (id) => outbox.get(id), portOf, logger });
+  const unjournal = journalOutboxStatuses(outbox.events, pipeline.journal, {
+    lookup: (id) => outbox.get(id),
+    portOf,
+    logger,
+    missed: () => conversations.outboxBehind(clock.now() - config.EVENT_RETENTION),
+  });
   // The Chatwoot bridge reads what the store derived from each event, so it subscribes after the store.
   const chatwoot = new ChatwootBridge({
     database,
@@ -413,6 +421,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     qr,
     outbox,
+    conversations,
     upgrades,
     listen: () =>
       new Promise((resolve, reject) => {

@@ -28,6 +28,13 @@ export interface BenchArgs {
   readonly fanoutRates: number[];
   /** Seconds per fan-out step. */
   readonly fanoutDuration: number;
+  /** Conversation store: numbers, stored messages, chats per number, inbound events/s, seconds, reads per query kind. */
+  readonly convNumbers: number;
+  readonly convMessages: number;
+  readonly convChats: number;
+  readonly convRate: number;
+  readonly convDuration: number;
+  readonly convQueries: number;
   /** Chatwoot bridge: bound numbers, messages/s offered into the children, agent replies/s. */
   readonly chatwootNumbers: number;
   readonly chatwootRate: number;
@@ -44,10 +51,10 @@ export interface BenchArgs {
   readonly keepData: boolean;
 }
 
-export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory', 'chatwoot'] as const;
+export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory', 'conversations', 'chatwoot'] as const;
 
 const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
-  --only proxy,send,restore,fanout,memory,chatwoot   scenarios to run (default: all)
+  --only proxy,send,restore,fanout,memory,conversations,chatwoot   scenarios to run (default: all)
   --numbers 50              numbers for send and fan-out
   --duration 10             seconds per measured load run
   --connections 10          proxy: autocannon connections (same for direct and proxied)
@@ -61,6 +68,12 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --fanout-clients 50
   --fanout-rates 250,500,1000,2000,5000,10000   offered events/s, one step each (stops once under half arrives)
   --fanout-duration 5       seconds per fan-out step
+  --conv-numbers 50         conversations: numbers
+  --conv-messages 1000000   conversations: messages stored before measuring (through the store's write path)
+  --conv-chats 200          conversations: chats per number
+  --conv-rate 500           conversations: inbound events/s while measuring ingest
+  --conv-duration 10        conversations: seconds of inbound load
+  --conv-queries 200        conversations: requests per read measured (chat list, pages, search, inbox)
   --chatwoot-numbers 20     chatwoot: numbers, each bound to its own inbox of the fake Chatwoot
   --chatwoot-rate 200       chatwoot: WhatsApp messages/s offered into the children
   --chatwoot-reply-rate 50  chatwoot: agent replies/s
@@ -128,6 +141,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     fanoutClients: int('fanout-clients', 50, 1),
     fanoutRates: list('fanout-rates', [250, 500, 1000, 2000, 5000, 10000]),
     fanoutDuration: int('fanout-duration', 5, 1),
+    convNumbers: int('conv-numbers', 50, 1),
+    convMessages: int('conv-messages', 1_000_000, 1),
+    convChats: int('conv-chats', 200, 1),
+    convRate: int('conv-rate', 500, 1),
+    convDuration: int('conv-duration', 10, 1),
+    convQueries: int('conv-queries', 200, 1),
     chatwootNumbers: int('chatwoot-numbers', 20, 1),
     chatwootRate: int('chatwoot-rate', 200, 1),
     chatwootReplyRate: int('chatwoot-reply-rate', 50, 1),

@@ -27,15 +27,16 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
  * exact bytes), posted by the bench itself: a cheap stand-in for the children's own webhook sending, so the
  * gateway's side of fan-out can be measured without the stand-ins' CPU cost.
  */
-export function postMessageWebhook(target: ReplayTarget, body: string): Promise<number> {
+export function postMessageWebhook(target: ReplayTarget, body: string, message: { id?: string; chat?: string } = {}): Promise<number> {
+  const chat = message.chat ?? '6289876543210@s.whatsapp.net';
   const payload = JSON.stringify({
     event: 'message',
     device_id: `${target.phoneNumber}@s.whatsapp.net`,
     session_id: target.phoneNumber,
     payload: {
-      id: `3EB0${crypto.randomBytes(8).toString('hex').toUpperCase()}`,
-      chat_id: '6289876543210@s.whatsapp.net',
-      from: '6289876543210@s.whatsapp.net',
+      id: message.id ?? `3EB0${crypto.randomBytes(8).toString('hex').toUpperCase()}`,
+      chat_id: chat,
+      from: chat,
       sender_display_name: 'Sim Contact',
       from_name: 'Sim Contact',
       timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import { AliasRepository } from '../db/repositories/aliases.js';
 import { AnnotationRepository } from '../db/repositories/annotations.js';
 import { ConversationRepository } from '../db/repositories/conversations.js';
+import { MessageSearchRepository } from '../db/repositories/message-search.js';
 import { keyOfTime, StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import { SyncRepository } from '../db/repositories/syncs.js';
 import type { DurableSubscriber, EventJournal } from '../events/journal.js';
@@ -20,6 +21,8 @@ import { ConversationService, type Visibility } from './service.js';
 import { ConversationStore } from './store.js';
 
 const DAY_MS = 86_400_000;
+/** How often queued messages are indexed for search (a search indexes what is queued first, so it never misses any). */
+const SEARCH_INDEX_EVERY_MS = 500;
 
 export interface ConversationSettings {
   readonly historySync: HistorySyncSettings;
@@ -56,6 +59,7 @@ export class Conversations {
   readonly media: MediaService;
   private readonly cache: MediaCache;
   private readonly repos;
+  private indexer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: ConversationDeps) {
     const { database, clock, logger, settings } = deps;
@@ -66,10 +70,16 @@ export class Conversations {
       annotations: new AnnotationRepository(db),
       aliases: new AliasRepository(db),
       syncs: new SyncRepository(db),
+      search: new MessageSearchRepository(db),
     };
     const store = new ConversationStore(this.repos, () => clock.now());
     this.subscriber = new ConversationIngest({ store, messages: this.repos.messages, annotations: this.repos.annotations });
-    this.service = new ConversationService({ ...this.repos, visibility: deps.visibility, lastSeq: (phone) => deps.journal.lastSeq(phone) });
+    this.service = new ConversationService({
+      ...this.repos,
+      visibility: deps.visibility,
+      lastSeq: (phone) => deps.journal.lastSeq(phone),
+      indexPending: () => this.indexSearch(),
+    });
     const log = logger.child({ component: 'conversations' });
     this.readState = new ReadState({ service: this.service, messages: this.repos.messages, journal: deps.journal, child: (p) => deps.child(p, true), portOf: deps.portOf, logger: log });
     this.sync = new HistorySync({
@@ -90,7 +100,25 @@ export class Conversations {
 
   start(): void {
     this.cache.load();
+    this.indexSearch();
+    this.indexer = setInterval(() => this.indexSearch(), SEARCH_INDEX_EVERY_MS);
+    this.indexer.unref();
     this.sync.start();
+  }
+
+  /** New and changed messages into the search index, as one batch (see drizzle/0004_conversation_search.sql). */
+  indexSearch(): number {
+    try {
+      return this.repos.search.indexPending();
+    } catch (err) {
+      this.deps.logger.error({ err }, 'could not index messages for search');
+      return 0;
+    }
+  }
+
+  /** Outbox messages whose store row lags (see StoredMessageRepository.outboxBehind). */
+  outboxBehind(since: number): string[] {
+    return this.repos.messages.outboxBehind(since);
   }
 
   /** The number was unregistered: its chats, messages, history state and cached files go. */
@@ -106,9 +134,9 @@ export class Conversations {
     this.cache.forget(phoneNumber);
   }
 
-  /** MESSAGE_RETENTION_DAYS (messages, then chats with nothing left) and the media cache's age bound. */
+  /** MESSAGE_RETENTION_DAYS (messages, then chats with nothing left), the media cache's age bound, unmatched receipts after a day. */
   prune(): number {
-    const swept = this.cache.sweep();
+    const swept = this.cache.sweep() + this.repos.annotations.deleteReceiptsBefore(this.deps.clock.now() - DAY_MS);
     const days = this.deps.settings.retentionDays;
     if (days <= 0) return swept;
     const before = this.deps.clock.now() - days * DAY_MS;
@@ -120,6 +148,9 @@ export class Conversations {
   }
 
   close(): void {
+    if (this.indexer) clearInterval(this.indexer);
+    this.indexer = null;
+    this.indexSearch();
     this.sync.close();
   }
 }

@@ -1,6 +1,6 @@
 import type { AnnotationRepository } from '../db/repositories/annotations.js';
 import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
-import type { StoredMessageRow } from '../db/schema.js';
+import type { AnnotationRow, StoredMessageRow } from '../db/schema.js';
 import { normalizeJid } from '../domain/jid.js';
 import type { DerivedEvent, FeedMessage, RecordedEvent } from '../events/feed-message.js';
 import type { DurableSubscriber, RecordContext } from '../events/journal.js';
@@ -9,7 +9,7 @@ import { outgoingInput } from './outgoing-input.js';
 import { parseMessageWebhook } from './parse-webhook.js';
 import type { ConversationStore } from './store.js';
 import type { StoreChange } from './types.js';
-import { conversationView, messageView } from './views.js';
+import { conversationView, messageView, statusView } from './views.js';
 
 const MESSAGE_EVENTS = new Set(['message', 'message.reaction', 'message.edited', 'message.revoked', 'message.deleted']);
 
@@ -80,13 +80,14 @@ export class ConversationIngest implements DurableSubscriber {
   /** Views of what changed: messages first, then each chat once (its latest state). */
   private derive(changes: readonly StoreChange[]): DerivedEvent[] {
     if (changes.length === 0) return [];
-    const messages = new Map<number, { name: string; row: StoredMessageRow }>();
+    const messages = new Map<number, { name: string; row: StoredMessageRow; annotations?: readonly AnnotationRow[] }>();
     const chats = new Map<string, DerivedEvent>();
     const newest = new Map<number, StoredMessageRow>();
     for (const change of changes) {
       if (change.kind === 'message.new' || change.kind === 'message.updated' || change.kind === 'message.status') {
         const earlier = messages.get(change.message.key);
-        messages.set(change.message.key, { name: earlier?.name === 'message.new' ? 'message.new' : change.kind, row: change.message });
+        const annotations = change.kind === 'message.new' ? change.annotations : undefined;
+        messages.set(change.message.key, { name: earlier?.name === 'message.new' ? 'message.new' : change.kind, row: change.message, annotations });
         newest.set(change.message.key, change.message);
       }
     }
@@ -100,9 +101,13 @@ export class ConversationIngest implements DurableSubscriber {
       }
     }
     const derived: DerivedEvent[] = [];
-    for (const { name, row } of messages.values()) {
-      const annotations = row.waId ? this.deps.annotations.forTargets(row.phoneNumber, [row.waId]) : [];
-      derived.push({ name, data: { message: messageView(row, annotations) } });
+    for (const { name, row, annotations } of messages.values()) {
+      if (name === 'message.status') {
+        derived.push({ name, data: { message: statusView(row) } });
+        continue;
+      }
+      const found = annotations ?? (row.waId ? this.deps.annotations.forTargets(row.phoneNumber, [row.waId]) : []);
+      derived.push({ name, data: { message: messageView(row, found) } });
     }
     derived.push(...chats.values());
     return derived;

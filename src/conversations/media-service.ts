@@ -41,11 +41,11 @@ export class MediaService {
     const media = row.media as MediaMeta | null;
     if (!media) throw new GatewayError('MEDIA_NOT_FOUND', `message ${id} has no media`);
     const cached = this.deps.cache.get(row.phoneNumber, row.id) ?? (await this.fetchOnce(row, media));
-    const served = cached.mime && cached.mime !== 'application/octet-stream' ? cached.mime : null;
+    const served = cached.mime && cached.mime !== 'application/octet-stream' && MIME.test(cached.mime) ? cached.mime : null;
     return {
       file: cached.file,
       size: cached.size,
-      mime: served ?? media.mime ?? 'application/octet-stream',
+      mime: served ?? (media.mime && MIME.test(media.mime) ? media.mime : 'application/octet-stream'),
       fileName: row.fileName,
       done: () => this.deps.cache.release(row.phoneNumber, row.id),
     };
@@ -85,6 +85,9 @@ export class MediaService {
     return this.deps.cache.put(row.phoneNumber, row.id, body, typeof contentType === 'string' ? contentType : null);
   }
 }
+
+/** A content type safe to pass on (the child's header, or one derived from a name): `type/subtype[; param=value]`. */
+const MIME = /^[\w.+-]{1,64}\/[\w.+-]{1,128}(\s*;\s*[\w.+-]{1,32}=[\w.+"-]{1,64})*$/;
 
 function gone(row: StoredMessageRow): GatewayError {
   return new GatewayError('MEDIA_GONE', `WhatsApp no longer has the file of message ${row.id}`);

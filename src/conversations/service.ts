@@ -1,6 +1,7 @@
 import type { AuthUser } from '../auth/tokens.js';
 import type { AnnotationRepository } from '../db/repositories/annotations.js';
 import type { ConversationRepository, ListPosition } from '../db/repositories/conversations.js';
+import type { MessageSearchRepository } from '../db/repositories/message-search.js';
 import { keyOfTime, KEY_SLOTS, type StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import type { ChatType, ConversationRow, StoredDirection, StoredMessageRow, StoredMessageType } from '../db/schema.js';
 import { GatewayError, ValidationError } from '../domain/errors.js';
@@ -25,10 +26,13 @@ export interface Visibility {
 export interface ConversationServiceDeps {
   readonly visibility: Visibility;
   readonly messages: StoredMessageRepository;
+  readonly search: MessageSearchRepository;
   readonly conversations: ConversationRepository;
   readonly annotations: AnnotationRepository;
   /** The newest journal `seq` of a number: what a list is current to. */
   readonly lastSeq: (phoneNumber: string) => number;
+  /** Index what is queued for search, so a search sees every stored message. */
+  readonly indexPending: () => void;
 }
 
 /** The `seq` each number's answer is current to: `join {room: device-<phone>, since}` from there misses nothing. */
@@ -161,9 +165,10 @@ export class ConversationService {
     const phones = this.numbers(user, request.numbers);
     const asOf = this.asOf(phones);
     const chatKey = request.chatId === undefined ? undefined : (normalizeJid(request.chatId) ?? undefined);
+    this.deps.indexPending();
     let hits;
     try {
-      hits = this.deps.messages.search({
+      hits = this.deps.search.search({
         match: parsed.query,
         phoneNumbers: phones,
         chatKey,

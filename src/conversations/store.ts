@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { AliasRepository } from '../db/repositories/aliases.js';
 import type { AnnotationRepository } from '../db/repositories/annotations.js';
 import type { ConversationRepository } from '../db/repositories/conversations.js';
@@ -87,17 +86,25 @@ export class ConversationStore {
     if (update.waMessageId && row.waId !== update.waMessageId) {
       this.takeWaId(phoneNumber, update.waMessageId, row.key);
       patch.waId = update.waMessageId;
+      Object.assign(patch, this.earlyReceipts(phoneNumber, update.waMessageId, { ...row, ...patch }));
     }
     if (Object.keys(patch).length === 0) return [];
     const moved = this.repos.messages.update(row.key, { ...patch, updatedAt: this.now() });
     if (!moved) return [];
-    return [{ kind: 'message.status', message: moved }, ...this.lastMessageOf(moved)];
+    // A status change does not announce the chat again: `message.status` names the message (and its chat), and a
+    // list showing it as the chat's last message updates its ticks from that.
+    return [{ kind: 'message.status', message: moved }];
   }
 
   /** `message.ack`: delivered / read move this number's sent messages forward; `read-self` reads incoming ones. */
   receipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read' | 'read-self', at: number): StoreChange[] {
     const rows = this.repos.messages.byWaIds(phoneNumber, waIds);
     if (receipt === 'read-self') return this.readUpTo(phoneNumber, rows.filter((r) => r.direction === 'in'));
+    // A receipt can beat its message's id (a send whose answer was lost is matched later): kept for it.
+    const known = new Set(rows.map((r) => r.waId));
+    for (const waId of waIds) {
+      if (!known.has(waId)) this.repos.annotations.put({ phoneNumber, targetWaId: waId, kind: 'receipt', actor: receipt, value: {}, at });
+    }
     const changes: StoreChange[] = [];
     for (const row of rows) {
       if (row.direction !== 'out') continue;
@@ -105,7 +112,7 @@ export class ConversationStore {
       if (Object.keys(patch).length === 0) continue;
       const moved = this.repos.messages.update(row.key, { ...patch, updatedAt: this.now() });
       if (!moved) continue;
-      changes.push({ kind: 'message.status', message: moved }, ...this.lastMessageOf(moved));
+      changes.push({ kind: 'message.status', message: moved });
     }
     return changes;
   }
@@ -149,7 +156,7 @@ export class ConversationStore {
     const identity = this.identities.resolve(phoneNumber, input.chatJid, input.chatLid);
     const direction = input.fromMe ? 'out' : 'in';
     let row = this.repos.messages.insert(input.orderAt ?? input.at, {
-      id: input.id ?? crypto.randomUUID(),
+      outboxId: input.id ?? null,
       phoneNumber,
       chatKey: identity.chatKey,
       chatJid: identity.rawJid === identity.chatKey ? null : identity.rawJid,
@@ -175,26 +182,25 @@ export class ConversationStore {
       createdAt: now,
       updatedAt: now,
     });
-    if (row.waId) row = this.applyPending(row);
-    return [{ kind: 'message.new', message: row }, { kind: 'conversation.updated', conversation: this.bumpChat(phoneNumber, identity, row, input.chatName) }];
+    const annotations = row.waId ? this.repos.annotations.forTargets(phoneNumber, [row.waId]) : [];
+    for (const annotation of annotations) {
+      // Edits, deletions and receipts that arrived before their message.
+      if (annotation.kind === 'edit' || annotation.kind === 'revoke' || annotation.kind === 'delete') row = this.applyAnnotation(row, annotation);
+      if (annotation.kind === 'receipt' && row.direction === 'out') row = this.repos.messages.update(row.key, advanceStatus(row, annotation.actor as 'delivered' | 'read', annotation.at)) ?? row;
+    }
+    return [
+      { kind: 'message.new', message: row, annotations },
+      { kind: 'conversation.updated', conversation: this.bumpChat(phoneNumber, identity, row, input.chatName) },
+    ];
   }
 
   /** The chat moves up to the message; a live incoming one is unread, a live one sent from the phone reads the chat. */
   private bumpChat(phoneNumber: string, identity: ChatIdentity, row: StoredMessageRow, name: string | null): ConversationRow {
-    const { conversations } = this.repos;
     const live = row.source === 'live';
-    let chat = conversations.get(phoneNumber, identity.chatKey) ?? conversations.insert(this.newChat(phoneNumber, identity, name, 0, false));
-    const unread = live && row.direction === 'in' && row.key > chat.readKey ? 1 : 0;
-    const patch: Partial<ConversationRow> = {
-      lastKey: Math.max(chat.lastKey, row.key),
-      unread: chat.unread + unread,
-      name: chat.name ?? name,
-      updatedAt: this.now(),
-    };
-    if (live && row.direction === 'out' && row.source === 'live' && row.key > chat.readKey) Object.assign(patch, { unread: 0, readKey: row.key });
-    if (identity.altJid && !chat.altJid) patch.altJid = identity.altJid;
-    chat = conversations.update(phoneNumber, identity.chatKey, patch) ?? chat;
-    return chat;
+    return this.repos.conversations.bump(
+      { phoneNumber, chatKey: identity.chatKey, altJid: identity.altJid, type: chatKindOf(identity.chatKey), name },
+      { key: row.key, counts: live && row.direction === 'in', reads: live && row.direction === 'out', now: this.now() },
+    );
   }
 
   private newChat(phoneNumber: string, identity: ChatIdentity, name: string | null, lastKey: number, archived: boolean): ConversationRow {
@@ -215,6 +221,17 @@ export class ConversationStore {
     };
   }
 
+  /** Receipts that arrived for `waId` before the message had it: the status they move it to. */
+  private earlyReceipts(phoneNumber: string, waId: string, row: StoredMessageRow): Partial<StoredMessageRow> {
+    let current: StoredMessageRow = row;
+    for (const annotation of this.repos.annotations.forTargets(phoneNumber, [waId])) {
+      if (annotation.kind !== 'receipt') continue;
+      current = { ...current, ...advanceStatus(current, annotation.actor as 'delivered' | 'read', annotation.at) };
+    }
+    const { status, sentAt, deliveredAt, readAt } = current;
+    return current === row ? {} : { status, sentAt, deliveredAt, readAt };
+  }
+
   /** A WhatsApp id is one message: a copy stored under it before (history, proxy) gives way to this row. */
   private takeWaId(phoneNumber: string, waId: string, key: number): void {
     const { messages, conversations } = this.repos;
@@ -226,15 +243,6 @@ export class ConversationStore {
       const [newest] = messages.page({ phoneNumber, chatKey: other.chatKey, limit: 1, order: 'desc' });
       conversations.update(phoneNumber, other.chatKey, { lastKey: newest?.key ?? 0 });
     }
-  }
-
-  /** Edits and deletions that arrived before their message. */
-  private applyPending(row: StoredMessageRow): StoredMessageRow {
-    let current = row;
-    for (const annotation of this.repos.annotations.forTargets(row.phoneNumber, [row.waId ?? ''])) {
-      if (annotation.kind === 'edit' || annotation.kind === 'revoke' || annotation.kind === 'delete') current = this.applyAnnotation(current, annotation);
-    }
-    return current;
   }
 
   private applyAnnotation(row: StoredMessageRow, annotation: Pick<AnnotationRow, 'kind' | 'value' | 'at'>): StoredMessageRow {

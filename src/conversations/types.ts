@@ -1,4 +1,4 @@
-import type { ConversationRow, StoredMessageRow, StoredMessageType, StoredSource, StoredStatus } from '../db/schema.js';
+import type { AnnotationRow, ConversationRow, StoredMessageRow, StoredMessageType, StoredSource, StoredStatus } from '../db/schema.js';
 
 /** What the store keeps of a file: metadata and where the child has it, never the bytes. */
 export interface MediaMeta {
@@ -54,7 +54,8 @@ export type StoreAction =
 
 /** What a write changed, for the realtime events derived from it. */
 export type StoreChange =
-  | { readonly kind: 'message.new'; readonly message: StoredMessageRow }
+  /** `annotations`: what other messages did to it (looked up once while storing). */
+  | { readonly kind: 'message.new'; readonly message: StoredMessageRow; readonly annotations: readonly AnnotationRow[] }
   | { readonly kind: 'message.updated'; readonly message: StoredMessageRow }
   | { readonly kind: 'message.status'; readonly message: StoredMessageRow }
   | { readonly kind: 'conversation.updated'; readonly conversation: ConversationRow }

@@ -34,6 +34,33 @@ export interface MessageView {
   readonly source: StoredSource;
 }
 
+/** What `message.status` carries: the status of one outgoing message, enough to update it where it is shown. */
+export interface MessageStatusView {
+  readonly id: string;
+  readonly waId: string | null;
+  readonly phoneNumber: string;
+  readonly chatId: string;
+  readonly status: StoredStatus;
+  readonly error: string | null;
+  readonly sentAt: string | null;
+  readonly deliveredAt: string | null;
+  readonly readAt: string | null;
+}
+
+export function statusView(row: StoredMessageRow): MessageStatusView {
+  return {
+    id: row.id,
+    waId: row.waId,
+    phoneNumber: row.phoneNumber,
+    chatId: row.chatKey,
+    status: row.status,
+    error: row.error,
+    sentAt: iso(row.sentAt),
+    deliveredAt: iso(row.deliveredAt),
+    readAt: iso(row.readAt),
+  };
+}
+
 export interface MessagePreview {
   readonly id: string;
   readonly waId: string | null;

@@ -23,6 +23,9 @@ export function openDatabase(file: string, migrationsFolder: string): DatabaseHa
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Up to 32 MiB of pages in memory (default 2 MiB): the conversation store's indexes are written at random
+  // places (a message's chat, its WhatsApp id), and a million messages' indexes do not fit in 2 MiB.
+  sqlite.pragma('cache_size = -32768');
   reuseStatements(sqlite);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder });

@@ -183,7 +183,6 @@ export const conversations = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.phoneNumber, t.chatKey] }),
     index('conversations_phone_last_idx').on(t.phoneNumber, t.lastKey, t.chatKey),
-    index('conversations_last_idx').on(t.lastKey, t.phoneNumber, t.chatKey),
   ],
 );
 
@@ -195,8 +194,8 @@ export const conversationMessages = sqliteTable(
   'conversation_messages',
   {
     key: integer('key').primaryKey(),
-    /** The public id; for a message sent through the API, the outbox message's id. */
-    id: text('id').notNull().unique(),
+    /** A message sent through the API keeps the outbox message's id as its public id; others are named by their key. */
+    outboxId: text('outbox_id'),
     phoneNumber: text('phone_number').notNull(),
     chatKey: text('chat_key').notNull(),
     /** The JID the message came under when it differs from chat_key (an `@lid` later merged): for `merge=false`. */
@@ -227,17 +226,19 @@ export const conversationMessages = sqliteTable(
   },
   (t) => [
     uniqueIndex('conversation_messages_wa_idx').on(t.phoneNumber, t.waId).where(sql`wa_id is not null`),
+    uniqueIndex('conversation_messages_outbox_idx').on(t.outboxId).where(sql`outbox_id is not null`),
     index('conversation_messages_chat_idx').on(t.phoneNumber, t.chatKey, t.key),
   ],
 );
 
-/** What other WhatsApp messages did to a message (reactions, poll votes, edits, revokes), kept even when they arrive first. */
+/** What other WhatsApp messages did to a message (reactions, votes, edits, revokes, receipts), kept even when they arrive first. */
 export const conversationAnnotations = sqliteTable(
   'conversation_annotations',
   {
     phoneNumber: text('phone_number').notNull(),
     targetWaId: text('target_wa_id').notNull(),
-    kind: text('kind').$type<'reaction' | 'vote' | 'edit' | 'revoke' | 'delete'>().notNull(),
+    /** `receipt`: a delivered / read receipt for a sent message the store does not know by that id yet. */
+    kind: text('kind').$type<'reaction' | 'vote' | 'edit' | 'revoke' | 'delete' | 'receipt'>().notNull(),
     /** Who: the reacting or voting JID; '' for edits and deletions (the latest one counts). */
     actor: text('actor').notNull(),
     value: text('value', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
@@ -290,7 +291,9 @@ export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
-export type StoredMessageRow = typeof conversationMessages.$inferSelect;
+export type StoredMessageColumns = typeof conversationMessages.$inferSelect;
+/** A stored message with its public id: the outbox id, or `m` + its key in base 36. */
+export type StoredMessageRow = StoredMessageColumns & { readonly id: string };
 export type AnnotationRow = typeof conversationAnnotations.$inferSelect;
 export type SyncRow = typeof conversationSyncs.$inferSelect;
 

@@ -20,6 +20,11 @@ export interface OutboxDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: OutboxSettings;
+  /**
+   * Runs an accept's insert and its `queued` announcement in one transaction, so what listeners write for it (the
+   * journal's `message.status`, the conversation store) commits with the message: one commit per accept.
+   */
+  readonly transaction?: <T>(work: () => T) => T;
 }
 
 export interface NewOutgoing {
@@ -83,8 +88,13 @@ export class Outbox {
     }
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
     let result: { row: MessageRow; created: boolean };
+    const transaction = this.deps.transaction ?? (<T>(work: () => T): T => work());
     try {
-      result = this.insert(id, input, payload, now);
+      result = transaction(() => {
+        const inserted = this.insert(id, input, payload, now);
+        if (inserted.created) this.emitter.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now, row: inserted.row });
+        return inserted;
+      });
     } catch (err) {
       await media.remove(upload);
       throw err;
@@ -98,7 +108,6 @@ export class Outbox {
       }
       return result;
     }
-    this.emitter.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now, row: result.row });
     // At once, before the 202 is written: deferring it made a burst of accepts delay every send of the burst.
     this.lane(input.phoneNumber).pump();
     return result;

@@ -44,22 +44,40 @@ export function proxiedSendDraft(send: ProxiedSend): FeedDraft {
 }
 
 /**
- * Each status change of an outbox message becomes a journaled `message.status` event: numbered in the number's
- * stream (Socket.IO, webhooks) and written to the conversation store in that event's transaction. Recorded right
- * after the outbox's own write, in the same turn of the event loop.
+ * Each status change of an outbox message that no journaled event caused becomes a journaled `message.status`
+ * event (queued, sent, failed, expired): numbered in the number's stream (Socket.IO, webhooks) and written to the
+ * conversation store in that event's transaction, right after the outbox's own write in the same turn of the
+ * event loop. `delivered` and `read` come from the child's `message.ack`, itself journaled: the store moved in
+ * that event's transaction (and derived `message.status` with its seq), so they are not announced twice.
  */
 export function journalOutboxStatuses(
   events: Listenable<OutboxEvents>,
   journal: Pick<EventJournal, 'record'>,
-  deps: { readonly lookup: (id: string) => MessageRow | undefined; readonly portOf: (phoneNumber: string) => number | null; readonly logger: Logger },
+  deps: {
+    readonly lookup: (id: string) => MessageRow | undefined;
+    readonly portOf: (phoneNumber: string) => number | null;
+    readonly logger: Logger;
+    /** Outbox messages whose last change never reached the journal (a crash in between): announced at once. */
+    readonly missed?: () => readonly string[];
+  },
 ): () => void {
-  return events.on('status', ({ id, phoneNumber, status, waMessageId, error, row }) => {
-    const message = row ?? deps.lookup(id);
-    if (!message) return;
+  const record = (message: MessageRow, status: MessageRow['status'], waMessageId: string | null, error: string | null): void => {
     try {
-      journal.record(phoneNumber, deps.portOf(phoneNumber), statusDraft(message, status, waMessageId ?? message.waMessageId, error));
+      journal.record(message.phoneNumber, deps.portOf(message.phoneNumber), statusDraft(message, status, waMessageId ?? message.waMessageId, error));
     } catch (err) {
-      deps.logger.error({ err, phoneNumber, messageId: id }, 'could not journal a message status');
+      deps.logger.error({ err, phoneNumber: message.phoneNumber, messageId: message.id }, 'could not journal a message status');
     }
+  };
+  const off = events.on('status', ({ id, status, waMessageId, error, row }) => {
+    if (status === 'delivered' || status === 'read') return;
+    const message = row ?? deps.lookup(id);
+    if (message) record(message, status, waMessageId, error);
   });
+  const missed = deps.missed?.() ?? [];
+  for (const id of missed) {
+    const message = deps.lookup(id);
+    if (message) record(message, message.status, message.waMessageId, message.error);
+  }
+  if (missed.length > 0) deps.logger.info({ messages: missed.length }, 'outbox statuses a previous run did not journal were announced');
+  return off;
 }

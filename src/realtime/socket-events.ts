@@ -1,6 +1,6 @@
 import type { AuthUser } from '../auth/tokens.js';
 import { STORE_EVENTS, type StoreEventName } from '../conversations/types.js';
-import type { ConversationView, MessageView } from '../conversations/views.js';
+import type { ConversationView, MessageStatusView, MessageView } from '../conversations/views.js';
 import type { FeedMessage } from '../events/feed-message.js';
 
 export type { StoreEventName };
@@ -38,7 +38,7 @@ export interface ServerToClientEvents {
    */
   'message.new': (data: StoreEventBase & { message: MessageView }) => void;
   'message.updated': (data: StoreEventBase & { message: MessageView }) => void;
-  'message.status': (data: StoreEventBase & { message: MessageView }) => void;
+  'message.status': (data: StoreEventBase & { message: MessageStatusView }) => void;
   'conversation.updated': (data: StoreEventBase & { conversation: ConversationView }) => void;
   'conversation.removed': (data: StoreEventBase & { chatId: string; mergedInto: string | null }) => void;
   /** A `join` was refused (also reported through the join acknowledgement, when one was given). */

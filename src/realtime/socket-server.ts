@@ -75,6 +75,9 @@ export class RealtimeServer {
     const row = this.deps.devices.get(event.phoneNumber);
     if (!row) return;
     const { message } = event;
+    // Socket.IO encodes a broadcast before it looks for recipients: with nobody to send to, skip that work.
+    const rooms = this.io.sockets.adapter.rooms;
+    if (!rooms.has(ADMINS) && (row.ownerId === null || !rooms.has(userRoom(row.ownerId))) && !rooms.has(deviceRoom(event.phoneNumber))) return;
     this.writes.hold(this.io.sockets.sockets.values());
     this.viewers(row).emit('whatsapp-websocket-message', { phoneNumber: event.phoneNumber, port: event.port, message, timestamp: message.at });
     const members = this.io.sockets.adapter.rooms.get(deviceRoom(event.phoneNumber));

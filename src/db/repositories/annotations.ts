@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import type { AnnotationRow } from '../schema.js';
 
 export type AnnotationKind = AnnotationRow['kind'];
+type RawAnnotation = Omit<AnnotationRow, 'value'> & { value: string };
 
 /**
  * What later WhatsApp messages did to a message, keyed by the target's WhatsApp id: reactions and poll votes
@@ -22,6 +23,10 @@ export class AnnotationRepository {
          ON CONFLICT (phone_number, target_wa_id, kind, actor) DO UPDATE SET value = excluded.value, at = excluded.at WHERE excluded.at >= at`,
       ),
       remove: s.prepare('DELETE FROM conversation_annotations WHERE phone_number = ? AND target_wa_id = ? AND kind = ? AND actor = ? AND at <= ?'),
+      forTarget: s.prepare(
+        `SELECT phone_number AS phoneNumber, target_wa_id AS targetWaId, kind, actor, value, at FROM conversation_annotations
+         WHERE phone_number = ? AND target_wa_id = ? ORDER BY at`,
+      ),
       forTargets: s.prepare(
         `SELECT phone_number AS phoneNumber, target_wa_id AS targetWaId, kind, actor, value, at FROM conversation_annotations
          WHERE phone_number = ? AND target_wa_id IN (SELECT value FROM json_each(?)) ORDER BY at`,
@@ -41,12 +46,17 @@ export class AnnotationRepository {
 
   forTargets(phoneNumber: string, waIds: readonly string[]): AnnotationRow[] {
     if (waIds.length === 0) return [];
-    const rows = this.hot.forTargets.all(phoneNumber, JSON.stringify(waIds)) as (Omit<AnnotationRow, 'value'> & { value: string })[];
+    const rows = (waIds.length === 1 ? this.hot.forTarget.all(phoneNumber, waIds[0]) : this.hot.forTargets.all(phoneNumber, JSON.stringify(waIds))) as RawAnnotation[];
     return rows.map((row) => ({ ...row, value: JSON.parse(row.value) as Record<string, unknown> }));
   }
 
   deleteForNumber(phoneNumber: string): number {
     return this.sqlite.prepare('DELETE FROM conversation_annotations WHERE phone_number = ?').run(phoneNumber).changes;
+  }
+
+  /** Receipts kept for ids no message took within the window (sent from elsewhere, or never matched). */
+  deleteReceiptsBefore(at: number): number {
+    return this.sqlite.prepare("DELETE FROM conversation_annotations WHERE kind = 'receipt' AND at < ?").run(at).changes;
   }
 
   deleteBefore(at: number): number {

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { idOfKey } from './stored-messages.js';
 import {
   chatwootContacts,
   chatwootLinks,
@@ -112,14 +113,15 @@ export class ChatwootStateRepository {
     return this.hot.posted.get(phoneNumber, messageId) !== undefined;
   }
 
-  /** The conversation store's messages of a number from `key` on, oldest first (history import). */
+  /** The conversation store's messages of a number from `key` on, oldest first (history import), by their public ids. */
   storedSince(phoneNumber: string, key: number): { id: string; chatKey: string }[] {
     return this.db
-      .select({ id: conversationMessages.id, chatKey: conversationMessages.chatKey })
+      .select({ key: conversationMessages.key, outboxId: conversationMessages.outboxId, chatKey: conversationMessages.chatKey })
       .from(conversationMessages)
       .where(and(eq(conversationMessages.phoneNumber, phoneNumber), gte(conversationMessages.key, key)))
       .orderBy(asc(conversationMessages.key))
-      .all();
+      .all()
+      .map((row) => ({ id: row.outboxId ?? idOfKey(row.key), chatKey: row.chatKey }));
   }
 
   link(phoneNumber: string, storeId: string): ChatwootLinkRow | undefined {

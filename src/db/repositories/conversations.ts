@@ -58,6 +58,19 @@ function toParams(row: Partial<ConversationRow>): Record<string, unknown> {
   return out;
 }
 
+/** Up to this many numbers, a list is merged from per-number index walks (SQLite allows 500 compound terms). */
+const MAX_MERGED = 400;
+
+/**
+ * "After `position` in (last_key, phone, chat_key) order" for the rows of one number, as a range of that number's
+ * (phone, last_key, chat_key) index: its rows are all before or all after the position's number on ties.
+ */
+function rangeFor(phone: string, position: ListPosition, op: '<' | '>'): string {
+  if (phone === position.phoneNumber) return `(last_key, chat_key) ${op} (@lastKey, @posChat)`;
+  const tieIncluded = op === '<' ? phone < position.phoneNumber : phone > position.phoneNumber;
+  return `last_key ${op}${tieIncluded ? '=' : ''} @lastKey`;
+}
+
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /** The store's chats, one row per chat of a number, listed by last activity with keyset positions. */
@@ -74,10 +87,22 @@ export class ConversationRepository {
       insert: s.prepare(
         `INSERT INTO conversations (${COLUMNS.map(([, c]) => c).join(', ')}) VALUES (${COLUMNS.map(([p]) => `@${p}`).join(', ')})`,
       ),
-      /** A new message: moves the chat up (never down: a backfilled old message leaves its place alone). */
+      /**
+       * A new message, in one statement: the chat is created or moves up (never down: a backfilled old message
+       * leaves its place alone); a live incoming one after the read mark is unread; one sent from the phone reads
+       * the chat up to it. The SET expressions all see the row as it was.
+       */
       bump: s.prepare(
-        `UPDATE conversations SET last_key = max(last_key, @key), unread = unread + @unread, updated_at = @now,
-           name = coalesce(name, @name) WHERE phone_number = @phoneNumber AND chat_key = @chatKey`,
+        `INSERT INTO conversations (phone_number, chat_key, alt_jid, type, name, last_key, unread, read_key, archived, pinned, created_at, updated_at)
+         VALUES (@phoneNumber, @chatKey, @altJid, @type, @name, @key, @counts, CASE WHEN @reads = 1 THEN @key ELSE 0 END, 0, 0, @now, @now)
+         ON CONFLICT (phone_number, chat_key) DO UPDATE SET
+           last_key = max(last_key, excluded.last_key),
+           unread = CASE WHEN @reads = 1 AND @key > read_key THEN 0 WHEN @counts = 1 AND @key > read_key THEN unread + 1 ELSE unread END,
+           read_key = CASE WHEN @reads = 1 AND @key > read_key THEN @key ELSE read_key END,
+           name = coalesce(name, excluded.name),
+           alt_jid = coalesce(alt_jid, excluded.alt_jid),
+           updated_at = excluded.updated_at
+         RETURNING ${SELECT}`,
       ),
     };
   }
@@ -97,9 +122,10 @@ export class ConversationRepository {
     return row;
   }
 
-  /** A message of the chat was stored; returns whether the chat existed. */
-  bump(phoneNumber: string, chatKey: string, change: { key: number; unread: number; name: string | null; now: number }): boolean {
-    return this.hot.bump.run({ phoneNumber, chatKey, ...change }).changes > 0;
+  /** A message of the chat was stored: `counts` as unread (live, incoming), or `reads` the chat (live, from the phone). */
+  bump(chat: { phoneNumber: string; chatKey: string; altJid: string | null; type: ChatType; name: string | null }, change: { key: number; counts: boolean; reads: boolean; now: number }): ConversationRow {
+    const raw = this.hot.bump.get({ ...chat, key: change.key, counts: change.counts ? 1 : 0, reads: change.reads ? 1 : 0, now: change.now }) as RawRow;
+    return toRow(raw);
   }
 
   update(phoneNumber: string, chatKey: string, patch: ConversationPatch): ConversationRow | undefined {
@@ -123,26 +149,13 @@ export class ConversationRepository {
   }
 
   /**
-   * Newest activity first, `limit` rows. Both keyset directions walk the same index ((phone, last_key, chat_key)
-   * for one number, (last_key, phone, chat_key) across numbers); `after` pages come back newest first too.
+   * Newest activity first, `limit` rows, by keyset on (last_key, phone, chat_key) over the (phone, last_key,
+   * chat_key) index; `after` pages come back newest first too.
    */
   list(q: ConversationListQuery): ConversationRow[] {
     if (q.phoneNumbers.length === 0) return [];
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: q.limit };
-    if (q.phoneNumbers.length === 1) {
-      where.push('phone_number = @phone');
-      params['phone'] = q.phoneNumbers[0];
-    } else {
-      where.push('phone_number IN (SELECT value FROM json_each(@phones))');
-      params['phones'] = JSON.stringify(q.phoneNumbers);
-    }
-    const position = (p: ListPosition, op: '<' | '>'): void => {
-      where.push(`(last_key, phone_number, chat_key) ${op} (@lastKey, @posPhone, @posChat)`);
-      Object.assign(params, { lastKey: p.lastKey, posPhone: p.phoneNumber, posChat: p.chatKey });
-    };
-    if (q.before) position(q.before, '<');
-    else if (q.after) position(q.after, '>');
     if (q.unread !== undefined) where.push(q.unread ? 'unread > 0' : 'unread = 0');
     if (q.archived !== undefined) where.push(q.archived ? 'archived = 1' : 'archived = 0');
     if (q.type) {
@@ -153,9 +166,41 @@ export class ConversationRepository {
       where.push(`(name LIKE @search ESCAPE '\\' OR chat_key LIKE @search ESCAPE '\\' OR alt_jid LIKE @search ESCAPE '\\')`);
       params['search'] = `%${escapeLike(q.search)}%`;
     }
+    const position = q.before ?? q.after;
+    const op = q.before ? '<' : '>';
+    if (position) Object.assign(params, { lastKey: position.lastKey, posChat: position.chatKey });
     const order = q.after ? 'ASC' : 'DESC';
-    const sql = `SELECT ${SELECT} FROM conversations WHERE ${where.join(' AND ')}
-      ORDER BY last_key ${order}, phone_number ${order}, chat_key ${order} LIMIT @limit`;
+    const filters = where.length > 0 ? ` AND ${where.join(' AND ')}` : '';
+    let sql: string;
+    if (q.phoneNumbers.length <= MAX_MERGED) {
+      // Each number's best rows from its own index walk, merged: as fast for 1 number among 1,000 as for all 50.
+      // Without filters the walks read the index alone (it holds all three sort columns), then the page's rows.
+      const covering = filters === '' && q.phoneNumbers.length > 1;
+      const columns = covering ? 'phone_number, chat_key, last_key' : SELECT;
+      const parts = q.phoneNumbers.map((phone, i) => {
+        params[`p${i}`] = phone;
+        const bound = position ? ` AND ${rangeFor(phone, position, op)}` : '';
+        return `SELECT * FROM (SELECT ${columns} FROM conversations WHERE phone_number = @p${i}${bound}${filters} ORDER BY last_key ${order}, chat_key ${order} LIMIT @limit)`;
+      });
+      const merged = covering
+        ? `ORDER BY last_key ${order}, phone_number ${order}, chat_key ${order} LIMIT @limit`
+        : `ORDER BY "lastKey" ${order}, "phoneNumber" ${order}, "chatKey" ${order} LIMIT @limit`;
+      sql = parts.length === 1 ? (parts[0] as string) : `${parts.join(' UNION ALL ')} ${merged}`;
+      if (covering) {
+        const keys = this.sqlite.prepare(sql).all(params) as { phone_number: string; chat_key: string }[];
+        const rows = keys.flatMap((k) => {
+          const row = this.get(k.phone_number, k.chat_key);
+          return row ? [row] : [];
+        });
+        return q.after ? rows.reverse() : rows;
+      }
+    } else {
+      params['phones'] = JSON.stringify(q.phoneNumbers);
+      if (position) params['posPhone'] = position.phoneNumber;
+      const bound = position ? ` AND (last_key, phone_number, chat_key) ${op} (@lastKey, @posPhone, @posChat)` : '';
+      sql = `SELECT ${SELECT} FROM conversations WHERE phone_number IN (SELECT value FROM json_each(@phones))${bound}${filters}
+        ORDER BY last_key ${order}, phone_number ${order}, chat_key ${order} LIMIT @limit`;
+    }
     const rows = (this.sqlite.prepare(sql).all(params) as RawRow[]).map(toRow);
     return q.after ? rows.reverse() : rows;
   }

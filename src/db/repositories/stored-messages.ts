@@ -1,14 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
-import type { StoredDirection, StoredMessageRow, StoredMessageType } from '../schema.js';
+import type { StoredDirection, StoredMessageColumns, StoredMessageRow, StoredMessageType } from '../schema.js';
+import { COLUMN_OF, COLUMNS, Conditions, idOfKey, KEY_SLOTS, keyOfId, keyOfTime, SELECT, toParams, toRow, type RawRow } from './stored-message-rows.js';
 
-/** Keys are the message's time in ms × KEY_SLOTS + a counter: time-ordered, unique, exact in a JS number until 2109. */
-export const KEY_SLOTS = 2048;
+export { idOfKey, KEY_SLOTS, keyOfTime };
 
-export const keyOfTime = (ms: number): number => Math.max(0, Math.floor(ms)) * KEY_SLOTS;
-
-export type NewStoredMessage = Omit<StoredMessageRow, 'key'>;
-export type StoredMessagePatch = Partial<Omit<StoredMessageRow, 'key' | 'id' | 'phoneNumber'>>;
+export type NewStoredMessage = Omit<StoredMessageColumns, 'key'>;
+export type StoredMessagePatch = Partial<Omit<StoredMessageColumns, 'key' | 'outboxId' | 'phoneNumber'>>;
 
 /** A page of one chat: keyset bounds on `key` and the filters the API offers. */
 export interface ChatPageQuery {
@@ -30,80 +28,9 @@ export interface ChatPageQuery {
   readonly order: 'asc' | 'desc';
 }
 
-export interface SearchQuery {
-  /** A query parseFtsQuery produced (never raw input). */
-  readonly match: string;
-  readonly phoneNumbers: readonly string[];
-  readonly chatKey?: string;
-  readonly direction?: StoredDirection;
-  readonly types?: readonly StoredMessageType[];
-  readonly belowKey?: number;
-  readonly fromKey?: number;
-  readonly toKey?: number;
-  readonly limit: number;
-}
-
-export interface SearchHit {
-  readonly row: StoredMessageRow;
-  /** Matched words between \u0002 and \u0003, cut with … around them. */
-  readonly snippet: string;
-}
-
-const COLUMNS: readonly (readonly [keyof StoredMessageRow, string])[] = [
-  ['key', 'key'],
-  ['id', 'id'],
-  ['phoneNumber', 'phone_number'],
-  ['chatKey', 'chat_key'],
-  ['chatJid', 'chat_jid'],
-  ['waId', 'wa_id'],
-  ['direction', 'direction'],
-  ['type', 'type'],
-  ['senderJid', 'sender_jid'],
-  ['senderLid', 'sender_lid'],
-  ['senderName', 'sender_name'],
-  ['text', 'text'],
-  ['fileName', 'file_name'],
-  ['media', 'media'],
-  ['content', 'content'],
-  ['status', 'status'],
-  ['error', 'error'],
-  ['at', 'at'],
-  ['sentAt', 'sent_at'],
-  ['deliveredAt', 'delivered_at'],
-  ['readAt', 'read_at'],
-  ['editedAt', 'edited_at'],
-  ['deletedAt', 'deleted_at'],
-  ['source', 'source'],
-  ['createdAt', 'created_at'],
-  ['updatedAt', 'updated_at'],
-];
-const SELECT = COLUMNS.map(([prop, column]) => (prop === column ? column : `${column} AS "${prop}"`)).join(', ');
-const COLUMN_OF = new Map(COLUMNS);
-const JSON_COLUMNS = new Set<keyof StoredMessageRow>(['media', 'content']);
-
-type RawRow = Record<string, unknown>;
-
-function toRow(raw: RawRow): StoredMessageRow {
-  for (const prop of JSON_COLUMNS) {
-    const value = raw[prop];
-    raw[prop] = typeof value === 'string' ? (JSON.parse(value) as unknown) : null;
-  }
-  return raw as unknown as StoredMessageRow;
-}
-
-function toParams(row: Partial<StoredMessageRow>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [prop, value] of Object.entries(row)) {
-    if (value === undefined) continue;
-    out[prop] = JSON_COLUMNS.has(prop as keyof StoredMessageRow) && value !== null ? JSON.stringify(value) : value;
-  }
-  return out;
-}
-
 /**
- * The store's messages (raw better-sqlite3 statements: every incoming message runs the insert path, and FTS
- * queries are plain SQL anyway). The search index follows the `text` and `file_name` columns by triggers
- * (drizzle/0004_conversation_search.sql).
+ * The store's messages (raw better-sqlite3 statements: every incoming message runs the insert path). Search is
+ * MessageSearchRepository; the index follows the `text` and `file_name` columns by triggers.
  */
 export class StoredMessageRepository {
   private readonly sqlite: Database.Database;
@@ -114,7 +41,7 @@ export class StoredMessageRepository {
     const s = this.sqlite;
     this.hot = {
       byWaId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE phone_number = ? AND wa_id = ?`),
-      byId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE id = ?`),
+      byOutboxId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE outbox_id = ?`),
       byKey: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE key = ?`),
       byKeys: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE key IN (SELECT value FROM json_each(?))`),
       byWaIds: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE phone_number = ? AND wa_id IN (SELECT value FROM json_each(?))`),
@@ -136,8 +63,11 @@ export class StoredMessageRepository {
     return raw ? toRow(raw) : undefined;
   }
 
+  /** By public id: `m…` (a key) or an outbox message's id. */
   byId(id: string): StoredMessageRow | undefined {
-    const raw = this.hot.byId.get(id) as RawRow | undefined;
+    const key = keyOfId(id);
+    if (key !== null) return this.byKey(key);
+    const raw = this.hot.byOutboxId.get(id) as RawRow | undefined;
     return raw ? toRow(raw) : undefined;
   }
 
@@ -168,9 +98,9 @@ export class StoredMessageRepository {
       const max = this.hot.maxKeyIn.get(base, base + KEY_SLOTS) as number | null;
       const key = max === null ? base : max + 1;
       if (key < base + KEY_SLOTS) {
-        const row = { ...message, key } as StoredMessageRow;
+        const row = { ...message, key };
         this.hot.insert.run(toParams(row));
-        return row;
+        return { ...row, id: row.outboxId ?? idOfKey(key) };
       }
       base += KEY_SLOTS;
     }
@@ -180,8 +110,8 @@ export class StoredMessageRepository {
   update(key: number, patch: StoredMessagePatch): StoredMessageRow | undefined {
     const entries = Object.keys(patch).filter((prop) => (patch as Record<string, unknown>)[prop] !== undefined);
     if (entries.length > 0) {
-      const set = entries.map((prop) => `${COLUMN_OF.get(prop as keyof StoredMessageRow) ?? prop} = @${prop}`).join(', ');
-      this.sqlite.prepare(`UPDATE conversation_messages SET ${set} WHERE key = @key`).run({ ...toParams(patch as Partial<StoredMessageRow>), key });
+      const set = entries.map((prop) => `${COLUMN_OF.get(prop as keyof StoredMessageColumns) ?? prop} = @${prop}`).join(', ');
+      this.sqlite.prepare(`UPDATE conversation_messages SET ${set} WHERE key = @key`).run({ ...toParams(patch), key });
     }
     return this.byKey(key);
   }
@@ -208,52 +138,17 @@ export class StoredMessageRepository {
   }
 
   page(q: ChatPageQuery): StoredMessageRow[] {
-    const where = ['phone_number = @phoneNumber', 'chat_key = @chatKey'];
-    const params: Record<string, unknown> = { phoneNumber: q.phoneNumber, chatKey: q.chatKey, limit: q.limit };
-    const bound = (clause: string, name: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(clause);
-      params[name] = value;
-    };
-    bound('coalesce(chat_jid, chat_key) = @chatJid', 'chatJid', q.chatJid);
-    bound('key < @belowKey', 'belowKey', q.belowKey);
-    bound('key > @aboveKey', 'aboveKey', q.aboveKey);
-    bound('key >= @fromKey', 'fromKey', q.fromKey);
-    bound('key <= @toKey', 'toKey', q.toKey);
-    bound('direction = @direction', 'direction', q.direction);
-    if (q.types && q.types.length > 0) bound('type IN (SELECT value FROM json_each(@types))', 'types', JSON.stringify(q.types));
-    if (q.hasMedia !== undefined) where.push(q.hasMedia ? 'media IS NOT NULL' : 'media IS NULL');
-    const sql = `SELECT ${SELECT} FROM conversation_messages WHERE ${where.join(' AND ')} ORDER BY key ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT @limit`;
-    return (this.sqlite.prepare(sql).all(params) as RawRow[]).map(toRow);
-  }
-
-  /**
-   * Full-text search, newest first: FTS5 hands out matches in rowid (= key = time) order, so a page stops after
-   * `limit` hits however common the word; the numbers filter is applied to each hit.
-   */
-  search(q: SearchQuery): SearchHit[] {
-    const where = ['conversation_search MATCH @match', 'm.phone_number IN (SELECT value FROM json_each(@phones))'];
-    const params: Record<string, unknown> = { match: q.match, phones: JSON.stringify(q.phoneNumbers), limit: q.limit };
-    const bound = (clause: string, name: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(clause);
-      params[name] = value;
-    };
-    bound('conversation_search.rowid < @belowKey', 'belowKey', q.belowKey);
-    bound('conversation_search.rowid >= @fromKey', 'fromKey', q.fromKey);
-    bound('conversation_search.rowid <= @toKey', 'toKey', q.toKey);
-    bound('m.chat_key = @chatKey', 'chatKey', q.chatKey);
-    bound('m.direction = @direction', 'direction', q.direction);
-    if (q.types && q.types.length > 0) bound('m.type IN (SELECT value FROM json_each(@types))', 'types', JSON.stringify(q.types));
-    const columns = COLUMNS.map(([prop, column]) => `m.${column} AS "${prop}"`).join(', ');
-    const sql = `SELECT ${columns}, snippet(conversation_search, -1, char(2), char(3), '…', 16) AS "snippet"
-      FROM conversation_search JOIN conversation_messages m ON m.key = conversation_search.rowid
-      WHERE ${where.join(' AND ')} ORDER BY conversation_search.rowid DESC LIMIT @limit`;
-    return (this.sqlite.prepare(sql).all(params) as RawRow[]).map((raw) => {
-      const snippet = String(raw['snippet'] ?? '');
-      delete raw['snippet'];
-      return { row: toRow(raw), snippet };
-    });
+    const c = new Conditions(['phone_number = @phoneNumber', 'chat_key = @chatKey'], { phoneNumber: q.phoneNumber, chatKey: q.chatKey, limit: q.limit })
+      .add('coalesce(chat_jid, chat_key) = @chatJid', 'chatJid', q.chatJid)
+      .add('key < @belowKey', 'belowKey', q.belowKey)
+      .add('key > @aboveKey', 'aboveKey', q.aboveKey)
+      .add('key >= @fromKey', 'fromKey', q.fromKey)
+      .add('key <= @toKey', 'toKey', q.toKey)
+      .add('direction = @direction', 'direction', q.direction)
+      .addList('type', 'types', q.types);
+    if (q.hasMedia !== undefined) c.where.push(q.hasMedia ? 'media IS NOT NULL' : 'media IS NULL');
+    const sql = `SELECT ${SELECT} FROM conversation_messages WHERE ${c.sql} ORDER BY key ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT @limit`;
+    return (this.sqlite.prepare(sql).all(c.params) as RawRow[]).map(toRow);
   }
 
   /** Messages that came under `from` (an `@lid`) now belong to the chat `to`; each keeps the JID it came under. */
@@ -272,6 +167,23 @@ export class StoredMessageRepository {
          FROM conversation_messages WHERE phone_number = @phoneNumber AND chat_key = @chatKey GROUP BY 1`,
       )
       .all({ phoneNumber, chatKey, readKey }) as { jid: string; lastKey: number; unread: number }[];
+  }
+
+  /**
+   * Outbox messages changed since `since` whose store row is missing or behind (a process killed between the
+   * outbox's write and the journal's): their ids, oldest first. Only what status-journal.ts announces.
+   */
+  outboxBehind(since: number): string[] {
+    const rank = (column: string) =>
+      `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 ELSE 5 END`;
+    return this.sqlite
+      .prepare(
+        `SELECT m.id FROM messages m LEFT JOIN conversation_messages c ON c.outbox_id = m.id
+         WHERE m.updated_at >= ? AND m.status IN ('queued', 'sent', 'failed', 'expired') AND (c.key IS NULL OR ${rank('c.status')} < ${rank('m.status')})
+         ORDER BY m.updated_at`,
+      )
+      .pluck()
+      .all(since) as string[];
   }
 
   deleteForNumber(phoneNumber: string): number {
