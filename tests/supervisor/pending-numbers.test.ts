@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 async function createPending(name = 'Support desk'): Promise<Device> {
-  const res = await gw.request<Device>('POST', '/api/devices', { body: { name } });
+  const res = await gw.request<Device>('POST', '/api/devices', { body: { pending: true, name } });
   expect(res.status).toBe(201);
   return res.body;
 }
@@ -124,6 +124,16 @@ describe('a number created without a phone', () => {
       return d.status === 200 && d.body.loggedIn && d.body.state === 'running' ? d.body : null;
     }, { what: 'the second pairing bound' });
     expect(bound).toMatchObject({ phoneNumber: OTHER, pendingId: id });
+  });
+
+  it('is made only when asked for: no phone and no pending is a 400, both are a 400', async () => {
+    const none = await gw.request<{ error: { fields: { field: string; message: string }[] } }>('POST', '/api/devices', { body: { name: 'nothing' } });
+    expect(none.status).toBe(400);
+    expect(none.body.error.fields).toEqual([{ field: 'phoneNumber', message: expect.stringMatching(/^is required \(or pending: true/) }]);
+    const both = await gw.request<{ error: { fields: { field: string }[] } }>('POST', '/api/devices', { body: { phoneNumber: '5511940000099', pending: true } });
+    expect(both.status).toBe(400);
+    expect(both.body.error.fields[0]?.field).toBe('pending');
+    expect((await gw.request('GET', '/api/devices/5511940000099')).status).toBe(404);
   });
 
   it('refuses keys that are neither a phone nor a pending id', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { DeviceService } from '../../devices/device-service.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
+import { ValidationError } from '../../domain/errors.js';
 import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
 import { assertWebhookTarget } from '../webhook-target.js';
@@ -13,7 +14,8 @@ const webhookSecret = z.string().min(8).max(256);
 const webhookEvents = z.array(z.string().trim().min(1).max(64)).max(50);
 
 const registerBody = z.strictObject({
-  phoneNumber: phoneNumber.optional().meta({ description: 'Omit it to create a number whose phone is not known yet: it gets a pending id and takes the phone that pairs with it' }),
+  phoneNumber: phoneNumber.optional().meta({ description: 'The number (required unless pending)' }),
+  pending: z.literal(true).optional().meta({ description: 'Instead of phoneNumber: a number whose phone is not known yet; it gets a pending id and takes the phone that pairs with it (docs/pending-numbers.md)' }),
   name: name.optional(),
   autoStart: z.boolean().default(true),
   webhookUrl: webhookUrl.optional(),
@@ -62,6 +64,8 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
       },
     },
     async ({ body }, req, res) => {
+      if (!body.phoneNumber && !body.pending) throw new ValidationError([{ field: 'phoneNumber', message: 'is required (or pending: true, for a number whose phone is not known yet)' }]);
+      if (body.phoneNumber && body.pending) throw new ValidationError([{ field: 'pending', message: 'give either phoneNumber or pending, not both' }]);
       await assertWebhookTarget(currentUser(req), body.webhookUrl);
       res.status(201).json(deviceView(await devices.register(currentUser(req), body)));
     },
