@@ -162,12 +162,12 @@ export const chatwootScenario: Scenario = {
         figures: [
           figure('to_chatwoot_p50', `WhatsApp → Chatwoot p50 at ${args.chatwootRate} msg/s`, round(toChatwoot.p50, 1), 'ms'),
           figure('to_chatwoot_p99', `WhatsApp → Chatwoot p99 at ${args.chatwootRate} msg/s`, round(toChatwoot.p99, 1), 'ms'),
-          figure('to_chatwoot_per_sec', 'WhatsApp → Chatwoot, all arrived: messages/s', round(inCount / inbound.elapsed, 0), 'msg/s'),
+          figure('to_chatwoot_per_sec', 'WhatsApp → Chatwoot, all arrived: messages/s', round(inCount / inbound.elapsed, 1), 'msg/s'),
           figure('to_chatwoot_cpu', 'gateway CPU per message to Chatwoot', round(inbound.cpu.gateway / inCount, 2), 'ms'),
           figure('to_chatwoot_duplicates', 'duplicates in Chatwoot', duplicates, 'messages', { op: '<=', value: 0 }),
           figure('to_whatsapp_p50', `Chatwoot → child p50 at ${args.chatwootReplyRate} replies/s`, round(toWhatsapp.p50, 1), 'ms'),
           figure('to_whatsapp_p99', `Chatwoot → child p99 at ${args.chatwootReplyRate} replies/s`, round(toWhatsapp.p99, 1), 'ms'),
-          figure('to_whatsapp_per_sec', 'Chatwoot → child, all sent: replies/s', round(outCount / outbound.elapsed, 0), 'msg/s'),
+          figure('to_whatsapp_per_sec', 'Chatwoot → child, all sent: replies/s', round(outCount / outbound.elapsed, 1), 'msg/s'),
           figure('to_whatsapp_cpu', 'gateway CPU per reply to WhatsApp', round(outbound.cpu.gateway / outCount, 2), 'ms'),
         ],
         details: {
