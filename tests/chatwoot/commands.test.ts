@@ -124,6 +124,22 @@ describe('erga <inbox_id> <account_id>', () => {
     expect(note.content).toContain(`WhatsApp +${NEW_PHONE}`);
     expect(note.content).toContain('logged_in');
   });
+
+  it('restarts the bound number (erga restart), then logs it out (erga disconnect), each audited on that number', async () => {
+    const pid = gw.gateway.supervisor.runner(NEW_PHONE)?.pid;
+    const { conversationId: asked } = await customerWrites(ADMIN_PHONE, 'erga restart 3');
+    await waitFor(async () => (await notesIn(asked)).some((n) => n.content?.startsWith('🔄')), { what: 'the restart note' });
+    expect(gw.gateway.supervisor.runner(NEW_PHONE)?.pid).not.toBe(pid);
+    await waitFor(async () => (await gw.gateway.supervisor.runner(NEW_PHONE)?.client?.appStatus())?.is_logged_in, { what: 'logged in again after the restart' });
+    const { conversationId: told } = await customerWrites(ADMIN_PHONE, 'erga disconnect 3');
+    await waitFor(async () => (await notesIn(told)).some((n) => n.content?.startsWith('🔌')), { what: 'the disconnect note' });
+    expect(gw.gateway.supervisor.runner(NEW_PHONE)?.session).toBe('logged_out');
+    const outcomes = commandAudit().filter((r) => r.action === 'chatwoot.command.restart' || r.action === 'chatwoot.command.disconnect');
+    expect(outcomes.map((r) => [r.action, r.result, r.phone_number, r.p['outcome']])).toEqual([
+      ['chatwoot.command.restart', 'ok', NEW_PHONE, 'restarted'],
+      ['chatwoot.command.disconnect', 'ok', NEW_PHONE, 'logged out'],
+    ]);
+  });
 });
 
 describe('commands that must not run', () => {
