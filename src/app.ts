@@ -55,7 +55,9 @@ import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
+import { ChatwootBridge } from './chatwoot/bridge.js';
 import { DeviceService } from './devices/device-service.js';
+import { PendingBinder } from './devices/pending-binder.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
 import { scopedRollout, scopedStatus, UpdateService } from './jobs/update-service.js';
@@ -66,6 +68,9 @@ import { Outbox } from './messaging/outbox.js';
 import { ReceiptTracker } from './messaging/receipts.js';
 import { auditMetrics } from './metrics/audit.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
+import { chatwootMetrics } from './metrics/chatwoot.js';
+import { chatwootRoutes } from './http/routes/chatwoot.js';
+import { chatwootWebhookRoutes } from './http/routes/chatwoot-webhooks.js';
 import { httpTiming } from './http/timing.js';
 import { createMetrics } from './metrics/registry.js';
 import { proxyHandler } from './proxy/http-proxy.js';
@@ -276,14 +281,49 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     missed: () => conversations.outboxBehind(clock.now() - config.EVENT_RETENTION),
   });
+  // The Chatwoot bridge reads what the store derived from each event, so it subscribes after the store.
+  const chatwoot = new ChatwootBridge({
+    database,
+    media: conversations.media,
+    outbox,
+    uploadTmpDir: media.tmpDir,
+    supervisor,
+    qr: (phoneNumber) => qr.qr(phoneNumber),
+    audit,
+    clock,
+    logger,
+    settings: {
+      defaults: { baseUrl: config.CHATWOOT_BASE_URL ?? null, token: config.CHATWOOT_API_ACCESS_TOKEN ?? null, accountId: config.DEFAULT_CHATWOOT_ACCOUNT_ID },
+      secretsKey: config.SECRETS_ENCRYPTION_KEY,
+      timeoutMs: config.CHATWOOT_API_TIMEOUT,
+      concurrency: config.CHATWOOT_QUEUE_CONCURRENCY,
+      retry: { baseDelayMs: config.CHATWOOT_RETRY_BASE_DELAY, maxDelayMs: config.CHATWOOT_RETRY_MAX_DELAY, jitter: 0.2 },
+      periodMs: config.CHATWOOT_RETRY_PERIOD,
+      maxAttachmentBytes: config.CHATWOOT_ATTACHMENT_MAX_MB * 1_000_000,
+      toleranceSec: config.CHATWOOT_WEBHOOK_TOLERANCE,
+      historyRetentionMs: config.WEBHOOK_HISTORY_RETENTION,
+      maxQrSends: config.CHATWOOT_MAX_QR_SEND_ATTEMPTS,
+      commands: {
+        secret: config.CHATWOOT_COMMAND_SECRET ?? null,
+        keyword: config.WEBHOOK_COMMAND_KEYWORD,
+        authorized: config.WEBHOOK_AUTHORIZED_PHONE_NUMBERS.split(',').map((p) => p.replace(/[^0-9]/g, '')).filter(Boolean).map((d) => `+${d}`),
+        relayInboxId: config.DEFAULT_RELAY_CHATWOOT_INBOX_ID ?? null,
+        toleranceSec: config.CHATWOOT_WEBHOOK_TOLERANCE,
+      },
+    },
+  });
+  pipeline.addDurableSubscriber(chatwoot.subscriber);
   outbox.start();
   conversations.start();
+  chatwoot.start();
   const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
   const proxyTargets = new ProxyTargets(supervisor, policy);
   const deviceService = new DeviceService(supervisor, policy, outbox);
 
   const outboxFigures = messageMetrics(messages);
   const webhookFigures = webhookMetrics(() => webhooks.health());
+  const chatwootFigures = chatwootMetrics(chatwoot.figures, (phone) => chatwoot.queue.pausedFor(phone));
+  const publicBase = (req: { protocol: string; get(name: string): string | undefined }) => config.PUBLIC_URL ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${boundPort}`}`;
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
   const resourceHistory = new ResourceHistory(supervisor, sampler, clock, config.RESOURCE_SAMPLE_INTERVAL);
@@ -312,14 +352,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [outboxFigures, webhookFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
+    contributors: [outboxFigures, webhookFigures, chatwootFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
     binaryVersion: () => binaryVersion.get(),
   });
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
   updateScheduler.start();
   const system = new SystemStats();
   const auditFigures = auditMetrics(audit.events);
-  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, auditFigures] });
+  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures] });
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
   const api = new ApiRegistry(routeGuard(policy));
@@ -352,6 +392,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       healthRoutes(api, clock.now(), options.version),
       authRoutes(api, accounts, tokens),
       sessionRoutes(api, { accounts, tokens, sessions: signIns, cookie, accessTtl: config.AUTH_ACCESS_TTL }),
+      chatwootWebhookRoutes(api, chatwoot.webhooks, chatwoot.commands, publicBase),
     ],
     apiRoutes: [
       deviceRoutes(api, deviceService, audit),
@@ -375,6 +416,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       chatRoutes(api, conversations),
       inboxRoutes(api, conversations),
       messageMediaRoutes(api, conversations),
+      chatwootRoutes(api, { bridge: chatwoot, policy, audit, publicBase }),
     ],
     pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
     proxy: proxy.handle,
@@ -396,6 +438,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   answerClientErrors(server);
+  // A number created without a phone got one: its rows moved with it; what is kept in memory under the old key goes.
+  const binder = new PendingBinder(supervisor, logger);
+  supervisor.events.on('bound', ({ phoneNumber, pendingId }) => {
+    // Grants and API key lists moved in the rename's transaction; the access rule's memory follows at once.
+    grants.renameNumber(pendingId, phoneNumber);
+    keys.renameNumber(pendingId, phoneNumber);
+    policy.announce({ kind: 'number', phoneNumber, reason: `number ${pendingId} bound to its phone` });
+    void outbox.release(pendingId);
+    conversations.sync.forget(pendingId);
+    webhooks.resume();
+  });
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
@@ -403,6 +456,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     grants.forgetNumber(phoneNumber);
     resourceHistory.forget(phoneNumber);
     conversations.forget(phoneNumber);
+    chatwoot.forget(phoneNumber);
     void outbox.forget(phoneNumber);
     policy.announce({ kind: 'number', phoneNumber, reason: 'number unregistered' });
   });
@@ -427,6 +481,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { name: 'events', prune: () => pipeline.prune() },
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
       { name: 'conversations', prune: () => conversations.prune() },
+      { name: 'chatwoot', prune: () => chatwoot.prune() },
       { name: 'audit log', prune: () => audit.prune(clock.now() - config.AUDIT_RETENTION_DAYS * 86_400_000) },
     ],
     logger,
@@ -472,6 +527,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       wsProxy.close();
+      // Bridge steps under way finish first (a reply step hands its message to the outbox).
+      await chatwoot.close();
+      // A bind under way finishes before the children are stopped (it starts the renamed number's child).
+      await binder.close();
       // Sends under way finish (or time out) before their children are stopped.
       await outbox.close();
       qr.close();

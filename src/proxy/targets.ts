@@ -1,6 +1,7 @@
 import type { AccessPolicy } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import { errors, GatewayError } from '../domain/errors.js';
+import { parseNumberKey } from '../domain/number-key.js';
 import { parsePhoneNumber } from '../domain/phone.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { permissionForKey, routeKey, type ProxyPermission } from './permissions.js';
@@ -10,6 +11,8 @@ export const PROXY_PREFIX = '/proxy/whatsapp';
 /** Where one proxied request goes. `authorization` is the child's Basic credential: it never leaves the gateway. */
 export interface ProxyTarget {
   readonly phoneNumber: string;
+  /** The child's device slot this number uses (`X-Device-Id`). */
+  readonly deviceId: string;
   readonly port: number;
   readonly authorization: string;
   /** Path and query on the child, e.g. `/send/message` or `/chat/x/messages?limit=5`. */
@@ -20,7 +23,7 @@ export interface ProxyTarget {
   readonly permission: ProxyPermission;
 }
 
-const PHONE_SEGMENT = /^\+?[0-9]{8,15}$/;
+const PHONE_SEGMENT = /^(\+?[0-9]{8,15}|pending-[a-z0-9]{12})$/;
 
 /**
  * Which number a proxied request is for: `/proxy/whatsapp/{phone}/<path>`, or `/proxy/whatsapp/<path>` with an
@@ -41,7 +44,7 @@ export class ProxyTargets {
     let phone = '';
     let childPath: string;
     if (PHONE_SEGMENT.test(first)) {
-      phone = parsePhoneNumber(first) ?? first;
+      phone = parseNumberKey(first) ?? first;
       childPath = path.slice(first.length + 1) || '/';
     } else {
       childPath = path;
@@ -57,7 +60,7 @@ export class ProxyTargets {
       const state = runner?.state ?? 'stopped';
       throw errors.deviceNotRunning(phone, state);
     }
-    return { phoneNumber: phone, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}`, route, permission };
+    return { phoneNumber: phone, deviceId: client.endpoint.deviceId, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}`, route, permission };
   }
 
   private implicitNumber(principal: Principal, permission: ProxyPermission, header: string | undefined): string {

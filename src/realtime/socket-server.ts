@@ -8,7 +8,7 @@ import type { CallerPrincipal } from '../auth/principal.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { AccessDenied, GatewayError } from '../domain/errors.js';
-import { parsePhoneNumber } from '../domain/phone.js';
+import { parseNumberKey } from '../domain/number-key.js';
 import { clientAddress } from '../lib/client-address.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -284,7 +284,7 @@ function roomOf(request: unknown): string {
 
 function parseJoin(request: unknown): { phoneNumber: string; since?: number } {
   const room = roomOf(request);
-  const phoneNumber = room.startsWith(DEVICE_ROOM_PREFIX) ? parsePhoneNumber(room.slice(DEVICE_ROOM_PREFIX.length)) : null;
+  const phoneNumber = room.startsWith(DEVICE_ROOM_PREFIX) ? parseNumberKey(room.slice(DEVICE_ROOM_PREFIX.length)) : null;
   if (!phoneNumber) throw new GatewayError('VALIDATION_FAILED', 'room must be device-<phoneNumber>');
   const since = typeof request === 'object' && request !== null ? (request as { since?: unknown }).since : undefined;
   if (since === undefined || since === null) return { phoneNumber };

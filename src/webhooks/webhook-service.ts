@@ -55,6 +55,11 @@ export class WebhookService {
   }
 
   /** The number was unregistered: its deliveries must not reach whoever registers it next. */
+  /** Wake every lane with work (after a number was renamed, its deliveries are under the new key). */
+  resume(): void {
+    this.dispatcher.start();
+  }
+
   forget(phoneNumber: string): void {
     this.deliveries.deleteForNumber(phoneNumber);
   }

@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import { GatewayError } from '../../domain/errors.js';
-import { parsePhoneNumber } from '../../domain/phone.js';
+import { parseNumberKey } from '../../domain/number-key.js';
 import type { InboundWebhooks } from '../../events/inbound-webhooks.js';
 
 /** Webhook bodies of the binary are small JSON; this bounds a misbehaving child. */
@@ -25,8 +25,8 @@ export const loopbackOnly: RequestHandler = (req, _res, next) => {
 export function internalWebhookRoutes(inbound: InboundWebhooks): Router {
   const router = Router();
   router.post('/internal/webhooks/:phone', loopbackOnly, express.raw({ type: () => true, limit: INBOUND_BODY_LIMIT }), (req, res) => {
-    const phone = parsePhoneNumber(req.params['phone']);
-    if (!phone) throw new GatewayError('VALIDATION_FAILED', 'not a phone number');
+    const phone = parseNumberKey(req.params['phone']);
+    if (!phone) throw new GatewayError('VALIDATION_FAILED', 'not a number key');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = inbound.accept(phone, body, req.header('x-hub-signature-256'));
     res.json({ ok: true, ...result });
