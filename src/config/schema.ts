@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { compatCrossCheck, compatEnv } from './compat-schema.js';
 
 /** Defaults that only make sense on a developer's machine; production mode refuses them. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me';
@@ -146,6 +147,7 @@ export const envSchema = z
     WEBHOOK_AUTHORIZED_PHONE_NUMBERS: z.string().default(''),
     /** QR codes posted per `erga` command while the phone has not scanned one. */
     CHATWOOT_MAX_QR_SEND_ATTEMPTS: int(4, 1, 20),
+    ...compatEnv,
   });
 
 /** Rules across keys; run on whatever parsed, so boot lists these problems together with the per-key ones. */
@@ -170,6 +172,7 @@ export function crossCheck(env: Partial<Env>): string[] {
   if (env.CHATWOOT_RETRY_BASE_DELAY !== undefined && env.CHATWOOT_RETRY_MAX_DELAY !== undefined && env.CHATWOOT_RETRY_MAX_DELAY < env.CHATWOOT_RETRY_BASE_DELAY) {
     problems.push('CHATWOOT_RETRY_MAX_DELAY: must not be below CHATWOOT_RETRY_BASE_DELAY');
   }
+  problems.push(...compatCrossCheck(env));
   if (env.NODE_ENV === 'production') {
     if (env.SECRETS_ENCRYPTION_KEY !== undefined && (env.SECRETS_ENCRYPTION_KEY === DEV_SECRETS_KEY || env.SECRETS_ENCRYPTION_KEY.length < 32)) {
       problems.push('SECRETS_ENCRYPTION_KEY: production needs your own key of at least 32 characters (it encrypts stored Chatwoot tokens)');

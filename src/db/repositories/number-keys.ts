@@ -24,6 +24,7 @@ export const NUMBER_TABLES = [
   'chatwoot_jobs',
   'chatwoot_receipts',
   'chatwoot_commands',
+  'compat_tenants',
 ] as const;
 
 /** Tables with a `phone_number` column that record history as it happened and keep the key it had then. */
