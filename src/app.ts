@@ -17,6 +17,7 @@ import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
 import { answerClientErrors } from './http/client-errors.js';
+import { statusFor } from './http/error-handler.js';
 import { authRoutes } from './http/routes/auth.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
@@ -32,6 +33,8 @@ import { createHttpApp } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
+import { CompatLayer } from './compat/compat-layer.js';
+import { compatSettings } from './compat/settings.js';
 import { DeviceService } from './devices/device-service.js';
 import { PendingBinder } from './devices/pending-binder.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
@@ -262,6 +265,35 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   pipeline.addDurableSubscriber(chatwoot.subscriber);
+  const users = new UserRepository(database.db);
+  // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store.
+  const compat = new CompatLayer({
+    database,
+    supervisor,
+    qr,
+    outbox,
+    webhooks,
+    callers: {
+      fromCredential: (credential) => {
+        const user = authenticateToken(credential, tokens, accounts);
+        return { ownerId: user.id, admin: user.role === 'admin', may: (phone) => access.canSee(user, phone) };
+      },
+      fromAddress: () => {
+        const user = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
+        return user ? { ownerId: user.id, admin: user.role === 'admin', may: (phone) => user.role === 'admin' || devices.get(phone)?.ownerId === user.id } : null;
+      },
+    },
+    ownerIsAdmin: (phone) => {
+      const owner = devices.get(phone)?.ownerId;
+      return owner === null || owner === undefined || accounts.isAdmin(owner);
+    },
+    publicBase: () => config.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`,
+    statusOf: statusFor,
+    clock,
+    logger,
+    settings: compatSettings(config),
+  });
+  pipeline.addDurableSubscriber(compat.flask);
   outbox.start();
   conversations.start();
   chatwoot.start();
@@ -335,6 +367,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       messageMediaRoutes(api, conversations),
       chatwootRoutes(api, { bridge: chatwoot, access, publicBase }),
     ],
+    rootRoutes: compat.rootRoutes,
     rawRoutes: [
       proxyRoutes({
         api,
@@ -444,6 +477,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await binder.close();
       // Sends under way finish (or time out) before their children are stopped.
       await outbox.close();
+      compat.close();
       qr.close();
       receipts.close();
       unjournal();

@@ -26,6 +26,8 @@ export interface HttpOptions {
   readonly apiRoutes: Router[];
   /** The proxy's routes (under /proxy): a token is needed, bodies stream untouched; mounted before everything else. */
   readonly rawRoutes: Router[];
+  /** Routes outside /api with their own authentication and rate limit (the compat layer's legacy API). */
+  readonly rootRoutes?: Router[];
   /** Loopback-only routes for the children (webhook receiver); no token, no rate limit. */
   readonly internalRoutes: Router[];
   /** Runs first on every request (response-time metrics). */
@@ -75,6 +77,8 @@ export function createHttpApp(options: HttpOptions): Express {
   app.use(['/api', '/global-status'], auth);
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT }));
   for (const router of options.apiRoutes) app.use(router);
+
+  for (const router of options.rootRoutes ?? []) app.use(router);
 
   app.use(['/api', '/proxy'], notFound);
   app.use(errorHandler(options.logger));

@@ -13,12 +13,14 @@ import { legacyAnswer, ROUTES, type LegacyRoute } from './answers.js';
 export interface LegacyGate {
   /** First on every legacy request: request id, client address, and the audit row once the answer is sent. */
   readonly trail: RequestHandler;
+  /** The per-client rate limit (API_RATE_LIMIT), after the trail. */
+  readonly limit: RequestHandler;
   /** The caller, or throws UNAUTHORIZED / FORBIDDEN (a key or token with the compat scope, or an allow-listed address). */
   caller(req: Request): CompatCaller;
   /** The request's audit action (`compat.send`) and the tenant it names. */
   mark(req: Request, res: Response, action: string, target: { tenantId?: string; phoneNumber?: string }): void;
   /** What went wrong, for the audit row. */
-  noteError(req: Request, code: string, denied: boolean): void;
+  noteError(req: Request, res: Response, code: string, denied: boolean): void;
 }
 
 export interface LegacyRouteDeps {
@@ -34,6 +36,8 @@ export interface LegacyRouteDeps {
   readonly qrWaitMs: { readonly tenants: number; readonly qr: number };
 }
 
+/** Every legacy path (for the preflight answer). */
+const LEGACY_PATHS = ['/send/:id', '/tenants', '/tenants/:id', '/tenants/:id/send', '/tenants/:id/qr', '/tenants/:id/status', '/qr/:id', '/connect/:id', '/disconnect/:id', '/status', '/clear-all', '/restart/:id', '/health', '/webhook'];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const JSON_LIMIT = '1mb';
 
@@ -49,11 +53,16 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
   const router = Router({ caseSensitive: true });
   const json = express.json({ limit: JSON_LIMIT, strict: false });
 
+  // The route is noted first, so a refusal (rate limit, credentials, a body the parser refuses) is answered in its wording.
   const handle =
     (route: LegacyRoute, work: Work, tenantParam?: string): RequestHandler[] => [
-      (req, response, next) => {
-        // Set before the body parser, so a body it refuses is answered in the route's wording too.
+      gate.trail,
+      (_req, response, next) => {
         response.locals['compatRoute'] = route;
+        next();
+      },
+      gate.limit,
+      (req, response, next) => {
         const raw = tenantParam ? req.params[tenantParam] : undefined;
         gate.mark(req, response, route.action, typeof raw === 'string' ? { tenantId: raw.slice(0, 64) } : {});
         // Who calls is known before any body is read.
@@ -77,7 +86,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     const route = (res.locals['compatRoute'] as LegacyRoute | undefined) ?? ROUTES.health;
     const answer = legacyAnswer(route, err, deps.statusOf);
     if (answer.status >= 500) deps.logger.error({ err, action: route.action }, 'legacy tenant API request failed');
-    gate.noteError(req, answer.code, answer.denied);
+    gate.noteError(req, res, answer.code, answer.denied);
     res.status(answer.status).json(answer.body);
   };
 
@@ -255,8 +264,9 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     }),
   );
 
-  // The legacy server answered every preflight; browsers are kept to CORS_ORIGINS by the gateway's own CORS rule.
-  router.options(/.*/, (_req, response) => {
+  // The legacy server answered every preflight of its routes with 200 (the gateway adds no CORS headers of its own here:
+  // Flask calls server to server).
+  router.options(LEGACY_PATHS, (_req, response) => {
     response.status(200).end();
   });
 
