@@ -94,6 +94,8 @@ export function numberOf(gw: TestGateway, tenantId: string): string {
 
 /** The phone scans the tenant's QR code (the stand-in pairs its slot as `phone`); resolves once it is connected. */
 export async function scan(gw: CompatGateway, tenantId: string, phone: string): Promise<void> {
+  const qr = await gw.legacy<{ qrCode?: string }>('GET', `/tenants/${tenantId}/qr`);
+  if (qr.status !== 200 || !qr.body.qrCode) throw new Error(`no QR code for tenant ${tenantId}: ${qr.status} ${JSON.stringify(qr.body)}`);
   const key = numberOf(gw, tenantId);
   const client = gw.gateway.supervisor.runner(key)?.client;
   if (!client) throw new Error(`tenant ${tenantId} has no child`);

@@ -10,16 +10,16 @@ export interface LegacyRoute {
   readonly action: string;
   /** `{error: failure, details}` of the legacy 500. */
   readonly failure: string;
-  /** The legacy 400 `{error}` of a bad body; routes without one answer `{error: failure, details}`. */
-  readonly invalid?: string;
+  /** The legacy 400 `{error}` of a bad body, for the fields the legacy server checked; others answer `{error: failure, details}`. */
+  readonly invalid?: { readonly error: string; readonly fields: readonly string[] };
   /** The QR routes' answers when no code came in time. */
   readonly qrTimeout?: { readonly status: number; readonly body: Record<string, unknown> };
 }
 
 export const ROUTES = {
-  send: { action: 'compat.send', failure: 'Erro ao enviar mensagem', invalid: 'Telefone e mensagem são obrigatórios' },
+  send: { action: 'compat.send', failure: 'Erro ao enviar mensagem', invalid: { error: 'Telefone e mensagem são obrigatórios', fields: ['phone', 'message'] } },
   listTenants: { action: 'compat.tenants.list', failure: 'Erro ao listar tenants' },
-  createTenant: { action: 'compat.tenants.create', failure: 'Erro ao criar tenant', invalid: 'tenantId é obrigatório' },
+  createTenant: { action: 'compat.tenants.create', failure: 'Erro ao criar tenant', invalid: { error: 'tenantId é obrigatório', fields: ['tenantId'] } },
   tenantQr: {
     action: 'compat.qr',
     failure: 'Erro ao obter QR code',
@@ -38,7 +38,7 @@ export const ROUTES = {
   clearAll: { action: 'compat.clear_all', failure: 'Erro ao limpar conexões' },
   restart: { action: 'compat.restart', failure: 'Erro ao reinicializar empresa' },
   health: { action: 'compat.health', failure: 'Erro interno do servidor' },
-  relay: { action: 'compat.relay', failure: 'Erro interno do servidor', invalid: 'Dados inválidos' },
+  relay: { action: 'compat.relay', failure: 'Erro interno do servidor', invalid: { error: 'Dados inválidos', fields: ['phone', 'message', 'empresa_id'] } },
 } as const satisfies Record<string, LegacyRoute>;
 
 export interface LegacyAnswer {
@@ -70,7 +70,12 @@ export function legacyAnswer(route: LegacyRoute, err: unknown, statusOf: (code: 
       case 'QR_TIMEOUT':
         return route.qrTimeout ? { ...route.qrTimeout, code: err.code, denied: false } : { status: 500, body: { error: route.failure, details: err.message }, code: err.code, denied: false };
       case 'INVALID':
-        return { status: 400, body: { error: route.invalid ?? route.failure, details: err.message, ...(err.field ? { field: err.field } : {}) }, code: err.code, denied: false };
+        return {
+          status: 400,
+          body: { error: err.field && route.invalid?.fields.includes(err.field) ? route.invalid.error : route.failure, details: err.message, ...(err.field ? { field: err.field } : {}) },
+          code: err.code,
+          denied: false,
+        };
       case 'PHONE_TAKEN':
         return { status: 409, body: { error: route.failure, details: err.message, field: 'phone' }, code: err.code, denied: false };
       case 'CONFIRMATION_REQUIRED':
@@ -86,7 +91,7 @@ export function legacyAnswer(route: LegacyRoute, err: unknown, statusOf: (code: 
     return { status, body: { error: route.failure, details: err.message }, code: err.code, denied: false };
   }
   const framework = frameworkError(err);
-  if (framework) return { status: framework.status, body: { error: route.invalid ?? route.failure, details: framework.details }, code: 'MALFORMED_BODY', denied: false };
+  if (framework) return { status: framework.status, body: { error: route.invalid?.error ?? route.failure, details: framework.details }, code: 'MALFORMED_BODY', denied: false };
   return { status: 500, body: { error: route.failure, details: 'erro interno (veja o log do gateway)' }, code: 'INTERNAL', denied: false };
 }
 
