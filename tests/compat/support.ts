@@ -101,6 +101,11 @@ export async function scan(gw: CompatGateway, tenantId: string, phone: string): 
   if (!client) throw new Error(`tenant ${tenantId} has no child`);
   await client.request('POST', '/_sim/pair', { body: { jid: phone } });
   await waitFor(async () => (await gw.legacy<{ tenant: { connected: boolean } }>('GET', `/tenants/${tenantId}/status`)).body.tenant?.connected === true, { what: `tenant ${tenantId} connected`, timeoutMs: 20_000 });
+  // The child (restarted under the phone after the bind) is back on WhatsApp's servers too.
+  await waitFor(
+    async () => (await gw.gateway.supervisor.runner(numberOf(gw, tenantId))?.client?.request<{ is_connected: boolean }>('GET', '/app/status'))?.results?.is_connected,
+    { what: `tenant ${tenantId}'s child connected`, timeoutMs: 20_000 },
+  );
 }
 
 /** WhatsApp delivers messages to the tenant's number (the stand-in's `/_sim/incoming`). */
