@@ -25,6 +25,8 @@ const LAYERS = {
   metrics: ['domain', 'lib', 'db', 'health', 'supervisor', 'webhooks', 'chatwoot'],
   proxy: ['domain', 'lib', 'auth', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
   chatwoot: ['domain', 'lib', 'db', 'auth', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr'],
+  // The compatibility layer is an adapter of its own (routes included): it may use every service, and the HTTP kit.
+  compat: ['domain', 'lib', 'db', 'auth', 'config', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr', 'devices', 'webhooks', 'http'],
 };
 /** The stand-ins for the binary and for Chatwoot: separate programs the tests start as processes. */
 const PROGRAMS = ['simulator', 'fake-chatwoot'];
