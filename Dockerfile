@@ -18,6 +18,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The dashboard is built in the same step into dist/ui (served by the gateway; nothing from a CDN).
+COPY ui ./ui
 RUN npm run build && npm prune --omit=dev
 
 # --- gowa: the binary, fetched by version and checked against the release's checksums -----------

@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -18,15 +19,16 @@ const LAYERS = {
   messaging: ['domain', 'lib', 'db', 'gowa', 'supervisor', 'events'],
   webhooks: ['domain', 'lib', 'db', 'events'],
   conversations: ['domain', 'lib', 'db', 'gowa', 'auth', 'events', 'supervisor'],
-  realtime: ['domain', 'lib', 'db', 'auth', 'events', 'supervisor', 'conversations'],
+  realtime: ['domain', 'lib', 'db', 'auth', 'audit', 'events', 'supervisor', 'conversations'],
   devices: ['domain', 'lib', 'db', 'auth', 'gowa', 'messaging', 'supervisor'],
   health: ['domain', 'lib', 'db', 'events', 'supervisor'],
   jobs: ['domain', 'lib', 'db', 'supervisor'],
-  metrics: ['domain', 'lib', 'db', 'health', 'supervisor', 'webhooks', 'chatwoot'],
-  proxy: ['domain', 'lib', 'auth', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
-  chatwoot: ['domain', 'lib', 'db', 'auth', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr'],
+  metrics: ['domain', 'lib', 'db', 'audit', 'health', 'supervisor', 'webhooks', 'chatwoot'],
+  audit: ['domain', 'lib', 'db', 'auth', 'jobs', 'messaging', 'supervisor'],
+  proxy: ['domain', 'lib', 'auth', 'audit', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
+  chatwoot: ['domain', 'lib', 'db', 'auth', 'audit', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr'],
   // The compatibility layer is an adapter of its own (routes included): it may use every service, and the HTTP kit.
-  compat: ['domain', 'lib', 'db', 'auth', 'config', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr', 'devices', 'webhooks', 'http'],
+  compat: ['domain', 'lib', 'db', 'auth', 'audit', 'config', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr', 'devices', 'webhooks', 'http'],
 };
 /** The stand-ins for the binary and for Chatwoot: separate programs the tests start as processes. */
 const PROGRAMS = ['simulator', 'fake-chatwoot'];
@@ -89,7 +91,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    // The dashboard (React): the hook rules that catch real bugs (call order, stale dependencies).
+    files: ['ui/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+  },
+  {
+    files: ['**/*.js', 'ui/scripts/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

@@ -7,26 +7,31 @@ import path from 'node:path';
 import { parseArgs, SCENARIOS } from './lib/args.js';
 import { removeDataRoots, ROOT, type GatewayProcess } from './lib/gateway.js';
 import { inspectorUrl, PhaseProfiler } from './lib/inspector.js';
+import { breakdownProfile, formatBreakdown } from './lib/profile-breakdown.js';
 import { scrapeLoopDelay, type LoopDelay } from './lib/loop-delay.js';
 import { killTagged, taggedPids } from './lib/processes.js';
 import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
 import { chatwootScenario } from './scenarios/chatwoot.js';
+import { accessScenario } from './scenarios/access.js';
+import { capacityScenario } from './scenarios/capacity.js';
 import { conversationsScenario } from './scenarios/conversations.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { proxyScenario } from './scenarios/proxy.js';
 import { restoreScenario } from './scenarios/restore.js';
 import { sendScenario } from './scenarios/send.js';
-import type { BenchContext, Scenario, ScenarioResult } from './scenarios/types.js';
+import type { BenchContext, PhaseUnits, Scenario, ScenarioResult } from './scenarios/types.js';
 
 const ALL: Record<(typeof SCENARIOS)[number], Scenario> = {
   proxy: proxyScenario,
   send: sendScenario,
+  capacity: capacityScenario,
   restore: restoreScenario,
   fanout: fanoutScenario,
   memory: memoryScenario,
   conversations: conversationsScenario,
   chatwoot: chatwootScenario,
+  access: accessScenario,
 };
 
 const args = parseArgs(process.argv.slice(2), process.env);
@@ -56,7 +61,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 /** The gateway's event-loop delay in each measured phase of the running scenario (label → figures). */
 let loopDelays: Record<string, LoopDelay | null> = {};
 
-const profiled = async <T>(gateway: GatewayProcess, label: string, phase: () => Promise<T>): Promise<T> => {
+const profiled = async <T>(gateway: GatewayProcess, label: string, phase: () => Promise<T>, unitsOf?: (result: T) => PhaseUnits): Promise<T> => {
   if (!args.profile) return phase();
   const url = inspectorUrl(gateway.output);
   if (!url) throw new Error('--profile: the gateway printed no inspector URL');
@@ -64,8 +69,9 @@ const profiled = async <T>(gateway: GatewayProcess, label: string, phase: () => 
   try {
     await profiler.start();
     const result = await phase();
-    const { file, summary } = await profiler.stop(path.join(ROOT, 'bench', 'profiles'), label);
-    log(`profile of ${label}: ${file}\n${summary.map((line) => `    ${line}`).join('\n')}`);
+    const { file, summary, profile } = await profiler.stop(path.join(ROOT, 'bench', 'profiles'), label);
+    const stages = formatBreakdown(breakdownProfile(profile), unitsOf?.(result));
+    log(`profile of ${label}: ${file}\n${[...summary, ...stages].map((line) => `    ${line}`).join('\n')}`);
     return result;
   } finally {
     profiler.close();
@@ -77,9 +83,9 @@ const ctx: BenchContext = {
   ports: args.ports,
   log,
   gatewayNodeArgs: () => (args.profile ? ['--inspect=127.0.0.1:0'] : []),
-  measure: async (gateway, label, phase) => {
+  measure: async (gateway, label, phase, unitsOf) => {
     await scrapeLoopDelay(gateway);
-    const result = await profiled(gateway, label, phase);
+    const result = await profiled(gateway, label, phase, unitsOf);
     const delay = await scrapeLoopDelay(gateway);
     loopDelays[label] = delay;
     if (delay) log(`${label}: gateway event-loop delay p50 ${delay.p50Ms} ms, p99 ${delay.p99Ms} ms, max ${delay.maxMs} ms`);

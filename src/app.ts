@@ -1,32 +1,56 @@
 import http from 'node:http';
 import path from 'node:path';
 import { AccountService } from './auth/accounts.js';
-import { authenticateToken } from './auth/bearer.js';
-import { DeviceAccess } from './auth/device-access.js';
+import { ApiKeyService } from './auth/api-keys.js';
+import { Authenticator } from './auth/authenticate.js';
+import { GrantService } from './auth/grants.js';
+import { SecretHasher } from './auth/key-format.js';
+import { KeyRules } from './auth/key-rules.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { AccessPolicy } from './auth/policy.js';
+import { SessionService } from './auth/sessions.js';
 import { TokenService } from './auth/tokens.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRestore, auditSystemEvents } from './audit/system-events.js';
 import type { Config } from './config/load.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { ActivityRepository } from './db/repositories/activity.js';
+import { ApiKeyRepository } from './db/repositories/api-keys.js';
+import { AuditRepository } from './db/repositories/audit.js';
+import { AuthSessionRepository } from './db/repositories/auth-sessions.js';
+import { GrantRepository } from './db/repositories/grants.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { MessageRepository } from './db/repositories/messages.js';
+import { UserSettingsRepository } from './db/repositories/user-settings.js';
 import { UserRepository } from './db/repositories/users.js';
 import type { RestartPolicy } from './domain/restart-policy.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
+import { ResourceHistory } from './health/resource-history.js';
 import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
 import { answerClientErrors } from './http/client-errors.js';
 import { statusFor } from './http/error-handler.js';
+import { auditRoutes } from './http/routes/audit.js';
+import { logoutAllRoutes, sessionRoutes } from './http/routes/auth-sessions.js';
 import { authRoutes } from './http/routes/auth.js';
+import { deviceStatsRoutes } from './http/routes/device-stats.js';
+import { grantRoutes } from './http/routes/grants.js';
+import { keyRoutes } from './http/routes/keys.js';
+import { routeGuard } from './http/route-guard.js';
 import { deviceRoutes } from './http/routes/devices.js';
 import { healthDetailRoutes } from './http/routes/health-details.js';
 import { healthRoutes } from './http/routes/health.js';
+import { meRoutes } from './http/routes/me.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { qrRoutes } from './http/routes/qr.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { restoreRoutes } from './http/routes/restore.js';
+import { timelineRoutes } from './http/routes/timeline.js';
 import { updateRoutes } from './http/routes/update.js';
 import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
@@ -45,16 +69,18 @@ import type { Logger } from './lib/logger.js';
 import { MediaStore } from './messaging/media-store.js';
 import { Outbox } from './messaging/outbox.js';
 import { ReceiptTracker } from './messaging/receipts.js';
+import { auditMetrics } from './metrics/audit.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
 import { chatwootMetrics } from './metrics/chatwoot.js';
 import { chatwootRoutes } from './http/routes/chatwoot.js';
 import { chatwootWebhookRoutes } from './http/routes/chatwoot-webhooks.js';
-import { httpTiming } from './metrics/http-timing.js';
+import { httpTiming } from './http/timing.js';
 import { createMetrics } from './metrics/registry.js';
-import { proxyRoutes } from './proxy/http-proxy.js';
+import { proxyHandler } from './proxy/http-proxy.js';
 import { PROXY_PREFIX, ProxyTargets } from './proxy/targets.js';
 import { WsProxy } from './proxy/ws-proxy.js';
 import { QrService } from './qr/qr-service.js';
+import { LogStream } from './realtime/log-stream.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -89,7 +115,7 @@ export interface Gateway {
   readonly database: DatabaseHandle;
   /** Child feeds and webhooks → the journal (numbered, stored) → its consumers. */
   readonly pipeline: EventPipeline;
-  /** QR codes fetched from the children. */
+  /** QR and pairing-code logins, with the QR kept fresh by the gateway. */
   readonly qr: QrService;
   /** The durable outbox and per-number send queues. */
   readonly outbox: Outbox;
@@ -97,6 +123,12 @@ export interface Gateway {
   readonly conversations: Conversations;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
   readonly upgrades: UpgradeRouter;
+  /** The access rule (roles, grants, keys) and its change bus. */
+  readonly policy: AccessPolicy;
+  /** The audit log (append-only, hash-chained). */
+  readonly audit: AuditLog;
+  /** The Socket.IO server. */
+  readonly realtime: RealtimeServer;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
   listen(): Promise<number>;
   /** Boot restore of the numbers that should run. */
@@ -115,14 +147,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
   const devices = new DeviceRepository(database.db);
   const history = new DeviceEventRepository(database.db);
-  const accounts = new AccountService(new UserRepository(database.db));
+  const production = config.NODE_ENV === 'production';
+  const throttle = new LoginThrottle(clock, { maxPerUser: config.LOGIN_MAX_FAILURES_PER_USER, maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: config.LOGIN_FAILURE_WINDOW });
+  const accounts = new AccountService(new UserRepository(database.db), throttle, clock, production);
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
-  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN);
+  const audit = new AuditLog(new AuditRepository(database.db, database.sqlite), clock, logger.child({ component: 'audit' }));
+  // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
+  const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
+  signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
+  const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
+  const keys = new ApiKeyService(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test');
+  keys.start();
+  const authn = new Authenticator(tokens, accounts, keys);
 
   let boundPort = config.API_PORT;
-  const policy: RestartPolicy = {
+  const restartPolicy: RestartPolicy = {
     baseDelayMs: config.RESTART_BASE_DELAY,
     maxDelayMs: config.RESTART_MAX_DELAY,
     jitter: 0.2,
@@ -147,7 +188,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       restoreJitterMs: config.RESTORE_JITTER,
       webhookUrl: (phone) => `http://127.0.0.1:${boundPort}/internal/webhooks/${phone}`,
     },
-    policy,
+    policy: restartPolicy,
     devices,
     history,
     ports: new PortPool(config.PROCESS_BASE_PORT, config.PROCESS_MAX_PORT),
@@ -156,8 +197,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env: options.env,
   });
 
-  const access = new DeviceAccess(devices);
-  const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT });
+  const grants = new GrantService(new GrantRepository(database.db), clock);
+  const policy = new AccessPolicy(devices, grants);
+  // One bus for every change of who may see what: live sockets and proxied WebSockets re-check on it.
+  accounts.events.on('changed', ({ userId, reason, tokensRevoked, roleLowered }) => {
+    if (tokensRevoked) signIns.endAll(userId, reason);
+    policy.announce({ kind: 'user', userId, reason, reconnect: roleLowered });
+  });
+  signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));
+  grants.events.on('changed', ({ userId }) => policy.announce({ kind: 'user', userId, reason: 'grant changed' }));
+  keys.events.on('changed', ({ keyId, reason }) => policy.announce({ kind: 'key', keyId, reason }));
+  const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const pipeline = new EventPipeline({
     database,
     supervisor,
@@ -188,7 +238,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     database,
     journal: pipeline.journal,
     supervisor: supervisor.events,
-    visibility: access,
+    visibility: policy,
     child: (phoneNumber, loggedIn) => {
       const runner = supervisor.runner(phoneNumber);
       if (runner?.state !== 'running' || (loggedIn && runner.session !== 'logged_in')) return null;
@@ -273,14 +323,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     qr,
     outbox,
     webhooks,
-    callers: {
-      fromCredential: (credential) => {
-        const user = authenticateToken(credential, tokens, accounts);
-        return { ownerId: user.id, admin: user.role === 'admin', may: (phone) => access.canSee(user, phone) };
-      },
-      fromAddress: () => {
-        const user = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
-        return user ? { ownerId: user.id, admin: user.role === 'admin', may: (phone) => user.role === 'admin' || devices.get(phone)?.ownerId === user.id } : null;
+    access: {
+      authn,
+      policy,
+      audit,
+      trustProxy: config.TRUST_PROXY,
+      allowedAs: () => {
+        const found = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
+        const account = found ? accounts.account(found.id) : null;
+        return account && !account.disabled ? { kind: 'user', user: account, generation: account.generation, expiresAt: null } : null;
       },
     },
     ownerIsAdmin: (phone) => {
@@ -298,8 +349,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   conversations.start();
   chatwoot.start();
   const receipts = new ReceiptTracker(pipeline.events, outbox, logger);
-  const proxyTargets = new ProxyTargets(supervisor, access);
-  const deviceService = new DeviceService(supervisor, access, outbox);
+  const proxyTargets = new ProxyTargets(supervisor, policy);
+  const deviceService = new DeviceService(supervisor, policy, outbox);
 
   const outboxFigures = messageMetrics(messages);
   const webhookFigures = webhookMetrics(() => webhooks.health());
@@ -307,6 +358,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publicBase = (req: { protocol: string; get(name: string): string | undefined }) => config.PUBLIC_URL ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${boundPort}`}`;
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
+  const resourceHistory = new ResourceHistory(supervisor, sampler, clock, config.RESOURCE_SAMPLE_INTERVAL);
+  resourceHistory.start();
   const queueDepth = (phone: string): number => messages.depth(phone);
   const binaryVersion = new BinaryVersionProbe(supervisor);
   const updates = new UpdateService({
@@ -337,64 +390,82 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
   updateScheduler.start();
   const system = new SystemStats();
-  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, chatwootFigures] });
+  const auditFigures = auditMetrics(audit.events);
+  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures] });
+  const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
-  const api = new ApiRegistry();
-  const app = createHttpApp({
+  const api = new ApiRegistry(routeGuard(policy));
+  const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
+  const keyRules = new KeyRules(policy, accounts);
+  const proxy = proxyHandler({
     api,
-    accounts,
-    tokens,
+    targets: proxyTargets,
+    outbox,
+    logger,
+    trustHops: config.TRUST_PROXY,
+    onSent: (send) => {
+      try {
+        pipeline.journal.record(send.phoneNumber, portOf(send.phoneNumber), proxiedSendDraft(send));
+      } catch (err) {
+        logger.error({ err, phoneNumber: send.phoneNumber }, 'could not record a proxied send');
+      }
+    },
+  });
+  const front = createHttpApp({
+    api,
+    authn,
+    audit,
     logger,
     rateLimitPerMinute: config.API_RATE_LIMIT,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     version: options.version,
-    publicRoutes: [healthRoutes(api, clock.now(), options.version), authRoutes(api, accounts, tokens), chatwootWebhookRoutes(chatwoot.webhooks, chatwoot.commands, publicBase)],
+    publicRoutes: [
+      healthRoutes(api, clock.now(), options.version),
+      authRoutes(api, accounts, tokens),
+      sessionRoutes(api, { accounts, tokens, sessions: signIns, cookie, accessTtl: config.AUTH_ACCESS_TTL }),
+      chatwootWebhookRoutes(chatwoot.webhooks, chatwoot.commands, publicBase),
+    ],
     apiRoutes: [
-      deviceRoutes(api, deviceService),
+      deviceRoutes(api, deviceService, audit),
       deviceProcessRoutes(api, deviceService),
-      messageRoutes(api, { outbox, access, media }),
-      queueRoutes(api, outbox, access),
+      messageRoutes(api, { outbox, policy, audit, media }),
+      queueRoutes(api, outbox, audit),
       qrRoutes(api, qr, deviceService),
-      restoreRoutes(api, supervisor, access),
-      userRoutes(api, accounts),
-      healthDetailRoutes(api, health, system, access, [config.paths.sessions, config.paths.data]),
-      updateRoutes(api, updates, access),
-      webhookRoutes(api, { devices, access, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
-      eventRoutes(api, pipeline.journal, access),
+      restoreRoutes(api, supervisor, policy),
+      userRoutes(api, { accounts, grants, sessions: signIns, tokens, audit }),
+      grantRoutes(api, { grants, accounts, policy, audit }),
+      keyRoutes(api, { keys, rules: keyRules, accounts, audit, clock, maxTtlMs: config.API_KEY_MAX_TTL_DAYS * 86_400_000, defaultGraceMs: config.API_KEY_ROTATION_GRACE }),
+      auditRoutes(api, { audit, policy, accounts }),
+      logoutAllRoutes(api, { sessions: signIns, cookie }),
+      healthDetailRoutes(api, health, system, policy, [config.paths.sessions, config.paths.data]),
+      updateRoutes(api, updates, policy),
+      webhookRoutes(api, { devices, policy, audit, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
+      eventRoutes(api, pipeline.journal),
+      meRoutes(api, new UserSettingsRepository(database.db), clock),
+      timelineRoutes(api, history),
+      deviceStatsRoutes(api, { history: resourceHistory, activity: new ActivityRepository(database.db), clock }),
       chatRoutes(api, conversations),
       inboxRoutes(api, conversations),
       messageMediaRoutes(api, conversations),
-      chatwootRoutes(api, { bridge: chatwoot, access, publicBase }),
+      chatwootRoutes(api, { bridge: chatwoot, policy, publicBase }),
     ],
     rootRoutes: compat.rootRoutes,
-    rawRoutes: [
-      proxyRoutes({
-        api,
-        targets: proxyTargets,
-        outbox,
-        logger,
-        onSent: (send) => {
-          try {
-            pipeline.journal.record(send.phoneNumber, portOf(send.phoneNumber), proxiedSendDraft(send));
-          } catch (err) {
-            logger.error({ err, phoneNumber: send.phoneNumber }, 'could not record a proxied send');
-          }
-        },
-      }),
-    ],
+    pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
+    proxy: proxy.handle,
     internalRoutes: [
       internalWebhookRoutes(pipeline.inbound),
       metricsRoutes(api, metrics.registry, {
         token: config.METRICS_TOKEN ?? null,
         allow: config.METRICS_ALLOW.split(',').map((a) => a.trim()),
-        userOf: (token) => authenticateToken(token, tokens, accounts),
-        visibleTo: (user) => (phones) => access.visibleNumbers(user, phones),
+        principalOf: (token, address) => authn.authenticate(token, address),
+        seesAll: (principal) => policy.seesEverything(principal),
+        visibleTo: (principal) => policy.filter(principal, 'numbers:read'),
       }),
     ],
     timing: httpTiming(metrics.httpDuration),
   });
-  const server = http.createServer(app);
+  const server = http.createServer(front.listener);
   // A reverse proxy keeps idle upstream connections open (nginx: up to 60 s) and may send a POST on one the
   // instant Node closes it, which it cannot retry (502). Node must be the side that waits longer.
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -402,7 +473,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   answerClientErrors(server);
   // A number created without a phone got one: its rows moved with it; what is kept in memory under the old key goes.
   const binder = new PendingBinder(supervisor, logger);
-  supervisor.events.on('bound', ({ pendingId }) => {
+  supervisor.events.on('bound', ({ phoneNumber, pendingId }) => {
+    grants.renameNumber(pendingId, phoneNumber);
+    policy.announce({ kind: 'number', phoneNumber, reason: 'number bound to its phone' });
     void outbox.release(pendingId);
     conversations.sync.forget(pendingId);
     webhooks.resume();
@@ -411,22 +484,28 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
     webhooks.forget(phoneNumber);
+    grants.forgetNumber(phoneNumber);
+    resourceHistory.forget(phoneNumber);
     conversations.forget(phoneNumber);
     chatwoot.forget(phoneNumber);
     void outbox.forget(phoneNumber);
+    policy.announce({ kind: 'number', phoneNumber, reason: 'number unregistered' });
   });
   const realtime = new RealtimeServer(server, {
-    tokens,
-    accounts,
+    authn,
+    policy,
+    audit,
     devices,
-    access,
     journal: pipeline.journal,
     resumeLimit: config.REALTIME_RESUME_LIMIT,
     corsOrigins: config.CORS_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
     clock,
     logger,
   });
   const unbridge = bridgeToSockets(realtime, { journal: pipeline.events, feeds: pipeline.feeds.events, supervisor: supervisor.events }, logger);
+  // Ended sign-in sessions close their sockets through the access bus (signIns 'ended' → policy.announce above).
+  const logStream = new LogStream(realtime.io, { supervisor, devices, authn, policy, audit, trustProxy: config.TRUST_PROXY, clock, logger, backlog: 200 });
   webhooks.start();
   const retention = new RetentionJob(
     [
@@ -434,16 +513,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
       { name: 'conversations', prune: () => conversations.prune() },
       { name: 'chatwoot', prune: () => chatwoot.prune() },
+      { name: 'audit log', prune: () => audit.prune(clock.now() - config.AUDIT_RETENTION_DAYS * 86_400_000) },
     ],
     logger,
   );
   retention.start();
   updates.events.on('update-available', (news) => realtime.emitToAdmins('binary-update-available', () => news));
   updates.events.on('update-applied', ({ version, ok, moved, failedOn, reason }) =>
-    realtime.emitToAdmins('binary-update-applied', (user) => scopedRollout({ version, ok, moved, failedOn, reason }, (phones) => access.visibleNumbers(user, phones))),
+    realtime.emitToAdmins('binary-update-applied', (principal) => scopedRollout({ version, ok, moved, failedOn, reason }, policy.filter(principal, 'numbers:read'))),
   );
   const upgrades = new UpgradeRouter(logger);
-  const wsProxy = new WsProxy({ targets: proxyTargets, tokens, accounts, logger });
+  const wsProxy = new WsProxy({ targets: proxyTargets, authn, policy, audit, trustProxy: config.TRUST_PROXY, logger });
   upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);
   upgrades.attach(server);
 
@@ -456,6 +536,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     outbox,
     conversations,
     upgrades,
+    policy,
+    audit,
+    realtime,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -466,7 +549,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           resolve(boundPort);
         });
       }),
-    restore: () => supervisor.restore(),
+    restore: async () => {
+      const summary = await supervisor.restore();
+      auditRestore(audit, summary);
+      return summary;
+    },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -489,13 +576,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       binaryVersion.close();
       system.close();
       sampler.stop();
+      resourceHistory.stop();
+      signIns.stop();
       retention.stop();
+      unaudit();
+      auditFigures.close();
+      keys.close();
+      logStream.close();
       pipeline.close();
       unbridge();
       await realtime.close();
       await webhooks.close();
+      proxy.close();
+      front.close();
       server.closeAllConnections();
       await closed;
+      audit.flush();
       database.close();
     },
   };

@@ -16,6 +16,7 @@ export function demoEnvironment(root: string, base: NodeJS.ProcessEnv): NodeJS.P
     SESSIONS_DIR: path.join(dir, 'sessions'),
     DATA_DIR: path.join(dir, 'volumes'),
     JWT_SECRET: crypto.randomBytes(32).toString('hex'),
+    API_KEY_PEPPER: crypto.randomBytes(32).toString('hex'),
     DEFAULT_ADMIN_USER: 'admin',
     DEFAULT_ADMIN_PASS: crypto.randomBytes(9).toString('base64url'),
   };

@@ -28,6 +28,12 @@ export interface BenchArgs {
   readonly fanoutRates: number[];
   /** Seconds per fan-out step. */
   readonly fanoutDuration: number;
+  /** Offered messages/s of the isolated-capacity send steps, one step each (stops once under half gets through). */
+  readonly capacityRates: number[];
+  /** Offered incoming events/s of the isolated-capacity fan-out steps. */
+  readonly capacityFanoutRates: number[];
+  /** Seconds per isolated-capacity step. */
+  readonly capacityDuration: number;
   /** Conversation store: numbers, stored messages, chats per number, inbound events/s, seconds, reads per query kind. */
   readonly convNumbers: number;
   readonly convMessages: number;
@@ -39,6 +45,10 @@ export interface BenchArgs {
   readonly chatwootNumbers: number;
   readonly chatwootRate: number;
   readonly chatwootReplyRate: number;
+  /** Access checks: API keys stored, checks of each kind, audit rows written. */
+  readonly accessKeys: number;
+  readonly accessChecks: number;
+  readonly accessAuditRows: number;
   /** Child port range, e.g. 8500-8999 (kept clear of the test suite's 8000–8299). */
   readonly ports: { base: number; max: number };
   /** Write a CPU profile of the gateway during each measured phase to bench/profiles/. */
@@ -51,10 +61,10 @@ export interface BenchArgs {
   readonly keepData: boolean;
 }
 
-export const SCENARIOS = ['proxy', 'send', 'restore', 'fanout', 'memory', 'conversations', 'chatwoot'] as const;
+export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory', 'conversations', 'access', 'chatwoot'] as const;
 
 const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
-  --only proxy,send,restore,fanout,memory,conversations,chatwoot   scenarios to run (default: all)
+  --only proxy,send,capacity,restore,fanout,memory,conversations,access,chatwoot   scenarios to run (default: all)
   --numbers 50              numbers for send and fan-out
   --duration 10             seconds per measured load run
   --connections 10          proxy: autocannon connections (same for direct and proxied)
@@ -68,6 +78,9 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --fanout-clients 50
   --fanout-rates 250,500,1000,2000,5000,10000   offered events/s, one step each (stops once under half arrives)
   --fanout-duration 5       seconds per fan-out step
+  --capacity-rates 100,250,500,1000,2000   capacity: offered messages/s, one step each (stops once under half gets through)
+  --capacity-fanout-rates 500,1000,2000,5000,10000   capacity: offered incoming events/s, one step each
+  --capacity-duration 5     capacity: seconds per step
   --conv-numbers 50         conversations: numbers
   --conv-messages 1000000   conversations: messages stored before measuring (through the store's write path)
   --conv-chats 200          conversations: chats per number
@@ -77,6 +90,9 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --chatwoot-numbers 20     chatwoot: numbers, each bound to its own inbox of the fake Chatwoot
   --chatwoot-rate 200       chatwoot: WhatsApp messages/s offered into the children
   --chatwoot-reply-rate 50  chatwoot: agent replies/s
+  --access-keys 10000       access: API keys stored
+  --access-checks 20000     access: credential checks of each kind
+  --access-audit-rows 5000  access: audit rows written
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
   --no-save                 do not write bench/results.json and BENCHMARKS.md
@@ -141,6 +157,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     fanoutClients: int('fanout-clients', 50, 1),
     fanoutRates: list('fanout-rates', [250, 500, 1000, 2000, 5000, 10000]),
     fanoutDuration: int('fanout-duration', 5, 1),
+    capacityRates: list('capacity-rates', [100, 250, 500, 1000, 2000]),
+    capacityFanoutRates: list('capacity-fanout-rates', [500, 1000, 2000, 5000, 10000]),
+    capacityDuration: int('capacity-duration', 5, 1),
     convNumbers: int('conv-numbers', 50, 1),
     convMessages: int('conv-messages', 1_000_000, 1),
     convChats: int('conv-chats', 200, 1),
@@ -150,6 +169,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     chatwootNumbers: int('chatwoot-numbers', 20, 1),
     chatwootRate: int('chatwoot-rate', 200, 1),
     chatwootReplyRate: int('chatwoot-reply-rate', 50, 1),
+    accessKeys: int('access-keys', 10_000, 1),
+    accessChecks: int('access-checks', 20_000, 1),
+    accessAuditRows: int('access-audit-rows', 5000, 1),
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),
     save: !flag('no-save'),

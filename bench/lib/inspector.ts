@@ -37,12 +37,12 @@ export class PhaseProfiler {
   }
 
   /** Stop and write the profile; returns its path and a summary of where the CPU went. */
-  async stop(dir: string, name: string): Promise<{ file: string; summary: string[] }> {
+  async stop(dir: string, name: string): Promise<{ file: string; summary: string[]; profile: CpuProfile }> {
     const { profile } = (await this.call('Profiler.stop')) as { profile: CpuProfile };
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${name}-${Date.now()}.cpuprofile`);
     fs.writeFileSync(file, JSON.stringify(profile));
-    return { file, summary: summariseProfile(profile) };
+    return { file, summary: summariseProfile(profile), profile };
   }
 
   close(): void {

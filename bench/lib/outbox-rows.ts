@@ -26,6 +26,12 @@ export class OutboxRows {
     return (this.db.prepare("SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending')").get() as { n: number }).n;
   }
 
+  /** Messages accepted at or after `from` (gateway clock, ms) that have not reached `read`, by status. */
+  notReadSince(from: number): Record<string, number> {
+    const rows = this.db.prepare("SELECT status, count(*) AS n FROM messages WHERE created_at >= ? AND status <> 'read' GROUP BY status").all(from) as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   countByStatus(): Record<string, number> {
     const rows = this.db.prepare('SELECT status, count(*) AS n FROM messages GROUP BY status').all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));

@@ -49,9 +49,11 @@ export function machine(): Machine {
 }
 
 function formatValue(f: Figure): string {
+  // No value (nothing kept up, so no latency at that rate): NaN in a run, null once read back from results.json.
+  if (typeof f.value !== 'number' || !Number.isFinite(f.value)) return '—';
   const whole = Number.isInteger(f.value) && f.unit !== '×';
   const digits = whole || Math.abs(f.value) >= 100 ? 0 : Math.abs(f.value) >= 10 ? 1 : f.unit === '×' ? 3 : 2;
-  const value = Number.isFinite(f.value) ? f.value.toFixed(digits) : String(f.value);
+  const value = f.value.toFixed(digits);
   return f.unit === '×' ? `${value}×` : `${value} ${f.unit}`;
 }
 

@@ -5,6 +5,7 @@ import { childRequest, loggedInChildren, mapLimit, phoneNumbers, type ChildEndpo
 import { OutboxRows, type SentRow } from '../lib/outbox-rows.js';
 import { waitUntil } from '../lib/processes.js';
 import { distribution, round, type Distribution } from '../lib/stats.js';
+import { benchKey, gatewayCpuPerRequest } from './proxy.js';
 import { figure, type BenchContext, type Scenario, type ScenarioResult } from './types.js';
 
 const RECIPIENT = '5511987654321';
@@ -154,6 +155,31 @@ export const sendScenario: Scenario = {
       );
       ctx.log(`send: accept only (numbers not running): ${acceptOnly.okPerSec.toFixed(0)} accepted/s; cpu ${JSON.stringify(acceptOnly.cpuPercent)}`);
 
+      // The same accept path with an API key instead of the JWT, on the idle numbers (nothing else competes for the
+      // CPU, so the credential's cost shows): eight short pairs of runs, the order swapped every pair, judged by the
+      // median of the pairs' ratios, so the machine's own swings (other processes) cancel out.
+      const apiKey = await benchKey(gateway);
+      const compared: Record<'jwt' | 'key', LoadResult[]> = { jwt: [], key: [] };
+      const pairRatios: number[] = [];
+      const cpuRatios: number[] = [];
+      for (let pair = 0; pair < 8; pair++) {
+        const got: Partial<Record<'jwt' | 'key', LoadResult>> = {};
+        for (const side of pair % 2 === 0 ? (['jwt', 'key'] as const) : (['key', 'jwt'] as const)) {
+          const headers = { ...load.headers, authorization: `Bearer ${side === 'key' ? apiKey : token}` };
+          const requests = [{ method: 'POST', setupRequest: (request: AutocannonRequest): AutocannonRequest => ({ ...request, body: JSON.stringify({ from: idle[++m % idle.length], to: RECIPIENT, message: `${side} ${m}` }) }) }];
+          const result = await runLoad({ ...load, headers, requests, connections: args.sendConnections, durationSec: Math.max(1, Math.round(args.duration / 4)) });
+          compared[side].push(result);
+          got[side] = result;
+        }
+        if (got.jwt && got.key && got.jwt.okPerSec > 0) pairRatios.push(got.key.okPerSec / got.jwt.okPerSec);
+        if (got.jwt && got.key) cpuRatios.push(gatewayCpuPerRequest(got.key) / gatewayCpuPerRequest(got.jwt));
+      }
+      const rate = (runs: LoadResult[]) => runs.reduce((a, r) => a + r.ok, 0) / runs.reduce((a, r) => a + r.durationSec, 0);
+      const jwtRate = rate(compared.jwt);
+      const keyRate = rate(compared.key);
+      const keyVsJwt = distribution(pairRatios).p50;
+      ctx.log(`send: accept path with a JWT ${jwtRate.toFixed(0)}/s, with an API key ${keyRate.toFixed(0)}/s; median ratio of ${pairRatios.length} pairs ${keyVsJwt.toFixed(3)}`);
+
       const times = await childSendTimes(children);
       const perPhase = phases.map((p) => {
         // Every request of a run is answered by `to`; only this scenario's sending numbers (not the idle ones).
@@ -171,7 +197,7 @@ export const sendScenario: Scenario = {
         ranAt: new Date().toISOString(),
         params: { numbers: phones.length, durationSec: args.duration, connections: args.sendConnections, latencyRunRate: args.sendRate, QUEUE_INTERVAL: 0, QUEUE_CONCURRENCY: 1 },
         figures: [
-          figure('accepted_per_sec', 'accepted (202) per second', round(throughput.result.okPerSec, 0), 'msg/s', { op: '>=', value: 2000 }),
+          figure('accepted_per_sec', 'accepted (202) per second while the stand-ins send', round(throughput.result.okPerSec, 0), 'msg/s'),
           figure('accept_p50', '202 answer p50 (throughput run)', round(throughput.result.latency.p50, 2), 'ms'),
           figure('sent_per_sec', 'accepted and sent to the children, end to end', round(throughput.endToEndPerSec, 0), 'msg/s'),
           figure('saturated_to_child_p50', 'accept → child p50 in the throughput run', round(throughput.latency.p50, 1), 'ms'),
@@ -182,7 +208,13 @@ export const sendScenario: Scenario = {
           figure('added_p99', `added by the gateway p99 at ${args.sendRate} msg/s`, round(latency.latency.p99 - own.p99, 2), 'ms'),
           figure('gateway_cpu_per_msg', 'gateway CPU per message (throughput run)', round(cpuPerMessage(throughput.result, 'gateway'), 2), 'ms'),
           figure('children_cpu_per_msg', 'stand-ins CPU per message (throughput run)', round(cpuPerMessage(throughput.result, 'children'), 2), 'ms'),
-          figure('accept_only_per_sec', 'diagnostic: accepted/s with nothing sent (numbers stopped)', round(acceptOnly.okPerSec, 0), 'msg/s'),
+          figure('accept_only_per_sec', `accept path: accepted/s with ${args.sendConnections} connections (nothing sent: numbers stopped)`, round(acceptOnly.okPerSec, 0), 'msg/s', { op: '>=', value: 2000 }),
+          figure('accept_only_p50', 'accept path: 202 answer p50', round(acceptOnly.latency.p50, 2), 'ms'),
+          figure('accept_only_cpu_per_msg', 'accept path: gateway CPU per message', round(cpuPerMessage(acceptOnly, 'gateway'), 3), 'ms'),
+          figure('key_accepted_per_sec', 'accepted per second with an API key (idle numbers, alternating runs)', round(keyRate, 0), 'msg/s'),
+          figure('jwt_accepted_per_sec', 'accepted per second with a JWT (the same runs)', round(jwtRate, 0), 'msg/s'),
+          figure('key_vs_jwt', 'throughput API key/JWT on sends', round(keyVsJwt, 3), '×', { op: '>=', value: 0.95 }),
+          figure('key_cpu_vs_jwt', 'gateway CPU per accepted send, API key/JWT', round(distribution(cpuRatios.filter(Number.isFinite)).p50, 3), '×', { op: '<=', value: 1.05 }),
         ],
         details: {
           childOwnHandling: own,
@@ -200,6 +232,7 @@ export const sendScenario: Scenario = {
             acceptToChild: p.latency,
           })),
           finalStatusesIncludingAcceptOnly: statuses,
+          credentialComparison: { jwt: compared.jwt.map((r) => round(r.okPerSec, 0)), key: compared.key.map((r) => round(r.okPerSec, 0)), pairRatios: pairRatios.map((r) => round(r, 3)), cpuRatios: cpuRatios.map((r) => round(r, 3)) },
           acceptOnly: { acceptedPerSec: round(acceptOnly.okPerSec, 0), acceptLatency: acceptOnly.latency, cpuPercent: acceptOnly.cpuPercent, machine: acceptOnly.machine },
         },
       };

@@ -33,8 +33,17 @@ export interface BenchContext {
   log(message: string): void;
   /** Node flags for spawned gateways (--inspect when profiling). */
   gatewayNodeArgs(): string[];
-  /** Run one measured phase; with --profile, the gateway's CPU profile of just that phase is written. */
-  measure<T>(gateway: GatewayProcess, label: string, phase: () => Promise<T>): Promise<T>;
+  /**
+   * Run one measured phase; with --profile, the gateway's CPU profile of just that phase is written, and its
+   * breakdown by stage printed (per unit of work when `unitsOf` says how much the phase did).
+   */
+  measure<T>(gateway: GatewayProcess, label: string, phase: () => Promise<T>, unitsOf?: (result: T) => PhaseUnits): Promise<T>;
+}
+
+/** How much work a measured phase did (messages, events, requests), to print profile figures per unit. */
+export interface PhaseUnits {
+  readonly count: number;
+  readonly unit: string;
 }
 
 export interface Scenario {

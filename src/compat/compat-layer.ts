@@ -38,8 +38,8 @@ export interface CompatLayerDeps {
   readonly qr: QrService;
   readonly outbox: Outbox;
   readonly webhooks: WebhookService;
-  /** Credentials and allow-listed addresses → callers (the access policy's answers). */
-  readonly callers: Pick<GateDeps, 'fromCredential' | 'fromAddress'>;
+  /** Credentials and allow-listed addresses → callers (the access policy's answers), and the audit log. */
+  readonly access: Pick<GateDeps, 'authn' | 'policy' | 'audit' | 'allowedAs' | 'trustProxy'>;
   readonly ownerIsAdmin: (phoneNumber: string) => boolean;
   /** The gateway's address as Flask reaches it (media URLs). */
   readonly publicBase: () => string;
@@ -87,7 +87,7 @@ export class CompatLayer {
       settings: { flaskUrl: settings.flask.url, secret: settings.flask.secret, options: { ...settings.flask.options, defaultIdType: settings.empresaIdType }, retryPeriodMs: settings.flask.retryPeriodMs },
     });
     deps.webhooks.addScope('compat', (phoneNumber) => this.flask.signer(phoneNumber));
-    const gate = compatGate({ ...deps.callers, allow: settings.allow, perMinute: settings.perMinute, logger });
+    const gate = compatGate({ ...deps.access, allow: settings.allow, perMinute: settings.perMinute, logger });
     const active = (caller: CompatCaller): number =>
       deps.supervisor.list().filter((runner) => runner.state === 'running' && runner.session === 'logged_in' && caller.may(runner.phoneNumber)).length;
     const legacy = settings.legacy.enabled

@@ -1,14 +1,18 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { compatCrossCheck, compatEnv } from './compat-schema.js';
+import { passwordProblem } from '../domain/password-policy.js';
 
 /** Defaults that only make sense on a developer's machine; production mode refuses them. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me';
 export const DEV_ADMIN_PASS = 'admin';
 export const DEV_SECRETS_KEY = 'dev-only-secrets-key-change-me-in-production';
+export const DEV_API_KEY_PEPPER = 'dev-only-api-key-pepper-change-me';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const port = (def: number) => int(def, 1, 65535);
+/** A URL path of one or more segments, no trailing slash: safe to put into HTML and a cookie's Path. */
+const PATH_RE = /^(\/[A-Za-z0-9._~-]+)+$/;
 /** Unset and empty (`KEY=` in a compose file) both mean "not configured". */
 const optionalString = <T extends z.ZodType<string>>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 const optionalInt = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).optional());
@@ -107,6 +111,18 @@ export const envSchema = z
     REALTIME_RESUME_LIMIT: int(1000, 1, 100_000),
     /** Ping period on each child's /ws; a link without a pong for that long is dropped and reconnected. */
     CHILD_FEED_PING_INTERVAL: int(15_000, 100),
+    /** How many fresh QR codes the gateway fetches and pushes by itself after one expires unscanned (0 = none). */
+    QR_REFRESH_LIMIT: int(10, 0, 100),
+    /** Where the gateway serves the dashboard (e.g. /dashboard); `/` redirects there. */
+    DASHBOARD_BASE_PATH: z.string().regex(PATH_RE, 'a path like /dashboard (letters, digits, - _ . ~ between slashes)').default('/dashboard'),
+    /** The path prefix a reverse proxy strips before the gateway (e.g. /wa for https://host/wa/dashboard); empty = none. */
+    PUBLIC_PATH_PREFIX: z.union([z.literal(''), z.string().regex(PATH_RE, 'a path like /wa, or empty')]).default(''),
+    /** Lifetime of a dashboard session's access token (kept in the page's memory only). */
+    AUTH_ACCESS_TTL: z.string().regex(/^[0-9]+[smhd]?$/, 'a number of seconds or a duration like 15m').default('15m'),
+    /** A dashboard session ends after this many ms without a refresh (its refresh cookie's lifetime). */
+    AUTH_SESSION_IDLE: int(7 * 86_400_000, 60_000),
+    /** …and this many ms after sign-in at the latest, however active. */
+    AUTH_SESSION_MAX: int(30 * 86_400_000, 60_000),
     /** Conversation store: days of history a number's first backfill fetches from its child; 0 = no automatic backfill. */
     HISTORY_SYNC_DAYS: int(30, 0, 3650),
     /** Wait this long after a login before the automatic backfill (WhatsApp sends history to a new device over a while). */
@@ -148,6 +164,18 @@ export const envSchema = z
     /** QR codes posted per `erga` command while the phone has not scanned one. */
     CHATWOOT_MAX_QR_SEND_ATTEMPTS: int(4, 1, 20),
     ...compatEnv,
+    /** HMAC key for API key secrets (only HMAC-SHA256(pepper, secret) is stored); changing it invalidates every key. */
+    API_KEY_PEPPER: z.string().min(1).default(DEV_API_KEY_PEPPER),
+    /** Longest lifetime of a non-admin API key (days); such keys must expire. */
+    API_KEY_MAX_TTL_DAYS: int(90, 1, 3650),
+    /** After a rotation the old secret keeps working this long unless the call says otherwise (ms). */
+    API_KEY_ROTATION_GRACE: int(3_600_000, 0, 7 * 86_400_000),
+    /** Audit rows older than this are pruned (hourly; the pruning itself is audited). */
+    AUDIT_RETENTION_DAYS: int(180, 1, 36_500),
+    /** Failed logins per user name, and per client address, within LOGIN_FAILURE_WINDOW before 429 + Retry-After. */
+    LOGIN_MAX_FAILURES_PER_USER: int(5, 1, 1000),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int(20, 1, 100_000),
+    LOGIN_FAILURE_WINDOW: int(15 * 60_000, 1000),
   });
 
 /** Rules across keys; run on whatever parsed, so boot lists these problems together with the per-key ones. */
@@ -173,6 +201,10 @@ export function crossCheck(env: Partial<Env>): string[] {
     problems.push('CHATWOOT_RETRY_MAX_DELAY: must not be below CHATWOOT_RETRY_BASE_DELAY');
   }
   problems.push(...compatCrossCheck(env));
+  const reserved = ['/api', '/proxy', '/socket.io', '/internal', '/metrics'];
+  if (env.DASHBOARD_BASE_PATH !== undefined && reserved.some((r) => env.DASHBOARD_BASE_PATH === r || env.DASHBOARD_BASE_PATH?.startsWith(`${r}/`) || env.DASHBOARD_BASE_PATH?.startsWith(`${r}-`))) {
+    problems.push(`DASHBOARD_BASE_PATH: must not be under ${reserved.join(', ')} (the API's own paths)`);
+  }
   if (env.NODE_ENV === 'production') {
     if (env.SECRETS_ENCRYPTION_KEY !== undefined && (env.SECRETS_ENCRYPTION_KEY === DEV_SECRETS_KEY || env.SECRETS_ENCRYPTION_KEY.length < 32)) {
       problems.push('SECRETS_ENCRYPTION_KEY: production needs your own key of at least 32 characters (it encrypts stored Chatwoot tokens)');
@@ -182,6 +214,12 @@ export function crossCheck(env: Partial<Env>): string[] {
     }
     if (env.DEFAULT_ADMIN_PASS !== undefined && (env.DEFAULT_ADMIN_PASS === DEV_ADMIN_PASS || env.DEFAULT_ADMIN_PASS.length < 12)) {
       problems.push('DEFAULT_ADMIN_PASS: production needs your own admin password of at least 12 characters');
+    } else if (env.DEFAULT_ADMIN_PASS !== undefined && env.DEFAULT_ADMIN_USER !== undefined) {
+      const problem = passwordProblem(env.DEFAULT_ADMIN_PASS, env.DEFAULT_ADMIN_USER, true);
+      if (problem) problems.push(`DEFAULT_ADMIN_PASS: ${problem}`);
+    }
+    if (env.API_KEY_PEPPER !== undefined && (env.API_KEY_PEPPER === DEV_API_KEY_PEPPER || env.API_KEY_PEPPER.length < 32)) {
+      problems.push('API_KEY_PEPPER: production needs your own random value of at least 32 characters (e.g. openssl rand -base64 48)');
     }
   }
   return problems;

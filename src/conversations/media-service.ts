@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AuthUser } from '../auth/tokens.js';
+import type { Principal } from '../auth/principal.js';
 import type { StoredMessageRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import { ChildHttpError, type GowaClient } from '../gowa/client.js';
@@ -36,8 +36,8 @@ export class MediaService {
 
   constructor(private readonly deps: MediaServiceDeps) {}
 
-  async open(user: AuthUser, id: string): Promise<MediaFile> {
-    const row = this.deps.service.message(user, id);
+  async open(principal: Principal, id: string): Promise<MediaFile> {
+    const row = this.deps.service.message(principal, id, 'media:read');
     const media = row.media as MediaMeta | null;
     if (!media) throw new GatewayError('MEDIA_NOT_FOUND', `message ${id} has no media`);
     const cached = this.deps.cache.get(row.phoneNumber, row.id) ?? (await this.fetchOnce(row, media));

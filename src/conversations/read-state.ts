@@ -1,4 +1,4 @@
-import type { AuthUser } from '../auth/tokens.js';
+import type { Principal } from '../auth/principal.js';
 import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import type { FeedDraft } from '../events/feed-message.js';
 import type { EventJournal } from '../events/journal.js';
@@ -34,14 +34,14 @@ export interface ReadResult {
 export class ReadState {
   constructor(private readonly deps: ReadStateDeps) {}
 
-  async markRead(user: AuthUser, phoneNumber: string, chatId: string): Promise<ReadResult> {
+  async markRead(principal: Principal, phoneNumber: string, chatId: string): Promise<ReadResult> {
     const { service, messages, journal } = this.deps;
-    const phone = service.number(user, phoneNumber);
+    const phone = service.number(principal, phoneNumber, 'messages:send');
     const { row } = service.resolve(phone, chatId, true);
     const unread = messages.unreadMessages(phone, row.chatKey, row.readKey, MAX_RECEIPTS);
     const draft: FeedDraft = { source: 'gateway', event: 'chat.read', outbound: true, body: { type: 'chat', change: 'read', chatId: row.chatKey } };
     journal.record(phone, this.deps.portOf(phone), draft);
-    const chat = service.chat(user, phone, row.chatKey);
+    const chat = service.chat(principal, phone, row.chatKey);
     const { asOf: _asOf, ...view } = chat;
     if (unread.length === 0) return { chat: view, whatsapp: { receipts: 0, sent: 0, error: null } };
     const client = this.deps.child(phone);

@@ -1,9 +1,10 @@
-import type { AuthUser } from '../auth/tokens.js';
+import type { Principal } from '../auth/principal.js';
 import type { AnnotationRepository } from '../db/repositories/annotations.js';
 import type { ConversationRepository, ListPosition } from '../db/repositories/conversations.js';
 import type { MessageSearchRepository } from '../db/repositories/message-search.js';
 import { keyOfTime, KEY_SLOTS, type StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import type { ChatType, ConversationRow, StoredDirection, StoredMessageRow, StoredMessageType } from '../db/schema.js';
+import type { Scope } from '../domain/access.js';
 import { GatewayError, ValidationError } from '../domain/errors.js';
 import { parseFtsQuery } from '../domain/fts-query.js';
 import { isLidJid, normalizeJid } from '../domain/jid.js';
@@ -14,13 +15,14 @@ import { searchSnippet } from './snippet.js';
 import { messageView, type ConversationView, type MessageView } from './views.js';
 
 /**
- * Who may see which number (today DeviceAccess): every read, list, search and count of the store goes through
- * `numbers()` / `number()` below, so the rule is applied in one place. A number the caller may not see is
- * reported exactly like one that does not exist.
+ * Who may see which number (the access policy): every read, list, search and count of the store goes through
+ * `numbers()` / `number()` / `message()` below, so the rule is applied in one place. A number the caller may not
+ * see is reported exactly like one that does not exist.
  */
 export interface Visibility {
-  visible(user: AuthUser): readonly { readonly phoneNumber: string }[];
-  require(user: AuthUser, phoneNumber: string): unknown;
+  visible(principal: Principal, scope: Scope): readonly { readonly phoneNumber: string }[];
+  require(principal: Principal, scope: Scope, phoneNumber: string): unknown;
+  allowsNumber(principal: Principal, scope: Scope, phoneNumber: string): boolean;
 }
 
 export interface ConversationServiceDeps {
@@ -99,14 +101,14 @@ export class ConversationService {
   }
 
   /** The numbers a caller may see; with `requested`, only those of them (others are left out, not reported). */
-  numbers(user: AuthUser, requested?: readonly string[]): string[] {
-    const visible = this.deps.visibility.visible(user).map((d) => d.phoneNumber);
+  numbers(principal: Principal, requested?: readonly string[]): string[] {
+    const visible = this.deps.visibility.visible(principal, 'messages:read').map((d) => d.phoneNumber);
     return requested ? visible.filter((p) => requested.includes(p)) : visible;
   }
 
   /** One number the caller names: 404 when it does not exist or is not theirs. */
-  number(user: AuthUser, phoneNumber: string): string {
-    this.deps.visibility.require(user, phoneNumber);
+  number(principal: Principal, phoneNumber: string, scope: Scope = 'messages:read'): string {
+    this.deps.visibility.require(principal, scope, phoneNumber);
     return phoneNumber;
   }
 
@@ -114,28 +116,28 @@ export class ConversationService {
     return Object.fromEntries(phoneNumbers.map((p) => [p, this.deps.lastSeq(p)]));
   }
 
-  chats(user: AuthUser, phoneNumber: string, query: ChatListQuery & { readonly merge: boolean }): ChatListPage & { asOf: AsOf } {
-    const phone = this.number(user, phoneNumber);
+  chats(principal: Principal, phoneNumber: string, query: ChatListQuery & { readonly merge: boolean }): ChatListPage & { asOf: AsOf } {
+    const phone = this.number(principal, phoneNumber);
     const asOf = this.asOf([phone]);
     const request = { ...query, phoneNumbers: [phone] };
     return { ...(query.merge ? this.lists.list(request) : this.lists.listApart({ ...request, phoneNumber: phone })), asOf };
   }
 
-  inbox(user: AuthUser, query: ChatListQuery & { readonly numbers?: readonly string[] }): ChatListPage & { asOf: AsOf } {
-    const phones = this.numbers(user, query.numbers);
+  inbox(principal: Principal, query: ChatListQuery & { readonly numbers?: readonly string[] }): ChatListPage & { asOf: AsOf } {
+    const phones = this.numbers(principal, query.numbers);
     const asOf = this.asOf(phones);
     return { ...this.lists.list({ ...query, phoneNumbers: phones }), asOf };
   }
 
-  chat(user: AuthUser, phoneNumber: string, chatId: string, merge = true): ConversationView & { asOf: AsOf } {
-    const phone = this.number(user, phoneNumber);
+  chat(principal: Principal, phoneNumber: string, chatId: string, merge = true): ConversationView & { asOf: AsOf } {
+    const phone = this.number(principal, phoneNumber);
     const asOf = this.asOf([phone]);
     const { row, thread } = this.resolve(phone, chatId, merge);
     return { ...this.lists.view(thread ? this.threadRow(row, thread) : row), asOf };
   }
 
-  messages(user: AuthUser, phoneNumber: string, chatId: string, query: MessageQuery): { data: MessageView[]; chat: ConversationView; page: PageInfo; asOf: AsOf } {
-    const phone = this.number(user, phoneNumber);
+  messages(principal: Principal, phoneNumber: string, chatId: string, query: MessageQuery): { data: MessageView[]; chat: ConversationView; page: PageInfo; asOf: AsOf } {
+    const phone = this.number(principal, phoneNumber);
     const asOf = this.asOf([phone]);
     const { row, thread } = this.resolve(phone, chatId, query.merge);
     const filter = {
@@ -159,10 +161,10 @@ export class ConversationService {
     return { data: this.views(phone, rows), chat: this.lists.view(thread ? this.threadRow(row, thread) : row), page, asOf };
   }
 
-  search(user: AuthUser, request: SearchRequest): { data: SearchResult[]; page: { before: string | null; hasMore: boolean }; asOf: AsOf } {
+  search(principal: Principal, request: SearchRequest): { data: SearchResult[]; page: { before: string | null; hasMore: boolean }; asOf: AsOf } {
     const parsed = parseFtsQuery(request.q);
     if (!parsed.ok) throw new ValidationError([{ field: 'q', message: parsed.message }]);
-    const phones = this.numbers(user, request.numbers);
+    const phones = this.numbers(principal, request.numbers);
     const asOf = this.asOf(phones);
     const chatKey = request.chatId === undefined ? undefined : (normalizeJid(request.chatId) ?? undefined);
     this.deps.indexPending();
@@ -205,9 +207,9 @@ export class ConversationService {
   }
 
   /** A stored message by id, within what the caller may see (else MESSAGE_NOT_FOUND). */
-  message(user: AuthUser, id: string): StoredMessageRow {
+  message(principal: Principal, id: string, scope: Scope = 'messages:read'): StoredMessageRow {
     const row = this.deps.messages.byId(id);
-    if (!row || !this.numbers(user).includes(row.phoneNumber)) throw new GatewayError('MESSAGE_NOT_FOUND', `message ${id} not found`);
+    if (!row || !this.deps.visibility.allowsNumber(principal, scope, row.phoneNumber)) throw new GatewayError('MESSAGE_NOT_FOUND', `message ${id} not found`);
     return row;
   }
 

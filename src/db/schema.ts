@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { Role } from '../domain/access.js';
 import type { DesiredState, DeviceState, SessionState, StopReason } from '../domain/device-state.js';
 import { timestamps } from './schema-common.js';
 
@@ -8,7 +9,11 @@ export const users = sqliteTable('users', {
   username: text('username').notNull().unique(),
   /** scrypt hash in the form `scrypt$N$r$p$salt$hash`; never the password. */
   passwordHash: text('password_hash').notNull(),
-  role: text('role').$type<'admin' | 'user'>().notNull().default('user'),
+  role: text('role').$type<Role>().notNull().default('user'),
+  /** A disabled account cannot sign in; its tokens, keys and sockets stop working. */
+  disabledAt: integer('disabled_at'),
+  /** Moved on to revoke every token issued before (JWTs carry the generation they were issued in). */
+  tokenGeneration: integer('token_generation').notNull().default(0),
   ...timestamps,
 });
 
@@ -142,6 +147,54 @@ export const webhookDeliveries = sqliteTable(
     index('webhook_deliveries_status_idx').on(t.status, t.nextAttemptAt),
   ],
 );
+
+/**
+ * Dashboard sign-ins: one row per session (a browser), ended by sign-out, "sign out everywhere", expiry or a
+ * reused refresh token. Access tokens name their session (`sid`), so ending it also ends them.
+ */
+export const authSessions = sqliteTable(
+  'auth_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    createdAt: timestamps.createdAt,
+    lastUsedAt: integer('last_used_at').notNull(),
+    /** Idle expiry: moved forward by every refresh, never past `maxExpiresAt`. */
+    expiresAt: integer('expires_at').notNull(),
+    maxExpiresAt: integer('max_expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+    revokedReason: text('revoked_reason'),
+  },
+  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
+
+/** Every refresh token a session was given (SHA-256 only): a rotated one coming back is a stolen copy. */
+export const authRefreshTokens = sqliteTable(
+  'auth_refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => authSessions.id, { onDelete: 'cascade' }),
+    createdAt: timestamps.createdAt,
+    /** When it was exchanged for its successor; null = the session's current token. */
+    rotatedAt: integer('rotated_at'),
+  },
+  (t) => [index('auth_refresh_tokens_session_idx').on(t.sessionId)],
+);
+
+/** Per-user preferences of the dashboard (language, …), so they follow the user to any browser. */
+export const userSettings = sqliteTable('user_settings', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  updatedAt: timestamps.updatedAt,
+});
 
 /** The conversation store (src/conversations/): chats and their messages, as the gateway saw them. */
 export type ChatType = 'direct' | 'group';
@@ -293,6 +346,8 @@ export type DeviceEventRow = typeof deviceEvents.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type AuthSessionRow = typeof authSessions.$inferSelect;
+export type AuthRefreshTokenRow = typeof authRefreshTokens.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
 export type StoredMessageColumns = typeof conversationMessages.$inferSelect;
 /** A stored message with its public id: the outbox id, or `m` + its key in base 36. */

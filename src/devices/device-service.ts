@@ -1,5 +1,5 @@
-import type { DeviceAccess } from '../auth/device-access.js';
-import type { AuthUser } from '../auth/tokens.js';
+import type { AccessPolicy } from '../auth/policy.js';
+import { accountOf, type Principal } from '../auth/principal.js';
 import type { DevicePatch } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { isPendingId } from '../domain/number-key.js';
@@ -34,31 +34,35 @@ export interface QueueSource {
   queueStatus(phoneNumber: string): QueueStatus;
 }
 
+const WEBHOOK_FIELDS = ['webhookUrl', 'webhookSecret', 'webhookEvents'] as const;
+
 /**
- * The numbers as callers act on them: every operation checks what the caller may see (a number that is not
- * theirs is reported as unknown), then asks the one component that owns the change (the supervisor for
- * processes and sessions, the device repository through it for settings).
+ * The numbers as callers act on them: every operation asks the access policy first (a number the caller may not
+ * see is reported as unknown), then the one component that owns the change (the supervisor for processes and
+ * sessions, the device repository through it for settings).
  */
 export class DeviceService {
   constructor(
     private readonly supervisor: Supervisor,
-    private readonly access: DeviceAccess,
+    private readonly policy: AccessPolicy,
     private readonly queues: QueueSource,
   ) {}
 
-  list(user: AuthUser): DeviceSnapshot[] {
-    return this.access.visible(user).map((row) => this.snapshot(row));
+  list(principal: Principal): DeviceSnapshot[] {
+    return this.policy.visible(principal, 'numbers:read').map((row) => this.snapshot(row));
   }
 
   /** Also by the pending id a number had before its phone was bound (the answer names its phone). */
-  get(user: AuthUser, phoneNumber: string): DeviceSnapshot {
+  get(principal: Principal, phoneNumber: string): DeviceSnapshot {
     const bound = isPendingId(phoneNumber) && !this.supervisor.runner(phoneNumber) ? this.supervisor.byPendingId(phoneNumber) : undefined;
-    return this.snapshot(this.access.require(user, bound?.phoneNumber ?? phoneNumber));
+    return this.snapshot(this.policy.require(principal, 'numbers:read', bound?.phoneNumber ?? phoneNumber));
   }
 
-  async register(user: AuthUser, input: NewNumber): Promise<DeviceSnapshot> {
+  async register(principal: Principal, input: NewNumber): Promise<DeviceSnapshot> {
+    this.policy.requireScope(principal, 'numbers:create');
+    if (input.webhookUrl !== undefined || input.webhookSecret !== undefined || input.webhookEvents !== undefined) this.policy.requireScope(principal, 'webhooks:manage');
     const device = {
-      ownerId: user.id,
+      ownerId: accountOf(principal)?.id ?? null,
       webhookUrl: input.webhookUrl ?? null,
       webhookSecret: input.webhookSecret ?? null,
       webhookEvents: input.webhookEvents ?? null,
@@ -66,27 +70,30 @@ export class DeviceService {
     const row = input.phoneNumber
       ? await this.supervisor.register({ ...device, phoneNumber: input.phoneNumber, name: input.name ?? input.phoneNumber }, input.autoStart)
       : await this.supervisor.registerPending({ ...device, name: input.name ?? 'pending number' }, input.autoStart);
+    this.policy.announce({ kind: 'number', phoneNumber: row.phoneNumber, reason: 'number registered' });
     return this.snapshot(row);
   }
 
-  update(user: AuthUser, phoneNumber: string, change: NumberChange): DeviceSnapshot {
-    this.access.require(user, phoneNumber);
+  /** Renaming needs `numbers:control`; a webhook field also needs `webhooks:manage`. */
+  update(principal: Principal, phoneNumber: string, change: NumberChange): DeviceSnapshot {
+    this.policy.require(principal, 'numbers:control', phoneNumber);
+    if (WEBHOOK_FIELDS.some((field) => change[field] !== undefined)) this.policy.require(principal, 'webhooks:manage', phoneNumber);
     return this.snapshot(this.supervisor.configure(phoneNumber, change));
   }
 
-  async remove(user: AuthUser, phoneNumber: string, purge: boolean): Promise<void> {
-    this.access.require(user, phoneNumber);
+  async remove(principal: Principal, phoneNumber: string, purge: boolean): Promise<void> {
+    this.policy.require(principal, 'numbers:delete', phoneNumber);
     await this.supervisor.remove(phoneNumber, purge);
   }
 
-  async control(user: AuthUser, phoneNumber: string, action: 'start' | 'stop' | 'restart' | 'logout'): Promise<DeviceSnapshot> {
-    this.access.require(user, phoneNumber);
+  async control(principal: Principal, phoneNumber: string, action: 'start' | 'stop' | 'restart' | 'logout'): Promise<DeviceSnapshot> {
+    this.policy.require(principal, 'numbers:control', phoneNumber);
     return this.snapshot(await this.supervisor[action](phoneNumber));
   }
 
   /** The gateway's view plus the child's own `/app/status` (which also refreshes the session state). */
-  async status(user: AuthUser, phoneNumber: string): Promise<{ device: DeviceSnapshot; child: GowaAppStatus | null; childError?: string }> {
-    this.access.require(user, phoneNumber);
+  async status(principal: Principal, phoneNumber: string): Promise<{ device: DeviceSnapshot; child: GowaAppStatus | null; childError?: string }> {
+    this.policy.require(principal, 'numbers:read', phoneNumber);
     try {
       const child = await this.supervisor.refreshSession(phoneNumber);
       return { device: this.snapshot(this.supervisor.row(phoneNumber)), child };
@@ -95,8 +102,9 @@ export class DeviceService {
     }
   }
 
-  logs(user: AuthUser, phoneNumber: string, lines: number): LogLine[] {
-    this.access.require(user, phoneNumber);
+  /** Process output may show what the number does: operators and up. */
+  logs(principal: Principal, phoneNumber: string, lines: number): LogLine[] {
+    this.policy.require(principal, 'numbers:read', phoneNumber, 'operator');
     return this.supervisor.runner(phoneNumber)?.logs.tail(lines) ?? [];
   }
 

@@ -34,6 +34,10 @@ export const ERROR_CODES = [
   'CHATWOOT_NOT_BOUND',
   'CHATWOOT_INBOX_TAKEN',
   'CHATWOOT_UNREACHABLE',
+  'USER_NOT_FOUND',
+  'KEY_NOT_FOUND',
+  'GRANT_NOT_FOUND',
+  'LAST_ADMIN',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
   'QUEUE_PAUSED',
@@ -69,6 +73,17 @@ export class ValidationError extends GatewayError {
   }
 }
 
+/**
+ * A refusal for lack of rights: a 403, or the 404 that hides a number the caller may not see. The audit log
+ * records these as `denied` (the caller cannot tell a hidden number from an unknown one; the log can).
+ */
+export class AccessDenied extends GatewayError {
+  constructor(code: 'FORBIDDEN' | 'DEVICE_NOT_FOUND', message: string, details?: Readonly<Record<string, unknown>>) {
+    super(code, message, details);
+    this.name = 'AccessDenied';
+  }
+}
+
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;
 }
@@ -79,8 +94,14 @@ export const errors = {
   deviceExists: (phoneNumber: string) => new GatewayError('DEVICE_EXISTS', `device ${phoneNumber} is already registered`),
   deviceNotRunning: (phoneNumber: string, state: string) =>
     new GatewayError('DEVICE_NOT_RUNNING', `the process of ${phoneNumber} is not running (state: ${state}); start it first`, { state }),
-  unauthorized: (reason = 'invalid token', cause?: unknown) => new GatewayError('UNAUTHORIZED', reason, undefined, cause === undefined ? undefined : { cause }),
-  forbidden: (reason: string, details?: Readonly<Record<string, unknown>>) => new GatewayError('FORBIDDEN', reason, details),
+  /** One wording for every bad credential (missing, malformed, expired, revoked, foreign-signed): no hint which. */
+  unauthorized: (cause?: unknown) => new GatewayError('UNAUTHORIZED', 'missing, invalid or expired credentials', undefined, cause === undefined ? undefined : { cause }),
+  forbidden: (reason: string, details?: Readonly<Record<string, unknown>>) => new AccessDenied('FORBIDDEN', reason, details),
+  missingScope: (scope: string, who: 'key' | 'role') =>
+    new AccessDenied('FORBIDDEN', who === 'key' ? `this API key lacks the scope ${scope}` : `your role lacks the scope ${scope}`, { missingScope: scope }),
+  hiddenDevice: (phoneNumber: string) => new AccessDenied('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`),
+  userNotFound: (id: number | string) => new GatewayError('USER_NOT_FOUND', `user ${id} does not exist`),
+  keyNotFound: (id: string) => new GatewayError('KEY_NOT_FOUND', `API key ${id} does not exist`),
   invalid: (message: string) => new GatewayError('VALIDATION_FAILED', message),
   shuttingDown: () => new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down'),
 } as const;

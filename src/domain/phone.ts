@@ -24,5 +24,5 @@ export function isRecipient(input: string): boolean {
   return E164_DIGITS.test(digits) || JID.test(input);
 }
 
-/** Keeps the numbers one reader may see, in order (built from DeviceAccess.visibleNumbers for that reader). */
+/** Keeps the numbers one reader may see, in order (built by the access policy's `filter` for that reader). */
 export type NumberFilter = (phoneNumbers: readonly string[]) => string[];

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { errors, GatewayError } from '../domain/errors.js';
+import { GatewayError } from '../domain/errors.js';
 import { verifyHubSignature } from '../lib/hub-signature.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -39,7 +39,7 @@ export class InboundWebhooks {
     const secret = this.deps.secretFor(phoneNumber);
     if (!secret || !verifyHubSignature(raw, signature, secret)) {
       this.deps.logger.warn({ phoneNumber, signed: signature !== undefined }, 'webhook refused: bad or missing signature');
-      throw errors.unauthorized('missing or invalid X-Hub-Signature-256');
+      throw new GatewayError('UNAUTHORIZED', 'missing or invalid X-Hub-Signature-256');
     }
     let body: unknown;
     try {

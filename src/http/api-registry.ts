@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
+import { describePermission, type Permission, type RouteGuard } from './route-guard.js';
 import { fromText, type JsonSchemaNode } from './text-input.js';
 import { toIssues } from './zod-issues.js';
 
@@ -13,8 +14,10 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   readonly path: string;
   readonly summary: string;
   readonly tag: string;
-  /** Defaults to true: every route needs a bearer token unless it says otherwise. */
-  readonly auth?: boolean;
+  /** Who may call it (checked before anything else); see route-guard.ts. */
+  readonly permission: Permission;
+  /** Audit action of a state-changing route (`number.start`); every route but GET must name one. */
+  readonly audit?: string;
   readonly params?: P;
   readonly query?: Q;
   /** A JSON object whose every object level refuses unknown fields (`z.strictObject` / `.strict()`). */
@@ -62,12 +65,16 @@ interface Registered {
 export class ApiRegistry {
   private readonly routes: Registered[] = [];
 
+  /** `guard`: the permission checks put in front of every route (the access policy's). */
+  constructor(private readonly guard: RouteGuard) {}
+
   route<P extends AnyObject = Empty, Q extends AnyObject = Empty, B extends z.ZodType = z.ZodUndefined>(
     router: Router,
     spec: RouteSpec<P, Q, B>,
     handler: Handler<P, Q, B>,
     ...before: RequestHandler[]
   ): void {
+    if (spec.method !== 'get' && !spec.audit) throw new Error(`${spec.method.toUpperCase()} ${spec.path} changes state: name its audit action`);
     const entry: Registered = {
       spec: spec as unknown as RouteSpec<AnyObject, AnyObject, z.ZodType>,
       params: once(spec.params),
@@ -98,7 +105,7 @@ export class ApiRegistry {
       }
       Promise.resolve(handler({ params, query, body } as Validated<P, Q, B>, req, res)).catch(next);
     };
-    router[spec.method](spec.path, ...before, validate);
+    router[spec.method](spec.path, ...this.guard(spec), ...before, validate);
   }
 
   document(info: { title: string; version: string; description: string }): Record<string, unknown> {
@@ -121,13 +128,20 @@ export class ApiRegistry {
         if (spec.upload) content['multipart/form-data'] = { schema: multipartSchema(body, spec.upload) };
         operation['requestBody'] = { required: true, content };
       }
-      if (spec.auth !== false) operation['security'] = [{ bearerAuth: [] }];
+      operation['x-permission'] = describePermission(spec.permission);
+      if (spec.audit) operation['x-audit-action'] = spec.audit;
+      if (spec.permission !== 'public') operation['security'] = [{ bearerAuth: [] }, { apiKey: [] }];
       (paths[openPath] ??= {})[spec.method] = operation;
     }
     return {
       openapi: '3.1.0',
       info,
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from POST /api/auth/login (or a dashboard session)' },
+          apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'wmg_<env>_<id>_<secret>', description: 'An API key from POST /api/keys, in the same Authorization: Bearer header' },
+        },
+      },
       paths,
     };
   }
@@ -141,14 +155,15 @@ export class ApiRegistry {
       return undefined;
     }
     if (entry.spec.upload && req.is('multipart/form-data')) return fromText(entry.body, { ...(raw as Record<string, unknown>) }, issues);
-    // A body the JSON parser left alone (another content type) is refused, also where the body is optional.
+    // Bytes came, but in a type nobody parsed (text/plain, say): refused, even where the body is optional.
     if (raw === undefined && hasBody(req)) issues.push({ field: 'body', message: 'must be JSON (Content-Type: application/json)' });
     return raw;
   }
 }
 
 function hasBody(req: Request): boolean {
-  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,19 +1,22 @@
-import type { Request, RequestHandler } from 'express';
+import type { Account } from '../auth/accounts.js';
+import { bearerToken, type Authenticator } from '../auth/authenticate.js';
+import type { CallerPrincipal } from '../auth/principal.js';
+import type { DeviceRow } from '../db/schema.js';
 import { errors } from '../domain/errors.js';
-import type { AccountService } from '../auth/accounts.js';
-import { authenticateToken, bearerToken } from '../auth/bearer.js';
-import type { AuthUser, TokenService } from '../auth/tokens.js';
+import { clientAddress } from '../lib/client-address.js';
+import type { GatewayRequestFields, PlainHandler, PlainRequest } from './plain-handler.js';
 
 declare module 'express-serve-static-core' {
-  interface Request {
-    auth?: AuthUser;
-  }
+  // The gateway's fields on Express's requests are the ones of the lean chain's (plain-handler.ts).
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Request extends GatewayRequestFields {}
 }
 
-export function requireAuth(tokens: TokenService, accounts: AccountService): RequestHandler {
+/** `Authorization: Bearer <JWT or API key>` → `req.principal`, or 401. Never from a query string or a cookie. */
+export function requireAuth(authn: Authenticator, trustProxy: number): PlainHandler {
   return (req, _res, next) => {
     try {
-      req.auth = authenticateToken(bearerToken(req.headers.authorization), tokens, accounts);
+      req.principal = authn.authenticate(bearerToken(req.headers.authorization), clientAddress(req, trustProxy) ?? null);
       next();
     } catch (err) {
       next(err);
@@ -21,11 +24,18 @@ export function requireAuth(tokens: TokenService, accounts: AccountService): Req
   };
 }
 
-export function currentUser(req: Request): AuthUser {
-  if (!req.auth) throw errors.unauthorized('not authenticated');
-  return req.auth;
+export function currentPrincipal(req: PlainRequest): CallerPrincipal {
+  if (!req.principal) throw errors.unauthorized();
+  return req.principal;
 }
 
-export const requireAdmin: RequestHandler = (req, _res, next) => {
-  next(currentUser(req).role === 'admin' ? undefined : errors.forbidden('admin role required'));
-};
+/** The account the caller acts for (an API key's owner). */
+export function currentUser(req: PlainRequest): Account {
+  return currentPrincipal(req).user;
+}
+
+/** The route's number, checked by its permission (see route-guard.ts). */
+export function currentDevice(req: PlainRequest): DeviceRow {
+  if (!req.device) throw errors.invalid('this route has no number in its path');
+  return req.device;
+}

@@ -1,6 +1,9 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
-import { GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
+import { AccessDenied, GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
+import { auditNotes, type PlainErrorHandler, type PlainHandler, type PlainRequest } from './plain-handler.js';
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The one table that turns error codes into HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -24,6 +27,10 @@ const STATUS: Record<ErrorCode, number> = {
   CHATWOOT_NOT_BOUND: 404,
   CHATWOOT_INBOX_TAKEN: 409,
   CHATWOOT_UNREACHABLE: 502,
+  USER_NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
+  GRANT_NOT_FOUND: 404,
+  LAST_ADMIN: 409,
   DEVICE_EXISTS: 409,
   USER_EXISTS: 409,
   MAX_PROCESSES_REACHED: 409,
@@ -69,7 +76,23 @@ function fromFrameworkError(err: unknown): GatewayError | null {
   return null;
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** A JSON answer on a plain Node.js response (the envelope Express's `res.json` wrote, without needing Express). */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** The request's path without the query (Express's `req.path`, for plain requests too). */
+function pathOf(req: PlainRequest): string {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
+export function errorHandler(logger: Logger): PlainErrorHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
@@ -78,15 +101,24 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = err instanceof GatewayError ? err : fromFrameworkError(err);
     if (known) {
       const status = statusFor(known.code);
-      if (status >= 500) logger.warn({ code: known.code, path: req.path, err: known.message }, 'request failed');
-      res.status(status).json(errorBody(known));
+      // For the audit trail: what went wrong, and whether it was a refusal for lack of rights.
+      const notes = auditNotes(req);
+      notes.errorCode = known.code;
+      if (known instanceof AccessDenied) notes.accessDenied = true;
+      const retryAfter = known.details?.['retryAfterSeconds'];
+      if (typeof retryAfter === 'number' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(retryAfter));
+      if (status >= 500) logger.warn({ code: known.code, path: pathOf(req), err: known.message }, 'request failed');
+      sendJson(res, status, errorBody(known));
+      // A refused read has no audit listener (reads are not recorded otherwise): its row is written here.
+      if (READS.has(req.method ?? 'GET') && (status === 401 || status === 403 || notes.accessDenied) && !req.routeMark?.audited) req.auditTrail?.write(req, res);
       return;
     }
-    logger.error({ err, path: req.path }, 'unexpected error');
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+    logger.error({ err, path: pathOf(req) }, 'unexpected error');
+    auditNotes(req).errorCode = 'INTERNAL';
+    sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
   };
 }
 
-export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` } });
+export const notFound: PlainHandler = (req, res) => {
+  sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${pathOf(req)}` } });
 };

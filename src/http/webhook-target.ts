@@ -19,7 +19,7 @@ export function assertWebhookTarget(user: AuthUser, url: string | null | undefin
 }
 
 /** What a tenant sees of a failed attempt: the status, not the answer of a server it may not own. */
-export function deliveryErrorFor(user: AuthUser, lastError: string | null): string | null {
+export function deliveryErrorFor(user: { readonly role: string }, lastError: string | null): string | null {
   if (lastError === null || user.role === 'admin') return lastError;
   return /^HTTP \d{3}/.exec(lastError)?.[0] ?? lastError.split(':')[0] ?? null;
 }

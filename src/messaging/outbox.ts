@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import type { DeviceRepository } from '../db/repositories/devices.js';
-import type { MessageFilter, MessageRepository } from '../db/repositories/messages.js';
+import type { MessageFilter, MessageRepository, NewMessage, NewMessageItem } from '../db/repositories/messages.js';
 import type { MessageRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { TurnBatch } from '../lib/turn-batch.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { NumberLane } from './lane.js';
@@ -51,10 +52,27 @@ export class Outbox {
   private readonly lanes = new Map<string, NumberLane>();
   private readonly unsubscribe: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | null = null;
+  /**
+   * Accepts of one event-loop turn share one transaction: a commit is a handful of WAL writes, and with many
+   * callers at once most of an accept was its own commit. Each caller still answers only after its row is stored.
+   */
+  private readonly inserts: TurnBatch<NewMessageItem, { row: MessageRow; created: boolean }>;
 
   constructor(private readonly deps: OutboxDeps) {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'an outbox listener failed'));
     this.events = this.emitter.view;
+    const transaction = deps.transaction ?? (<T>(work: () => T): T => work());
+    // The rows and their `queued` announcements in one transaction: what listeners write for them (the journal,
+    // the conversation store) commits with the rows, or nothing does.
+    this.inserts = new TurnBatch((rows) =>
+      transaction(() => {
+        const results = deps.repo.insertMany(rows);
+        for (const { row, created } of results) {
+          if (created) this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: 'queued', waMessageId: null, error: null, at: row.createdAt, row });
+        }
+        return results;
+      }),
+    );
   }
 
   /** Rebuild the queues from the outbox and follow the children's lifecycle. */
@@ -76,7 +94,8 @@ export class Outbox {
     this.sweeper.unref();
   }
 
-  async accept(input: NewOutgoing): Promise<{ row: MessageRow; created: boolean }> {
+  /** `inTransaction` runs with the new row in the transaction that stores it (a repeat of an idempotent send writes nothing). */
+  async accept(input: NewOutgoing, inTransaction?: (row: MessageRow) => void): Promise<{ row: MessageRow; created: boolean }> {
     const { media, clock } = this.deps;
     const now = clock.now();
     const id = crypto.randomUUID();
@@ -88,13 +107,8 @@ export class Outbox {
     }
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
     let result: { row: MessageRow; created: boolean };
-    const transaction = this.deps.transaction ?? (<T>(work: () => T): T => work());
     try {
-      result = transaction(() => {
-        const inserted = this.insert(id, input, payload, now);
-        if (inserted.created) this.emitter.emit('status', { id, phoneNumber: input.phoneNumber, status: 'queued', waMessageId: null, error: null, at: now, row: inserted.row });
-        return inserted;
-      });
+      result = await this.inserts.add({ row: this.newRow(id, input, payload, now), ...(inTransaction ? { inTransaction } : {}) });
     } catch (err) {
       await media.remove(upload);
       throw err;
@@ -113,8 +127,8 @@ export class Outbox {
     return result;
   }
 
-  private insert(id: string, input: NewOutgoing, payload: MessagePayload, now: number): { row: MessageRow; created: boolean } {
-    return this.deps.repo.insertOnce({
+  private newRow(id: string, input: NewOutgoing, payload: MessagePayload, now: number): NewMessage {
+    return {
       id,
       phoneNumber: input.phoneNumber,
       recipient: input.recipient,
@@ -125,7 +139,7 @@ export class Outbox {
       expiresAt: now + (input.ttlMs ?? this.deps.settings.ttlMs),
       createdAt: now,
       updatedAt: now,
-    });
+    };
   }
 
   get(id: string): MessageRow | undefined {

@@ -1,31 +1,36 @@
-import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { createProxyMiddleware, responseInterceptor, type Options } from 'http-proxy-middleware';
+import type { IncomingMessage } from 'node:http';
+import { Router } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../domain/errors.js';
 import type { ApiRegistry } from '../http/api-registry.js';
-import { errorBody, statusFor } from '../http/error-handler.js';
-import { currentUser } from '../http/auth-middleware.js';
+import { currentPrincipal } from '../http/auth-middleware.js';
+import { requestProtocol } from '../lib/client-address.js';
+import { auditNotes, type PlainHandler, type PlainRequest } from '../http/plain-handler.js';
 import { errorSchema, phoneNumber } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
 import type { ProxiedSend } from '../messaging/status-journal.js';
+import { PassThrough, type ForwardOptions } from './pass-through.js';
 import { rewriteQrLink } from './qr-link.js';
 import { contentOf, recipientOf, SendCapture } from './send-capture.js';
-import { isLoginPath, isManagedPath, isSendPath, PROXY_PREFIX, routeKey, type ProxyTarget, type ProxyTargets } from './targets.js';
+import { PROXY_PREFIX, proxyRoute, type ProxyTarget, type ProxyTargets } from './targets.js';
 
 /** Longer than the binary's own 45 s request timeout, so its answer (even a 504) gets through. */
 const PROXY_TIMEOUT_MS = 60_000;
 
-/** Caller headers the child must never see: the gateway's token, cookies, and the gateway's own routing header. */
-const STRIPPED = ['authorization', 'cookie', 'x-phone-number', 'x-device-id', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'];
+export interface ProxyHandler {
+  readonly handle: PlainHandler;
+  /** Drop the idle connections to the children (shutdown). */
+  close(): void;
+}
 
 export interface ProxyDeps {
   readonly api: ApiRegistry;
   readonly targets: ProxyTargets;
   readonly outbox: Outbox;
   readonly logger: Logger;
+  /** TRUST_PROXY hops: whose X-Forwarded-Proto the rewritten QR link may follow. */
+  readonly trustHops: number;
   /** A proxied `/send/*` the child accepted (2xx with a message id): the gateway records what it sent. */
   readonly onSent?: (send: ProxiedSend) => void;
 }
@@ -40,7 +45,7 @@ function documentProxy(api: ApiRegistry): void {
   const responses = {
     200: { description: "The child's answer, status and envelope unchanged" },
     400: { description: 'No number chosen (use the path form or X-Phone-Number)', schema: errorSchema },
-    403: { description: "The child's /devices writes are managed by the gateway", schema: errorSchema },
+    403: { description: "A scope or level the path needs is missing (named), the API key does not cover the number, or a /devices write the gateway manages", schema: errorSchema },
     404: { description: 'Unknown number (or not yours)', schema: errorSchema },
     429: { description: 'The number is paused by a timelock (QUEUE_PAUSED, Retry-After)', schema: errorSchema },
     503: { description: "The number's process is not running (with its state)", schema: errorSchema },
@@ -51,8 +56,11 @@ function documentProxy(api: ApiRegistry): void {
       {
         method,
         path: `${PROXY_PREFIX}/:phone/*splat`,
-        summary: "Forwarded to the number's own binary API (credentials added by the gateway); also /proxy/whatsapp/<path> with X-Phone-Number, and WebSocket …/{phone}/ws",
+        summary:
+          "Forwarded to the number's own binary API (credentials added by the gateway); also /proxy/whatsapp/<path> with X-Phone-Number, and WebSocket …/{phone}/ws. The scope needed depends on the path (docs/security.md): /send/* messages:send, /app/login* numbers:pair, /app/logout numbers:control, reads of chats messages:read, /ws events:subscribe",
         tag: 'proxy',
+        permission: 'proxy',
+        ...(method === 'get' ? {} : { audit: 'proxy.request' }),
         params,
         responses,
       },
@@ -61,161 +69,91 @@ function documentProxy(api: ApiRegistry): void {
   }
 }
 
-/** Shared by the HTTP and WebSocket proxies: route each request to the target resolved for it beforehand. */
-export function proxyOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger: Logger, captures?: WeakMap<IncomingMessage, SendCapture>): Options {
-  const target = (req: IncomingMessage): ProxyTarget => {
-    const found = resolved.get(req);
-    if (!found) throw new GatewayError('INTERNAL', 'proxy target not resolved');
-    return found;
-  };
-  const prepare = (proxyReq: ClientRequest, req: IncomingMessage): void => {
-    const t = target(req);
-    for (const header of STRIPPED) proxyReq.removeHeader(header);
-    proxyReq.setHeader('authorization', t.authorization);
-    // The gateway's slot on each child (docs/binary-contract.md §6): named after the number, or its pending id.
-    proxyReq.setHeader('x-device-id', t.deviceId);
-    captures?.get(req)?.tap(proxyReq);
-  };
-  return {
-    target: 'http://127.0.0.1',
-    router: (req) => `http://127.0.0.1:${target(req).port}`,
-    pathRewrite: (_path, req) => target(req).childPath,
-    changeOrigin: true,
-    xfwd: false,
-    proxyTimeout: PROXY_TIMEOUT_MS,
-    on: {
-      proxyReq: prepare,
-      proxyReqWs: prepare,
-      error: (err, req, res) => {
-        logger.warn({ err: err.message, phoneNumber: resolved.get(req)?.phoneNumber }, 'proxy: child did not answer');
-        if ('writeHead' in res) {
-          const response = res as ServerResponse;
-          if (!response.headersSent) {
-            // No `next` here (http-proxy's own callback): the same table and body as the error handler.
-            const error = new GatewayError('CHILD_UNREACHABLE', 'the number\'s process did not answer');
-            response.writeHead(statusFor(error.code), { 'content-type': 'application/json; charset=utf-8' });
-            response.end(JSON.stringify(errorBody(error)));
-          } else response.destroy();
-        } else (res as Socket).destroy();
-      },
-    },
-  };
-}
-
 /**
- * `/proxy/whatsapp/*` → the number's own binary API with the child's credentials. Bodies stream both ways
- * (mounted before any body parser); statuses and envelopes pass unchanged, except `qr_link` in login answers,
- * which is pointed at the gateway. `/send/*` calls wait their turn in the number's send queue.
+ * `/proxy/whatsapp/*` → the number's own binary API with the child's credentials. Bodies stream both ways (no
+ * body parser runs before it); statuses and envelopes pass unchanged, except `qr_link` in login answers, which is
+ * pointed at the gateway. `/send/*` calls wait their turn in the number's send queue. A plain handler for the
+ * lean /proxy chain of createHttpApp (same rate limit, token check, error handler and metrics as /api).
  */
-export function proxyRoutes(deps: ProxyDeps): Router {
+export function proxyHandler(deps: ProxyDeps): ProxyHandler {
   documentProxy(deps.api);
-  const router = Router();
-  const resolved = new WeakMap<IncomingMessage, ProxyTarget>();
-  const captures = new WeakMap<IncomingMessage, SendCapture>();
-  // Without an agent, http-proxy opens a connection per request and sends `Connection: close`, which the child
-  // echoes and the gateway passes on: every proxied call then costs two TCP handshakes and the caller's
-  // keep-alive connection. Idle sockets are dropped after 4 s, before a server's usual 5 s keep-alive timeout.
-  const base = { ...proxyOptions(resolved, deps.logger, captures), agent: new Agent({ keepAlive: true, timeout: 4000 }) };
-  const onSendAnswer = (proxyRes: IncomingMessage, req: IncomingMessage): void => {
-    const t = resolved.get(req);
-    delete proxyRes.headers['www-authenticate'];
-    if (t && proxyRes.statusCode === 429 && isSendPath(req.method ?? '', t.childPath)) {
-      deps.outbox.timelock(t.phoneNumber, 'WhatsApp reach-out timelock on a proxied send (429)');
-    }
+  const pass = new PassThrough(deps.logger, PROXY_TIMEOUT_MS);
+  const onSendAnswer = (target: ProxyTarget) => (answer: IncomingMessage) => {
+    if (answer.statusCode === 429) deps.outbox.timelock(target.phoneNumber, 'WhatsApp reach-out timelock on a proxied send (429)');
   };
-  const stream = createProxyMiddleware({ ...base, on: { ...base.on, proxyRes: onSendAnswer } });
-  const login = createProxyMiddleware({
-    ...base,
-    selfHandleResponse: true,
-    on: {
-      ...base.on,
-      proxyRes: responseInterceptor(async (body, proxyRes, req) => {
-        const t = resolved.get(req);
-        const ok = (proxyRes.statusCode ?? 500) < 300;
-        if (!t || !ok) return body;
-        const request = req as Request;
-        return rewriteQrLink(body, `${request.protocol}://${request.get('host') ?? '127.0.0.1'}`, t.phoneNumber);
-      }),
-    },
-  });
-
-  // Sends: the answer is small; it is read on its way back for the message id, and the request body was read on
-  // its way out (SendCapture), so the gateway knows what the number sent.
-  const send = createProxyMiddleware({
-    ...base,
-    selfHandleResponse: true,
-    on: {
-      ...base.on,
-      proxyRes: responseInterceptor(async (body, proxyRes, req) => {
-        onSendAnswer(proxyRes, req);
-        const t = resolved.get(req);
-        const capture = captures.get(req);
-        const status = proxyRes.statusCode ?? 500;
-        if (t && capture && deps.onSent && status >= 200 && status < 300) recordSend(deps, t, capture, body);
+  // Sends: the request body is read on its way out (SendCapture) and the small answer on its way back for the
+  // message id, so the gateway knows what the number sent; both pass to the child and the caller untouched.
+  const sendOptions = (target: ProxyTarget, req: PlainRequest): ForwardOptions => {
+    const onAnswer = onSendAnswer(target);
+    if (!deps.onSent) return { onAnswer };
+    const capture = new SendCapture(req);
+    return {
+      onAnswer,
+      onRequest: (upstream) => capture.tap(upstream),
+      rewrite: (body, answer) => {
+        const status = answer.statusCode ?? 500;
+        if (status >= 200 && status < 300) recordSend(deps, target, capture, body);
         return body;
-      }),
-    },
-  });
+      },
+    };
+  };
+  const loginRewrite = (req: PlainRequest, target: ProxyTarget) => (body: Buffer, answer: IncomingMessage) =>
+    (answer.statusCode ?? 500) < 300 ? rewriteQrLink(body, `${requestProtocol(req, deps.trustHops)}://${req.headers.host ?? '127.0.0.1'}`, target.phoneNumber) : body;
 
-  router.all(`${PROXY_PREFIX}{/*splat}`, async (req, res, next) => {
+  const handle: PlainHandler = async (req, res, next) => {
     try {
-      const [rawPath = '', query] = req.originalUrl.split(/\?(.*)/s);
+      const method = req.method ?? 'GET';
+      const [rawPath = '', query] = (req.url ?? '').split(/\?(.*)/s);
       const rest = rawPath.slice(PROXY_PREFIX.length);
-      const target = deps.targets.resolve(currentUser(req), rest, query ? `?${query}` : '', req.get('x-phone-number'));
-      if (isManagedPath(req.method, target.childPath, target.phoneNumber)) {
+      const header = req.headers['x-phone-number'];
+      const target = deps.targets.resolve(currentPrincipal(req), method, rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined);
+      // For the audit trail, which records state-changing calls (reads only when refused): number, route and scope.
+      if (method !== 'GET' && method !== 'HEAD') {
+        req.routeMark = { action: `proxy.${target.permission.scope.replace(':', '_')}`, audited: false, phoneNumber: target.phoneNumber };
+        auditNotes(req).params = { method, path: target.route, scope: target.permission.scope };
+      }
+      const route = proxyRoute(method, target.childPath, target.phoneNumber, target.route);
+      if (route === 'managed') {
         throw new GatewayError('FORBIDDEN', 'device slots and webhooks of a number are managed by the gateway; use /api/devices', { path: target.childPath });
       }
-      resolved.set(req, target);
-      const handler = isLoginPath(req.method, target.childPath) ? login : stream;
-      if (!isSendPath(req.method, target.childPath)) {
-        await forward(handler, req, res);
+      if (route !== 'send') {
+        await pass.forward(req, res, target, route === 'login' ? { rewrite: loginRewrite(req, target) } : {});
         return;
       }
-      if (deps.onSent) captures.set(req, new SendCapture(req));
+      const options = sendOptions(target, req);
       const lane = deps.outbox.lane(target.phoneNumber);
       // Refused at once while the number is paused, and again if a pause began while this call waited its turn.
       const refuseIfPaused = (): void => {
         try {
           lane.assertNotPaused();
         } catch (err) {
-          if (err instanceof GatewayError) res.set('Retry-After', String(err.details?.['retryAfterSeconds'] ?? 60));
+          if (err instanceof GatewayError) res.setHeader('Retry-After', String(err.details?.['retryAfterSeconds'] ?? 60));
           throw err;
         }
       };
       refuseIfPaused();
+      // The queue slot is held until the answer is complete.
       await lane.schedule(async () => {
         refuseIfPaused();
-        await forward(send, req, res);
+        await pass.forward(req, res, target, options);
       });
     } catch (err) {
       next(err);
     }
-  });
-  return router;
+  };
+  return { handle, close: () => pass.close() };
 }
 
-/** The child's answer to a proxied send: `{results: {message_id}}` (contract §7) → the recorded send. */
+/** The child's answer to a proxied send: `{results: {message_id}}` (docs/binary-contract.md §7) → the recorded send. */
 function recordSend(deps: ProxyDeps, target: ProxyTarget, capture: SendCapture, body: Buffer): void {
   try {
     const answer = JSON.parse(body.toString('utf8')) as { results?: { message_id?: unknown } };
     const waMessageId = answer.results?.message_id;
     const to = recipientOf(capture.fields['phone']);
     if (typeof waMessageId !== 'string' || waMessageId === '' || !to) return;
-    const route = routeKey(target.childPath).split('/')[2] ?? 'message';
+    const route = target.route.split('/')[2] ?? 'message';
     deps.onSent?.({ phoneNumber: target.phoneNumber, route, to, waMessageId, content: contentOf(route, capture) });
   } catch (err) {
     deps.logger.warn({ err, phoneNumber: target.phoneNumber }, 'proxy: could not record a proxied send');
   }
-}
-
-/** Run the proxy and settle when the answer is complete, so a queued send holds its slot for the whole call. */
-function forward(handler: RequestHandler, req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (res.writableFinished || req.destroyed) {
-      resolve();
-      return;
-    }
-    res.once('close', () => resolve());
-    Promise.resolve(handler(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()))).catch(reject);
-  });
 }

@@ -34,16 +34,23 @@ export interface QrServiceDeps {
   readonly logger: Logger;
   /** QR_CODE_TIMEOUT: the longest a caller waits for the child's login call. */
   readonly timeoutMs: number;
+  /** QR_REFRESH_LIMIT: fresh codes fetched and pushed by the gateway itself after one expires unscanned. */
+  readonly refreshLimit: number;
 }
 
 /**
  * QR codes and pairing codes through each child's login routes (docs/binary-contract.md §8). The child writes the
- * QR as a PNG in its own folder; the gateway reads it there and returns it inline. One login call per number at a
- * time, and a code is reused until it expires, since every new login call replaces the previous code on the phone.
+ * QR as a PNG in its own folder; the gateway reads it there and returns it inline. One login call per number at a time, and
+ * a code is reused until it expires, since every new login call replaces the previous code on the phone.
+ *
+ * Once someone asked for a QR, the gateway keeps it fresh by itself: when a code expires unscanned it fetches the
+ * next one and announces it (feed `qr` → Socket.IO), up to QR_REFRESH_LIMIT times, so a page showing the QR
+ * never has to ask again. Pairing, a pairing-code request, the process exiting or the limit end the rotation.
  */
 export class QrService {
   private readonly cache = new Map<string, Cached>();
   private readonly pending = new Map<string, Promise<QrCode>>();
+  private readonly rotations = new Map<string, { timer: NodeJS.Timeout; refreshes: number }>();
   private readonly unsubscribe: (() => void)[];
   private readonly emitter: TypedEmitter<QrEvents>;
   /** Every QR code fetched from a child, as it is fetched. */
@@ -53,17 +60,31 @@ export class QrService {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'a QR listener failed'));
     this.events = this.emitter.view;
     this.unsubscribe = [
-      deps.supervisor.events.on('exited', ({ phoneNumber }) => this.cache.delete(phoneNumber)),
+      deps.supervisor.events.on('exited', ({ phoneNumber }) => this.forget(phoneNumber)),
+      deps.supervisor.events.on('removed', ({ phoneNumber }) => this.forget(phoneNumber)),
       deps.supervisor.events.on('session', ({ phoneNumber, to }) => {
-        if (to === 'logged_in') this.cache.delete(phoneNumber);
+        if (to === 'logged_in') this.forget(phoneNumber);
       }),
     ];
   }
 
+  /** Whether the gateway will fetch and push the next QR of this number when the current one expires. */
+  rotating(phoneNumber: string): boolean {
+    return this.rotations.has(phoneNumber);
+  }
+
   async qr(phoneNumber: string): Promise<QrCode> {
+    const code = await this.current(phoneNumber);
+    // Someone is looking at the QR: the rotation budget starts again from this code.
+    this.scheduleRotation(phoneNumber, 0);
+    return code;
+  }
+
+  /** `fresh`: the rotation's call at the expiry, which must not get the old code back (timers may fire a little early). */
+  private async current(phoneNumber: string, fresh = false): Promise<QrCode> {
     const { runner, client } = this.ready(phoneNumber);
     const cached = this.cache.get(phoneNumber);
-    if (cached && cached.port === client.endpoint.port && this.deps.clock.now() < cached.expiresAtMs) return cached.code;
+    if (!fresh && cached && cached.port === client.endpoint.port && this.deps.clock.now() < cached.expiresAtMs) return cached.code;
     let pending = this.pending.get(phoneNumber);
     if (!pending) {
       pending = this.fetch(phoneNumber, runner, client).finally(() => this.pending.delete(phoneNumber));
@@ -75,6 +96,8 @@ export class QrService {
   /** The 8-character code the user types on the phone (Linked devices → Link with phone number). */
   async pairCode(phoneNumber: string): Promise<{ phoneNumber: string; pairCode: string }> {
     const { runner, client } = this.ready(phoneNumber);
+    // A new QR login call would replace the code the user is typing: no rotation from here on.
+    this.stopRotation(phoneNumber);
     try {
       const result = await client.loginWithCode(phoneNumber, this.deps.timeoutMs);
       this.cache.delete(phoneNumber);
@@ -86,7 +109,35 @@ export class QrService {
 
   close(): void {
     for (const off of this.unsubscribe) off();
+    for (const phone of [...this.rotations.keys()]) this.stopRotation(phone);
     this.cache.clear();
+  }
+
+  private forget(phoneNumber: string): void {
+    this.cache.delete(phoneNumber);
+    this.stopRotation(phoneNumber);
+  }
+
+  private stopRotation(phoneNumber: string): void {
+    const rotation = this.rotations.get(phoneNumber);
+    if (rotation) this.deps.clock.clearTimeout(rotation.timer);
+    this.rotations.delete(phoneNumber);
+  }
+
+  /** At the current code's expiry, fetch the next one (which announces itself), while the budget lasts. */
+  private scheduleRotation(phoneNumber: string, refreshes: number): void {
+    this.stopRotation(phoneNumber);
+    const cached = this.cache.get(phoneNumber);
+    if (!cached || refreshes >= this.deps.refreshLimit) return;
+    const timer = this.deps.clock.setTimeout(() => {
+      this.rotations.delete(phoneNumber);
+      this.current(phoneNumber, true).then(
+        () => this.scheduleRotation(phoneNumber, refreshes + 1),
+        (err: unknown) => this.deps.logger.info({ phoneNumber, err: (err as Error).message }, 'QR rotation stopped: no new code'),
+      );
+    }, Math.max(0, cached.expiresAtMs - this.deps.clock.now()));
+    timer.unref();
+    this.rotations.set(phoneNumber, { timer, refreshes });
   }
 
   private ready(phoneNumber: string): { runner: DeviceRunner; client: GowaClient } {

@@ -1,4 +1,4 @@
-import type { AuthUser } from '../auth/tokens.js';
+import type { CallerPrincipal } from '../auth/principal.js';
 import { STORE_EVENTS, type StoreEventName } from '../conversations/types.js';
 import type { ConversationView, MessageStatusView, MessageView } from '../conversations/views.js';
 import type { FeedMessage } from '../events/feed-message.js';
@@ -72,9 +72,10 @@ export interface ClientToServerEvents {
 export type InterServerEvents = Record<string, never>;
 
 export interface SocketData {
-  user: AuthUser;
-  /** When the handshake token expires (ms); the socket is disconnected then. */
-  expiresAt: number | null;
+  /** Who connected; replaced by a fresh copy whenever access changes (or the socket is disconnected). */
+  principal: CallerPrincipal;
+  /** The numbers whose global events this socket receives; null = every number (admins). */
+  numbers: Set<string> | null;
 }
 
 export const DEVICE_ROOM_PREFIX = 'device-';

@@ -1,12 +1,15 @@
 import type http from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import type { AccountService } from '../auth/accounts.js';
-import type { AuthUser, TokenService } from '../auth/tokens.js';
+import { actorOf } from '../audit/actor.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { AccessChange, AccessPolicy } from '../auth/policy.js';
+import type { CallerPrincipal } from '../auth/principal.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
-import { GatewayError } from '../domain/errors.js';
+import { AccessDenied, GatewayError } from '../domain/errors.js';
 import { parseNumberKey } from '../domain/number-key.js';
-import type { DeviceAccess } from '../auth/device-access.js';
+import { clientAddress } from '../lib/client-address.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventJournal } from '../events/journal.js';
@@ -30,34 +33,40 @@ type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEv
 type GlobalEvent = 'container-websocket-connected' | 'container-websocket-closed' | 'process-stopped';
 
 export interface RealtimeServerDeps {
-  readonly tokens: TokenService;
-  readonly accounts: AccountService;
+  readonly authn: Authenticator;
+  readonly policy: AccessPolicy;
+  readonly audit: AuditLog;
   readonly devices: DeviceRepository;
-  readonly access: DeviceAccess;
   readonly journal: EventJournal;
   /** Most messages replayed on a resuming `join`. */
   readonly resumeLimit: number;
   /** Browser origins allowed to connect (CORS for the polling transport and the handshake); empty = same origin. */
   readonly corsOrigins: readonly string[];
+  /** Proxy hops to trust for the client address (TRUST_PROXY), as for REST. */
+  readonly trustProxy: number;
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const SCOPE = 'events:subscribe';
 
-/** Internal rooms: one for admins, one per user; global events go to the admins and the number's owner only. */
+/** Internal rooms: sockets that see every number, administrators (gateway news), and one room per number. */
+const EVERY_NUMBER = 'gw:all';
 const ADMINS = 'gw:admins';
-const userRoom = (id: number) => `gw:user:${id}`;
+const numberRoom = (phone: string) => `gw:n:${phone}`;
 
 /**
- * Socket.IO on the gateway's HTTP server. Multi-tenant: a socket only ever receives events of numbers its
- * user may see (admins see all), both for global events and for `device-<phone>` rooms, whose membership is
- * re-checked against the device's current owner on every message.
+ * Socket.IO on the gateway's HTTP server. A socket only ever receives events of numbers its principal may use
+ * `events:subscribe` on (the access policy), both global events (through its number rooms) and `device-<phone>`
+ * rooms (re-checked on every message). When access changes, affected sockets are checked again at once: a socket
+ * whose credential was revoked or that lost a number is disconnected; one that gained a number starts receiving it.
  */
 export class RealtimeServer {
   readonly io: IoServer;
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly writes = new WriteCoalescer();
+  private readonly unsubscribe: () => void;
 
   constructor(
     httpServer: http.Server,
@@ -66,8 +75,9 @@ export class RealtimeServer {
     // A separate upgrade router serves /proxy/whatsapp/* WebSockets on the same server: leave its upgrades alone.
     const cors = deps.corsOrigins.length > 0 ? { cors: { origin: [...deps.corsOrigins] } } : {};
     this.io = new Server(httpServer, { destroyUpgrade: false, serveClient: false, ...cors });
-    this.io.use(socketAuth(deps.tokens, deps.accounts));
+    this.io.use(socketAuth(deps));
     this.io.on('connection', (socket) => this.onConnection(socket));
+    this.unsubscribe = deps.policy.changes.on('changed', (change) => this.onAccessChange(change));
   }
 
   /** A stored message: to every viewer of the number, and to the sockets that joined its room. */
@@ -77,14 +87,14 @@ export class RealtimeServer {
     const { message } = event;
     // Socket.IO encodes a broadcast before it looks for recipients: with nobody to send to, skip that work.
     const rooms = this.io.sockets.adapter.rooms;
-    if (!rooms.has(ADMINS) && (row.ownerId === null || !rooms.has(userRoom(row.ownerId))) && !rooms.has(deviceRoom(event.phoneNumber))) return;
+    if (!rooms.has(EVERY_NUMBER) && !rooms.has(numberRoom(event.phoneNumber)) && !rooms.has(deviceRoom(event.phoneNumber))) return;
     this.writes.hold(this.io.sockets.sockets.values());
     this.viewers(row).emit('whatsapp-websocket-message', { phoneNumber: event.phoneNumber, port: event.port, message, timestamp: message.at });
     const members = this.io.sockets.adapter.rooms.get(deviceRoom(event.phoneNumber));
     if (!members) return;
     for (const id of members) {
       const socket = this.io.sockets.sockets.get(id);
-      if (!socket || !this.deps.access.mayAccess(socket.data.user, row)) continue;
+      if (!socket || !this.deps.policy.allows(socket.data.principal, SCOPE, row)) continue;
       socket.emit('device-websocket-message', { message, timestamp: message.at });
       emitDerived(socket, event.phoneNumber, message.seq, event.derived);
     }
@@ -97,11 +107,11 @@ export class RealtimeServer {
   }
 
   /** Gateway-wide news (binary updates) for administrators, each getting the payload made for it (the numbers it may see). */
-  emitToAdmins<K extends 'binary-update-available' | 'binary-update-applied'>(event: K, payloadFor: (user: AuthUser) => Parameters<ServerToClientEvents[K]>[0]): void {
+  emitToAdmins<K extends 'binary-update-available' | 'binary-update-applied'>(event: K, payloadFor: (principal: CallerPrincipal) => Parameters<ServerToClientEvents[K]>[0]): void {
     for (const id of this.io.sockets.adapter.rooms.get(ADMINS) ?? []) {
       const socket = this.io.sockets.sockets.get(id);
       if (!socket) continue;
-      const args = [payloadFor(socket.data.user)] as Parameters<ServerToClientEvents[K]>;
+      const args = [payloadFor(socket.data.principal)] as Parameters<ServerToClientEvents[K]>;
       socket.emit(event, ...args);
     }
   }
@@ -112,6 +122,7 @@ export class RealtimeServer {
   }
 
   async close(): Promise<void> {
+    this.unsubscribe();
     for (const timer of this.expiryTimers.values()) this.deps.clock.clearTimeout(timer);
     this.expiryTimers.clear();
     this.writes.release();
@@ -121,14 +132,19 @@ export class RealtimeServer {
   }
 
   private viewers(row: DeviceRow) {
-    return this.io.to([ADMINS, ...this.deps.access.viewers(row).map(userRoom)]);
+    return this.io.to([EVERY_NUMBER, numberRoom(row.phoneNumber)]);
   }
 
-  /** Disconnect when the token expires. Timers cannot wait past ~24.8 days (2^31-1 ms): re-arm until then. */
-  private armExpiry(socket: IoSocket, expiresAt: number): void {
+  /** Disconnect when the credential expires. Timers cannot wait past ~24.8 days (2^31-1 ms): re-arm until then. */
+  private armExpiry(socket: IoSocket): void {
+    const old = this.expiryTimers.get(socket.id);
+    if (old) this.deps.clock.clearTimeout(old);
+    this.expiryTimers.delete(socket.id);
+    const expiresAt = socket.data.principal.expiresAt;
+    if (expiresAt === null) return;
     const left = Math.max(0, expiresAt - this.deps.clock.now());
     const timer = this.deps.clock.setTimeout(() => {
-      if (left > MAX_TIMER_MS) this.armExpiry(socket, expiresAt);
+      if (left > MAX_TIMER_MS) this.armExpiry(socket);
       else socket.disconnect(true);
     }, Math.min(left, MAX_TIMER_MS));
     timer.unref();
@@ -136,9 +152,8 @@ export class RealtimeServer {
   }
 
   private onConnection(socket: IoSocket): void {
-    const { user, expiresAt } = socket.data;
-    void socket.join(user.role === 'admin' ? ADMINS : userRoom(user.id));
-    if (expiresAt !== null) this.armExpiry(socket, expiresAt);
+    this.placeInRooms(socket);
+    this.armExpiry(socket);
     socket.on('disconnect', () => {
       const timer = this.expiryTimers.get(socket.id);
       if (timer) this.deps.clock.clearTimeout(timer);
@@ -152,6 +167,60 @@ export class RealtimeServer {
     });
   }
 
+  /** The rooms of the numbers the socket's principal may follow now (and the admin rooms). */
+  private placeInRooms(socket: IoSocket): void {
+    const { principal } = socket.data;
+    const { policy } = this.deps;
+    if (policy.isAdmin(principal)) void socket.join(ADMINS);
+    if (policy.seesEverything(principal)) {
+      socket.data.numbers = null;
+      void socket.join(EVERY_NUMBER);
+      return;
+    }
+    const numbers = new Set(policy.visible(principal, SCOPE).map((row) => row.phoneNumber));
+    for (const phone of socket.data.numbers ?? []) if (!numbers.has(phone)) void socket.leave(numberRoom(phone));
+    for (const phone of numbers) void socket.join(numberRoom(phone));
+    socket.data.numbers = numbers;
+  }
+
+  private onAccessChange(change: AccessChange): void {
+    for (const socket of this.io.sockets.sockets.values()) {
+      const { principal } = socket.data;
+      if (change.kind === 'number') {
+        this.recheckNumber(socket, change.phoneNumber);
+        continue;
+      }
+      const affected = change.kind === 'user' ? principal.user.id === change.userId : principal.kind === 'key' && principal.use.key.id === change.keyId;
+      if (!affected) continue;
+      const fresh = this.deps.authn.refresh(principal);
+      const before = socket.data.numbers;
+      const lost = fresh === null || (before === null ? !this.deps.policy.seesEverything(fresh) : [...before].some((phone) => !this.deps.policy.allowsNumber(fresh, SCOPE, phone)));
+      const reconnect = change.kind === 'user' && change.reconnect === true;
+      if (fresh === null || lost || reconnect || !this.deps.policy.hasScope(fresh, SCOPE)) {
+        this.deps.logger.info({ userId: principal.user.id, reason: change.reason }, 'socket disconnected: its access changed');
+        socket.disconnect(true);
+        continue;
+      }
+      socket.data.principal = fresh;
+      this.placeInRooms(socket);
+      this.armExpiry(socket);
+    }
+  }
+
+  /** A number came or went: sockets that may follow it join its room; the others leave it (and its device room). */
+  private recheckNumber(socket: IoSocket, phoneNumber: string): void {
+    if (socket.data.numbers === null) return;
+    const row = this.deps.devices.get(phoneNumber);
+    if (row && this.deps.policy.allows(socket.data.principal, SCOPE, row)) {
+      socket.data.numbers.add(phoneNumber);
+      void socket.join(numberRoom(phoneNumber));
+    } else {
+      socket.data.numbers.delete(phoneNumber);
+      void socket.leave(numberRoom(phoneNumber));
+      void socket.leave(deviceRoom(phoneNumber));
+    }
+  }
+
   /**
    * Replay (when `since` is given) and joining happen in one synchronous step: the journal stores and publishes
    * in one step too, so every message is either in the replay or arrives live, never both, never neither.
@@ -160,7 +229,7 @@ export class RealtimeServer {
     const room = roomOf(request);
     try {
       const { phoneNumber, since } = parseJoin(request);
-      this.deps.access.require(socket.data.user, phoneNumber);
+      this.requireNumber(socket, phoneNumber);
       const replay = since === undefined ? null : this.deps.journal.replay(phoneNumber, since, this.deps.resumeLimit);
       for (const message of replay?.messages ?? []) {
         socket.emit('device-websocket-message', { message, timestamp: message.at });
@@ -174,6 +243,27 @@ export class RealtimeServer {
       if (!(err instanceof GatewayError)) this.deps.logger.error({ err, room }, 'socket join failed');
       socket.emit('join-error', { room, ...error });
       ack?.({ ok: false, room, error });
+    }
+  }
+
+  /** The policy's check, with refusals written to the audit log like REST refusals. */
+  private requireNumber(socket: IoSocket, phoneNumber: string): void {
+    try {
+      this.deps.policy.require(socket.data.principal, SCOPE, phoneNumber);
+    } catch (err) {
+      if (err instanceof AccessDenied) {
+        this.deps.audit.later({
+          actor: actorOf(socket.data.principal),
+          action: 'realtime.join',
+          result: 'denied',
+          ip: clientAddress(socket.request, this.deps.trustProxy) ?? null,
+          phoneNumber,
+          target: { type: 'number', id: phoneNumber },
+          httpStatus: err.code === 'FORBIDDEN' ? 403 : 404,
+          errorCode: err.code,
+        });
+      }
+      throw err;
     }
   }
 }

@@ -294,7 +294,9 @@ export class DeviceRunner {
     const to = transition(from, event);
     this.stateValue = to;
     this.persist({ ...patch, state: to });
-    this.deps.history.append({ phoneNumber: this.phoneNumber, type: event, fromState: from, toState: to, detail: { reason } });
+    // Exits keep their code and signal in the history too (the device row only has the latest), for the timeline.
+    const exit = patch.lastExitCode !== undefined || patch.lastExitSignal !== undefined ? { exitCode: patch.lastExitCode ?? null, signal: patch.lastExitSignal ?? null } : {};
+    this.deps.history.append({ phoneNumber: this.phoneNumber, type: event, fromState: from, toState: to, detail: { reason, ...exit } });
     this.log.info({ from, to, reason }, 'device state changed');
     this.deps.events.emit('state', { phoneNumber: this.phoneNumber, from, to, reason, at: this.deps.clock.now() });
   }

@@ -21,6 +21,8 @@ export class ProcessLogs {
     dir: string,
     bufferLines: number,
     private readonly maxBytes: number,
+    /** Told of every line as it is kept (the live log tail); must not throw. */
+    private readonly onLine: (line: LogLine) => void = () => undefined,
   ) {
     fs.mkdirSync(dir, { recursive: true });
     this.buffer = new RingBuffer<LogLine>(bufferLines);
@@ -29,7 +31,9 @@ export class ProcessLogs {
   }
 
   append(stream: LogLine['stream'], line: string, at = Date.now()): void {
-    this.buffer.push({ at, stream, line });
+    const entry = { at, stream, line };
+    this.buffer.push(entry);
+    this.onLine(entry);
     const text = `${new Date(at).toISOString()} ${stream} ${line}\n`;
     if (this.size + text.length > this.maxBytes) this.rotate();
     try {

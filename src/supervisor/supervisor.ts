@@ -336,7 +336,7 @@ export class Supervisor {
     const { settings } = this.deps;
     const dir = this.sessionDir(row.phoneNumber);
     fs.mkdirSync(dir, { recursive: true });
-    const logs = new ProcessLogs(path.join(dir, 'logs'), settings.logBufferLines, settings.logFileMaxBytes);
+    const logs = new ProcessLogs(path.join(dir, 'logs'), settings.logBufferLines, settings.logFileMaxBytes, (line) => this.emitter.emit('log', { phoneNumber: row.phoneNumber, ...line }));
     const runner = new DeviceRunner(row.phoneNumber, dir, row, logs, {
       ...this.deps,
       events: this.emitter,

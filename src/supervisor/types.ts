@@ -24,6 +24,8 @@ export interface SupervisorEvents {
   bound: { phoneNumber: string; pendingId: string; at: number };
   /** The phone that paired with a pending number is already registered: nothing moved, the child was logged out. */
   'bind-refused': { phoneNumber: string; phone: string; reason: string; at: number };
+  /** A line of the child's output (or the gateway's note about it), as it is kept. */
+  log: { phoneNumber: string; at: number; stream: 'stdout' | 'stderr' | 'gateway'; line: string };
   /** The child is gone (any reason); connections to it should close. */
   exited: { phoneNumber: string; port: number | null; code: number | null; signal: string | null; expected: boolean; willRestart: boolean };
 }

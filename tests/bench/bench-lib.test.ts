@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseArgs } from '../../bench/lib/args.js';
+import { breakdownProfile } from '../../bench/lib/profile-breakdown.js';
 import { summariseProfile } from '../../bench/lib/profile-summary.js';
 import { renderSection, type ResultsFile } from '../../bench/lib/report.js';
 import { distribution, linearFit, percentile } from '../../bench/lib/stats.js';
 import { figure } from '../../bench/scenarios/types.js';
+import { frameKind, frameTimestamp } from '../../bench/responder/lean-socket.js';
 
 /** The arithmetic and judging behind every published figure. */
 describe('benchmark figures', () => {
@@ -71,5 +73,37 @@ describe('benchmark figures', () => {
     expect(lines[4]).toBe('busiest functions:');
     expect(lines[6]).toBe(' 25.0 %  next (router:10)');
     expect(summariseProfile({ nodes: profile.nodes, samples: [1], timeDeltas: [10] })).toEqual(['no busy samples']);
+  });
+
+  it('attributes profile time to the innermost gateway stage, then to a known package, with its leaf work', () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+    const nodes = [
+      { id: 1, callFrame: frame('(root)', ''), children: [2, 6, 8] },
+      { id: 2, callFrame: frame('accept', 'file:///app/dist/webhooks/inbound.js'), children: [3] },
+      { id: 3, callFrame: frame('record', 'file:///app/dist/realtime/event-journal.js'), children: [4, 5] },
+      { id: 4, callFrame: frame('run', '') },
+      { id: 5, callFrame: frame('publish', 'file:///app/dist/realtime/socket-server.js'), children: [7] },
+      { id: 6, callFrame: frame('onPacket', 'file:///app/node_modules/engine.io/build/socket.js') },
+      { id: 7, callFrame: frame('writev', '') },
+      { id: 8, callFrame: frame('(idle)', '') },
+    ];
+    const result = breakdownProfile({ nodes, samples: [4, 4, 7, 6, 8], timeDeltas: [1000, 1000, 1000, 1000, 9000] });
+    expect(result.busyMs).toBe(4);
+    expect(result.stages).toEqual([
+      { stage: 'journal (number, store)', percent: 50, leaves: { SQLite: 100 } },
+      { stage: 'Socket.IO publish (serialise, per-client writes)', percent: 50, leaves: { 'socket writes': 50 } },
+    ]);
+  });
+
+  it('reads the kind and the gateway timestamp of a Socket.IO frame without parsing it', () => {
+    // What socket.io-parser writes for an event (`2` + JSON of [name, ...args]) after Engine.IO's message type `4`.
+    const frame = (message: Record<string, unknown>) =>
+      Buffer.from(`42${JSON.stringify(['whatsapp-websocket-message', { phoneNumber: '5511900000001', port: 8500, message, timestamp: '2026-11-22T01:02:03.456Z' }])}`);
+    expect(frameKind(frame({ type: 'ack', ids: ['3EB0'], seq: 1 }))).toBe('ack');
+    expect(frameKind(frame({ type: 'message', payload: { body: 'hi' }, seq: 2 }))).toBe('message');
+    expect(frameKind(frame({ type: 'status', seq: 3 }))).toBe('other');
+    expect(frameKind(Buffer.from('42["device-websocket-message",{"message":{"type":"ack"}}]'))).toBe('other');
+    expect(frameTimestamp(frame({ type: 'ack' }))).toBe(Date.parse('2026-11-22T01:02:03.456Z'));
+    expect(frameTimestamp(Buffer.from('42["whatsapp-websocket-message",{"message":{"type":"ack"}}]'))).toBeNaN();
   });
 });

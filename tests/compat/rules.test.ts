@@ -86,7 +86,7 @@ describe('the Flask body', () => {
   });
 
   it('leaves out the number’s own messages, history, deleted ones, groups, broadcasts and media by default', () => {
-    for (const over of [{ fromMe: true }, { source: 'history' as const }, { deleted: 'everyone' as const }, { chatId: '120363000000000001@g.us' }, { chatId: 'status@broadcast' }, { type: 'image' as const }, { type: 'reaction' as unknown as MessageView['type'] }]) {
+    for (const over of [{ fromMe: true }, { source: 'backfill' as const }, { deleted: 'everyone' as const }, { chatId: '120363000000000001@g.us' }, { chatId: 'status@broadcast' }, { type: 'image' as const }, { type: 'reaction' as unknown as MessageView['type'] }]) {
       expect([over, flaskBodyOf(view(over), tenant, defaults, url)]).toEqual([over, null]);
     }
   });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApiRegistry } from '../../src/http/api-registry.js';
 
 const register = (body: z.ZodType) => () =>
-  new ApiRegistry().route(Router(), { method: 'post', path: '/api/things', summary: 'x', tag: 't', body, responses: { 200: { description: 'ok' } } }, () => undefined);
+  new ApiRegistry(() => []).route(Router(), { method: 'post', path: '/api/things', summary: 'x', tag: 't', permission: 'public', audit: 'thing.create', body, responses: { 200: { description: 'ok' } } }, () => undefined);
 
 describe('the route registry', () => {
   it('refuses, at registration, a body schema that would let unknown fields through, at any depth', () => {

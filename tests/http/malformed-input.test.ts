@@ -24,7 +24,10 @@ afterAll(async () => {
   await gw.close();
 });
 
-const url = (op: Operation) => fillPath(op, (name) => ({ phone: PHONE, id: '1', chatId: '5511960000002@s.whatsapp.net' })[name]);
+/** Well-formed path values (teach a new one here; an API key id is 8 base32 characters). */
+const PATH_VALUES: Record<string, string> = { phone: PHONE, id: '1', userId: '1', chatId: '5511888888888@s.whatsapp.net' };
+const pathValue = (name: string, op: Operation) => (name === 'id' && op.path.startsWith('/api/keys') ? 'aaaaaaaa' : PATH_VALUES[name]);
+const url = (op: Operation) => fillPath(op, pathValue);
 const withBody = () => ops.filter((op) => op.requestBody);
 const count = (table: string) => (gw.gateway.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 const tmpFiles = () => {
@@ -42,7 +45,8 @@ async function send(op: Operation, raw: string | Buffer, contentType: string) {
   client++;
   const res = await gw.request<ErrorAnswer>(op.method, url(op), {
     raw,
-    headers: { 'content-type': contentType, 'x-forwarded-for': `2001:db8:${client.toString(16)}::1` },
+    // The dashboard's cookie routes ask for their CSRF header before they read a body: this is a legitimate client.
+    headers: { 'content-type': contentType, 'x-forwarded-for': `2001:db8:${client.toString(16)}::1`, 'x-dashboard-request': '1' },
   });
   return res;
 }
@@ -178,7 +182,7 @@ describe('every typed query and path parameter', () => {
         // An empty path segment is another route (the list), so '' is only tried in the query.
         const values = param.in === 'query' ? [...junk, ...(junk.length > 0 ? [['1', '2']] : [])] : junk.filter((v) => v !== '');
         for (const value of values) {
-          const filled = fillPath(op, (name) => (param.in === 'path' && name === param.name ? String(value) : ({ phone: PHONE, id: '1', chatId: '5511960000002@s.whatsapp.net' })[name]));
+          const filled = fillPath(op, (name, o) => (param.in === 'path' && name === param.name ? String(value) : pathValue(name, o)));
           const query = param.in === 'query' ? `?${(Array.isArray(value) ? value : [value]).map((v) => `${param.name}=${encodeURIComponent(v)}`).join('&')}` : '';
           const res = await gw.request<ErrorAnswer>(op.method, `${filled}${query}`, { headers: { 'x-forwarded-for': `2001:db8:${(++client).toString(16)}::1` } });
           expect({ route: `${op.method} ${op.path}`, param: param.name, value, status: res.status }).toEqual({ route: `${op.method} ${op.path}`, param: param.name, value, status: 400 });

@@ -57,18 +57,21 @@ beforeAll(async () => {
   ids['message'] = mine.body.messages[0]?.id ?? '';
   const deliveries = await waitFor(async () => (await gw.request<{ deliveries: { id: number }[] }>('GET', '/api/webhooks/deliveries', { token: alice })).body.deliveries[0], { what: "a delivery of alice's number" });
   ids['delivery'] = String(deliveries.id);
+  // Her chat with the recipient of her message, from the conversation store.
+  const chat = await waitFor(async () => (await gw.request<{ data: { id: string }[] }>('GET', `/api/devices/${ALICE}/chats`, { token: alice })).body.data[0], { what: "alice's chat in the store" });
+  ids['chat'] = chat.id;
 });
 afterAll(async () => {
   socket?.close();
   await gw?.close();
 });
 
-/** Path parameters as alice may fill them: her number, her message, her delivery, a path on her number's binary. */
+/** Path parameters as alice may fill them: her number, message, delivery and chat, a path on her number's binary. */
 function own(name: string, op: Operation): string | undefined {
   if (name === 'phone') return ALICE;
   if (name === 'id') return op.path.startsWith('/api/webhooks/deliveries') ? ids['delivery'] : ids['message'];
   if (name === 'path') return 'app/devices';
-  if (name === 'chatId') return '5511960000002@s.whatsapp.net';
+  if (name === 'chatId') return ids['chat'];
   return undefined;
 }
 

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { io as ioClient } from 'socket.io-client';
+import { auditSettled } from '../helpers/access.js';
 import { makeDataRoot, ROOT, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SIM_MAIN = path.join(ROOT, 'dist', 'simulator', 'main.js');
@@ -146,6 +147,16 @@ describe('binary updates', () => {
     expect(buildOf(runner(PHONES[0] ?? '')?.pid)).toBe('9.3.0');
     expect(runner(PHONES[1] ?? '')?.pid).toBe(before[1]);
     expect(fs.readFileSync(bin, 'utf8')).toContain('SIM_BUILD=9.3.0');
+    // Both rollouts are in the audit log as the gateway's own actions, beside the admin's calls that started them.
+    await auditSettled(gw);
+    const audit = gw.gateway.database.sqlite.prepare("SELECT action, result, actor_type, target_id FROM audit_events WHERE action LIKE 'system.%' ORDER BY id").all();
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        { action: 'system.binary_rollout', result: 'ok', actor_type: 'system', target_id: '9.3.0' },
+        { action: 'system.binary_rollout', result: 'error', actor_type: 'system', target_id: '9.4.0' },
+        { action: 'system.update_apply', result: 'ok', actor_type: 'user', target_id: null },
+      ]),
+    );
   });
 
   it('refuses a release whose checksum does not match, changing nothing', async () => {

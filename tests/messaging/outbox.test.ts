@@ -83,6 +83,23 @@ describe('outbox: text messages through the per-number queue', () => {
     expect((await simSent(gw, B)).filter((e) => e.message === 'once')).toHaveLength(1);
   });
 
+  it('stores a burst of simultaneous requests (accepts of one turn share a commit) each once, repeated keys as replays', async () => {
+    const keyed = { 'Idempotency-Key': 'burst-key' };
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => gw.request<MessageBody>('POST', '/api/messages/send', { body: { from: A, to: '5511888880010', message: `burst ${i}` } })),
+      ...Array.from({ length: 5 }, () => gw.request<MessageBody>('POST', '/api/messages/send', { body: { from: A, to: '5511888880010', message: 'burst keyed' }, headers: keyed })),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(new Array<number>(25).fill(202));
+    const keyedIds = new Set(answers.slice(20).map((a) => a.body.id));
+    expect(keyedIds.size).toBe(1);
+    expect(answers.slice(20).filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(4);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(21);
+    for (const answer of answers) await waitForStatus(gw, answer.body.id, DONE);
+    const sent = (await simSent(gw, A)).filter((e) => e.message?.startsWith('burst '));
+    expect(sent).toHaveLength(21);
+    expect(new Set(sent.map((e) => e.message)).size).toBe(21);
+  });
+
   it('retries transient child errors with backoff, then sends exactly once', async () => {
     await failNext(gw, B, { count: 2, status: 500 });
     const m = await send(gw, { from: B, to: '5511888880003', message: 'after two 500s' });

@@ -7,6 +7,7 @@ const LOCKED = '5511960000001';
 const OTHER = '5511960000002';
 const DONE = ['sent', 'delivered', 'read'];
 const PAUSE_MS = 4000;
+const LONG_PAUSE_MS = 15_000;
 const ENV = { QUEUE_INTERVAL: '20', QUEUE_TIMELOCK_PAUSE: String(PAUSE_MS) };
 
 interface QueueView {
@@ -76,6 +77,11 @@ describe('WhatsApp reach-out timelock (429 WA_REACHOUT_TIMELOCK)', () => {
   });
 
   it('keeps the pause across a gateway restart, then sends once it is over', async () => {
+    // A pause long enough to outlast a restart on a loaded machine (stopping, starting and re-linking the child).
+    const env = { ...ENV, QUEUE_TIMELOCK_PAUSE: String(LONG_PAUSE_MS) };
+    await gw.close();
+    gw = await startTestGateway({ dataRoot: gw.dataRoot, env });
+    await waitFor(async () => (await gw.request<{ loggedIn: boolean }>('GET', `/api/devices/${LOCKED}`)).body.loggedIn, { what: 'the number logged in' });
     await failNext(gw, LOCKED, { count: 1, status: 429, code: 'WA_REACHOUT_TIMELOCK' });
     const m = await send(gw, { from: LOCKED, to: '5511888881003', message: 'after the restart' });
     const paused = await waitFor(async () => {
@@ -85,12 +91,12 @@ describe('WhatsApp reach-out timelock (429 WA_REACHOUT_TIMELOCK)', () => {
     const until = Date.parse(paused.pausedUntil ?? '');
 
     await gw.close();
-    gw = await startTestGateway({ dataRoot: gw.dataRoot, env: ENV });
+    gw = await startTestGateway({ dataRoot: gw.dataRoot, env });
     await waitFor(async () => (await gw.request<{ loggedIn: boolean }>('GET', `/api/devices/${LOCKED}`)).body.loggedIn, { what: 'the number back and logged in' });
     expect(await queueOf(LOCKED)).toMatchObject({ paused: true, pausedUntil: paused.pausedUntil, reason: paused.reason });
     expect((await message(gw, m.id)).status).toBe('queued');
 
-    await waitForStatus(gw, m.id, DONE, PAUSE_MS + 10_000);
+    await waitForStatus(gw, m.id, DONE, LONG_PAUSE_MS + 10_000);
     const atChild = (await simSent(gw, LOCKED)).filter((e) => e.message === 'after the restart');
     expect(atChild).toHaveLength(1);
     expect(Date.parse(atChild[0]?.at ?? '')).toBeGreaterThanOrEqual(until);

@@ -32,6 +32,7 @@ describe('.env.example', () => {
   it('leaves the secrets empty', () => {
     expect(example).toMatch(/^JWT_SECRET=$/m);
     expect(example).toMatch(/^DEFAULT_ADMIN_PASS=$/m);
+    expect(example).toMatch(/^API_KEY_PEPPER=$/m);
     expect(example).toContain('refuses');
   });
 });

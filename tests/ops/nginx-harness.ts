@@ -14,6 +14,8 @@ export interface RenderOptions {
   readonly httpPort: number;
   /** Uncomment the TLS server and point it at a cert/key pair in `<prefix>/certs/`. */
   readonly tlsPort?: number;
+  /** Extra directives for the HTTP server, before its shared locations (e.g. a documented sub-path location). */
+  readonly extraServerConfig?: string;
 }
 
 /** Replace `from` once and fail loudly if it is gone: a config edit must not silently bypass the tests. */
@@ -36,6 +38,7 @@ export function renderNginxConfig(prefix: string, options: RenderOptions): strin
   text = replaceOnce(text, 'server gateway:3000;', `server 127.0.0.1:${options.upstreamPort};`);
   text = replaceOnce(text, 'listen 80 default_server;', `listen 127.0.0.1:${options.httpPort} default_server;`);
   text = replaceOnce(text, /^pid .*;$/m, `pid ${prefix}/nginx.pid;`);
+  if (options.extraServerConfig) text = replaceOnce(text, '        include gateway-locations.conf;', `${options.extraServerConfig}\n        include gateway-locations.conf;`);
   text = replaceOnce(text, '/var/log/nginx/error.log', `${prefix}/error.log`);
   text = replaceOnce(text, '/var/log/nginx/access.log', `${prefix}/access.log`);
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${prefix}/tmp/${kind};`).join('\n');

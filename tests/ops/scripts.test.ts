@@ -16,7 +16,7 @@ function isBashScript(file: string): boolean {
   }
 }
 
-/** Every shell script in the repository (bin/ included), so a new one is linted without editing this list. */
+/** Every shell script in the repository (bin/ and bench/ included), so a new one is linted without editing this list. */
 function shellScripts(): string[] {
   const found: string[] = [];
   const walk = (dir: string): void => {
@@ -26,7 +26,7 @@ function shellScripts(): string[] {
       else if (entry.name.endsWith('.sh') || isBashScript(full)) found.push(full);
     }
   };
-  for (const dir of ['scripts', 'bin', '.ci']) if (fs.existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
+  for (const dir of ['scripts', 'bin', 'bench', '.ci']) if (fs.existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
   return found.sort();
 }
 

@@ -78,7 +78,7 @@ describe('the build (npm run build = tsc -b: compiles only what is out of date)'
   it('is run by npm install (prepare), except where the sources are not there yet (a Docker dependency layer)', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts['prepare']).toContain('npm run build');
-    expect(pkg.scripts['start']).toBe('tsc -b tsconfig.build.json && node dist/main.js');
+    expect(pkg.scripts['start']).toBe('npm run build --silent && node dist/main.js');
     const empty = tempDir('wa-prepare-');
     expect(() => execFileSync('sh', ['-c', pkg.scripts['prepare'] ?? 'false'], { cwd: empty })).not.toThrow();
   });

@@ -79,6 +79,11 @@ describe('boot restore (in-process restart)', () => {
     const exposed = await second.request<{ restored: string[] }>('GET', '/api/health/restore');
     expect(exposed.status).toBe(200);
     expect(exposed.body.restored.sort()).toEqual([ACTIVE, FAILED].sort());
+    // The audit log has the gateway's own decisions: each number started, and the run as a whole.
+    const audit = second.gateway.database.sqlite.prepare("SELECT action, result, phone_number, actor_type, params FROM audit_events WHERE action IN ('number.restore', 'system.boot_restore') ORDER BY id").all() as { action: string; phone_number: string | null; actor_type: string; params: string }[];
+    expect(audit.filter((r) => r.action === 'number.restore').map((r) => r.phone_number).sort()).toEqual([ACTIVE, FAILED].sort());
+    expect(audit.at(-1)).toMatchObject({ action: 'system.boot_restore', actor_type: 'system' });
+    expect(JSON.parse(audit.at(-1)?.params ?? '{}')).toEqual({ restored: 2, skipped: 3, failed: 0 });
   });
 });
 

@@ -52,6 +52,26 @@ describe('repositories on the hot paths', () => {
       expect(messages.get('a2')).toBeUndefined();
     });
 
+    it('inserts several rows in one transaction, in order, a repeated key finding the row of the same batch', () => {
+      const written: string[] = [];
+      const results = messages.insertMany([
+        { row: { ...base, id: 'm1', payload: { message: 'one' }, idempotencyKey: 'batch-key' }, inTransaction: (row) => written.push(row.id) },
+        { row: { ...base, id: 'm2', payload: { message: 'two' } } },
+        { row: { ...base, id: 'm3', payload: { message: 'three' }, idempotencyKey: 'batch-key' }, inTransaction: (row) => written.push(row.id) },
+      ]);
+      expect(results.map((r) => [r.row.id, r.created])).toEqual([
+        ['m1', true],
+        ['m2', true],
+        ['m1', false],
+      ]);
+      expect(messages.get('m3')).toBeUndefined();
+      // What goes with a row (its audit row) runs for new rows only, inside the batch's transaction.
+      expect(written).toEqual(['m1']);
+      // All or nothing: a batch that fails stores none of its rows.
+      expect(() => messages.insertMany([{ row: { ...base, id: 'm4', payload: {} } }, { row: { ...base, id: 'm1', payload: {} } }])).toThrow();
+      expect(messages.get('m4')).toBeUndefined();
+    });
+
     it('picks the oldest pending message outside the excluded ids', () => {
       messages.insertOnce({ ...base, phoneNumber: '5511000000021', id: 'b1', payload: {}, createdAt: 1000 });
       messages.insertOnce({ ...base, phoneNumber: '5511000000021', id: 'b2', payload: {}, createdAt: 2000 });

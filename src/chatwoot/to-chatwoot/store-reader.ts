@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { AuthUser } from '../../auth/tokens.js';
+import type { Principal } from '../../auth/principal.js';
 import type { MediaService } from '../../conversations/media-service.js';
 import { messageView, type MessageView } from '../../conversations/views.js';
 import type { AnnotationRepository } from '../../db/repositories/annotations.js';
@@ -10,7 +10,8 @@ import type { ConversationRow, StoredMessageRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
 
 /** The bridge reads the store as the gateway itself: the binding was authorised when it was made. */
-const BRIDGE: AuthUser = { id: 0, username: 'chatwoot-bridge', role: 'admin' };
+/** The bridge reads media as the gateway itself. */
+const BRIDGE: Principal = { kind: 'system', name: 'chatwoot-bridge' };
 
 export type MediaBytes =
   | { readonly ok: true; readonly bytes: Buffer; readonly mime: string; readonly fileName: string | null }

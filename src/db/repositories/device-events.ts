@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { deviceEvents, type DeviceEventRow } from '../schema.js';
 
@@ -26,5 +26,11 @@ export class DeviceEventRepository {
       .orderBy(desc(deviceEvents.id))
       .limit(limit)
       .all();
+  }
+
+  /** Newest first, older than `beforeId` when given (paging back through a number's history). */
+  page(phoneNumber: string, beforeId: number | null, limit: number): DeviceEventRow[] {
+    const where = beforeId === null ? eq(deviceEvents.phoneNumber, phoneNumber) : and(eq(deviceEvents.phoneNumber, phoneNumber), lt(deviceEvents.id, beforeId));
+    return this.db.select().from(deviceEvents).where(where).orderBy(desc(deviceEvents.id)).limit(limit).all();
   }
 }

@@ -39,10 +39,6 @@ export class DeviceRepository {
     return this.db.select().from(devices).orderBy(asc(devices.createdAt)).all();
   }
 
-  listByOwner(ownerId: number): DeviceRow[] {
-    return this.db.select().from(devices).where(eq(devices.ownerId, ownerId)).orderBy(asc(devices.createdAt)).all();
-  }
-
   count(): number {
     return this.db.select({ n: sql<number>`count(*)` }).from(devices).get()?.n ?? 0;
   }

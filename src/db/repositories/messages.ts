@@ -4,6 +4,11 @@ import type { Db } from '../client.js';
 import { devices, messages, type MessageRow, type MessageStatus } from '../schema.js';
 
 export type NewMessage = typeof messages.$inferInsert;
+/** A row to insert, and what to write with it in its transaction if it is new. */
+export interface NewMessageItem {
+  readonly row: NewMessage;
+  readonly inTransaction?: (row: MessageRow) => void;
+}
 
 const PENDING: MessageStatus[] = ['queued', 'sending'];
 
@@ -33,15 +38,27 @@ export class MessageRepository {
 
   /** Insert, or return the existing row when (phoneNumber, idempotencyKey) was seen before. */
   insertOnce(row: NewMessage): { row: MessageRow; created: boolean } {
-    return this.db.transaction(() => {
-      if (row.idempotencyKey) {
-        const existing = this.hot.byIdempotencyKey.get({ phoneNumber: row.phoneNumber, key: row.idempotencyKey });
-        if (existing) return { row: existing, created: false };
-      }
-      const inserted = this.hot.insert.get(withDefaults(row));
-      if (!inserted) throw new Error('message insert returned no row');
-      return { row: inserted, created: true };
-    });
+    return this.db.transaction(() => this.insertOrFind({ row }));
+  }
+
+  /**
+   * `insertOnce` for several rows in one transaction (one commit), in order: a later row with the idempotency key
+   * of an earlier one finds it. All or nothing: if the transaction fails, none is stored. Each item's
+   * `inTransaction` runs with its row when it was newly inserted (the send's audit row, in the same commit).
+   */
+  insertMany(items: readonly NewMessageItem[]): { row: MessageRow; created: boolean }[] {
+    return this.db.transaction(() => items.map((item) => this.insertOrFind(item)));
+  }
+
+  private insertOrFind({ row, inTransaction }: NewMessageItem): { row: MessageRow; created: boolean } {
+    if (row.idempotencyKey) {
+      const existing = this.hot.byIdempotencyKey.get({ phoneNumber: row.phoneNumber, key: row.idempotencyKey });
+      if (existing) return { row: existing, created: false };
+    }
+    const inserted = this.hot.insert.get(withDefaults(row));
+    if (!inserted) throw new Error('message insert returned no row');
+    inTransaction?.(inserted);
+    return { row: inserted, created: true };
   }
 
   get(id: string): MessageRow | undefined {

@@ -25,10 +25,11 @@ export const NUMBER_TABLES = [
   'chatwoot_receipts',
   'chatwoot_commands',
   'compat_tenants',
+  'number_grants',
 ] as const;
 
 /** Tables with a `phone_number` column that record history as it happened and keep the key it had then. */
-export const HISTORICAL_TABLES: readonly string[] = [];
+export const HISTORICAL_TABLES: readonly string[] = ['audit_events'];
 
 /**
  * Renames a number everywhere in one transaction; `inside` runs last within it (the session folder's rename), so
@@ -36,6 +37,8 @@ export const HISTORICAL_TABLES: readonly string[] = [];
  */
 export function renameNumber(sqlite: Database.Database, from: string, to: string, patch: { pendingId: string }, inside: () => void): void {
   sqlite.transaction(() => {
+    // Rows of other tables reference the device row (grants): checked at commit, when every table has moved.
+    sqlite.pragma('defer_foreign_keys = ON');
     const taken = sqlite.prepare('SELECT 1 FROM devices WHERE phone_number = ?').get(to);
     if (taken) throw new Error(`number ${to} already exists`);
     for (const table of NUMBER_TABLES) sqlite.prepare(`UPDATE ${table} SET phone_number = ? WHERE phone_number = ?`).run(to, from);

@@ -1,11 +1,12 @@
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { users, type UserRow } from '../schema.js';
 
+export type UserPatch = Partial<Pick<UserRow, 'role' | 'passwordHash' | 'disabledAt' | 'tokenGeneration'>>;
+
+/** Accounts; the rules (passwords, roles, revocation) live in src/auth/accounts.ts. */
 export class UserRepository {
-  /** Every authenticated request checks its user still exists: built once, not per call. */
   private readonly byId;
-  private readonly known = new Set<number>();
 
   constructor(private readonly db: Db) {
     this.byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
@@ -19,19 +20,24 @@ export class UserRepository {
     return this.byId.get({ id });
   }
 
-  /** Users are never deleted while the gateway runs, so a user once found stays found (checked on every request). */
-  exists(id: number): boolean {
-    if (this.known.has(id)) return true;
-    const found = this.findById(id) !== undefined;
-    if (found) this.known.add(id);
-    return found;
-  }
-
   list(): UserRow[] {
-    return this.db.select().from(users).all();
+    return this.db.select().from(users).orderBy(asc(users.id)).all();
   }
 
-  insert(user: { username: string; passwordHash: string; role: 'admin' | 'user' }): UserRow {
+  insert(user: { username: string; passwordHash: string; role: UserRow['role'] }): UserRow {
     return this.db.insert(users).values(user).returning().get();
+  }
+
+  update(id: number, patch: UserPatch): UserRow | undefined {
+    return this.db
+      .update(users)
+      .set({ ...patch, updatedAt: Date.now() })
+      .where(eq(users.id, id))
+      .returning()
+      .get();
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work);
   }
 }

@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { Conversations } from '../../conversations/conversations.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
+import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 import {
   asOfSchema,
-  bool,
   chatListCursor,
   chatPageSchema,
   chatParams,
@@ -44,11 +43,12 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       path: '/api/devices/:phone/chats/sync',
       summary: "Progress of the number's history backfill (state none | queued | running | done | failed)",
       tag: 'conversations',
+      permission: { scope: 'messages:read', number: 'path' },
       params: phoneParams,
       responses: { 200: { description: 'Backfill progress', schema: syncSchema }, ...notFound },
     },
     ({ params }, req, res) => {
-      const phone = service.number(currentUser(req), params.phone);
+      const phone = service.number(currentPrincipal(req), params.phone);
       res.json(syncView(sync.status(phone)));
     },
   );
@@ -60,12 +60,14 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       path: '/api/devices/:phone/chats/sync',
       summary: "Backfill the store from the number's own chat history (HISTORY_SYNC_DAYS back, or `days`); runs in the background, idempotent",
       tag: 'conversations',
+      permission: { scope: 'numbers:control', number: 'path' },
+      audit: 'chat.sync',
       params: phoneParams,
       body: z.strictObject({ days: z.number().int().min(1).max(3650).optional() }).optional(),
       responses: { 202: { description: 'Queued (or the sync already under way)', schema: syncSchema }, ...invalid, ...notFound },
     },
     ({ params, body }, req, res) => {
-      const phone = service.number(currentUser(req), params.phone);
+      const phone = service.number(currentPrincipal(req), params.phone, 'numbers:control');
       res.status(202).json(syncView(sync.request(phone, body?.days)));
     },
   );
@@ -77,13 +79,14 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       path: '/api/devices/:phone/chats',
       summary: "The number's chats, newest activity first (keyset cursors; filters unread, archived, type, q = name or JID)",
       tag: 'conversations',
+      permission: { scope: 'messages:read', number: 'path' },
       params: phoneParams,
       query: z.object({
         limit: limit(50, 200),
         before: chatListCursor.optional(),
         after: chatListCursor.optional(),
-        unread: bool.optional(),
-        archived: bool.optional(),
+        unread: z.boolean().optional(),
+        archived: z.boolean().optional(),
         type: z.enum(['direct', 'group']).optional(),
         q: z.string().min(1).max(100).optional(),
         merge,
@@ -92,7 +95,7 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
     },
     ({ params, query }, req, res) => {
       oneOf(query, ['before', 'after']);
-      res.json(service.chats(currentUser(req), params.phone, { ...query, search: query.q }));
+      res.json(service.chats(currentPrincipal(req), params.phone, { ...query, search: query.q }));
     },
   );
 
@@ -103,12 +106,13 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       path: '/api/devices/:phone/chats/:chatId',
       summary: 'One chat (its JID, or the @lid alias of a merged chat)',
       tag: 'conversations',
+      permission: { scope: 'messages:read', number: 'path' },
       params: chatParams,
       query: z.object({ merge }),
       responses: { 200: { description: 'The chat', schema: conversationSchema.extend({ asOf: asOfSchema }) }, ...invalid, ...notFound },
     },
     ({ params, query }, req, res) => {
-      res.json(service.chat(currentUser(req), params.phone, params.chatId, query.merge));
+      res.json(service.chat(currentPrincipal(req), params.phone, params.chatId, query.merge));
     },
   );
 
@@ -119,6 +123,7 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       path: '/api/devices/:phone/chats/:chatId/messages',
       summary: 'Messages of a chat, newest first: keyset cursors (before / after / around=<message id>), filters direction, type, hasMedia, from, to',
       tag: 'conversations',
+      permission: { scope: 'messages:read', number: 'path' },
       params: chatParams,
       query: z.object({
         limit: limit(50, 200),
@@ -127,7 +132,7 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
         around: z.string().min(1).max(100).optional().meta({ description: 'A message id: the page centred on it' }),
         direction: z.enum(['in', 'out']).optional(),
         type: typeList.optional().meta({ description: 'Comma-separated message types' }),
-        hasMedia: bool.optional(),
+        hasMedia: z.boolean().optional(),
         from: time.optional(),
         to: time.optional(),
         merge,
@@ -154,7 +159,7 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
     ({ params, query }, req, res) => {
       oneOf(query, ['before', 'after', 'around']);
       if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new ValidationError([{ field: 'from', message: 'must not be after to' }]);
-      res.json(service.messages(currentUser(req), params.phone, params.chatId, { ...query, types: query.type }));
+      res.json(service.messages(currentPrincipal(req), params.phone, params.chatId, { ...query, types: query.type }));
     },
   );
 
@@ -165,6 +170,8 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       path: '/api/devices/:phone/chats/:chatId/read',
       summary: 'Mark the chat read: unread goes to 0 in the store (a chat.read event), and WhatsApp gets read receipts through the child',
       tag: 'conversations',
+      permission: { scope: 'messages:send', number: 'path' },
+      audit: 'chat.mark_read',
       params: chatParams,
       responses: {
         200: {
@@ -176,7 +183,7 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       },
     },
     async ({ params }, req, res) => {
-      res.json(await readState.markRead(currentUser(req), params.phone, params.chatId));
+      res.json(await readState.markRead(currentPrincipal(req), params.phone, params.chatId));
     },
   );
 

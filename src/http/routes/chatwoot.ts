@@ -1,18 +1,18 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { DeviceAccess } from '../../auth/device-access.js';
-import type { AuthUser } from '../../auth/tokens.js';
+import type { AccessPolicy } from '../../auth/policy.js';
+import type { Principal } from '../../auth/principal.js';
 import type { ChatwootBridge } from '../../chatwoot/bridge.js';
 import type { ChatwootBindingRow, ChatwootJobRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
 import { normalizeJid } from '../../domain/jid.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
+import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema, numberKey, phoneParams } from '../schemas.js';
 
 export interface ChatwootRouteDeps {
   readonly bridge: ChatwootBridge;
-  readonly access: DeviceAccess;
+  readonly policy: AccessPolicy;
   /** The base of the webhook URL Chatwoot is given: PUBLIC_URL, or the address this request came to. */
   readonly publicBase: (req: Request) => string;
 }
@@ -122,7 +122,7 @@ function deliveryView(row: ChatwootJobRow): z.input<typeof deliverySchema> {
 /** Binding a number to a Chatwoot inbox, the bridge's delivery log with replay, and GET /global-status. */
 export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Router {
   const router = Router();
-  const { bridge, access } = deps;
+  const { bridge, policy } = deps;
 
   const view = (row: ChatwootBindingRow): z.input<typeof bindingSchema> => {
     const backlog = bridge.figures.backlog().find((b) => b.phoneNumber === row.phoneNumber);
@@ -143,10 +143,10 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       updatedAt: new Date(row.updatedAt).toISOString(),
     };
   };
-  const tenantPhones = (user: AuthUser) => (user.role === 'admin' ? undefined : access.visible(user).map((d) => d.phoneNumber));
-  const requireDelivery = (user: AuthUser, id: number): ChatwootJobRow => {
+  const tenantPhones = (principal: Principal) => policy.visibleNumbers(principal, 'webhooks:manage') ?? undefined;
+  const requireDelivery = (principal: Principal, id: number): ChatwootJobRow => {
     const row = bridge.jobs.get(id);
-    if (!row || !access.canSee(user, row.phoneNumber)) {
+    if (!row || !(policy.seesEverything(principal) || policy.allowsNumber(principal, 'webhooks:manage', row.phoneNumber))) {
       throw new GatewayError('DELIVERY_NOT_FOUND', `Chatwoot delivery ${id} does not exist`);
     }
     return row;
@@ -159,6 +159,8 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       path: '/api/devices/:phone/chatwoot',
       summary: 'Bind the number to a Chatwoot API inbox (an existing one, or one created and pointed at the gateway); checked against Chatwoot, nothing saved on a failed check',
       tag: 'chatwoot',
+      permission: { scope: 'webhooks:manage', number: 'path' },
+      audit: 'chatwoot.bind',
       params: phoneParams,
       body: bindBody,
       responses: {
@@ -169,18 +171,16 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       },
     },
     async ({ params, body }, req, res) => {
-      const user = currentUser(req);
-      access.require(user, params.phone);
-      const result = await bridge.service.bind(params.phone, body, { userId: user.id, admin: user.role === 'admin' }, deps.publicBase(req));
+      const principal = currentPrincipal(req);
+      const result = await bridge.service.bind(params.phone, body, { userId: principal.user.id, admin: policy.isAdmin(principal) }, deps.publicBase(req));
       res.json({ ...view(result.row), inboxWebhookSet: result.inboxWebhookSet });
     },
   );
 
   api.route(
     router,
-    { method: 'get', path: '/api/devices/:phone/chatwoot', summary: 'The number’s Chatwoot binding (never its token)', tag: 'chatwoot', params: phoneParams, responses: { 200: { description: 'Binding', schema: bindingSchema }, 404: notBound } },
-    ({ params }, req, res) => {
-      access.require(currentUser(req), params.phone);
+    { method: 'get', path: '/api/devices/:phone/chatwoot', summary: 'The number’s Chatwoot binding (never its token)', tag: 'chatwoot', permission: { scope: 'numbers:read', number: 'path' }, params: phoneParams, responses: { 200: { description: 'Binding', schema: bindingSchema }, 404: notBound } },
+    ({ params }, _req, res) => {
       res.json(view(bridge.service.get(params.phone)));
     },
   );
@@ -192,11 +192,12 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       path: '/api/devices/:phone/chatwoot',
       summary: 'Unbind: the binding and what the bridge kept for it go; the inbox stops posting to the gateway when the token may change it',
       tag: 'chatwoot',
+      permission: { scope: 'webhooks:manage', number: 'path' },
+      audit: 'chatwoot.unbind',
       params: phoneParams,
       responses: { 200: { description: 'Unbound', schema: z.object({ unbound: z.literal(true), inboxWebhookCleared: z.boolean() }) }, 404: notBound },
     },
-    async ({ params }, req, res) => {
-      access.require(currentUser(req), params.phone);
+    async ({ params }, _req, res) => {
       res.json({ unbound: true, ...(await bridge.service.unbind(params.phone)) });
     },
   );
@@ -208,6 +209,7 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       path: '/api/chatwoot/deliveries',
       summary: 'The bridge’s steps, both directions, newest first (pending, running, done, dead = dead letters to replay)',
       tag: 'chatwoot',
+      permission: { scope: 'webhooks:manage' },
       query: z.object({
         status: z.enum(STATUSES).optional(),
         direction: z.enum(['to_chatwoot', 'to_whatsapp']).optional(),
@@ -218,7 +220,7 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       responses: { 200: { description: 'One page', schema: z.object({ deliveries: z.array(deliverySchema), total: z.number(), limit: z.number(), offset: z.number() }) } },
     },
     ({ query }, req, res) => {
-      const phones = tenantPhones(currentUser(req));
+      const phones = tenantPhones(currentPrincipal(req));
       const page = bridge.jobs.list({ status: query.status, direction: query.direction, phoneNumber: query.phoneNumber, phones, limit: query.limit, offset: query.offset });
       res.json({ deliveries: page.rows.map(deliveryView), total: page.total, limit: query.limit, offset: query.offset });
     },
@@ -227,18 +229,18 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
   const idParams = z.object({ id: z.number().int().min(1) });
   api.route(
     router,
-    { method: 'get', path: '/api/chatwoot/deliveries/:id', summary: 'One step with what it carries', tag: 'chatwoot', params: idParams, responses: { 200: { description: 'Step', schema: deliverySchema.extend({ payload: z.record(z.string(), z.unknown()) }) }, 404: { description: 'Unknown (or not yours)', schema: errorSchema } } },
+    { method: 'get', path: '/api/chatwoot/deliveries/:id', summary: 'One step with what it carries', tag: 'chatwoot', permission: { scope: 'webhooks:manage' }, params: idParams, responses: { 200: { description: 'Step', schema: deliverySchema.extend({ payload: z.record(z.string(), z.unknown()) }) }, 404: { description: 'Unknown (or not yours)', schema: errorSchema } } },
     ({ params }, req, res) => {
-      const row = requireDelivery(currentUser(req), params.id);
+      const row = requireDelivery(currentPrincipal(req), params.id);
       res.json({ ...deliveryView(row), payload: row.payload });
     },
   );
 
   api.route(
     router,
-    { method: 'post', path: '/api/chatwoot/deliveries/:id/replay', summary: 'Run a step again (a dead letter is queued afresh, in its place in its conversation)', tag: 'chatwoot', params: idParams, responses: { 200: { description: 'Queued', schema: deliverySchema }, 404: { description: 'Unknown (or not yours)', schema: errorSchema } } },
+    { method: 'post', path: '/api/chatwoot/deliveries/:id/replay', summary: 'Run a step again (a dead letter is queued afresh, in its place in its conversation)', tag: 'chatwoot', permission: { scope: 'webhooks:manage' }, audit: 'chatwoot.replay', params: idParams, responses: { 200: { description: 'Queued', schema: deliverySchema }, 404: { description: 'Unknown (or not yours)', schema: errorSchema } } },
     ({ params }, req, res) => {
-      requireDelivery(currentUser(req), params.id);
+      requireDelivery(currentPrincipal(req), params.id);
       res.json(deliveryView(bridge.queue.replay(params.id)));
     },
   );
@@ -250,10 +252,11 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       path: '/global-status',
       summary: 'Every number you can see with its WhatsApp state and its Chatwoot binding and backlog (the seed product’s summary)',
       tag: 'chatwoot',
+      permission: { scope: 'numbers:read' },
       responses: { 200: { description: 'Summary', schema: z.object({ status: z.literal('ok'), timestamp: z.string(), totals: z.record(z.string(), z.number()), instances: z.array(z.record(z.string(), z.unknown())) }) } },
     },
     (_input, req, res) => {
-      const devices = access.visible(currentUser(req));
+      const devices = policy.visible(currentPrincipal(req), 'numbers:read');
       const bindings = new Map(bridge.bindings.list().map((b) => [b.phoneNumber, b]));
       const instances = devices.map((d) => {
         const binding = bindings.get(d.phoneNumber);

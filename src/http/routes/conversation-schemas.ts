@@ -7,9 +7,6 @@ import { CHAT_ID_RULE, normalizeJid } from '../../domain/jid.js';
 import { parsePhoneNumber, PHONE_RULE } from '../../domain/phone.js';
 import { phoneNumber } from '../schemas.js';
 
-/** Query booleans: the registry converts `true`/`false` text strictly. */
-export const bool = z.boolean();
-
 export const STORED_TYPES = ['text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contact', 'poll', 'revoked', 'other'] as const;
 const STATUSES = ['received', 'queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'expired'] as const;
 const iso = z.string().nullable();
@@ -181,4 +178,4 @@ export const searchText = z
   .max(MAX_QUERY_LENGTH, `is longer than ${MAX_QUERY_LENGTH} characters`)
   .meta({ description: 'Words, "exact phrases", prefix*, AND / OR / NOT, (groups), NEAR(a b, 5)' });
 
-export const merge = bool.default(true).meta({ description: 'false: a person known by phone JID and by @lid shows as two chats' });
+export const merge = z.boolean().default(true).meta({ description: 'false: a person known by phone JID and by @lid shows as two chats' });

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { DeviceService } from '../../devices/device-service.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
+import { currentPrincipal } from '../auth-middleware.js';
 import { deviceSchema, errorSchema, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
 
@@ -28,6 +28,8 @@ export function deviceProcessRoutes(api: ApiRegistry, devices: DeviceService): R
         path: `/api/devices/:phone/${action}`,
         summary: ACTIONS[action],
         tag: 'devices',
+        permission: { scope: 'numbers:control', number: 'path' },
+        audit: `number.${action}`,
         params: phoneParams,
         responses: {
           200: { description: 'Device after the action', ...deviceOut },
@@ -37,7 +39,7 @@ export function deviceProcessRoutes(api: ApiRegistry, devices: DeviceService): R
         },
       },
       async ({ params }, req, res) => {
-        res.json(deviceView(await devices.control(currentUser(req), params.phone, action)));
+        res.json(deviceView(await devices.control(currentPrincipal(req), params.phone, action)));
       },
     );
   }
@@ -49,6 +51,7 @@ export function deviceProcessRoutes(api: ApiRegistry, devices: DeviceService): R
       path: '/api/devices/:phone/status',
       summary: "Gateway state plus the child's own /app/status",
       tag: 'devices',
+      permission: { scope: 'numbers:read', number: 'path' },
       params: phoneParams,
       responses: {
         200: {
@@ -63,7 +66,7 @@ export function deviceProcessRoutes(api: ApiRegistry, devices: DeviceService): R
       },
     },
     async ({ params }, req, res) => {
-      const { device, child, childError } = await devices.status(currentUser(req), params.phone);
+      const { device, child, childError } = await devices.status(currentPrincipal(req), params.phone);
       res.json({ device: deviceView(device), child, ...(childError === undefined ? {} : { childError }) });
     },
   );
@@ -73,8 +76,9 @@ export function deviceProcessRoutes(api: ApiRegistry, devices: DeviceService): R
     {
       method: 'get',
       path: '/api/devices/:phone/logs',
-      summary: "The number's process output (newest lines)",
+      summary: "The number's process output (newest lines; operators and up)",
       tag: 'devices',
+      permission: { scope: 'numbers:read', level: 'operator', number: 'path' },
       params: phoneParams,
       query: z.object({ lines: z.number().int().min(1).max(5000).default(100) }),
       responses: {
@@ -86,7 +90,7 @@ export function deviceProcessRoutes(api: ApiRegistry, devices: DeviceService): R
       },
     },
     ({ params, query }, req, res) => {
-      const lines = devices.logs(currentUser(req), params.phone, query.lines).map((l) => ({ at: new Date(l.at).toISOString(), stream: l.stream, line: l.line }));
+      const lines = devices.logs(currentPrincipal(req), params.phone, query.lines).map((l) => ({ at: new Date(l.at).toISOString(), stream: l.stream, line: l.line }));
       res.json({ phoneNumber: params.phone, lines });
     },
   );

@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { DeviceService } from '../../devices/device-service.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
+import { auditedChange } from '../audit-trail.js';
+import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { ValidationError } from '../../domain/errors.js';
 import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
@@ -37,14 +39,14 @@ const deviceOut = { schema: deviceSchema };
 const notFound = { description: 'Unknown number (or not yours)', schema: errorSchema };
 
 /** The number resource: list, register, read, change, unregister. */
-export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
+export function deviceRoutes(api: ApiRegistry, devices: DeviceService, audit: AuditLog): Router {
   const router = Router();
 
   api.route(
     router,
-    { method: 'get', path: '/api/devices', summary: 'List the numbers you can see', tag: 'devices', responses: { 200: { description: 'Devices', schema: z.object({ devices: z.array(deviceSchema), total: z.number() }) } } },
+    { method: 'get', path: '/api/devices', summary: 'List the numbers you can see', tag: 'devices', permission: { scope: 'numbers:read' }, responses: { 200: { description: 'Devices', schema: z.object({ devices: z.array(deviceSchema), total: z.number() }) } } },
     (_input, req, res) => {
-      const list = devices.list(currentUser(req)).map(deviceView);
+      const list = devices.list(currentPrincipal(req)).map(deviceView);
       res.json({ devices: list, total: list.length });
     },
   );
@@ -56,6 +58,8 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
       path: '/api/devices',
       summary: 'Register a number (and start its process unless autoStart is false); without phoneNumber, a pending number that takes the phone that pairs',
       tag: 'devices',
+      permission: { scope: 'numbers:create' },
+      audit: 'number.create',
       body: registerBody,
       responses: {
         201: { description: 'Registered', ...deviceOut },
@@ -67,15 +71,15 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
       if (!body.phoneNumber && !body.pending) throw new ValidationError([{ field: 'phoneNumber', message: 'is required (or pending: true, for a number whose phone is not known yet)' }]);
       if (body.phoneNumber && body.pending) throw new ValidationError([{ field: 'pending', message: 'give either phoneNumber or pending, not both' }]);
       await assertWebhookTarget(currentUser(req), body.webhookUrl);
-      res.status(201).json(deviceView(await devices.register(currentUser(req), body)));
+      res.status(201).json(deviceView(await devices.register(currentPrincipal(req), body)));
     },
   );
 
   api.route(
     router,
-    { method: 'get', path: '/api/devices/:phone', summary: 'One number', tag: 'devices', params: phoneParams, responses: { 200: { description: 'Device', ...deviceOut }, 404: notFound } },
+    { method: 'get', path: '/api/devices/:phone', summary: 'One number', tag: 'devices', permission: { scope: 'numbers:read', number: 'path' }, params: phoneParams, responses: { 200: { description: 'Device', ...deviceOut }, 404: notFound } },
     ({ params }, req, res) => {
-      res.json(deviceView(devices.get(currentUser(req), params.phone)));
+      res.json(deviceView(devices.get(currentPrincipal(req), params.phone)));
     },
   );
 
@@ -84,15 +88,17 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
     {
       method: 'patch',
       path: '/api/devices/:phone',
-      summary: "Change a number's name or its webhook (url, secret, events; null clears)",
+      summary: "Change a number's name or its webhook (url, secret, events; null clears); webhook fields also need webhooks:manage",
       tag: 'devices',
+      permission: { scope: 'numbers:control', number: 'path' },
+      audit: 'number.update',
       params: phoneParams,
       body: patchBody,
       responses: { 200: { description: 'Device after the change', ...deviceOut }, 400: { description: 'Invalid body', schema: errorSchema }, 404: notFound },
     },
     async ({ params, body }, req, res) => {
       await assertWebhookTarget(currentUser(req), body.webhookUrl);
-      res.json(deviceView(devices.update(currentUser(req), params.phone, body)));
+      res.json(deviceView(auditedChange(audit, req, { params: body }, () => devices.update(currentPrincipal(req), params.phone, body))));
     },
   );
 
@@ -103,12 +109,14 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService): Router {
       path: '/api/devices/:phone',
       summary: 'Stop and unregister a number; purge=true also deletes its session folder',
       tag: 'devices',
+      permission: { scope: 'numbers:delete', number: 'path' },
+      audit: 'number.delete',
       params: phoneParams,
       query: z.object({ purge: z.boolean().default(false) }),
       responses: { 200: { description: 'Deleted', schema: z.object({ deleted: z.literal(true), purged: z.boolean() }) }, 404: notFound },
     },
     async ({ params, query }, req, res) => {
-      await devices.remove(currentUser(req), params.phone, query.purge);
+      await devices.remove(currentPrincipal(req), params.phone, query.purge);
       res.json({ deleted: true, purged: query.purge });
     },
   );

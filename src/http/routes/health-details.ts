@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { HealthService } from '../../health/health-service.js';
 import type { SystemStats } from '../../health/system-stats.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../../auth/device-access.js';
-import { requireAdmin } from '../auth-middleware.js';
+import type { AccessPolicy } from '../../auth/policy.js';
+import { currentPrincipal } from '../auth-middleware.js';
 
-export function healthDetailRoutes(api: ApiRegistry, health: HealthService, system: SystemStats, access: DeviceAccess, diskPaths: readonly string[]): Router {
+export function healthDetailRoutes(api: ApiRegistry, health: HealthService, system: SystemStats, policy: AccessPolicy, diskPaths: readonly string[]): Router {
   const router = Router();
   api.route(
     router,
@@ -16,17 +15,16 @@ export function healthDetailRoutes(api: ApiRegistry, health: HealthService, syst
       path: '/api/health/detailed',
       summary: 'Database, disks, supervisor summary by state, backlogs, versions; 503 naming what is unhealthy',
       tag: 'health',
+      permission: { scope: 'system:admin' },
       responses: {
         200: { description: 'Healthy', schema: z.object({ status: z.literal('ok'), problems: z.array(z.string()) }).loose() },
         503: { description: 'Something is unhealthy; `problems` names it', schema: z.object({ status: z.literal('unhealthy'), problems: z.array(z.string()) }).loose() },
       },
     },
     (_input, req, res) => {
-      const user = currentUser(req);
-      const { healthy, body } = health.detailed((phones) => access.visibleNumbers(user, phones));
+      const { healthy, body } = health.detailed(policy.filter(currentPrincipal(req), 'numbers:read'));
       res.status(healthy ? 200 : 503).json(body);
     },
-    requireAdmin,
   );
   api.route(
     router,
@@ -35,10 +33,11 @@ export function healthDetailRoutes(api: ApiRegistry, health: HealthService, syst
       path: '/api/health/devices',
       summary: 'Per number: state, pid, port, uptime, restarts, RSS, CPU, connected, logged in, queue depth, last event',
       tag: 'health',
+      permission: { scope: 'numbers:read' },
       responses: { 200: { description: 'Numbers you can see', schema: z.object({ devices: z.array(z.object({ phoneNumber: z.string(), state: z.string() }).loose()) }) } },
     },
     (_input, req, res) => {
-      res.json({ devices: health.devices(access.visible(currentUser(req)).map((d) => d.phoneNumber)) });
+      res.json({ devices: health.devices(policy.visible(currentPrincipal(req), 'numbers:read').map((d) => d.phoneNumber)) });
     },
   );
   api.route(
@@ -48,12 +47,12 @@ export function healthDetailRoutes(api: ApiRegistry, health: HealthService, syst
       path: '/api/health/system',
       summary: 'Host CPU, memory, load, disks, and the gateway’s event-loop delay',
       tag: 'health',
+      permission: { scope: 'system:admin' },
       responses: { 200: { description: 'Host figures', schema: z.object({ host: z.object({}).loose(), gateway: z.object({}).loose(), disks: z.array(z.object({}).loose()) }) } },
     },
     (_input, _req, res) => {
       res.json(system.snapshot(diskPaths));
     },
-    requireAdmin,
   );
   return router;
 }

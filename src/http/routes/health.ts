@@ -12,7 +12,7 @@ export function healthRoutes(api: ApiRegistry, startedAt: number, version: strin
       path: '/api/health',
       summary: 'Liveness check (no auth)',
       tag: 'health',
-      auth: false,
+      permission: 'public',
       responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), version: z.string(), uptimeSeconds: z.number() }) } },
     },
     (_input, _req, res) => {

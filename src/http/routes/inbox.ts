@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { Conversations } from '../../conversations/conversations.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
+import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
 import {
   asOfSchema,
-  bool,
   chatListCursor,
   chatPageSchema,
   limit,
@@ -34,13 +33,14 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       path: '/api/inbox',
       summary: "The chats of every number you may see, newest activity first (numbers=a,b narrows it; unread, archived, type, q)",
       tag: 'conversations',
+      permission: { scope: 'messages:read' },
       query: z.object({
         numbers: numberList.optional().meta({ description: 'Comma-separated numbers (others you may not see are left out)' }),
         limit: limit(50, 200),
         before: chatListCursor.optional(),
         after: chatListCursor.optional(),
-        unread: bool.optional(),
-        archived: bool.optional(),
+        unread: z.boolean().optional(),
+        archived: z.boolean().optional(),
         type: z.enum(['direct', 'group']).optional(),
         q: z.string().min(1).max(100).optional(),
       }),
@@ -48,7 +48,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
     },
     ({ query }, req, res) => {
       if (query.before && query.after) throw new ValidationError([{ field: 'after', message: 'give only one of before, after' }]);
-      res.json(service.inbox(currentUser(req), { ...query, search: query.q }));
+      res.json(service.inbox(currentPrincipal(req), { ...query, search: query.q }));
     },
   );
 
@@ -59,6 +59,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       path: '/api/search/messages',
       summary: 'Full-text search (SQLite FTS5) over texts, captions and file names of every number you may see, newest first, with highlighted snippets',
       tag: 'conversations',
+      permission: { scope: 'messages:read' },
       query: z.object({
         q: searchText,
         numbers: numberList.optional(),
@@ -90,7 +91,7 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       },
     },
     ({ query }, req, res) => {
-      res.json(service.search(currentUser(req), { ...query, types: query.type }));
+      res.json(service.search(currentPrincipal(req), { ...query, types: query.type }));
     },
   );
 

@@ -3,7 +3,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Conversations } from '../../conversations/conversations.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
+import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` (one range; several are answered with the whole file, as RFC 9110 allows). */
@@ -53,6 +53,7 @@ export function messageMediaRoutes(api: ApiRegistry, conversations: Conversation
       path: '/api/messages/:id/media',
       summary: "A stored message's file (Range requests, its content type); fetched from the number's child and cached (MEDIA_CACHE_*)",
       tag: 'conversations',
+      permission: { scope: 'media:read' },
       params: z.object({ id: z.string().min(1).max(100) }),
       responses: {
         200: { description: 'The file' },
@@ -63,7 +64,7 @@ export function messageMediaRoutes(api: ApiRegistry, conversations: Conversation
       },
     },
     async ({ params }, req, res) => {
-      const media = await conversations.media.open(currentUser(req), params.id);
+      const media = await conversations.media.open(currentPrincipal(req), params.id);
       try {
         res.set({
           'Content-Type': media.mime,

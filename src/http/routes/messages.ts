@@ -1,12 +1,15 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AuthUser } from '../../auth/tokens.js';
-import { GatewayError, ValidationError } from '../../domain/errors.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { AccessPolicy } from '../../auth/policy.js';
+import type { Principal } from '../../auth/principal.js';
+import { AccessDenied, GatewayError, ValidationError } from '../../domain/errors.js';
 import type { MediaStore } from '../../messaging/media-store.js';
 import type { NewOutgoing, Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../../auth/device-access.js';
+import { auditInTransaction } from '../audit-trail.js';
+import { auditNotes } from '../plain-handler.js';
+import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
 import { MESSAGE_STATUSES, messageSchema, messageView, recipient, sendFileBody, sendImageBody, sendTextBody } from './message-schemas.js';
 import { IMAGE_TYPES, optionalUpload } from './message-uploads.js';
@@ -22,25 +25,35 @@ const accepted = {
 
 export interface MessageRouteDeps {
   readonly outbox: Outbox;
-  readonly access: DeviceAccess;
+  readonly policy: AccessPolicy;
+  readonly audit: AuditLog;
   readonly media: MediaStore;
 }
 
 export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router {
   const router = Router();
-  const { outbox, access, media } = deps;
+  const { outbox, policy, audit, media } = deps;
 
-  /** `from` must be a number the caller may use; in a body that is a 400, not a 404. */
-  const sender = (user: AuthUser, from: string): string => {
+  /**
+   * `from` must be a number the caller may send from. One it may not see is a 400 on the field (in a body, as if
+   * unknown); one it sees but may not send from (level, or a key's number list) is the policy's 403.
+   */
+  const sender = (principal: Principal, from: string, req: Request): string => {
     try {
-      return access.require(user, from).phoneNumber;
-    } catch {
+      return policy.require(principal, 'messages:send', from).phoneNumber;
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'FORBIDDEN') throw err;
+      if (err instanceof AccessDenied) auditNotes(req).accessDenied = true;
       throw new ValidationError([{ field: 'from', message: 'is not a registered number you may send from' }]);
     }
   };
 
   const accept = async (req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> => {
-    const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) });
+    // The send's audit row is stored with the message, in its transaction.
+    const params = req.body as Record<string, unknown>;
+    const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) }, (stored) =>
+      auditInTransaction(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params })(),
+    );
     res.status(202).location(`/api/messages/${row.id}`);
     if (!created) res.set('Idempotent-Replayed', 'true');
     res.json(messageView(row));
@@ -53,11 +66,13 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       path: '/api/messages/send',
       summary: 'Send a text message (queued in the number\'s outbox; optional Idempotency-Key header)',
       tag: 'messages',
+      permission: { scope: 'messages:send', number: 'body' },
+      audit: 'message.send',
       body: sendTextBody,
       responses: accepted,
     },
     async ({ body }, req, res) => {
-      const from = sender(currentUser(req), body.from);
+      const from = sender(currentPrincipal(req), body.from, req);
       await accept(req, res, { phoneNumber: from, recipient: body.to, kind: 'text', content: { message: body.message }, ttlMs: ttl(body.ttlSeconds) });
     },
   );
@@ -69,12 +84,14 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       path: '/api/messages/send-image',
       summary: 'Send an image: JSON with imageUrl, or multipart/form-data with the JPEG/PNG in `image` (≤ 20 MB)',
       tag: 'messages',
+      permission: { scope: 'messages:send', number: 'body' },
+      audit: 'message.send_image',
       body: sendImageBody,
       upload: { file: 'image', description: 'The JPEG or PNG in `image` (≤ 20 MB) instead of imageUrl' },
       responses: { ...accepted, 413: { description: 'Image larger than 20 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
-      const from = sender(currentUser(req), body.from);
+      const from = sender(currentPrincipal(req), body.from, req);
       const file = req.file;
       if (!file && !body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give imageUrl, or upload the image as multipart field `image`' }]);
       if (file && body.imageUrl) throw new ValidationError([{ field: 'imageUrl', message: 'give either imageUrl or an uploaded image, not both' }]);
@@ -100,12 +117,14 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       path: '/api/messages/send-file',
       summary: 'Send a document: JSON with fileUrl, or multipart/form-data with the file in `file` (≤ 50 MB)',
       tag: 'messages',
+      permission: { scope: 'messages:send', number: 'body' },
+      audit: 'message.send_file',
       body: sendFileBody,
       upload: { file: 'file', description: 'The document in `file` (≤ 50 MB) instead of fileUrl' },
       responses: { ...accepted, 413: { description: 'File larger than 50 MB', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
-      const from = sender(currentUser(req), body.from);
+      const from = sender(currentPrincipal(req), body.from, req);
       const file = req.file;
       if (!file && !body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give fileUrl, or upload the file as multipart field `file`' }]);
       if (file && body.fileUrl) throw new ValidationError([{ field: 'fileUrl', message: 'give either fileUrl or an uploaded file, not both' }]);
@@ -129,13 +148,14 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       path: '/api/messages/:id',
       summary: 'One message: status (queued, sending, sent, delivered, read, failed, expired), WhatsApp id, timestamps',
       tag: 'messages',
+      permission: { scope: 'messages:read' },
       params: z.object({ id: z.string().min(1).max(100) }),
       responses: { 200: { description: 'Message', schema: messageSchema }, 404: { description: 'No such message (or not yours)', schema: errorSchema } },
     },
     ({ params }, req, res) => {
-      const user = currentUser(req);
+      const principal = currentPrincipal(req);
       const row = outbox.get(params.id);
-      const mine = row ? user.role === 'admin' || access.visible(user).some((d) => d.phoneNumber === row.phoneNumber) : false;
+      const mine = row !== undefined && policy.allowsNumber(principal, 'messages:read', row.phoneNumber);
       if (!row || !mine) throw new GatewayError('MESSAGE_NOT_FOUND', `message ${params.id} not found`);
       res.json(messageView(row));
     },
@@ -148,6 +168,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       path: '/api/messages',
       summary: 'Messages of the numbers you can see, newest first (limit/offset with total)',
       tag: 'messages',
+      permission: { scope: 'messages:read' },
       query: z.object({
         from: phoneNumber.optional(),
         to: recipient.optional(),
@@ -163,8 +184,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       },
     },
     ({ query }, req, res) => {
-      const user = currentUser(req);
-      const visible = user.role === 'admin' ? null : access.visible(user).map((d) => d.phoneNumber);
+      const visible = policy.visibleNumbers(currentPrincipal(req), 'messages:read');
       let phoneNumbers: string[] | null = visible;
       if (query.from) phoneNumbers = visible === null || visible.includes(query.from) ? [query.from] : [];
       const { rows, total } = outbox.list({ phoneNumbers, status: query.status, recipient: query.to, limit: query.limit, offset: query.offset });

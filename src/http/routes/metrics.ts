@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
-import type { AuthUser } from '../../auth/tokens.js';
+import type { CallerPrincipal } from '../../auth/principal.js';
 import { GatewayError } from '../../domain/errors.js';
 import type { NumberFilter } from '../../domain/phone.js';
 import type { ApiRegistry } from '../api-registry.js';
@@ -12,10 +12,11 @@ export interface MetricsAccess {
   readonly token: string | null;
   /** Client IPs allowed without a token (default: loopback only). */
   readonly allow: readonly string[];
-  /** The user behind an API token (JWT); throws UNAUTHORIZED for a bad one. */
-  readonly userOf: (token: string) => AuthUser;
-  /** The numbers of a list this user may see (the visibility rule). */
-  readonly visibleTo: (user: AuthUser) => NumberFilter;
+  /** The principal behind a JWT or API key; throws UNAUTHORIZED for a bad one. */
+  readonly principalOf: (token: string, address: string | null) => CallerPrincipal;
+  /** Whether it sees every number (administrators), and otherwise which numbers of a list it may read. */
+  readonly seesAll: (principal: CallerPrincipal) => boolean;
+  readonly visibleTo: (principal: CallerPrincipal) => NumberFilter;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -26,7 +27,7 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * Prometheus exposition at `/metrics`. Scrapers (METRICS_TOKEN, or an allowed address without a token) and
- * administrators' API tokens get everything; a user's API token gets only the per-number series of the numbers
+ * administrators' tokens and keys get everything; a user's token or key gets only the per-number series of the numbers
  * it may see, whatever address it calls from.
  */
 export function metricsRoutes(api: ApiRegistry, registry: Registry, access: MetricsAccess): Router {
@@ -39,8 +40,8 @@ export function metricsRoutes(api: ApiRegistry, registry: Registry, access: Metr
       const scraper = access.token !== null && bearer !== null && sameSecret(bearer, access.token);
       let visible: NumberFilter | null = null;
       if (!scraper && bearer !== null) {
-        const user = access.userOf(bearer);
-        if (user.role !== 'admin') visible = access.visibleTo(user);
+        const principal = access.principalOf(bearer, req.ip ?? null);
+        if (!access.seesAll(principal)) visible = access.visibleTo(principal);
       } else if (!scraper && !access.allow.includes((req.ip ?? '').replace(/^::ffff:/, ''))) {
         throw new GatewayError('UNAUTHORIZED', 'metrics need the METRICS_TOKEN bearer token, an API token or an allowed address');
       }
@@ -82,7 +83,7 @@ function document(api: ApiRegistry): void {
       summary: "Prometheus metrics: everything for METRICS_TOKEN, METRICS_ALLOW addresses and admins' tokens; a user's token gets only its numbers' series",
       tag: 'health',
       // Its own access rules (above), checked by the route itself: an allowed address needs no token.
-      auth: false,
+      permission: 'public',
       responses: { 200: { description: 'Prometheus text exposition' }, 401: { description: 'No METRICS_TOKEN, API token or allowed address', schema: errorSchema } },
     },
     () => undefined,

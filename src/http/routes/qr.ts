@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { GatewayError } from '../../domain/errors.js';
 import type { QrService } from '../../qr/qr-service.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
-import type { AuthUser } from '../../auth/tokens.js';
+import { currentPrincipal } from '../auth-middleware.js';
+import type { Principal } from '../../auth/principal.js';
 import type { DeviceService } from '../../devices/device-service.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
@@ -19,7 +19,7 @@ const errors = {
 /** QR and pairing-code login for a number; `device` is added to 409 answers so the caller sees why. */
 export function qrRoutes(api: ApiRegistry, qr: QrService, devices: DeviceService): Router {
   const router = Router();
-  const withDevice = (user: AuthUser, phone: string, err: unknown): unknown =>
+  const withDevice = (user: Principal, phone: string, err: unknown): unknown =>
     err instanceof GatewayError && err.code === 'ALREADY_LOGGED_IN' ? new GatewayError(err.code, err.message, { ...err.details, device: deviceView(devices.get(user, phone)) }) : err;
 
   api.route(
@@ -29,6 +29,8 @@ export function qrRoutes(api: ApiRegistry, qr: QrService, devices: DeviceService
       path: '/api/devices/:phone/qr',
       summary: 'QR code to link the number, inline as a PNG data URL (the same code until it expires)',
       tag: 'login',
+      permission: { scope: 'numbers:pair', number: 'path' },
+      audit: 'number.pair_qr',
       params: phoneParams,
       responses: {
         200: {
@@ -39,8 +41,7 @@ export function qrRoutes(api: ApiRegistry, qr: QrService, devices: DeviceService
       },
     },
     async ({ params }, req, res) => {
-      const user = currentUser(req);
-      devices.get(user, params.phone);
+      const user = currentPrincipal(req);
       try {
         res.set('Cache-Control', 'no-store').json(await qr.qr(params.phone));
       } catch (err) {
@@ -56,12 +57,13 @@ export function qrRoutes(api: ApiRegistry, qr: QrService, devices: DeviceService
       path: '/api/devices/:phone/pair-code',
       summary: 'Pairing code to type on the phone instead of scanning (Linked devices → Link with phone number)',
       tag: 'login',
+      permission: { scope: 'numbers:pair', number: 'path' },
+      audit: 'number.pair_code',
       params: phoneParams,
       responses: { 200: { description: 'Pairing code', schema: z.object({ phoneNumber: z.string(), pairCode: z.string() }) }, ...errors },
     },
     async ({ params }, req, res) => {
-      const user = currentUser(req);
-      devices.get(user, params.phone);
+      const user = currentPrincipal(req);
       try {
         res.set('Cache-Control', 'no-store').json(await qr.pairCode(params.phone));
       } catch (err) {

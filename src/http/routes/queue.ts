@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../../auth/device-access.js';
+import { auditedChange } from '../audit-trail.js';
+import { currentDevice } from '../auth-middleware.js';
 import { queuePolicySchema, queueStatusSchema } from '../queue-schemas.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 
@@ -15,14 +16,13 @@ const patchBody = z.union([
 const out = { 200: { description: 'The number\'s queue', schema: queueStatusSchema }, 404: { description: 'Unknown number (or not yours)', schema: errorSchema } };
 
 /** A number's send queue: depth, pause, and its pacing policy (the QUEUE_* defaults unless set here). */
-export function queueRoutes(api: ApiRegistry, outbox: Outbox, access: DeviceAccess): Router {
+export function queueRoutes(api: ApiRegistry, outbox: Outbox, audit: AuditLog): Router {
   const router = Router();
 
   api.route(
     router,
-    { method: 'get', path: '/api/devices/:phone/queue', summary: 'Send queue of a number: depth, pause, pacing', tag: 'queue', params: phoneParams, responses: out },
-    ({ params }, req, res) => {
-      access.require(currentUser(req), params.phone);
+    { method: 'get', path: '/api/devices/:phone/queue', summary: 'Send queue of a number: depth, pause, pacing', tag: 'queue', permission: { scope: 'numbers:read', number: 'path' }, params: phoneParams, responses: out },
+    ({ params }, _req, res) => {
       res.json(outbox.queueStatus(params.phone));
     },
   );
@@ -34,18 +34,20 @@ export function queueRoutes(api: ApiRegistry, outbox: Outbox, access: DeviceAcce
       path: '/api/devices/:phone/queue',
       summary: 'Set the number\'s pacing {concurrency, interval (ms), intervalCap}; {"reset": true} returns to the defaults',
       tag: 'queue',
+      permission: { scope: 'queue:manage', number: 'path' },
+      audit: 'queue.policy',
       params: phoneParams,
       body: patchBody,
       responses: { ...out, 400: { description: 'Invalid policy', schema: errorSchema } },
     },
     ({ params, body }, req, res) => {
-      const row = access.require(currentUser(req), params.phone);
+      const row = currentDevice(req);
       if ('reset' in body) {
-        res.json(outbox.setPolicy(params.phone, null));
+        res.json(auditedChange(audit, req, { params: body }, () => outbox.setPolicy(params.phone, null)));
         return;
       }
       const current = row.queuePolicy ?? outbox.queueStatus(params.phone).policy;
-      res.json(outbox.setPolicy(params.phone, { ...current, ...body }));
+      res.json(auditedChange(audit, req, { params: body }, () => outbox.setPolicy(params.phone, { ...current, ...body })));
     },
   );
 
@@ -56,13 +58,14 @@ export function queueRoutes(api: ApiRegistry, outbox: Outbox, access: DeviceAcce
       path: '/api/devices/:phone/queue/resume',
       summary: 'Lift a timelock pause now (WhatsApp may refuse again and pause it anew)',
       tag: 'queue',
+      permission: { scope: 'queue:manage', number: 'path' },
+      audit: 'queue.resume',
       params: phoneParams,
       responses: out,
     },
     ({ params }, req, res) => {
-      access.require(currentUser(req), params.phone);
       const lane = outbox.lane(params.phone);
-      lane.resume();
+      auditedChange(audit, req, {}, () => lane.resume());
       res.json(lane.status());
     },
   );

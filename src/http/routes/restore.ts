@@ -1,14 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { DeviceAccess } from '../../auth/device-access.js';
+import type { AccessPolicy } from '../../auth/policy.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
+import { currentPrincipal } from '../auth-middleware.js';
 
 const entry = z.object({ phoneNumber: z.string(), reason: z.string() });
 
 /** What the last boot restore did, number by number (the numbers you may see), so operators need not dig through logs. */
-export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor, access: DeviceAccess): Router {
+export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor, policy: AccessPolicy): Router {
   const router = Router();
   api.route(
     router,
@@ -17,6 +17,7 @@ export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor, access: 
       path: '/api/health/restore',
       summary: 'Summary of the last boot restore: restored, skipped (with reason) and failed numbers',
       tag: 'health',
+      permission: { scope: 'numbers:read' },
       responses: {
         200: {
           description: 'Restore summary',
@@ -25,9 +26,8 @@ export function restoreRoutes(api: ApiRegistry, supervisor: Supervisor, access: 
       },
     },
     (_input, req, res) => {
-      const user = currentUser(req);
       const summary = supervisor.lastRestore;
-      const seen = new Set(access.visibleNumbers(user, [...summary.restored, ...summary.skipped.map((e) => e.phoneNumber), ...summary.failed.map((e) => e.phoneNumber)]));
+      const seen = new Set(policy.filter(currentPrincipal(req), 'numbers:read')([...summary.restored, ...summary.skipped.map((e) => e.phoneNumber), ...summary.failed.map((e) => e.phoneNumber)]));
       res.json({
         restored: summary.restored.filter((p) => seen.has(p)),
         skipped: summary.skipped.filter((e) => seen.has(e.phoneNumber)),

@@ -1,9 +1,9 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { DeviceAccess } from '../../auth/device-access.js';
+import type { AccessPolicy } from '../../auth/policy.js';
 import { scopedStatus, type UpdateService, type UpdateStatus } from '../../jobs/update-service.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser, requireAdmin } from '../auth-middleware.js';
+import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
 
 const statusSchema = z
@@ -20,15 +20,15 @@ const statusSchema = z
   .meta({ id: 'UpdateStatus' });
 
 /** Manual triggers beside the schedule: operators want to check or roll out now, not at 2 a.m. */
-export function updateRoutes(api: ApiRegistry, updates: UpdateService, access: DeviceAccess): Router {
+export function updateRoutes(api: ApiRegistry, updates: UpdateService, policy: AccessPolicy): Router {
   const router = Router();
-  const view = (req: Request, status: UpdateStatus) => scopedStatus(status, (phones) => access.visibleNumbers(currentUser(req), phones));
-  api.route(router, { method: 'get', path: '/api/system/update', summary: 'Binary version, latest release, last rollout (admin)', tag: 'system', responses: { 200: { description: 'Status', schema: statusSchema } } }, (_i, req, res) => {
+  const view = (req: Request, status: UpdateStatus) => scopedStatus(status, policy.filter(currentPrincipal(req), 'numbers:read'));
+  api.route(router, { method: 'get', path: '/api/system/update', summary: 'Binary version, latest release, last rollout (admin)', tag: 'system', permission: { scope: 'system:admin' }, responses: { 200: { description: 'Status', schema: statusSchema } } }, (_i, req, res) => {
     res.json(view(req, updates.status()));
-  }, requireAdmin);
-  api.route(router, { method: 'post', path: '/api/system/update/check', summary: 'Read the release feed now (admin)', tag: 'system', responses: { 200: { description: 'Status', schema: statusSchema } } }, async (_i, req, res) => {
+  });
+  api.route(router, { method: 'post', path: '/api/system/update/check', summary: 'Read the release feed now (admin)', tag: 'system', permission: { scope: 'system:admin' }, audit: 'system.update_check', responses: { 200: { description: 'Status', schema: statusSchema } } }, async (_i, req, res) => {
     res.json(view(req, await updates.check()));
-  }, requireAdmin);
+  });
   api.route(
     router,
     {
@@ -36,12 +36,13 @@ export function updateRoutes(api: ApiRegistry, updates: UpdateService, access: D
       path: '/api/system/update/apply',
       summary: 'Download, verify and roll out the latest binary, canary first, rolling back on the first failure (admin)',
       tag: 'system',
+      permission: { scope: 'system:admin' },
+      audit: 'system.update_apply',
       responses: { 200: { description: 'Status after the rollout', schema: statusSchema }, 409: { description: 'An update is already running', schema: errorSchema }, 502: { description: 'Feed or download failed', schema: errorSchema } },
     },
     async (_i, req, res) => {
       res.json(view(req, await updates.apply()));
     },
-    requireAdmin,
   );
   return router;
 }

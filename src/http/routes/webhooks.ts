@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AuthUser } from '../../auth/tokens.js';
+import type { AccessPolicy } from '../../auth/policy.js';
+import type { Principal } from '../../auth/principal.js';
 import type { DeliveryRepository } from '../../db/repositories/deliveries.js';
 import type { DeviceRepository } from '../../db/repositories/devices.js';
 import type { DeliveryRow } from '../../db/schema.js';
@@ -8,8 +9,9 @@ import { GatewayError } from '../../domain/errors.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { webhookHealth } from '../../webhooks/health.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { currentUser } from '../auth-middleware.js';
-import type { DeviceAccess } from '../../auth/device-access.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { auditedChange, noteAuditTarget } from '../audit-trail.js';
+import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
 import { deliveryErrorFor } from '../webhook-target.js';
 
@@ -17,7 +19,8 @@ export interface WebhookRouteDeps {
   readonly devices: DeviceRepository;
   readonly deliveries: DeliveryRepository;
   readonly dispatcher: WebhookDispatcher;
-  readonly access: DeviceAccess;
+  readonly policy: AccessPolicy;
+  readonly audit: AuditLog;
 }
 
 const statuses = ['pending', 'failed', 'dead', 'delivered'] as const;
@@ -45,7 +48,7 @@ const notFound = { description: 'Unknown delivery (or not yours)', schema: error
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function deliveryView(row: DeliveryRow, user: AuthUser): z.input<typeof deliverySchema> {
+function deliveryView(row: DeliveryRow, user: { readonly role: string }): z.input<typeof deliverySchema> {
   return {
     id: row.id,
     eventId: row.eventId,
@@ -76,20 +79,21 @@ function bodyOf(row: DeliveryRow): { type?: string } & Record<string, unknown> {
 /** The outbound webhook delivery log with replay, and the delivery backlog per endpoint. */
 export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router {
   const router = Router();
-  const { access, deliveries, dispatcher } = deps;
+  const { policy, deliveries, dispatcher, audit } = deps;
 
-  /** Admins see every delivery; users only their own numbers' deliveries to their own webhooks. */
-  const visible = (user: AuthUser, row: DeliveryRow): boolean => {
-    if (user.role === 'admin') return true;
+  /** Admins see every delivery (the global webhook's too); others their numbers' deliveries to those numbers' webhooks. */
+  const visible = (principal: Principal, row: DeliveryRow): boolean => {
+    if (policy.seesEverything(principal)) return true;
     const device = deps.devices.get(row.phoneNumber);
-    return row.scope === 'device' && device !== undefined && access.mayAccess(user, device);
+    return row.scope === 'device' && device !== undefined && policy.allows(principal, 'webhooks:manage', device);
   };
-  const requireDelivery = (user: AuthUser, id: number): DeliveryRow => {
+  const requireDelivery = (principal: Principal, id: number): DeliveryRow => {
     const row = deliveries.get(id);
-    if (!row || !visible(user, row)) throw new GatewayError('DELIVERY_NOT_FOUND', `delivery ${id} does not exist`);
+    if (!row || !visible(principal, row)) throw new GatewayError('DELIVERY_NOT_FOUND', `delivery ${id} does not exist`);
     return row;
   };
-  const tenantPhones = (user: AuthUser) => (user.role === 'admin' ? undefined : access.visible(user).map((d) => d.phoneNumber));
+  const tenantPhones = (principal: Principal) => policy.visibleNumbers(principal, 'webhooks:manage') ?? undefined;
+  const roleOf = (principal: Principal) => ({ role: principal.kind === 'system' || policy.isAdmin(principal) ? 'admin' : 'user' });
 
   api.route(
     router,
@@ -98,6 +102,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       path: '/api/webhooks/deliveries',
       summary: 'Outbound webhook deliveries, newest first (filter by status: pending, failed = retrying, dead, delivered)',
       tag: 'webhooks',
+      permission: { scope: 'webhooks:manage' },
       query: z.object({
         status: z.enum(statuses).optional(),
         phoneNumber: phoneNumber.optional(),
@@ -109,11 +114,11 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       },
     },
     ({ query }, req, res) => {
-      const user = currentUser(req);
-      const phones = tenantPhones(user);
+      const principal = currentPrincipal(req);
+      const phones = tenantPhones(principal);
       const filter = { status: query.status, phoneNumber: query.phoneNumber, ...(phones ? { phones, scope: 'device' as const } : {}) };
       const page = deliveries.list(filter, query.limit, query.offset);
-      res.json({ deliveries: page.rows.map((row) => deliveryView(row, user)), total: page.total, limit: query.limit, offset: query.offset });
+      res.json({ deliveries: page.rows.map((row) => deliveryView(row, roleOf(principal))), total: page.total, limit: query.limit, offset: query.offset });
     },
   );
 
@@ -124,13 +129,14 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       path: '/api/webhooks/deliveries/:id',
       summary: 'One delivery, with the exact body it sends',
       tag: 'webhooks',
+      permission: { scope: 'webhooks:manage' },
       params: idParams,
       responses: { 200: { description: 'Delivery', schema: deliverySchema.extend({ body: z.record(z.string(), z.unknown()) }) }, 404: notFound },
     },
     ({ params }, req, res) => {
-      const user = currentUser(req);
-      const row = requireDelivery(user, params.id);
-      res.json({ ...deliveryView(row, user), body: bodyOf(row) });
+      const principal = currentPrincipal(req);
+      const row = requireDelivery(principal, params.id);
+      res.json({ ...deliveryView(row, roleOf(principal)), body: bodyOf(row) });
     },
   );
 
@@ -141,13 +147,17 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       path: '/api/webhooks/deliveries/:id/replay',
       summary: 'Send a delivery again: a dead (or delivered) one is queued afresh, a pending one is tried now',
       tag: 'webhooks',
+      permission: { scope: 'webhooks:manage' },
+      audit: 'webhook.replay',
       params: idParams,
       responses: { 200: { description: 'Delivery, queued', schema: deliverySchema }, 404: notFound },
     },
     ({ params }, req, res) => {
-      const user = currentUser(req);
-      requireDelivery(user, params.id);
-      res.json(deliveryView(dispatcher.replay(params.id), user));
+      const principal = currentPrincipal(req);
+      const row = requireDelivery(principal, params.id);
+      noteAuditTarget(req, { type: 'delivery', id: String(row.id) }, row.phoneNumber);
+      const replayed = auditedChange(audit, req, { target: { type: 'delivery', id: String(row.id) }, phoneNumber: row.phoneNumber }, () => dispatcher.replay(params.id));
+      res.json(deliveryView(replayed, roleOf(principal)));
     },
   );
 
@@ -158,6 +168,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       path: '/api/health/webhooks',
       summary: 'Outbound webhook backlog per endpoint: pending, retrying, dead, in flight',
       tag: 'health',
+      permission: { scope: 'webhooks:manage' },
       responses: {
         200: {
           description: 'Backlog',
@@ -180,7 +191,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       },
     },
     (_input, req, res) => {
-      res.json(webhookHealth(deliveries, dispatcher, tenantPhones(currentUser(req))));
+      res.json(webhookHealth(deliveries, dispatcher, tenantPhones(currentPrincipal(req))));
     },
   );
 

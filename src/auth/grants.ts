@@ -1,0 +1,106 @@
+import type { GrantRepository } from '../db/repositories/grants.js';
+import type { GrantRow } from '../db/schema-access.js';
+import type { GrantLevel } from '../domain/access.js';
+import { GatewayError } from '../domain/errors.js';
+import type { Clock } from '../lib/clock.js';
+import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
+
+export interface Grant {
+  readonly userId: number;
+  readonly phoneNumber: string;
+  readonly level: GrantLevel;
+  readonly grantedBy: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface GrantEvents {
+  [event: string]: unknown;
+  changed: { userId: number; phoneNumber: string; level: GrantLevel | null };
+}
+
+/** Runs inside the grant's own write transaction (the audit row). */
+export type InTransaction = () => void;
+
+/**
+ * Per-number grants, all kept in memory (user → number → grant) and written through here, so the policy's
+ * check is two map lookups. Grants of a deleted number go with it (foreign key cascade, and `forgetNumber`).
+ */
+export class GrantService {
+  private readonly emitter = new TypedEmitter<GrantEvents>();
+  readonly events: Listenable<GrantEvents> = this.emitter.view;
+  private readonly byUser = new Map<number, Map<string, Grant>>();
+
+  constructor(
+    private readonly repo: GrantRepository,
+    private readonly clock: Clock,
+  ) {
+    for (const row of repo.all()) this.remember(toGrant(row));
+  }
+
+  level(userId: number, phoneNumber: string): GrantLevel | null {
+    return this.byUser.get(userId)?.get(phoneNumber)?.level ?? null;
+  }
+
+  /** The numbers granted to a user. */
+  ofUser(userId: number): Grant[] {
+    return [...(this.byUser.get(userId)?.values() ?? [])];
+  }
+
+  /** Everyone granted something on a number. */
+  ofNumber(phoneNumber: string): Grant[] {
+    const found: Grant[] = [];
+    for (const grants of this.byUser.values()) {
+      const grant = grants.get(phoneNumber);
+      if (grant) found.push(grant);
+    }
+    return found.sort((a, b) => a.userId - b.userId);
+  }
+
+  set(grant: Pick<Grant, 'userId' | 'phoneNumber' | 'level' | 'grantedBy'>, inTransaction: InTransaction): Grant {
+    const row = this.repo.transaction(() => {
+      const written = this.repo.upsert(grant, this.clock.now());
+      inTransaction();
+      return written;
+    });
+    const stored = toGrant(row);
+    this.remember(stored);
+    this.emitter.emit('changed', { userId: grant.userId, phoneNumber: grant.phoneNumber, level: grant.level });
+    return stored;
+  }
+
+  remove(userId: number, phoneNumber: string, inTransaction: InTransaction): void {
+    if (!this.byUser.get(userId)?.has(phoneNumber)) throw new GatewayError('GRANT_NOT_FOUND', `user ${userId} has no grant on ${phoneNumber}`);
+    this.repo.transaction(() => {
+      this.repo.delete(userId, phoneNumber);
+      inTransaction();
+    });
+    this.byUser.get(userId)?.delete(phoneNumber);
+    this.emitter.emit('changed', { userId, phoneNumber, level: null });
+  }
+
+  /** The number was unregistered: its rows are gone (cascade); whoever registers it next shares it with nobody. */
+  forgetNumber(phoneNumber: string): void {
+    for (const grants of this.byUser.values()) grants.delete(phoneNumber);
+  }
+
+  /** A pending number took its phone: its rows moved in the rename's transaction, its grants here move with them. */
+  renameNumber(from: string, to: string): void {
+    for (const grants of this.byUser.values()) {
+      const grant = grants.get(from);
+      if (!grant) continue;
+      grants.delete(from);
+      grants.set(to, Object.freeze({ ...grant, phoneNumber: to }));
+    }
+  }
+
+  private remember(grant: Grant): void {
+    let grants = this.byUser.get(grant.userId);
+    if (!grants) this.byUser.set(grant.userId, (grants = new Map()));
+    grants.set(grant.phoneNumber, grant);
+  }
+}
+
+function toGrant(row: GrantRow): Grant {
+  return Object.freeze({ userId: row.userId, phoneNumber: row.phoneNumber, level: row.level, grantedBy: row.grantedBy, createdAt: row.createdAt, updatedAt: row.updatedAt });
+}
