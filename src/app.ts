@@ -58,6 +58,7 @@ import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
 import { CompatLayer } from './compat/compat-layer.js';
+import { isPendingId } from './domain/number-key.js';
 import { compatSettings } from './compat/settings.js';
 import { DeviceService } from './devices/device-service.js';
 import { PendingBinder } from './devices/pending-binder.js';
@@ -394,7 +395,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures] });
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
-  const api = new ApiRegistry(routeGuard(policy));
+  const api = new ApiRegistry(routeGuard(policy, (key) => (isPendingId(key) && !devices.get(key) ? (devices.getByPendingId(key)?.phoneNumber ?? key) : key)));
   const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
   const keyRules = new KeyRules(policy, accounts);
   const proxy = proxyHandler({

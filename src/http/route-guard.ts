@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { AccessPolicy } from '../auth/policy.js';
 import { scopeLevel, type GrantLevel, type Scope } from '../domain/access.js';
 import { errors } from '../domain/errors.js';
-import { parsePhoneNumber } from '../domain/phone.js';
+import { parseNumberKey } from '../domain/number-key.js';
 import { currentPrincipal } from './auth-middleware.js';
 
 /**
@@ -17,7 +17,11 @@ import { currentPrincipal } from './auth-middleware.js';
 export type Permission = 'public' | 'authenticated' | 'proxy' | { readonly scope: Scope; readonly level?: GrantLevel; readonly number?: 'path' | 'body'; readonly admin?: boolean };
 
 /** The checks the registry puts in front of each route, before its body is parsed or validated. */
-export function routeGuard(policy: AccessPolicy) {
+/**
+ * `currentKey`: a number's key as it is now, for a pending id whose number has taken its phone since (the old id
+ * keeps answering for the number); other keys pass unchanged.
+ */
+export function routeGuard(policy: AccessPolicy, currentKey: (key: string) => string = (key) => key) {
   return (spec: { method: string; path: string; tag: string; permission: Permission; audit?: string }): RequestHandler[] => {
     const action = spec.audit ?? `${spec.tag}.read`;
     const audited = spec.audit !== undefined;
@@ -46,7 +50,8 @@ export function routeGuard(policy: AccessPolicy) {
         policy.requireScope(principal, permission.scope);
         if (permission.admin && !policy.isAdmin(principal)) throw errors.forbidden('this route is for administrators');
         if (permission.number === 'path') {
-          const phone = pathNumber(req);
+          const given = pathNumber(req);
+          const phone = given === null ? null : currentKey(given);
           // A malformed number is left to the route's validation (400); a well-formed one is checked now, so a
           // number you may not see is a 404 whatever the rest of the request looks like.
           if (phone) {
@@ -64,7 +69,7 @@ export type RouteGuard = ReturnType<typeof routeGuard>;
 
 function pathNumber(req: Request): string | null {
   const raw = req.params['phone'];
-  return typeof raw === 'string' ? parsePhoneNumber(raw) : null;
+  return typeof raw === 'string' ? parseNumberKey(raw) : null;
 }
 
 /** The permission as the OpenAPI document shows it (`x-permission`). */

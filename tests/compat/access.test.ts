@@ -29,7 +29,8 @@ const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` 
 
 describe('credentials', () => {
   it('refuses a call without a credential from an address not on COMPAT_ALLOW, and any wrong credential', async () => {
-    for (const headers of [{}, { 'x-internal-secret': 'wmg_test_aaaaaaaa_wrongwrongwrongwrong' }, bearer('not-a-real-token-at-all'), { 'x-internal-secret': 'short' }]) {
+    const tries: Record<string, string>[] = [{}, { 'x-internal-secret': 'wmg_test_aaaaaaaa_wrongwrongwrongwrong' }, bearer('not-a-real-token-at-all'), { 'x-internal-secret': 'short' }];
+    for (const headers of tries) {
       const res = await locked.legacy('GET', '/tenants', undefined, headers);
       expect([headers, res.status, res.body]).toEqual([headers, 401, expect.objectContaining({ success: false, error: 'Não autorizado' })]);
     }
@@ -62,6 +63,12 @@ describe('credentials', () => {
     // Another user's tenant id is taken all the same: ids are the gateway's, not per user.
     expect((await locked.legacy('POST', '/tenants', { tenantId: 1 }, secret(aliceKey))).status).toBe(500);
     expect(await locked.legacy('POST', '/clear-all?confirm=1', undefined, secret(aliceKey))).toMatchObject({ status: 403, body: { success: false, error: 'Acesso negado' } });
+    // Also through /api: another owner's pending number is unknown to her, QR code included.
+    const adminPending = locked.gateway.database.sqlite.prepare("SELECT phone_number AS n FROM compat_tenants WHERE tenant_id = '1'").get() as { n: string };
+    expect(adminPending.n).toMatch(/^pending-/);
+    for (const path of [`/api/devices/${adminPending.n}`, `/api/devices/${adminPending.n}/qr`]) {
+      expect([path, (await locked.request('GET', path, { token: alice.token })).status]).toEqual([path, 404]);
+    }
     // Alice owns the number of her tenant.
     const number = locked.gateway.database.sqlite.prepare("SELECT d.owner_id AS owner FROM compat_tenants t JOIN devices d ON d.phone_number = t.phone_number WHERE t.tenant_id = '2'").get() as { owner: number };
     expect(number.owner).toBe(alice.id);
