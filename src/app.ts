@@ -316,36 +316,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   pipeline.addDurableSubscriber(chatwoot.subscriber);
-  const users = new UserRepository(database.db);
-  // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store.
-  const compat = new CompatLayer({
-    database,
-    supervisor,
-    qr,
-    outbox,
-    webhooks,
-    access: {
-      authn,
-      policy,
-      audit,
-      trustProxy: config.TRUST_PROXY,
-      allowedAs: () => {
-        const found = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
-        const account = found ? accounts.account(found.id) : null;
-        return account && !account.disabled ? { kind: 'user', user: account, generation: account.generation, expiresAt: null } : null;
-      },
-    },
-    ownerIsAdmin: (phone) => {
-      const owner = devices.get(phone)?.ownerId;
-      return owner === null || owner === undefined || accounts.isAdmin(owner);
-    },
-    publicBase: () => config.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`,
-    statusOf: statusFor,
-    clock,
-    logger,
-    settings: compatSettings(config),
-  });
-  pipeline.addDurableSubscriber(compat.flask);
   outbox.start();
   conversations.start();
   chatwoot.start();
@@ -396,6 +366,39 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
   const api = new ApiRegistry(routeGuard(policy, (key) => (isPendingId(key) && !devices.get(key) ? (devices.getByPendingId(key)?.phoneNumber ?? key) : key)));
+  const users = new UserRepository(database.db);
+  // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store (no
+  // child runs before restore(), so no message can come before it subscribes).
+  const compat = new CompatLayer({
+    database,
+    supervisor,
+    qr,
+    outbox,
+    webhooks,
+    access: {
+      authn,
+      policy,
+      audit,
+      trustProxy: config.TRUST_PROXY,
+      allowedAs: () => {
+        const found = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
+        const account = found ? accounts.account(found.id) : null;
+        return account && !account.disabled ? { kind: 'user', user: account, generation: account.generation, expiresAt: null } : null;
+      },
+    },
+    ownerIsAdmin: (phone) => {
+      const owner = devices.get(phone)?.ownerId;
+      return owner === null || owner === undefined || accounts.isAdmin(owner);
+    },
+    publicBase: () => config.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`,
+    statusOf: statusFor,
+    clock,
+    logger,
+    settings: compatSettings(config),
+    api,
+    clients: { devices: deviceService, conversations },
+  });
+  pipeline.addDurableSubscriber(compat.flask);
   const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
   const keyRules = new KeyRules(policy, accounts);
   const proxy = proxyHandler({
@@ -450,6 +453,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       inboxRoutes(api, conversations),
       messageMediaRoutes(api, conversations),
       chatwootRoutes(api, { bridge: chatwoot, policy, publicBase }),
+      ...compat.apiRoutes,
     ],
     rootRoutes: compat.rootRoutes,
     pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],

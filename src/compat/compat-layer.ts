@@ -12,6 +12,9 @@ import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { FlaskOptions } from './flask/flask-body.js';
 import { FlaskWebhooks } from './flask/flask-webhooks.js';
 import { compatGate, type GateDeps } from './http/gate.js';
+import { clientHealthRoute } from './clients/health-route.js';
+import { clientRoutes, type ClientRouteDeps } from './clients/client-routes.js';
+import type { ApiRegistry } from '../http/api-registry.js';
 import { legacyRoutes } from './legacy/legacy-routes.js';
 import { LiveQrCodes } from './tenants/live-qr.js';
 import { TenantService, type CompatCaller } from './tenants/tenant-service.js';
@@ -47,6 +50,10 @@ export interface CompatLayerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: CompatSettings;
+  /** The OpenAPI registry `/api/clients` is documented in. */
+  readonly api: ApiRegistry;
+  /** What `/api/clients` is served by (the services of `/api/devices`). */
+  readonly clients: Omit<ClientRouteDeps, 'qr' | 'liveQr' | 'outbox' | 'audit'>;
 }
 
 /**
@@ -58,8 +65,10 @@ export class CompatLayer {
   readonly tenants: TenantService;
   /** Subscribe after the conversation store: it reads the store's `message.new`. */
   readonly flask: FlaskWebhooks;
-  /** Routes outside /api, with their own authentication (the legacy API, when it is on). */
+  /** Routes outside /api, with their own authentication: the legacy API (when it is on) and the front end's /health. */
   readonly rootRoutes: Router[];
+  /** `/api/clients/*`, behind the API's own authentication. */
+  readonly apiRoutes: Router[];
   private readonly liveQr: LiveQrCodes;
 
   constructor(deps: CompatLayerDeps) {
@@ -93,7 +102,8 @@ export class CompatLayer {
     const legacy = settings.legacy.enabled
       ? legacyRoutes({ tenants: this.tenants, flask: this.flask, gate, clock, logger, statusOf: deps.statusOf, activeClients: active, qrWaitMs: settings.qrWaitMs })
       : null;
-    this.rootRoutes = legacy ? [mountAt(settings.legacy.prefix, legacy)] : [];
+    this.rootRoutes = [...(legacy ? [mountAt(settings.legacy.prefix, legacy)] : []), clientHealthRoute(gate, clock, active)];
+    this.apiRoutes = [clientRoutes(deps.api, { ...deps.clients, qr: deps.qr, liveQr: this.liveQr, outbox: deps.outbox, audit: deps.access.audit })];
   }
 
   close(): void {

@@ -195,7 +195,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
   return router;
 }
 
-function idempotencyKey(req: Request): string | null {
+export function idempotencyKey(req: Request): string | null {
   const key = req.get('idempotency-key');
   if (key === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 200 visible ASCII characters' }]);
