@@ -47,18 +47,15 @@ export function routeGuard(policy: AccessPolicy, currentKey: (key: string) => st
       mark,
       (req, _res, next) => {
         const principal = currentPrincipal(req);
+        // A malformed number is left to the route's validation (400); a well-formed one is named in the audit row
+        // of any refusal, and checked after the scope, so a number you may not see is a 404 whatever the rest of
+        // the request looks like.
+        const given = permission.number === 'path' ? pathNumber(req) : null;
+        const phone = given === null ? null : currentKey(given);
+        if (phone) req.routeMark = { action, audited, phoneNumber: phone };
         policy.requireScope(principal, permission.scope);
         if (permission.admin && !policy.isAdmin(principal)) throw errors.forbidden('this route is for administrators');
-        if (permission.number === 'path') {
-          const given = pathNumber(req);
-          const phone = given === null ? null : currentKey(given);
-          // A malformed number is left to the route's validation (400); a well-formed one is checked now, so a
-          // number you may not see is a 404 whatever the rest of the request looks like.
-          if (phone) {
-            req.routeMark = { action, audited, phoneNumber: phone };
-            req.device = policy.require(principal, permission.scope, phone, level);
-          }
-        }
+        if (phone) req.device = policy.require(principal, permission.scope, phone, level);
         next();
       },
     ];

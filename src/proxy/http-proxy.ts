@@ -106,7 +106,9 @@ export function proxyHandler(deps: ProxyDeps): ProxyHandler {
       const [rawPath = '', query] = (req.url ?? '').split(/\?(.*)/s);
       const rest = rawPath.slice(PROXY_PREFIX.length);
       const header = req.headers['x-phone-number'];
-      const target = deps.targets.resolve(currentPrincipal(req), method, rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined);
+      const target = deps.targets.resolve(currentPrincipal(req), method, rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined, (phoneNumber) => {
+        req.routeMark = { action: `proxy.${method.toLowerCase()}`, audited: false, phoneNumber };
+      });
       // For the audit trail, which records state-changing calls (reads only when refused): number, route and scope.
       if (method !== 'GET' && method !== 'HEAD') {
         req.routeMark = { action: `proxy.${target.permission.scope.replace(':', '_')}`, audited: false, phoneNumber: target.phoneNumber };

@@ -37,7 +37,8 @@ export class ProxyTargets {
   ) {}
 
   /** `rest`: the raw path after `/proxy/whatsapp`; `search`: the raw query string including `?`, or ''. */
-  resolve(principal: Principal, method: string, rest: string, search: string, phoneHeader: string | undefined): ProxyTarget {
+  /** `onNumber`: told the number before it is checked, so a refusal can name it (in the audit log only). */
+  resolve(principal: Principal, method: string, rest: string, search: string, phoneHeader: string | undefined, onNumber?: (phone: string) => void): ProxyTarget {
     const path = rest.startsWith('/') ? rest : `/${rest}`;
     const first = path.split('/')[1] ?? '';
     let phone = '';
@@ -51,6 +52,7 @@ export class ProxyTargets {
     const route = routeKey(childPath);
     const permission = permissionForKey(method, route);
     if (!PHONE_SEGMENT.test(first)) phone = this.implicitNumber(principal, permission, phoneHeader);
+    onNumber?.(phone);
     this.policy.require(principal, permission.scope, phone, permission.level);
     const runner = this.supervisor.runner(phone);
     const client = runner?.state === 'running' ? runner.client : null;

@@ -1,7 +1,7 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { AccountService } from '../../auth/accounts.js';
+import type { Account, AccountService } from '../../auth/accounts.js';
 import type { GrantService } from '../../auth/grants.js';
 import type { AccessPolicy } from '../../auth/policy.js';
 import { GRANT_LEVELS, SCOPES } from '../../domain/access.js';
@@ -45,6 +45,22 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
     },
   );
 
+  /** Grants `level` on the number to an account named by id or by name (a manager knows the people, not their ids). */
+  const setGrant = (req: Request, phone: string, grantee: Account | null | undefined, who: number | string, level: (typeof GRANT_LEVELS)[number]) => {
+    const row = policy.require(currentPrincipal(req), 'grants:manage', phone);
+    if (!grantee) throw errors.userNotFound(who);
+    const field = typeof who === 'number' ? 'userId' : 'username';
+    if (grantee.role === 'admin') throw new ValidationError([{ field, message: 'administrators see every number already' }]);
+    if (row.ownerId === grantee.id) throw new ValidationError([{ field, message: 'this user owns the number' }]);
+    return view(
+      grants.set(
+        { userId: grantee.id, phoneNumber: phone, level, grantedBy: currentPrincipal(req).user.id },
+        auditInTransaction(audit, req, { target: { type: 'grant', id: `${phone}:${grantee.id}` }, params: { userId: grantee.id, username: grantee.username, level } }),
+      ),
+    );
+  };
+  const levelBody = { level: z.enum(GRANT_LEVELS) };
+
   api.route(
     router,
     {
@@ -55,20 +71,32 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
       ...managers,
       audit: 'grant.set',
       params: grantParams,
-      body: z.object({ level: z.enum(GRANT_LEVELS) }).strict().meta({ examples: [{ level: 'agent' }] }),
+      body: z.object(levelBody).strict().meta({ examples: [{ level: 'agent' }] }),
       responses: { 200: { description: 'The grant', schema: grantSchema }, 400: { description: 'Invalid level, or a user who needs no grant', schema: errorSchema }, 404: notFound },
     },
     ({ params, body }, req, res) => {
-      const row = policy.require(currentPrincipal(req), 'grants:manage', params.phone);
-      const grantee = accounts.account(params.userId);
-      if (!grantee) throw errors.userNotFound(params.userId);
-      if (grantee.role === 'admin') throw new ValidationError([{ field: 'userId', message: 'administrators see every number already' }]);
-      if (row.ownerId === grantee.id) throw new ValidationError([{ field: 'userId', message: 'this user owns the number' }]);
-      const grant = grants.set(
-        { userId: grantee.id, phoneNumber: params.phone, level: body.level, grantedBy: currentPrincipal(req).user.id },
-        auditInTransaction(audit, req, { target: { type: 'grant', id: `${params.phone}:${grantee.id}` }, params: { userId: grantee.id, username: grantee.username, level: body.level } }),
-      );
-      res.json(view(grant));
+      res.json(setGrant(req, params.phone, accounts.account(params.userId), params.userId, body.level));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/devices/:phone/grants',
+      summary: 'Grant a level on this number to a user named by user name, or change it (managers: they know the people, not their ids)',
+      tag: 'grants',
+      ...managers,
+      audit: 'grant.set',
+      params: z.object({ phone: phoneNumber }),
+      body: z
+        .object({ username: z.string().trim().min(1).max(64), ...levelBody })
+        .strict()
+        .meta({ examples: [{ username: 'agent-ana', level: 'agent' }] }),
+      responses: { 200: { description: 'The grant', schema: grantSchema }, 400: { description: 'Invalid level, or a user who needs no grant', schema: errorSchema }, 404: notFound },
+    },
+    ({ params, body }, req, res) => {
+      res.json(setGrant(req, params.phone, accounts.list().find((a) => a.username === body.username), body.username, body.level));
     },
   );
 

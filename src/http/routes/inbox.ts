@@ -52,6 +52,29 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
     },
   );
 
+  const counts = z.object({ chats: z.number().meta({ description: 'Chats with unread messages' }), messages: z.number().meta({ description: 'Unread messages in them' }) });
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/inbox/unread',
+      summary: 'Unread chats and messages per number you may see (numbers=a,b narrows it), and in total',
+      tag: 'conversations',
+      permission: { scope: 'messages:read' },
+      query: z.object({ numbers: numberList.optional().meta({ description: 'Comma-separated numbers (others you may not see are left out)' }) }),
+      responses: {
+        200: {
+          description: 'Every number asked for, zeros included',
+          schema: z.object({ numbers: z.array(counts.extend({ phoneNumber: z.string() })), total: counts, asOf: asOfSchema }),
+        },
+        ...invalid,
+      },
+    },
+    ({ query }, req, res) => {
+      res.json(service.unread(currentPrincipal(req), query.numbers));
+    },
+  );
+
   api.route(
     router,
     {

@@ -1,5 +1,10 @@
+import { enAdmin } from './en-admin';
+import { enChats } from './en-chats';
+
 /** English, the reference dictionary: every other language must have exactly these keys (checked by the compiler). */
 export const en = {
+  ...enChats,
+  ...enAdmin,
   'common.all': 'All',
   'common.dismiss': 'Dismiss',
   'common.cancel': 'Cancel',

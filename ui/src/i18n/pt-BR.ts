@@ -1,7 +1,11 @@
 import type { Key } from './en';
+import { ptBRAdmin } from './pt-BR-admin';
+import { ptBRChats } from './pt-BR-chats';
 
 /** Português do Brasil. */
 export const ptBR: Record<Key, string> = {
+  ...ptBRChats,
+  ...ptBRAdmin,
   'common.all': 'Todos',
   'common.dismiss': 'Fechar',
   'common.cancel': 'Cancelar',
