@@ -69,6 +69,10 @@ describe('credentials', () => {
     for (const path of [`/api/devices/${adminPending.n}`, `/api/devices/${adminPending.n}/qr`]) {
       expect([path, (await locked.request('GET', path, { token: alice.token })).status]).toEqual([path, 404]);
     }
+    // Her tenant's own Flask must be a public address (the gateway posts to it on her behalf); nothing is created.
+    const inward = await locked.legacy('POST', '/tenants', { tenantId: 3, flaskUrl: 'http://127.0.0.1:5000' }, secret(aliceKey));
+    expect(inward).toMatchObject({ status: 400, body: { error: 'Erro ao criar tenant', field: 'flaskUrl' } });
+    expect((await locked.legacy('GET', '/tenants/3/status', undefined, secret(adminKey))).status).toBe(404);
     // Alice owns the number of her tenant.
     const number = locked.gateway.database.sqlite.prepare("SELECT d.owner_id AS owner FROM compat_tenants t JOIN devices d ON d.phone_number = t.phone_number WHERE t.tenant_id = '2'").get() as { owner: number };
     expect(number.owner).toBe(alice.id);

@@ -3,6 +3,7 @@ import type { CompatTenantRow } from '../../db/schema.js';
 import type { ErrorCode } from '../../domain/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
+import { inwardReason } from '../../outward/outward-lookup.js';
 import { compatErrors } from '../errors.js';
 import type { FlaskWebhooks } from '../flask/flask-webhooks.js';
 import { parseNewTenant, parseTenantId } from '../tenants/tenant-input.js';
@@ -124,6 +125,9 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
       const body = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
       const input = parseNewTenant(body, tenants.settings.empresaIdType);
       gate.mark(req, response, ROUTES.createTenant.action, { tenantId: input.tenantId });
+      // A tenant's own Flask is posted to on its behalf: only administrators may aim it inside the network.
+      const inward = input.flaskUrl && !caller.admin ? await inwardReason(input.flaskUrl) : null;
+      if (inward) throw compatErrors.invalid('flaskUrl', `deve ser um endereço público: ${inward}`);
       const row = await tenants.create(caller, input);
       response.json({ success: true, message: `Tenant ${input.tenantId} criado com sucesso`, tenant: tenants.status(row) });
     }),
