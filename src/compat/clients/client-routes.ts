@@ -6,12 +6,12 @@ import type { DeviceService, DeviceSnapshot } from '../../devices/device-service
 import type { Outbox } from '../../messaging/outbox.js';
 import type { QrService } from '../../qr/qr-service.js';
 import type { ApiRegistry } from '../../http/api-registry.js';
-import { auditInTransaction } from '../../http/audit-trail.js';
 import { currentDevice, currentPrincipal } from '../../http/auth-middleware.js';
 import { chatListQuery, chatsPage, messagePageQuery, messagePageSchema, messagesPage } from '../../http/routes/chats.js';
 import { chatPageSchema, chatParams } from '../../http/routes/conversation-schemas.js';
-import { messageSchema, messageView, recipient } from '../../http/routes/message-schemas.js';
-import { idempotencyKey } from '../../http/routes/messages.js';
+import { messageSchema, recipient } from '../../http/routes/message-schemas.js';
+import { acceptMessage } from '../../http/routes/messages.js';
+import { childStatusSchema } from '../../http/routes/device-process.js';
 import { deviceSchema, errorSchema, phoneParams } from '../../http/schemas.js';
 import { deviceView } from '../../http/views.js';
 import type { LiveQrCodes } from '../tenants/live-qr.js';
@@ -137,7 +137,7 @@ export function clientRoutes(api: ApiRegistry, deps: ClientRouteDeps): Router {
           description: 'Status',
           schema: z.object({
             client: clientSchema,
-            child: z.object({ device_id: z.string(), is_connected: z.boolean(), is_logged_in: z.boolean(), jid: z.string().optional() }).nullable(),
+            child: childStatusSchema,
             childError: z.string().optional(),
           }),
         },
@@ -198,13 +198,7 @@ export function clientRoutes(api: ApiRegistry, deps: ClientRouteDeps): Router {
     },
     async ({ body }, req, res) => {
       const { phoneNumber } = currentDevice(req);
-      const { row, created } = await outbox.accept(
-        { phoneNumber, recipient: body.to, kind: 'text', content: { message: body.message }, idempotencyKey: idempotencyKey(req), ...(body.ttlSeconds ? { ttlMs: body.ttlSeconds * 1000 } : {}) },
-        (stored) => auditInTransaction(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params: body })(),
-      );
-      res.status(202).location(`/api/messages/${row.id}`);
-      if (!created) res.set('Idempotent-Replayed', 'true');
-      res.json(messageView(row));
+      await acceptMessage(outbox, audit, req, res, { phoneNumber, recipient: body.to, kind: 'text', content: { message: body.message }, ...(body.ttlSeconds ? { ttlMs: body.ttlSeconds * 1000 } : {}) });
     },
   );
 
