@@ -57,6 +57,15 @@ describe('the Flask app, unchanged, against the gateway', () => {
     const sent = await app.sendMessage(1, CUSTOMER, 'Seu horário está confirmado');
     expect(sent).toMatchObject({ status: 200, body: { success: true, empresaId: '1' } });
     await waitFor(async () => (await sentByChild()).some((s) => s.message === 'Seu horário está confirmado'), { what: 'the send reached the child' });
+    // An Idempotency-Key (which the Flask app may add) makes a repeat the same message, sent once.
+    const keyed = { 'content-type': 'application/json', 'idempotency-key': 'lembrete-42' };
+    const once = await gw.legacy<{ messageId: string }>('POST', '/send/1', { phone: CUSTOMER, message: 'Lembrete' }, keyed);
+    const twice = await gw.legacy<{ messageId: string }>('POST', '/send/1', { phone: CUSTOMER, message: 'Lembrete' }, keyed);
+    expect([once.status, twice.status, twice.body.messageId]).toEqual([200, 200, once.body.messageId]);
+    expect(twice.headers.get('idempotent-replayed')).toBe('true');
+    await waitFor(async () => (await sentByChild()).some((s) => s.message === 'Lembrete'), { what: 'the keyed send' });
+    expect((await sentByChild()).filter((s) => s.message === 'Lembrete')).toHaveLength(1);
+    expect(await gw.legacy('POST', '/send/1', { phone: CUSTOMER, message: 'x' }, { 'idempotency-key': 'bad key with spaces' })).toMatchObject({ status: 400, body: { error: 'Erro ao enviar mensagem', field: 'Idempotency-Key' } });
 
     await incoming(gw, '1', { from: CUSTOMER, from_name: 'Maria', body: 'Obrigada!' });
     const [hit] = await waitForHits(1);

@@ -1,4 +1,4 @@
-import { GatewayError, type ErrorCode } from '../../domain/errors.js';
+import { GatewayError, ValidationError, type ErrorCode } from '../../domain/errors.js';
 import { CompatError } from '../errors.js';
 
 /**
@@ -83,6 +83,11 @@ export function legacyAnswer(route: LegacyRoute, err: unknown, statusOf: (code: 
       case 'FORBIDDEN':
         return { status: 403, body: { success: false, error: 'Acesso negado', details: err.message }, code: err.code, denied: true };
     }
+  }
+  if (err instanceof ValidationError) {
+    const field = err.issues[0]?.field;
+    const error = field && route.invalid?.fields.includes(field) ? route.invalid.error : route.failure;
+    return { status: 400, body: { error, details: err.issues.map((i) => `${i.field}: ${i.message}`).join('; '), ...(field ? { field } : {}) }, code: err.code, denied: false };
   }
   if (err instanceof GatewayError) {
     if (err.code === 'UNAUTHORIZED') return { status: 401, body: UNAUTHORIZED_BODY, code: err.code, denied: true };

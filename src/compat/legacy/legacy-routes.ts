@@ -3,6 +3,7 @@ import type { CompatTenantRow } from '../../db/schema.js';
 import type { ErrorCode } from '../../domain/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
+import { idempotencyKey } from '../../http/routes/messages.js';
 import { inwardReason } from '../../outward/outward-lookup.js';
 import { compatErrors } from '../errors.js';
 import type { FlaskWebhooks } from '../flask/flask-webhooks.js';
@@ -39,7 +40,6 @@ export interface LegacyRouteDeps {
 
 /** Every legacy path (for the preflight answer). */
 const LEGACY_PATHS = ['/send/:id', '/tenants', '/tenants/:id', '/tenants/:id/send', '/tenants/:id/qr', '/tenants/:id/status', '/qr/:id', '/connect/:id', '/disconnect/:id', '/status', '/clear-all', '/restart/:id', '/health', '/webhook'];
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const JSON_LIMIT = '1mb';
 
 type Work = (req: Request, res: Response, caller: CompatCaller) => Promise<void> | void;
@@ -103,9 +103,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
 
   const send = (key: 'empresaId' | 'tenantId'): Work => async (req, response, caller) => {
     const row = await tenantOf(req, response, caller, key, true);
-    const header = req.get('idempotency-key');
-    if (header !== undefined && !IDEMPOTENCY_KEY.test(header)) throw compatErrors.invalid('Idempotency-Key', 'de 1 a 200 caracteres ASCII visíveis');
-    const sent = await tenants.send(row, req.body, header ?? null);
+    const sent = await tenants.send(row, req.body, idempotencyKey(req));
     if (!sent.created) response.set('Idempotent-Replayed', 'true');
     response.json({ success: true, [key]: String(req.params[key]), messageId: sent.messageId, status: sent.status });
   };

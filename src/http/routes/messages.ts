@@ -200,7 +200,7 @@ export async function acceptMessage(outbox: Outbox, audit: AuditLog, req: Reques
   res.json(messageView(row));
 }
 
-function idempotencyKey(req: Request): string | null {
+export function idempotencyKey(req: Request): string | null {
   const key = req.get('idempotency-key');
   if (key === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 200 visible ASCII characters' }]);
