@@ -11,9 +11,9 @@ import { breakdownProfile, formatBreakdown } from './lib/profile-breakdown.js';
 import { scrapeLoopDelay, type LoopDelay } from './lib/loop-delay.js';
 import { killTagged, taggedPids } from './lib/processes.js';
 import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
-import { chatwootScenario } from './scenarios/chatwoot.js';
 import { accessScenario } from './scenarios/access.js';
 import { capacityScenario } from './scenarios/capacity.js';
+import { chatwootScenario } from './scenarios/chatwoot.js';
 import { conversationsScenario } from './scenarios/conversations.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -30,8 +30,8 @@ const ALL: Record<(typeof SCENARIOS)[number], Scenario> = {
   fanout: fanoutScenario,
   memory: memoryScenario,
   conversations: conversationsScenario,
-  chatwoot: chatwootScenario,
   access: accessScenario,
+  chatwoot: chatwootScenario,
 };
 
 const args = parseArgs(process.argv.slice(2), process.env);

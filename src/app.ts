@@ -58,7 +58,6 @@ import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
 import { CompatLayer } from './compat/compat-layer.js';
-import { isPendingId } from './domain/number-key.js';
 import { compatSettings } from './compat/settings.js';
 import { DeviceService } from './devices/device-service.js';
 import { PendingBinder } from './devices/pending-binder.js';
@@ -293,6 +292,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     uploadTmpDir: media.tmpDir,
     supervisor,
     qr: (phoneNumber) => qr.qr(phoneNumber),
+    audit,
     clock,
     logger,
     settings: {
@@ -365,7 +365,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures] });
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
-  const api = new ApiRegistry(routeGuard(policy, (key) => (isPendingId(key) && !devices.get(key) ? (devices.getByPendingId(key)?.phoneNumber ?? key) : key)));
+  const api = new ApiRegistry(routeGuard(policy));
   const users = new UserRepository(database.db);
   // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store (no
   // child runs before restore(), so no message can come before it subscribes).
@@ -428,7 +428,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       healthRoutes(api, clock.now(), options.version),
       authRoutes(api, accounts, tokens),
       sessionRoutes(api, { accounts, tokens, sessions: signIns, cookie, accessTtl: config.AUTH_ACCESS_TTL }),
-      chatwootWebhookRoutes(chatwoot.webhooks, chatwoot.commands, publicBase),
+      chatwootWebhookRoutes(api, chatwoot.webhooks, chatwoot.commands, publicBase),
     ],
     apiRoutes: [
       deviceRoutes(api, deviceService, audit),
@@ -452,7 +452,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       chatRoutes(api, conversations),
       inboxRoutes(api, conversations),
       messageMediaRoutes(api, conversations),
-      chatwootRoutes(api, { bridge: chatwoot, policy, publicBase }),
+      chatwootRoutes(api, { bridge: chatwoot, policy, audit, publicBase }),
       ...compat.apiRoutes,
     ],
     rootRoutes: compat.rootRoutes,
@@ -479,8 +479,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // A number created without a phone got one: its rows moved with it; what is kept in memory under the old key goes.
   const binder = new PendingBinder(supervisor, logger);
   supervisor.events.on('bound', ({ phoneNumber, pendingId }) => {
+    // Grants and API key lists moved in the rename's transaction; the access rule's memory follows at once.
     grants.renameNumber(pendingId, phoneNumber);
-    policy.announce({ kind: 'number', phoneNumber, reason: 'number bound to its phone' });
+    keys.renameNumber(pendingId, phoneNumber);
+    policy.announce({ kind: 'number', phoneNumber, reason: `number ${pendingId} bound to its phone` });
     void outbox.release(pendingId);
     conversations.sync.forget(pendingId);
     webhooks.resume();

@@ -41,14 +41,14 @@ export interface BenchArgs {
   readonly convRate: number;
   readonly convDuration: number;
   readonly convQueries: number;
-  /** Chatwoot bridge: bound numbers, messages/s offered into the children, agent replies/s. */
-  readonly chatwootNumbers: number;
-  readonly chatwootRate: number;
-  readonly chatwootReplyRate: number;
   /** Access checks: API keys stored, checks of each kind, audit rows written. */
   readonly accessKeys: number;
   readonly accessChecks: number;
   readonly accessAuditRows: number;
+  /** Chatwoot bridge: bound numbers, messages/s offered into the children, agent replies/s. */
+  readonly chatwootNumbers: number;
+  readonly chatwootRate: number;
+  readonly chatwootReplyRate: number;
   /** Child port range, e.g. 8500-8999 (kept clear of the test suite's 8000–8299). */
   readonly ports: { base: number; max: number };
   /** Write a CPU profile of the gateway during each measured phase to bench/profiles/. */
@@ -87,12 +87,12 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --conv-rate 500           conversations: inbound events/s while measuring ingest
   --conv-duration 10        conversations: seconds of inbound load
   --conv-queries 200        conversations: requests per read measured (chat list, pages, search, inbox)
-  --chatwoot-numbers 20     chatwoot: numbers, each bound to its own inbox of the fake Chatwoot
-  --chatwoot-rate 200       chatwoot: WhatsApp messages/s offered into the children
-  --chatwoot-reply-rate 50  chatwoot: agent replies/s
   --access-keys 10000       access: API keys stored
   --access-checks 20000     access: credential checks of each kind
   --access-audit-rows 5000  access: audit rows written
+  --chatwoot-numbers 20     chatwoot: numbers, each bound to its own inbox of the fake Chatwoot
+  --chatwoot-rate 200       chatwoot: WhatsApp messages/s offered into the children
+  --chatwoot-reply-rate 50  chatwoot: agent replies/s
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
   --no-save                 do not write bench/results.json and BENCHMARKS.md
@@ -166,12 +166,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     convRate: int('conv-rate', 500, 1),
     convDuration: int('conv-duration', 10, 1),
     convQueries: int('conv-queries', 200, 1),
-    chatwootNumbers: int('chatwoot-numbers', 20, 1),
-    chatwootRate: int('chatwoot-rate', 200, 1),
-    chatwootReplyRate: int('chatwoot-reply-rate', 50, 1),
     accessKeys: int('access-keys', 10_000, 1),
     accessChecks: int('access-checks', 20_000, 1),
     accessAuditRows: int('access-audit-rows', 5000, 1),
+    chatwootNumbers: int('chatwoot-numbers', 20, 1),
+    chatwootRate: int('chatwoot-rate', 200, 1),
+    chatwootReplyRate: int('chatwoot-reply-rate', 50, 1),
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),
     save: !flag('no-save'),

@@ -84,13 +84,14 @@ export class GrantService {
     for (const grants of this.byUser.values()) grants.delete(phoneNumber);
   }
 
-  /** A pending number took its phone: its rows moved in the rename's transaction, its grants here move with them. */
+  /** A number created before its phone was known took its phone: its grants (moved in the rename's transaction) follow here. */
   renameNumber(from: string, to: string): void {
-    for (const grants of this.byUser.values()) {
+    for (const [userId, grants] of this.byUser) {
       const grant = grants.get(from);
       if (!grant) continue;
       grants.delete(from);
       grants.set(to, Object.freeze({ ...grant, phoneNumber: to }));
+      this.emitter.emit('changed', { userId, phoneNumber: to, level: grant.level });
     }
   }
 

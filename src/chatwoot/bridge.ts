@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/audit-log.js';
 import type { MediaService } from '../conversations/media-service.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { AnnotationRepository } from '../db/repositories/annotations.js';
@@ -58,6 +59,8 @@ export interface ChatwootBridgeDeps {
   /** For the commands: numbers created, restarted, logged out. */
   readonly supervisor: Supervisor;
   readonly qr: (phoneNumber: string) => Promise<QrCode>;
+  /** Agents' replies and commands are audited here (src/chatwoot/audit.ts). */
+  readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: ChatwootSettings;
@@ -132,13 +135,13 @@ export class ChatwootBridge {
       defaults: settings.defaults,
       logger,
     });
-    this.webhooks = new WebhookReceiver({ bindings: this.bindings, repo: this.repo, state: this.state, queue: this.queue, transaction, clock, logger, toleranceSec: settings.toleranceSec });
+    this.webhooks = new WebhookReceiver({ bindings: this.bindings, repo: this.repo, state: this.state, queue: this.queue, transaction, audit: deps.audit, clock, logger, toleranceSec: settings.toleranceSec });
     // First listener of `bound`: the caches must know the new key before anything (the QR relay's note) uses it.
     this.offBound = deps.supervisor.events.on('bound', ({ phoneNumber, pendingId }) => this.rekeyed(pendingId, phoneNumber));
     const notes = new Notes(this.queue);
     this.qrRelay = new QrRelay({ qr: deps.qr, supervisor: deps.supervisor.events, notes, clock, logger, maxSends: settings.maxQrSends });
     const runner = new CommandRunner({ supervisor: deps.supervisor, service: this.service, repo: this.repo, notes, qr: this.qrRelay, defaults: settings.defaults, logger });
-    this.commands = new CommandWebhook({ settings: settings.commands, runner, repo: this.repo, bindings: this.bindings, defaults: settings.defaults, clock, logger });
+    this.commands = new CommandWebhook({ settings: settings.commands, runner, repo: this.repo, bindings: this.bindings, defaults: settings.defaults, audit: deps.audit, transaction, clock, logger });
   }
 
   start(): void {

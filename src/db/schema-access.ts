@@ -1,7 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { GrantLevel, Scope } from '../domain/access.js';
-import { timestamps } from './schema-common.js';
-import { devices, users } from './schema.js';
+import { devices, timestamps, users } from './schema.js';
 
 /** Another user's access to one number (the owner and admins need none). Gone with the user or the number. */
 export const numberGrants = sqliteTable(

@@ -4,6 +4,8 @@ import type { Role } from '../domain/access.js';
 import type { DesiredState, DeviceState, SessionState, StopReason } from '../domain/device-state.js';
 import { timestamps } from './schema-common.js';
 
+export { now, timestamps } from './schema-common.js';
+
 export const users = sqliteTable('users', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   username: text('username').notNull().unique(),

@@ -2,7 +2,6 @@ import type { AccessPolicy } from '../auth/policy.js';
 import { accountOf, type Principal } from '../auth/principal.js';
 import type { DevicePatch } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
-import { isPendingId } from '../domain/number-key.js';
 import type { PhoneNumber } from '../domain/phone.js';
 import type { GowaAppStatus } from '../gowa/types.js';
 import type { QueueStatus } from '../messaging/types.js';
@@ -52,10 +51,9 @@ export class DeviceService {
     return this.policy.visible(principal, 'numbers:read').map((row) => this.snapshot(row));
   }
 
-  /** Also by the pending id a number had before its phone was bound (the answer names its phone). */
+  /** Also by the pending id a number had before its phone was bound (the policy finds it; the answer names its phone). */
   get(principal: Principal, phoneNumber: string): DeviceSnapshot {
-    const bound = isPendingId(phoneNumber) && !this.supervisor.runner(phoneNumber) ? this.supervisor.byPendingId(phoneNumber) : undefined;
-    return this.snapshot(this.policy.require(principal, 'numbers:read', bound?.phoneNumber ?? phoneNumber));
+    return this.snapshot(this.policy.require(principal, 'numbers:read', phoneNumber));
   }
 
   async register(principal: Principal, input: NewNumber): Promise<DeviceSnapshot> {

@@ -17,11 +17,7 @@ import { currentPrincipal } from './auth-middleware.js';
 export type Permission = 'public' | 'authenticated' | 'proxy' | { readonly scope: Scope; readonly level?: GrantLevel; readonly number?: 'path' | 'body'; readonly admin?: boolean };
 
 /** The checks the registry puts in front of each route, before its body is parsed or validated. */
-/**
- * `currentKey`: a number's key as it is now, for a pending id whose number has taken its phone since (the old id
- * keeps answering for the number); other keys pass unchanged.
- */
-export function routeGuard(policy: AccessPolicy, currentKey: (key: string) => string = (key) => key) {
+export function routeGuard(policy: AccessPolicy) {
   return (spec: { method: string; path: string; tag: string; permission: Permission; audit?: string }): RequestHandler[] => {
     const action = spec.audit ?? `${spec.tag}.read`;
     const audited = spec.audit !== undefined;
@@ -49,10 +45,14 @@ export function routeGuard(policy: AccessPolicy, currentKey: (key: string) => st
         const principal = currentPrincipal(req);
         // A malformed number is left to the route's validation (400); a well-formed one is named in the audit row
         // of any refusal, and checked after the scope, so a number you may not see is a 404 whatever the rest of
-        // the request looks like.
+        // the request looks like. A pending id whose number took its phone names that phone, for the route as
+        // for its audit row.
         const given = permission.number === 'path' ? pathNumber(req) : null;
-        const phone = given === null ? null : currentKey(given);
-        if (phone) req.routeMark = { action, audited, phoneNumber: phone };
+        const phone = given ? policy.currentKey(given) : null;
+        if (given && phone) {
+          if (phone !== given) req.params['phone'] = phone;
+          req.routeMark = { action, audited, phoneNumber: phone };
+        }
         policy.requireScope(principal, permission.scope);
         if (permission.admin && !policy.isAdmin(principal)) throw errors.forbidden('this route is for administrators');
         if (phone) req.device = policy.require(principal, permission.scope, phone, level);

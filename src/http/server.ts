@@ -78,8 +78,8 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
 
   app.use(options.timing);
   if (corsCheck) app.use('/api', corsCheck);
-  // GET /global-status (the seed product's summary) lives outside /api but is as protected.
-  app.use(['/api', '/global-status'], trail);
+  // Chatwoot's webhooks (/webhooks/chatwoot/…, /webhook/comando) are public but signed: refusals get their rows too.
+  app.use(['/api', '/global-status', '/webhooks/chatwoot', '/webhook/comando'], trail);
   app.use(['/api', '/global-status'], limiter.middleware);
   for (const router of options.internalRoutes) app.use(router);
 
@@ -92,6 +92,7 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
   app.use('/api/auth', express.json({ limit: '16kb' }));
   for (const router of options.publicRoutes) app.use(router);
 
+  // GET /global-status (the seed product's summary) lives outside /api but is as protected.
   app.use(['/api', '/global-status'], auth);
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT }));
   for (const router of options.apiRoutes) app.use(router);

@@ -123,7 +123,7 @@ export class WsProxy {
         result: 'denied',
         ip: address,
         userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
-        phoneNumber: /^\/proxy\/whatsapp\/\+?([0-9]{8,15})\//.exec(path)?.[1] ?? null,
+        phoneNumber: /^\/proxy\/whatsapp\/\+?([0-9]{8,15}|pending-[a-z0-9]{12})\//.exec(path)?.[1] ?? null,
         httpStatus: status,
         errorCode: err.code,
         params: { path },
@@ -152,7 +152,7 @@ function upgradeOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger:
         const t = target(req);
         for (const header of STRIPPED_HEADERS) proxyReq.removeHeader(header);
         proxyReq.setHeader('authorization', t.authorization);
-        // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
+        // The gateway's slot on each child (docs/binary-contract.md §6): named after the number, or its pending id.
         proxyReq.setHeader('x-device-id', t.deviceId);
       },
       error: (err, req, socket) => {

@@ -59,11 +59,6 @@ export class Supervisor {
     return this.runners.get(phoneNumber);
   }
 
-  /** The number that was created with this pending id (it may have its phone by now). */
-  byPendingId(pendingId: string): DeviceRow | undefined {
-    return this.deps.devices.getByPendingId(pendingId);
-  }
-
   /** Run one number on another binary from its next start (update canaries); null returns it to the default. */
   useBinary(phoneNumber: string, binary: string | null): void {
     if (binary === null) this.binaryOverrides.delete(phoneNumber);

@@ -161,7 +161,9 @@ describe('production mode', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { NODE_ENV: 'production', DEFAULT_ADMIN_PASS: 'correct-horse-battery', API_KEY_PEPPER: 'p'.repeat(12) + 'e'.repeat(12) + 'q'.repeat(12), SECRETS_ENCRYPTION_KEY: 's'.repeat(40) } });
+    gw = await startTestGateway({
+      env: { NODE_ENV: 'production', DEFAULT_ADMIN_PASS: 'correct-horse-battery', API_KEY_PEPPER: 'p'.repeat(12) + 'e'.repeat(12) + 'q'.repeat(12), SECRETS_ENCRYPTION_KEY: 's'.repeat(20) + 'k'.repeat(20) },
+    });
   });
   afterAll(async () => {
     await gw.close();

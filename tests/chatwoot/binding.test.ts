@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { auditRows, auditSettled } from '../helpers/access.js';
 import { TOKENS } from '../helpers/fake-chatwoot.js';
 import { waitFor } from '../helpers/wait.js';
 import { pair, registerRunning } from '../realtime/sim.js';
@@ -84,6 +85,11 @@ describe('a binding', () => {
     b.gw.gateway.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     const file = fs.readFileSync(path.join(b.gw.config.paths.data, 'whatsapp.db'));
     expect(file.includes(Buffer.from(TOKENS.admin))).toBe(false);
+    // Audited with the binding's write (the failed checks above as errors, the tenant's try as a refusal), the token redacted.
+    await auditSettled(b.gw);
+    const binds = auditRows(b.gw).filter((r) => r.action === 'chatwoot.bind' && r.phone_number === PHONE);
+    expect(binds.map((r) => [r.result, r.http_status])).toEqual([...Array.from({ length: 8 }, () => ['error', 400]), ['denied', 404], ['ok', null]]);
+    expect(JSON.parse(binds.at(-1)?.params ?? '{}')).toEqual({ inboxId: 1, options: { signAgentName: true } });
   });
 
   it('is one number per inbox: another number cannot take it', async () => {
@@ -118,6 +124,11 @@ describe('a binding', () => {
     expect(inbox?.webhook_url ?? '').toBe('');
     expect(rows().map((r) => r.phone_number)).not.toContain(PHONE);
     expect((await b.gw.request('DELETE', `/api/devices/${PHONE}/chatwoot`)).status).toBe(404);
+    await auditSettled(b.gw);
+    expect(auditRows(b.gw).filter((r) => r.action === 'chatwoot.unbind').map((r) => [r.result, r.http_status, r.phone_number])).toEqual([
+      ['ok', null, PHONE],
+      ['error', 404, PHONE],
+    ]);
   });
 
   it('goes with its number when the number is unregistered', async () => {

@@ -3,10 +3,12 @@
  * writes `erga <inbox_id> <account_id>` in a Chatwoot conversation → a number whose phone is not known yet is
  * created and bound to that inbox, its QR code posted into the conversation (again as it rotates, at most
  * CHATWOOT_MAX_QR_SEND_ATTEMPTS times) until a phone scans it; then the number is that phone and its messages
- * reach the inbox. Forged, unauthorised and malformed commands run nothing and are audited; the bridge's own notes
- * never count; a delivery seen before runs nothing again.
+ * reach the inbox. Forged, unauthorised and malformed commands run nothing and are audited (the command log and
+ * the audit log: the decision, then what the command did); the bridge's own notes never count; a delivery seen
+ * before runs nothing again.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { auditRows, auditSettled, type AuditRowRaw } from '../helpers/access.js';
 import { chatwootSignature, startFakeChatwoot, TOKENS, type FakeChatwoot } from '../helpers/fake-chatwoot.js';
 import { startTestGateway, workerPortRange, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
@@ -56,6 +58,12 @@ async function customerWrites(phone: string, content: string): Promise<{ convers
 
 const notesIn = async (conversationId: number) => ((await cw.messages({ accountId: 1, conversationId })) as unknown as CwMessage[]).filter((m) => m.private && m.source_id?.startsWith('wamp:note:'));
 const commandRows = () => gw.gateway.database.sqlite.prepare('SELECT verdict, reason, command, sender, inbox_id FROM chatwoot_commands ORDER BY id').all() as { verdict: string; reason: string | null; command: string; sender: string; inbox_id: number | null }[];
+/** The audit log's rows of commands: the decision (`chatwoot.command`) and what each did (`chatwoot.command.*`). */
+const commandAudit = (): (AuditRowRaw & { actor_name: string | null; p: Record<string, unknown> })[] =>
+  auditRows(gw)
+    .filter((r) => r.action.startsWith('chatwoot.command'))
+    .map((r) => ({ ...(r as AuditRowRaw & { actor_name: string | null }), p: JSON.parse(r.params ?? '{}') as Record<string, unknown> }));
+const BRIDGE = { actor_type: 'system', actor_name: 'chatwoot-bridge' };
 const pendingNumbers = async () => (await gw.request<{ devices: { phoneNumber: string; pending: boolean }[] }>('GET', '/api/devices')).body.devices.filter((d) => d.pending);
 
 describe('erga <inbox_id> <account_id>', () => {
@@ -79,6 +87,14 @@ describe('erga <inbox_id> <account_id>', () => {
     expect(notes[0]?.attachments[0]).toMatchObject({ content_type: 'image/png', file_type: 'image' });
     expect(notes[0]?.content).toMatch(/Scan this QR code .* inbox 3 .*Code 1 of at most 3/);
     expect(commandRows()).toEqual([expect.objectContaining({ verdict: 'accepted', reason: null, command: 'erga 3 1', sender: ADMIN_PHONE, inbox_id: 3 })]);
+    // Audited as the gateway's own act on Chatwoot's word: the decision, then what it did and to which number.
+    const audited = await waitFor(() => (commandAudit().length >= 2 ? commandAudit() : null), { what: 'the command audited' });
+    expect(audited.map((r) => [r.action, r.result, r.phone_number])).toEqual([
+      ['chatwoot.command', 'ok', null],
+      ['chatwoot.command.connect', 'ok', pendingId],
+    ]);
+    expect(audited[0]).toMatchObject({ ...BRIDGE, p: { command: 'erga 3 1', sender: ADMIN_PHONE, accountId: 1, inboxId: 3, conversationId } });
+    expect(audited[1]).toMatchObject({ ...BRIDGE, target_type: 'number', target_id: pendingId, p: { sender: ADMIN_PHONE, inboxId: 3, outcome: 'created and bound to inbox 3' } });
   });
 
   it('says which phone connected when one scans it; the number is that phone, bound to the inbox', async () => {
@@ -108,6 +124,22 @@ describe('erga <inbox_id> <account_id>', () => {
     expect(note.content).toContain(`WhatsApp +${NEW_PHONE}`);
     expect(note.content).toContain('logged_in');
   });
+
+  it('restarts the bound number (erga restart), then logs it out (erga disconnect), each audited on that number', async () => {
+    const pid = gw.gateway.supervisor.runner(NEW_PHONE)?.pid;
+    const { conversationId: asked } = await customerWrites(ADMIN_PHONE, 'erga restart 3');
+    await waitFor(async () => (await notesIn(asked)).some((n) => n.content?.startsWith('🔄')), { what: 'the restart note' });
+    expect(gw.gateway.supervisor.runner(NEW_PHONE)?.pid).not.toBe(pid);
+    await waitFor(async () => (await gw.gateway.supervisor.runner(NEW_PHONE)?.client?.appStatus())?.is_logged_in, { what: 'logged in again after the restart' });
+    const { conversationId: told } = await customerWrites(ADMIN_PHONE, 'erga disconnect 3');
+    await waitFor(async () => (await notesIn(told)).some((n) => n.content?.startsWith('🔌')), { what: 'the disconnect note' });
+    expect(gw.gateway.supervisor.runner(NEW_PHONE)?.session).toBe('logged_out');
+    const outcomes = commandAudit().filter((r) => r.action === 'chatwoot.command.restart' || r.action === 'chatwoot.command.disconnect');
+    expect(outcomes.map((r) => [r.action, r.result, r.phone_number, r.p['outcome']])).toEqual([
+      ['chatwoot.command.restart', 'ok', NEW_PHONE, 'restarted'],
+      ['chatwoot.command.disconnect', 'ok', NEW_PHONE, 'logged out'],
+    ]);
+  });
 });
 
 describe('commands that must not run', () => {
@@ -123,6 +155,13 @@ describe('commands that must not run', () => {
     expect(wrong.status).toBe(401);
     const refused = commandRows().filter((r) => r.verdict === 'refused' && /forged or unsigned/.test(r.reason ?? ''));
     expect(refused).toHaveLength(2);
+    // In the audit log by the audit trail: refused, nobody known as the actor, the reason kept.
+    await auditSettled(gw);
+    const denied = commandAudit().filter((r) => r.result === 'denied' && r.http_status === 401);
+    expect(denied.map((r) => [r.action, r.actor_type, r.p['reason']])).toEqual([
+      ['chatwoot.command', 'anonymous', expect.stringMatching(/^forged or unsigned: /)],
+      ['chatwoot.command', 'anonymous', expect.stringMatching(/^forged or unsigned: /)],
+    ]);
     expect(await devices()).toBe(before);
   });
 
@@ -145,6 +184,8 @@ describe('commands that must not run', () => {
     expect(rows[0]?.reason).toMatch(/not in WEBHOOK_AUTHORIZED_PHONE_NUMBERS/);
     expect(rows[1]?.reason).toMatch(/not a command/);
     expect(rows[2]?.reason).toMatch(/names account 2 but came from account 1/);
+    const denied = commandAudit().filter((r) => r.result === 'denied' && r.http_status === null);
+    expect(denied.slice(-3).map((r) => [r.actor_name, r.p['command'], r.p['sender'], r.p['reason']])).toEqual(rows.map((r) => ['chatwoot-bridge', r.command, r.sender, r.reason]));
     expect(await devices()).toBe(before);
   });
 

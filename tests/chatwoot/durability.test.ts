@@ -6,6 +6,7 @@
  * a dead letter, listed, shown by health and Prometheus, and replayable.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { auditRows, auditSettled } from '../helpers/access.js';
 import { waitFor } from '../helpers/wait.js';
 import { boundNumber, countBy, cwMessages, deliver, startBridge, type Bridge } from './support.js';
 
@@ -115,5 +116,10 @@ describe('a step failing past its retry period', () => {
     expect((await short.gw.request('POST', `/api/chatwoot/deliveries/${dead.id}/replay`)).status).toBe(200);
     await waitFor(async () => (await cwMessages(short.cw)).some((m) => m.content === 'dead while Chatwoot is down'), { what: 'the replayed message' });
     expect((await short.gw.request('POST', '/api/chatwoot/deliveries/999999/replay')).status).toBe(404);
+    await auditSettled(short.gw);
+    expect(auditRows(short.gw).filter((r) => r.action === 'chatwoot.replay').map((r) => [r.result, r.phone_number, r.target_id])).toEqual([
+      ['ok', NUMBER, String(dead.id)],
+      ['error', null, null],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A binding's options, each against the fake Chatwoot: agents' names on their replies, the number's own messages
- * as private notes, groups left out, new conversations pending, a resolved conversation reopened (default) or
- * left closed for a new one, and a Chatwoot older than 4.13 whose webhooks are unsigned.
+ * as private notes, groups and chosen chats left out, new conversations pending, a resolved conversation reopened
+ * (default) or left closed for a new one, and a Chatwoot older than 4.13 whose webhooks are unsigned.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeChatwoot, TOKENS } from '../helpers/fake-chatwoot.js';
@@ -12,6 +12,7 @@ import { cwMessageOf, cwMessages, deliver, SEED, sentByChild, startBridge, type 
 const SIGNED = '5511950000601';
 const REOPEN = '5511950000602';
 const CUSTOMER = '6281500000001';
+const PRIVATE_CHAT = '6281500000099';
 
 let b: Bridge;
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
     await pair(b.gw, phone);
   }
   expect((await b.gw.request('PUT', `/api/devices/${SIGNED}/chatwoot`, { body: { inboxId: 1, options: { signAgentName: true, ownMessages: 'private_note', ignoreGroups: true, pendingConversations: true } } })).status).toBe(200);
-  expect((await b.gw.request('PUT', `/api/devices/${REOPEN}/chatwoot`, { body: { inboxId: 3, options: { reopenConversations: false } } })).status).toBe(200);
+  expect((await b.gw.request('PUT', `/api/devices/${REOPEN}/chatwoot`, { body: { inboxId: 3, options: { reopenConversations: false, ignoreChats: [`${PRIVATE_CHAT}@s.whatsapp.net`] } } })).status).toBe(200);
 });
 afterAll(async () => {
   await b?.close();
@@ -62,6 +63,22 @@ describe('options', () => {
     expect(fresh).not.toBe(old);
     expect((await conversation(old))?.status).toBe('resolved');
     expect((await conversation(fresh))?.status).toBe('open');
+  });
+
+  it('ignoreChats: the chats listed are not bridged, either way round; the others are', async () => {
+    const messageSteps = () => (b.gw.gateway.database.sqlite.prepare("SELECT count(*) AS n FROM chatwoot_jobs WHERE phone_number = ? AND kind = 'message'").get(REOPEN) as { n: number }).n;
+    const stepsBefore = messageSteps();
+    const [ignored] = await deliver(b.gw, REOPEN, { from: PRIVATE_CHAT, body: 'a chat kept out of Chatwoot' });
+    const [mine] = await deliver(b.gw, REOPEN, { is_from_me: true, chat_id: `${PRIVATE_CHAT}@s.whatsapp.net`, body: 'my answer in it' });
+    const [after] = await deliver(b.gw, REOPEN, { from: '6281500000003', body: 'another chat, bridged' });
+    await cwMessageOf(b.cw, after ?? '');
+    const sources = new Set((await cwMessages(b.cw)).map((x) => x.source_id));
+    expect({ ignored: sources.has(`wamp:${ignored}`), mine: sources.has(`wamp:${mine}`) }).toEqual({ ignored: false, mine: false });
+    // No step was ever queued for them (steps are queued in the store's transaction, before the later message's):
+    // one, for the other chat.
+    expect(messageSteps()).toBe(stepsBefore + 1);
+    const contacts = b.gw.gateway.database.sqlite.prepare('SELECT chat_key FROM chatwoot_contacts WHERE phone_number = ?').all(REOPEN) as { chat_key: string }[];
+    expect(contacts.map((c) => c.chat_key)).not.toContain(`${PRIVATE_CHAT}@s.whatsapp.net`);
   });
 
   it('by default a resolved conversation gets the next message, and Chatwoot reopens it', async () => {

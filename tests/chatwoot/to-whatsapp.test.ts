@@ -3,8 +3,10 @@
  * delivers its webhook twice — with its receipts as the Chatwoot status; the bridge's own messages, customers'
  * messages and private notes never go out; a bad or missing signature, an unknown binding or malformed JSON are
  * 401/404/400 with nothing sent; an attachment over the limit or unreachable fails the message with the reason.
+ * Each reply taken is audited as a send (by the bridge, naming the agent); each refusal by the audit trail.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { auditRows, auditSettled, lastAuditId } from '../helpers/access.js';
 import { chatwootSignature } from '../helpers/fake-chatwoot.js';
 import { waitFor } from '../helpers/wait.js';
 import { boundNumber, conversationOf, cwMessages, deliver, sentByChild, startBridge, type Bridge } from './support.js';
@@ -32,21 +34,33 @@ const sentTexts = async () => (await sentByChild(b.gw, PHONE)).map((s) => s.mess
 
 describe('an agent’s reply', () => {
   it('reaches WhatsApp once, to the customer, and Chatwoot shows it delivered, then read', async () => {
+    const mark = lastAuditId(b.gw);
     const { message } = await b.cw.agentMessage(1, conversation, { content: 'Sure, what is your order number?' });
     await waitFor(async () => (await sentTexts()).includes('Sure, what is your order number?'), { what: 'the reply sent by the child' });
     const sent = (await sentByChild(b.gw, PHONE)).filter((s) => s.message === 'Sure, what is your order number?');
     expect(sent).toHaveLength(1);
     expect(sent[0]?.phone).toBe(`${CUSTOMER}@s.whatsapp.net`);
     await waitFor(async () => (await cwMessages(b.cw)).find((m) => m.id === message['id'])?.status === 'read', { what: 'read in Chatwoot' });
+    // One audit row, written with the step that sends it: the bridge acted, the agent and the recipient named, no text.
+    await auditSettled(b.gw);
+    const rows = auditRows(b.gw, mark).filter((r) => r.action.startsWith('chatwoot.'));
+    expect(rows).toEqual([
+      expect.objectContaining({ action: 'chatwoot.reply', result: 'ok', actor_type: 'system', phone_number: PHONE, target_type: 'chatwoot_message', target_id: String(message['id']) }),
+    ]);
+    expect(JSON.parse(rows[0]?.params ?? '{}')).toEqual({ agent: expect.any(String), conversationId: conversation, to: `${CUSTOMER}@s.whatsapp.net`, attachments: 0 });
   });
 
   it('is sent once when Chatwoot delivers the webhook twice (same and new delivery ids)', async () => {
+    let thriceId = 0;
+    let againId = 0;
     await b.cw.knobs({ webhook_duplicates: 2 });
     try {
       const thrice = await b.cw.agentMessage(1, conversation, { content: 'this one comes three times' });
+      thriceId = Number(thrice.message['id']);
       expect(thrice.deliveries.filter((d) => d['event'] === 'message_created' && d['status'] === 200)).toHaveLength(3);
       await b.cw.knobs({ webhook_duplicate_same_delivery_id: true });
       const again = await b.cw.agentMessage(1, conversation, { content: 'and this one too' });
+      againId = Number(again.message['id']);
       expect(new Set(again.deliveries.filter((d) => d['event'] === 'message_created').map((d) => d['delivery_id'])).size).toBe(1);
     } finally {
       await b.cw.knobs({ webhook_duplicates: 0, webhook_duplicate_same_delivery_id: false });
@@ -54,6 +68,8 @@ describe('an agent’s reply', () => {
     await waitFor(async () => (await sentTexts()).includes('and this one too'), { what: 'both sent' });
     const texts = await sentTexts();
     expect(texts.filter((t) => t === 'this one comes three times')).toHaveLength(1);
+    const audited = auditRows(b.gw).filter((r) => r.action === 'chatwoot.reply' && [thriceId, againId].includes(Number(r.target_id)));
+    expect(audited).toHaveLength(2);
     expect(texts.filter((t) => t === 'and this one too')).toHaveLength(1);
   });
 
@@ -130,6 +146,7 @@ describe('the webhook endpoint', () => {
     const state = await b.cw.state(1);
     const secret = String((state['inboxes'] as { id: number; secret: string }[]).find((i) => i.id === 1)?.secret);
     const raw = body('forged reply');
+    const mark = lastAuditId(b.gw);
     expect((await post(hookUrl, raw, {})).status).toBe(401);
     expect((await post(hookUrl, raw, signed(raw, 'not-the-secret'))).status).toBe(401);
     expect((await post(hookUrl, raw, signed(raw, secret, Math.floor(Date.now() / 1000) - 3600))).status).toBe(401);
@@ -140,5 +157,18 @@ describe('the webhook endpoint', () => {
     expect((await post(hookUrl, good, signed(good, secret))).status).toBe(200);
     await waitFor(async () => (await sentTexts()).includes('signed reply'), { what: 'the signed reply' });
     expect(await sentTexts()).not.toContain('forged reply');
+    // Each refusal is in the audit log (the number named once the URL named a binding; the URL's secret never).
+    await auditSettled(b.gw);
+    const rows = auditRows(b.gw, mark).filter((r) => r.action.startsWith('chatwoot.'));
+    expect(rows.map((r) => [r.action, r.result, r.http_status, r.phone_number])).toEqual([
+      ['chatwoot.webhook', 'denied', 401, PHONE],
+      ['chatwoot.webhook', 'denied', 401, PHONE],
+      ['chatwoot.webhook', 'denied', 401, PHONE],
+      ['chatwoot.webhook', 'error', 404, null],
+      ['chatwoot.webhook', 'error', 400, PHONE],
+      ['chatwoot.reply', 'ok', null, PHONE],
+    ]);
+    const hookId = hookUrl.split('/').pop() ?? '';
+    expect(JSON.stringify(rows)).not.toContain(hookId);
   });
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HISTORICAL_TABLES, NUMBER_TABLES, tablesWithNumberColumn } from '../../src/db/repositories/number-keys.js';
+import { auditRows, auditSettled, createKey, createUser, grant, lastAuditId } from '../helpers/access.js';
 import { makeDataRoot, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -24,6 +25,7 @@ interface Device {
 const TAKEN = '5511940000001';
 const FRESH = '5511940000002';
 const OTHER = '5511940000003';
+const SHARED = '5511940000004';
 
 let gw: TestGateway;
 const dataRoot = makeDataRoot();
@@ -35,8 +37,8 @@ afterAll(async () => {
   await gw?.close();
 });
 
-async function createPending(name = 'Support desk'): Promise<Device> {
-  const res = await gw.request<Device>('POST', '/api/devices', { body: { pending: true, name } });
+async function createPending(name = 'Support desk', token?: string): Promise<Device> {
+  const res = await gw.request<Device>('POST', '/api/devices', { body: { pending: true, name }, ...(token ? { token } : {}) });
   expect(res.status).toBe(201);
   return res.body;
 }
@@ -142,6 +144,55 @@ describe('a number created without a phone', () => {
       expect({ key, status: res.status, code: res.body.error.code }).toEqual({ key, status: 400, code: 'VALIDATION_FAILED' });
     }
     expect((await gw.request('GET', '/api/devices/pending-zzzzzzzzzzzz')).status).toBe(404);
+  });
+});
+
+describe('a pending number shared before it paired', () => {
+  it('keeps its owner, grants and API keys on the phone it takes; its audit rows stay as written, linked by number.bound', async () => {
+    const owner = await createUser(gw, 'pending-owner');
+    const agent = await createUser(gw, 'pending-agent');
+    const pending = await createPending('shared desk', owner.token);
+    const id = pending.phoneNumber;
+    await grant(gw, id, agent.id, 'operator', owner.token);
+    const key = await createKey(gw, owner.token, { name: 'desk key', scopes: ['numbers:read'], numbers: [id] });
+    expect((await gw.request('GET', `/api/devices/${id}`, { token: key.key })).status).toBe(200);
+    expect((await gw.request('PATCH', `/api/devices/${id}`, { body: { name: 'shared desk, renamed' }, token: agent.token })).status).toBe(200);
+    await auditSettled(gw);
+    const before = auditRows(gw).filter((r) => r.phone_number === id);
+    expect(before.map((r) => r.action)).toEqual(expect.arrayContaining(['number.create', 'grant.set', 'number.update']));
+    const mark = lastAuditId(gw);
+
+    await scan(id, SHARED);
+    await waitFor(async () => (await gw.request<Device>('GET', `/api/devices/${SHARED}`)).body.loggedIn === true, { what: 'the shared number bound and logged in' });
+
+    // The owner still owns it, the grantee keeps its level, the key covers the phone (and was told so).
+    expect((gw.gateway.database.sqlite.prepare('SELECT owner_id AS ownerId FROM devices WHERE phone_number = ?').get(SHARED) as { ownerId: number }).ownerId).toBe(owner.id);
+    expect((await gw.request<{ grants: { userId: number; phoneNumber: string; level: string }[] }>('GET', `/api/devices/${SHARED}/grants`, { token: owner.token })).body.grants).toEqual([
+      expect.objectContaining({ userId: agent.id, phoneNumber: SHARED, level: 'operator' }),
+    ]);
+    expect((await gw.request('POST', `/api/devices/${SHARED}/restart`, { token: agent.token })).status).toBe(200);
+    expect((await gw.request<{ numbers: string[] }>('GET', `/api/keys/${key.id}`, { token: owner.token })).body.numbers).toEqual([SHARED]);
+    expect((await gw.request<Device>('GET', `/api/devices/${SHARED}`, { token: key.key })).status).toBe(200);
+    expect(rows('number_grants', id)).toBe(0);
+    // Every route with the number in its path still takes the old id, and acts on the phone.
+    expect((await gw.request<Device>('GET', `/api/devices/${id}`, { token: agent.token })).body).toMatchObject({ phoneNumber: SHARED, pendingId: id });
+    expect((await gw.request<{ grants: unknown[] }>('GET', `/api/devices/${id}/grants`, { token: owner.token })).body.grants).toHaveLength(1);
+    // A stranger learns nothing from the old id either.
+    const stranger = await createUser(gw, 'pending-stranger');
+    expect((await gw.request('GET', `/api/devices/${id}`, { token: stranger.token })).status).toBe(404);
+
+    await auditSettled(gw);
+    // History as it was written: the rows of the pending id are untouched (the log is append-only and chained).
+    expect(auditRows(gw).filter((r) => r.phone_number === id && r.id <= mark)).toEqual(before);
+    const bound = auditRows(gw, mark).find((r) => r.action === 'number.bound');
+    expect(bound).toMatchObject({ phone_number: SHARED, actor_type: 'system', result: 'ok' });
+    expect(JSON.parse(bound?.params ?? '{}')).toEqual({ pendingId: id });
+    // After the bind, everything is written under the phone (the requests above named the old id).
+    expect(auditRows(gw, bound?.id).filter((r) => r.phone_number === id)).toEqual([]);
+    // The owner reads both: the phone's rows, and the pending id's from before.
+    const own = await gw.request<{ entries: { action: string }[] }>('GET', `/api/audit?number=${id}`, { token: owner.token });
+    expect(own.body.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['number.create', 'grant.set']));
+    expect((await gw.request<{ ok: boolean }>('GET', '/api/audit/verify')).body.ok).toBe(true);
   });
 });
 

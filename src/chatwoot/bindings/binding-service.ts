@@ -28,6 +28,8 @@ export interface BindRequest {
 export interface Requester {
   readonly userId: number | null;
   readonly admin: boolean;
+  /** Runs inside the binding's write transaction (its audit row commits with it). */
+  readonly inTransaction?: () => void;
 }
 
 export interface BindingDefaults {
@@ -119,6 +121,7 @@ export class BindingService {
           : this.deps.repo.insert({ ...fields, phoneNumber, hookId, importPending: pending });
       if (!saved) throw new Error('binding row missing after its write');
       if ((!existing || moved) && !pending) lanes.push(...this.deps.importHistory(phoneNumber, options));
+      who.inTransaction?.();
       return saved;
     });
     this.deps.bindings.changed(phoneNumber);
@@ -134,7 +137,7 @@ export class BindingService {
   }
 
   /** Unbind: the binding and what the bridge kept for it go; the inbox stops posting to us when the token may say so. */
-  async unbind(phoneNumber: string): Promise<{ inboxWebhookCleared: boolean }> {
+  async unbind(phoneNumber: string, inTransaction?: () => void): Promise<{ inboxWebhookCleared: boolean }> {
     const row = this.get(phoneNumber);
     const binding = this.deps.bindings.get(phoneNumber);
     let inboxWebhookCleared = false;
@@ -147,13 +150,16 @@ export class BindingService {
     } catch (err) {
       this.deps.logger.info({ phoneNumber, err: (err as Error).message }, 'chatwoot: could not clear the inbox webhook on unbind');
     }
-    this.forget(phoneNumber);
+    this.forget(phoneNumber, inTransaction);
     return { inboxWebhookCleared };
   }
 
   /** The number went (or was unbound): everything of its binding goes. */
-  forget(phoneNumber: string): void {
-    this.deps.repo.deleteAll(phoneNumber);
+  forget(phoneNumber: string, inTransaction?: () => void): void {
+    this.deps.transaction(() => {
+      this.deps.repo.deleteAll(phoneNumber);
+      inTransaction?.();
+    });
     this.deps.bindings.changed(phoneNumber);
     this.deps.queue.forget(phoneNumber);
   }

@@ -7,6 +7,12 @@ import type { Notes } from './notes.js';
 import type { Command } from './parse-command.js';
 import type { QrRelay } from './qr-relay.js';
 
+/** What a command did, for its audit row: the number it acted on (null: none) and a line saying what. */
+export interface CommandOutcome {
+  readonly phoneNumber: string | null;
+  readonly summary: string;
+}
+
 /** Where a command came from: its answers go to that conversation. */
 export interface CommandOrigin {
   readonly accountId: number;
@@ -33,43 +39,47 @@ export interface CommandRunnerDeps {
 export class CommandRunner {
   constructor(private readonly deps: CommandRunnerDeps) {}
 
-  /** Runs the command; returns a line for the log (its answers are notes in the conversation). */
-  async run(command: Command, origin: CommandOrigin): Promise<string> {
+  /** Runs the command; returns what it did and on which number (its answers are notes in the conversation). */
+  async run(command: Command, origin: CommandOrigin): Promise<CommandOutcome> {
     const baseUrl = (this.deps.defaults.baseUrl ?? '').replace(/\/+$/, '');
     const accountId = command.kind === 'connect' ? command.accountId : origin.accountId;
     const bound = this.deps.repo.byInbox(baseUrl, accountId, command.inboxId);
     if (command.kind === 'connect') return this.connect(bound?.phoneNumber ?? null, command.inboxId, accountId, origin);
-    if (!bound) return `inbox ${command.inboxId} is not bound to a number`;
+    if (!bound) return { phoneNumber: null, summary: `inbox ${command.inboxId} is not bound to a number` };
     const key = bound.phoneNumber;
+    return { phoneNumber: key, summary: await this.act(command, key, origin) };
+  }
+
+  private async act(command: Exclude<Command, { kind: 'connect' }>, key: string, origin: CommandOrigin): Promise<string> {
     const note = (text: string) => this.deps.notes.post(key, origin.conversationId, text);
     const runner = this.deps.supervisor.runner(key);
     switch (command.kind) {
       case 'status': {
         const row = this.deps.supervisor.row(key);
         note(`ℹ️ Inbox ${command.inboxId}: ${isPendingId(key) ? 'waiting for a phone to scan its QR code' : `WhatsApp +${key}`}; process ${row.state}, WhatsApp ${row.sessionState}${row.lastError ? `; last error: ${row.lastError}` : ''}.`);
-        return `status of ${key}`;
+        return 'status posted';
       }
       case 'restart':
         await this.deps.supervisor.restart(key);
         note(`🔄 The number of inbox ${command.inboxId} was restarted (${runner?.state ?? 'stopped'}).`);
-        return `restarted ${key}`;
+        return 'restarted';
       case 'disconnect':
         await this.deps.supervisor.logout(key);
         note(`🔌 The number of inbox ${command.inboxId} was logged out of WhatsApp; send "connect" again to pair a phone.`);
-        return `logged out ${key}`;
+        return 'logged out';
     }
   }
 
-  private async connect(existing: string | null, inboxId: number, accountId: number, origin: CommandOrigin): Promise<string> {
+  private async connect(existing: string | null, inboxId: number, accountId: number, origin: CommandOrigin): Promise<CommandOutcome> {
     if (existing) {
       const runner = this.deps.supervisor.runner(existing);
       if (runner?.session === 'logged_in') {
         this.deps.notes.post(existing, origin.conversationId, `✅ Inbox ${inboxId} is already connected to WhatsApp${isPendingId(existing) ? '' : ` +${existing}`}.`);
-        return `already connected: ${existing}`;
+        return { phoneNumber: existing, summary: 'already connected' };
       }
       if (runner?.state !== 'running') await this.deps.supervisor.start(existing);
       this.deps.qr.start(existing, origin.conversationId, inboxId);
-      return `QR codes again for ${existing}`;
+      return { phoneNumber: existing, summary: 'QR codes again' };
     }
     const row = await this.deps.supervisor.registerPending({ name: `Chatwoot inbox ${inboxId}`, ownerId: null, webhookUrl: null, webhookSecret: null, webhookEvents: null }, true);
     const key = row.phoneNumber;
@@ -81,6 +91,6 @@ export class CommandRunner {
       throw err;
     }
     this.deps.qr.start(key, origin.conversationId, inboxId);
-    return `created ${key} for inbox ${inboxId}`;
+    return { phoneNumber: key, summary: `created and bound to inbox ${inboxId}` };
   }
 }

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { Principal } from '../../auth/principal.js';
 import type { MediaService } from '../../conversations/media-service.js';
 import { messageView, type MessageView } from '../../conversations/views.js';
 import type { AnnotationRepository } from '../../db/repositories/annotations.js';
@@ -8,10 +7,8 @@ import type { MessageRepository } from '../../db/repositories/messages.js';
 import type { StoredMessageRepository } from '../../db/repositories/stored-messages.js';
 import type { ConversationRow, StoredMessageRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
+import { BRIDGE_PRINCIPAL } from '../audit.js';
 
-/** The bridge reads the store as the gateway itself: the binding was authorised when it was made. */
-/** The bridge reads media as the gateway itself. */
-const BRIDGE: Principal = { kind: 'system', name: 'chatwoot-bridge' };
 
 export type MediaBytes =
   | { readonly ok: true; readonly bytes: Buffer; readonly mime: string; readonly fileName: string | null }
@@ -55,7 +52,7 @@ export class StoreReader {
     const size = typeof row.media?.['size'] === 'number' ? row.media['size'] : null;
     if (size !== null && size > maxBytes) return { ok: false, reason: `the file is larger than ${Math.round(maxBytes / 1_000_000)} MB`, retry: false };
     try {
-      const file = await this.deps.media.open(BRIDGE, row.id);
+      const file = await this.deps.media.open(BRIDGE_PRINCIPAL, row.id);
       try {
         if (file.size > maxBytes) return { ok: false, reason: `the file is larger than ${Math.round(maxBytes / 1_000_000)} MB`, retry: false };
         return { ok: true, bytes: await fs.promises.readFile(file.file), mime: file.mime, fileName: file.fileName };

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../audit/audit-log.js';
 import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
 import type { LaneRef } from '../../db/repositories/chatwoot-jobs.js';
 import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
@@ -5,6 +6,7 @@ import { SOURCE_PREFIX } from '../../domain/chatwoot.js';
 import { normalizeJid } from '../../domain/jid.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
+import { recordBridge, type RequestFacts } from '../audit.js';
 import type { ActiveBinding, Bindings } from '../bindings/bindings.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { chatKeyOfSource } from '../to-chatwoot/contacts.js';
@@ -21,6 +23,8 @@ export interface WebhookHeaders {
 export interface WebhookAnswer {
   readonly status: 200 | 400 | 401 | 404;
   readonly body: Record<string, unknown>;
+  /** The binding's number, once the URL named one (for the audit row of a refusal). */
+  readonly phoneNumber?: string;
 }
 
 export interface WebhookReceiverDeps {
@@ -29,6 +33,7 @@ export interface WebhookReceiverDeps {
   readonly state: ChatwootStateRepository;
   readonly queue: JobQueue;
   readonly transaction: <T>(work: () => T) => T;
+  readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: Logger;
   /** CHATWOOT_WEBHOOK_TOLERANCE (s). */
@@ -49,25 +54,27 @@ const STATUS_EVENTS = new Set(['conversation_status_changed', 'conversation_upda
 export class WebhookReceiver {
   constructor(private readonly deps: WebhookReceiverDeps) {}
 
-  accept(hookId: string, raw: Buffer, headers: WebhookHeaders): WebhookAnswer {
+  /** `facts`: where the request came from, for the audit row of an agent's reply. */
+  accept(hookId: string, raw: Buffer, headers: WebhookHeaders, facts: RequestFacts): WebhookAnswer {
     const binding = this.deps.bindings.byHook(hookId);
     if (!binding) return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'no Chatwoot binding has this webhook URL' } } };
+    const phoneNumber = binding.phoneNumber;
     const refused = this.verify(binding, raw, headers);
     if (refused) {
-      this.deps.logger.warn({ phoneNumber: binding.phoneNumber, reason: refused }, 'chatwoot webhook refused');
-      return { status: 401, body: { error: { code: 'UNAUTHORIZED', message: refused } } };
+      this.deps.logger.warn({ phoneNumber, reason: refused }, 'chatwoot webhook refused');
+      return { status: 401, body: { error: { code: 'UNAUTHORIZED', message: refused } }, phoneNumber };
     }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      return { status: 400, body: { error: { code: 'MALFORMED_BODY', message: 'the webhook body is not JSON' } } };
+      return { status: 400, body: { error: { code: 'MALFORMED_BODY', message: 'the webhook body is not JSON' } }, phoneNumber };
     }
-    if (!isObject(body)) return { status: 400, body: { error: { code: 'MALFORMED_BODY', message: 'the webhook body is not a JSON object' } } };
+    if (!isObject(body)) return { status: 400, body: { error: { code: 'MALFORMED_BODY', message: 'the webhook body is not a JSON object' } }, phoneNumber };
     const lanes: LaneRef[] = [];
-    const outcome = this.deps.transaction(() => this.take(binding, body as Record<string, unknown>, headers.delivery, lanes));
+    const outcome = this.deps.transaction(() => this.take(binding, body as Record<string, unknown>, headers.delivery, lanes, facts));
     if (lanes.length > 0) this.deps.queue.wake(lanes);
-    return { status: 200, body: { ok: true, ...outcome } };
+    return { status: 200, body: { ok: true, ...outcome }, phoneNumber };
   }
 
   private verify(binding: ActiveBinding, raw: Buffer, headers: WebhookHeaders): string | null {
@@ -80,7 +87,7 @@ export class WebhookReceiver {
    * Most of what an inbox posts is not for WhatsApp (every message the bridge itself creates comes back): that is
    * answered without a write. Status changes are idempotent; only an agent's message is recorded as taken.
    */
-  private take(binding: ActiveBinding, body: Record<string, unknown>, delivery: string | undefined, lanes: LaneRef[]): { taken: string } {
+  private take(binding: ActiveBinding, body: Record<string, unknown>, delivery: string | undefined, lanes: LaneRef[], facts: RequestFacts): { taken: string } {
     const phone = binding.phoneNumber;
     const event = str(body['event']) ?? '';
     if (STATUS_EVENTS.has(event)) {
@@ -101,17 +108,22 @@ export class WebhookReceiver {
     if (conversationId === null) return { taken: 'no conversation' };
     const lane = `conversation:${conversationId}`;
     const recipient = this.recipientOf(phone, conversation);
+    const sender = isObject(body['sender']) ? body['sender'] : {};
+    const agent = str(sender['available_name']) ?? str(sender['name']);
+    // An agent's reply is a send from the number: audited as sends are, in the transaction that queues it.
+    const audit = (result: 'ok' | 'error', params: Record<string, unknown>) =>
+      recordBridge(this.deps.audit, facts, { action: 'chatwoot.reply', result, phoneNumber: phone, target: { type: 'chatwoot_message', id: String(messageId) }, params: { agent, conversationId, ...params } });
     if (!recipient) {
       lanes.push(this.deps.queue.enqueue({ phoneNumber: phone, lane, kind: 'fail', ref: String(messageId), payload: { conversationId, error: 'this conversation has no WhatsApp chat to send to' } }));
+      audit('error', { reason: 'this conversation has no WhatsApp chat to send to' });
       return { taken: 'no recipient' };
     }
-    const sender = isObject(body['sender']) ? body['sender'] : {};
     const attributes = isObject(body['content_attributes']) ? body['content_attributes'] : {};
     const payload: ReplyPayload = {
       conversationId,
       recipient,
       content: str(body['content']),
-      senderName: str(sender['available_name']) ?? str(sender['name']),
+      senderName: agent,
       attachments: (Array.isArray(body['attachments']) ? body['attachments'] : []).filter(isObject).map((a) => ({
         url: str(a['data_url']) ?? '',
         fileType: str(a['file_type']) ?? 'file',
@@ -122,6 +134,7 @@ export class WebhookReceiver {
       inReplyTo: num(attributes['in_reply_to']),
     };
     lanes.push(this.deps.queue.enqueue({ phoneNumber: phone, lane, kind: 'reply', ref: String(messageId), payload: { ...payload } }));
+    audit('ok', { to: recipient, attachments: payload.attachments.length });
     return { taken: 'queued for WhatsApp' };
   }
 

@@ -28,8 +28,15 @@ export const NUMBER_TABLES = [
   'number_grants',
 ] as const;
 
-/** Tables with a `phone_number` column that record history as it happened and keep the key it had then. */
+/**
+ * Tables with a `phone_number` column that record history as it happened and keep the key it had then: the audit
+ * log is append-only and hash-chained (a trigger refuses updates), so its rows name the pending id they were
+ * written under; the `number.bound` row links the two.
+ */
 export const HISTORICAL_TABLES: readonly string[] = ['audit_events'];
+
+/** JSON arrays of numbers (an API key's numbers): an entry naming the old key names the new one. */
+export const NUMBER_LISTS = [{ table: 'api_keys', key: 'id', column: 'numbers' }] as const;
 
 /**
  * Renames a number everywhere in one transaction; `inside` runs last within it (the session folder's rename), so
@@ -37,14 +44,27 @@ export const HISTORICAL_TABLES: readonly string[] = ['audit_events'];
  */
 export function renameNumber(sqlite: Database.Database, from: string, to: string, patch: { pendingId: string }, inside: () => void): void {
   sqlite.transaction(() => {
-    // Rows of other tables reference the device row (grants): checked at commit, when every table has moved.
-    sqlite.pragma('defer_foreign_keys = ON');
     const taken = sqlite.prepare('SELECT 1 FROM devices WHERE phone_number = ?').get(to);
     if (taken) throw new Error(`number ${to} already exists`);
+    // Grants reference devices.phone_number: parent and children move in turn, so the check waits for the commit
+    // (the pragma ends with the transaction).
+    sqlite.pragma('defer_foreign_keys = ON');
     for (const table of NUMBER_TABLES) sqlite.prepare(`UPDATE ${table} SET phone_number = ? WHERE phone_number = ?`).run(to, from);
+    for (const list of NUMBER_LISTS) renameInLists(sqlite, list, from, to);
     sqlite.prepare('UPDATE devices SET pending_id = ?, updated_at = ? WHERE phone_number = ?').run(patch.pendingId, Date.now(), to);
     inside();
   })();
+}
+
+function renameInLists(sqlite: Database.Database, list: (typeof NUMBER_LISTS)[number], from: string, to: string): void {
+  const holders = sqlite
+    .prepare(`SELECT ${list.key} AS id, ${list.column} AS numbers FROM ${list.table} WHERE EXISTS (SELECT 1 FROM json_each(${list.table}.${list.column}) WHERE value = ?)`)
+    .all(from) as { id: string; numbers: string }[];
+  const update = sqlite.prepare(`UPDATE ${list.table} SET ${list.column} = ? WHERE ${list.key} = ?`);
+  for (const { id, numbers } of holders) {
+    const renamed = (JSON.parse(numbers) as string[]).map((n) => (n === from ? to : n));
+    update.run(JSON.stringify([...new Set(renamed)]), id);
+  }
 }
 
 /** Tables of the open database that have a `phone_number` column (for the completeness test). */

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { DeviceService } from '../../devices/device-service.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { auditedChange } from '../audit-trail.js';
-import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { ValidationError } from '../../domain/errors.js';
+import { auditedChange, noteAuditTarget } from '../audit-trail.js';
+import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
 import { assertWebhookTarget } from '../webhook-target.js';
@@ -71,7 +71,10 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService, audit: Au
       if (!body.phoneNumber && !body.pending) throw new ValidationError([{ field: 'phoneNumber', message: 'is required (or pending: true, for a number whose phone is not known yet)' }]);
       if (body.phoneNumber && body.pending) throw new ValidationError([{ field: 'pending', message: 'give either phoneNumber or pending, not both' }]);
       await assertWebhookTarget(currentUser(req), body.webhookUrl);
-      res.status(201).json(deviceView(await devices.register(currentPrincipal(req), body)));
+      const created = await devices.register(currentPrincipal(req), body);
+      // The row names the number made (a pending number's id is known only now).
+      noteAuditTarget(req, { type: 'number', id: created.row.phoneNumber }, created.row.phoneNumber);
+      res.status(201).json(deviceView(created));
     },
   );
 

@@ -9,7 +9,7 @@ import { errors, ValidationError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { auditInTransaction } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
-import { errorSchema, phoneNumber } from '../schemas.js';
+import { errorSchema, numberKey } from '../schemas.js';
 
 export interface GrantRouteDeps {
   readonly grants: GrantService;
@@ -21,7 +21,7 @@ export interface GrantRouteDeps {
 const grantSchema = z
   .object({ userId: z.number(), username: z.string(), phoneNumber: z.string(), level: z.enum(GRANT_LEVELS), grantedBy: z.number().nullable(), createdAt: z.string(), updatedAt: z.string() })
   .meta({ id: 'Grant', examples: [{ userId: 3, username: 'agent-ana', phoneNumber: '5511999999999', level: 'agent', grantedBy: 1, createdAt: '2026-01-01T12:00:00.000Z', updatedAt: '2026-01-01T12:00:00.000Z' }] });
-const grantParams = z.object({ phone: phoneNumber, userId: z.number().int().min(1) });
+const grantParams = z.object({ phone: numberKey, userId: z.number().int().min(1) });
 const managers = { permission: { scope: 'grants:manage', number: 'path' } } as const;
 const notFound = { description: 'Unknown number (or not yours), or unknown user', schema: errorSchema };
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -39,7 +39,7 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
 
   api.route(
     router,
-    { method: 'get', path: '/api/devices/:phone/grants', summary: 'Who else may use this number, and at which level (managers)', tag: 'grants', ...managers, params: z.object({ phone: phoneNumber }), responses: { 200: { description: 'Grants', schema: z.object({ grants: z.array(grantSchema) }) }, 404: notFound } },
+    { method: 'get', path: '/api/devices/:phone/grants', summary: 'Who else may use this number, and at which level (managers)', tag: 'grants', ...managers, params: z.object({ phone: numberKey }), responses: { 200: { description: 'Grants', schema: z.object({ grants: z.array(grantSchema) }) }, 404: notFound } },
     ({ params }, _req, res) => {
       res.json({ grants: grants.ofNumber(params.phone).map(view) });
     },
@@ -88,7 +88,7 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
       tag: 'grants',
       ...managers,
       audit: 'grant.set',
-      params: z.object({ phone: phoneNumber }),
+      params: z.object({ phone: numberKey }),
       body: z
         .object({ username: z.string().trim().min(1).max(64), ...levelBody })
         .strict()

@@ -12,7 +12,7 @@ import type { ApiRegistry } from '../api-registry.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { auditedChange, noteAuditTarget } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
-import { errorSchema, phoneNumber } from '../schemas.js';
+import { errorSchema, numberKey } from '../schemas.js';
 import { deliveryErrorFor } from '../webhook-target.js';
 
 export interface WebhookRouteDeps {
@@ -105,7 +105,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       permission: { scope: 'webhooks:manage' },
       query: z.object({
         status: z.enum(statuses).optional(),
-        phoneNumber: phoneNumber.optional(),
+        phoneNumber: numberKey.optional(),
         limit: z.number().int().min(1).max(200).default(50),
         offset: z.number().int().min(0).default(0),
       }),
