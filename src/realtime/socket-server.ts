@@ -85,6 +85,7 @@ export class RealtimeServer {
     const row = this.deps.devices.get(event.phoneNumber);
     if (!row) return;
     const { message } = event;
+    if (message.type === 'bound') this.moveRooms(message.pendingId, row);
     // Socket.IO encodes a broadcast before it looks for recipients: with nobody to send to, skip that work.
     const rooms = this.io.sockets.adapter.rooms;
     if (!rooms.has(EVERY_NUMBER) && !rooms.has(numberRoom(event.phoneNumber)) && !rooms.has(deviceRoom(event.phoneNumber))) return;
@@ -204,6 +205,27 @@ export class RealtimeServer {
       socket.data.principal = fresh;
       this.placeInRooms(socket);
       this.armExpiry(socket);
+    }
+  }
+
+  /**
+   * A pending number took its phone: its journal goes on under the phone (seq numbered on), so sockets that
+   * followed the pending id follow the phone from this event on, each re-checked by the policy.
+   */
+  private moveRooms(pendingId: string, row: DeviceRow): void {
+    const rooms = this.io.sockets.adapter.rooms;
+    const ids = new Set([...(rooms.get(numberRoom(pendingId)) ?? []), ...(rooms.get(deviceRoom(pendingId)) ?? [])]);
+    for (const id of ids) {
+      const socket = this.io.sockets.sockets.get(id);
+      if (!socket) continue;
+      const joined = socket.rooms.has(deviceRoom(pendingId));
+      void socket.leave(numberRoom(pendingId));
+      void socket.leave(deviceRoom(pendingId));
+      socket.data.numbers?.delete(pendingId);
+      if (!this.deps.policy.allows(socket.data.principal, SCOPE, row)) continue;
+      socket.data.numbers?.add(row.phoneNumber);
+      if (socket.data.numbers) void socket.join(numberRoom(row.phoneNumber));
+      if (joined) void socket.join(deviceRoom(row.phoneNumber));
     }
   }
 

@@ -11,6 +11,7 @@ import { HISTORICAL_TABLES, NUMBER_TABLES, tablesWithNumberColumn } from '../../
 import { auditRows, auditSettled, createKey, createUser, grant, lastAuditId } from '../helpers/access.js';
 import { makeDataRoot, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
+import { connectClient } from '../realtime/socket-helpers.js';
 
 interface Device {
   phoneNumber: string;
@@ -26,6 +27,7 @@ const TAKEN = '5511940000001';
 const FRESH = '5511940000002';
 const OTHER = '5511940000003';
 const SHARED = '5511940000004';
+const WATCHED = '5511940000005';
 
 let gw: TestGateway;
 const dataRoot = makeDataRoot();
@@ -54,6 +56,18 @@ async function scan(key: string, phone: string): Promise<void> {
   const client = gw.gateway.supervisor.runner(key)?.client;
   if (!client) throw new Error(`${key} has no child`);
   await client.request('POST', '/_sim/pair', { body: { jid: phone } });
+}
+
+/** The number's child, restarted under the phone, says itself that it is connected and logged in. */
+async function childLoggedIn(phone: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const client = gw.gateway.supervisor.runner(phone)?.client;
+      const status = await client?.request<{ is_connected?: boolean; is_logged_in?: boolean }>('GET', '/app/status').catch(() => null);
+      return status?.results?.is_connected === true && status.results.is_logged_in === true;
+    },
+    { what: `the child of ${phone} connected and logged in` },
+  );
 }
 
 const folder = (key: string) => path.join(dataRoot, 'sessions', key);
@@ -95,6 +109,7 @@ describe('a number created without a phone', () => {
     // The old id still answers, naming the phone.
     expect(await device(pendingId)).toMatchObject({ phoneNumber: FRESH, pendingId });
     // It works as any number: a message WhatsApp delivers is stored under the phone.
+    await childLoggedIn(FRESH);
     const client = gw.gateway.supervisor.runner(FRESH)?.client;
     await client?.request('POST', '/_sim/incoming', { body: { body: 'hello after binding' } });
     await waitFor(async () => (await gw.request<{ data: unknown[] }>('GET', `/api/devices/${FRESH}/chats`)).body.data.length > 0, { what: 'a chat under the phone' });
@@ -193,6 +208,27 @@ describe('a pending number shared before it paired', () => {
     const own = await gw.request<{ entries: { action: string }[] }>('GET', `/api/audit?number=${id}`, { token: owner.token });
     expect(own.body.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['number.create', 'grant.set']));
     expect((await gw.request<{ ok: boolean }>('GET', '/api/audit/verify')).body.ok).toBe(true);
+  });
+});
+
+describe('a pending number followed live', () => {
+  it("moves its Socket.IO followers to the phone it takes: they get device.bound and what comes after, with no new join", async () => {
+    const owner = await createUser(gw, 'pending-watcher');
+    const id = (await createPending('watched desk', owner.token)).phoneNumber;
+    const client = await connectClient(gw.url, owner.token);
+    try {
+      expect(await client.join(`device-${id}`)).toMatchObject({ ok: true });
+      await scan(id, WATCHED);
+      const bound = await client.waitFor('device-websocket-message', ({ message }) => message.type === 'bound');
+      expect(bound.message).toMatchObject({ phoneNumber: WATCHED, pendingId: id });
+      await childLoggedIn(WATCHED);
+      await gw.gateway.supervisor.runner(WATCHED)?.client?.request('POST', '/_sim/incoming', { body: { body: 'after the move' } });
+      const isIncoming = (message: { type: string; phoneNumber: string }) => message.type === 'message' && message.phoneNumber === WATCHED;
+      await client.waitFor('device-websocket-message', ({ message }) => isIncoming(message));
+      await client.waitFor('whatsapp-websocket-message', ({ message }) => isIncoming(message));
+    } finally {
+      client.close();
+    }
   });
 });
 

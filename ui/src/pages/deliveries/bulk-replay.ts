@@ -16,7 +16,7 @@ export interface BulkProgress {
  * Replays many deliveries, four at a time, one request each: every replay is checked and audited on its own, and
  * the page shows how far it got and which ones were refused, with the API's words.
  */
-export function useBulkReplay(onDone: () => void) {
+export function useBulkReplay(replayPath: (id: number) => string, onDone: () => void) {
   const t = useT();
   const toast = useToast();
   const [progress, setProgress] = useState<BulkProgress | null>(null);
@@ -39,7 +39,7 @@ export function useBulkReplay(onDone: () => void) {
       setProgress({ collecting: false, total: list.length, done, failed: [] });
       await eachLimited(list, 4, async (id) => {
         try {
-          await api('POST', `/webhooks/deliveries/${id}/replay`);
+          await api('POST', replayPath(id));
           done++;
         } catch (err) {
           failed.push({ id, message: errorText(err) });
@@ -50,7 +50,19 @@ export function useBulkReplay(onDone: () => void) {
       if (failed.length > 0) toast.error(t('deliveries.bulkFailed', { ok: done, failed: failed.length }));
       else toast.success(t('deliveries.bulkDone', { n: done }));
     },
-    [onDone, t, toast],
+    [replayPath, onDone, t, toast],
   );
   return { progress, running, replay, counted };
+}
+
+/** Every id a list route gives (oldest first, the order they were meant to arrive in), page by page. */
+export async function collectIds(pathOf: (limit: number, offset: number) => string, counted: (n: number) => void): Promise<number[]> {
+  const ids: number[] = [];
+  for (let offset = 0; ; offset += 200) {
+    const page = await api<{ deliveries: { id: number }[]; total: number }>('GET', pathOf(200, offset));
+    ids.push(...page.deliveries.map((d) => d.id));
+    counted(ids.length);
+    if (page.deliveries.length < 200 || ids.length >= page.total) break;
+  }
+  return ids.sort((a, b) => a - b);
 }

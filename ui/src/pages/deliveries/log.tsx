@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ChevronLeft, ChevronRight, FileJson, RotateCw } from 'lucide-react';
+import { FileJson, RotateCw } from 'lucide-react';
 import { useMemo, useState } from 'react';
 import { NumberSelect } from '../../components/number-select';
 import { useAction } from '../../components/use-action';
@@ -18,11 +18,14 @@ import { dateTime } from '../../lib/format';
 import { useDevices } from '../../lib/queries';
 import type { Delivery, DeliveryStatus } from '../../lib/types';
 import { DeliveryDetails } from './details';
-import { useBulkReplay, type BulkProgress } from './bulk-replay';
+import { collectIds, useBulkReplay } from './bulk-replay';
+import { BulkProgressLine } from './bulk-progress';
+import { DeliveryPager } from './pager';
 
 const STATUS_TONE: Record<DeliveryStatus, Tone> = { delivered: 'green', pending: 'blue', failed: 'amber', dead: 'red' };
 const STATUSES = ['pending', 'failed', 'dead', 'delivered'] as const;
 const PAGE = 50;
+const replayPath = (id: number) => `/webhooks/deliveries/${id}/replay`;
 
 interface DeliveryPage {
   readonly deliveries: Delivery[];
@@ -34,22 +37,6 @@ export function deliveriesPath(filter: { phone: string; status: '' | DeliverySta
   if (filter.phone) query.set('phoneNumber', filter.phone);
   if (filter.status) query.set('status', filter.status);
   return `/webhooks/deliveries?${query.toString()}`;
-}
-
-function Progress({ progress }: { progress: BulkProgress }) {
-  const { t } = useI18n();
-  return (
-    <div className="border-b border-slate-200 px-4 py-2 text-sm" role="status" data-testid="bulk-replay-progress">
-      {progress.collecting ? t('deliveries.collecting', { n: progress.total }) : t('deliveries.progress', { done: progress.done, failed: progress.failed.length, total: progress.total })}
-      {progress.failed.length > 0 && (
-        <ul className="mt-1 list-inside list-disc text-xs text-red-800" data-testid="bulk-replay-errors">
-          {progress.failed.slice(0, 5).map((f) => (
-            <li key={f.id}>{t('deliveries.failedOne', { id: f.id, error: f.message })}</li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
 }
 
 /**
@@ -87,7 +74,7 @@ export function DeliveryLog({ phone }: { phone?: string }) {
     },
   });
   const refresh = () => void client.invalidateQueries({ queryKey: ['deliveries'] });
-  const bulk = useBulkReplay(refresh);
+  const bulk = useBulkReplay(replayPath, refresh);
 
   const rows = page.data?.deliveries ?? [];
   const total = page.data?.total ?? 0;
@@ -143,7 +130,7 @@ export function DeliveryLog({ phone }: { phone?: string }) {
           </Button>
         </div>
       </CardHeader>
-      {bulk.progress && <Progress progress={bulk.progress} />}
+      {bulk.progress && <BulkProgressLine progress={bulk.progress} />}
       {page.error && <ErrorText padded>{errorText(page.error)}</ErrorText>}
       <Table data-testid="deliveries-table" aria-label={t('deliveries.title')}>
         <Thead
@@ -208,19 +195,7 @@ export function DeliveryLog({ phone }: { phone?: string }) {
         </tbody>
       </Table>
       {page.data && rows.length === 0 && <p className="p-4 text-sm text-slate-700">{t('deliveries.none')}</p>}
-      {total > PAGE && (
-        <div className="flex items-center justify-end gap-2 p-3 text-sm">
-          <span className="tabular-nums" data-testid="deliveries-range">
-            {t('deliveries.range', { from: offset + 1, to: Math.min(offset + PAGE, total), total })}
-          </span>
-          <Button variant="secondary" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))} aria-label={t('deliveries.newer')}>
-            <ChevronLeft aria-hidden />
-          </Button>
-          <Button variant="secondary" size="sm" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)} aria-label={t('deliveries.olderPage')} data-testid="deliveries-next">
-            <ChevronRight aria-hidden />
-          </Button>
-        </div>
-      )}
+      <DeliveryPager offset={offset} total={total} pageSize={PAGE} onOffset={setOffset} />
       <DeliveryDetails id={open} onClose={() => setOpen(null)} />
       <ConfirmDialog
         open={confirm !== null}
@@ -238,22 +213,10 @@ export function DeliveryLog({ phone }: { phone?: string }) {
             setSelected(new Set());
             void bulk.replay(async () => ids);
           } else if (what) {
-            void bulk.replay(() => collectIds({ phone: number, status: what }, bulk.counted));
+            void bulk.replay(() => collectIds((limit, at) => deliveriesPath({ phone: number, status: what }, limit, at), bulk.counted));
           }
         }}
       />
     </Card>
   );
-}
-
-/** Every id with this status (oldest first, the order they were meant to arrive in), page by page. */
-async function collectIds(filter: { phone: string; status: DeliveryStatus }, counted: (n: number) => void): Promise<number[]> {
-  const ids: number[] = [];
-  for (let offset = 0; ; offset += 200) {
-    const page = await api<DeliveryPage>('GET', deliveriesPath(filter, 200, offset));
-    ids.push(...page.deliveries.map((d) => d.id));
-    counted(ids.length);
-    if (page.deliveries.length < 200 || ids.length >= page.total) break;
-  }
-  return ids.sort((a, b) => a - b);
 }

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { LogOut, MessagesSquare, Play, QrCode, RotateCw, Square, Trash2 } from 'lucide-react';
-import { useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState } from 'react';
+import { Fact } from '../../components/fact';
 import { PageTitle } from '../../components/layout';
 import { SessionBadge, StateBadge } from '../../components/state-badges';
 import { useAction } from '../../components/use-action';
@@ -24,10 +25,12 @@ import { WebhooksTab } from './webhooks';
 import { ErrorText } from '../../components/ui/field';
 
 type Danger = 'stop' | 'restart' | 'logout' | 'delete';
-const TABS = ['timeline', 'logs', 'queue', 'webhooks', 'events', 'charts', 'sharing'] as const;
+const TABS = ['timeline', 'logs', 'queue', 'webhooks', 'chatwoot', 'events', 'charts', 'sharing'] as const;
 type Tab = (typeof TABS)[number];
-/** What a tab needs (the API refuses the rest anyway): the log tail is for operators, webhooks and sharing for their managers. */
-const TAB_NEEDS: Partial<Record<Tab, [Scope, 'operator'?]>> = { logs: ['numbers:read', 'operator'], webhooks: ['webhooks:manage'], sharing: ['grants:manage'] };
+/** What a tab needs (the API refuses the rest anyway): the log tail is for operators, webhooks, Chatwoot and sharing for their managers. */
+const TAB_NEEDS: Partial<Record<Tab, [Scope, 'operator'?]>> = { logs: ['numbers:read', 'operator'], webhooks: ['webhooks:manage'], chatwoot: ['webhooks:manage'], sharing: ['grants:manage'] };
+// Its own chunk: most visits to a number never open it.
+const ChatwootTab = lazy(() => import('./chatwoot'));
 
 export function DetailPage({ phone }: { phone: string }) {
   const t = useT();
@@ -148,6 +151,13 @@ export function DetailPage({ phone }: { phone: string }) {
           <QueueTab phone={phone} canManage={may('queue:manage')} />
         </TabsContent>
         <TabsContent value="webhooks">{tabs.includes('webhooks') && <WebhooksTab device={d} />}</TabsContent>
+        <TabsContent value="chatwoot">
+          {tab === 'chatwoot' && tabs.includes('chatwoot') && (
+            <Suspense fallback={<p>{t('common.loading')}</p>}>
+              <ChatwootTab phone={phone} name={d.name} />
+            </Suspense>
+          )}
+        </TabsContent>
         <TabsContent value="events">
           <EventsTab phone={phone} />
         </TabsContent>
@@ -164,14 +174,5 @@ export function DetailPage({ phone }: { phone: string }) {
         onConfirm={() => confirm && act(confirm)}
       />
     </>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt className="text-xs font-medium uppercase tracking-wide text-slate-700">{label}</dt>
-      <dd className="mt-0.5">{children}</dd>
-    </div>
   );
 }
