@@ -33,6 +33,7 @@ import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
 import { answerClientErrors } from './http/client-errors.js';
+import { statusFor } from './http/error-handler.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { logoutAllRoutes, sessionRoutes } from './http/routes/auth-sessions.js';
 import { authRoutes } from './http/routes/auth.js';
@@ -56,6 +57,8 @@ import { createHttpApp } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
+import { CompatLayer } from './compat/compat-layer.js';
+import { compatSettings } from './compat/settings.js';
 import { DeviceService } from './devices/device-service.js';
 import { PendingBinder } from './devices/pending-binder.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
@@ -363,6 +366,39 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
   const api = new ApiRegistry(routeGuard(policy));
+  const users = new UserRepository(database.db);
+  // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store (no
+  // child runs before restore(), so no message can come before it subscribes).
+  const compat = new CompatLayer({
+    database,
+    supervisor,
+    qr,
+    outbox,
+    webhooks,
+    access: {
+      authn,
+      policy,
+      audit,
+      trustProxy: config.TRUST_PROXY,
+      allowedAs: () => {
+        const found = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
+        const account = found ? accounts.account(found.id) : null;
+        return account && !account.disabled ? { kind: 'user', user: account, generation: account.generation, expiresAt: null } : null;
+      },
+    },
+    ownerIsAdmin: (phone) => {
+      const owner = devices.get(phone)?.ownerId;
+      return owner === null || owner === undefined || accounts.isAdmin(owner);
+    },
+    publicBase: () => config.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`,
+    statusOf: statusFor,
+    clock,
+    logger,
+    settings: compatSettings(config),
+    api,
+    clients: { devices: deviceService, conversations },
+  });
+  pipeline.addDurableSubscriber(compat.flask);
   const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
   const keyRules = new KeyRules(policy, accounts);
   const proxy = proxyHandler({
@@ -417,7 +453,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       inboxRoutes(api, conversations),
       messageMediaRoutes(api, conversations),
       chatwootRoutes(api, { bridge: chatwoot, policy, audit, publicBase }),
+      ...compat.apiRoutes,
     ],
+    rootRoutes: compat.rootRoutes,
     pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
     proxy: proxy.handle,
     internalRoutes: [
@@ -533,6 +571,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await binder.close();
       // Sends under way finish (or time out) before their children are stopped.
       await outbox.close();
+      compat.close();
       qr.close();
       receipts.close();
       unjournal();

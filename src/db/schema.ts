@@ -117,8 +117,11 @@ export const events = sqliteTable(
 );
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
-/** Whose webhook a delivery is for: the number's own (`devices.webhook_*`) or the global one (`WEBHOOK_URL`). */
-export type DeliveryScope = 'device' | 'global';
+/**
+ * Whose webhook a delivery is for: the number's own (`devices.webhook_*`), the global one (`WEBHOOK_URL`), or the
+ * compatibility layer's Flask webhook (`FLASK_URL`, src/compat/flask/).
+ */
+export type DeliveryScope = 'device' | 'global' | 'compat';
 
 /** Outbound webhook deliveries, written before the first attempt (at-least-once, ordered per number+endpoint). */
 export const webhookDeliveries = sqliteTable(
@@ -355,3 +358,4 @@ export type AnnotationRow = typeof conversationAnnotations.$inferSelect;
 export type SyncRow = typeof conversationSyncs.$inferSelect;
 
 export * from './schema-chatwoot.js';
+export * from './schema-compat.js';

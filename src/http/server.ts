@@ -32,6 +32,8 @@ export interface HttpOptions {
    * handler as /api.
    */
   readonly proxy: PlainHandler;
+  /** Routes outside /api with their own authentication (the compat layer's legacy API); after the /api routes. */
+  readonly rootRoutes?: Router[];
   /** Loopback-only routes for the children (webhook receiver); no token, no rate limit. */
   readonly internalRoutes: Router[];
   /** Browser pages (the dashboard): no token, no rate limit, their own security headers. */
@@ -94,6 +96,8 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
   app.use(['/api', '/global-status'], auth);
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT }));
   for (const router of options.apiRoutes) app.use(router);
+
+  for (const router of options.rootRoutes ?? []) app.use(router);
 
   app.use('/api', notFound);
   for (const router of options.pageRoutes ?? []) app.use(router);

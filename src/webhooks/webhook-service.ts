@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { WebhookDispatcher, type DispatcherSettings } from './dispatcher.js';
 import { webhookHealth, type WebhookHealth } from './health.js';
 import { WebhookOutbox } from './outbox.js';
-import { WebhookTargets, type GlobalWebhook } from './targets.js';
+import { WebhookTargets, type GlobalWebhook, type ScopeSigner } from './targets.js';
 
 export interface WebhookSettings extends DispatcherSettings {
   /** WEBHOOK_URL / WEBHOOK_SECRET / WEBHOOK_EVENTS. */
@@ -35,13 +35,24 @@ export class WebhookService {
   readonly dispatcher: WebhookDispatcher;
   /** For the event pipeline: writes each event's deliveries in the event's own transaction. */
   readonly subscriber: DurableSubscriber;
+  private readonly targets: WebhookTargets;
 
   constructor(private readonly deps: WebhookServiceDeps) {
     const { database, settings, clock, logger } = deps;
     this.deliveries = new DeliveryRepository(database.db);
-    const targets = new WebhookTargets(deps.devices, settings.global, deps.isAdmin);
+    this.targets = new WebhookTargets(deps.devices, settings.global, deps.isAdmin);
+    const { targets } = this;
     this.dispatcher = new WebhookDispatcher(this.deliveries, targets, settings, clock, logger.child({ component: 'webhooks' }));
     this.subscriber = new WebhookOutbox(targets, this.deliveries, (lanes) => this.dispatcher.wake(lanes), settings.policy.periodMs, clock);
+  }
+
+  /**
+   * Another component plans deliveries of its own (its bodies, its endpoints) into this outbox under `scope`; the
+   * dispatcher delivers them like any other (ordered, retried, dead-lettered, replayable) and signs them with
+   * `signer`. The component inserts them with `deliveries.insert` and wakes `dispatcher.wake`.
+   */
+  addScope(scope: Parameters<WebhookTargets['addScope']>[0], signer: ScopeSigner): void {
+    this.targets.addScope(scope, signer);
   }
 
   /** Resume the deliveries a previous run left. */

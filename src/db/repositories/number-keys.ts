@@ -24,6 +24,7 @@ export const NUMBER_TABLES = [
   'chatwoot_jobs',
   'chatwoot_receipts',
   'chatwoot_commands',
+  'compat_tenants',
   'number_grants',
 ] as const;
 

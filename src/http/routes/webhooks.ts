@@ -31,7 +31,7 @@ const deliverySchema = z
     type: z.string(),
     phoneNumber: z.string(),
     endpoint: z.string(),
-    scope: z.enum(['device', 'global']),
+    scope: z.enum(['device', 'global', 'compat']),
     status: z.enum(statuses),
     attempts: z.number(),
     nextAttemptAt: z.string().nullable(),
@@ -177,7 +177,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
             endpoints: z.array(
               z.object({
                 endpoint: z.string(),
-                scope: z.enum(['device', 'global']),
+                scope: z.enum(['device', 'global', 'compat']),
                 pending: z.number(),
                 retrying: z.number(),
                 dead: z.number(),
