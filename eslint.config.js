@@ -23,9 +23,12 @@ const LAYERS = {
   devices: ['domain', 'lib', 'db', 'auth', 'gowa', 'messaging', 'supervisor'],
   health: ['domain', 'lib', 'db', 'events', 'supervisor'],
   jobs: ['domain', 'lib', 'db', 'supervisor'],
-  metrics: ['domain', 'lib', 'db', 'audit', 'health', 'supervisor', 'webhooks'],
+  metrics: ['domain', 'lib', 'db', 'audit', 'health', 'supervisor', 'webhooks', 'chatwoot'],
   audit: ['domain', 'lib', 'db', 'auth', 'jobs', 'messaging', 'supervisor'],
   proxy: ['domain', 'lib', 'auth', 'audit', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
+  chatwoot: ['domain', 'lib', 'db', 'auth', 'audit', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr'],
+  // The compatibility layer is an adapter of its own (routes included): it may use every service, and the HTTP kit.
+  compat: ['domain', 'lib', 'db', 'auth', 'audit', 'config', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr', 'devices', 'webhooks', 'outward', 'http'],
 };
 /** The stand-ins for the binary and for Chatwoot: separate programs the tests start as processes. */
 const PROGRAMS = ['simulator', 'fake-chatwoot'];

@@ -13,6 +13,7 @@ import { killTagged, taggedPids } from './lib/processes.js';
 import { machine, printTable, readResults, renderSection, saveResults, writeBenchmarksSection, type RunMeta } from './lib/report.js';
 import { accessScenario } from './scenarios/access.js';
 import { capacityScenario } from './scenarios/capacity.js';
+import { chatwootScenario } from './scenarios/chatwoot.js';
 import { conversationsScenario } from './scenarios/conversations.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -30,6 +31,7 @@ const ALL: Record<(typeof SCENARIOS)[number], Scenario> = {
   memory: memoryScenario,
   conversations: conversationsScenario,
   access: accessScenario,
+  chatwoot: chatwootScenario,
 };
 
 const args = parseArgs(process.argv.slice(2), process.env);

@@ -34,6 +34,7 @@ import { ResourceSampler } from './health/resource-sampler.js';
 import { SystemStats } from './health/system-stats.js';
 import { ApiRegistry } from './http/api-registry.js';
 import { answerClientErrors } from './http/client-errors.js';
+import { statusFor } from './http/error-handler.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { logoutAllRoutes, sessionRoutes } from './http/routes/auth-sessions.js';
 import { authRoutes } from './http/routes/auth.js';
@@ -56,7 +57,11 @@ import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
+import { ChatwootBridge } from './chatwoot/bridge.js';
+import { CompatLayer } from './compat/compat-layer.js';
+import { compatSettings } from './compat/settings.js';
 import { DeviceService } from './devices/device-service.js';
+import { PendingBinder } from './devices/pending-binder.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
 import { scopedRollout, scopedStatus, UpdateService } from './jobs/update-service.js';
@@ -67,6 +72,9 @@ import { Outbox } from './messaging/outbox.js';
 import { ReceiptTracker } from './messaging/receipts.js';
 import { auditMetrics } from './metrics/audit.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
+import { chatwootMetrics } from './metrics/chatwoot.js';
+import { chatwootRoutes } from './http/routes/chatwoot.js';
+import { chatwootWebhookRoutes } from './http/routes/chatwoot-webhooks.js';
 import { httpTiming } from './http/timing.js';
 import { createMetrics } from './metrics/registry.js';
 import { proxyHandler } from './proxy/http-proxy.js';
@@ -186,6 +194,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     policy: restartPolicy,
     devices,
     history,
+    beforeRename: () => writer.flush(),
     ports: new PortPool(config.PROCESS_BASE_PORT, config.PROCESS_MAX_PORT),
     clock,
     logger,
@@ -281,8 +290,41 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     missed: () => conversations.outboxBehind(clock.now() - config.EVENT_RETENTION),
   });
+  // The Chatwoot bridge reads what the store derived from each event, so it subscribes after the store.
+  const chatwoot = new ChatwootBridge({
+    database,
+    media: conversations.media,
+    outbox,
+    uploadTmpDir: media.tmpDir,
+    supervisor,
+    qr: (phoneNumber) => qr.qr(phoneNumber),
+    audit,
+    clock,
+    logger,
+    settings: {
+      defaults: { baseUrl: config.CHATWOOT_BASE_URL ?? null, token: config.CHATWOOT_API_ACCESS_TOKEN ?? null, accountId: config.DEFAULT_CHATWOOT_ACCOUNT_ID },
+      secretsKey: config.SECRETS_ENCRYPTION_KEY,
+      timeoutMs: config.CHATWOOT_API_TIMEOUT,
+      concurrency: config.CHATWOOT_QUEUE_CONCURRENCY,
+      retry: { baseDelayMs: config.CHATWOOT_RETRY_BASE_DELAY, maxDelayMs: config.CHATWOOT_RETRY_MAX_DELAY, jitter: 0.2 },
+      periodMs: config.CHATWOOT_RETRY_PERIOD,
+      maxAttachmentBytes: config.CHATWOOT_ATTACHMENT_MAX_MB * 1_000_000,
+      toleranceSec: config.CHATWOOT_WEBHOOK_TOLERANCE,
+      historyRetentionMs: config.WEBHOOK_HISTORY_RETENTION,
+      maxQrSends: config.CHATWOOT_MAX_QR_SEND_ATTEMPTS,
+      commands: {
+        secret: config.CHATWOOT_COMMAND_SECRET ?? null,
+        keyword: config.WEBHOOK_COMMAND_KEYWORD,
+        authorized: config.WEBHOOK_AUTHORIZED_PHONE_NUMBERS.split(',').map((p) => p.replace(/[^0-9]/g, '')).filter(Boolean).map((d) => `+${d}`),
+        relayInboxId: config.DEFAULT_RELAY_CHATWOOT_INBOX_ID ?? null,
+        toleranceSec: config.CHATWOOT_WEBHOOK_TOLERANCE,
+      },
+    },
+  });
+  pipeline.addDurableSubscriber(chatwoot.subscriber);
   outbox.start();
   conversations.start();
+  chatwoot.start();
   const receipts = new ReceiptTracker(outbox, logger);
   pipeline.addDurableSubscriber(receipts);
   const proxyTargets = new ProxyTargets(supervisor, policy);
@@ -290,6 +332,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const outboxFigures = messageMetrics(messages);
   const webhookFigures = webhookMetrics(() => webhooks.health());
+  const chatwootFigures = chatwootMetrics(chatwoot.figures, (phone) => chatwoot.queue.pausedFor(phone));
+  const publicBase = (req: { protocol: string; get(name: string): string | undefined }) => config.PUBLIC_URL ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${boundPort}`}`;
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
   sampler.start();
   const resourceHistory = new ResourceHistory(supervisor, sampler, clock, config.RESOURCE_SAMPLE_INTERVAL);
@@ -318,17 +362,50 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [outboxFigures, webhookFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
+    contributors: [outboxFigures, webhookFigures, chatwootFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
     binaryVersion: () => binaryVersion.get(),
   });
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
   updateScheduler.start();
   const system = new SystemStats();
   const auditFigures = auditMetrics(audit.events);
-  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, auditFigures] });
+  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures] });
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
   const api = new ApiRegistry(routeGuard(policy));
+  const users = new UserRepository(database.db);
+  // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store (no
+  // child runs before restore(), so no message can come before it subscribes).
+  const compat = new CompatLayer({
+    database,
+    supervisor,
+    qr,
+    outbox,
+    webhooks,
+    access: {
+      authn,
+      policy,
+      audit,
+      trustProxy: config.TRUST_PROXY,
+      allowedAs: () => {
+        const found = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
+        const account = found ? accounts.account(found.id) : null;
+        return account && !account.disabled ? { kind: 'user', user: account, generation: account.generation, expiresAt: null } : null;
+      },
+    },
+    ownerIsAdmin: (phone) => {
+      const owner = devices.get(phone)?.ownerId;
+      return owner === null || owner === undefined || accounts.isAdmin(owner);
+    },
+    publicBase: () => config.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`,
+    statusOf: statusFor,
+    clock,
+    logger,
+    settings: compatSettings(config),
+    api,
+    clients: { devices: deviceService, conversations },
+  });
+  pipeline.addDurableSubscriber(compat.flask);
   const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
   const keyRules = new KeyRules(policy, accounts);
   const proxy = proxyHandler({
@@ -358,6 +435,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       healthRoutes(api, clock.now(), options.version),
       authRoutes(api, accounts, tokens),
       sessionRoutes(api, { accounts, tokens, sessions: signIns, cookie, accessTtl: config.AUTH_ACCESS_TTL }),
+      chatwootWebhookRoutes(api, chatwoot.webhooks, chatwoot.commands, publicBase),
     ],
     apiRoutes: [
       deviceRoutes(api, deviceService, audit),
@@ -381,7 +459,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       chatRoutes(api, conversations),
       inboxRoutes(api, conversations),
       messageMediaRoutes(api, conversations),
+      chatwootRoutes(api, { bridge: chatwoot, policy, audit, publicBase }),
+      ...compat.apiRoutes,
     ],
+    rootRoutes: compat.rootRoutes,
     pageRoutes: [dashboardRoutes({ distDir: path.join(config.paths.root, 'dist', 'ui'), basePath: config.DASHBOARD_BASE_PATH, publicPrefix: config.PUBLIC_PATH_PREFIX })],
     proxy: proxy.handle,
     internalWebhook: internalWebhookHandler(pipeline.inbound),
@@ -402,6 +483,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   answerClientErrors(server);
+  // A number created without a phone got one: its rows moved with it; what is kept in memory under the old key goes.
+  const binder = new PendingBinder(supervisor, logger);
+  supervisor.events.on('bound', ({ phoneNumber, pendingId }) => {
+    // Grants and API key lists moved in the rename's transaction; the access rule's memory follows at once.
+    grants.renameNumber(pendingId, phoneNumber);
+    keys.renameNumber(pendingId, phoneNumber);
+    policy.announce({ kind: 'number', phoneNumber, reason: `number ${pendingId} bound to its phone` });
+    void outbox.release(pendingId);
+    conversations.sync.forget(pendingId);
+    pipeline.renamed(pendingId, phoneNumber);
+    webhooks.resume(pendingId);
+  });
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
@@ -409,6 +502,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     grants.forgetNumber(phoneNumber);
     resourceHistory.forget(phoneNumber);
     conversations.forget(phoneNumber);
+    chatwoot.forget(phoneNumber);
     void outbox.forget(phoneNumber);
     policy.announce({ kind: 'number', phoneNumber, reason: 'number unregistered' });
   });
@@ -433,6 +527,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { name: 'events', prune: () => pipeline.prune() },
       { name: 'webhook deliveries', prune: () => webhooks.prune() },
       { name: 'conversations', prune: () => conversations.prune() },
+      { name: 'chatwoot', prune: () => chatwoot.prune() },
       { name: 'audit log', prune: () => audit.prune(clock.now() - config.AUDIT_RETENTION_DAYS * 86_400_000) },
     ],
     logger,
@@ -478,8 +573,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       wsProxy.close();
+      // Bridge steps under way finish first (a reply step hands its message to the outbox).
+      await chatwoot.close();
+      // A bind under way finishes before the children are stopped (it starts the renamed number's child).
+      await binder.close();
       // Sends under way finish (or time out) before their children are stopped.
       await outbox.close();
+      compat.close();
       qr.close();
       receipts.close();
       unjournal();

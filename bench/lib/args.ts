@@ -45,6 +45,10 @@ export interface BenchArgs {
   readonly accessKeys: number;
   readonly accessChecks: number;
   readonly accessAuditRows: number;
+  /** Chatwoot bridge: bound numbers, messages/s offered into the children, agent replies/s. */
+  readonly chatwootNumbers: number;
+  readonly chatwootRate: number;
+  readonly chatwootReplyRate: number;
   /** Child port range, e.g. 8500-8999 (kept clear of the test suite's 8000–8299). */
   readonly ports: { base: number; max: number };
   /** Write a CPU profile of the gateway during each measured phase to bench/profiles/. */
@@ -57,10 +61,10 @@ export interface BenchArgs {
   readonly keepData: boolean;
 }
 
-export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory', 'conversations', 'access'] as const;
+export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory', 'conversations', 'access', 'chatwoot'] as const;
 
 const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
-  --only proxy,send,capacity,restore,fanout,memory,conversations,access   scenarios to run (default: all)
+  --only proxy,send,capacity,restore,fanout,memory,conversations,access,chatwoot   scenarios to run (default: all)
   --numbers 50              numbers for send and fan-out
   --duration 10             seconds per measured load run
   --connections 10          proxy: autocannon connections (same for direct and proxied)
@@ -86,6 +90,9 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --access-keys 10000       access: API keys stored
   --access-checks 20000     access: credential checks of each kind
   --access-audit-rows 5000  access: audit rows written
+  --chatwoot-numbers 20     chatwoot: numbers, each bound to its own inbox of the fake Chatwoot
+  --chatwoot-rate 200       chatwoot: WhatsApp messages/s offered into the children
+  --chatwoot-reply-rate 50  chatwoot: agent replies/s
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
   --no-save                 do not write bench/results.json and BENCHMARKS.md
@@ -162,6 +169,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     accessKeys: int('access-keys', 10_000, 1),
     accessChecks: int('access-checks', 20_000, 1),
     accessAuditRows: int('access-audit-rows', 5000, 1),
+    chatwootNumbers: int('chatwoot-numbers', 20, 1),
+    chatwootRate: int('chatwoot-rate', 200, 1),
+    chatwootReplyRate: int('chatwoot-reply-rate', 50, 1),
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),
     save: !flag('no-save'),

@@ -64,7 +64,7 @@ if [ -d "$SESSIONS_PATH" ]; then
     rel="${db#"$SESSIONS_PATH"/}"
     pairs+=("$db" "$staging/sessions/$rel")
   done < <(find "$SESSIONS_PATH" -mindepth 3 -maxdepth 3 -type f -path "$SESSIONS_PATH/*/storages/*.db" | LC_ALL=C sort \
-    | grep -E '/[0-9]+/storages/[A-Za-z0-9_-]+\.db$' || true)
+    | grep -E '/([0-9]+|pending-[a-z0-9]{12})/storages/[A-Za-z0-9_-]+\.db$' || true)
 fi
 [ "${#pairs[@]}" -gt 0 ] || die "nothing to back up: no databases under $DATA_PATH or $SESSIONS_PATH; check DATA_DIR and SESSIONS_DIR"
 

@@ -41,7 +41,7 @@ fi
 
 # Only what backup.sh writes may be in the archive: this allow-list also rules out absolute paths,
 # '..' components and anything outside the data folders.
-allowed='^(\./)?(SHA256SUMS|info\.txt|volumes/?|volumes/whatsapp\.db|volumes/outbox/?|volumes/outbox/[0-9]+/?|volumes/outbox/[0-9]+/[A-Za-z0-9_-]+|sessions/?|sessions/[0-9]+/?|sessions/[0-9]+/storages/?|sessions/[0-9]+/storages/[A-Za-z0-9_-]+\.db|config/?|config/env\.redacted)?$'
+allowed='^(\./)?(SHA256SUMS|info\.txt|volumes/?|volumes/whatsapp\.db|volumes/outbox/?|volumes/outbox/[0-9]+/?|volumes/outbox/[0-9]+/[A-Za-z0-9_-]+|sessions/?|sessions/([0-9]+|pending-[a-z0-9]{12})/?|sessions/([0-9]+|pending-[a-z0-9]{12})/storages/?|sessions/([0-9]+|pending-[a-z0-9]{12})/storages/[A-Za-z0-9_-]+\.db|config/?|config/env\.redacted)?$'
 # -P: list names exactly as stored (GNU tar would otherwise hide a leading '/').
 names="$(tar -tzPf "$archive" 2>/dev/null)" || die "$archive is not a readable .tar.gz (truncated download?); pick another backup"
 while IFS= read -r name; do

@@ -15,7 +15,8 @@ const number = (phoneNumber: string): Pick<AuditEntry, 'phoneNumber' | 'target'>
 
 /**
  * What the gateway does by itself goes into the audit log beside what people do: crashes and automatic restarts,
- * a crash loop giving up, a session opened elsewhere, a timelock pause, a binary rollout. Returns the unsubscriber.
+ * a crash loop giving up, a session opened elsewhere, a pending number taking (or refused) its phone, a timelock
+ * pause, a binary rollout. Returns the unsubscriber.
  */
 export function auditSystemEvents(audit: AuditLog, sources: SystemSources): () => void {
   const record = (entry: Omit<AuditEntry, 'actor'>) => audit.record({ actor: SYSTEM_ACTOR, ...entry });
@@ -26,6 +27,9 @@ export function auditSystemEvents(audit: AuditLog, sources: SystemSources): () =
       else if (to === 'failed') record({ action: 'number.crash_loop', result: 'error', ...number(phoneNumber), params: { reason } });
       else if (to === 'replaced') record({ action: 'number.replaced', result: 'error', ...number(phoneNumber), params: { reason } });
     }),
+    // A number created before its phone was known: its rows moved to the phone; older audit rows keep the pending id.
+    sources.supervisor.on('bound', ({ phoneNumber, pendingId }) => record({ action: 'number.bound', result: 'ok', ...number(phoneNumber), params: { pendingId } })),
+    sources.supervisor.on('bind-refused', ({ phoneNumber, phone, reason }) => record({ action: 'number.bind_refused', result: 'error', ...number(phoneNumber), params: { phone, reason } })),
     sources.outbox.on('paused', ({ phoneNumber, paused, pausedUntil, reason }) => {
       if (paused) record({ action: 'queue.timelock_pause', result: 'ok', ...number(phoneNumber), params: { pausedUntil: pausedUntil === null ? null : new Date(pausedUntil).toISOString(), reason } });
     }),

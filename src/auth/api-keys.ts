@@ -231,6 +231,19 @@ export class ApiKeyService {
     return this.write(id, { revokedAt: now, revokedBy: by, previousSecretHash: null, previousValidUntil: null, updatedAt: now }, inTransaction, 'key revoked');
   }
 
+  /**
+   * A number created before its phone was known took its phone: the keys listing it list the phone now (their rows
+   * moved in the rename's transaction, db/repositories/number-keys.ts); this brings the records in memory along.
+   */
+  renameNumber(from: string, to: string): void {
+    for (const key of this.keys.values()) {
+      if (key.numbers === '*' || !key.numbers.has(from)) continue;
+      const numbers = new Set([...key.numbers].map((n) => (n === from ? to : n)));
+      this.keys.set(key.id, Object.freeze({ ...key, numbers }));
+      this.emitter.emit('changed', { keyId: key.id, reason: `number ${from} is ${to} now` });
+    }
+  }
+
   /** Write the last uses kept in memory (every few seconds, and at shutdown). */
   flush(): void {
     if (this.dirty.size === 0) return;

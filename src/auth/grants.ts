@@ -84,6 +84,17 @@ export class GrantService {
     for (const grants of this.byUser.values()) grants.delete(phoneNumber);
   }
 
+  /** A number created before its phone was known took its phone: its grants (moved in the rename's transaction) follow here. */
+  renameNumber(from: string, to: string): void {
+    for (const [userId, grants] of this.byUser) {
+      const grant = grants.get(from);
+      if (!grant) continue;
+      grants.delete(from);
+      grants.set(to, Object.freeze({ ...grant, phoneNumber: to }));
+      this.emitter.emit('changed', { userId, phoneNumber: to, level: grant.level });
+    }
+  }
+
   private remember(grant: Grant): void {
     let grants = this.byUser.get(grant.userId);
     if (!grants) this.byUser.set(grant.userId, (grants = new Map()));

@@ -92,7 +92,8 @@ export class KeyRules {
       return '*';
     }
     if (numbers.length === 0) throw new ValidationError([{ field: 'numbers', message: 'list at least one number, or give "*"' }]);
-    const unique = [...new Set(numbers)];
+    // A pending id whose number took its phone is listed as the phone (the key follows the number, not the id).
+    const unique = [...new Set(numbers.map((n) => this.policy.currentKey(n)))];
     for (const phone of unique) {
       // A number the creator may not see is unknown to it (404); one the owner may not see is too wide (403).
       const row = this.policy.require(creator, 'numbers:read', phone, 'read');

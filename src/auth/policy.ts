@@ -2,6 +2,7 @@ import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { atLeast, lowerLevel, ROLE_LEVEL_CAP, ROLE_SCOPES, scopeLevel, type GrantLevel, type Scope } from '../domain/access.js';
 import { errors } from '../domain/errors.js';
+import { isPendingId } from '../domain/number-key.js';
 import type { NumberFilter } from '../domain/phone.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { Account } from './accounts.js';
@@ -99,6 +100,15 @@ export class AccessPolicy {
       throw errors.forbidden(`${scope} on ${phoneNumber} needs the ${level} level; you have ${have}`, { phoneNumber, requiredLevel: level, level: have });
     }
     return row;
+  }
+
+  /**
+   * The key a number goes by now: a pending id whose number has taken its phone names that phone (the id stays on
+   * the row for good, docs/pending-numbers.md); any other key is itself.
+   */
+  currentKey(key: string): string {
+    if (!isPendingId(key) || this.devices.get(key)) return key;
+    return this.devices.getByPendingId(key)?.phoneNumber ?? key;
   }
 
   /** Every number the principal may use `scope` on at `level`, oldest first; empty without the scope. */

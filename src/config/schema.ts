@@ -1,10 +1,12 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { compatCrossCheck, compatEnv } from './compat-schema.js';
 import { passwordProblem } from '../domain/password-policy.js';
 
 /** Defaults that only make sense on a developer's machine; production mode refuses them. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me';
 export const DEV_ADMIN_PASS = 'admin';
+export const DEV_SECRETS_KEY = 'dev-only-secrets-key-change-me-in-production';
 export const DEV_API_KEY_PEPPER = 'dev-only-api-key-pepper-change-me';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
@@ -13,6 +15,7 @@ const port = (def: number) => int(def, 1, 65535);
 const PATH_RE = /^(\/[A-Za-z0-9._~-]+)+$/;
 /** Unset and empty (`KEY=` in a compose file) both mean "not configured". */
 const optionalString = <T extends z.ZodType<string>>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optionalInt = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).optional());
 
 /** Every environment key the gateway reads, with its default. The README's configuration table mirrors it. */
 export const envSchema = z
@@ -131,6 +134,36 @@ export const envSchema = z
     /** On-disk cache of media fetched from the children: total size (MB) and ms since last use. */
     MEDIA_CACHE_MAX_MB: int(1024, 0),
     MEDIA_CACHE_MAX_AGE: int(7 * 86_400_000, 60_000),
+    /** Encrypts the credentials of other systems the gateway stores (Chatwoot tokens and webhook secrets); required in production. */
+    SECRETS_ENCRYPTION_KEY: z.string().min(1).default(DEV_SECRETS_KEY),
+    /** The gateway's address as others reach it (https://gw.example.com): the base of the webhook URL each Chatwoot inbox is given. */
+    PUBLIC_URL: optionalString(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1024)),
+    /** Chatwoot bridge defaults (a binding may give its own): the Chatwoot address, a User access token, the account. */
+    CHATWOOT_BASE_URL: optionalString(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1024)),
+    CHATWOOT_API_ACCESS_TOKEN: optionalString(z.string().min(8).max(256)),
+    DEFAULT_CHATWOOT_ACCOUNT_ID: int(1, 1),
+    /** The inbox whose conversations carry command messages (`erga …`); unset: any inbox of the account. */
+    DEFAULT_RELAY_CHATWOOT_INBOX_ID: optionalInt(1),
+    /** ms for one call to Chatwoot. */
+    CHATWOOT_API_TIMEOUT: int(15_000, 100, 300_000),
+    /** Conversations of one binding worked on at once (each conversation keeps its order). */
+    CHATWOOT_QUEUE_CONCURRENCY: int(5, 1, 64),
+    CHATWOOT_RETRY_BASE_DELAY: int(1000, 10),
+    CHATWOOT_RETRY_MAX_DELAY: int(60_000, 10),
+    /** How long a failing step is retried before it is dead-lettered (listed and replayable). */
+    CHATWOOT_RETRY_PERIOD: int(86_400_000, 100),
+    /** Largest attachment carried either way (MB); the binary's own limits (images 20 MB, files 50 MB) also apply. */
+    CHATWOOT_ATTACHMENT_MAX_MB: int(50, 1, 1000),
+    /** Seconds a signed webhook's X-Chatwoot-Timestamp may be off. */
+    CHATWOOT_WEBHOOK_TOLERANCE: int(300, 1, 86_400),
+    /** The signing secret of the Chatwoot account webhook that posts to /webhook/comando; without it no command runs. */
+    CHATWOOT_COMMAND_SECRET: optionalString(z.string().min(8).max(256)),
+    WEBHOOK_COMMAND_KEYWORD: z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, 'one word: letters, digits, _ or -').default('erga'),
+    /** Phones (comma-separated, +E.164) whose messages may run commands; none by default. */
+    WEBHOOK_AUTHORIZED_PHONE_NUMBERS: z.string().default(''),
+    /** QR codes posted per `erga` command while the phone has not scanned one. */
+    CHATWOOT_MAX_QR_SEND_ATTEMPTS: int(4, 1, 20),
+    ...compatEnv,
     /** HMAC key for API key secrets (only HMAC-SHA256(pepper, secret) is stored); changing it invalidates every key. */
     API_KEY_PEPPER: z.string().min(1).default(DEV_API_KEY_PEPPER),
     /** Longest lifetime of a non-admin API key (days); such keys must expire. */
@@ -161,11 +194,21 @@ export function crossCheck(env: Partial<Env>): string[] {
   if (env.API_HOST !== undefined && !['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(env.API_HOST)) {
     problems.push('API_HOST: must be 0.0.0.0, ::, or a loopback address (children reach the gateway on 127.0.0.1); restrict exposure with a firewall or the bundled nginx');
   }
+  for (const phone of (env.WEBHOOK_AUTHORIZED_PHONE_NUMBERS ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (!/^\+?[1-9][0-9]{7,14}$/.test(phone)) problems.push(`WEBHOOK_AUTHORIZED_PHONE_NUMBERS: ${phone.slice(0, 20)} is not a phone number (+ and 8 to 15 digits)`);
+  }
+  if (env.CHATWOOT_RETRY_BASE_DELAY !== undefined && env.CHATWOOT_RETRY_MAX_DELAY !== undefined && env.CHATWOOT_RETRY_MAX_DELAY < env.CHATWOOT_RETRY_BASE_DELAY) {
+    problems.push('CHATWOOT_RETRY_MAX_DELAY: must not be below CHATWOOT_RETRY_BASE_DELAY');
+  }
+  problems.push(...compatCrossCheck(env));
   const reserved = ['/api', '/proxy', '/socket.io', '/internal', '/metrics'];
   if (env.DASHBOARD_BASE_PATH !== undefined && reserved.some((r) => env.DASHBOARD_BASE_PATH === r || env.DASHBOARD_BASE_PATH?.startsWith(`${r}/`) || env.DASHBOARD_BASE_PATH?.startsWith(`${r}-`))) {
     problems.push(`DASHBOARD_BASE_PATH: must not be under ${reserved.join(', ')} (the API's own paths)`);
   }
   if (env.NODE_ENV === 'production') {
+    if (env.SECRETS_ENCRYPTION_KEY !== undefined && (env.SECRETS_ENCRYPTION_KEY === DEV_SECRETS_KEY || env.SECRETS_ENCRYPTION_KEY.length < 32)) {
+      problems.push('SECRETS_ENCRYPTION_KEY: production needs your own key of at least 32 characters (it encrypts stored Chatwoot tokens)');
+    }
     if (env.JWT_SECRET !== undefined && (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)) {
       problems.push('JWT_SECRET: production needs your own secret of at least 32 characters');
     }

@@ -85,6 +85,14 @@ export interface SearchResult {
   readonly snippetText: string;
 }
 
+export interface UnreadTotals {
+  readonly phoneNumber: string;
+  /** Chats with unread messages. */
+  readonly chats: number;
+  /** Unread messages in them. */
+  readonly messages: number;
+}
+
 /** A chat as a caller names it: its JID, its `@lid` alias (merged), or with `merge=false` one side of a merged chat. */
 export interface ResolvedChat {
   readonly row: ConversationRow;
@@ -127,6 +135,16 @@ export class ConversationService {
     const phones = this.numbers(principal, query.numbers);
     const asOf = this.asOf(phones);
     return { ...this.lists.list({ ...query, phoneNumbers: phones }), asOf };
+  }
+
+  /** Unread chats and messages of every number the caller may see (or of `numbers`), zeros included. */
+  unread(principal: Principal, numbers?: readonly string[]): { numbers: UnreadTotals[]; total: { chats: number; messages: number }; asOf: AsOf } {
+    const phones = this.numbers(principal, numbers);
+    const asOf = this.asOf(phones);
+    const found = new Map(this.deps.conversations.unreadTotals(phones).map((t) => [t.phoneNumber, t]));
+    const list = phones.map((phoneNumber) => found.get(phoneNumber) ?? { phoneNumber, chats: 0, messages: 0 });
+    const total = list.reduce((sum, t) => ({ chats: sum.chats + t.chats, messages: sum.messages + t.messages }), { chats: 0, messages: 0 });
+    return { numbers: list, total, asOf };
   }
 
   chat(principal: Principal, phoneNumber: string, chatId: string, merge = true): ConversationView & { asOf: AsOf } {

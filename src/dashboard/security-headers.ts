@@ -9,7 +9,8 @@ export function dashboardHeaders(nonce: string | null): Record<string, string> {
     "default-src 'none'",
     "script-src 'self'",
     `style-src ${styles}`,
-    "img-src 'self' data:",
+    // data: for the QR codes (inlined), blob: for chat images the page fetched with its token (never a token in a URL).
+    "img-src 'self' data: blob:",
     "font-src 'self'",
     "connect-src 'self'",
     "manifest-src 'self'",

@@ -2,12 +2,9 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { Role } from '../domain/access.js';
 import type { DesiredState, DeviceState, SessionState, StopReason } from '../domain/device-state.js';
+import { timestamps } from './schema-common.js';
 
-export const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
-export const timestamps = {
-  createdAt: integer('created_at').notNull().default(now),
-  updatedAt: integer('updated_at').notNull().default(now),
-};
+export { now, timestamps } from './schema-common.js';
 
 export const users = sqliteTable('users', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -22,33 +19,43 @@ export const users = sqliteTable('users', {
   ...timestamps,
 });
 
-export const devices = sqliteTable('devices', {
-  phoneNumber: text('phone_number').primaryKey(),
-  name: text('name').notNull(),
-  ownerId: integer('owner_id').references(() => users.id),
-  port: integer('port'),
-  pid: integer('pid'),
-  state: text('state').$type<DeviceState>().notNull().default('stopped'),
-  desiredState: text('desired_state').$type<DesiredState>().notNull().default('stopped'),
-  stopReason: text('stop_reason').$type<StopReason>(),
-  sessionState: text('session_state').$type<SessionState>().notNull().default('unknown'),
-  jid: text('jid'),
-  restartCount: integer('restart_count').notNull().default(0),
-  lastExitCode: integer('last_exit_code'),
-  lastExitSignal: text('last_exit_signal'),
-  lastError: text('last_error'),
-  startedAt: integer('started_at'),
-  /** JSON `{concurrency, interval, intervalCap}`; null = the global default. */
-  queuePolicy: text('queue_policy', { mode: 'json' }).$type<{ concurrency: number; interval: number; intervalCap: number }>(),
-  /** WhatsApp's reach-out timelock: nothing is sent from the number before this time (ms), even after a restart. */
-  pausedUntil: integer('paused_until'),
-  pauseReason: text('pause_reason'),
-  webhookUrl: text('webhook_url'),
-  webhookSecret: text('webhook_secret'),
-  /** JSON array of event types; null = every event. */
-  webhookEvents: text('webhook_events', { mode: 'json' }).$type<string[]>(),
-  ...timestamps,
-});
+/**
+ * One row per number, keyed by its phone (digits), or by a pending id (`pending-…`) until the phone of a number
+ * created without one pairs (src/domain/number-key.ts); the rename keeps every row of the number (NUMBER_TABLES).
+ */
+export const devices = sqliteTable(
+  'devices',
+  {
+    phoneNumber: text('phone_number').primaryKey(),
+    /** The id the number was created with before its phone was known; kept after the phone is bound. Its child's device slot has this name. */
+    pendingId: text('pending_id'),
+    name: text('name').notNull(),
+    ownerId: integer('owner_id').references(() => users.id),
+    port: integer('port'),
+    pid: integer('pid'),
+    state: text('state').$type<DeviceState>().notNull().default('stopped'),
+    desiredState: text('desired_state').$type<DesiredState>().notNull().default('stopped'),
+    stopReason: text('stop_reason').$type<StopReason>(),
+    sessionState: text('session_state').$type<SessionState>().notNull().default('unknown'),
+    jid: text('jid'),
+    restartCount: integer('restart_count').notNull().default(0),
+    lastExitCode: integer('last_exit_code'),
+    lastExitSignal: text('last_exit_signal'),
+    lastError: text('last_error'),
+    startedAt: integer('started_at'),
+    /** JSON `{concurrency, interval, intervalCap}`; null = the global default. */
+    queuePolicy: text('queue_policy', { mode: 'json' }).$type<{ concurrency: number; interval: number; intervalCap: number }>(),
+    /** WhatsApp's reach-out timelock: nothing is sent from the number before this time (ms), even after a restart. */
+    pausedUntil: integer('paused_until'),
+    pauseReason: text('pause_reason'),
+    webhookUrl: text('webhook_url'),
+    webhookSecret: text('webhook_secret'),
+    /** JSON array of event types; null = every event. */
+    webhookEvents: text('webhook_events', { mode: 'json' }).$type<string[]>(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('devices_pending_id_idx').on(t.pendingId)],
+);
 
 /** Append-only history of every state change and supervisor decision, per number. */
 export const deviceEvents = sqliteTable(
@@ -110,8 +117,11 @@ export const events = sqliteTable(
 );
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
-/** Whose webhook a delivery is for: the number's own (`devices.webhook_*`) or the global one (`WEBHOOK_URL`). */
-export type DeliveryScope = 'device' | 'global';
+/**
+ * Whose webhook a delivery is for: the number's own (`devices.webhook_*`), the global one (`WEBHOOK_URL`), or the
+ * compatibility layer's Flask webhook (`FLASK_URL`, src/compat/flask/).
+ */
+export type DeliveryScope = 'device' | 'global' | 'compat';
 
 /** Outbound webhook deliveries, written before the first attempt (at-least-once, ordered per number+endpoint). */
 export const webhookDeliveries = sqliteTable(
@@ -348,3 +358,6 @@ export type StoredMessageColumns = typeof conversationMessages.$inferSelect;
 export type StoredMessageRow = StoredMessageColumns & { readonly id: string };
 export type AnnotationRow = typeof conversationAnnotations.$inferSelect;
 export type SyncRow = typeof conversationSyncs.$inferSelect;
+
+export * from './schema-chatwoot.js';
+export * from './schema-compat.js';

@@ -17,7 +17,8 @@ export interface DeviceSnapshot {
 }
 
 export interface NewNumber {
-  readonly phoneNumber: PhoneNumber;
+  /** Omitted: a pending number (docs/pending-numbers.md). */
+  readonly phoneNumber?: PhoneNumber | undefined;
   readonly name?: string | undefined;
   readonly autoStart: boolean;
   readonly webhookUrl?: string | undefined;
@@ -50,6 +51,7 @@ export class DeviceService {
     return this.policy.visible(principal, 'numbers:read').map((row) => this.snapshot(row));
   }
 
+  /** Also by the pending id a number had before its phone was bound (the policy finds it; the answer names its phone). */
   get(principal: Principal, phoneNumber: string): DeviceSnapshot {
     return this.snapshot(this.policy.require(principal, 'numbers:read', phoneNumber));
   }
@@ -57,17 +59,15 @@ export class DeviceService {
   async register(principal: Principal, input: NewNumber): Promise<DeviceSnapshot> {
     this.policy.requireScope(principal, 'numbers:create');
     if (input.webhookUrl !== undefined || input.webhookSecret !== undefined || input.webhookEvents !== undefined) this.policy.requireScope(principal, 'webhooks:manage');
-    const row = await this.supervisor.register(
-      {
-        phoneNumber: input.phoneNumber,
-        name: input.name ?? input.phoneNumber,
-        ownerId: accountOf(principal)?.id ?? null,
-        webhookUrl: input.webhookUrl ?? null,
-        webhookSecret: input.webhookSecret ?? null,
-        webhookEvents: input.webhookEvents ?? null,
-      },
-      input.autoStart,
-    );
+    const device = {
+      ownerId: accountOf(principal)?.id ?? null,
+      webhookUrl: input.webhookUrl ?? null,
+      webhookSecret: input.webhookSecret ?? null,
+      webhookEvents: input.webhookEvents ?? null,
+    };
+    const row = input.phoneNumber
+      ? await this.supervisor.register({ ...device, phoneNumber: input.phoneNumber, name: input.name ?? input.phoneNumber }, input.autoStart)
+      : await this.supervisor.registerPending({ ...device, name: input.name ?? 'pending number' }, input.autoStart);
     this.policy.announce({ kind: 'number', phoneNumber: row.phoneNumber, reason: 'number registered' });
     return this.snapshot(row);
   }

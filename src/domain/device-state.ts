@@ -11,8 +11,11 @@ export type SessionState = (typeof SESSION_STATES)[number];
 
 /** What the operator asked for; boot restore and crash handling obey it. */
 export type DesiredState = 'running' | 'stopped';
-/** Why a device is stopped: a user's stop is final, the gateway's own shutdown is undone at boot. */
-export type StopReason = 'user' | 'shutdown';
+/**
+ * Why a device is stopped: a user's stop is final, the gateway's own shutdown is undone at boot, and `rebind` is
+ * the moment a number created without a phone is renamed to the phone that paired (started again at once).
+ */
+export type StopReason = 'user' | 'shutdown' | 'rebind';
 
 export type DeviceEvent =
   | 'start' // a start was requested (user, boot restore or backoff timer)

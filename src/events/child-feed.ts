@@ -34,7 +34,7 @@ export class ChildFeed {
   open(): void {
     if (this.closed) return;
     const { port } = this.client.endpoint;
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?device_id=${encodeURIComponent(this.phoneNumber)}`, { headers: { authorization: this.client.authorization }, handshakeTimeout: 5000, maxPayload: 1024 * 1024 });
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?device_id=${encodeURIComponent(this.client.endpoint.deviceId)}`, { headers: { authorization: this.client.authorization }, handshakeTimeout: 5000, maxPayload: 1024 * 1024 });
     this.socket = socket;
     let opened = false;
     socket.on('open', () => {

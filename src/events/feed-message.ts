@@ -6,7 +6,7 @@ import type { DeviceState, SessionState } from '../domain/device-state.js';
  * Clients written against PRODUCT.md branch on `type`; `seq` numbers every message of one number (1, 2, 3 …)
  * so a reconnecting client can ask for what it missed.
  */
-export type FeedMessageType = 'qr' | 'ready' | 'message' | 'ack' | 'outgoing' | 'chat' | 'sync' | 'logged_out' | 'status' | 'raw';
+export type FeedMessageType = 'qr' | 'ready' | 'message' | 'ack' | 'outgoing' | 'chat' | 'sync' | 'logged_out' | 'status' | 'bound' | 'raw';
 
 /** What a message this number sends contains, as far as the gateway knows it (no file bytes, no upload path). */
 export interface OutgoingContent {
@@ -76,6 +76,8 @@ export type FeedMessageBody =
       readonly to: DeviceState | SessionState;
       readonly reason: string | null;
     }
+  /** A number created without a phone got one: it is now known by `phoneNumber` only; `pendingId` was its key. */
+  | { readonly type: 'bound'; readonly pendingId: string }
   /** Anything else, untouched: a `/ws` frame `{code, message, result}` or a webhook body `{event, payload, …}`. */
   | { readonly type: 'raw'; readonly raw: unknown };
 

@@ -5,7 +5,7 @@ import type { SupervisorEvents } from '../supervisor/types.js';
 import type { ChildFeedEvents } from './child-feed-events.js';
 import type { FeedDraft } from './feed-message.js';
 import type { EventJournal } from './journal.js';
-import { fromFrame, fromQr, fromSessionChange, fromStateChange } from './normalize.js';
+import { fromBound, fromFrame, fromQr, fromSessionChange, fromStateChange } from './normalize.js';
 
 export interface RecorderSources {
   readonly feeds: Listenable<ChildFeedEvents>;
@@ -33,6 +33,7 @@ export class FeedRecorder {
       sources.qr.on('qr', ({ phoneNumber, port, qrCode, expiresAt }) => this.record(phoneNumber, port, fromQr(qrCode, expiresAt))),
       sources.supervisor.on('state', ({ phoneNumber, from, to, reason }) => this.record(phoneNumber, null, fromStateChange(from, to, reason))),
       sources.supervisor.on('session', ({ phoneNumber, from, to, jid }) => this.record(phoneNumber, null, fromSessionChange(from, to, jid))),
+      sources.supervisor.on('bound', ({ phoneNumber, pendingId }) => this.record(phoneNumber, null, fromBound(pendingId))),
     );
   }
 

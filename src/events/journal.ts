@@ -178,6 +178,12 @@ export class EventJournal {
     this.seqs.delete(phoneNumber);
   }
 
+  /** Rows of `from` moved to `to` (a pending number bound to its phone): both keys' numbering is read again. */
+  renamed(from: string, to: string): void {
+    this.seqs.delete(from);
+    this.seqs.delete(to);
+  }
+
   /** Forget events older than `retentionMs` (each number keeps its newest, which carries the sequence on). */
   prune(retentionMs: number): number {
     return this.repo.prune(this.clock.now() - retentionMs);

@@ -41,6 +41,11 @@ export function fromSessionChange(from: SessionState, to: SessionState, jid: str
   return { source: 'gateway', event, outbound: true, body: { type: 'status', change: 'session', from, to, reason: null } };
 }
 
+/** Recorded under the new key, first event there after the rename (`device.bound`). */
+export function fromBound(pendingId: string): FeedDraft {
+  return { source: 'gateway', event: 'device.bound', outbound: true, body: { type: 'bound', pendingId } };
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -72,6 +72,11 @@ export class EventPipeline {
     this.journal.forget(phoneNumber);
   }
 
+  /** A pending number's events were renamed to its phone (numbered on there). */
+  renamed(from: string, to: string): void {
+    this.journal.renamed(from, to);
+  }
+
   /** Forget events past EVENT_RETENTION; returns how many went. */
   prune(): number {
     return this.journal.prune(this.deps.settings.retentionMs);

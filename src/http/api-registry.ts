@@ -27,6 +27,12 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
    * `req.file`), the other fields as text, converted to the body schema's types by `fromText`.
    */
   readonly upload?: { readonly file: string; readonly description: string };
+  /**
+   * The body is another system's signed webhook: taken as bytes (a `before` handler reads it into a Buffer, since
+   * the signature covers the exact bytes) and parsed by the handler after the signature is checked, so none of the
+   * JSON rules above apply. Documented as `x-signed-body` with the header that carries the signature.
+   */
+  readonly signedBody?: { readonly description: string; readonly signatureHeader: string };
   /** Documented answers: status → description (and schema when JSON). */
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
 }
@@ -123,7 +129,10 @@ export class ApiRegistry {
           ]),
         ),
       };
-      if (body) {
+      if (spec.signedBody) {
+        operation['requestBody'] = { required: true, description: spec.signedBody.description, content: { 'application/json': { schema: { type: 'object' } } } };
+        operation['x-signed-body'] = { signatureHeader: spec.signedBody.signatureHeader };
+      } else if (body) {
         const content: Record<string, unknown> = { 'application/json': { schema: body } };
         if (spec.upload) content['multipart/form-data'] = { schema: multipartSchema(body, spec.upload) };
         operation['requestBody'] = { required: true, content };
@@ -149,6 +158,7 @@ export class ApiRegistry {
   /** The body to validate: JSON as it came, multipart text fields converted, nothing where none is taken. */
   private bodyOf(entry: Registered, req: Request, issues: FieldIssue[]): unknown {
     const raw: unknown = req.body;
+    if (entry.spec.signedBody) return undefined;
     if (!entry.body) {
       const empty = raw === undefined || (isRecord(raw) && Object.keys(raw).length === 0);
       if (!empty) issues.push({ field: 'body', message: 'this route takes no body' });

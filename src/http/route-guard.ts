@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { AccessPolicy } from '../auth/policy.js';
 import { scopeLevel, type GrantLevel, type Scope } from '../domain/access.js';
 import { errors } from '../domain/errors.js';
-import { parsePhoneNumber } from '../domain/phone.js';
+import { parseNumberKey } from '../domain/number-key.js';
 import { currentPrincipal } from './auth-middleware.js';
 
 /**
@@ -43,17 +43,19 @@ export function routeGuard(policy: AccessPolicy) {
       mark,
       (req, _res, next) => {
         const principal = currentPrincipal(req);
+        // A malformed number is left to the route's validation (400); a well-formed one is named in the audit row
+        // of any refusal, and checked after the scope, so a number you may not see is a 404 whatever the rest of
+        // the request looks like. A pending id whose number took its phone names that phone, for the route as
+        // for its audit row.
+        const given = permission.number === 'path' ? pathNumber(req) : null;
+        const phone = given ? policy.currentKey(given) : null;
+        if (given && phone) {
+          if (phone !== given) req.params['phone'] = phone;
+          req.routeMark = { action, audited, phoneNumber: phone };
+        }
         policy.requireScope(principal, permission.scope);
         if (permission.admin && !policy.isAdmin(principal)) throw errors.forbidden('this route is for administrators');
-        if (permission.number === 'path') {
-          const phone = pathNumber(req);
-          // A malformed number is left to the route's validation (400); a well-formed one is checked now, so a
-          // number you may not see is a 404 whatever the rest of the request looks like.
-          if (phone) {
-            req.routeMark = { action, audited, phoneNumber: phone };
-            req.device = policy.require(principal, permission.scope, phone, level);
-          }
-        }
+        if (phone) req.device = policy.require(principal, permission.scope, phone, level);
         next();
       },
     ];
@@ -64,7 +66,7 @@ export type RouteGuard = ReturnType<typeof routeGuard>;
 
 function pathNumber(req: Request): string | null {
   const raw = req.params['phone'];
-  return typeof raw === 'string' ? parsePhoneNumber(raw) : null;
+  return typeof raw === 'string' ? parseNumberKey(raw) : null;
 }
 
 /** The permission as the OpenAPI document shows it (`x-permission`). */

@@ -38,6 +38,8 @@ export interface HttpOptions {
    * chain like the proxy: with a call per event of every number, Express's router was much of its cost.
    */
   readonly internalWebhook: PlainHandler;
+  /** Routes outside /api with their own authentication (the compat layer's legacy API); after the /api routes. */
+  readonly rootRoutes?: Router[];
   /** Other loopback-only routes (metrics); no token, no rate limit. */
   readonly internalRoutes: Router[];
   /** Browser pages (the dashboard): no token, no rate limit, their own security headers. */
@@ -82,8 +84,9 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
 
   app.use(options.timing);
   if (corsCheck) app.use('/api', corsCheck);
-  app.use('/api', trail);
-  app.use('/api', limiter.middleware);
+  // Chatwoot's webhooks (/webhooks/chatwoot/…, /webhook/comando) are public but signed: refusals get their rows too.
+  app.use(['/api', '/global-status', '/webhooks/chatwoot', '/webhook/comando'], trail);
+  app.use(['/api', '/global-status'], limiter.middleware);
   for (const router of options.internalRoutes) app.use(router);
 
   app.get('/api-docs/openapi.json', (_req, res) => {
@@ -95,9 +98,12 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
   app.use('/api/auth', express.json({ limit: '16kb' }));
   for (const router of options.publicRoutes) app.use(router);
 
-  app.use('/api', auth);
+  // GET /global-status (the seed product's summary) lives outside /api but is as protected.
+  app.use(['/api', '/global-status'], auth);
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT }));
   for (const router of options.apiRoutes) app.use(router);
+
+  for (const router of options.rootRoutes ?? []) app.use(router);
 
   app.use('/api', notFound);
   for (const router of options.pageRoutes ?? []) app.use(router);

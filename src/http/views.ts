@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import type { DeviceSnapshot } from '../devices/device-service.js';
+import { isPendingId } from '../domain/number-key.js';
 import type { deviceSchema } from './schemas.js';
 
 /** The one shape of a device in every answer: never the child's credentials or the webhook secret. */
 export function deviceView({ row, runner, queue }: DeviceSnapshot): z.input<typeof deviceSchema> {
   return {
     phoneNumber: row.phoneNumber,
+    pending: isPendingId(row.phoneNumber),
+    pendingId: row.pendingId,
     name: row.name,
     state: row.state,
     desiredState: row.desiredState,

@@ -204,6 +204,16 @@ export class Outbox {
     this.lane(phoneNumber).pause(this.deps.settings.timelockPauseMs, reason);
   }
 
+  /**
+   * A pending number was renamed to its phone (its rows moved with it): the queue held under the old key goes; the
+   * messages are picked up under the new key when its child is ready.
+   */
+  async release(oldKey: string): Promise<void> {
+    const lane = this.lanes.get(oldKey);
+    this.lanes.delete(oldKey);
+    await lane?.close();
+  }
+
   /** The number was unregistered: drop its queue and its messages (and their uploads). */
   async forget(phoneNumber: string): Promise<void> {
     const lane = this.lanes.get(phoneNumber);

@@ -6,7 +6,7 @@ import type { ApiRegistry } from '../http/api-registry.js';
 import { currentPrincipal } from '../http/auth-middleware.js';
 import { requestProtocol } from '../lib/client-address.js';
 import { auditNotes, type PlainHandler, type PlainRequest } from '../http/plain-handler.js';
-import { errorSchema, phoneNumber } from '../http/schemas.js';
+import { errorSchema, numberKey } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outbox } from '../messaging/outbox.js';
 import type { ProxiedSend } from '../messaging/status-journal.js';
@@ -41,7 +41,7 @@ export interface ProxyDeps {
  */
 function documentProxy(api: ApiRegistry): void {
   const docsOnly = Router();
-  const params = z.object({ phone: phoneNumber, path: z.string().meta({ description: "Path on the number's binary, e.g. send/message" }) });
+  const params = z.object({ phone: numberKey, path: z.string().meta({ description: "Path on the number's binary, e.g. send/message" }) });
   const responses = {
     200: { description: "The child's answer, status and envelope unchanged" },
     400: { description: 'No number chosen (use the path form or X-Phone-Number)', schema: errorSchema },
@@ -106,7 +106,9 @@ export function proxyHandler(deps: ProxyDeps): ProxyHandler {
       const [rawPath = '', query] = (req.url ?? '').split(/\?(.*)/s);
       const rest = rawPath.slice(PROXY_PREFIX.length);
       const header = req.headers['x-phone-number'];
-      const target = deps.targets.resolve(currentPrincipal(req), method, rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined);
+      const target = deps.targets.resolve(currentPrincipal(req), method, rest, query ? `?${query}` : '', typeof header === 'string' ? header : undefined, (phoneNumber) => {
+        req.routeMark = { action: `proxy.${method.toLowerCase()}`, audited: false, phoneNumber };
+      });
       // For the audit trail, which records state-changing calls (reads only when refused): number, route and scope.
       if (method !== 'GET' && method !== 'HEAD') {
         req.routeMark = { action: `proxy.${target.permission.scope.replace(':', '_')}`, audited: false, phoneNumber: target.phoneNumber };

@@ -44,8 +44,8 @@ export class PassThrough {
       for (const name in req.headers) if (!STRIPPED.has(name)) headers[name] = req.headers[name];
       headers['host'] = `127.0.0.1:${target.port}`;
       headers['authorization'] = target.authorization;
-      // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
-      headers['x-device-id'] = target.phoneNumber;
+      // The gateway's slot on each child (docs/binary-contract.md §6): named after the number, or its pending id.
+      headers['x-device-id'] = target.deviceId;
       // A rewritten answer must be readable here: ask the child for it uncompressed.
       if (options.rewrite) delete headers['accept-encoding'];
       const upstream = http.request({ host: '127.0.0.1', port: target.port, method: req.method, path: requestPath(target.childPath), headers, agent: this.agent });

@@ -1,6 +1,7 @@
 import type { AccessPolicy } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import { errors, GatewayError } from '../domain/errors.js';
+import { parseNumberKey } from '../domain/number-key.js';
 import { parsePhoneNumber } from '../domain/phone.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { permissionForKey, routeKey, type ProxyPermission } from './permissions.js';
@@ -10,6 +11,8 @@ export const PROXY_PREFIX = '/proxy/whatsapp';
 /** Where one proxied request goes. `authorization` is the child's Basic credential: it never leaves the gateway. */
 export interface ProxyTarget {
   readonly phoneNumber: string;
+  /** The child's device slot this number uses (`X-Device-Id`). */
+  readonly deviceId: string;
   readonly port: number;
   readonly authorization: string;
   /** Path and query on the child, e.g. `/send/message` or `/chat/x/messages?limit=5`. */
@@ -20,7 +23,7 @@ export interface ProxyTarget {
   readonly permission: ProxyPermission;
 }
 
-const PHONE_SEGMENT = /^\+?[0-9]{8,15}$/;
+const PHONE_SEGMENT = /^(\+?[0-9]{8,15}|pending-[a-z0-9]{12})$/;
 
 /**
  * Which number a proxied request is for: `/proxy/whatsapp/{phone}/<path>`, or `/proxy/whatsapp/<path>` with an
@@ -34,13 +37,14 @@ export class ProxyTargets {
   ) {}
 
   /** `rest`: the raw path after `/proxy/whatsapp`; `search`: the raw query string including `?`, or ''. */
-  resolve(principal: Principal, method: string, rest: string, search: string, phoneHeader: string | undefined): ProxyTarget {
+  /** `onNumber`: told the number before it is checked, so a refusal can name it (in the audit log only). */
+  resolve(principal: Principal, method: string, rest: string, search: string, phoneHeader: string | undefined, onNumber?: (phone: string) => void): ProxyTarget {
     const path = rest.startsWith('/') ? rest : `/${rest}`;
     const first = path.split('/')[1] ?? '';
     let phone = '';
     let childPath: string;
     if (PHONE_SEGMENT.test(first)) {
-      phone = parsePhoneNumber(first) ?? first;
+      phone = parseNumberKey(first) ?? first;
       childPath = path.slice(first.length + 1) || '/';
     } else {
       childPath = path;
@@ -48,6 +52,7 @@ export class ProxyTargets {
     const route = routeKey(childPath);
     const permission = permissionForKey(method, route);
     if (!PHONE_SEGMENT.test(first)) phone = this.implicitNumber(principal, permission, phoneHeader);
+    onNumber?.(phone);
     this.policy.require(principal, permission.scope, phone, permission.level);
     const runner = this.supervisor.runner(phone);
     const client = runner?.state === 'running' ? runner.client : null;
@@ -55,7 +60,7 @@ export class ProxyTargets {
       const state = runner?.state ?? 'stopped';
       throw errors.deviceNotRunning(phone, state);
     }
-    return { phoneNumber: phone, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}`, route, permission };
+    return { phoneNumber: phone, deviceId: client.endpoint.deviceId, port: client.endpoint.port, authorization: client.authorization, childPath: `${childPath}${search}`, route, permission };
   }
 
   private implicitNumber(principal: Principal, permission: ProxyPermission, header: string | undefined): string {

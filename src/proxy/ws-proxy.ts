@@ -61,7 +61,7 @@ export class WsProxy {
       const target = this.deps.targets.resolve(principal, 'GET', url.pathname.slice(PROXY_PREFIX.length), '', typeof header === 'string' ? header : undefined);
       if (target.childPath !== '/ws') throw new GatewayError('NOT_FOUND', `no WebSocket endpoint at ${url.pathname}; the number's feed is ${PROXY_PREFIX}/{phone}/ws`);
       // The credential stays here; the child gets its own credentials and the gateway's slot id.
-      this.resolved.set(req, { ...target, childPath: `/ws?device_id=${target.phoneNumber}` });
+      this.resolved.set(req, { ...target, childPath: `/ws?device_id=${encodeURIComponent(target.deviceId)}` });
       const live: Live = { principal, phoneNumber: target.phoneNumber, expiry: null };
       this.live.set(socket, live);
       this.armExpiry(socket, live);
@@ -123,7 +123,7 @@ export class WsProxy {
         result: 'denied',
         ip: address,
         userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
-        phoneNumber: /^\/proxy\/whatsapp\/\+?([0-9]{8,15})\//.exec(path)?.[1] ?? null,
+        phoneNumber: /^\/proxy\/whatsapp\/\+?([0-9]{8,15}|pending-[a-z0-9]{12})\//.exec(path)?.[1] ?? null,
         httpStatus: status,
         errorCode: err.code,
         params: { path },
@@ -152,8 +152,8 @@ function upgradeOptions(resolved: WeakMap<IncomingMessage, ProxyTarget>, logger:
         const t = target(req);
         for (const header of STRIPPED_HEADERS) proxyReq.removeHeader(header);
         proxyReq.setHeader('authorization', t.authorization);
-        // The gateway's slot on each child is named after the number (docs/binary-contract.md §6).
-        proxyReq.setHeader('x-device-id', t.phoneNumber);
+        // The gateway's slot on each child (docs/binary-contract.md §6): named after the number, or its pending id.
+        proxyReq.setHeader('x-device-id', t.deviceId);
       },
       error: (err, req, socket) => {
         logger.warn({ err: err.message, phoneNumber: resolved.get(req)?.phoneNumber }, 'proxy: child did not answer');

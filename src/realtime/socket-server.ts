@@ -8,7 +8,7 @@ import type { CallerPrincipal } from '../auth/principal.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { AccessDenied, GatewayError } from '../domain/errors.js';
-import { parsePhoneNumber } from '../domain/phone.js';
+import { parseNumberKey } from '../domain/number-key.js';
 import { clientAddress } from '../lib/client-address.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -85,6 +85,7 @@ export class RealtimeServer {
     const row = this.deps.devices.get(event.phoneNumber);
     if (!row) return;
     const { message } = event;
+    if (message.type === 'bound') this.moveRooms(message.pendingId, row);
     // Socket.IO encodes a broadcast before it looks for recipients: with nobody to send to, skip that work.
     const rooms = this.io.sockets.adapter.rooms;
     if (!rooms.has(EVERY_NUMBER) && !rooms.has(numberRoom(event.phoneNumber)) && !rooms.has(deviceRoom(event.phoneNumber))) return;
@@ -207,6 +208,27 @@ export class RealtimeServer {
     }
   }
 
+  /**
+   * A pending number took its phone: its journal goes on under the phone (seq numbered on), so sockets that
+   * followed the pending id follow the phone from this event on, each re-checked by the policy.
+   */
+  private moveRooms(pendingId: string, row: DeviceRow): void {
+    const rooms = this.io.sockets.adapter.rooms;
+    const ids = new Set([...(rooms.get(numberRoom(pendingId)) ?? []), ...(rooms.get(deviceRoom(pendingId)) ?? [])]);
+    for (const id of ids) {
+      const socket = this.io.sockets.sockets.get(id);
+      if (!socket) continue;
+      const joined = socket.rooms.has(deviceRoom(pendingId));
+      void socket.leave(numberRoom(pendingId));
+      void socket.leave(deviceRoom(pendingId));
+      socket.data.numbers?.delete(pendingId);
+      if (!this.deps.policy.allows(socket.data.principal, SCOPE, row)) continue;
+      socket.data.numbers?.add(row.phoneNumber);
+      if (socket.data.numbers) void socket.join(numberRoom(row.phoneNumber));
+      if (joined) void socket.join(deviceRoom(row.phoneNumber));
+    }
+  }
+
   /** A number came or went: sockets that may follow it join its room; the others leave it (and its device room). */
   private recheckNumber(socket: IoSocket, phoneNumber: string): void {
     if (socket.data.numbers === null) return;
@@ -284,7 +306,7 @@ function roomOf(request: unknown): string {
 
 function parseJoin(request: unknown): { phoneNumber: string; since?: number } {
   const room = roomOf(request);
-  const phoneNumber = room.startsWith(DEVICE_ROOM_PREFIX) ? parsePhoneNumber(room.slice(DEVICE_ROOM_PREFIX.length)) : null;
+  const phoneNumber = room.startsWith(DEVICE_ROOM_PREFIX) ? parseNumberKey(room.slice(DEVICE_ROOM_PREFIX.length)) : null;
   if (!phoneNumber) throw new GatewayError('VALIDATION_FAILED', 'room must be device-<phoneNumber>');
   const since = typeof request === 'object' && request !== null ? (request as { since?: unknown }).since : undefined;
   if (since === undefined || since === null) return { phoneNumber };

@@ -48,6 +48,9 @@ export class DeviceRunner {
   private healthFailures = 0;
   private readonly log: Logger;
 
+  /** The child's device slot (docs/binary-contract.md §6): named after the number, or its pending id for life. */
+  readonly slotId: string;
+
   constructor(
     readonly phoneNumber: string,
     readonly sessionDir: string,
@@ -55,6 +58,7 @@ export class DeviceRunner {
     readonly logs: ProcessLogs,
     private readonly deps: RunnerDeps,
   ) {
+    this.slotId = initial.pendingId ?? phoneNumber;
     this.stateValue = initial.state;
     this.sessionValue = initial.sessionState;
     this.log = deps.logger.child({ phoneNumber });
@@ -121,7 +125,7 @@ export class DeviceRunner {
         this.logs.append(stream, line);
       },
     });
-    const client = new GowaClient({ host: '127.0.0.1', port, basicAuth, deviceId: this.phoneNumber });
+    const client = new GowaClient({ host: '127.0.0.1', port, basicAuth, deviceId: this.slotId });
     const running: Running = { process, port, client, webhookSecret };
     this.child = running;
     this.persist({ port, pid: process.pid ?? null, startedAt: this.deps.clock.now() });
@@ -152,7 +156,7 @@ export class DeviceRunner {
   /** Stop for good (user) or until the next boot (shutdown). Never followed by an automatic restart. */
   async stop(reason: StopReason): Promise<void> {
     this.cancelRestart();
-    const intent: DevicePatch = reason === 'user' ? { desiredState: 'stopped', stopReason: 'user' } : { stopReason: 'shutdown' };
+    const intent: DevicePatch = reason === 'user' ? { desiredState: 'stopped', stopReason: 'user' } : { stopReason: reason };
     if (this.stateValue === 'stopping' && this.stopping) {
       await this.stopping;
       return;
@@ -165,7 +169,7 @@ export class DeviceRunner {
     }
     // Without a process, a shutdown changes nothing: a `failed` number stays failed (restored at boot) and a
     // `replaced` one stays replaced (not restarted blindly); only a user's stop moves them to `stopped`.
-    if (this.stateValue === 'stopped' || reason === 'shutdown') this.persist(intent);
+    if (this.stateValue === 'stopped' || reason !== 'user') this.persist(intent);
     else this.move('stop', `${reason} stop`, intent);
   }
 
@@ -194,7 +198,7 @@ export class DeviceRunner {
 
   private async ensureDeviceSlot(client: GowaClient): Promise<void> {
     const slots = await client.listDevices();
-    if (!slots.some((slot) => slot.id === this.phoneNumber)) await client.addDevice(this.phoneNumber);
+    if (!slots.some((slot) => slot.id === this.slotId)) await client.addDevice(this.slotId);
   }
 
   private watchHealth(running: Running): void {

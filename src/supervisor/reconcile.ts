@@ -1,4 +1,5 @@
 import type { DeviceRow } from '../db/schema.js';
+import { isPendingId } from '../domain/number-key.js';
 import { isOurChild, readProcInfo } from './proc-inspect.js';
 import { hasSavedSession } from '../db/child-session.js';
 
@@ -16,12 +17,13 @@ export type RestoreDecision = { readonly restore: true } | { readonly restore: f
 
 /**
  * Boot restore rule (PRODUCT.md): start again the numbers that were active, in error, or stopped by the
- * gateway's own shutdown, and that hold a saved session; a user's stop is final.
+ * gateway's own shutdown, and that hold a saved session (or wait for their phone); a user's stop is final.
  */
 export function decideRestore(row: DeviceRow, sessionDir: string): RestoreDecision {
   if (row.desiredState !== 'running') return { restore: false, reason: 'stopped by a user' };
   if (row.state === 'replaced') return { restore: false, reason: 'session was opened elsewhere (replaced); start it by hand' };
-  if (!hasSavedSession(sessionDir)) return { restore: false, reason: 'no saved session in its folder' };
+  // A number waiting for its phone has no session yet: it runs to show its QR code.
+  if (!hasSavedSession(sessionDir) && !isPendingId(row.phoneNumber)) return { restore: false, reason: 'no saved session in its folder' };
   return { restore: true };
 }
 

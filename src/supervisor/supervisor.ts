@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { hasProcess, type SessionState } from '../domain/device-state.js';
 import { errors, GatewayError } from '../domain/errors.js';
+import { isPendingId, pendingIdFrom, type NumberKey, type PendingId } from '../domain/number-key.js';
 import type { PhoneNumber } from '../domain/phone.js';
 import type { StartOrigin } from '../domain/restart-policy.js';
 import { sessionFromStatus } from '../domain/session.js';
@@ -79,7 +81,16 @@ export class Supervisor {
     return n;
   }
 
-  async register(device: NewDevice & { phoneNumber: PhoneNumber }, autoStart: boolean): Promise<DeviceRow> {
+  /**
+   * A number whose phone is not known yet (docs/pending-numbers.md): registered under a fresh pending id, its
+   * folder and child made as for any number; `bindPhone` renames it once a phone pairs.
+   */
+  registerPending(device: Omit<NewDevice, 'phoneNumber' | 'pendingId'>, autoStart: boolean): Promise<DeviceRow> {
+    const id = pendingIdFrom(crypto.randomBytes(12));
+    return this.register({ ...device, phoneNumber: id, pendingId: id }, autoStart);
+  }
+
+  async register(device: NewDevice & { phoneNumber: NumberKey }, autoStart: boolean): Promise<DeviceRow> {
     return this.locks.run(device.phoneNumber, async () => {
       this.assertOpen();
       if (this.deps.devices.get(device.phoneNumber)) {
@@ -143,6 +154,61 @@ export class Supervisor {
   }
 
   /**
+   * The phone that paired with a pending number: under both keys' locks, stop its child, move every row and the
+   * session folder to the phone in one step, start it again. A phone already registered here is refused: nothing
+   * moves, the child is logged out (so one phone never has two linked devices here) and waits for another scan.
+   */
+  bindPhone(pendingId: PendingId, phone: PhoneNumber): Promise<{ bound: true; row: DeviceRow } | { bound: false; reason: string }> {
+    return this.locks.run(pendingId, () =>
+      this.locks.run(phone, async () => {
+        this.assertOpen();
+        const runner = this.require(pendingId);
+        if (this.deps.devices.get(phone)) return this.refuseBind(runner, phone, `${phone} is already registered as a number of this gateway`);
+        await runner.stop('rebind');
+        runner.dispose();
+        this.runners.delete(pendingId);
+        const from = this.sessionDir(pendingId);
+        const to = this.sessionDir(phone);
+        let row: DeviceRow;
+        try {
+          this.deps.beforeRename?.();
+          // The folder moves inside the transaction: if the rename fails, no row has moved either.
+          row = this.deps.devices.rename(pendingId, phone, () => {
+            if (fs.existsSync(to)) throw new Error(`session folder ${path.basename(to)} already exists`);
+            fs.renameSync(from, to);
+          });
+        } catch (err) {
+          const reason = `could not move the number to ${phone}: ${(err as Error).message}`;
+          const back = this.attach(this.row(pendingId));
+          await back.start('bind failed', 'automatic');
+          return this.refuseBind(back, phone, reason);
+        }
+        this.deps.history.append({ phoneNumber: phone, type: 'bound', detail: { pendingId } });
+        this.deps.logger.info({ phoneNumber: phone, pendingId }, 'pending number bound to its phone');
+        this.emitter.emit('bound', { phoneNumber: phone, pendingId, at: this.deps.clock.now() });
+        const runner2 = this.attach(row);
+        if (row.desiredState === 'running' && !this.closing) await runner2.start('phone bound', 'automatic');
+        return { bound: true, row: this.row(phone) };
+      }),
+    );
+  }
+
+  private async refuseBind(runner: DeviceRunner, phone: string, reason: string): Promise<{ bound: false; reason: string }> {
+    const client = runner.state === 'running' ? runner.client : null;
+    try {
+      await client?.logout();
+    } catch (err) {
+      this.deps.logger.warn({ phoneNumber: runner.phoneNumber, err: (err as Error).message }, 'could not log out a refused pairing');
+    }
+    runner.setSession('logged_out', null);
+    this.deps.devices.update(runner.phoneNumber, { lastError: `pairing refused: ${reason}`, jid: null });
+    this.deps.history.append({ phoneNumber: runner.phoneNumber, type: 'bind_refused', detail: { phone, reason } });
+    this.deps.logger.warn({ phoneNumber: runner.phoneNumber, phone, reason }, 'pairing of a pending number refused');
+    this.emitter.emit('bind-refused', { phoneNumber: runner.phoneNumber, phone, reason, at: this.deps.clock.now() });
+    return { bound: false, reason };
+  }
+
+  /**
    * What a child revealed about its WhatsApp session (a `/ws` frame, a login answer): the one way session state
    * changes, besides logout and refresh below.
    */
@@ -192,6 +258,7 @@ export class Supervisor {
       const runner = runners[i];
       if (!runner) continue;
       const dir = this.sessionDir(row.phoneNumber);
+      this.recoverFolder(row, dir);
       await this.settleStalePid(row, dir);
       this.deps.devices.update(row.phoneNumber, { state: runner.state, pid: null });
       const decision = decideRestore(row, dir);
@@ -294,6 +361,21 @@ export class Supervisor {
       if (!runner || this.closing || runner.state !== 'backoff') return;
       await runner.start('backoff over', 'automatic');
     });
+  }
+
+  /**
+   * A bind cut off between the folder's rename and the commit left the folder under the phone while the rows still
+   * name the pending id: move it back (the next login binds again).
+   */
+  private recoverFolder(row: DeviceRow, dir: string): void {
+    if (!isPendingId(row.phoneNumber) || fs.existsSync(path.join(dir, 'storages')) || !row.jid) return;
+    const phone = /^([0-9]{8,15})@/.exec(row.jid)?.[1];
+    if (!phone || this.deps.devices.get(phone)) return;
+    const moved = this.sessionDir(phone);
+    if (!fs.existsSync(moved)) return;
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(moved, dir);
+    this.deps.logger.warn({ phoneNumber: row.phoneNumber, phone }, 'moved back the session folder of a bind that did not finish');
   }
 
   private async settleStalePid(row: DeviceRow, dir: string): Promise<void> {

@@ -17,6 +17,13 @@ export interface SupervisorEvents {
   ready: { phoneNumber: string; port: number; client: GowaClient; webhookSecret: string; binary: string };
   /** The number was unregistered (its child already stopped); what others keep about it must go. */
   removed: { phoneNumber: string; purged: boolean };
+  /**
+   * A number created without a phone got one: every row moved from `pendingId` to `phoneNumber` (its child was
+   * stopped for it and starts again under the new key). What others keep in memory under the old key must move.
+   */
+  bound: { phoneNumber: string; pendingId: string; at: number };
+  /** The phone that paired with a pending number is already registered: nothing moved, the child was logged out. */
+  'bind-refused': { phoneNumber: string; phone: string; reason: string; at: number };
   /** A line of the child's output (or the gateway's note about it), as it is kept. */
   log: { phoneNumber: string; at: number; stream: 'stdout' | 'stderr' | 'gateway'; line: string };
   /** The child is gone (any reason); connections to it should close. */
@@ -51,4 +58,9 @@ export interface SupervisorDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * Runs right before a pending number's rows move to its phone: what the hot paths have queued for the turn's
+   * transaction (the child's last events) is stored first, so it moves with them.
+   */
+  readonly beforeRename?: () => void;
 }

@@ -51,6 +51,8 @@ function payloadOf({ message }: RecordedEvent): Record<string, unknown> {
     }
     case 'chat':
       return { change: message.change, chatId: message.chatId };
+    case 'bound':
+      return { change: 'bound', pendingId: message.pendingId };
     case 'sync': {
       const { type: _type, seq: _seq, eventId: _eventId, phoneNumber: _phone, source: _source, event: _event, at: _at, ...progress } = message;
       return { ...progress };

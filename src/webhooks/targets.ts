@@ -8,6 +8,15 @@ export interface GlobalWebhook {
   readonly events: readonly string[] | null;
 }
 
+/** How a delivery is signed at attempt time; `outwardOnly`: its target may only resolve to public addresses. */
+export interface Signer {
+  readonly secret: string | null;
+  readonly outwardOnly: boolean;
+}
+
+/** The signer of a number's deliveries in a scope another component plans (null: the target is gone). */
+export type ScopeSigner = (phoneNumber: string) => Signer | null;
+
 export interface Target {
   readonly endpoint: string;
   readonly scope: DeliveryScope;
@@ -15,6 +24,8 @@ export interface Target {
 
 /** Where a number's events go (its own webhook and the global one), and which secret signs them now. */
 export class WebhookTargets {
+  private readonly others = new Map<DeliveryScope, ScopeSigner>();
+
   constructor(
     private readonly devices: DeviceRepository,
     private readonly global: GlobalWebhook,
@@ -35,10 +46,17 @@ export class WebhookTargets {
    * unsigned. null = the target is gone (number unregistered, global webhook removed): nothing to send.
    * `outwardOnly`: the number belongs to a tenant, so its webhook may only reach public addresses.
    */
-  signer(scope: DeliveryScope, phoneNumber: string): { secret: string | null; outwardOnly: boolean } | null {
+  signer(scope: DeliveryScope, phoneNumber: string): Signer | null {
+    const other = this.others.get(scope);
+    if (other) return other(phoneNumber);
     if (scope === 'global') return this.global.url ? { secret: this.global.secret ?? null, outwardOnly: false } : null;
     const row = this.devices.get(phoneNumber);
     if (!row) return null;
     return { secret: row.webhookSecret, outwardOnly: row.ownerId !== null && !this.isAdmin(row.ownerId) };
+  }
+
+  /** Deliveries of `scope` are planned by another component (the compat layer's Flask webhook), which signs them. */
+  addScope(scope: Exclude<DeliveryScope, 'device' | 'global'>, signer: ScopeSigner): void {
+    this.others.set(scope, signer);
   }
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { WebhookDispatcher, type DispatcherSettings } from './dispatcher.js';
 import { webhookHealth, type WebhookHealth } from './health.js';
 import { WebhookOutbox } from './outbox.js';
-import { WebhookTargets, type GlobalWebhook } from './targets.js';
+import { WebhookTargets, type GlobalWebhook, type ScopeSigner } from './targets.js';
 
 export interface WebhookSettings extends DispatcherSettings {
   /** WEBHOOK_URL / WEBHOOK_SECRET / WEBHOOK_EVENTS. */
@@ -37,13 +37,25 @@ export class WebhookService {
   readonly dispatcher: WebhookDispatcher;
   /** For the event pipeline: writes each event's deliveries in the event's own transaction. */
   readonly subscriber: DurableSubscriber;
+  private readonly targets: WebhookTargets;
 
   constructor(private readonly deps: WebhookServiceDeps) {
     const { database, settings, clock, logger } = deps;
     this.deliveries = new DeliveryRepository(database.db);
-    const targets = new WebhookTargets(deps.devices, settings.global, deps.isAdmin);
+    this.targets = new WebhookTargets(deps.devices, settings.global, deps.isAdmin);
+    const { targets } = this;
     this.dispatcher = new WebhookDispatcher(this.deliveries, deps.writer, targets, settings, clock, logger.child({ component: 'webhooks' }));
     this.subscriber = new WebhookOutbox(targets, this.deliveries, (rows) => this.dispatcher.added(rows), settings.policy.periodMs, clock);
+  }
+
+  /**
+   * Another component plans deliveries of its own (its bodies, its endpoints) into this outbox under `scope`; the
+   * dispatcher delivers them like any other (ordered, retried, dead-lettered, replayable) and signs them with
+   * `signer`. The component inserts them with `deliveries.insert` and hands the rows to `dispatcher.added` once
+   * they are committed (or wakes their lanes with `dispatcher.wake`).
+   */
+  addScope(scope: Parameters<WebhookTargets['addScope']>[0], signer: ScopeSigner): void {
+    this.targets.addScope(scope, signer);
   }
 
   /** Resume the deliveries a previous run left. */
@@ -54,6 +66,15 @@ export class WebhookService {
   /** Per-endpoint backlog; `phones` limits it to a tenant's numbers. */
   health(phones?: readonly string[]): WebhookHealth {
     return webhookHealth(this.deliveries, this.dispatcher, phones);
+  }
+
+  /**
+   * Wake every lane with work: after a number was renamed from `renamedFrom`, its deliveries are under the new key,
+   * and what the dispatcher read ahead under the old one is dropped (it would find no number to sign with).
+   */
+  resume(renamedFrom?: string): void {
+    if (renamedFrom) this.dispatcher.forget(renamedFrom);
+    this.dispatcher.start();
   }
 
   /** The number was unregistered: its deliveries must not reach whoever registers it next. */

@@ -125,6 +125,23 @@ describe('grants', () => {
     ]);
   });
 
+  it('can name the user by user name (a manager knows people, not ids): same rules, same 404s', async () => {
+    const owner = await createUser(gw, 'name-owner');
+    const helper = await createUser(gw, 'name-helper');
+    const phone = '5511970000003';
+    expect((await gw.request('POST', '/api/devices', { body: { phoneNumber: phone, autoStart: false }, token: owner.token })).status).toBe(201);
+    const set = await gw.request<{ userId: number; username: string; level: string }>('POST', `/api/devices/${phone}/grants`, { body: { username: 'name-helper', level: 'operator' }, token: owner.token });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ userId: helper.id, username: 'name-helper', level: 'operator' });
+    expect((await gw.request<{ numbers: unknown[] }>('GET', '/api/access', { token: helper.token })).body.numbers).toEqual([{ phoneNumber: phone, level: 'operator' }]);
+    const unknown = await gw.request<{ error: { code: string } }>('POST', `/api/devices/${phone}/grants`, { body: { username: 'nobody-here', level: 'read' }, token: owner.token });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'USER_NOT_FOUND']);
+    const self = await gw.request<{ error: { fields: { field: string }[] } }>('POST', `/api/devices/${phone}/grants`, { body: { username: 'name-owner', level: 'read' }, token: owner.token });
+    expect([self.status, self.body.error.fields[0]?.field]).toEqual([400, 'username']);
+    // Someone who does not manage the number learns nothing about it.
+    expect((await gw.request('POST', `/api/devices/${phone}/grants`, { body: { username: 'name-owner', level: 'read' }, token: helper.token })).status).toBe(403);
+  });
+
   it('go with the number: whoever registers it next shares it with nobody', async () => {
     const owner = await createUser(gw, 'first-owner');
     const friend = await createUser(gw, 'friend');
@@ -144,7 +161,9 @@ describe('production mode', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { NODE_ENV: 'production', DEFAULT_ADMIN_PASS: 'correct-horse-battery', API_KEY_PEPPER: 'p'.repeat(12) + 'e'.repeat(12) + 'q'.repeat(12) } });
+    gw = await startTestGateway({
+      env: { NODE_ENV: 'production', DEFAULT_ADMIN_PASS: 'correct-horse-battery', API_KEY_PEPPER: 'p'.repeat(12) + 'e'.repeat(12) + 'q'.repeat(12), SECRETS_ENCRYPTION_KEY: 's'.repeat(20) + 'k'.repeat(20) },
+    });
   });
   afterAll(async () => {
     await gw.close();

@@ -44,16 +44,17 @@ afterAll(async () => {
 describe('every refused attempt is recorded once, as denied', () => {
   it('for REST: bad credentials, missing scopes, hidden numbers, insufficient levels', async () => {
     const key = await createKey(gw, alice.token, { scopes: ['numbers:read'], numbers: [MINE] });
-    const attempts: [string, string, string | null, number, string][] = [
-      ['GET', '/api/devices', 'not-a-token', 401, 'auth.rejected'],
-      ['POST', '/api/devices', null, 401, 'auth.rejected'],
-      ['POST', `/api/devices/${MINE}/stop`, key.key, 403, 'number.stop'],
-      ['GET', `/api/devices/${THEIRS}`, alice.token, 404, 'devices.read'],
-      ['DELETE', `/api/devices/${THEIRS}`, alice.token, 404, 'number.delete'],
-      ['POST', '/api/users', alice.token, 403, 'user.create'],
-      ['GET', `/proxy/whatsapp/${THEIRS}/app/status`, alice.token, 404, 'proxy.get'],
+    // The number a refusal was about is named in its row, also when the key lacked the scope altogether.
+    const attempts: [string, string, string | null, number, string, string | null][] = [
+      ['GET', '/api/devices', 'not-a-token', 401, 'auth.rejected', null],
+      ['POST', '/api/devices', null, 401, 'auth.rejected', null],
+      ['POST', `/api/devices/${MINE}/stop`, key.key, 403, 'number.stop', MINE],
+      ['GET', `/api/devices/${THEIRS}`, alice.token, 404, 'devices.read', THEIRS],
+      ['DELETE', `/api/devices/${THEIRS}`, alice.token, 404, 'number.delete', THEIRS],
+      ['POST', '/api/users', alice.token, 403, 'user.create', null],
+      ['GET', `/proxy/whatsapp/${THEIRS}/app/status`, alice.token, 404, 'proxy.get', THEIRS],
     ];
-    for (const [method, path, token, status, action] of attempts) {
+    for (const [method, path, token, status, action, phone] of attempts) {
       const requestId = rid();
       const res = await gw.request(method, path, { token, headers: { 'x-request-id': requestId }, ...(method === 'POST' && path === '/api/users' ? { body: { username: 'x-user', password: 'x-password-1' } } : {}) });
       expect([path, res.status]).toEqual([path, status]);
@@ -61,7 +62,7 @@ describe('every refused attempt is recorded once, as denied', () => {
       await auditSettled(gw);
       const rows = rowsFor(requestId);
       expect([path, rows.length]).toEqual([path, 1]);
-      expect(rows[0]).toMatchObject({ action, result: 'denied', http_status: status });
+      expect(rows[0]).toMatchObject({ action, result: 'denied', http_status: status, phone_number: phone });
     }
     // The hidden number is recorded for what it is (the caller saw only "not registered").
     const hidden = auditRows(gw).filter((r) => r.action === 'devices.read' && r.phone_number === THEIRS);

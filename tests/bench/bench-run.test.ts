@@ -17,12 +17,13 @@ describe('npm run bench', () => {
     const before = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : null;
     const { base, max } = workerPortRange();
     const args = [
-      ...['--only', 'proxy,send,capacity,restore,fanout,memory,conversations,access', '--numbers', '2', '--duration', '1', '--no-save', '--ports', `${base}-${max}`],
+      ...['--only', 'proxy,send,capacity,restore,fanout,memory,conversations,access,chatwoot', '--numbers', '2', '--duration', '1', '--no-save', '--ports', `${base}-${max}`],
       ...['--access-keys', '200', '--access-checks', '500', '--access-audit-rows', '200'],
       ...['--connections', '2', '--rounds', '1', '--send-connections', '2', '--send-rate', '10', '--restore-sizes', '2'],
       ...['--fanout-clients', '2', '--fanout-rates', '20', '--fanout-duration', '1', '--memory-sizes', '0,2', '--memory-settle', '0'],
       ...['--capacity-rates', '10', '--capacity-fanout-rates', '20', '--capacity-duration', '1'],
       ...['--conv-numbers', '2', '--conv-messages', '3000', '--conv-chats', '10', '--conv-rate', '20', '--conv-duration', '1', '--conv-queries', '10'],
+      ...['--chatwoot-numbers', '2', '--chatwoot-rate', '10', '--chatwoot-reply-rate', '5'],
     ];
     const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'run.js'), ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '' } });
     let stdout = '';
@@ -60,6 +61,7 @@ describe('npm run bench', () => {
       ['access', 'API key check p50, 200 keys stored', /^≤ 20 µs\s+(met|MISSED)$/],
       ['access', 'gateway CPU per audit row', /^≤ 0\.1 ms\s+(met|MISSED)$/],
       ['access', 'refusal timing gap p50: unknown id vs wrong secret', /^≤ 1 µs\s+(met|MISSED)$/],
+      ['chatwoot', 'duplicates in Chatwoot', /^≤ 0 messages\s+met$/],
     ];
     for (const [scenario, label, verdict] of judged) expect({ label, verdict: figure(scenario, label)?.[3] }).toEqual({ label, verdict: expect.stringMatching(verdict) });
     for (const [scenario, label] of [
@@ -79,12 +81,14 @@ describe('npm run bench', () => {
       ['conversations', 'database growth per million messages'],
       ['proxy', 'through /proxy/whatsapp with an API key'],
       ['send', 'accepted per second with an API key \\(idle numbers, alternating runs\\)'],
+      ['chatwoot', 'WhatsApp → Chatwoot p50 at 10 msg/s'],
+      ['chatwoot', 'Chatwoot → child p50 at 5 replies/s'],
     ] as const) {
       const value = Number(figure(scenario, label)?.[1]);
       expect({ label, value, positive: value > 0 }).toEqual({ label, value: expect.any(Number), positive: true });
     }
     // Progress on stderr: the gateway's event-loop delay over each measured phase, from its own /metrics.
-    for (const phase of ['proxy-round1', 'send-throughput', 'capacity-send-10', 'capacity-fanout-20', 'restore-2', 'fanout-stand-ins-20', 'conversations-ingest', 'conversations-reads']) {
+    for (const phase of ['proxy-round1', 'send-throughput', 'capacity-send-10', 'capacity-fanout-20', 'restore-2', 'fanout-stand-ins-20', 'conversations-ingest', 'conversations-reads', 'chatwoot-to-chatwoot', 'chatwoot-to-whatsapp']) {
       expect(stderr).toMatch(new RegExp(`${phase}: gateway event-loop delay p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms`));
     }
     expect(fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : null).toBe(before);

@@ -95,6 +95,25 @@ describe('tenancy', () => {
     // Bob's chat still unread: Alice's read attempt changed nothing.
     expect((await chatsOf(gw, BOB)).data[0]?.unread).toBe(1);
   });
+
+  it('counts unread chats and messages per number of the caller only, zeros included', async () => {
+    type Unread = { numbers: { phoneNumber: string; chats: number; messages: number }[]; total: { chats: number; messages: number }; asOf: Record<string, number> };
+    const mine = await gw.request<Unread>('GET', '/api/inbox/unread', { token: alice });
+    expect(mine.status).toBe(200);
+    expect([...mine.body.numbers].sort((a, b) => a.phoneNumber.localeCompare(b.phoneNumber))).toEqual([
+      { phoneNumber: ALICE_1, chats: 1, messages: 1 },
+      { phoneNumber: ALICE_2, chats: 1, messages: 2 },
+    ]);
+    expect(mine.body.total).toEqual({ chats: 2, messages: 3 });
+    expect(Object.keys(mine.body.asOf).sort()).toEqual([ALICE_1, ALICE_2]);
+    // Another user's number is left out, not reported.
+    const asked = await gw.request<Unread>('GET', `/api/inbox/unread?numbers=${BOB},${ALICE_1}`, { token: alice });
+    expect(asked.body.numbers.map((n) => n.phoneNumber)).toEqual([ALICE_1]);
+    // Read, the number is still listed, with zeros.
+    expect((await gw.request('POST', `/api/devices/${BOB}/chats/${CUSTOMER_JID}/read`, { token: bob })).status).toBe(200);
+    const bobs = await gw.request<Unread>('GET', '/api/inbox/unread', { token: bob });
+    expect(bobs.body).toMatchObject({ numbers: [{ phoneNumber: BOB, chats: 0, messages: 0 }], total: { chats: 0, messages: 0 } });
+  });
 });
 
 describe('cursor pages', () => {

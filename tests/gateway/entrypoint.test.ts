@@ -34,6 +34,7 @@ describe('npm start (dist/main.js)', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/JWT_SECRET: production needs/);
     expect(result.stderr).toMatch(/DEFAULT_ADMIN_PASS: production needs/);
+    expect(result.stderr).toMatch(/SECRETS_ENCRYPTION_KEY: production needs/);
     expect(result.stderr).toMatch(/API_KEY_PEPPER: production needs/);
   });
 });

@@ -71,6 +71,15 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+/** Signs in through the page's own form and waits for the numbers page. */
+export async function signIn(page: Page, baseUrl: string, user: { username: string; password: string }): Promise<void> {
+  await page.goto(`${baseUrl}/dashboard/`);
+  await page.getByTestId('sign-in-username').fill(user.username);
+  await page.getByTestId('sign-in-password').fill(user.password);
+  await page.getByTestId('sign-in-submit').click();
+  await page.getByTestId('numbers-table').waitFor();
+}
+
 /**
  * Every run saves its screenshots under test-output/ (ignored by git); `UPDATE_SCREENSHOTS=1 npm run jest --
  * tests/dashboard` writes them to docs/screenshots/ instead, which the README shows, so a plain test run never

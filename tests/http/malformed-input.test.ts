@@ -25,10 +25,11 @@ afterAll(async () => {
 });
 
 /** Well-formed path values (teach a new one here; an API key id is 8 base32 characters). */
-const PATH_VALUES: Record<string, string> = { phone: PHONE, id: '1', userId: '1', chatId: '5511888888888@s.whatsapp.net' };
+const PATH_VALUES: Record<string, string> = { phone: PHONE, id: '1', userId: '1', chatId: '5511888888888@s.whatsapp.net', hookId: 'no-such-hook' };
 const pathValue = (name: string, op: Operation) => (name === 'id' && op.path.startsWith('/api/keys') ? 'aaaaaaaa' : PATH_VALUES[name]);
 const url = (op: Operation) => fillPath(op, pathValue);
-const withBody = () => ops.filter((op) => op.requestBody);
+/** Signed webhooks (Chatwoot's) are checked against their signature before their bytes are read: tests/chatwoot. */
+const withBody = () => ops.filter((op) => op.requestBody && !op['x-signed-body']);
 const count = (table: string) => (gw.gateway.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 const tmpFiles = () => {
   const dir = path.join(gw.config.paths.data, 'outbox', 'tmp');

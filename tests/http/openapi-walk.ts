@@ -18,6 +18,8 @@ export interface Operation {
   readonly parameters: { name: string; in: 'path' | 'query'; schema: SchemaNode }[];
   readonly requestBody?: { content: Record<string, { schema: SchemaNode }> };
   readonly security?: unknown[];
+  /** Another system's signed webhook: bytes checked against a signature before they are read (api-registry.ts). */
+  readonly 'x-signed-body'?: { signatureHeader: string };
 }
 
 export interface OpenApiDocument {

@@ -19,7 +19,7 @@ const itSim = IS_STAND_IN ? it : it.skip;
 const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ?? jsQRModule) as unknown as (
   data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 // Long enough that a loaded machine still fetches the PNG before it expires.
-const QR_SECONDS = 3;
+const QR_SECONDS = 8;
 
 interface Status {
   device_id: string;

@@ -38,12 +38,20 @@ describe('configuration', () => {
   });
 
   it('refuses default secrets in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' }, '/x')).toThrow(/JWT_SECRET[\s\S]*DEFAULT_ADMIN_PASS[\s\S]*API_KEY_PEPPER/);
-    const secrets = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), API_KEY_PEPPER: 'k'.repeat(32) };
+    expect(() => loadConfig({ NODE_ENV: 'production' }, '/x')).toThrow(/SECRETS_ENCRYPTION_KEY[\s\S]*JWT_SECRET[\s\S]*DEFAULT_ADMIN_PASS[\s\S]*API_KEY_PEPPER/);
+    const secrets = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), API_KEY_PEPPER: 'k'.repeat(32), SECRETS_ENCRYPTION_KEY: 's'.repeat(40) };
     expect(() => loadConfig({ ...secrets, DEFAULT_ADMIN_PASS: 'a-long-admin-password' }, '/x')).toThrow(/DEFAULT_ADMIN_PASS: must not contain the user name/);
     expect(() => loadConfig({ ...secrets, DEFAULT_ADMIN_PASS: 'correct-horse-battery', API_KEY_PEPPER: 'short' }, '/x')).toThrow(/API_KEY_PEPPER/);
+    expect(() => loadConfig({ ...secrets, DEFAULT_ADMIN_PASS: 'correct-horse-battery', SECRETS_ENCRYPTION_KEY: 'too-short' }, '/x')).toThrow(/SECRETS_ENCRYPTION_KEY: production needs/);
     const ok = loadConfig({ ...secrets, DEFAULT_ADMIN_PASS: 'correct-horse-battery' }, '/x');
     expect(ok.NODE_ENV).toBe('production');
     expect(loadConfig({}, '/x').AUDIT_RETENTION_DAYS).toBe(180);
+  });
+
+  it('checks the Chatwoot command settings: authorised phones and retry delays', () => {
+    expect(() => loadConfig({ WEBHOOK_AUTHORIZED_PHONE_NUMBERS: '+5585999999999, 123' }, '/x')).toThrow(/WEBHOOK_AUTHORIZED_PHONE_NUMBERS: 123 is not a phone number/);
+    expect(loadConfig({ WEBHOOK_AUTHORIZED_PHONE_NUMBERS: '+5585999999999,+5511988887777' }, '/x').WEBHOOK_COMMAND_KEYWORD).toBe('erga');
+    expect(() => loadConfig({ CHATWOOT_RETRY_BASE_DELAY: '5000', CHATWOOT_RETRY_MAX_DELAY: '100' }, '/x')).toThrow(/CHATWOOT_RETRY_MAX_DELAY/);
+    expect(() => loadConfig({ WEBHOOK_COMMAND_KEYWORD: 'two words' }, '/x')).toThrow(/WEBHOOK_COMMAND_KEYWORD/);
   });
 });

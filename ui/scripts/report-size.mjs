@@ -28,7 +28,11 @@ const rows = [...initial].map((file) => {
 });
 const css = (entry.css ?? []).map((file) => `  ${file.padEnd(36)} ${(zlib.gzipSync(fs.readFileSync(path.join(dist, file)), { level: 9 }).length / 1024).toFixed(1).padStart(20)} KB gz (CSS)`);
 const kb = total / 1024;
-console.log(`dashboard: initial JavaScript ${kb.toFixed(1)} KB gzipped (budget ${BUDGET_KB} KB)\n${[...rows, ...css].join('\n')}`);
+// Pages loaded on first use (dynamic imports): reported, not budgeted.
+const lazy = Object.values(manifest).filter((chunk) => chunk.file.endsWith('.js') && !initial.has(chunk.file));
+const lazyGz = lazy.reduce((sum, chunk) => sum + zlib.gzipSync(fs.readFileSync(path.join(dist, chunk.file)), { level: 9 }).length, 0);
+const later = `  loaded on demand: ${lazy.length} chunks, ${(lazyGz / 1024).toFixed(1)} KB gz`;
+console.log(`dashboard: initial JavaScript ${kb.toFixed(1)} KB gzipped (budget ${BUDGET_KB} KB)\n${[...rows, ...css, later].join('\n')}`);
 if (kb > BUDGET_KB) {
   console.error(`dashboard: initial JavaScript is over the ${BUDGET_KB} KB budget`);
   process.exit(1);

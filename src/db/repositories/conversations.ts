@@ -143,6 +143,17 @@ export class ConversationRepository {
     this.sqlite.prepare('DELETE FROM conversations WHERE phone_number = ? AND chat_key = ?').run(phoneNumber, chatKey);
   }
 
+  /** Per number with anything unread: how many chats, and how many messages in them. */
+  unreadTotals(phoneNumbers: readonly string[]): { phoneNumber: string; chats: number; messages: number }[] {
+    if (phoneNumbers.length === 0) return [];
+    return this.sqlite
+      .prepare(
+        `SELECT phone_number AS phoneNumber, count(*) AS chats, sum(unread) AS messages FROM conversations
+         WHERE phone_number IN (SELECT value FROM json_each(?)) AND unread > 0 GROUP BY phone_number`,
+      )
+      .all(JSON.stringify(phoneNumbers)) as { phoneNumber: string; chats: number; messages: number }[];
+  }
+
   /** Chats with a known `@lid` alias (the only ones `merge=false` shows differently). */
   merged(phoneNumber: string): ConversationRow[] {
     return (this.sqlite.prepare(`SELECT ${SELECT} FROM conversations WHERE phone_number = ? AND alt_jid IS NOT NULL`).all(phoneNumber) as RawRow[]).map(toRow);

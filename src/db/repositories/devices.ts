@@ -1,6 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { devices, type DeviceRow } from '../schema.js';
+import { renameNumber } from './number-keys.js';
 
 export type NewDevice = typeof devices.$inferInsert;
 export type DevicePatch = Partial<Omit<DeviceRow, 'phoneNumber' | 'createdAt' | 'updatedAt'>>;
@@ -29,6 +30,11 @@ export class DeviceRepository {
     return row ? this.remember(row) : undefined;
   }
 
+  /** A number by the pending id it was created with (also after its phone was bound). */
+  getByPendingId(pendingId: string): DeviceRow | undefined {
+    return this.db.select().from(devices).where(eq(devices.pendingId, pendingId)).get();
+  }
+
   list(): DeviceRow[] {
     return this.db.select().from(devices).orderBy(asc(devices.createdAt)).all();
   }
@@ -46,6 +52,19 @@ export class DeviceRepository {
       .returning()
       .get();
     return row ? this.remember(row) : undefined;
+  }
+
+  /**
+   * Give a pending number its phone: every row of it, in every table, moves to the new key in one transaction
+   * (number-keys.ts); `inside` runs within it, last. The row keeps `pendingId`.
+   */
+  rename(from: string, to: string, inside: () => void): DeviceRow {
+    this.rows.delete(from);
+    this.rows.delete(to);
+    renameNumber(this.db.$client, from, to, { pendingId: from }, inside);
+    const row = this.get(to);
+    if (!row) throw new Error(`number ${to} missing after its rename`);
+    return row;
   }
 
   delete(phoneNumber: string): boolean {

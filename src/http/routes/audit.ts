@@ -1,3 +1,4 @@
+import type { DeviceRow } from '../../db/schema.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -7,7 +8,7 @@ import type { AuditFilter, AuditVisibility } from '../../db/repositories/audit.j
 import type { AuditRow } from '../../db/schema-access.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentPrincipal } from '../auth-middleware.js';
-import { errorSchema, phoneNumber } from '../schemas.js';
+import { errorSchema, numberKey } from '../schemas.js';
 
 export interface AuditRouteDeps {
   readonly audit: AuditLog;
@@ -19,7 +20,7 @@ const RESULTS = ['ok', 'denied', 'error'] as const;
 const filterQuery = z.object({
   actor: z.string().min(1).max(64).optional().meta({ description: 'User name or user id (an API key acts as its owner)' }),
   keyId: z.string().regex(/^[a-z2-7]{8}$/).optional(),
-  number: phoneNumber.optional(),
+  number: numberKey.optional().meta({ description: 'A number; for a number created before its phone was known, its pending id finds the rows written before it paired' }),
   action: z.string().regex(/^[a-z_]+(\.[a-z_]+)*(\.\*)?$/, 'an action like number.logout, or a prefix like number.*').max(64).optional(),
   result: z.enum(RESULTS).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
@@ -87,6 +88,11 @@ export function auditView(row: AuditRow): z.input<typeof entrySchema> {
 }
 
 /** The audit log: filtered pages (newest first, with a cursor), an NDJSON export, and the chain check. */
+/** A number's rows are under its phone, and, written before it paired, under the pending id it was created with. */
+function keysOf(row: DeviceRow): string[] {
+  return row.pendingId && row.pendingId !== row.phoneNumber ? [row.phoneNumber, row.pendingId] : [row.phoneNumber];
+}
+
 export function auditRoutes(api: ApiRegistry, deps: AuditRouteDeps): Router {
   const router = Router();
   const { audit, policy, accounts } = deps;
@@ -95,8 +101,8 @@ export function auditRoutes(api: ApiRegistry, deps: AuditRouteDeps): Router {
   const visibility = (req: Request): AuditVisibility => {
     const principal = currentPrincipal(req);
     if (policy.seesEverything(principal)) return { all: true };
-    const managed = policy.visible(principal, 'audit:read', 'manager').map((r) => r.phoneNumber);
-    return { all: false, managed, visible: policy.levels(principal).map((l) => l.row.phoneNumber), actorId: principal.user.id };
+    const managed = policy.visible(principal, 'audit:read', 'manager').flatMap(keysOf);
+    return { all: false, managed, visible: policy.levels(principal).flatMap((l) => keysOf(l.row)), actorId: principal.user.id };
   };
   const filterOf = (query: z.output<typeof filterQuery>): AuditFilter | null => {
     let actorId: number | undefined;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { Principal } from '../../auth/principal.js';
 import type { Conversations } from '../../conversations/conversations.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
@@ -23,6 +24,55 @@ import {
 
 const notFound = { 404: { description: 'Unknown number or chat (or not yours)', schema: errorSchema } };
 const invalid = { 400: { description: 'Bad chat id, cursor, limit or filter (with the field)', schema: errorSchema } };
+
+export const chatListQuery = z.object({
+  limit: limit(50, 200),
+  before: chatListCursor.optional(),
+  after: chatListCursor.optional(),
+  unread: z.boolean().optional(),
+  archived: z.boolean().optional(),
+  type: z.enum(['direct', 'group']).optional(),
+  q: z.string().min(1).max(100).optional(),
+  merge,
+});
+
+export const messagePageQuery = z.object({
+  limit: limit(50, 200),
+  before: messageCursor.optional(),
+  after: messageCursor.optional(),
+  around: z.string().min(1).max(100).optional().meta({ description: 'A message id: the page centred on it' }),
+  direction: z.enum(['in', 'out']).optional(),
+  type: typeList.optional().meta({ description: 'Comma-separated message types' }),
+  hasMedia: z.boolean().optional(),
+  from: time.optional(),
+  to: time.optional(),
+  merge,
+});
+
+export const messagePageSchema = z.object({
+  data: z.array(storedMessageSchema),
+  chat: conversationSchema,
+  page: z.object({
+    before: z.string().nullable().meta({ description: 'Pass as `before` for older messages' }),
+    after: z.string().nullable().meta({ description: 'Pass as `after` for newer ones (also to poll)' }),
+    hasBefore: z.boolean(),
+    hasAfter: z.boolean(),
+  }),
+  asOf: asOfSchema,
+});
+
+/** A number's chats page (`GET …/chats`), for every route that lists them. */
+export function chatsPage(service: Conversations['service'], principal: Principal, phone: string, query: z.output<typeof chatListQuery>): ReturnType<Conversations['service']['chats']> {
+  oneOf(query, ['before', 'after']);
+  return service.chats(principal, phone, { ...query, search: query.q });
+}
+
+/** A chat's messages page (`GET …/chats/{chatId}/messages`), for every route that pages them. */
+export function messagesPage(service: Conversations['service'], principal: Principal, phone: string, chatId: string, query: z.output<typeof messagePageQuery>): ReturnType<Conversations['service']['messages']> {
+  oneOf(query, ['before', 'after', 'around']);
+  if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new ValidationError([{ field: 'from', message: 'must not be after to' }]);
+  return service.messages(principal, phone, chatId, { ...query, types: query.type });
+}
 
 /** Only one of the keyset starts may be given. */
 function oneOf(query: Record<string, unknown>, names: readonly string[]): void {
@@ -81,21 +131,11 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       tag: 'conversations',
       permission: { scope: 'messages:read', number: 'path' },
       params: phoneParams,
-      query: z.object({
-        limit: limit(50, 200),
-        before: chatListCursor.optional(),
-        after: chatListCursor.optional(),
-        unread: z.boolean().optional(),
-        archived: z.boolean().optional(),
-        type: z.enum(['direct', 'group']).optional(),
-        q: z.string().min(1).max(100).optional(),
-        merge,
-      }),
+      query: chatListQuery,
       responses: { 200: { description: 'A page of chats', schema: chatPageSchema }, ...invalid, ...notFound },
     },
     ({ params, query }, req, res) => {
-      oneOf(query, ['before', 'after']);
-      res.json(service.chats(currentPrincipal(req), params.phone, { ...query, search: query.q }));
+      res.json(chatsPage(service, currentPrincipal(req), params.phone, query));
     },
   );
 
@@ -125,41 +165,18 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       tag: 'conversations',
       permission: { scope: 'messages:read', number: 'path' },
       params: chatParams,
-      query: z.object({
-        limit: limit(50, 200),
-        before: messageCursor.optional(),
-        after: messageCursor.optional(),
-        around: z.string().min(1).max(100).optional().meta({ description: 'A message id: the page centred on it' }),
-        direction: z.enum(['in', 'out']).optional(),
-        type: typeList.optional().meta({ description: 'Comma-separated message types' }),
-        hasMedia: z.boolean().optional(),
-        from: time.optional(),
-        to: time.optional(),
-        merge,
-      }),
+      query: messagePageQuery,
       responses: {
         200: {
           description: 'A page of messages',
-          schema: z.object({
-            data: z.array(storedMessageSchema),
-            chat: conversationSchema,
-            page: z.object({
-              before: z.string().nullable().meta({ description: 'Pass as `before` for older messages' }),
-              after: z.string().nullable().meta({ description: 'Pass as `after` for newer ones (also to poll)' }),
-              hasBefore: z.boolean(),
-              hasAfter: z.boolean(),
-            }),
-            asOf: asOfSchema,
-          }),
+          schema: messagePageSchema,
         },
         ...invalid,
         ...notFound,
       },
     },
     ({ params, query }, req, res) => {
-      oneOf(query, ['before', 'after', 'around']);
-      if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new ValidationError([{ field: 'from', message: 'must not be after to' }]);
-      res.json(service.messages(currentPrincipal(req), params.phone, params.chatId, { ...query, types: query.type }));
+      res.json(messagesPage(service, currentPrincipal(req), params.phone, params.chatId, query));
     },
   );
 

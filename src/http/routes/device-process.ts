@@ -7,6 +7,8 @@ import { deviceSchema, errorSchema, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
 
 const deviceOut = { schema: deviceSchema };
+/** The child's own `/app/status` as a status answer carries it (null while nothing runs). */
+export const childStatusSchema = z.object({ device_id: z.string(), is_connected: z.boolean(), is_logged_in: z.boolean(), jid: z.string().optional() }).nullable();
 const notFound = { description: 'Unknown number (or not yours)', schema: errorSchema };
 
 const ACTIONS = {
@@ -58,7 +60,7 @@ export function deviceProcessRoutes(api: ApiRegistry, devices: DeviceService): R
           description: 'Status',
           schema: z.object({
             device: deviceSchema,
-            child: z.object({ device_id: z.string(), is_connected: z.boolean(), is_logged_in: z.boolean(), jid: z.string().optional() }).nullable(),
+            child: childStatusSchema,
             childError: z.string().optional(),
           }),
         },

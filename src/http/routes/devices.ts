@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { DeviceService } from '../../devices/device-service.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { auditedChange } from '../audit-trail.js';
+import { ValidationError } from '../../domain/errors.js';
+import { auditedChange, noteAuditTarget } from '../audit-trail.js';
 import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
@@ -15,7 +16,8 @@ const webhookSecret = z.string().min(8).max(256);
 const webhookEvents = z.array(z.string().trim().min(1).max(64)).max(50);
 
 const registerBody = z.strictObject({
-  phoneNumber,
+  phoneNumber: phoneNumber.optional().meta({ description: 'The number (required unless pending)' }),
+  pending: z.literal(true).optional().meta({ description: 'Instead of phoneNumber: a number whose phone is not known yet; it gets a pending id and takes the phone that pairs with it (docs/pending-numbers.md)' }),
   name: name.optional(),
   autoStart: z.boolean().default(true),
   webhookUrl: webhookUrl.optional(),
@@ -54,7 +56,7 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService, audit: Au
     {
       method: 'post',
       path: '/api/devices',
-      summary: 'Register a number (and start its process unless autoStart is false)',
+      summary: 'Register a number (and start its process unless autoStart is false); without phoneNumber, a pending number that takes the phone that pairs',
       tag: 'devices',
       permission: { scope: 'numbers:create' },
       audit: 'number.create',
@@ -66,8 +68,13 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService, audit: Au
       },
     },
     async ({ body }, req, res) => {
+      if (!body.phoneNumber && !body.pending) throw new ValidationError([{ field: 'phoneNumber', message: 'is required (or pending: true, for a number whose phone is not known yet)' }]);
+      if (body.phoneNumber && body.pending) throw new ValidationError([{ field: 'pending', message: 'give either phoneNumber or pending, not both' }]);
       await assertWebhookTarget(currentUser(req), body.webhookUrl);
-      res.status(201).json(deviceView(await devices.register(currentPrincipal(req), body)));
+      const created = await devices.register(currentPrincipal(req), body);
+      // The row names the number made (a pending number's id is known only now).
+      noteAuditTarget(req, { type: 'number', id: created.row.phoneNumber }, created.row.phoneNumber);
+      res.status(201).json(deviceView(created));
     },
   );
 

@@ -1,7 +1,7 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { AccountService } from '../../auth/accounts.js';
+import type { Account, AccountService } from '../../auth/accounts.js';
 import type { GrantService } from '../../auth/grants.js';
 import type { AccessPolicy } from '../../auth/policy.js';
 import { GRANT_LEVELS, SCOPES } from '../../domain/access.js';
@@ -9,7 +9,7 @@ import { errors, ValidationError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { auditInTransaction } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
-import { errorSchema, phoneNumber } from '../schemas.js';
+import { errorSchema, numberKey } from '../schemas.js';
 
 export interface GrantRouteDeps {
   readonly grants: GrantService;
@@ -21,7 +21,7 @@ export interface GrantRouteDeps {
 const grantSchema = z
   .object({ userId: z.number(), username: z.string(), phoneNumber: z.string(), level: z.enum(GRANT_LEVELS), grantedBy: z.number().nullable(), createdAt: z.string(), updatedAt: z.string() })
   .meta({ id: 'Grant', examples: [{ userId: 3, username: 'agent-ana', phoneNumber: '5511999999999', level: 'agent', grantedBy: 1, createdAt: '2026-01-01T12:00:00.000Z', updatedAt: '2026-01-01T12:00:00.000Z' }] });
-const grantParams = z.object({ phone: phoneNumber, userId: z.number().int().min(1) });
+const grantParams = z.object({ phone: numberKey, userId: z.number().int().min(1) });
 const managers = { permission: { scope: 'grants:manage', number: 'path' } } as const;
 const notFound = { description: 'Unknown number (or not yours), or unknown user', schema: errorSchema };
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -39,11 +39,27 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
 
   api.route(
     router,
-    { method: 'get', path: '/api/devices/:phone/grants', summary: 'Who else may use this number, and at which level (managers)', tag: 'grants', ...managers, params: z.object({ phone: phoneNumber }), responses: { 200: { description: 'Grants', schema: z.object({ grants: z.array(grantSchema) }) }, 404: notFound } },
+    { method: 'get', path: '/api/devices/:phone/grants', summary: 'Who else may use this number, and at which level (managers)', tag: 'grants', ...managers, params: z.object({ phone: numberKey }), responses: { 200: { description: 'Grants', schema: z.object({ grants: z.array(grantSchema) }) }, 404: notFound } },
     ({ params }, _req, res) => {
       res.json({ grants: grants.ofNumber(params.phone).map(view) });
     },
   );
+
+  /** Grants `level` on the number to an account named by id or by name (a manager knows the people, not their ids). */
+  const setGrant = (req: Request, phone: string, grantee: Account | null | undefined, who: number | string, level: (typeof GRANT_LEVELS)[number]) => {
+    const row = policy.require(currentPrincipal(req), 'grants:manage', phone);
+    if (!grantee) throw errors.userNotFound(who);
+    const field = typeof who === 'number' ? 'userId' : 'username';
+    if (grantee.role === 'admin') throw new ValidationError([{ field, message: 'administrators see every number already' }]);
+    if (row.ownerId === grantee.id) throw new ValidationError([{ field, message: 'this user owns the number' }]);
+    return view(
+      grants.set(
+        { userId: grantee.id, phoneNumber: phone, level, grantedBy: currentPrincipal(req).user.id },
+        auditInTransaction(audit, req, { target: { type: 'grant', id: `${phone}:${grantee.id}` }, params: { userId: grantee.id, username: grantee.username, level } }),
+      ),
+    );
+  };
+  const levelBody = { level: z.enum(GRANT_LEVELS) };
 
   api.route(
     router,
@@ -55,20 +71,32 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
       ...managers,
       audit: 'grant.set',
       params: grantParams,
-      body: z.object({ level: z.enum(GRANT_LEVELS) }).strict().meta({ examples: [{ level: 'agent' }] }),
+      body: z.object(levelBody).strict().meta({ examples: [{ level: 'agent' }] }),
       responses: { 200: { description: 'The grant', schema: grantSchema }, 400: { description: 'Invalid level, or a user who needs no grant', schema: errorSchema }, 404: notFound },
     },
     ({ params, body }, req, res) => {
-      const row = policy.require(currentPrincipal(req), 'grants:manage', params.phone);
-      const grantee = accounts.account(params.userId);
-      if (!grantee) throw errors.userNotFound(params.userId);
-      if (grantee.role === 'admin') throw new ValidationError([{ field: 'userId', message: 'administrators see every number already' }]);
-      if (row.ownerId === grantee.id) throw new ValidationError([{ field: 'userId', message: 'this user owns the number' }]);
-      const grant = grants.set(
-        { userId: grantee.id, phoneNumber: params.phone, level: body.level, grantedBy: currentPrincipal(req).user.id },
-        auditInTransaction(audit, req, { target: { type: 'grant', id: `${params.phone}:${grantee.id}` }, params: { userId: grantee.id, username: grantee.username, level: body.level } }),
-      );
-      res.json(view(grant));
+      res.json(setGrant(req, params.phone, accounts.account(params.userId), params.userId, body.level));
+    },
+  );
+
+  api.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/devices/:phone/grants',
+      summary: 'Grant a level on this number to a user named by user name, or change it (managers: they know the people, not their ids)',
+      tag: 'grants',
+      ...managers,
+      audit: 'grant.set',
+      params: z.object({ phone: numberKey }),
+      body: z
+        .object({ username: z.string().trim().min(1).max(64), ...levelBody })
+        .strict()
+        .meta({ examples: [{ username: 'agent-ana', level: 'agent' }] }),
+      responses: { 200: { description: 'The grant', schema: grantSchema }, 400: { description: 'Invalid level, or a user who needs no grant', schema: errorSchema }, 404: notFound },
+    },
+    ({ params, body }, req, res) => {
+      res.json(setGrant(req, params.phone, accounts.list().find((a) => a.username === body.username), body.username, body.level));
     },
   );
 

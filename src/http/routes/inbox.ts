@@ -5,9 +5,9 @@ import { ValidationError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
+import { chatListQuery } from './chats.js';
 import {
   asOfSchema,
-  chatListCursor,
   chatPageSchema,
   limit,
   numberList,
@@ -34,21 +34,37 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       summary: "The chats of every number you may see, newest activity first (numbers=a,b narrows it; unread, archived, type, q)",
       tag: 'conversations',
       permission: { scope: 'messages:read' },
-      query: z.object({
+      query: chatListQuery.omit({ merge: true }).extend({
         numbers: numberList.optional().meta({ description: 'Comma-separated numbers (others you may not see are left out)' }),
-        limit: limit(50, 200),
-        before: chatListCursor.optional(),
-        after: chatListCursor.optional(),
-        unread: z.boolean().optional(),
-        archived: z.boolean().optional(),
-        type: z.enum(['direct', 'group']).optional(),
-        q: z.string().min(1).max(100).optional(),
       }),
       responses: { 200: { description: 'A page of chats, each with its phoneNumber', schema: chatPageSchema }, ...invalid },
     },
     ({ query }, req, res) => {
       if (query.before && query.after) throw new ValidationError([{ field: 'after', message: 'give only one of before, after' }]);
       res.json(service.inbox(currentPrincipal(req), { ...query, search: query.q }));
+    },
+  );
+
+  const counts = z.object({ chats: z.number().meta({ description: 'Chats with unread messages' }), messages: z.number().meta({ description: 'Unread messages in them' }) });
+  api.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/inbox/unread',
+      summary: 'Unread chats and messages per number you may see (numbers=a,b narrows it), and in total',
+      tag: 'conversations',
+      permission: { scope: 'messages:read' },
+      query: z.object({ numbers: numberList.optional().meta({ description: 'Comma-separated numbers (others you may not see are left out)' }) }),
+      responses: {
+        200: {
+          description: 'Every number asked for, zeros included',
+          schema: z.object({ numbers: z.array(counts.extend({ phoneNumber: z.string() })), total: counts, asOf: asOfSchema }),
+        },
+        ...invalid,
+      },
+    },
+    ({ query }, req, res) => {
+      res.json(service.unread(currentPrincipal(req), query.numbers));
     },
   );
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../../domain/errors.js';
-import { parsePhoneNumber } from '../../domain/phone.js';
+import { parseNumberKey } from '../../domain/number-key.js';
 import type { InboundWebhooks } from '../../events/inbound-webhooks.js';
 import { notFound, sendJson } from '../error-handler.js';
 import type { PlainHandler, PlainRequest } from '../plain-handler.js';
@@ -41,8 +41,8 @@ export function internalWebhookHandler(inbound: InboundWebhooks): PlainHandler {
     req.routeLabel = INTERNAL_WEBHOOK_ROUTE;
     assertLoopback(req);
     const body = await readBody(req, INBOUND_BODY_LIMIT);
-    const phone = parsePhoneNumber(decodeSegment(match[1] ?? ''));
-    if (!phone) throw new GatewayError('VALIDATION_FAILED', 'not a phone number');
+    const phone = parseNumberKey(decodeSegment(match[1] ?? ''));
+    if (!phone) throw new GatewayError('VALIDATION_FAILED', 'not a number key');
     const signature = req.headers['x-hub-signature-256'];
     const result = await inbound.accept(phone, body, typeof signature === 'string' ? signature : undefined);
     sendJson(res, 200, { ok: true, ...result });

@@ -10,7 +10,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { auditInTransaction } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
-import { errorSchema, phoneNumber } from '../schemas.js';
+import { errorSchema, numberKey } from '../schemas.js';
 
 export interface KeyRouteDeps {
   readonly keys: ApiKeyService;
@@ -74,7 +74,7 @@ const keySchema = z
   });
 const withSecret = keySchema.extend({ key: z.string().meta({ description: 'The full key: shown this once, never again' }) });
 
-const numbers = z.union([z.literal('*'), z.array(phoneNumber).min(1).max(1000)]);
+const numbers = z.union([z.literal('*'), z.array(numberKey).min(1).max(1000)]);
 const common = {
   scopes: z.array(z.enum(KEY_SCOPES)).max(KEY_SCOPES.length).optional(),
   preset: z.enum(KEY_PRESET_NAMES).optional(),

@@ -48,16 +48,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
     }
   };
 
-  const accept = async (req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> => {
-    // The send's audit row is stored with the message, in its transaction.
-    const params = req.body as Record<string, unknown>;
-    const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) }, (stored) =>
-      auditInTransaction(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params })(),
-    );
-    res.status(202).location(`/api/messages/${row.id}`);
-    if (!created) res.set('Idempotent-Replayed', 'true');
-    res.json(messageView(row));
-  };
+  const accept = (req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> => acceptMessage(outbox, audit, req, res, input);
 
   api.route(
     router,
@@ -195,7 +186,21 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
   return router;
 }
 
-function idempotencyKey(req: Request): string | null {
+/**
+ * A send into the outbox as every send route answers it: 202, the message, `Location`, `Idempotent-Replayed` for a
+ * repeated Idempotency-Key; the send's audit row is stored with the message, in its transaction.
+ */
+export async function acceptMessage(outbox: Outbox, audit: AuditLog, req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> {
+  const params = req.body as Record<string, unknown>;
+  const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) }, (stored) =>
+    auditInTransaction(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params })(),
+  );
+  res.status(202).location(`/api/messages/${row.id}`);
+  if (!created) res.set('Idempotent-Replayed', 'true');
+  res.json(messageView(row));
+}
+
+export function idempotencyKey(req: Request): string | null {
   const key = req.get('idempotency-key');
   if (key === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 200 visible ASCII characters' }]);

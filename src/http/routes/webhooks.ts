@@ -12,7 +12,7 @@ import type { ApiRegistry } from '../api-registry.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { auditedChange, noteAuditTarget } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
-import { errorSchema, phoneNumber } from '../schemas.js';
+import { errorSchema, numberKey } from '../schemas.js';
 import { deliveryErrorFor } from '../webhook-target.js';
 
 export interface WebhookRouteDeps {
@@ -31,7 +31,7 @@ const deliverySchema = z
     type: z.string(),
     phoneNumber: z.string(),
     endpoint: z.string(),
-    scope: z.enum(['device', 'global']),
+    scope: z.enum(['device', 'global', 'compat']),
     status: z.enum(statuses),
     attempts: z.number(),
     nextAttemptAt: z.string().nullable(),
@@ -105,7 +105,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       permission: { scope: 'webhooks:manage' },
       query: z.object({
         status: z.enum(statuses).optional(),
-        phoneNumber: phoneNumber.optional(),
+        phoneNumber: numberKey.optional(),
         limit: z.number().int().min(1).max(200).default(50),
         offset: z.number().int().min(0).default(0),
       }),
@@ -177,7 +177,7 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
             endpoints: z.array(
               z.object({
                 endpoint: z.string(),
-                scope: z.enum(['device', 'global']),
+                scope: z.enum(['device', 'global', 'compat']),
                 pending: z.number(),
                 retrying: z.number(),
                 dead: z.number(),

@@ -4,6 +4,8 @@ import { LANGUAGES, useI18n, type Language } from '../i18n';
 import { errorText } from '../lib/api';
 import { useAuth, useUser } from '../lib/auth';
 import { useConnectionState } from '../lib/live';
+import { useAccess } from '../lib/access';
+import { useUnread } from '../lib/queries';
 import { Link, useRoute } from '../lib/router';
 import { cn } from '../lib/utils';
 import { Button } from './ui/button';
@@ -46,10 +48,16 @@ export function Layout({ children }: { children: ReactNode }) {
   const toast = useToast();
   const { path } = useRoute();
   const [confirmAll, setConfirmAll] = useState(false);
+  const unread = useUnread();
+  const access = useAccess();
   const nav = [
-    { to: '/numbers', label: t('nav.numbers'), show: true },
-    { to: '/system', label: t('nav.system'), show: user.role === 'admin' },
-    { to: '/users', label: t('nav.users'), show: user.role === 'admin' },
+    { to: '/numbers', label: t('nav.numbers'), show: true, count: 0 },
+    { to: '/chats', label: t('nav.chats'), show: true, count: unread.data?.total.messages ?? 0 },
+    { to: '/deliveries', label: t('nav.deliveries'), show: access.can('webhooks:manage'), count: 0 },
+    { to: '/keys', label: t('nav.keys'), show: access.can('keys:manage'), count: 0 },
+    { to: '/audit', label: t('nav.audit'), show: access.can('audit:read'), count: 0 },
+    { to: '/users', label: t('nav.users'), show: access.can('users:manage'), count: 0 },
+    { to: '/system', label: t('nav.system'), show: access.can('system:admin'), count: 0 },
   ];
   return (
     <div className="min-h-screen">
@@ -74,6 +82,12 @@ export function Layout({ children }: { children: ReactNode }) {
                   className={cn('rounded-md px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100', path.startsWith(n.to) && 'bg-emerald-50 text-emerald-900')}
                 >
                   {n.label}
+                  {n.count > 0 && (
+                    <span className="ml-1.5 rounded-full bg-emerald-700 px-1.5 text-xs font-semibold text-white" data-testid="nav-unread">
+                      <span className="sr-only">{t('chats.unreadCount', { n: n.count })}</span>
+                      <span aria-hidden>{n.count}</span>
+                    </span>
+                  )}
                 </Link>
               ))}
           </nav>

@@ -1,5 +1,12 @@
+import { enAdmin } from './en-admin';
+import { enChats } from './en-chats';
+import { enChatwoot } from './en-chatwoot';
+
 /** English, the reference dictionary: every other language must have exactly these keys (checked by the compiler). */
 export const en = {
+  ...enChats,
+  ...enAdmin,
+  ...enChatwoot,
   'common.all': 'All',
   'common.dismiss': 'Dismiss',
   'common.cancel': 'Cancel',

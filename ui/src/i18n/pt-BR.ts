@@ -1,7 +1,13 @@
 import type { Key } from './en';
+import { ptBRAdmin } from './pt-BR-admin';
+import { ptBRChats } from './pt-BR-chats';
+import { ptBRChatwoot } from './pt-BR-chatwoot';
 
 /** Português do Brasil. */
 export const ptBR: Record<Key, string> = {
+  ...ptBRChats,
+  ...ptBRAdmin,
+  ...ptBRChatwoot,
   'common.all': 'Todos',
   'common.dismiss': 'Fechar',
   'common.cancel': 'Cancelar',

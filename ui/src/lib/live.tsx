@@ -29,8 +29,14 @@ function patchDevice(client: QueryClient, phone: string, patch: Partial<Device>)
 /** Applies live events to the cached API answers in place, then lets the affected queries refetch. */
 function applyToCache(client: QueryClient, event: LiveEvent, refetch: ReturnType<typeof refetcher>): void {
   const phone = event.phoneNumber;
+  if (event.kind === 'covered') return;
+  if (event.kind === 'store') {
+    // Unread figures (the numbers list, the navigation) follow the chats' changes.
+    if (event.event.name === 'conversation.updated' || event.event.name === 'conversation.removed') refetch(['unread']);
+    return;
+  }
   if (event.kind === 'unknown-number' || event.kind === 'resync') {
-    refetch(['devices'], ['health-devices'], ['device', phone], ['timeline', phone]);
+    refetch(['devices'], ['health-devices'], ['device', phone], ['timeline', phone], ['access']);
     return;
   }
   if (event.kind === 'process-stopped' || event.kind === 'feed') {
@@ -108,7 +114,7 @@ export function useLiveEvents(listener: (event: LiveEvent) => void, phone?: stri
   }, [realtime, phone, ref]);
 }
 
-function useLatest<T>(value: T): { current: T } {
+export function useLatest<T>(value: T): { current: T } {
   const [ref] = useState(() => ({ current: value }));
   ref.current = value;
   return ref;

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from './api';
+import type { UnreadSummary } from './chat-types';
 import type { Device, DeviceHealth } from './types';
 
 /** The numbers the user may see; shared by the list page and the live layer (which joins each of them). */
@@ -15,4 +16,9 @@ export function useDeviceHealth() {
 
 export function useDevice(phone: string) {
   return useQuery({ queryKey: ['device', phone], queryFn: ({ signal }) => api<Device>('GET', `/devices/${phone}`, { signal }) });
+}
+
+/** Unread chats and messages per number (refetched when a chat changes, see live.tsx). */
+export function useUnread() {
+  return useQuery({ queryKey: ['unread'], queryFn: ({ signal }) => api<UnreadSummary>('GET', '/inbox/unread', { signal }) });
 }

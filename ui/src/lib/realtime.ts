@@ -1,5 +1,8 @@
 import { io, type Socket } from 'socket.io-client';
+import type { StatusChange, StoredMessage, Conversation, StoreEvent } from './chat-types';
+import { STORE_EVENT_NAMES } from './chat-types';
 import { config } from './config';
+import { StoreBuffer } from './store-buffer';
 import type { FeedMessage, LogLine } from './types';
 
 type JoinAck = { ok: true; room: string; lastSeq: number; replayed: number; truncated: boolean } | { ok: false; room: string; error: { code: string; message: string } };
@@ -10,6 +13,11 @@ interface ServerEvents {
   'process-stopped': (data: { phoneNumber: string; code: number | null; signal: string | null; willRestart: boolean }) => void;
   'container-websocket-connected': (data: { phoneNumber: string }) => void;
   'container-websocket-closed': (data: { phoneNumber: string }) => void;
+  'message.new': (data: { phoneNumber: string; seq: number; message: StoredMessage }) => void;
+  'message.updated': (data: { phoneNumber: string; seq: number; message: StoredMessage }) => void;
+  'message.status': (data: { phoneNumber: string; seq: number; message: StatusChange }) => void;
+  'conversation.updated': (data: { phoneNumber: string; seq: number; conversation: Conversation }) => void;
+  'conversation.removed': (data: { phoneNumber: string; seq: number; chatId: string; mergedInto: string | null }) => void;
 }
 interface ClientEvents {
   join: (request: { room: string; since?: number }, ack: (result: JoinAck) => void) => void;
@@ -18,6 +26,10 @@ interface ClientEvents {
 
 export type LiveEvent =
   | { kind: 'message'; phoneNumber: string; message: FeedMessage }
+  /** A conversation-store change (message.new, conversation.updated, …), right after the message it came from. */
+  | { kind: 'store'; phoneNumber: string; event: StoreEvent }
+  /** The number is joined: from now on every store event after `StoreBuffer.since` is known. */
+  | { kind: 'covered'; phoneNumber: string }
   | { kind: 'process-stopped'; phoneNumber: string; code: number | null; signal: string | null; willRestart: boolean }
   | { kind: 'feed'; phoneNumber: string; connected: boolean }
   /** Seen a number we do not watch yet (registered elsewhere): the lists should be read again. */
@@ -43,6 +55,9 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline'
 export class Realtime {
   private readonly socket: Socket<ServerEvents, ClientEvents>;
   private readonly lastSeq = new Map<string, number>();
+  /** The seq whose store events may come next: the last message accepted (-1 after a repeat was dropped). */
+  private readonly derivedSeq = new Map<string, number>();
+  private readonly store = new StoreBuffer();
   private readonly watched = new Set<string>();
   private readonly listeners = new Set<(event: LiveEvent) => void>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
@@ -68,6 +83,9 @@ export class Realtime {
       if (err.message === 'UNAUTHORIZED') void this.reconnectWithFreshToken();
     });
     this.socket.on('device-websocket-message', ({ message }) => this.accept(message));
+    for (const name of STORE_EVENT_NAMES) {
+      (this.socket.on as (event: string, listener: (data: Omit<StoreEvent, 'name'>) => void) => void)(name, (data) => this.acceptStore({ ...data, name } as StoreEvent));
+    }
     // Watched numbers come through their room (with resume); this stream only tells of numbers we lack.
     this.socket.on('whatsapp-websocket-message', ({ phoneNumber }) => {
       if (!this.watched.has(phoneNumber)) this.emit({ kind: 'unknown-number', phoneNumber });
@@ -88,6 +106,7 @@ export class Realtime {
     for (const phone of [...this.watched]) {
       if (!wanted.has(phone)) {
         this.watched.delete(phone);
+        this.store.forget(phone);
         if (this.socket.connected) this.socket.emit('leave', `device-${phone}`);
       }
     }
@@ -96,6 +115,11 @@ export class Realtime {
       this.watched.add(phone);
       if (this.socket.connected) this.join(phone);
     }
+  }
+
+  /** Store events of a number after `seq`, or null when this page cannot be sure it has all of them. */
+  storeSince(phone: string, seq: number): StoreEvent[] | null {
+    return this.store.since(phone, seq);
   }
 
   subscribe(listener: (event: LiveEvent) => void): () => void {
@@ -153,16 +177,31 @@ export class Realtime {
       if (!ack.ok) return;
       // Replayed messages arrive before the acknowledgement, so everything up to lastSeq has been seen now.
       this.lastSeq.set(phone, Math.max(this.lastSeq.get(phone) ?? 0, ack.lastSeq));
+      // A complete resume keeps the store buffer going; a fresh join or a gap starts it again from here.
+      const fresh = since === undefined || ack.truncated || !this.store.has(phone);
+      if (fresh) this.store.restart(phone, ack.lastSeq);
       if (ack.truncated) this.emit({ kind: 'resync', phoneNumber: phone });
+      if (fresh) this.emit({ kind: 'covered', phoneNumber: phone });
     });
   }
 
   private accept(message: FeedMessage): void {
     const phone = message.phoneNumber;
     const last = this.lastSeq.get(phone);
-    if (last !== undefined && message.seq <= last) return;
+    if (last !== undefined && message.seq <= last) {
+      this.derivedSeq.set(phone, -1);
+      return;
+    }
     this.lastSeq.set(phone, message.seq);
+    this.derivedSeq.set(phone, message.seq);
     this.emit({ kind: 'message', phoneNumber: phone, message });
+  }
+
+  /** Store events follow the message they came from (same seq); those of a repeated message are dropped with it. */
+  private acceptStore(event: StoreEvent): void {
+    if (this.derivedSeq.get(event.phoneNumber) !== event.seq) return;
+    this.store.add(event);
+    this.emit({ kind: 'store', phoneNumber: event.phoneNumber, event });
   }
 
   private emit(event: LiveEvent): void {

@@ -1,7 +1,7 @@
 /** The API's shapes, as the dashboard reads them (see /api-docs/openapi.json). */
 export type DeviceState = 'stopped' | 'starting' | 'running' | 'stopping' | 'backoff' | 'failed' | 'replaced';
 export type SessionState = 'unknown' | 'not_logged_in' | 'logged_in' | 'logged_out';
-export type Role = 'admin' | 'user';
+export type Role = 'admin' | 'user' | 'viewer';
 
 export interface User {
   readonly id: number;

@@ -16,3 +16,8 @@ export async function eachLimited<T>(items: readonly T[], limit: number, work: (
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
+
+/** A random id (crypto.randomUUID needs a secure context; a gateway on a LAN address over http is not one). */
+export function randomKey(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

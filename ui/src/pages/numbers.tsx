@@ -14,14 +14,15 @@ import { useI18n } from '../i18n';
 import type { Key } from '../i18n/en';
 import { api, errorText } from '../lib/api';
 import { bytes, duration, percent, time } from '../lib/format';
-import { useDeviceHealth, useDevices } from '../lib/queries';
+import { useAccess } from '../lib/access';
+import { useDeviceHealth, useDevices, useUnread } from '../lib/queries';
 import { Link } from '../lib/router';
 import { DEVICE_STATES, type Device, type DeviceHealth } from '../lib/types';
 import { eachLimited } from '../lib/utils';
 import { ErrorText } from '../components/ui/field';
 
-type Row = Device & { health: DeviceHealth | undefined };
-type SortKey = 'name' | 'state' | 'uptime' | 'restarts' | 'queue' | 'rss' | 'cpu' | 'lastEvent';
+type Row = Device & { health: DeviceHealth | undefined; unread: { chats: number; messages: number } | undefined };
+type SortKey = 'name' | 'state' | 'uptime' | 'restarts' | 'queue' | 'unread' | 'rss' | 'cpu' | 'lastEvent';
 type BulkAction = 'start' | 'stop' | 'restart';
 type Progress = Record<string, { status: 'pending' | 'ok' | 'error'; message?: string }>;
 
@@ -31,6 +32,7 @@ const SORTERS: Record<SortKey, (a: Row, b: Row) => number> = {
   uptime: (a, b) => (b.health?.uptimeSeconds ?? -1) - (a.health?.uptimeSeconds ?? -1),
   restarts: (a, b) => b.restartCount - a.restartCount,
   queue: (a, b) => (b.health?.queueDepth ?? 0) - (a.health?.queueDepth ?? 0),
+  unread: (a, b) => (b.unread?.messages ?? 0) - (a.unread?.messages ?? 0),
   rss: (a, b) => (b.health?.rssBytes ?? -1) - (a.health?.rssBytes ?? -1),
   cpu: (a, b) => (b.health?.cpuPercent ?? -1) - (a.health?.cpuPercent ?? -1),
   lastEvent: (a, b) => (b.health?.lastEventAt ?? '').localeCompare(a.health?.lastEventAt ?? ''),
@@ -52,6 +54,8 @@ export function NumbersPage() {
   const client = useQueryClient();
   const devices = useDevices();
   const health = useDeviceHealth();
+  const unread = useUnread();
+  const access = useAccess();
   const now = useSecondsSince();
   const [query, setQuery] = useState('');
   const [stateFilter, setStateFilter] = useState<string>('all');
@@ -66,19 +70,24 @@ export function NumbersPage() {
 
   const rows = useMemo<Row[]>(() => {
     const byPhone = new Map((health.data?.devices ?? []).map((h) => [h.phoneNumber, h]));
+    const unreadOf = new Map((unread.data?.numbers ?? []).map((u) => [u.phoneNumber, u]));
     const q = query.trim().toLowerCase();
     return (list ?? [])
-      .map((d) => ({ ...d, health: byPhone.get(d.phoneNumber) }))
+      .map((d) => ({ ...d, health: byPhone.get(d.phoneNumber), unread: unreadOf.get(d.phoneNumber) }))
       .filter((d) => stateFilter === 'all' || d.state === stateFilter)
       .filter((d) => sessionFilter === 'all' || d.sessionState === sessionFilter)
       .filter((d) => q === '' || d.name.toLowerCase().includes(q) || d.phoneNumber.includes(q) || (d.jid ?? '').includes(q))
       .sort(SORTERS[sort]);
-  }, [list, health.data, query, stateFilter, sessionFilter, sort]);
+  }, [list, health.data, unread.data, query, stateFilter, sessionFilter, sort]);
 
   const healthAt = health.dataUpdatedAt;
   const uptime = (row: Row) => (row.state === 'running' && row.health?.uptimeSeconds != null ? row.health.uptimeSeconds + Math.max(0, (now - healthAt) / 1000) : null);
   const visibleSelected = rows.filter((r) => selected.has(r.phoneNumber));
-  const allChecked = rows.length > 0 && visibleSelected.length === rows.length ? true : visibleSelected.length > 0 ? 'indeterminate' : false;
+  // Bulk actions only over the numbers this user may start and stop (the API would refuse the others).
+  const mayControl = (row: Row) => access.can('numbers:control', row.phoneNumber);
+  const controllable = rows.some(mayControl);
+  const selectable = rows.filter(mayControl).length;
+  const allChecked = selectable > 0 && visibleSelected.length === selectable ? true : visibleSelected.length > 0 ? 'indeterminate' : false;
 
   const runBulk = async (action: BulkAction) => {
     const phones = visibleSelected.map((r) => r.phoneNumber);
@@ -116,11 +125,13 @@ export function NumbersPage() {
         <Button variant="secondary" onClick={() => ['devices', 'health-devices'].forEach((k) => void client.invalidateQueries({ queryKey: [k] }))} data-testid="numbers-refresh">
           <RefreshCw aria-hidden /> {t('common.refresh')}
         </Button>
-        <Button asChild>
-          <Link to="/numbers/new" data-testid="add-number">
-            <Plus aria-hidden /> {t('numbers.add')}
-          </Link>
-        </Button>
+        {access.can('numbers:create') && (
+          <Button asChild>
+            <Link to="/numbers/new" data-testid="add-number">
+              <Plus aria-hidden /> {t('numbers.add')}
+            </Link>
+          </Button>
+        )}
       </PageTitle>
       <Card>
         <div className="flex flex-wrap items-end gap-3 border-b border-slate-200 p-3">
@@ -161,6 +172,7 @@ export function NumbersPage() {
             </Select>
           </label>
         </div>
+        {controllable && (
         <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-slate-50 px-3 py-2 text-sm" role="toolbar" aria-label={t('bulk.toolbar')}>
           <span data-testid="bulk-count">{t('bulk.selected', { n: visibleSelected.length })}</span>
           <Button size="sm" variant="secondary" disabled={visibleSelected.length === 0 || running} onClick={() => void runBulk('start')} data-testid="bulk-start">
@@ -174,11 +186,16 @@ export function NumbersPage() {
           </Button>
           {running && <Loader2 className="size-4 animate-spin" aria-label={t('common.working')} />}
         </div>
+        )}
         <Table data-testid="numbers-table" aria-label={t('numbers.title')}>
           <Thead
             columns={[
-              <Checkbox key="all" checked={allChecked} onCheckedChange={(on) => setSelected(on === true ? new Set(rows.map((r) => r.phoneNumber)) : new Set())} aria-label={t('bulk.selectAll')} data-testid="select-all" />,
-              ...(['number', 'process', 'session', 'uptime', 'restarts', 'queue', 'rss', 'cpu', 'lastEvent'] as const).map((c) => t(`numbers.col.${c}`)),
+              controllable ? (
+                <Checkbox key="all" checked={allChecked} onCheckedChange={(on) => setSelected(on === true ? new Set(rows.filter(mayControl).map((r) => r.phoneNumber)) : new Set())} aria-label={t('bulk.selectAll')} data-testid="select-all" />
+              ) : (
+                { hidden: t('bulk.selectAll') }
+              ),
+              ...(['number', 'process', 'session', 'uptime', 'restarts', 'queue', 'unread', 'rss', 'cpu', 'lastEvent'] as const).map((c) => t(`numbers.col.${c}`)),
               { hidden: t('numbers.col.actions') },
             ]}
           />
@@ -188,7 +205,9 @@ export function NumbersPage() {
               return (
                 <tr key={row.phoneNumber} data-testid={`number-row-${row.phoneNumber}`} className="hover:bg-slate-50">
                   <Td>
-                    <Checkbox checked={selected.has(row.phoneNumber)} onCheckedChange={(on) => toggle(row.phoneNumber, on === true)} aria-label={t('bulk.select', { name: row.name })} data-testid={`select-${row.phoneNumber}`} />
+                    {mayControl(row) && (
+                      <Checkbox checked={selected.has(row.phoneNumber)} onCheckedChange={(on) => toggle(row.phoneNumber, on === true)} aria-label={t('bulk.select', { name: row.name })} data-testid={`select-${row.phoneNumber}`} />
+                    )}
                   </Td>
                   <Td>
                     <Link to={`/numbers/${row.phoneNumber}`} className="font-medium text-emerald-900 hover:underline" data-testid={`open-${row.phoneNumber}`}>
@@ -215,11 +234,20 @@ export function NumbersPage() {
                   <Td className="tabular-nums">{duration(uptime(row))}</Td>
                   <Td className="tabular-nums" data-testid={`restarts-${row.phoneNumber}`}>{row.restartCount}</Td>
                   <Td className="tabular-nums">{row.health?.queueDepth ?? row.queue?.depth ?? 0}</Td>
+                  <Td className="tabular-nums" data-testid={`unread-${row.phoneNumber}`}>
+                    {row.unread && row.unread.messages > 0 ? (
+                      <Link to={`/chats/${row.phoneNumber}`} className="font-medium text-emerald-900 hover:underline" title={t('numbers.unreadTitle', { messages: row.unread.messages, chats: row.unread.chats })}>
+                        {row.unread.messages}
+                      </Link>
+                    ) : (
+                      (row.unread?.messages ?? 0)
+                    )}
+                  </Td>
                   <Td className="tabular-nums">{bytes(row.health?.rssBytes)}</Td>
                   <Td className="tabular-nums">{percent(row.health?.cpuPercent)}</Td>
                   <Td className="tabular-nums">{time(row.health?.lastEventAt, language)}</Td>
                   <Td>
-                    {row.state === 'running' && !row.loggedIn && (
+                    {row.state === 'running' && !row.loggedIn && access.can('numbers:pair', row.phoneNumber) && (
                       <Button asChild size="sm" variant="secondary">
                         <Link to={`/numbers/${row.phoneNumber}/pair`} data-testid={`pair-${row.phoneNumber}`}>
                           <QrCode aria-hidden /> {t('action.pair')}

@@ -1,8 +1,11 @@
 import type { ReactNode } from 'react';
 import { Label } from './label';
 
-/** A labelled form control with optional help text tied to it (`aria-describedby`); `id` is the control's id. */
-export function Field({ id, label, help, children }: { id: string; label: string; help?: string; children: ReactNode }) {
+/**
+ * A labelled form control with optional help text and an error (the API's word on this field), each tied to it by
+ * `aria-describedby` on the control (`<id>-help`, `<id>-error`); `id` is the control's id.
+ */
+export function Field({ id, label, help, error, children }: { id: string; label: string; help?: string; error?: string | undefined; children: ReactNode }) {
   return (
     <div className="flex flex-col gap-1.5">
       <Label htmlFor={id}>{label}</Label>
@@ -10,6 +13,11 @@ export function Field({ id, label, help, children }: { id: string; label: string
       {help && (
         <p id={`${id}-help`} className="text-xs text-slate-700">
           {help}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="text-xs text-red-800" role="alert" data-testid={`${id}-error`}>
+          {error}
         </p>
       )}
     </div>

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { LogOut, Play, QrCode, RotateCw, Square, Trash2 } from 'lucide-react';
-import { useState, type ReactNode } from 'react';
+import { LogOut, MessagesSquare, Play, QrCode, RotateCw, Square, Trash2 } from 'lucide-react';
+import { lazy, Suspense, useState } from 'react';
+import { Fact } from '../../components/fact';
 import { PageTitle } from '../../components/layout';
 import { SessionBadge, StateBadge } from '../../components/state-badges';
 import { useAction } from '../../components/use-action';
@@ -11,6 +12,7 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from '../../components/ui/ta
 import { useT } from '../../i18n';
 import type { Key } from '../../i18n/en';
 import { api, errorText } from '../../lib/api';
+import { useAccess, type Scope } from '../../lib/access';
 import { useDevice } from '../../lib/queries';
 import { Link, useRoute } from '../../lib/router';
 import { ChartsTab } from './charts';
@@ -18,11 +20,17 @@ import { EventsTab } from './events';
 import { LogsTab } from './logs';
 import { QueueTab } from './queue';
 import { TimelineTab } from './timeline';
+import { SharingTab } from './sharing';
 import { WebhooksTab } from './webhooks';
 import { ErrorText } from '../../components/ui/field';
 
 type Danger = 'stop' | 'restart' | 'logout' | 'delete';
-const TABS = ['timeline', 'logs', 'queue', 'webhooks', 'events', 'charts'] as const;
+const TABS = ['timeline', 'logs', 'queue', 'webhooks', 'chatwoot', 'events', 'charts', 'sharing'] as const;
+type Tab = (typeof TABS)[number];
+/** What a tab needs (the API refuses the rest anyway): the log tail is for operators, webhooks, Chatwoot and sharing for their managers. */
+const TAB_NEEDS: Partial<Record<Tab, [Scope, 'operator'?]>> = { logs: ['numbers:read', 'operator'], webhooks: ['webhooks:manage'], chatwoot: ['webhooks:manage'], sharing: ['grants:manage'] };
+// Its own chunk: most visits to a number never open it.
+const ChatwootTab = lazy(() => import('./chatwoot'));
 
 export function DetailPage({ phone }: { phone: string }) {
   const t = useT();
@@ -30,9 +38,15 @@ export function DetailPage({ phone }: { phone: string }) {
   const { navigate, search } = useRoute();
   const device = useDevice(phone);
   const { busy, run } = useAction();
+  const access = useAccess();
   const [confirm, setConfirm] = useState<Danger | null>(null);
   const initialTab = TABS.find((tab) => tab === search.get('tab')) ?? 'timeline';
   const [tab, setTab] = useState<string>(initialTab);
+  const may = (scope: Scope) => access.can(scope, phone);
+  const tabs = TABS.filter((name) => {
+    const need = TAB_NEEDS[name];
+    return !need || access.can(need[0], phone, need[1]);
+  });
 
 
   if (device.error) return <ErrorText>{errorText(device.error)}</ErrorText>;
@@ -55,34 +69,43 @@ export function DetailPage({ phone }: { phone: string }) {
   return (
     <>
       <PageTitle title={d.name}>
-        {d.state !== 'running' && d.state !== 'starting' && (
+        <Button asChild variant="secondary">
+          <Link to={`/chats/${phone}`} data-testid="detail-chats">
+            <MessagesSquare aria-hidden /> {t('nav.chats')}
+          </Link>
+        </Button>
+        {may('numbers:control') && d.state !== 'running' && d.state !== 'starting' && (
           <Button onClick={() => act('start')} disabled={busy !== null} data-testid="detail-start">
             <Play aria-hidden /> {t('action.start')}
           </Button>
         )}
-        {(d.state === 'running' || d.state === 'starting' || d.state === 'backoff') && (
+        {may('numbers:control') && (d.state === 'running' || d.state === 'starting' || d.state === 'backoff') && (
           <Button variant="secondary" onClick={() => setConfirm('stop')} disabled={busy !== null} data-testid="detail-stop">
             <Square aria-hidden /> {t('action.stop')}
           </Button>
         )}
-        <Button variant="secondary" onClick={() => setConfirm('restart')} disabled={busy !== null} data-testid="detail-restart">
-          <RotateCw aria-hidden /> {t('action.restart')}
-        </Button>
-        {d.state === 'running' && !d.loggedIn && (
+        {may('numbers:control') && (
+          <Button variant="secondary" onClick={() => setConfirm('restart')} disabled={busy !== null} data-testid="detail-restart">
+            <RotateCw aria-hidden /> {t('action.restart')}
+          </Button>
+        )}
+        {may('numbers:pair') && d.state === 'running' && !d.loggedIn && (
           <Button asChild variant="secondary">
             <Link to={`/numbers/${phone}/pair`} data-testid="detail-pair">
               <QrCode aria-hidden /> {t('action.pair')}
             </Link>
           </Button>
         )}
-        {d.loggedIn && (
+        {may('numbers:control') && d.loggedIn && (
           <Button variant="secondary" onClick={() => setConfirm('logout')} disabled={busy !== null} data-testid="detail-logout">
             <LogOut aria-hidden /> {t('action.logout')}
           </Button>
         )}
-        <Button variant="destructive" onClick={() => setConfirm('delete')} disabled={busy !== null} data-testid="detail-delete">
-          <Trash2 aria-hidden /> {t('action.delete')}
-        </Button>
+        {may('numbers:delete') && (
+          <Button variant="destructive" onClick={() => setConfirm('delete')} disabled={busy !== null} data-testid="detail-delete">
+            <Trash2 aria-hidden /> {t('action.delete')}
+          </Button>
+        )}
       </PageTitle>
       <Card className="mb-4">
         <CardContent>
@@ -114,7 +137,7 @@ export function DetailPage({ phone }: { phone: string }) {
       </Card>
       <Tabs value={tab} onValueChange={setTab}>
         <TabsList aria-label={t('detail.sections')}>
-          {TABS.map((name) => (
+          {tabs.map((name) => (
             <TabsTrigger key={name} value={name} data-testid={`tab-${name}`}>
               {t(`detail.tab.${name}` as Key)}
             </TabsTrigger>
@@ -123,17 +146,23 @@ export function DetailPage({ phone }: { phone: string }) {
         <TabsContent value="timeline">
           <TimelineTab phone={phone} />
         </TabsContent>
-        <TabsContent value="logs">{tab === 'logs' && <LogsTab phone={phone} />}</TabsContent>
+        <TabsContent value="logs">{tab === 'logs' && tabs.includes('logs') && <LogsTab phone={phone} />}</TabsContent>
         <TabsContent value="queue">
-          <QueueTab phone={phone} />
+          <QueueTab phone={phone} canManage={may('queue:manage')} />
         </TabsContent>
-        <TabsContent value="webhooks">
-          <WebhooksTab device={d} />
+        <TabsContent value="webhooks">{tabs.includes('webhooks') && <WebhooksTab device={d} />}</TabsContent>
+        <TabsContent value="chatwoot">
+          {tab === 'chatwoot' && tabs.includes('chatwoot') && (
+            <Suspense fallback={<p>{t('common.loading')}</p>}>
+              <ChatwootTab phone={phone} name={d.name} />
+            </Suspense>
+          )}
         </TabsContent>
         <TabsContent value="events">
           <EventsTab phone={phone} />
         </TabsContent>
         <TabsContent value="charts">{tab === 'charts' && <ChartsTab phone={phone} />}</TabsContent>
+        <TabsContent value="sharing">{tab === 'sharing' && tabs.includes('sharing') && <SharingTab phone={phone} />}</TabsContent>
       </Tabs>
       <ConfirmDialog
         open={confirm !== null}
@@ -145,14 +174,5 @@ export function DetailPage({ phone }: { phone: string }) {
         onConfirm={() => confirm && act(confirm)}
       />
     </>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt className="text-xs font-medium uppercase tracking-wide text-slate-700">{label}</dt>
-      <dd className="mt-0.5">{children}</dd>
-    </div>
   );
 }

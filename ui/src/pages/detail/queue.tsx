@@ -12,7 +12,8 @@ import { api, errorText } from '../../lib/api';
 import { dateTime } from '../../lib/format';
 import type { QueueStatus } from '../../lib/types';
 
-export function QueueTab({ phone }: { phone: string }) {
+/** The queue; its pacing and resume are for those who may manage it (others see the form disabled). */
+export function QueueTab({ phone, canManage }: { phone: string; canManage: boolean }) {
   const { t, language } = useI18n();
   const { busy, run } = useAction();
   const queue = useQuery({ queryKey: ['queue', phone], queryFn: ({ signal }) => api<QueueStatus>('GET', `/devices/${phone}/queue`, { signal }) });
@@ -53,7 +54,7 @@ export function QueueTab({ phone }: { phone: string }) {
             <dt className="text-slate-700">{t('queue.until')}</dt>
             <dd>{dateTime(q.pausedUntil, language)}</dd>
           </dl>
-          {q.paused && (
+          {canManage && q.paused && (
             <Button className="mt-4" onClick={() => void run('resume', () => api('POST', `/devices/${phone}/queue/resume`), { success: t('queue.resumed'), invalidate: [['queue', phone]] })} disabled={busy !== null} data-testid="queue-resume">
               <Play aria-hidden /> {t('queue.resume')}
             </Button>
@@ -67,6 +68,7 @@ export function QueueTab({ phone }: { phone: string }) {
         </CardHeader>
         <CardContent>
           <form className="flex flex-col gap-3" onSubmit={save} data-testid="queue-form">
+            <fieldset className="contents" disabled={!canManage}>
             {field('concurrency', t('queue.concurrency'), t('queue.concurrencyHelp'))}
             {field('interval', t('queue.interval'), t('queue.intervalHelp'))}
             {field('intervalCap', t('queue.intervalCap'), t('queue.intervalCapHelp'))}
@@ -80,6 +82,8 @@ export function QueueTab({ phone }: { phone: string }) {
                 </Button>
               )}
             </div>
+            </fieldset>
+            {!canManage && <p className="text-xs text-slate-700" data-testid="queue-readonly">{t('access.readOnly')}</p>}
           </form>
         </CardContent>
       </Card>
