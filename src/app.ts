@@ -493,7 +493,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     void outbox.release(pendingId);
     conversations.sync.forget(pendingId);
     pipeline.renamed(pendingId, phoneNumber);
-    webhooks.resume(pendingId);
+    webhooks.renamed(pendingId, phoneNumber);
   });
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {

@@ -21,8 +21,9 @@ export interface DispatcherSettings {
 
 /** One ordered queue: a number's deliveries to one endpoint. */
 interface Lane {
-  readonly key: string;
-  readonly lane: LaneKey;
+  /** Both change when the lane's number is renamed (a pending number bound to its phone), even mid-attempt. */
+  key: string;
+  lane: LaneKey;
   busy: boolean;
   /** Waiting for a free slot of its endpoint. */
   queued: boolean;
@@ -55,6 +56,8 @@ export class WebhookDispatcher {
   private readonly inFlight = new Map<string, number>();
   private readonly waiting = new Map<string, Lane[]>();
   private readonly running = new Set<Promise<void>>();
+  /** Rows being attempted now: only ever one attempt per row, even across a lane handed to another key. */
+  private readonly sending = new Set<number>();
   private readonly abort = new AbortController();
   private closed = false;
   /** Until `start()` has read the open lanes, a lane without state may still have rows from a previous run. */
@@ -77,7 +80,10 @@ export class WebhookDispatcher {
     this.wake(this.repo.openLanes());
   }
 
-  /** New work (or changed work) in these lanes. */
+  /**
+   * New work (or changed work) in these lanes, written by someone who does not hand the rows over: what a lane
+   * holds in memory is read again, so a row written behind its back is never missed.
+   */
   wake(lanes: readonly LaneKey[]): void {
     for (const lane of lanes) {
       const key = laneKey(lane);
@@ -85,7 +91,7 @@ export class WebhookDispatcher {
       if (!state) {
         state = this.newLane(key, lane, false);
         this.lanes.set(key, state);
-      }
+      } else this.reread(state);
       this.pump(state);
     }
   }
@@ -105,9 +111,14 @@ export class WebhookDispatcher {
         this.lanes.set(key, state);
       }
       const last = state.ahead.at(-1);
-      if (last && last.id >= row.id) continue;
-      if (state.complete && state.ahead.length < AHEAD_MAX) state.ahead.push(row);
-      else state.complete = false;
+      if (!last || last.id < row.id) {
+        if (state.complete && state.ahead.length < AHEAD_MAX) state.ahead.push(row);
+        else state.complete = false;
+      } else if (!state.ahead.some((r) => r.id === row.id)) {
+        // Older than what the lane holds, yet not among it: handed over out of order (or already sent, which
+        // the table knows). Only the table has the order right.
+        this.reread(state);
+      }
       this.pump(state);
     }
   }
@@ -134,6 +145,31 @@ export class WebhookDispatcher {
     return updated ?? row;
   }
 
+  /**
+   * Every row of `from` now belongs to `to` (a pending number bound to its phone). Its lanes move with them, with
+   * an attempt in flight: the row it sends is one of the moved ones, so the lane under the new key must wait for
+   * it rather than read it from the table and send it a second time. What they held in memory is read again.
+   */
+  renamed(from: string, to: string): void {
+    for (const state of [...this.lanes.values()]) {
+      if (state.lane.phoneNumber !== from) continue;
+      this.lanes.delete(state.key);
+      state.lane = { ...state.lane, phoneNumber: to };
+      state.key = laneKey(state.lane);
+      this.reread(state);
+      const live = this.lanes.get(state.key);
+      if (!live) {
+        this.lanes.set(state.key, state);
+        continue;
+      }
+      // The new key has a lane already (a row written under the phone before this call): it takes over, and the
+      // moved one only finishes its attempt in flight (whose row the live one leaves alone, see `sending`).
+      if (state.timer) this.clock.clearTimeout(state.timer);
+      state.timer = null;
+      this.reread(live);
+    }
+  }
+
   /** The number was unregistered and its rows deleted: nothing read ahead of them may go out any more. */
   forget(phoneNumber: string): void {
     for (const lane of this.lanes.values()) if (lane.lane.phoneNumber === phoneNumber) this.reread(lane);
@@ -155,7 +191,14 @@ export class WebhookDispatcher {
   }
 
   private pump(state: Lane): void {
-    if (this.closed || state.busy || state.queued) return;
+    if (this.closed) return;
+    const live = this.lanes.get(state.key);
+    if (live !== state) {
+      // A lane another took over (a rename) is done; its end is the live lane's turn.
+      if (live) this.pump(live);
+      return;
+    }
+    if (state.busy || state.queued) return;
     if (state.timer) this.clock.clearTimeout(state.timer);
     state.timer = null;
     if (state.ahead.length === 0 && !state.complete) {
@@ -167,6 +210,8 @@ export class WebhookDispatcher {
       this.lanes.delete(state.key);
       return;
     }
+    // Still in flight from a lane this one took over: that attempt's end pumps this lane again.
+    if (this.sending.has(head.id)) return;
     const wait = head.nextAttemptAt - this.clock.now();
     if (wait > 0) {
       state.timer = this.clock.setTimeout(() => {
@@ -192,6 +237,7 @@ export class WebhookDispatcher {
   private async attempt(state: Lane, row: DeliveryRow): Promise<void> {
     const { endpoint } = state.lane;
     state.busy = true;
+    this.sending.add(row.id);
     this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 0) + 1);
     try {
       const signer = this.targets.signer(row.scope, row.phoneNumber);
@@ -214,6 +260,7 @@ export class WebhookDispatcher {
       this.logger.error({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed');
     } finally {
       state.busy = false;
+      this.sending.delete(row.id);
       this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 1) - 1);
       this.releaseSlot(endpoint);
       this.pump(state);
@@ -255,7 +302,9 @@ export class WebhookDispatcher {
 
   private releaseSlot(endpoint: string): void {
     const queue = this.waiting.get(endpoint);
-    const next = queue?.shift();
+    let next = queue?.shift();
+    // A lane replaced while it waited (a rename) gives its turn to the next.
+    while (next && this.lanes.get(next.key) !== next) next = queue?.shift();
     if (queue && queue.length === 0) this.waiting.delete(endpoint);
     if (!next) return;
     next.queued = false;

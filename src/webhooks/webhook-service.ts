@@ -69,11 +69,12 @@ export class WebhookService {
   }
 
   /**
-   * Wake every lane with work: after a number was renamed from `renamedFrom`, its deliveries are under the new key,
-   * and what the dispatcher read ahead under the old one is dropped (it would find no number to sign with).
+   * A pending number bound to its phone: its deliveries moved to the new key in the rename's transaction, and the
+   * dispatcher's lanes follow them (an attempt in flight included, so no row is sent twice); then every lane with
+   * work is woken, which reads them again.
    */
-  resume(renamedFrom?: string): void {
-    if (renamedFrom) this.dispatcher.forget(renamedFrom);
+  renamed(from: string, to: string): void {
+    this.dispatcher.renamed(from, to);
     this.dispatcher.start();
   }
 

@@ -77,6 +77,27 @@ describe('flags and types', () => {
   });
 });
 
+describe('two writers, one lane', () => {
+  it('delivers relayed posts and incoming texts written while one is on the wire, each once, in the order stored', async () => {
+    const before = flask.hits.length;
+    flask.hold = (body) => body['message'] === 'na linha';
+    await incoming(gw, '7', { from: '5511987000010', body: 'na linha' });
+    await waitFor(() => flask.holding === 1, { what: 'the first post on the wire' });
+    // The lane now holds in memory every row it knows of; the relay writes its rows itself, the store's subscriber
+    // in the event's transaction: each must reach the dispatcher, or it would never be sent.
+    const relay = (message: string) => gw.legacy('POST', '/webhook', { phone: '5511987000011', message, empresa_id: 7 });
+    expect((await relay('relay 1')).status).toBe(200);
+    await incoming(gw, '7', { from: '5511987000010', body: 'texto 2' });
+    await waitFor(() => gw.gateway.database.sqlite.prepare("SELECT 1 FROM webhook_deliveries WHERE scope = 'compat' AND body LIKE '%texto 2%'").get(), { what: 'the text stored' });
+    expect((await relay('relay 3')).status).toBe(200);
+    flask.release();
+    await after(flask, before, 4);
+    const open = () => (gw.gateway.database.sqlite.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE scope = 'compat' AND status IN ('pending', 'failed')").get() as { n: number }).n;
+    await waitFor(() => open() === 0, { what: 'every Flask delivery settled' });
+    expect(flask.hits.slice(before).map((h) => h.body['message'])).toEqual(['na linha', 'relay 1', 'texto 2', 'relay 3']);
+  });
+});
+
 describe('Flask down', () => {
   it('dead-letters after the retry period; a replay delivers it once', async () => {
     await flask.stop();

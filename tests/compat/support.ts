@@ -1,9 +1,10 @@
 /**
  * Helpers for the compatibility layer's tests: a gateway with the legacy tenant API on (stand-in children), a
- * Flask stand-in that records `POST /webhook/whatsapp` and can be taken down and brought back on the same port,
+ * Flask stand-in that records `POST /webhook/whatsapp` (and can keep posts unanswered), can be taken down and
+ * brought back on the same port,
  * and the phone's side of pairing a tenant.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestGateway, type HttpResult, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
@@ -19,6 +20,9 @@ export class FlaskReceiver {
   readonly hits: FlaskHit[] = [];
   /** Paths other than /webhook/whatsapp that were posted to (there should be none). */
   readonly strays: string[] = [];
+  /** Which posts to keep on the wire (recorded, unanswered) until `release()`. */
+  hold: (body: Record<string, unknown>) => boolean = () => false;
+  private readonly held: ServerResponse[] = [];
   private server: Server | null = null;
   port = 0;
 
@@ -44,7 +48,8 @@ export class FlaskReceiver {
           // recorded as it came
         }
         this.hits.push({ headers: req.headers, body, raw });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        if (this.hold(body)) this.held.push(res);
+        else FlaskReceiver.ok(res);
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -53,6 +58,20 @@ export class FlaskReceiver {
     });
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
+  }
+
+  /** Answer the posts kept on the wire, and keep no more. */
+  release(): void {
+    this.hold = () => false;
+    for (const res of this.held.splice(0)) if (!res.destroyed) FlaskReceiver.ok(res);
+  }
+
+  get holding(): number {
+    return this.held.length;
+  }
+
+  private static ok(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
   }
 
   /** Down: the port refuses connections until `start()` again. */

@@ -32,10 +32,20 @@ const repo = new DeliveryRepository(database.db);
 const targets = new WebhookTargets(new DeviceRepository(database.db), { url: ENDPOINT, secret: 's', events: null }, () => true);
 /** Delivery ids in the order they were posted. */
 const posted: number[] = [];
+/** Deliveries the receiver keeps on the wire until `release(id)`; those on the wire now, with their answer. */
+const holding = new Set<number>();
+const onTheWire = new Map<number, () => void>();
 const post: PostFn = async (_url, _body, headers) => {
-  posted.push(Number(headers['x-delivery-id']));
-  await new Promise((resolve) => setImmediate(resolve));
+  const id = Number(headers['x-delivery-id']);
+  posted.push(id);
+  if (holding.has(id)) await new Promise<void>((resolve) => onTheWire.set(id, resolve));
+  else await new Promise((resolve) => setImmediate(resolve));
   return { ok: true, status: 200, error: null };
+};
+const release = (id: number) => {
+  holding.delete(id);
+  onTheWire.get(id)?.();
+  onTheWire.delete(id);
 };
 const settings = { timeoutMs: 5000, concurrency: 4, policy: { baseDelayMs: 10, maxDelayMs: 10, periodMs: 60_000, jitter: 0 }, userAgent: 'test' };
 const dispatcher = new WebhookDispatcher(repo, writer, targets, settings, systemClock, logger, post);
@@ -51,6 +61,21 @@ async function postedFor(phoneNumber: string): Promise<number[]> {
 }
 
 const ascending = (ids: readonly number[]) => [...ids].sort((a, b) => a - b);
+
+const laneOf = (phoneNumber: string) => ({ endpoint: ENDPOINT, scope: 'global' as const, phoneNumber });
+/** Rows written straight to the table (as a writer other than the outbox does), not yet handed to the dispatcher. */
+const written = (phoneNumber: string, count: number) =>
+  repo.insert(
+    Array.from({ length: count }, (_, i) => ({ ...laneOf(phoneNumber), eventId: `${phoneNumber}-${Date.now()}-${i}`, eventType: 'message', body: '{}', nextAttemptAt: 0, giveUpAt: Date.now() + 60_000 })),
+    Date.now(),
+  );
+
+/** Hand `row` over and keep its attempt on the wire: its lane now holds every row it knows of, in memory. */
+async function onWire(row: { id: number }, handOver: () => void): Promise<void> {
+  holding.add(row.id);
+  handOver();
+  await waitFor(() => onTheWire.has(row.id), { what: `delivery ${row.id} on the wire` });
+}
 
 afterAll(async () => {
   await dispatcher.close();
@@ -98,5 +123,51 @@ describe('webhook dispatcher lanes', () => {
     dispatcher.added(rows);
     const ids = await postedFor(phoneNumber);
     expect(ids).toEqual(rows.map((row) => row.id));
+  });
+
+  it('sends a row handed over after a newer one of its lane, in the order of the table', async () => {
+    const phoneNumber = '444444444';
+    const [first] = written(phoneNumber, 1);
+    if (!first) throw new Error('unreachable');
+    await onWire(first, () => dispatcher.added([first]));
+    const [older, newer] = written(phoneNumber, 2);
+    if (!older || !newer) throw new Error('unreachable');
+    // Two writers' commits handed over in the other order than their ids.
+    dispatcher.added([newer]);
+    dispatcher.added([older]);
+    release(first.id);
+    expect(await postedFor(phoneNumber)).toEqual([first.id, older.id, newer.id]);
+  });
+
+  it('sends a row whose writer only woke its lane, while the lane held all it knew of in memory', async () => {
+    const phoneNumber = '555555555';
+    const [first] = written(phoneNumber, 1);
+    if (!first) throw new Error('unreachable');
+    await onWire(first, () => dispatcher.added([first]));
+    const behind = written(phoneNumber, 3);
+    dispatcher.wake([laneOf(phoneNumber)]);
+    release(first.id);
+    expect(await postedFor(phoneNumber)).toEqual([first.id, ...behind.map((row) => row.id)]);
+  });
+
+  it('follows rows renamed to another number mid-attempt: none is lost or sent twice, even with a lane under the new key', async () => {
+    const from = 'pending-aaaaaaaaaaaa';
+    const to = '666666666';
+    const [inFlight, ...queued] = written(from, 3);
+    if (!inFlight) throw new Error('unreachable');
+    await onWire(inFlight, () => dispatcher.added([inFlight, ...queued]));
+    // The rename's transaction moves the rows; a row written under the new key is handed over before the
+    // dispatcher hears of the rename, and is on the wire too.
+    database.sqlite.prepare('UPDATE webhook_deliveries SET phone_number = ? WHERE phone_number = ?').run(to, from);
+    const [early] = written(to, 1);
+    if (!early) throw new Error('unreachable');
+    await onWire(early, () => dispatcher.added([early]));
+    dispatcher.renamed(from, to);
+    dispatcher.start();
+    release(inFlight.id);
+    release(early.id);
+    const ids = await postedFor(to);
+    expect(ascending(ids)).toEqual([inFlight.id, ...queued.map((row) => row.id), early.id]);
+    expect(ids).toHaveLength(new Set(ids).size);
   });
 });
