@@ -54,7 +54,7 @@ describe('fatal configuration', () => {
     expect(run.stderr).toMatch(/^panic: /m);
   });
 
-  it('a postgres DB_URI nobody answers on panics, exit 2 (tests/simulator/postgres-store.test.ts has the rest)', async () => {
+  itSim('a postgres DB_URI nobody answers on panics, exit 2 (tests/simulator/postgres-store.test.ts has the rest)', async () => {
     const port = await freePort();
     const run = await runSim(['rest'], { env: { DB_URI: `postgres://u:p@127.0.0.1:${port}/db?sslmode=disable` } });
     expect(run.code).toBe(2);
