@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { cleanupArbiters, startArbiter, type Arbiter } from '../helpers/arbiter.js';
 import { createPairedSlot } from '../helpers/sim-actions.js';
-import { cleanupSims, startSim, type SimProcess } from '../helpers/sim-process.js';
+import { cleanupSims, freePort, startSim, type SimProcess } from '../helpers/sim-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const JID = '628111@s.whatsapp.net';
@@ -69,6 +69,14 @@ describe('whatsapp-arbiter in kick mode', () => {
     expect(res.status).toBe(200);
     const sent = await arbiter.waitForEvent((e) => e.type === 'send' && e.connection_id === conn.id);
     expect(sent).toMatchObject({ message_id: res.json.results.message_id, to: '628999000111@s.whatsapp.net', node: 'n4' });
+  });
+
+  it('an arbiter nobody answers at is logged and changes nothing else', async () => {
+    const s = await sim('n5', '5', { SIM_ARBITER_URL: `http://127.0.0.1:${await freePort()}` });
+    await createPairedSlot(s, '628444', { jid: '628444' });
+    await s.waitForOutput(/\[ARBITER\] connection of 628444:\d+@s\.whatsapp\.net failed: connect ECONNREFUSED/, 'stderr');
+    expect((await s.api('POST', '/send/message', { phone: '628999000111', message: 'hi' })).status).toBe(200);
+    expect(s.exitInfo).toBeUndefined();
   });
 
   it.each([

@@ -60,7 +60,10 @@ describe('the stand-in with a Postgres session store', () => {
     const sent = await a.api('POST', '/send/message', { phone: '628999000111', message: 'hello' });
     expect(sent.status).toBe(200);
     await simIncoming(a, { from: '628999000111', body: 'hi back' });
-    await a.stop();
+    expect(await pg.query(`SELECT pid FROM pg_stat_activity WHERE usename = 'wa_sim_a'`)).not.toEqual([]);
+    expect(await a.stop()).toEqual({ code: 0, signal: null });
+    // A clean shutdown closes its store connections.
+    await waitFor(async () => (await pg.query(`SELECT pid FROM pg_stat_activity WHERE usename = 'wa_sim_a'`)).length === 0, { what: 'A\'s backends to end' });
 
     // Another node: an empty folder, the same store.
     const b = await start(uri);
