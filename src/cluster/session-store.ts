@@ -114,6 +114,18 @@ export class SessionStores {
     return (await readFence(this.options.admin, role)) ?? null;
   }
 
+  /**
+   * Does the number's store hold a paired session (a `whatsmeow_device` row)? The cluster-mode counterpart of
+   * db/child-session.ts: the tables exist only once a child has started on the store.
+   */
+  async hasSession(numberKey: string): Promise<boolean> {
+    const schema = quoteIdent(storeRoleOf(numberKey));
+    const { rows } = await this.options.admin.query<{ table: string | null }>(`SELECT to_regclass($1) AS table`, [`${schema}.whatsmeow_device`]);
+    if (!rows[0]?.table) return false;
+    const count = await this.options.admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.whatsmeow_device`);
+    return (count.rows[0]?.n ?? 0) > 0;
+  }
+
   /** Removes a number's store for good: its backends, schema (with the session) and role. */
   async drop(numberKey: string): Promise<void> {
     const role = storeRoleOf(numberKey);

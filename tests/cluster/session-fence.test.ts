@@ -79,8 +79,11 @@ describe('per-number session stores and their fence', () => {
       sql(`SELECT kind, fence, process_id FROM wa_${key}.sim_event_log WHERE ${where} ORDER BY seq`, params);
     const send = (sim: SimProcess): Promise<{ status: number; text: string }> => sim.api('POST', '/send/message', { phone: '628999000111', message: 'x' });
 
+    expect(await stores.hasSession(key)).toBe(false);
     const a = await start(one.uri);
+    expect(await stores.hasSession(key)).toBe(false);
     await createPairedSlot(a, key, { jid: key });
+    expect(await stores.hasSession(key)).toBe(true);
     expect((await send(a)).status).toBe(200);
     expect(await rows('true')).toEqual([
       { kind: 'pair', fence: 'f1', process_id: a.pid },
