@@ -30,8 +30,8 @@ const LAYERS = {
   // The compatibility layer is an adapter of its own (routes included): it may use every service, and the HTTP kit.
   compat: ['domain', 'lib', 'db', 'auth', 'audit', 'config', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr', 'devices', 'webhooks', 'outward', 'http'],
 };
-/** The stand-ins for the binary and for Chatwoot: separate programs the tests start as processes. */
-const PROGRAMS = ['simulator', 'fake-chatwoot'];
+/** The stand-ins for the binary, for Chatwoot and for WhatsApp's servers: separate programs the tests start as processes. */
+const PROGRAMS = ['simulator', 'fake-chatwoot', 'arbiter'];
 const FOLDERS = [...Object.keys(LAYERS), 'http', ...PROGRAMS];
 
 const only = (allowed) => FOLDERS.filter((f) => !allowed.includes(f));

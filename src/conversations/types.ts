@@ -61,6 +61,5 @@ export type StoreChange =
   | { readonly kind: 'conversation.updated'; readonly conversation: ConversationRow }
   | { readonly kind: 'conversation.removed'; readonly phoneNumber: string; readonly chatKey: string; readonly mergedInto: string | null };
 
-/** The derived Socket.IO events, by name (payloads: src/conversations/views.ts). */
-export const STORE_EVENTS = ['message.new', 'message.updated', 'message.status', 'conversation.updated', 'conversation.removed'] as const;
-export type StoreEventName = (typeof STORE_EVENTS)[number];
+/** The derived Socket.IO events, by name (payloads: src/domain/conversation-views.ts). */
+export { STORE_EVENTS, type StoreEventName } from '../domain/conversation-views.js';

@@ -1,51 +1,10 @@
 import { KEY_SLOTS } from '../db/repositories/stored-messages.js';
-import type { AnnotationRow, ChatType, ConversationRow, StoredDirection, StoredMessageRow, StoredMessageType, StoredSource, StoredStatus } from '../db/schema.js';
+import type { AnnotationRow, ConversationRow, StoredMessageRow } from '../db/schema.js';
+import type { ConversationView, MessagePreview, MessageStatusView, MessageView } from '../domain/conversation-views.js';
 import { chatKindOf } from '../domain/jid.js';
 import { previewOf } from './message-parts.js';
 
-/** What callers see of a stored message (REST pages, search hits, Socket.IO events). Engine-neutral: no raw payloads. */
-export interface MessageView {
-  readonly id: string;
-  readonly waId: string | null;
-  readonly phoneNumber: string;
-  /** The chat it belongs to (merged: the phone JID of a person known by `@lid` too). */
-  readonly chatId: string;
-  /** The JID it came under. */
-  readonly chatJid: string;
-  readonly chatType: ChatType;
-  readonly direction: StoredDirection;
-  readonly fromMe: boolean;
-  readonly sender: { readonly jid: string | null; readonly lid: string | null; readonly name: string | null } | null;
-  readonly type: StoredMessageType;
-  readonly text: string | null;
-  readonly media: { readonly kind: string; readonly mime: string | null; readonly size: number | null; readonly fileName: string | null; readonly url: string } | null;
-  /** Kind-specific parts: location, contacts, poll (with votes), quoted, forwarded, viewOnce, originalText. */
-  readonly content: Record<string, unknown>;
-  readonly reactions: { readonly emoji: string; readonly sender: string; readonly at: string }[];
-  readonly status: StoredStatus;
-  readonly error: string | null;
-  readonly deleted: 'everyone' | 'me' | null;
-  readonly timestamp: string;
-  readonly sentAt: string | null;
-  readonly deliveredAt: string | null;
-  readonly readAt: string | null;
-  readonly editedAt: string | null;
-  readonly deletedAt: string | null;
-  readonly source: StoredSource;
-}
-
-/** What `message.status` carries: the status of one outgoing message, enough to update it where it is shown. */
-export interface MessageStatusView {
-  readonly id: string;
-  readonly waId: string | null;
-  readonly phoneNumber: string;
-  readonly chatId: string;
-  readonly status: StoredStatus;
-  readonly error: string | null;
-  readonly sentAt: string | null;
-  readonly deliveredAt: string | null;
-  readonly readAt: string | null;
-}
+export type { ConversationView, MessagePreview, MessageStatusView, MessageView };
 
 export function statusView(row: StoredMessageRow): MessageStatusView {
   return {
@@ -59,33 +18,6 @@ export function statusView(row: StoredMessageRow): MessageStatusView {
     deliveredAt: iso(row.deliveredAt),
     readAt: iso(row.readAt),
   };
-}
-
-export interface MessagePreview {
-  readonly id: string;
-  readonly waId: string | null;
-  readonly direction: StoredDirection;
-  readonly type: StoredMessageType;
-  readonly preview: string;
-  readonly status: StoredStatus;
-  readonly senderName: string | null;
-  readonly timestamp: string;
-}
-
-export interface ConversationView {
-  /** The chat id used in URLs: its JID. */
-  readonly id: string;
-  readonly phoneNumber: string;
-  readonly jid: string;
-  /** The `@lid` alias of a person also known by phone JID. */
-  readonly altJid: string | null;
-  readonly type: ChatType;
-  readonly name: string | null;
-  readonly unread: number;
-  readonly archived: boolean;
-  readonly pinned: boolean;
-  readonly lastActivityAt: string | null;
-  readonly lastMessage: MessagePreview | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

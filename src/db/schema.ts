@@ -2,7 +2,10 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { Role } from '../domain/access.js';
 import type { DesiredState, DeviceState, SessionState, StopReason } from '../domain/device-state.js';
+import type { ChatType, MessageStatus, StoredDirection, StoredMessageType, StoredSource, StoredStatus } from '../domain/conversation-views.js';
 import { timestamps } from './schema-common.js';
+
+export type { ChatType, MessageStatus, StoredDirection, StoredMessageType, StoredSource, StoredStatus };
 
 export { now, timestamps } from './schema-common.js';
 
@@ -72,7 +75,6 @@ export const deviceEvents = sqliteTable(
   (t) => [index('device_events_phone_idx').on(t.phoneNumber, t.id)],
 );
 
-export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'expired';
 
 /** The durable outbox: a row exists before the API answers 202, so an accepted message is never lost. */
 export const messages = sqliteTable(
@@ -201,24 +203,6 @@ export const userSettings = sqliteTable('user_settings', {
 });
 
 /** The conversation store (src/conversations/): chats and their messages, as the gateway saw them. */
-export type ChatType = 'direct' | 'group';
-export type StoredDirection = 'in' | 'out';
-/** Incoming messages are `received`; outgoing ones move queued → sending → sent → delivered → read (or failed / expired). */
-export type StoredStatus = 'received' | MessageStatus;
-/** Where a row came from: a child's webhook, the history backfill, the outbox (`api`), or a proxied `/send/*`. */
-export type StoredSource = 'live' | 'backfill' | 'api' | 'proxy';
-export type StoredMessageType =
-  | 'text'
-  | 'image'
-  | 'video'
-  | 'audio'
-  | 'document'
-  | 'sticker'
-  | 'location'
-  | 'contact'
-  | 'poll'
-  | 'revoked'
-  | 'other';
 
 /** One row per chat of a number; a contact seen as a phone JID and as an `@lid` alias is one row (`alt_jid`). */
 export const conversations = sqliteTable(

@@ -17,6 +17,7 @@ import { appDevices } from './core/views.js';
 import { Router } from './http/router.js';
 import { createHandlers, type RequestHandlers } from './http/server.js';
 import type { Logger } from './lib/logger.js';
+import type { ArbiterLink } from './realtime/arbiter-link.js';
 import { WsHub } from './realtime/ws-hub.js';
 import { registerAppRoutes } from './routes/app-routes.js';
 import { registerChatRoutes } from './routes/chat-routes.js';
@@ -52,6 +53,8 @@ export interface Services {
   readonly chats: ChatRepo;
   readonly actions: ActionRepo;
   readonly sent: SentRepo;
+  readonly sessions: SessionStore;
+  readonly link: ArbiterLink | undefined;
   readonly messageActions: MessageActions;
   readonly seeder: HistorySeeder;
 }
@@ -61,6 +64,8 @@ export interface AppInput {
   readonly logger: Logger;
   readonly chatDb: Db;
   readonly sessions: SessionStore;
+  /** Set when `SIM_ARBITER_URL` is: each logged-in device holds a socket to the fake WhatsApp arbiter. */
+  readonly link?: ArbiterLink;
   /** Absolute path of `./statics`. */
   readonly staticsDir: string;
   /** Absolute path of `./storages`. */
@@ -100,6 +105,8 @@ export function createApp(input: AppInput): App {
     chats: new ChatRepo(input.chatDb),
     actions,
     sent,
+    sessions: input.sessions,
+    link: input.link,
     messageActions: new MessageActions({ messages, actions, media }),
     seeder: new HistorySeeder(messages, media),
     login: new LoginService({
@@ -110,8 +117,12 @@ export function createApp(input: AppInput): App {
       qrDir: join(input.staticsDir, 'qrcode'),
       qrDurationSec: config.knobs.qrDurationSec,
       osName: `${config.os} v9.2.0`,
+      link: input.link,
     }),
-    sender: new Sender({ messages, sent, faults, webhooks, media, ackDelayMs: config.knobs.ackDelayMs, accountValidation: config.accountValidation }),
+    sender: new Sender({
+      messages, sent, faults, webhooks, media, ackDelayMs: config.knobs.ackDelayMs, accountValidation: config.accountValidation,
+      sessions: input.sessions, link: input.link,
+    }),
     incoming: new IncomingSimulator({ messages, webhooks, media, autoDownloadMedia: config.autoDownloadMedia }),
   };
   const open = new Router();

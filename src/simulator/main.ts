@@ -1,7 +1,8 @@
 /**
  * Entry point of the stand-in for the go-whatsapp-web-multidevice binary (`whatsapp-sim rest [flags]`).
  * Start-up follows the binary's order (docs/binary-contract.md §3): settings map on stdout → folders → chat
- * storage → session store (DB_URI) → config checks → routes → listen → banner; SIGTERM/SIGINT shut down cleanly.
+ * storage → session store (DB_URI: SQLite or Postgres) → config checks → device slots → routes → listen → banner;
+ * SIGTERM/SIGINT shut down cleanly.
  * This is the only file that touches `process`.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -15,8 +16,10 @@ import { parseArgs, type FlagValue } from './cli/parse-args.js';
 import { buildConfig, ConfigError, resolveSettings, sessionDbPath, type SimConfig } from './config/config.js';
 import { goSettingsMap, parseDotenv } from './config/dotenv.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { ArbiterLink } from './realtime/arbiter-link.js';
 import { openChatStorage, type Db } from './store/db.js';
-import { SessionStore } from './store/session-store.js';
+import { StoreOpenError, type SessionStore } from './store/session-store.js';
+import { SqliteSessionStore } from './store/sqlite-session-store.js';
 
 const SHUTDOWN_GRACE_MS = 15_000;
 const FOLDERS = ['statics/qrcode', 'statics/senditems', 'statics/media', 'storages', 'storages/ui'];
@@ -26,7 +29,7 @@ function exitNow(code: number, stderrText = ''): never {
   process.exit(code);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   if (cli.kind === 'help') {
     process.stdout.write(helpText(cli.command));
@@ -52,7 +55,7 @@ function main(): void {
   } catch (err) {
     return fatal(`failed to open chat storage: ${(err as Error).message}`);
   }
-  const sessions = openSessionStore(settings, logger);
+  const sessions = await openSessionStore(settings, logger);
   let config: SimConfig;
   try {
     config = buildConfig(settings, env);
@@ -60,11 +63,16 @@ function main(): void {
     if (err instanceof ConfigError) return fatal(err.message);
     throw err;
   }
+  const link = config.arbiter
+    ? new ArbiterLink({ ...config.arbiter, pid: process.pid }, logger, (adJid) =>
+      exitNow(0, logger.line('warning', `stream replaced: the session of ${adJid} was opened elsewhere, exiting`)))
+    : undefined;
   const app = createApp({
     config,
     logger,
     chatDb,
     sessions,
+    link,
     staticsDir: resolve('statics'),
     storagesDir: resolve('storages'),
     exit: exitNow,
@@ -72,38 +80,54 @@ function main(): void {
       `${new Date().toISOString().slice(11, 19)} | ${ctx.res.statusCode} | ${Date.now() - startedAt}ms | ` +
       `${ctx.req.socket.remoteAddress ?? '-'} | ${ctx.method} | ${ctx.path} | -\n`) : undefined,
   });
-  app.services.devices.load();
+  try {
+    await app.services.devices.load();
+  } catch (err) {
+    // GOWA's LoadExistingDevices reads the store during the same init step that panics when the store fails.
+    return panic(`failed to load devices: ${(err as Error).message}`);
+  }
   logger.info('presence pulse scheduler started; interval=24h0m0s duration=5m0s');
   if (config.uiEnabled && config.uiAutoUpdate) {
     // What the binary logs offline; the stand-in never downloads the dashboard.
     logger.warn('[UI_ASSET] initial dashboard download failed: the stand-in is offline; serving the fallback page');
   }
-  listen(app, config, logger, () => {
+  listen(app, config, logger, async () => {
+    await link?.closeAll(1000);
     chatDb.close();
-    sessions.close();
+    await sessions.close();
   });
 }
 
-/** Step 2 of the binary's start-up: an unusable DB_URI is a Go panic (exit 2). */
-function openSessionStore(settings: Map<string, FlagValue>, logger: Logger): SessionStore {
+/** A Go panic: exit 2 with its trace on stderr (text from reading the binary's InitWaDB; wording unconfirmed). */
+function panic(message: string): never {
+  return exitNow(2, `panic: ${message}\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/src/main.go\n`);
+}
+
+/**
+ * Step 2 of the binary's start-up: `file:` opens SQLite, `postgres:` (that prefix only: `postgresql://` is an
+ * unknown type) connects to Postgres and creates the tables in the role's default schema; anything else, and
+ * any store that cannot be opened (refused, unreachable, wrong password, missing database), is a panic (exit 2).
+ * Wording of the Postgres failures is unconfirmed (lib/pq's error text after "failed to open database").
+ */
+async function openSessionStore(settings: Map<string, FlagValue>, logger: Logger): Promise<SessionStore> {
   const dbUri = String(settings.get('DB_URI') ?? '');
-  if (dbUri.startsWith('postgres:')) {
-    exitNow(1, logger.line('fatal', 'postgres DB_URI is not supported by the stand-in; use file:<path>'));
-  }
-  // Panic text from reading the binary's InitWaDB (wording unconfirmed).
-  const panic = (message: string): never =>
-    exitNow(2, `panic: ${message}\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/src/main.go\n`);
-  if (!dbUri.startsWith('file:')) {
-    return panic(`unknown database type: ${dbUri}. Currently only sqlite3(file:) and postgres are supported`);
-  }
   try {
-    return new SessionStore(sessionDbPath(dbUri));
+    if (dbUri.startsWith('postgres:')) {
+      // Loaded only here: SQLite stand-ins (almost all of them) do not pay for the driver at start-up.
+      const { PgSessionStore } = await import('./store/pg-session-store.js');
+      return await PgSessionStore.open(dbUri, process.pid, logger);
+    }
+    if (!dbUri.startsWith('file:')) {
+      return panic(`unknown database type: ${dbUri}. Currently only sqlite3(file:) and postgres are supported`);
+    }
+    return new SqliteSessionStore(sessionDbPath(dbUri));
   } catch (err) {
-    return panic(`failed to open database: ${(err as Error).message}`);
+    if (err instanceof StoreOpenError || dbUri.startsWith('file:')) return panic(`failed to open database: ${(err as Error).message}`);
+    throw err;
   }
 }
 
-function listen(app: App, config: SimConfig, logger: Logger, closeStores: () => void): void {
+function listen(app: App, config: SimConfig, logger: Logger, closeStores: () => Promise<void>): void {
   const server = createServer({ requestTimeout: 0 });
   server.on('request', app.handlers.onRequest);
   server.on('upgrade', app.handlers.onUpgrade);
@@ -127,7 +151,7 @@ function listen(app: App, config: SimConfig, logger: Logger, closeStores: () => 
     // Installed before the ready line: a supervisor may signal the moment it reads it.
     onSignal = gracefulShutdown(server, app, logger, () => {
       clearTimeout(autoConnect);
-      closeStores();
+      return closeStores();
     });
     const url = serverUrl(server.address() as AddressInfo, config.host || '0.0.0.0');
     process.stdout.write(banner(url, app.handlerCount, process.pid));
@@ -140,7 +164,7 @@ function listen(app: App, config: SimConfig, logger: Logger, closeStores: () => 
  * swallowed. A process hung by /_sim/hang ignores them too, so only SIGKILL ends it (a gateway's stop
  * escalation can be tested that way).
  */
-function gracefulShutdown(server: Server, app: App, logger: Logger, closeStores: () => void): (name: string) => void {
+function gracefulShutdown(server: Server, app: App, logger: Logger, closeStores: () => Promise<void>): (name: string) => void {
   let stopping = false;
   return (name) => {
     if (app.services.control.hung) {
@@ -150,9 +174,11 @@ function gracefulShutdown(server: Server, app: App, logger: Logger, closeStores:
     if (stopping) return;
     stopping = true;
     logger.info(`Received ${name} — shutting down`);
+    let finished = false;
     const finish = (): void => {
-      closeStores();
-      exitNow(0);
+      if (finished) return;
+      finished = true;
+      void closeStores().finally(() => exitNow(0));
     };
     app.services.hub.closeAll();
     server.close(finish);
@@ -172,4 +198,4 @@ let onSignal = (name: string): void => {
 process.on('SIGTERM', () => onSignal('terminated'));
 process.on('SIGINT', () => onSignal('interrupt'));
 
-main();
+main().catch((err: unknown) => panic((err as Error).message));

@@ -9,7 +9,14 @@ export interface ChildSettings {
   readonly webhookUrl: string;
   readonly webhookSecret: string;
   readonly debug: boolean;
+  /**
+   * The whatsmeow session store; default the file in the child's folder. Distributed mode passes the number's
+   * fenced Postgres URI (src/cluster/session-store.ts).
+   */
+  readonly storeUri?: string;
 }
+
+export const DEFAULT_STORE_URI = 'file:storages/whatsapp.db?_foreign_keys=on';
 
 /**
  * A clean environment: only what the binary needs, so the gateway's own secrets (JWT secret, admin password)
@@ -22,7 +29,7 @@ export function buildChildEnv(settings: ChildSettings, inherited: NodeJS.Process
     APP_BASIC_AUTH: settings.basicAuth,
     APP_OS: settings.os,
     APP_DEBUG: settings.debug ? 'true' : 'false',
-    DB_URI: 'file:storages/whatsapp.db?_foreign_keys=on',
+    DB_URI: settings.storeUri ?? DEFAULT_STORE_URI,
     WHATSAPP_WEBHOOK: settings.webhookUrl,
     WHATSAPP_WEBHOOK_SECRET: settings.webhookSecret,
     APP_UI_AUTO_UPDATE: 'false',

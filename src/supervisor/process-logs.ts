@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RingBuffer } from '../lib/ring-buffer.js';
+import { hideUrlPasswords } from '../lib/url-credentials.js';
 
 export interface LogLine {
   readonly at: number;
@@ -11,6 +12,7 @@ export interface LogLine {
 /**
  * One number's process output: the newest lines in memory for the logs API, and a size-capped file under the
  * session folder (`logs/process.log`, rotated once to `process.log.1`) for post-mortems after a restart.
+ * Passwords in URLs never reach either.
  */
 export class ProcessLogs {
   private readonly buffer: RingBuffer<LogLine>;
@@ -30,7 +32,8 @@ export class ProcessLogs {
     this.size = fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
   }
 
-  append(stream: LogLine['stream'], line: string, at = Date.now()): void {
+  append(stream: LogLine['stream'], raw: string, at = Date.now()): void {
+    const line = hideUrlPasswords(raw);
     const entry = { at, stream, line };
     this.buffer.push(entry);
     this.onLine(entry);

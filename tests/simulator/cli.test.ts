@@ -54,10 +54,11 @@ describe('fatal configuration', () => {
     expect(run.stderr).toMatch(/^panic: /m);
   });
 
-  itSim('a postgres DB_URI is refused by the stand-in, exit 1', async () => {
-    const run = await runSim(['rest'], { env: { DB_URI: 'postgres://u:p@localhost/db' } });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('not supported by the stand-in');
+  itSim('a postgres DB_URI nobody answers on panics, exit 2 (tests/simulator/postgres-store.test.ts has the rest)', async () => {
+    const port = await freePort();
+    const run = await runSim(['rest'], { env: { DB_URI: `postgres://u:p@127.0.0.1:${port}/db?sslmode=disable` } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`panic: failed to open database: dial tcp 127.0.0.1:${port}: connect: connection refused`);
   });
 
   it('a port in use is fatal, exit 1', async () => {

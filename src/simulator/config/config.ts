@@ -25,6 +25,15 @@ export interface SimKnobs {
   readonly qrDurationSec: number;
 }
 
+/** `SIM_ARBITER_URL` and what the stand-in tells the arbiter about itself (stand-in only). */
+export interface ArbiterSettings {
+  readonly url: string;
+  /** `SIM_NODE`. */
+  readonly node: string;
+  /** `SIM_FENCE`, else `application_name=f<N>` of a postgres `DB_URI`. */
+  readonly fence: number | null;
+}
+
 export interface SimConfig {
   readonly port: string;
   readonly host: string;
@@ -40,6 +49,7 @@ export interface SimConfig {
   readonly accountValidation: boolean;
   readonly autoDownloadMedia: boolean;
   readonly knobs: SimKnobs;
+  readonly arbiter: ArbiterSettings | null;
 }
 
 /** A configuration error is fatal (logrus fatal, exit 1) in the real binary. */
@@ -102,7 +112,18 @@ export function buildConfig(settings: Settings, env: ReadonlyMap<string, string>
       ackDelayMs: knob(env, 'SIM_ACK_DELAY_MS', 500),
       qrDurationSec: knob(env, 'SIM_QR_DURATION_SEC', 30),
     },
+    arbiter: env.get('SIM_ARBITER_URL')
+      ? { url: env.get('SIM_ARBITER_URL') ?? '', node: env.get('SIM_NODE') ?? '', fence: fenceOf(env.get('SIM_FENCE'), str('DB_URI')) }
+      : null,
   };
+}
+
+/** The fence a child was started with: `SIM_FENCE`, else `application_name=f<N>` in a postgres DB_URI. */
+export function fenceOf(simFence: string | undefined, dbUri: string): number | null {
+  if (simFence !== undefined && /^[0-9]{1,15}$/.test(simFence)) return Number(simFence);
+  if (!dbUri.startsWith('postgres:')) return null;
+  const match = /[?&]application_name=f([0-9]{1,15})(?:&|$)/.exec(dbUri);
+  return match ? Number(match[1]) : null;
 }
 
 function knob(env: ReadonlyMap<string, string>, key: string, fallback: number): number {

@@ -21,14 +21,14 @@ export class DeviceManager {
   ) {}
 
   /** Boot: registry rows, each matched with its session; sessions without a row become JID-named slots. */
-  load(): void {
+  async load(): Promise<void> {
     const records = this.repo.list();
     this.logger.info(`[DEVICE_MANAGER] discovered ${records.length} device records in registry`);
-    const sessions = this.sessions.list();
+    const sessions = await this.sessions.list();
     this.logger.info(`[DEVICE_MANAGER] discovered ${sessions.length} device records in store`);
     for (const record of records) {
       const slot = new Slot(record, true);
-      const session = record.jid ? this.sessions.findByUser(userOf(record.jid)) : undefined;
+      const session = record.jid ? sessions.find((stored) => userOf(stored.adJid) === userOf(record.jid)) : undefined;
       if (session) {
         slot.adJid = session.adJid;
         slot.hasClient = true;
@@ -110,8 +110,12 @@ export class DeviceManager {
   }
 
   /** DELETE /devices/{id}: slot, session and chat data are purged. */
-  remove(slot: Slot): void {
-    if (slot.paired) this.sessions.removeUser(userOf(slot.record.jid));
+  async remove(slot: Slot): Promise<void> {
+    if (slot.paired) {
+      await this.sessions.removeUser(userOf(slot.record.jid)).catch((err: unknown) => {
+        throw errors.store('error deleting data from store', err);
+      });
+    }
     this.repo.remove(slot.id);
     this.slots.delete(slot.id);
   }

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { pairCode, qrPayload, randomPhoneDigits } from '../lib/ids.js';
 import { errors } from '../http/errors.js';
+import type { ArbiterLink } from '../realtime/arbiter-link.js';
 import { userOf, type SessionStore } from '../store/session-store.js';
 import type { DeviceManager } from './devices.js';
 import { LOGIN_PHONE, USER_SERVER } from './phone.js';
@@ -24,6 +25,8 @@ export interface LoginDeps {
   readonly qrDurationSec: number;
   /** Shown on the phone as the linked device's platform. */
   readonly osName: string;
+  /** The socket to the fake WhatsApp arbiter, when `SIM_ARBITER_URL` is set. */
+  readonly link: ArbiterLink | undefined;
 }
 
 /** whatsmeow's QR channel gives up after about 160 s (60 s for the first code, then 20 s per code). */
@@ -51,17 +54,24 @@ export class LoginService {
     return pairCode();
   }
 
-  /** `/_sim/pair`: the phone accepted the QR or code. */
-  pair(slot: Slot, requestedJid: string, pushName: string): string {
+  /** `/_sim/pair`: the phone accepted the QR or code. whatsmeow fails the pairing when the store refuses the device. */
+  async pair(slot: Slot, requestedJid: string, pushName: string): Promise<string> {
     const pending = slot.pending;
     if (!pending) throw errors.noPendingLogin();
     const user = requestedJid !== '' ? userOf(requestedJid.replace(/^\+/, '')) : defaultUser(slot, pending);
     if (!/^[0-9]{1,20}$/.test(user)) throw errors.validation('jid: must be a phone number or a phone JID.');
     const jid = `${user}@${USER_SERVER}`;
     const adJid = `${user}:${randomInt(2, 60)}@${USER_SERVER}`;
+    try {
+      await this.deps.sessions.save(adJid, pushName, this.deps.osName);
+      await this.deps.sessions.record('pair', adJid, { slot: slot.id });
+    } catch (err) {
+      this.deps.logger.error(`failed to save device store: ${(err as Error).message}`);
+      throw errors.store('failed to save device store', err);
+    }
     this.clearExpiry(slot);
-    this.deps.sessions.save(adJid, pushName, this.deps.osName);
     slot.transition({ type: 'paired', jid, adJid, pushName });
+    this.deps.link?.connect({ slotId: slot.id, adJid });
     this.deps.devices.persist(slot);
     this.deps.logger.info(`[DEVICE_MANAGER] device ${slot.id} paired as ${jid}`);
     this.deps.broadcast('LOGIN_SUCCESS', `Successfully pair with ${adJid}`, null);
@@ -71,24 +81,36 @@ export class LoginService {
   /**
    * Logout from this side (`/app/logout`, `/devices/{id}/logout`): the session row goes, the slot stays.
    * Assumption (unconfirmed): logging out a never-paired slot succeeds rather than failing in whatsmeow.
+   * whatsmeow tells WhatsApp and disconnects first, then deletes the store rows; a refused delete is its error.
    */
-  logout(slot: Slot): void {
+  async logout(slot: Slot): Promise<void> {
     this.clearExpiry(slot);
-    if (slot.paired) this.deps.sessions.removeUser(userOf(slot.record.jid));
+    const { adJid } = slot;
+    const user = slot.paired ? userOf(slot.record.jid) : '';
     slot.transition({ type: 'logged-out' });
+    this.deps.link?.disconnect(slot.id);
     if (slot.persisted) this.deps.devices.persist(slot);
+    if (user === '') return;
+    try {
+      await this.deps.sessions.record('logout', adJid, { slot: slot.id });
+      await this.deps.sessions.removeUser(user);
+    } catch (err) {
+      this.deps.logger.error(`error deleting data from store: ${(err as Error).message}`);
+      throw errors.store('error deleting data from store', err);
+    }
   }
 
   /** The phone removed the linked device (whatsmeow `LoggedOut` event). */
-  unlink(slot: Slot): void {
-    this.logout(slot);
+  async unlink(slot: Slot): Promise<void> {
+    await this.logout(slot);
     this.deps.broadcast('DEVICE_LOGGED_OUT', 'Device logged out (slot kept)', { device_id: slot.id });
   }
 
   reconnect(slot: Slot): void {
     if (!slot.paired) throw errors.internal(`device ${slot.id} is not logged in (session deleted)`);
     slot.transition({ type: 'disconnected' });
-    slot.transition({ type: 'connected' });
+    this.deps.link?.disconnect(slot.id);
+    this.connect(slot);
   }
 
   /** Boot step 3 of the binary: each paired slot connects about 2 s after start. */
@@ -98,14 +120,28 @@ export class LoginService {
       if (paired.length === 0) this.deps.logger.info('auto-connect skipped: no devices available');
       for (const slot of paired) {
         if (slot.connected) continue;
-        slot.transition({ type: 'connected' });
+        this.connect(slot);
         this.deps.logger.info(`auto-connected device ${slot.id}`);
       }
     }, delayMs);
   }
 
+  /** Slot deleted: its socket goes with it. */
   forget(slot: Slot): void {
     this.clearExpiry(slot);
+    this.deps.link?.disconnect(slot.id);
+  }
+
+  /**
+   * A paired slot connects to WhatsApp. whatsmeow writes the store as it connects (keys, push name); when that
+   * write fails it logs and stays connected, so the stand-in does too.
+   */
+  private connect(slot: Slot): void {
+    slot.transition({ type: 'connected' });
+    this.deps.link?.connect({ slotId: slot.id, adJid: slot.adJid });
+    this.deps.sessions.record('login', slot.adJid, { slot: slot.id }).catch((err: unknown) => {
+      this.deps.logger.error(`failed to save device store on connect of ${slot.id}: ${(err as Error).message}`);
+    });
   }
 
   private assertCanLogin(slot: Slot): void {

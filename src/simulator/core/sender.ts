@@ -7,7 +7,9 @@
 import { errors } from '../http/errors.js';
 import { goTimeString } from '../lib/go-time.js';
 import { outgoingMessageId } from '../lib/ids.js';
+import type { ArbiterLink } from '../realtime/arbiter-link.js';
 import type { MessageRepo } from '../store/message-repo.js';
+import type { SessionStore } from '../store/session-store.js';
 import type { SentRepo } from '../store/sent-repo.js';
 import type { WebhookDispatcher } from '../webhook/dispatcher.js';
 import type { FaultQueue } from './faults.js';
@@ -23,6 +25,9 @@ export interface SenderDeps {
   readonly media: MediaStore;
   readonly ackDelayMs: number;
   readonly accountValidation: boolean;
+  /** Encrypting a message advances the Signal session, a store write: refused, the message is not sent. */
+  readonly sessions: SessionStore;
+  readonly link: ArbiterLink | undefined;
 }
 
 export interface OutgoingMedia {
@@ -85,6 +90,9 @@ export class Sender {
       if (fault.error) throw fault.error;
     }
     const id = outgoingMessageId();
+    await this.deps.sessions.record('message-sent', slot.adJid, { id, to: out.jid }).catch((err: unknown) => {
+      throw errors.store('failed to send message', err);
+    });
     const now = new Date(Math.floor(Date.now() / 1000) * 1000);
     const { media } = out;
     const format = media ? mediaFormat(media.kind, media.filename, media.mime) : undefined;
@@ -114,6 +122,7 @@ export class Sender {
       size: media?.data.length,
       at: new Date().toISOString(),
     });
+    this.deps.link?.reportSend(slot.id, id, out.jid);
     this.scheduleAcks(slot, id, out.jid);
     return { message_id: id, status: `${out.verb} ${out.jid} (server timestamp: ${goTimeString(now)})` };
   }

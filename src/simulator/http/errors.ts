@@ -27,6 +27,9 @@ export const errors = {
   sessionSaved: () =>
     new SimError(500, 'SESSION_SAVED_ERROR', 'your session have been saved, please wait to connect 2 second and refresh again'),
   internal: (message: string) => new SimError(500, 'INTERNAL_SERVER_ERROR', message),
+  /** The session store refused a write (Postgres mode: a fenced role, a terminated backend). Wording unconfirmed. */
+  store: (what: string, cause: unknown) =>
+    new SimError(500, 'INTERNAL_SERVER_ERROR', `${what}: ${cause instanceof Error ? cause.message : String(cause)}`),
   /** Fiber's 45 s request timeout. */
   gatewayTimeout: () => new SimError(504, 'GATEWAY_TIMEOUT', 'Request timed out waiting for WhatsApp server response'),
   deviceIdRequired: () =>

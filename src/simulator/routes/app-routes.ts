@@ -39,8 +39,8 @@ export function registerAppRoutes(open: Router, scoped: Router, services: Servic
       const code = login.startCode(ctx.slot, ctx.query.get('phone') ?? '');
       sendOk(ctx.res, 'Login with code success', { device_id: ctx.slot.id, pair_code: code });
     })
-    .on('GET', '/app/logout', (ctx) => {
-      login.logout(ctx.slot);
+    .on('GET', '/app/logout', async (ctx) => {
+      await login.logout(ctx.slot);
       hub.broadcast('DEVICE_LOGGED_OUT', `Device ${ctx.slot.id} logged out (slot kept)`, {
         device_id: ctx.slot.id,
         devices: devices.list().map(appDevice),

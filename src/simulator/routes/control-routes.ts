@@ -42,12 +42,12 @@ export function registerControlRoutes(open: Router, scoped: Router, services: Se
   scoped
     .on('POST', '/_sim/pair', async (ctx) => {
       const { fields } = await ctx.body();
-      const jid = login.pair(ctx.slot, fieldString(fields, 'jid'), fieldString(fields, 'push_name') || 'WhatsApp Sim');
+      const jid = await login.pair(ctx.slot, fieldString(fields, 'jid'), fieldString(fields, 'push_name') || 'WhatsApp Sim');
       sendOk(ctx.res, 'Device paired', { device_id: ctx.slot.id, jid });
     })
-    .on('POST', '/_sim/unlink', (ctx) => {
+    .on('POST', '/_sim/unlink', async (ctx) => {
       sender.assertReady(ctx.slot);
-      login.unlink(ctx.slot);
+      await login.unlink(ctx.slot);
       sendOk(ctx.res, 'Device unlinked', { device_id: ctx.slot.id });
     })
     .on('POST', '/_sim/group', async (ctx) => {

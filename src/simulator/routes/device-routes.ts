@@ -53,11 +53,11 @@ export function registerDeviceRoutes(open: Router, services: Services): void {
       });
     })
     .on('GET', '/devices/:id', (ctx) => sendOk(ctx.res, 'Device info', deviceObject(devices.get(ctx.params.id ?? ''))))
-    .on('DELETE', '/devices/:id', (ctx) => {
+    .on('DELETE', '/devices/:id', async (ctx) => {
       const slot = devices.get(ctx.params.id ?? '');
       login.forget(slot);
       services.faults.clear(slot.id);
-      devices.remove(slot);
+      await devices.remove(slot);
       sendOk(ctx.res, 'Device removed');
     })
     .on('GET', '/devices/:id/login', (ctx) => qrLogin(services, ctx, devices.getOrCreateEphemeral(ctx.params.id ?? '')))
@@ -66,9 +66,9 @@ export function registerDeviceRoutes(open: Router, services: Services): void {
       const code = login.startCode(slot, ctx.query.get('phone') ?? '');
       sendOk(ctx.res, 'Login with code started', { device_id: slot.id, pair_code: code });
     })
-    .on('POST', '/devices/:id/logout', (ctx) => {
+    .on('POST', '/devices/:id/logout', async (ctx) => {
       const slot = devices.get(ctx.params.id ?? '');
-      login.logout(slot);
+      await login.logout(slot);
       hub.broadcast('DEVICE_LOGGED_OUT', `Device ${slot.id} logged out (slot kept)`, {
         device_id: slot.id,
         devices: devices.list().map(deviceObject),

@@ -23,6 +23,12 @@ export function registerSimMessageRoutes(scoped: Router, services: Services): vo
       const { fields } = await ctx.body();
       const request = readIncoming(ctx.slot, fields);
       sender.assertReady(ctx.slot);
+      // Decrypting advances the Signal session: when the store refuses that write, whatsmeow drops the message
+      // (no event, no webhook) and the phone's retry receipt asks for it again later.
+      await services.sessions.record('message-received', ctx.slot.adJid, { from: request.sender.jid, count: request.count }).catch((err: unknown) => {
+        services.logger.error(`failed to decrypt message for ${ctx.slot.id}: ${(err as Error).message}`);
+        throw errors.store('failed to decrypt message', err);
+      });
       const ids = services.incoming.deliver(ctx.slot, request);
       sendOk(ctx.res, 'Incoming messages delivered', { ids });
     })

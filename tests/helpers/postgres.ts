@@ -1,0 +1,75 @@
+/**
+ * A real, private Postgres per test file: the project's own script creates a throwaway cluster in a temp folder
+ * (installing Debian's server when missing) on a free port, and removes it afterwards.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import getPort from 'get-port';
+import pg from 'pg';
+import { ROOT } from './gateway.js';
+
+const exec = promisify(execFile);
+const SCRIPT = path.join(ROOT, 'scripts', 'dev', 'postgres.sh');
+const PASSWORD = 'test-postgres-password';
+
+/** First start may install the package and run initdb. */
+export const POSTGRES_SETUP_TIMEOUT_MS = 240_000;
+
+export interface TestPostgres {
+  /** Superuser URL (`postgres://postgres:…@127.0.0.1:PORT/postgres`). */
+  readonly url: string;
+  readonly port: number;
+  /** A fresh database on this cluster, for one gateway or one scenario. */
+  createDatabase(name: string): Promise<string>;
+  /** One query as the superuser, on the given database (default `postgres`). */
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[], database?: string): Promise<T[]>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  /** Stops the server and deletes its folder. */
+  destroy(): Promise<void>;
+}
+
+async function script(args: string[]): Promise<string> {
+  const { stdout } = await exec(SCRIPT, args, { env: { ...process.env, PG_THROWAWAY: '1' }, timeout: POSTGRES_SETUP_TIMEOUT_MS });
+  return stdout.trim();
+}
+
+export function databaseUrl(port: number, database: string, user = 'postgres', password = PASSWORD): string {
+  return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+export async function startPostgres(): Promise<TestPostgres> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-gw-pg-'));
+  const port = await getPort();
+  const url = await script(['start', dir, String(port), PASSWORD]);
+  const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: databaseUrl(port, database) });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    url,
+    port,
+    query,
+    async createDatabase(name) {
+      if (!/^[a-z][a-z0-9_]{0,40}$/.test(name)) throw new Error(`bad test database name ${name}`);
+      await query(`CREATE DATABASE ${name}`);
+      return databaseUrl(port, name);
+    },
+    stop: async () => void (await script(['stop', dir])),
+    start: async () => void (await script(['start', dir, String(port), PASSWORD])),
+    restart: async () => void (await script(['restart', dir])),
+    async destroy() {
+      await script(['stop', dir]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
