@@ -8,13 +8,27 @@ export interface PgClient {
 
 export type OwnershipEntry = { readonly kind: 'acquiring' | 'owned' | 'releasing'; readonly fence: number };
 
+interface Listen<E> {
+  on<K extends keyof E & string>(event: K, listener: (payload: E[K]) => void): () => void;
+}
+
+interface MembershipEvents {
+  joined: { readonly incarnation: string; readonly rejoin: boolean };
+  fenced: { readonly incarnation: string; readonly reason: string };
+  conflict: { readonly error: unknown };
+}
+
+interface OwnershipEvents {
+  acquired: { readonly phoneNumber: string; readonly fence: number };
+  lost: { readonly phoneNumber: string; readonly fence: number; readonly reason: string };
+  released: { readonly phoneNumber: string; readonly fence: number; readonly reason: string };
+  changed: { readonly phoneNumber: string; readonly to: string; readonly fence: number };
+}
+
 export interface ClusterNodeApi {
-  readonly membership: {
-    readonly events: { on(event: 'joined' | 'fenced' | 'conflict' | 'changed', listener: (payload: never) => void): () => void };
-    current(): { readonly kind: string };
-  };
+  readonly membership: { readonly events: Listen<MembershipEvents> };
   readonly ownership: {
-    readonly events: { on(event: 'acquired' | 'lost' | 'released' | 'changed', listener: (payload: never) => void): () => void };
+    readonly events: Listen<OwnershipEvents>;
     held(): ReadonlyMap<string, OwnershipEntry>;
     withFence<T>(phoneNumber: string, fence: number, work: (client: PgClient) => Promise<T>): Promise<T>;
     noteStoreVersion(phoneNumber: string, fence: number, version: string): Promise<void>;

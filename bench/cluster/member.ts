@@ -46,11 +46,11 @@ async function main(): Promise<void> {
   const node = await cluster.startClusterNode({ settings: settings as never, gowaVersion: version, migrationsFolder: path.join(ROOT, 'drizzle-postgres'), logger: logger as never });
   report(node);
   const stale = new Map<string, { fence: number; left: number }>();
-  node.ownership.events.on('lost', (e: { phoneNumber: string; fence: number }) => {
+  node.ownership.events.on('lost', (e) => {
     if (staleWrites > 0) stale.set(e.phoneNumber, { fence: e.fence, left: staleWrites });
   });
   if (raiseVersion) {
-    node.ownership.events.on('acquired', (e: { phoneNumber: string; fence: number }) => {
+    node.ownership.events.on('acquired', (e) => {
       node.ownership.noteStoreVersion(e.phoneNumber, e.fence, version).catch(() => undefined);
     });
   }
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-  node.membership.events.on('conflict', (e: { error: unknown }) => fail(e.error));
+  node.membership.events.on('conflict', (e) => fail(e.error));
   say('ready');
   for (;;) {
     if (!stopping) await sweep(node, cluster, stale);
@@ -77,12 +77,12 @@ async function main(): Promise<void> {
 }
 
 function report(node: ClusterNodeApi): void {
-  node.membership.events.on('joined', (e: { incarnation: string; rejoin: boolean }) => say('joined', e));
-  node.membership.events.on('fenced', (e: { incarnation: string; reason: string }) => say('fenced', e));
-  node.ownership.events.on('acquired', (e: { phoneNumber: string; fence: number }) => say('acquired', { number: e.phoneNumber, fence: e.fence }));
-  node.ownership.events.on('lost', (e: { phoneNumber: string; fence: number; reason: string }) => say('lost', { number: e.phoneNumber, fence: e.fence, reason: e.reason }));
-  node.ownership.events.on('released', (e: { phoneNumber: string; fence: number; reason: string }) => say('released', { number: e.phoneNumber, fence: e.fence, reason: e.reason }));
-  node.ownership.events.on('changed', (e: { phoneNumber: string; to: string; fence: number }) => {
+  node.membership.events.on('joined', (e) => say('joined', e));
+  node.membership.events.on('fenced', (e) => say('fenced', e));
+  node.ownership.events.on('acquired', (e) => say('acquired', { number: e.phoneNumber, fence: e.fence }));
+  node.ownership.events.on('lost', (e) => say('lost', { number: e.phoneNumber, fence: e.fence, reason: e.reason }));
+  node.ownership.events.on('released', (e) => say('released', { number: e.phoneNumber, fence: e.fence, reason: e.reason }));
+  node.ownership.events.on('changed', (e) => {
     if (e.to === 'releasing') say('releasing', { number: e.phoneNumber, fence: e.fence });
   });
 }

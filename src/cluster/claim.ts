@@ -23,14 +23,15 @@ export interface Shares {
   readonly total: number;
   readonly live: number;
   readonly mine: number;
-  /** ceil(total / live nodes): what each non-draining live node should hold. */
+  /** ceil(total / live nodes): what each non-draining live node should hold (a node is live until lease + grace). */
   readonly fair: number;
   readonly meLive: boolean;
 }
 
 const SHARES = `
   SELECT (SELECT count(*) FROM assignments)::int AS total,
-         (SELECT count(*) FROM nodes WHERE expires_at > now() AND NOT draining)::int AS live,
+         -- A node counts until its numbers may be claimed (lease + grace), so one late heartbeat does not double the shares.
+         (SELECT count(*) FROM nodes WHERE expires_at > now() - make_interval(secs => $3::float8 / 1000) AND NOT draining)::int AS live,
          (SELECT count(*) FROM assignments WHERE node_id = $1 AND node_incarnation = $2)::int AS mine,
          EXISTS (SELECT 1 FROM nodes WHERE node_id = $1 AND incarnation = $2 AND expires_at > now() AND NOT draining) AS me_live`;
 
@@ -48,6 +49,12 @@ const CLAIM = `
         OR (n.incarnation <> a.node_incarnation AND n.joined_at < now() - make_interval(secs => $4::float8 / 1000))
         OR ($5 AND n.incarnation = a.node_incarnation AND n.expires_at < now() - make_interval(secs => $4::float8 / 1000)))
       AND string_to_array(a.min_gowa_version, '.')::int[] <= string_to_array($6, '.')::int[]
+      -- Beyond the fair share only what no other node below its share could take (its binary is too old, it is full).
+      AND (NOT $7 OR NOT EXISTS (
+        SELECT 1 FROM nodes o
+        WHERE o.node_id <> $1 AND o.expires_at > now() AND NOT o.draining
+          AND string_to_array(o.gowa_version, '.')::int[] >= string_to_array(a.min_gowa_version, '.')::int[]
+          AND (SELECT count(*) FROM assignments b WHERE b.node_id = o.node_id AND b.node_incarnation = o.incarnation) < LEAST(o.capacity, $8)))
     -- Our own numbers from before a fence first, then a stable order.
     ORDER BY (a.node_id IS NOT DISTINCT FROM $1) DESC, a.phone_number
     LIMIT $3
@@ -64,8 +71,8 @@ const CLAIM = `
 
 const NOTIFY = `SELECT pg_notify('ownership', $1)`;
 
-export async function readShares(db: pg.Pool | pg.PoolClient, me: Identity): Promise<Shares> {
-  const row = (await db.query<{ total: number; live: number; mine: number; me_live: boolean }>(SHARES, [me.nodeId, me.incarnation])).rows[0];
+export async function readShares(db: pg.Pool | pg.PoolClient, me: Identity, expiryGraceMs: number): Promise<Shares> {
+  const row = (await db.query<{ total: number; live: number; mine: number; me_live: boolean }>(SHARES, [me.nodeId, me.incarnation, expiryGraceMs])).rows[0];
   const total = row?.total ?? 0;
   const live = Math.max(1, row?.live ?? 1);
   return { total, live, mine: row?.mine ?? 0, fair: Math.ceil(total / live), meLive: row?.me_live ?? false };
@@ -73,20 +80,26 @@ export async function readShares(db: pg.Pool | pg.PoolClient, me: Identity): Pro
 
 /**
  * One claim round (DM-9), one transaction: up to min(free capacity, fair share − held) numbers, skipping rows
- * another node has locked, each with its fence raised by one; the moves are logged and the other nodes woken.
+ * another node has locked, each with its fence raised by one; then, up to the capacity, the numbers no other node
+ * below its fair share may take (so version skew or full nodes never leave a number unowned). The moves are
+ * logged and the other nodes woken.
  */
 export async function claimRound(pool: pg.Pool, me: Identity, rules: ClaimRules): Promise<Claimed[]> {
   const client = await pool.connect();
   let broken = false;
   try {
     await client.query('BEGIN');
-    const shares = await readShares(client, me);
-    const room = Math.min(rules.capacity - shares.mine, shares.fair - shares.mine);
-    if (!shares.meLive || room <= 0) {
+    const shares = await readShares(client, me, rules.expiryGraceMs);
+    const free = rules.capacity - shares.mine;
+    const room = Math.min(free, shares.fair - shares.mine);
+    if (!shares.meLive || free <= 0) {
       await client.query('ROLLBACK');
       return [];
     }
-    const rows = (await client.query<{ phone_number: string; fence: number; reason: Claimed['reason'] }>(CLAIM, [me.nodeId, me.incarnation, room, rules.expiryGraceMs, rules.mayTakeExpired, rules.gowaVersion])).rows;
+    const claim = async (limit: number, overflow: boolean) =>
+      limit <= 0 ? [] : (await client.query<{ phone_number: string; fence: number; reason: Claimed['reason'] }>(CLAIM, [me.nodeId, me.incarnation, limit, rules.expiryGraceMs, rules.mayTakeExpired, rules.gowaVersion, overflow, shares.fair])).rows;
+    const rows = await claim(room, false);
+    rows.push(...(await claim(free - rows.length, true)));
     if (rows.length > 0) await client.query(NOTIFY, [JSON.stringify({ kind: 'claimed', node: me.nodeId, count: rows.length })]);
     await client.query('COMMIT');
     return rows.map((r) => ({ phoneNumber: r.phone_number, fence: Number(r.fence), reason: r.reason }));

@@ -210,16 +210,17 @@ export class Ownership {
   private async rebalance(me: Identity): Promise<void> {
     const { timings, membership, hooks } = this.deps;
     if (this.clock.now() - this.lastRebalance < timings.rebalanceIntervalMs || !membership.mayClaimOthers()) return;
-    const shares = await readShares(this.deps.pool, me);
+    const shares = await readShares(this.deps.pool, me, timings.expiryGraceMs);
     if (shares.mine <= shares.fair) return;
     const candidates = (await rebalanceCandidates(this.deps.pool, me, timings.releaseCooldownMs, shares.fair)).filter((c) => this.book.get(c.phoneNumber)?.kind === 'owned');
     if (candidates.length === 0) return;
     const ranked = hooks?.rankForRelease?.(candidates.map((c) => c.phoneNumber)) ?? candidates.map((c) => c.phoneNumber);
     const pick = ranked.find((n) => this.book.get(n)?.kind === 'owned');
     if (!pick) return;
-    this.lastRebalance = this.clock.now();
+    // The period counts from the decision and again from the end of the hand-over: at most one move per period.
+    this.lastRebalance = Infinity;
     // Not awaited: stopping a child takes a while and the claim loop goes on meanwhile.
-    void this.release(pick, 'rebalance');
+    void this.release(pick, 'rebalance').finally(() => (this.lastRebalance = this.clock.now()));
   }
 
   private release(phoneNumber: string, reason: ReleaseReason): Promise<void> {
