@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withConnection } from './pool.js';
 
 export interface Identity {
   readonly nodeId: string;
@@ -85,31 +86,28 @@ export async function readShares(db: pg.Pool | pg.PoolClient, me: Identity, expi
  * logged and the other nodes woken.
  */
 export async function claimRound(pool: pg.Pool, me: Identity, rules: ClaimRules): Promise<Claimed[]> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
+  return withConnection(pool, async (client) => {
     await client.query('BEGIN');
-    const shares = await readShares(client, me, rules.expiryGraceMs);
-    const free = rules.capacity - shares.mine;
-    const room = Math.min(free, shares.fair - shares.mine);
-    if (!shares.meLive || free <= 0) {
-      await client.query('ROLLBACK');
-      return [];
+    try {
+      const shares = await readShares(client, me, rules.expiryGraceMs);
+      const free = rules.capacity - shares.mine;
+      const room = Math.min(free, shares.fair - shares.mine);
+      if (!shares.meLive || free <= 0) {
+        await client.query('ROLLBACK');
+        return [];
+      }
+      const claim = async (limit: number, overflow: boolean) =>
+        limit <= 0 ? [] : (await client.query<{ phone_number: string; fence: number; reason: Claimed['reason'] }>(CLAIM, [me.nodeId, me.incarnation, limit, rules.expiryGraceMs, rules.mayTakeExpired, rules.gowaVersion, overflow, shares.fair])).rows;
+      const rows = await claim(room, false);
+      rows.push(...(await claim(free - rows.length, true)));
+      if (rows.length > 0) await client.query(NOTIFY, [JSON.stringify({ kind: 'claimed', node: me.nodeId, count: rows.length })]);
+      await client.query('COMMIT');
+      return rows.map((r) => ({ phoneNumber: r.phone_number, fence: Number(r.fence), reason: r.reason }));
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
     }
-    const claim = async (limit: number, overflow: boolean) =>
-      limit <= 0 ? [] : (await client.query<{ phone_number: string; fence: number; reason: Claimed['reason'] }>(CLAIM, [me.nodeId, me.incarnation, limit, rules.expiryGraceMs, rules.mayTakeExpired, rules.gowaVersion, overflow, shares.fair])).rows;
-    const rows = await claim(room, false);
-    rows.push(...(await claim(free - rows.length, true)));
-    if (rows.length > 0) await client.query(NOTIFY, [JSON.stringify({ kind: 'claimed', node: me.nodeId, count: rows.length })]);
-    await client.query('COMMIT');
-    return rows.map((r) => ({ phoneNumber: r.phone_number, fence: Number(r.fence), reason: r.reason }));
-  } catch (err) {
-    broken = true;
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  });
 }
 
 /** What the database says this incarnation holds (number → fence): the truth the book is checked against. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withConnection } from './pool.js';
 import type { Identity } from './claim.js';
 import { clusterErrors } from './errors.js';
 
@@ -18,30 +19,23 @@ const CHECK = `
  * given (no other waits): the server ends a session idle inside a transaction after a few query timeouts.
  */
 export async function fencedTransaction<T>(pool: pg.Pool, me: Identity, phoneNumber: string, fence: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let open = false;
-  let broken = false;
-  try {
+  return withConnection(pool, async (client) => {
     await client.query('BEGIN');
-    open = true;
-    const held = await client.query(CHECK, [phoneNumber, fence, me.nodeId, me.incarnation]);
-    if (held.rowCount === 0) {
+    let open = true;
+    try {
+      const held = await client.query(CHECK, [phoneNumber, fence, me.nodeId, me.incarnation]);
+      if (held.rowCount === 0) {
+        open = false;
+        await client.query('ROLLBACK');
+        throw clusterErrors.ownershipLost(phoneNumber, fence);
+      }
+      const result = await work(client);
+      await client.query('COMMIT');
       open = false;
-      await client.query('ROLLBACK');
-      throw clusterErrors.ownershipLost(phoneNumber, fence);
+      return result;
+    } catch (err) {
+      if (open) await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
     }
-    const result = await work(client);
-    await client.query('COMMIT');
-    open = false;
-    return result;
-  } catch (err) {
-    if (open) {
-      // The connection may be the problem: throw it away rather than hand it to the next writer.
-      broken = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-    }
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  });
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
+import { ClusterError } from './errors.js';
 import { describeDatabaseUrl, explainConnectError } from './redact.js';
 
 export interface PoolOptions {
@@ -55,4 +56,28 @@ export async function connectClient(url: string, timeoutMs: number, applicationN
     throw explainConnectError(err, url);
   }
   return client;
+}
+
+/**
+ * A pooled connection for one transaction. While checked out, a connection the server drops emits `error` on the
+ * client itself (the pool listens only to idle ones), which would end the process: it is caught here, the next
+ * query fails with it anyway, and a connection that failed is thrown away instead of going back to the pool.
+ */
+export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let failed: unknown = null;
+  const onError = (err: Error): void => {
+    failed = err;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } catch (err) {
+    // A refusal of ours (ownership lost) leaves the connection healthy; anything else may not have.
+    if (!(err instanceof ClusterError)) failed ??= err;
+    throw err;
+  } finally {
+    client.off('error', onError);
+    client.release(failed !== null);
+  }
 }
