@@ -32,7 +32,7 @@ describe('failover between cluster members (F-1, F-3, F-10, F-12)', () => {
     const [n1, n2] = await rig.startAll(['n1', 'n2'], allEnv);
     const [n3] = await rig.startAll(['n3'], { ...allEnv, ...victimEnv });
     await rig.addNumbers(60);
-    const held = await rig.waitForShares({ n1: 20, n2: 20, n3: 20 });
+    const held = await rig.waitForShares({ n1: 20, n2: 20, n3: 20 }, 30_000, { poke: true });
     // Every member is writing through its fences before the fault.
     await waitFor(async () => (await rig!.query<{ n: number }>('SELECT count(DISTINCT phone_number)::int AS n FROM member_writes'))[0]?.n === 60, { what: 'a fenced write for every number' });
     const fences = new Map([...(await rig.owners()).values()].map((o) => [o.phoneNumber, o.fence]));
