@@ -3,6 +3,7 @@
  * their JSON event lines, signals, and what the database says they own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import path from 'node:path';
 import pg from 'pg';
 import { MEMBER_WRITES_TABLE, STALE_WRITES, WRITE_OVERLAP } from '../../bench/cluster/writes.js';
@@ -12,6 +13,7 @@ import type { OwnershipHooks } from '../../src/cluster/ownership.js';
 import { clusterSettings } from '../../src/cluster/settings.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ROOT } from './gateway.js';
+import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from './postgres.js';
 import { isAlive, waitFor } from './wait.js';
 
 const MEMBER = path.join(ROOT, 'dist', 'bench', 'cluster', 'member.js');
@@ -252,4 +254,30 @@ export class ClusterRig {
     await Promise.all(this.members.map((m) => m.kill()));
     await this.pool.end();
   }
+}
+
+/**
+ * One private Postgres for a test file and a fresh database per scenario (`newRig`), whose members are killed after
+ * each test.
+ */
+export function clusterScenarios(prefix: string): { server: () => TestPostgres; newRig: () => Promise<ClusterRig> } {
+  let server: TestPostgres | null = null;
+  let rig: ClusterRig | null = null;
+  let count = 0;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, POSTGRES_SETUP_TIMEOUT_MS);
+  afterEach(async () => {
+    await rig?.close();
+    rig = null;
+  });
+  afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
+  const started = (): TestPostgres => {
+    if (!server) throw new Error('Postgres not started');
+    return server;
+  };
+  return {
+    server: started,
+    newRig: async () => (rig = new ClusterRig(await started().createDatabase(`${prefix}_${++count}`))),
+  };
 }
