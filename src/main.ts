@@ -24,6 +24,18 @@ try {
   throw err;
 }
 
+if (config.CLUSTER_MODE === 'postgres') {
+  // The ownership core exists (src/cluster/), but the gateway's own tables are not on Postgres yet: a node that
+  // started anyway would accept sends into a local outbox no other node can see.
+  fail(
+    [
+      'CLUSTER_MODE=postgres: this version does not run the gateway in distributed mode yet.',
+      '  Ownership, fencing and the session stores are built and tested (docs/cluster.md); the API, outbox and journal on Postgres are not.',
+      '  Run one host with CLUSTER_MODE=off (the default).',
+    ].join('\n'),
+  );
+}
+
 try {
   fs.accessSync(config.paths.binary, fs.constants.X_OK);
 } catch {
