@@ -28,6 +28,8 @@ const LAYERS = {
   proxy: ['domain', 'lib', 'auth', 'audit', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
   chatwoot: ['domain', 'lib', 'db', 'auth', 'audit', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr'],
   // The compatibility layer is an adapter of its own (routes included): it may use every service, and the HTTP kit.
+  // Distributed mode's ownership core: leases, claims, fenced writes (Postgres); it knows nothing of children or HTTP.
+  cluster: ['domain', 'lib', 'db', 'config'],
   compat: ['domain', 'lib', 'db', 'auth', 'audit', 'config', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr', 'devices', 'webhooks', 'outward', 'http'],
 };
 /** The stand-ins for the binary, for Chatwoot and for WhatsApp's servers: separate programs the tests start as processes. */

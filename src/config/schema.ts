@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { clusterCrossCheck, clusterEnv } from './cluster-schema.js';
 import { compatCrossCheck, compatEnv } from './compat-schema.js';
 import { passwordProblem } from '../domain/password-policy.js';
 
@@ -164,6 +165,7 @@ export const envSchema = z
     /** QR codes posted per `erga` command while the phone has not scanned one. */
     CHATWOOT_MAX_QR_SEND_ATTEMPTS: int(4, 1, 20),
     ...compatEnv,
+    ...clusterEnv,
     /** HMAC key for API key secrets (only HMAC-SHA256(pepper, secret) is stored); changing it invalidates every key. */
     API_KEY_PEPPER: z.string().min(1).default(DEV_API_KEY_PEPPER),
     /** Longest lifetime of a non-admin API key (days); such keys must expire. */
@@ -201,6 +203,7 @@ export function crossCheck(env: Partial<Env>): string[] {
     problems.push('CHATWOOT_RETRY_MAX_DELAY: must not be below CHATWOOT_RETRY_BASE_DELAY');
   }
   problems.push(...compatCrossCheck(env));
+  problems.push(...clusterCrossCheck(env));
   const reserved = ['/api', '/proxy', '/socket.io', '/internal', '/metrics'];
   if (env.DASHBOARD_BASE_PATH !== undefined && reserved.some((r) => env.DASHBOARD_BASE_PATH === r || env.DASHBOARD_BASE_PATH?.startsWith(`${r}/`) || env.DASHBOARD_BASE_PATH?.startsWith(`${r}-`))) {
     problems.push(`DASHBOARD_BASE_PATH: must not be under ${reserved.join(', ')} (the API's own paths)`);
