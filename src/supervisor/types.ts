@@ -58,4 +58,9 @@ export interface SupervisorDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * The session store a number's child is started on (its `DB_URI`); undefined = the file in its folder, as on a
+   * single host. Distributed mode's node agent gives each owned number its fenced Postgres store.
+   */
+  readonly storeUriFor?: (phoneNumber: string) => string | undefined;
 }
