@@ -64,3 +64,7 @@ export interface AgentClusterModule {
   SessionStores: (new (options: never) => StoresApi) & { targetFromUrl(url: string): unknown };
   startClusterNode(options: { settings: never; gowaVersion: string; migrationsFolder: string; logger?: never; hooks?: never }): Promise<ClusterNodeApi>;
 }
+
+export interface NumbersModule {
+  addNumbers(pool: never, phoneNumbers: readonly string[]): Promise<number>;
+}
