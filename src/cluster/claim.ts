@@ -12,6 +12,8 @@ export interface ClaimRules {
   readonly expiryGraceMs: number;
   /** False in the quiet period after missed renewals (DM-10): only free numbers, none of a live-looking node's. */
   readonly mayTakeExpired: boolean;
+  /** A number this node released is left to the others this long. */
+  readonly releaseCooldownMs: number;
 }
 
 export interface Claimed {
@@ -50,6 +52,8 @@ const CLAIM = `
         OR (n.incarnation <> a.node_incarnation AND n.joined_at < now() - make_interval(secs => $4::float8 / 1000))
         OR ($5 AND n.incarnation = a.node_incarnation AND n.expires_at < now() - make_interval(secs => $4::float8 / 1000)))
       AND string_to_array(a.min_gowa_version, '.')::int[] <= string_to_array($6, '.')::int[]
+      -- What this node handed over (or gave up on) goes to the others first, for the cooldown.
+      AND NOT COALESCE(a.node_id IS NULL AND a.released_by = $1 AND a.released_at > now() - make_interval(secs => $9::float8 / 1000), false)
       -- Beyond the fair share only what no other node below its share could take (its binary is too old, it is full).
       AND (NOT $7 OR NOT EXISTS (
         SELECT 1 FROM nodes o
@@ -97,7 +101,7 @@ export async function claimRound(pool: pg.Pool, me: Identity, rules: ClaimRules)
         return [];
       }
       const claim = async (limit: number, overflow: boolean) =>
-        limit <= 0 ? [] : (await client.query<{ phone_number: string; fence: number; reason: Claimed['reason'] }>(CLAIM, [me.nodeId, me.incarnation, limit, rules.expiryGraceMs, rules.mayTakeExpired, rules.gowaVersion, overflow, shares.fair])).rows;
+        limit <= 0 ? [] : (await client.query<{ phone_number: string; fence: number; reason: Claimed['reason'] }>(CLAIM, [me.nodeId, me.incarnation, limit, rules.expiryGraceMs, rules.mayTakeExpired, rules.gowaVersion, overflow, shares.fair, rules.releaseCooldownMs])).rows;
       const rows = await claim(room, false);
       rows.push(...(await claim(free - rows.length, true)));
       if (rows.length > 0) await client.query(NOTIFY, [JSON.stringify({ kind: 'claimed', node: me.nodeId, count: rows.length })]);

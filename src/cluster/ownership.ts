@@ -172,7 +172,13 @@ export class Ownership {
       await this.verify(me);
       if (this.draining || this.stopped) return;
       const { capacity, gowaVersion, timings } = this.deps;
-      const claimed = await claimRound(this.deps.pool, me, { capacity, gowaVersion, expiryGraceMs: timings.expiryGraceMs, mayTakeExpired: this.deps.membership.mayClaimOthers() });
+      const claimed = await claimRound(this.deps.pool, me, {
+        capacity,
+        gowaVersion,
+        expiryGraceMs: timings.expiryGraceMs,
+        releaseCooldownMs: timings.releaseCooldownMs,
+        mayTakeExpired: this.deps.membership.mayClaimOthers(),
+      });
       for (const { phoneNumber, fence } of claimed) this.takeOver(phoneNumber, fence, me.incarnation);
       await this.rebalance(me);
     } catch (err) {

@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ClusterRig, FAST, type Member, type Move } from '../helpers/cluster-members.js';
-import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describe, expect, it } from '@jest/globals';
+import { clusterScenarios, FAST, type ClusterRig, type Member, type Move } from '../helpers/cluster-members.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TTL = Number(FAST.CLUSTER_LEASE_TTL);
@@ -14,29 +13,18 @@ const SLACK = 6000;
  * no write of the old owner after the new one's first (by the database's record), and fair shares.
  */
 describe('failover between cluster members (F-1, F-3, F-10, F-12)', () => {
-  let server: TestPostgres;
-  let rig: ClusterRig | null = null;
-  let scenario = 0;
+  const scenarios = clusterScenarios('failover');
 
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, POSTGRES_SETUP_TIMEOUT_MS);
-  afterEach(async () => {
-    await rig?.close();
-    rig = null;
-  });
-  afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
-
-  async function threeMembersWith60(victimEnv: Record<string, string> = {}, allEnv: Record<string, string> = {}): Promise<{ victim: Member; survivors: Member[]; victimNumbers: string[]; fences: Map<string, number>; before: number }> {
-    rig = new ClusterRig(await server.createDatabase(`failover_${++scenario}`));
+  async function threeMembersWith60(victimEnv: Record<string, string> = {}, allEnv: Record<string, string> = {}): Promise<{ rig: ClusterRig; victim: Member; survivors: Member[]; victimNumbers: string[]; fences: Map<string, number>; before: number }> {
+    const rig = await scenarios.newRig();
     const [n1, n2] = await rig.startAll(['n1', 'n2'], allEnv);
     const [n3] = await rig.startAll(['n3'], { ...allEnv, ...victimEnv });
     await rig.addNumbers(60);
-    const held = await rig.waitForShares({ n1: 20, n2: 20, n3: 20 });
+    const held = await rig.waitForShares({ n1: 20, n2: 20, n3: 20 }, 30_000, { poke: true });
     // Every member is writing through its fences before the fault.
-    await waitFor(async () => (await rig!.query<{ n: number }>('SELECT count(DISTINCT phone_number)::int AS n FROM member_writes'))[0]?.n === 60, { what: 'a fenced write for every number' });
+    await waitFor(async () => (await rig.query<{ n: number }>('SELECT count(DISTINCT phone_number)::int AS n FROM member_writes'))[0]?.n === 60, { what: 'a fenced write for every number' });
     const fences = new Map([...(await rig.owners()).values()].map((o) => [o.phoneNumber, o.fence]));
-    return { victim: n3!, survivors: [n1!, n2!], victimNumbers: held.get('n3') ?? [], fences, before: await rig.lastMoveId() };
+    return { rig, victim: n3!, survivors: [n1!, n2!], victimNumbers: held.get('n3') ?? [], fences, before: await rig.lastMoveId() };
   }
 
   function claimsOf(moves: Move[], numbers: readonly string[]): Map<string, Move[]> {
@@ -46,14 +34,14 @@ describe('failover between cluster members (F-1, F-3, F-10, F-12)', () => {
   }
 
   it('F-1 + F-12: kill -9 of a member → its numbers move to the survivors within TTL + grace + tick, each once, fences up, fair shares', async () => {
-    const { victim, victimNumbers, fences, before } = await threeMembersWith60();
-    const leaseAtKill = (await rig!.nodeRow('n3'))!.expires_at;
+    const { rig, victim, victimNumbers, fences, before } = await threeMembersWith60();
+    const leaseAtKill = (await rig.nodeRow('n3'))!.expires_at;
     victim.signal('SIGKILL');
     await victim.exited;
 
-    const held = await rig!.waitForShares({ n1: 30, n2: 30 }, TTL + GRACE + TICK + SLACK);
+    const held = await rig.waitForShares({ n1: 30, n2: 30 }, TTL + GRACE + TICK + SLACK);
     expect(held.get('n3')).toBeUndefined();
-    const moves = await rig!.moves(before);
+    const moves = await rig.moves(before);
     for (const [phoneNumber, claims] of claimsOf(moves, victimNumbers)) {
       expect({ phoneNumber, claims: claims.length }).toEqual({ phoneNumber, claims: 1 });
       expect(claims[0]).toMatchObject({ fromNode: 'n3', reason: 'expired', fence: fences.get(phoneNumber)! + 1 });
@@ -63,20 +51,20 @@ describe('failover between cluster members (F-1, F-3, F-10, F-12)', () => {
     // The survivors' own numbers stayed where they were.
     expect(moves.filter((m) => !victimNumbers.includes(m.phoneNumber))).toEqual([]);
     // The new owners are writing; the two owners of a number never wrote at the same time.
-    await waitFor(async () => (await rig!.query<{ n: number }>('SELECT count(DISTINCT phone_number)::int AS n FROM member_writes WHERE node_id <> $1 AND phone_number = ANY($2)', ['n3', victimNumbers]))[0]?.n === 20, { what: 'the new owners writing' });
-    expect(await rig!.writeSafety()).toMatchObject({ stale: 0, overlapNumbers: 0 });
+    await waitFor(async () => (await rig.query<{ n: number }>('SELECT count(DISTINCT phone_number)::int AS n FROM member_writes WHERE node_id <> $1 AND phone_number = ANY($2)', ['n3', victimNumbers]))[0]?.n === 20, { what: 'the new owners writing' });
+    expect(await rig.writeSafety()).toMatchObject({ stale: 0, overlapNumbers: 0 });
   });
 
   it('F-10: SIGTERM → the member hands its numbers over and the survivors, woken by NOTIFY, claim them without waiting for its lease', async () => {
     // A claim tick far longer than the test: only the wake-ups (added, claimed, released) can move anything.
-    const { victim, survivors, victimNumbers, fences, before } = await threeMembersWith60({}, { CLUSTER_CLAIM_INTERVAL: '600000' });
+    const { rig, victim, survivors, victimNumbers, fences, before } = await threeMembersWith60({}, { CLUSTER_CLAIM_INTERVAL: '600000' });
     victim.signal('SIGTERM');
     expect(await victim.exited).toBe(0);
     expect(victim.count('drained')).toBe(1);
     expect(victim.count('released')).toBe(20);
 
-    await rig!.waitForShares({ n1: 30, n2: 30 }, 5000);
-    const moves = await rig!.moves(before);
+    await rig.waitForShares({ n1: 30, n2: 30 }, 5000);
+    const moves = await rig.moves(before);
     const releases = moves.filter((m) => m.toNode === null);
     expect(releases.map((m) => m.phoneNumber).sort()).toEqual([...victimNumbers].sort());
     expect(new Set(releases.map((m) => m.reason))).toEqual(new Set(['drain']));
@@ -90,15 +78,15 @@ describe('failover between cluster members (F-1, F-3, F-10, F-12)', () => {
     const lastClaim = Math.max(...moves.filter((m) => m.toNode !== null).map((m) => m.at.getTime()));
     expect(lastClaim - firstRelease).toBeLessThan(TTL);
     // The member left: its NODE_ID is free at once.
-    expect((await rig!.nodeRow('n3'))?.draining).toBe(true);
-    expect(await rig!.writeSafety()).toMatchObject({ stale: 0, overlapNumbers: 0 });
+    expect((await rig.nodeRow('n3'))?.draining).toBe(true);
+    expect(await rig.writeSafety()).toMatchObject({ stale: 0, overlapNumbers: 0 });
   });
 
   it('F-3: a member paused past its lease is replaced; after SIGCONT it fences itself and every write it tries is refused', async () => {
-    const { victim, victimNumbers, before } = await threeMembersWith60({ MEMBER_STALE_WRITES: '3' });
+    const { rig, victim, victimNumbers, before } = await threeMembersWith60({ MEMBER_STALE_WRITES: '3' });
     victim.signal('SIGSTOP');
-    await rig!.waitForShares({ n1: 30, n2: 30 }, TTL + GRACE + TICK + SLACK);
-    const claims = (await rig!.moves(before)).map((m) => `${m.phoneNumber} ${m.fromNode}→${m.toNode ?? '-'} ${m.reason}`).sort();
+    await rig.waitForShares({ n1: 30, n2: 30 }, TTL + GRACE + TICK + SLACK);
+    const claims = (await rig.moves(before)).map((m) => `${m.phoneNumber} ${m.fromNode}→${m.toNode ?? '-'} ${m.reason}`).sort();
     expect(claims).toEqual(victimNumbers.map((n) => expect.stringMatching(new RegExp(`^${n} n3→n[12] expired$`))));
 
     victim.signal('SIGCONT');
@@ -109,7 +97,7 @@ describe('failover between cluster members (F-1, F-3, F-10, F-12)', () => {
     // It comes back as a new incarnation and takes part again.
     const rejoined = await victim.waitForEvent((e) => e.event === 'joined' && e.rejoin === true, 'rejoin');
     expect(rejoined.incarnation).toBeTruthy();
-    const safety = await rig!.writeSafety();
+    const safety = await rig.writeSafety();
     expect(safety).toMatchObject({ stale: 0, overlapNumbers: 0 });
   });
 });

@@ -3,12 +3,10 @@ import getPort from 'get-port';
 import path from 'node:path';
 import pg from 'pg';
 import { claimRound, type ClaimRules } from '../../src/cluster/claim.js';
-import { startClusterNode, type ClusterNode } from '../../src/cluster/cluster-node.js';
+import type { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { isClusterError } from '../../src/cluster/errors.js';
-import { clusterSettings } from '../../src/cluster/settings.js';
-import { loadConfig } from '../../src/config/load.js';
 import { migratePostgres } from '../../src/db/pg/migrate.js';
-import { ClusterRig, memberEnv, spawnMember } from '../helpers/cluster-members.js';
+import { ClusterRig, inProcessNode, spawnMember } from '../helpers/cluster-members.js';
 import { ROOT } from '../helpers/gateway.js';
 import { databaseUrl, POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
@@ -21,12 +19,6 @@ describe('cluster membership, claims and fenced writes on a real Postgres', () =
     server = await startPostgres();
   }, POSTGRES_SETUP_TIMEOUT_MS);
   afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
-
-  function inProcessNode(url: string, nodeId: string): Promise<ClusterNode> {
-    const settings = clusterSettings(loadConfig(memberEnv(url, nodeId), ROOT));
-    if (!settings) throw new Error('cluster mode expected');
-    return startClusterNode({ settings, gowaVersion: '9.2.0', migrationsFolder: MIGRATIONS });
-  }
 
   it('F-9: a second process with a live NODE_ID refuses to start and changes nothing; after a drain the id is free at once', async () => {
     const rig = new ClusterRig(await server.createDatabase('dup_node'));
@@ -90,7 +82,7 @@ describe('cluster membership, claims and fenced writes on a real Postgres', () =
     const me = { nodeId: 'me', incarnation: '11111111-1111-4111-8111-111111111111' };
     const other = '22222222-2222-4222-8222-222222222222';
     const older = '33333333-3333-4333-8333-333333333333';
-    const rules: ClaimRules = { capacity: 10, gowaVersion: '9.2.0', expiryGraceMs: 2000, mayTakeExpired: true };
+    const rules: ClaimRules = { capacity: 10, gowaVersion: '9.2.0', expiryGraceMs: 2000, mayTakeExpired: true, releaseCooldownMs: 5000 };
     let pool: pg.Pool;
 
     beforeAll(async () => {
@@ -104,24 +96,27 @@ describe('cluster membership, claims and fenced writes on a real Postgres', () =
     afterAll(async () => pool?.end());
 
     /** `other`'s lease: expires `expiresIn` s from now (negative: ago), its current incarnation joined `joinedAgo` s ago. */
-    async function setUp(owner: { node: string | null; incarnation?: string; expiresIn?: number; joinedAgo?: number; releasedBy?: string }, minVersion = '0.0.0'): Promise<void> {
+    async function setUp(owner: { node: string | null; incarnation?: string; expiresIn?: number; joinedAgo?: number; releasedBy?: string; releasedAgo?: number }, minVersion = '0.0.0'): Promise<void> {
       await pool.query('TRUNCATE assignments, nodes, ownership_moves');
       const node = `INSERT INTO nodes (node_id, incarnation, advertise_url, capacity, gowa_version, joined_at, renewed_at, expires_at)
         VALUES ($1, $2, 'http://x', 10, '9.2.0', now() - make_interval(secs => $3), now(), now() + make_interval(secs => $4))`;
       await pool.query(node, [me.nodeId, me.incarnation, 60, 10]);
       if (owner.node) await pool.query(node, [owner.node, other, owner.joinedAgo ?? 60, owner.expiresIn ?? 10]);
-      await pool.query('INSERT INTO assignments (phone_number, node_id, node_incarnation, fence, min_gowa_version, released_by) VALUES ($1, $2, $3, 5, $4, $5)', [
+      await pool.query('INSERT INTO assignments (phone_number, node_id, node_incarnation, fence, min_gowa_version, released_by, released_at) VALUES ($1, $2, $3, 5, $4, $5, now() - make_interval(secs => $6))', [
         '5511900000001',
         owner.node,
         owner.node ? (owner.incarnation ?? other) : null,
         minVersion,
         owner.releasedBy ?? null,
+        owner.releasedAgo ?? 1,
       ]);
     }
 
     it.each([
       { what: 'never owned', owner: { node: null }, claimed: 'new' },
       { what: 'handed over', owner: { node: null, releasedBy: 'x' }, claimed: 'released' },
+      { what: 'handed over by us within the cooldown', owner: { node: null, releasedBy: 'me' }, claimed: null },
+      { what: 'handed over by us before the cooldown', owner: { node: null, releasedBy: 'me', releasedAgo: 6 }, claimed: 'released' },
       { what: 'owned by a live node', owner: { node: 'b' }, claimed: null },
       { what: 'owned by a lease expired within the grace', owner: { node: 'b', expiresIn: -1 }, claimed: null },
       { what: 'owned by a lease expired beyond the grace', owner: { node: 'b', expiresIn: -3 }, claimed: 'expired' },

@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ClusterRig, FAST } from '../helpers/cluster-members.js';
-import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describe, expect, it } from '@jest/globals';
+import { clusterScenarios, FAST } from '../helpers/cluster-members.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A lease long enough to ride out a restart (the design's advice: TTL 30 s where Postgres blips are expected). */
@@ -15,24 +14,10 @@ const TIMINGS = {
 };
 
 describe('Postgres outages (F-6, F-7)', () => {
-  let server: TestPostgres;
-  let rig: ClusterRig | null = null;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, POSTGRES_SETUP_TIMEOUT_MS);
-  afterEach(async () => {
-    await rig?.close();
-    rig = null;
-  });
-  afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
-
-  async function newRig(name: string): Promise<ClusterRig> {
-    rig = new ClusterRig(await server.createDatabase(name));
-    return rig;
-  }
+  const { server, newRig } = clusterScenarios('outage');
 
   it('F-6: a restart shorter than the lease changes no assignment: every member keeps its numbers and fences, nobody fences itself, writes resume', async () => {
-    const rig = await newRig('restart');
+    const rig = await newRig();
     await rig.startAll(['n1', 'n2', 'n3'], TIMINGS);
     const numbers = await rig.addNumbers(30);
     await rig.waitForShares({ n1: 10, n2: 10, n3: 10 });
@@ -41,7 +26,7 @@ describe('Postgres outages (F-6, F-7)', () => {
     const before = await rig.lastMoveId();
 
     const started = Date.now();
-    await server.restart();
+    await server().restart();
     const outageMs = Date.now() - started;
     // The scenario is only this one while the restart stays inside the fence window (TTL − margin).
     expect(outageMs).toBeLessThan(Number(TIMINGS.CLUSTER_LEASE_TTL) - Number(TIMINGS.CLUSTER_FENCE_MARGIN));
@@ -60,7 +45,7 @@ describe('Postgres outages (F-6, F-7)', () => {
   });
 
   it('F-7: an outage longer than the fence window: every member fences itself before its lease runs out, then all recover', async () => {
-    const rig = await newRig('long_outage');
+    const rig = await newRig();
     await rig.startAll(['n1', 'n2', 'n3']);
     // Every lease the database ever granted, so the last one of each incarnation is known after the outage.
     await rig.query('CREATE TABLE lease_log (node_id text, incarnation uuid, expires_at timestamptz)');
@@ -72,9 +57,9 @@ describe('Postgres outages (F-6, F-7)', () => {
     const before = await rig.lastMoveId();
     await waitFor(async () => (await rig.query<{ n: number }>('SELECT count(DISTINCT l.node_id)::int AS n FROM lease_log l JOIN nodes USING (node_id, incarnation)'))[0]?.n === 3, { what: 'a logged renewal of every member' });
 
-    await server.stop();
+    await server().stop();
     const fenced = await Promise.all(rig.members.map((m) => m.waitForEvent((e) => e.event === 'fenced', 'self-fence', Number(FAST.CLUSTER_LEASE_TTL) + 10_000)));
-    await server.start();
+    await server().start();
 
     await Promise.all(rig.members.map((m) => m.waitForEvent((e) => e.event === 'joined' && e.rejoin === true, 'rejoin')));
     await rig.waitForShares({ n1: 10, n2: 10, n3: 10 });

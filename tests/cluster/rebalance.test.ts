@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ClusterRig, FAST } from '../helpers/cluster-members.js';
-import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describe, expect, it } from '@jest/globals';
+import { clusterScenarios, FAST, type ClusterRig } from '../helpers/cluster-members.js';
 import { waitFor } from '../helpers/wait.js';
 
 const REBALANCE = Number(FAST.CLUSTER_REBALANCE_INTERVAL);
@@ -8,23 +7,7 @@ const GRACE = Number(FAST.CLUSTER_EXPIRY_GRACE);
 const TICK = Number(FAST.CLUSTER_CLAIM_INTERVAL);
 
 describe('placement: rebalance on join (F-11) and version skew (F-15)', () => {
-  let server: TestPostgres;
-  let rig: ClusterRig | null = null;
-  let scenario = 0;
-
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, POSTGRES_SETUP_TIMEOUT_MS);
-  afterEach(async () => {
-    await rig?.close();
-    rig = null;
-  });
-  afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
-
-  async function newRig(): Promise<ClusterRig> {
-    rig = new ClusterRig(await server.createDatabase(`placement_${++scenario}`));
-    return rig;
-  }
+  const { newRig } = clusterScenarios('placement');
 
   /** Wait (on the database's clock) until every live member has renewed `ms` after now: the loops have had that long. */
   async function letRun(r: ClusterRig, ms: number): Promise<void> {
