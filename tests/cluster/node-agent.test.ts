@@ -44,7 +44,8 @@ describe('node agent: ownership drives the children, the store is fenced on take
     const arbiter = await startArbiter('detect');
     cluster = new AgentCluster(await server.createDatabase(`agent_${++scenario}`), arbiter);
     await cluster.startAll(NODES, extra);
-    const numbers = await cluster.rig.addNumbers(NUMBERS);
+    // Store roles are per Postgres server, not per database: each scenario gets numbers of its own.
+    const numbers = await cluster.rig.addNumbers(NUMBERS, `5511${scenario}`);
     const held = await cluster.rig.waitForShares({ n1: 2, n2: 2, n3: 2 }, 60_000);
     const ownerOf = (n: string): string | undefined => [...held].find(([, list]) => list.includes(n))?.[0];
     const before = await cluster.waitConnected(numbers, (node, n) => node === ownerOf(n), 'every number connected from its owner');
