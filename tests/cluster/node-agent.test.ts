@@ -176,4 +176,25 @@ describe('node agent: ownership drives the children, the store is fenced on take
     expect(claims.map((m) => m.reason)).toEqual(run.victimNumbers.map(() => 'released'));
     expect(await run.cluster.arbiter.overlaps()).toMatchObject({ count: 0, max_ms: 0 });
   });
+
+  it('DM-19: a number whose child crash-loops goes failed on its node, is marked failed in the cluster and stays there', async () => {
+    const arbiter = await startArbiter('detect');
+    cluster = new AgentCluster(await server.createDatabase(`agent_${++scenario}`), arbiter);
+    // A binary that exits 1 at once: every start crashes, the breaker gives up after two.
+    const [n1] = await cluster.startAll(['n1'], { WHATSAPP_BINARY: '/bin/false', CRASH_LOOP_MAX: '2', RESTART_BASE_DELAY: '10', RESTART_MAX_DELAY: '50' });
+    const numbers = await cluster.rig.addNumbers(2, `5511${scenario}`);
+    for (const n of numbers) await n1!.waitForEvent((e) => e.event === 'child-state' && e.number === n && (e as { to?: string }).to === 'failed', `${n} failed`, 30_000);
+    const rows = await waitFor(
+      async () => {
+        const marked = await cluster!.rig.query<{ phone_number: string; node_id: string }>('SELECT phone_number, node_id FROM assignments WHERE failed_at IS NOT NULL ORDER BY 1');
+        return marked.length === 2 ? marked : null;
+      },
+      { what: 'both numbers marked failed' },
+    );
+    expect(rows).toEqual(numbers.map((n) => ({ phone_number: n, node_id: 'n1' })));
+    const owners = await cluster.rig.owners();
+    for (const n of numbers) expect(owners.get(n)?.nodeId).toBe('n1');
+    expect(n1!.count('released')).toBe(0);
+    expect(n1!.count('lost')).toBe(0);
+  });
 });
