@@ -102,11 +102,10 @@ export class NodeAgent {
     this.owned.delete(phoneNumber);
     this.deps.storeUris.delete(phoneNumber);
     this.failedMarked.delete(phoneNumber);
-    this.deps.children.killNow(phoneNumber);
     void this.stopLost(phoneNumber);
   }
 
-  /** After the kill: a start that had not spawned yet is stopped once it lets go of the number's lock. */
+  /** SIGKILL now; then a start that had not spawned yet is stopped once it lets go of the number's lock. */
   private async stopLost(phoneNumber: string): Promise<void> {
     this.deps.children.killNow(phoneNumber);
     if (!this.deps.children.runner(phoneNumber)) return;
@@ -118,9 +117,16 @@ export class NodeAgent {
   }
 
   private async handOver(phoneNumber: string): Promise<void> {
+    const fence = this.owned.get(phoneNumber);
     this.owned.delete(phoneNumber);
+    try {
+      if (this.deps.children.runner(phoneNumber)) await this.deps.children.stop(phoneNumber);
+    } catch (err) {
+      // The ownership core keeps the number when this throws: so does the agent (a later loss still kills it).
+      if (fence !== undefined) this.owned.set(phoneNumber, fence);
+      throw err;
+    }
     this.failedMarked.delete(phoneNumber);
-    if (this.deps.children.runner(phoneNumber)) await this.deps.children.stop(phoneNumber);
     this.deps.storeUris.delete(phoneNumber);
   }
 
