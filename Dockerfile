@@ -54,6 +54,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY drizzle ./drizzle
+COPY drizzle-postgres ./drizzle-postgres
 COPY scripts ./scripts
 COPY --from=gowa /out/whatsapp /out/whatsapp.version ./bin/
 

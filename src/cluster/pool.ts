@@ -49,6 +49,8 @@ export async function checkConnection(pool: pg.Pool, url: string): Promise<void>
 /** A client outside any pool (migrations, LISTEN), with the same error wording. */
 export async function connectClient(url: string, timeoutMs: number, applicationName: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, application_name: applicationName, keepAlive: true });
+  // A drop between queries is emitted here (the next query fails with it); unheard, it would end the process.
+  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (err) {
