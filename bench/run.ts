@@ -14,6 +14,7 @@ import { machine, printTable, readResults, renderSection, saveResults, writeBenc
 import { accessScenario } from './scenarios/access.js';
 import { capacityScenario } from './scenarios/capacity.js';
 import { chatwootScenario } from './scenarios/chatwoot.js';
+import { clusterScenario } from './scenarios/cluster.js';
 import { conversationsScenario } from './scenarios/conversations.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -32,6 +33,7 @@ const ALL: Record<(typeof SCENARIOS)[number], Scenario> = {
   conversations: conversationsScenario,
   access: accessScenario,
   chatwoot: chatwootScenario,
+  cluster: clusterScenario,
 };
 
 const args = parseArgs(process.argv.slice(2), process.env);

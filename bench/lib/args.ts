@@ -49,6 +49,8 @@ export interface BenchArgs {
   readonly chatwootNumbers: number;
   readonly chatwootRate: number;
   readonly chatwootReplyRate: number;
+  /** Distributed mode: numbers shared by the three cluster nodes. */
+  readonly clusterNumbers: number;
   /** Child port range, e.g. 8500-8999 (kept clear of the test suite's 8000–8299). */
   readonly ports: { base: number; max: number };
   /** Write a CPU profile of the gateway during each measured phase to bench/profiles/. */
@@ -61,10 +63,12 @@ export interface BenchArgs {
   readonly keepData: boolean;
 }
 
-export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory', 'conversations', 'access', 'chatwoot'] as const;
+export const SCENARIOS = ['proxy', 'send', 'capacity', 'restore', 'fanout', 'memory', 'conversations', 'access', 'chatwoot', 'cluster'] as const;
+/** What runs without --only: every scenario but the cluster one (its own Postgres and three nodes; ask for it). */
+export const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== 'cluster');
 
 const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in the environment)
-  --only proxy,send,capacity,restore,fanout,memory,conversations,access,chatwoot   scenarios to run (default: all)
+  --only proxy,send,capacity,restore,fanout,memory,conversations,access,chatwoot,cluster   scenarios to run (default: all but cluster)
   --numbers 50              numbers for send and fan-out
   --duration 10             seconds per measured load run
   --connections 10          proxy: autocannon connections (same for direct and proxied)
@@ -93,6 +97,7 @@ const HELP = `npm run bench -- [options]   (each option also as BENCH_<NAME> in 
   --chatwoot-numbers 20     chatwoot: numbers, each bound to its own inbox of the fake Chatwoot
   --chatwoot-rate 200       chatwoot: WhatsApp messages/s offered into the children
   --chatwoot-reply-rate 50  chatwoot: agent replies/s
+  --cluster-numbers 30      cluster: numbers shared by three cluster nodes (kill -9 of one, SIGTERM of another)
   --ports 8500-8999         child port range
   --profile                 CPU profile of the gateway in each measured phase, into bench/profiles/
   --no-save                 do not write bench/results.json and BENCHMARKS.md
@@ -143,7 +148,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
   const flag = (name: string): boolean => ['true', '1', 'yes'].includes((raw(name) ?? '').toLowerCase());
 
   return {
-    only: only.length > 0 ? SCENARIOS.filter((s) => only.includes(s)) : [...SCENARIOS],
+    only: only.length > 0 ? SCENARIOS.filter((s) => only.includes(s)) : [...DEFAULT_SCENARIOS],
     numbers: int('numbers', 50, 1),
     duration: int('duration', 10, 1),
     connections: int('connections', 10, 1),
@@ -172,6 +177,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     chatwootNumbers: int('chatwoot-numbers', 20, 1),
     chatwootRate: int('chatwoot-rate', 200, 1),
     chatwootReplyRate: int('chatwoot-reply-rate', 50, 1),
+    clusterNumbers: int('cluster-numbers', 30, 1),
     ports: { base: Number(portsMatch[1]), max: Number(portsMatch[2]) },
     profile: flag('profile'),
     save: !flag('no-save'),

@@ -6,3 +6,6 @@ export { describeDatabaseUrl } from './redact.js';
 export type { OwnershipHooks } from './ownership.js';
 export type { NumberOwnership, OwnershipEvents, LossReason, ReleaseReason } from './ownership-state.js';
 export type { MembershipEvents, MembershipState } from './membership.js';
+export { NodeAgent, type NodeAgentDeps, type AgentNode } from './node-agent.js';
+export type { ChildRunner, StoreFencing } from './agent/children.js';
+export { SessionStores, type StoreCredentials, type StoreTarget } from './session-store.js';

@@ -117,7 +117,7 @@ export class DeviceRunner {
       stopGraceMs: settings.stopGraceMs,
       wrapper: this.deps.wrapper,
       env: buildChildEnv(
-        { port, basicAuth, webhookSecret, os: settings.appOs, debug: settings.debugChildren, webhookUrl: settings.webhookUrl(this.phoneNumber) },
+        { port, basicAuth, webhookSecret, os: settings.appOs, debug: settings.debugChildren, webhookUrl: settings.webhookUrl(this.phoneNumber), storeUri: this.deps.storeUriFor?.(this.phoneNumber) },
         this.deps.env,
       ),
       onLine: (stream, line) => {
@@ -171,6 +171,22 @@ export class DeviceRunner {
     // `replaced` one stays replaced (not restarted blindly); only a user's stop moves them to `stopped`.
     if (this.stateValue === 'stopped' || reason !== 'user') this.persist(intent);
     else this.move('stop', `${reason} stop`, intent);
+  }
+
+  /**
+   * Ownership of the number moved elsewhere (distributed mode): SIGKILL at once, no grace, and never restarted —
+   * the new owner may already be connecting. Runs outside the per-number lock (a start may hold it); that start
+   * sees the state change and gives up. A start still before its spawn is stopped by the lock-taking stop after.
+   */
+  killNow(): void {
+    this.cancelRestart();
+    if (this.child && (this.stateValue === 'starting' || this.stateValue === 'running')) {
+      this.move('stop', 'ownership lost', { stopReason: 'shutdown' });
+      this.stopping = this.child.process.exited;
+    } else if (this.stateValue === 'backoff') {
+      this.move('stop', 'ownership lost', { stopReason: 'shutdown' });
+    }
+    this.child?.process.kill();
   }
 
   /** Kill without grace: for a child that must not outlive a failed start or a hung state. */

@@ -124,6 +124,11 @@ export class Supervisor {
     });
   }
 
+  /** SIGKILL the number's child now, outside its lock, never restarted (see DeviceRunner.killNow). */
+  killNow(phoneNumber: string): void {
+    this.runners.get(phoneNumber)?.killNow();
+  }
+
   restart(phoneNumber: string, origin: StartOrigin = 'person'): Promise<DeviceRow> {
     return this.locks.run(phoneNumber, async () => {
       this.assertOpen();

@@ -63,4 +63,9 @@ export interface SupervisorDeps {
    * transaction (the child's last events) is stored first, so it moves with them.
    */
   readonly beforeRename?: () => void;
+  /**
+   * The session store a number's child is started on (its `DB_URI`); undefined = the file in its folder, as on a
+   * single host. Distributed mode's node agent gives each owned number its fenced Postgres store.
+   */
+  readonly storeUriFor?: (phoneNumber: string) => string | undefined;
 }
