@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
 import type { ChatType, ConversationRow } from '../schema.js';
-import { StatementCache } from './statement-cache.js';
 
 export type ConversationPatch = Partial<Omit<ConversationRow, 'phoneNumber' | 'chatKey' | 'createdAt'>>;
 
@@ -78,13 +77,10 @@ const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (ch) => `\\
 export class ConversationRepository {
   private readonly sqlite: Database.Database;
   private readonly hot;
-  /** Updates by the columns they set (a read mark, a rename, a move: a handful of shapes). */
-  private readonly updates: StatementCache;
 
   constructor(db: Db) {
     this.sqlite = db.$client;
     const s = this.sqlite;
-    this.updates = new StatementCache(s);
     this.hot = {
       get: s.prepare(`SELECT ${SELECT} FROM conversations WHERE phone_number = ? AND chat_key = ?`),
       byAlt: s.prepare(`SELECT ${SELECT} FROM conversations WHERE phone_number = ? AND alt_jid = ?`),
@@ -136,8 +132,8 @@ export class ConversationRepository {
     const props = Object.keys(patch).filter((p) => (patch as Record<string, unknown>)[p] !== undefined);
     if (props.length > 0) {
       const set = props.map((p) => `${COLUMN_OF.get(p as keyof ConversationRow) ?? p} = @${p}`).join(', ');
-      this.updates
-        .get(`UPDATE conversations SET ${set} WHERE phone_number = @phoneNumber AND chat_key = @chatKey`)
+      this.sqlite
+        .prepare(`UPDATE conversations SET ${set} WHERE phone_number = @phoneNumber AND chat_key = @chatKey`)
         .run({ ...toParams(patch as Partial<ConversationRow>), phoneNumber, chatKey });
     }
     return this.get(phoneNumber, chatKey);

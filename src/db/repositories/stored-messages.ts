@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
 import type { StoredDirection, StoredMessageColumns, StoredMessageRow, StoredMessageType } from '../schema.js';
-import { StatementCache } from './statement-cache.js';
 import { COLUMN_OF, COLUMNS, Conditions, idOfKey, KEY_SLOTS, keyOfId, keyOfTime, SELECT, toParams, toRow, type RawRow } from './stored-message-rows.js';
 
 export { idOfKey, KEY_SLOTS, keyOfTime };
@@ -36,15 +35,11 @@ export interface ChatPageQuery {
 export class StoredMessageRepository {
   private readonly sqlite: Database.Database;
   private readonly hot;
-  /** Updates by the columns they set (a receipt, a status, an edit: a handful of shapes). */
-  private readonly updates: StatementCache;
 
   constructor(db: Db) {
     this.sqlite = db.$client;
     const s = this.sqlite;
-    this.updates = new StatementCache(s);
     this.hot = {
-      delete: s.prepare('DELETE FROM conversation_messages WHERE key = ?'),
       byWaId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE phone_number = ? AND wa_id = ?`),
       byOutboxId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE outbox_id = ?`),
       byKey: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE key = ?`),
@@ -116,13 +111,13 @@ export class StoredMessageRepository {
     const entries = Object.keys(patch).filter((prop) => (patch as Record<string, unknown>)[prop] !== undefined);
     if (entries.length > 0) {
       const set = entries.map((prop) => `${COLUMN_OF.get(prop as keyof StoredMessageColumns) ?? prop} = @${prop}`).join(', ');
-      this.updates.get(`UPDATE conversation_messages SET ${set} WHERE key = @key`).run({ ...toParams(patch), key });
+      this.sqlite.prepare(`UPDATE conversation_messages SET ${set} WHERE key = @key`).run({ ...toParams(patch), key });
     }
     return this.byKey(key);
   }
 
   delete(key: number): void {
-    this.hot.delete.run(key);
+    this.sqlite.prepare('DELETE FROM conversation_messages WHERE key = ?').run(key);
   }
 
   /** Live incoming messages of a chat after `key` (what the unread count is after a read up to `key`). */
