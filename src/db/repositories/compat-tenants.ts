@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { compatTenants, type CompatTenantRow } from '../schema.js';
 
@@ -6,18 +6,27 @@ export type NewTenant = Pick<CompatTenantRow, 'tenantId' | 'phoneNumber' | 'flas
 
 /** The legacy API's tenant → number map. */
 export class CompatTenantRepository {
-  constructor(private readonly db: Db) {}
+  /** `byNumber` runs for every stored message (the Flask subscriber, in the journal's transaction): built once. */
+  private readonly hot;
+
+  constructor(private readonly db: Db) {
+    const t = compatTenants;
+    this.hot = {
+      get: db.select().from(t).where(eq(t.tenantId, sql.placeholder('tenantId'))).prepare(),
+      byNumber: db.select().from(t).where(eq(t.phoneNumber, sql.placeholder('phoneNumber'))).prepare(),
+    };
+  }
 
   insert(row: NewTenant): CompatTenantRow {
     return this.db.insert(compatTenants).values(row).returning().get();
   }
 
   get(tenantId: string): CompatTenantRow | undefined {
-    return this.db.select().from(compatTenants).where(eq(compatTenants.tenantId, tenantId)).get();
+    return this.hot.get.get({ tenantId });
   }
 
   byNumber(phoneNumber: string): CompatTenantRow | undefined {
-    return this.db.select().from(compatTenants).where(eq(compatTenants.phoneNumber, phoneNumber)).get();
+    return this.hot.byNumber.get({ phoneNumber });
   }
 
   /** Oldest first (the order the legacy server listed them in: creation). */
