@@ -26,7 +26,6 @@ import { DeviceRepository } from './db/repositories/devices.js';
 import { MessageRepository } from './db/repositories/messages.js';
 import { UserSettingsRepository } from './db/repositories/user-settings.js';
 import { UserRepository } from './db/repositories/users.js';
-import type { RestartPolicy } from './domain/restart-policy.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
 import { ResourceHistory } from './health/resource-history.js';
@@ -84,6 +83,7 @@ import { QrService } from './qr/qr-service.js';
 import { LogStream } from './realtime/log-stream.js';
 import { PortPool } from './supervisor/port-pool.js';
 import type { RestoreSummary } from './supervisor/reconcile.js';
+import { restartPolicyFrom, supervisorSettingsFrom } from './supervisor/settings-from-config.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { EventPipeline } from './events/pipeline.js';
 import { SessionWatch } from './events/session-watch.js';
@@ -166,32 +166,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const authn = new Authenticator(tokens, accounts, keys);
 
   let boundPort = config.API_PORT;
-  const restartPolicy: RestartPolicy = {
-    baseDelayMs: config.RESTART_BASE_DELAY,
-    maxDelayMs: config.RESTART_MAX_DELAY,
-    jitter: 0.2,
-    resetAfterMs: config.RESTART_RESET_AFTER,
-    maxCrashes: config.CRASH_LOOP_MAX,
-    crashWindowMs: config.CRASH_LOOP_WINDOW,
-  };
   const supervisor = new Supervisor({
-    settings: {
-      binary: config.paths.binary,
-      sessionsDir: config.paths.sessions,
-      appOs: config.APP_OS,
-      debugChildren: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace',
-      startTimeoutMs: config.PROCESS_START_TIMEOUT,
-      stopGraceMs: config.PROCESS_STOP_GRACE,
-      healthIntervalMs: config.HEALTH_CHECK_INTERVAL,
-      healthFailures: config.HEALTH_CHECK_FAILURES,
-      logBufferLines: config.LOG_BUFFER_LINES,
-      logFileMaxBytes: config.LOG_FILE_MAX_BYTES,
-      maxProcesses: config.MAX_PROCESSES,
-      restoreConcurrency: config.RESTORE_CONCURRENCY,
-      restoreJitterMs: config.RESTORE_JITTER,
-      webhookUrl: (phone) => `http://127.0.0.1:${boundPort}/internal/webhooks/${phone}`,
-    },
-    policy: restartPolicy,
+    settings: supervisorSettingsFrom(config, (phone) => `http://127.0.0.1:${boundPort}/internal/webhooks/${phone}`),
+    policy: restartPolicyFrom(config),
     devices,
     history,
     beforeRename: () => writer.flush(),

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ClusterModule, ClusterNodeApi, ConfigModule, LoggerModule } from './gateway-api.js';
 import { INSERT_MEMBER_WRITE } from './writes.js';
+import { jsonLines } from './json-lines.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const load = async <T>(relative: string): Promise<T> => (await import(pathToFileURL(path.join(ROOT, 'dist', relative)).href)) as T;
@@ -25,17 +26,7 @@ const writeInterval = Number(env['MEMBER_WRITE_INTERVAL'] ?? '300');
 const staleWrites = Number(env['MEMBER_STALE_WRITES'] ?? '0');
 const raiseVersion = env['MEMBER_RAISE_VERSION'] === '1';
 
-function say(event: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ event, node: nodeId, t: Date.now(), ...fields })}\n`);
-}
-
-function fail(err: unknown): never {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'MEMBER_FAILED';
-  const message = err instanceof Error ? err.message : String(err);
-  say('error', { code, message });
-  process.stderr.write(`${code}: ${message}\n`);
-  process.exit(1);
-}
+const { say, fail } = jsonLines(nodeId, 'MEMBER_FAILED');
 
 async function main(): Promise<void> {
   const [{ loadConfig }, cluster, { createLogger }] = await Promise.all([load<ConfigModule>('config/load.js'), load<ClusterModule>('cluster/index.js'), load<LoggerModule>('lib/logger.js')]);

@@ -33,6 +33,10 @@ export interface SupervisorApi {
 export interface SupervisorModule {
   Supervisor: new (deps: never) => SupervisorApi;
 }
+export interface SupervisorSettingsModule {
+  supervisorSettingsFrom(config: never, webhookUrl: (phoneNumber: string) => string): unknown;
+  restartPolicyFrom(config: never): unknown;
+}
 export interface PortPoolModule {
   PortPool: new (min: number, max: number) => unknown;
 }

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { ClusterModule, ClusterNodeApi, ConfigModule, LoggerModule } from './gateway-api.js';
-import type { AgentClusterModule, ClockModule, DbModule, DeviceEventsModule, DevicesModule, PortPoolModule, SupervisorApi, SupervisorModule } from './node-api.js';
+import type { AgentClusterModule, ClockModule, DbModule, DeviceEventsModule, DevicesModule, PortPoolModule, SupervisorApi, SupervisorModule, SupervisorSettingsModule } from './node-api.js';
+import { jsonLines } from './json-lines.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const load = async <T>(relative: string): Promise<T> => (await import(pathToFileURL(path.join(ROOT, 'dist', relative)).href)) as T;
@@ -28,46 +29,24 @@ const VERSION = '9.2.0';
 
 /** The validated config fields this program reads (loadConfig's result). */
 interface NodeConfig {
-  readonly paths: { readonly binary: string; readonly sessions: string; readonly database: string; readonly root: string };
+  readonly paths: { readonly database: string };
   readonly DATABASE_URL: string;
-  readonly APP_OS: string;
-  readonly PROCESS_START_TIMEOUT: number;
-  readonly PROCESS_STOP_GRACE: number;
-  readonly HEALTH_CHECK_INTERVAL: number;
-  readonly HEALTH_CHECK_FAILURES: number;
-  readonly LOG_BUFFER_LINES: number;
-  readonly LOG_FILE_MAX_BYTES: number;
-  readonly MAX_PROCESSES: number;
   readonly RESTORE_CONCURRENCY: number;
   readonly RESTORE_JITTER: number;
-  readonly RESTART_BASE_DELAY: number;
-  readonly RESTART_MAX_DELAY: number;
-  readonly RESTART_RESET_AFTER: number;
-  readonly CRASH_LOOP_MAX: number;
-  readonly CRASH_LOOP_WINDOW: number;
   readonly PROCESS_BASE_PORT: number;
   readonly PROCESS_MAX_PORT: number;
 }
 
-function say(event: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ event, node: nodeId, t: Date.now(), ...fields })}\n`);
-}
-
-function fail(err: unknown): never {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'NODE_FAILED';
-  const message = err instanceof Error ? err.message : String(err);
-  say('error', { code, message });
-  process.stderr.write(`${code}: ${message}\n`);
-  process.exit(1);
-}
+const { say, fail } = jsonLines(nodeId, 'NODE_FAILED');
 
 async function main(): Promise<void> {
-  const [{ loadConfig }, base, cluster, { createLogger }, { Supervisor }, { PortPool }, { openDatabase }, { DeviceRepository }, { DeviceEventRepository }, { systemClock }] = await Promise.all([
+  const [{ loadConfig }, base, cluster, { createLogger }, { Supervisor }, { supervisorSettingsFrom, restartPolicyFrom }, { PortPool }, { openDatabase }, { DeviceRepository }, { DeviceEventRepository }, { systemClock }] = await Promise.all([
     load<ConfigModule>('config/load.js'),
     load<ClusterModule>('cluster/index.js'),
     load<AgentClusterModule>('cluster/index.js'),
     load<LoggerModule>('lib/logger.js'),
     load<SupervisorModule>('supervisor/supervisor.js'),
+    load<SupervisorSettingsModule>('supervisor/settings-from-config.js'),
     load<PortPoolModule>('supervisor/port-pool.js'),
     load<DbModule>('db/client.js'),
     load<DevicesModule>('db/repositories/devices.js'),
@@ -84,24 +63,9 @@ async function main(): Promise<void> {
   const database = openDatabase(config.paths.database, path.join(ROOT, 'drizzle'));
   const storeUris = new Map<string, string>();
   const supervisor = new Supervisor({
-    settings: {
-      binary: config.paths.binary,
-      sessionsDir: config.paths.sessions,
-      appOs: config.APP_OS,
-      debugChildren: false,
-      startTimeoutMs: config.PROCESS_START_TIMEOUT,
-      stopGraceMs: config.PROCESS_STOP_GRACE,
-      healthIntervalMs: config.HEALTH_CHECK_INTERVAL,
-      healthFailures: config.HEALTH_CHECK_FAILURES,
-      logBufferLines: config.LOG_BUFFER_LINES,
-      logFileMaxBytes: config.LOG_FILE_MAX_BYTES,
-      maxProcesses: config.MAX_PROCESSES,
-      restoreConcurrency: config.RESTORE_CONCURRENCY,
-      restoreJitterMs: config.RESTORE_JITTER,
-      // No gateway API here: the children's webhooks are not part of what this node measures.
-      webhookUrl: () => '',
-    },
-    policy: { baseDelayMs: config.RESTART_BASE_DELAY, maxDelayMs: config.RESTART_MAX_DELAY, jitter: 0.2, resetAfterMs: config.RESTART_RESET_AFTER, maxCrashes: config.CRASH_LOOP_MAX, crashWindowMs: config.CRASH_LOOP_WINDOW },
+    // No gateway API here: the children's webhooks are not part of what this node measures.
+    settings: supervisorSettingsFrom(config as never, () => ''),
+    policy: restartPolicyFrom(config as never),
     devices: new DeviceRepository(database.db as never),
     history: new DeviceEventRepository(database.db as never),
     ports: new PortPool(config.PROCESS_BASE_PORT, config.PROCESS_MAX_PORT),
