@@ -21,6 +21,7 @@ import { DeliveryDetails } from './details';
 import { collectIds, useBulkReplay } from './bulk-replay';
 import { BulkProgressLine } from './bulk-progress';
 import { DeliveryPager } from './pager';
+import { ReplayButton } from './replay-button';
 
 const STATUS_TONE: Record<DeliveryStatus, Tone> = { delivered: 'green', pending: 'blue', failed: 'amber', dead: 'red' };
 const STATUSES = ['pending', 'failed', 'dead', 'delivered'] as const;
@@ -179,16 +180,12 @@ export function DeliveryLog({ phone }: { phone?: string }) {
                 <Button size="sm" variant="ghost" onClick={() => setOpen(d.id)} aria-label={t('deliveries.detailsOf', { id: d.id })} data-testid={`details-${d.id}`}>
                   <FileJson aria-hidden />
                 </Button>
-                <Button
-                  size="sm"
-                  variant="secondary"
+                <ReplayButton
+                  id={d.id}
                   disabled={busy !== null || bulk.running}
-                  onClick={() => void run(`replay-${d.id}`, () => api('POST', `/webhooks/deliveries/${d.id}/replay`), { success: t('deliveries.replayed', { id: d.id }), invalidate: [['deliveries']] })}
-                  data-testid={`replay-${d.id}`}
-                  aria-label={t('deliveries.replayOne', { id: d.id })}
-                >
-                  <RotateCw aria-hidden /> {t('deliveries.replay')}
-                </Button>
+                  onReplay={() => void run(`replay-${d.id}`, () => api('POST', `/webhooks/deliveries/${d.id}/replay`), { success: t('deliveries.replayed', { id: d.id }), invalidate: [['deliveries']] })}
+                  testId={`replay-${d.id}`}
+                />
               </Td>
             </tr>
           ))}

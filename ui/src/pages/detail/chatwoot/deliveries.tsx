@@ -16,6 +16,7 @@ import { BulkProgressLine } from '../../deliveries/bulk-progress';
 import { collectIds, useBulkReplay } from '../../deliveries/bulk-replay';
 import type { ChatwootDeliveryPage, ChatwootDirection, ChatwootStatus } from './types';
 import { DeliveryPager } from '../../deliveries/pager';
+import { ReplayButton } from '../../deliveries/replay-button';
 
 const STATUSES: readonly ChatwootStatus[] = ['dead', 'pending', 'running', 'done'];
 const TONE: Record<ChatwootStatus, Tone> = { dead: 'red', pending: 'blue', running: 'blue', done: 'green' };
@@ -128,16 +129,12 @@ export function BridgeDeliveries({ phone, dead }: { phone: string; dead: number 
               <Td className="whitespace-nowrap text-xs tabular-nums">{dateTime(d.updatedAt, language)}</Td>
               <Td className="whitespace-nowrap">
                 {(d.status === 'dead' || (d.status === 'pending' && d.attempts > 0)) && (
-                  <Button
-                    size="sm"
-                    variant="secondary"
+                  <ReplayButton
+                    id={d.id}
                     disabled={busy !== null || bulk.running}
-                    onClick={() => void run(`replay-${d.id}`, () => api('POST', replayPath(d.id)), { success: t('deliveries.replayed', { id: d.id }), invalidate: [['chatwoot-deliveries', phone], ['chatwoot', phone]] })}
-                    aria-label={t('deliveries.replayOne', { id: d.id })}
-                    data-testid={`cw-replay-${d.id}`}
-                  >
-                    <RotateCw aria-hidden /> {t('deliveries.replay')}
-                  </Button>
+                    onReplay={() => void run(`replay-${d.id}`, () => api('POST', replayPath(d.id)), { success: t('deliveries.replayed', { id: d.id }), invalidate: [['chatwoot-deliveries', phone], ['chatwoot', phone]] })}
+                    testId={`cw-replay-${d.id}`}
+                  />
                 )}
               </Td>
             </tr>
