@@ -48,9 +48,16 @@ describe('Chatwoot down, then up', () => {
     }
     // Retrying, visibly: the binding's backlog, the delivery log, health and Prometheus all show it.
     await waitFor(async () => (await binding()).backlog.toChatwoot.retrying > 0, { what: 'retrying steps' });
-    const retrying = await b.gw.request<{ deliveries: { attempts: number; lastError: string | null }[] }>('GET', `/api/chatwoot/deliveries?phoneNumber=${PHONE}&status=pending`);
+    // A retried step is listed as pending between its attempts (while one runs it is not), so wait for that moment.
+    const pendingErrors = async () =>
+      (await b.gw.request<{ deliveries: { attempts: number; lastError: string | null }[] }>('GET', `/api/chatwoot/deliveries?phoneNumber=${PHONE}&status=pending`)).body.deliveries
+        .filter((d) => d.attempts > 0)
+        .map((d) => d.lastError);
+    const errorsSeen = await waitFor(async () => {
+      const seen = await pendingErrors();
+      return seen.length > 0 ? seen : undefined;
+    }, { what: 'a retried step listed with its error' });
     // Refused once the port is closed; a keep-alive connection the stopping server dropped fails as reset/closed.
-    const errorsSeen = retrying.body.deliveries.filter((d) => d.attempts > 0).map((d) => d.lastError);
     expect(errorsSeen).toEqual(expect.arrayContaining([expect.stringMatching(/ECONNREFUSED|ECONNRESET|refused|socket|closed/i)]));
     const metrics = await (await fetch(`${b.gw.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`wa_chatwoot_backlog\\{phone="${PHONE}",direction="to_chatwoot",state="(pending|retrying)"\\} [1-9]`));
