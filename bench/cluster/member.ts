@@ -7,7 +7,8 @@
  *   MEMBER_RAISE_VERSION   1: on taking a number over, record that its store was opened by this version (DM-11)
  *   MEMBER_STALE_WRITES    after losing a number, keep trying this many writes with the old fence (a component
  *                          that did not hear of the loss), each of which the database must refuse
- * Prints one JSON line per event on stdout; SIGTERM drains (hands every number over) and exits 0.
+ * Prints one JSON line per event on stdout; SIGTERM drains (hands every number over) and exits 0; SIGUSR2 prints a
+ * `clock` line (its `t` is the member's own wall clock, which the clock-jump test moves).
  *   node dist/bench/cluster/member.js
  */
 import path from 'node:path';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  process.on('SIGUSR2', () => say('clock'));
   node.membership.events.on('conflict', (e) => fail(e.error));
   say('ready');
   for (;;) {

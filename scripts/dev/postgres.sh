@@ -16,6 +16,8 @@ start    creates the cluster in DIR on first use (superuser "postgres", password
 stop     stops it (fast shutdown: clients are disconnected, nothing committed is lost).
 restart  stops and starts it again on the same port (what an operator's restart looks like).
 PG_THROWAWAY=1 turns fsync off (test clusters only).
+PG_LISTEN=127.0.0.1,127.0.0.12 (start) listens on these loopback addresses (default 127.0.0.1), kept for restarts:
+         the fault tests cut one node off from one of them.
 status   exits 0 when it runs.
 
 Example: scripts/dev/postgres.sh start volumes/postgres 55432 && CLUSTER_MODE=postgres DATABASE_URL=... npm start
@@ -52,7 +54,9 @@ as_owner() {
 pg_bin="$(bin_dir)"
 data="$dir/data"
 server_options() {
-  local opts="-p $1 -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400"
+  local listen=127.0.0.1 opts
+  [ -f "$dir/listen" ] && listen="$(cat "$dir/listen")"
+  opts="-p $1 -k $dir -c listen_addresses=$listen -c max_connections=400"
   # Throwaway test clusters skip fsync: a crash of the machine loses them anyway.
   [ "${PG_THROWAWAY:-0}" = 1 ] && opts="$opts -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
   printf '%s\n' "$opts"
@@ -72,7 +76,11 @@ case "$cmd" in
         --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
       rm -f "$pwfile"
     fi
+    listen="${PG_LISTEN:-$(cat "$dir/listen" 2>/dev/null || echo 127.0.0.1)}"
+    [[ "$listen" =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(,127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})*$ ]] || {
+      echo "postgres.sh: PG_LISTEN must be loopback addresses separated by commas" >&2; exit 2; }
     printf '%s\n' "$port" >"$dir/port"
+    printf '%s\n' "$listen" >"$dir/listen"
     as_owner "$pg_bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 \
       -o "$(server_options "$port")" start >/dev/null || { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
     printf 'postgres://postgres:%s@127.0.0.1:%s/postgres\n' "$password" "$port"

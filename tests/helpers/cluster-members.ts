@@ -260,12 +260,12 @@ export class ClusterRig {
  * One private Postgres for a test file and a fresh database per scenario (`newRig`), whose members are killed after
  * each test.
  */
-export function clusterScenarios(prefix: string): { server: () => TestPostgres; newRig: () => Promise<ClusterRig> } {
+export function clusterScenarios(prefix: string, options: { listen?: readonly string[] } = {}): { server: () => TestPostgres; newRig: () => Promise<ClusterRig> } {
   let server: TestPostgres | null = null;
   let rig: ClusterRig | null = null;
   let count = 0;
   beforeAll(async () => {
-    server = await startPostgres();
+    server = await startPostgres(options);
   }, POSTGRES_SETUP_TIMEOUT_MS);
   afterEach(async () => {
     await rig?.close();

@@ -33,8 +33,8 @@ export interface TestPostgres {
   destroy(): Promise<void>;
 }
 
-async function script(args: string[]): Promise<string> {
-  const { stdout } = await exec(SCRIPT, args, { env: { ...process.env, PG_THROWAWAY: '1' }, timeout: POSTGRES_SETUP_TIMEOUT_MS });
+async function script(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await exec(SCRIPT, args, { env: { ...process.env, PG_THROWAWAY: '1', ...env }, timeout: POSTGRES_SETUP_TIMEOUT_MS });
   return stdout.trim();
 }
 
@@ -42,10 +42,11 @@ export function databaseUrl(port: number, database: string, user = 'postgres', p
   return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/** `listen`: loopback addresses besides 127.0.0.1 (a fault test cuts one node off from one of them). */
+export async function startPostgres(options: { listen?: readonly string[] } = {}): Promise<TestPostgres> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-gw-pg-'));
   const port = await getPort();
-  const url = await script(['start', dir, String(port), PASSWORD]);
+  const url = await script(['start', dir, String(port), PASSWORD], { PG_LISTEN: ['127.0.0.1', ...(options.listen ?? [])].join(',') });
   const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> => {
     const client = new pg.Client({ connectionString: databaseUrl(port, database) });
     await client.connect();
