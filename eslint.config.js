@@ -23,7 +23,7 @@ const LAYERS = {
   devices: ['domain', 'lib', 'db', 'auth', 'gowa', 'messaging', 'supervisor'],
   health: ['domain', 'lib', 'db', 'events', 'supervisor'],
   jobs: ['domain', 'lib', 'db', 'supervisor'],
-  metrics: ['domain', 'lib', 'db', 'audit', 'health', 'supervisor', 'webhooks', 'chatwoot'],
+  metrics: ['domain', 'lib', 'db', 'audit', 'health', 'supervisor', 'webhooks', 'chatwoot', 'cluster'],
   audit: ['domain', 'lib', 'db', 'auth', 'jobs', 'messaging', 'supervisor'],
   proxy: ['domain', 'lib', 'auth', 'audit', 'gowa', 'http', 'messaging', 'qr', 'supervisor'],
   chatwoot: ['domain', 'lib', 'db', 'auth', 'audit', 'gowa', 'events', 'messaging', 'conversations', 'supervisor', 'qr'],

@@ -9,3 +9,4 @@ export type { MembershipEvents, MembershipState } from './membership.js';
 export { NodeAgent, type NodeAgentDeps, type AgentNode } from './node-agent.js';
 export type { ChildRunner, StoreFencing } from './agent/children.js';
 export { SessionStores, type StoreCredentials, type StoreTarget } from './session-store.js';
+export { readClusterView, type ClusterView, type ClusterNodeView, type ClusterNumberView, type ClusterMoveView, type NodeLeaseState } from './view.js';
