@@ -9,6 +9,7 @@ import { migratePostgres } from '../../src/db/pg/migrate.js';
 import { ClusterRig, inProcessNode, spawnMember } from '../helpers/cluster-members.js';
 import { ROOT } from '../helpers/gateway.js';
 import { databaseUrl, POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { pgTables } from '../helpers/table-shapes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MIGRATIONS = path.join(ROOT, 'drizzle-postgres');
@@ -71,7 +72,7 @@ describe('cluster membership, claims and fenced writes on a real Postgres', () =
     try {
       await Promise.all(clients.map((c) => migratePostgres(c, MIGRATIONS)));
       const tables = await server.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`, [], 'parallel_migrate');
-      expect(tables.map((t) => t.table_name)).toEqual(['assignments', 'nodes', 'ownership_moves']);
+      expect(tables.map((t) => t.table_name)).toEqual([...pgTables().keys()].sort());
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }
