@@ -1,18 +1,18 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { UserSettingsStore } from '../ports/user-settings.js';
 import { userSettings } from '../schema.js';
 
-/** One JSON object of preferences per user (the dashboard's language, …). */
-export class UserSettingsRepository {
+export class UserSettingsRepository implements UserSettingsStore {
   constructor(private readonly db: Db) {}
 
-  get(userId: number): Record<string, unknown> {
-    return this.db.select().from(userSettings).where(eq(userSettings.userId, userId)).get()?.settings ?? {};
+  async get(userId: number): Promise<Record<string, unknown>> {
+    return this.read(userId);
   }
 
-  merge(userId: number, patch: Record<string, unknown>, now: number): Record<string, unknown> {
+  async merge(userId: number, patch: Record<string, unknown>, now: number): Promise<Record<string, unknown>> {
     return this.db.transaction(() => {
-      const settings = { ...this.get(userId), ...patch };
+      const settings = { ...this.read(userId), ...patch };
       this.db
         .insert(userSettings)
         .values({ userId, settings, updatedAt: now })
@@ -20,5 +20,9 @@ export class UserSettingsRepository {
         .run();
       return settings;
     });
+  }
+
+  private read(userId: number): Record<string, unknown> {
+    return this.db.select().from(userSettings).where(eq(userSettings.userId, userId)).get()?.settings ?? {};
   }
 }

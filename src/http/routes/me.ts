@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ROLES } from '../../domain/access.js';
-import type { UserSettingsRepository } from '../../db/repositories/user-settings.js';
+import type { UserSettingsStore } from '../../db/ports/user-settings.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { currentUser } from '../auth-middleware.js';
@@ -17,16 +17,16 @@ const settingsSchema = z
 
 const meSchema = z.object({ user: z.object({ id: z.number(), username: z.string(), role: z.enum(ROLES) }), settings: settingsSchema });
 
-export function meRoutes(api: ApiRegistry, settings: UserSettingsRepository, clock: Clock): Router {
+export function meRoutes(api: ApiRegistry, settings: UserSettingsStore, clock: Clock): Router {
   const router = Router();
   const known = (stored: Record<string, unknown>) => {
     const parsed = settingsSchema.safeParse(stored);
     return parsed.success ? parsed.data : {};
   };
-  const view = (user: ReturnType<typeof currentUser>) => ({ user: { id: user.id, username: user.username, role: user.role }, settings: known(settings.get(user.id)) });
+  const view = async (user: ReturnType<typeof currentUser>) => ({ user: { id: user.id, username: user.username, role: user.role }, settings: known(await settings.get(user.id)) });
 
-  api.route(router, { method: 'get', path: '/api/me', summary: 'The caller and their dashboard settings', tag: 'me', permission: 'authenticated', responses: { 200: { description: 'You', schema: meSchema } } }, (_input, req, res) => {
-    res.json(view(currentUser(req)));
+  api.route(router, { method: 'get', path: '/api/me', summary: 'The caller and their dashboard settings', tag: 'me', permission: 'authenticated', responses: { 200: { description: 'You', schema: meSchema } } }, async (_input, req, res) => {
+    res.json(await view(currentUser(req)));
   });
   api.route(
     router,
@@ -40,10 +40,10 @@ export function meRoutes(api: ApiRegistry, settings: UserSettingsRepository, clo
       body: settingsSchema,
       responses: { 200: { description: 'You, after the change', schema: meSchema }, 400: { description: 'Invalid settings', schema: errorSchema } },
     },
-    ({ body }, req, res) => {
+    async ({ body }, req, res) => {
       const user = currentUser(req);
-      settings.merge(user.id, body, clock.now());
-      res.json(view(user));
+      await settings.merge(user.id, body, clock.now());
+      res.json(await view(user));
     },
   );
   return router;

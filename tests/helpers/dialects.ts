@@ -1,0 +1,72 @@
+/**
+ * The same repository contract on both dialects: a fresh SQLite file (drizzle/ migrations) or a fresh Postgres
+ * database (drizzle-postgres/ migrations) per test, on one private Postgres per test file.
+ */
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { openDatabase, type Db } from '../../src/db/client.js';
+import { pgDatabase, type PgDb } from '../../src/db/pg/client.js';
+import { migratePostgres } from '../../src/db/pg/migrate.js';
+import { makeDataRoot, ROOT } from './gateway.js';
+import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from './postgres.js';
+
+export const DIALECTS = ['sqlite', 'postgres'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+interface Common {
+  /** A fixture statement in plain SQL (`?` placeholders, the same text on both): the `id` of the first row it wrote. */
+  fixture(sql: string, params?: readonly unknown[]): Promise<number | undefined>;
+}
+export type TestDatabase = ({ readonly dialect: 'sqlite'; readonly db: Db } | { readonly dialect: 'postgres'; readonly db: PgDb }) & Common;
+
+/** `open(dialect)` gives a migrated, empty database; everything opened is closed after each test. */
+export function dialectDatabases(prefix: string): (dialect: Dialect) => Promise<TestDatabase> {
+  let server: TestPostgres | null = null;
+  let count = 0;
+  const closers: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, POSTGRES_SETUP_TIMEOUT_MS);
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+  afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
+
+  return async (dialect) => {
+    if (dialect === 'sqlite') {
+      const dir = makeDataRoot(`wa-gw-${prefix}-`);
+      const handle = openDatabase(path.join(dir, 'gateway.db'), path.join(ROOT, 'drizzle'));
+      closers.push(async () => {
+        handle.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
+      return {
+        dialect,
+        db: handle.db,
+        fixture: async (sql, params = []) => (handle.sqlite.prepare(`${sql} RETURNING *`).get(...params) as { id?: number } | undefined)?.id,
+      };
+    }
+    if (!server) throw new Error('Postgres not started');
+    const url = await server.createDatabase(`${prefix}_${++count}`);
+    const migrator = new pg.Client({ connectionString: url });
+    await migrator.connect();
+    try {
+      await migratePostgres(migrator, path.join(ROOT, 'drizzle-postgres'));
+    } finally {
+      await migrator.end();
+    }
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    closers.push(() => pool.end());
+    return {
+      dialect,
+      db: pgDatabase(pool),
+      fixture: async (sql, params = []) => {
+        let n = 0;
+        const rows = (await pool.query<{ id?: number | string }>(`${sql.replace(/\?/g, () => `$${++n}`)} RETURNING *`, [...params])).rows;
+        return rows[0]?.id === undefined ? undefined : Number(rows[0].id);
+      },
+    };
+  };
+}
