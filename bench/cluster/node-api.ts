@@ -61,6 +61,7 @@ export interface StoresApi {
 export interface AgentApi {
   readonly hooks: unknown;
   attach(node: never): () => void;
+  mayRun(phoneNumber: string): boolean;
 }
 
 export interface AgentClusterModule {

@@ -6,6 +6,7 @@ import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { PortPool } from './port-pool.js';
+import type { WatchdogSettings } from './watchdog/link.js';
 
 /** Everything the supervisor announces. Other layers (realtime, messaging, metrics) subscribe; none is imported here. */
 export interface SupervisorEvents {
@@ -44,6 +45,8 @@ export interface SupervisorSettings {
   readonly maxProcesses: number;
   readonly restoreConcurrency: number;
   readonly restoreJitterMs: number;
+  /** The child watchdog (CHILD_WATCHDOG_TIMEOUT); timeoutMs 0 = none. */
+  readonly watchdog: WatchdogSettings;
   /** The gateway's loopback receiver for this number's webhooks; read late because the API port may be 0 in tests. */
   readonly webhookUrl: (phoneNumber: string) => string;
 }
@@ -68,4 +71,9 @@ export interface SupervisorDeps {
    * single host. Distributed mode's node agent gives each owned number its fenced Postgres store.
    */
   readonly storeUriFor?: (phoneNumber: string) => string | undefined;
+  /**
+   * Asked before a number the watchdog killed is started again; absent = always. Distributed mode's node agent says
+   * no once the node's lease has lapsed during the pause (someone else may own the number by now).
+   */
+  readonly mayRestart?: (phoneNumber: string) => boolean;
 }
