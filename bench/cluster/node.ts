@@ -117,6 +117,7 @@ function report(node: ClusterNodeApi, supervisor: SupervisorApi): void {
   supervisor.events.on('ready', (e) => say('child-ready', { number: e.phoneNumber, port: e.port, pid: supervisor.runner(e.phoneNumber)?.pid ?? null }));
   supervisor.events.on('exited', (e) => say('child-exited', { number: e.phoneNumber, code: e.code, signal: e.signal, expected: e.expected }));
   supervisor.events.on('state', (e) => say('child-state', { number: e.phoneNumber, from: e.from, to: e.to, reason: e.reason }));
+  supervisor.events.on('watchdog-fired', (e) => say('watchdog-fired', { quietMs: e.quietMs, killed: e.killedPids }));
 }
 
 /** A number seen for the first time has no session in its store: pair it as its phone would (stand-in only). */

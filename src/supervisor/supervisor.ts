@@ -48,6 +48,7 @@ export class Supervisor {
     this.wrapper = parentDeathPrefix(deps.env['PATH'] ?? '');
     this.watchdog = new ChildWatchdog(deps.settings.watchdog, deps.logger, deps.env, () => deps.clock.now());
     this.resumes = new PQueue({ concurrency: deps.settings.restoreConcurrency });
+    this.watchdog.events.on('fired', (e) => this.emitter.emit('watchdog-fired', { quietMs: e.quietMs, killedPids: e.killed, at: e.at }));
     if (!this.watchdog.enabled) deps.logger.warn('CHILD_WATCHDOG_TIMEOUT=0: a paused or blocked gateway leaves its children connected to WhatsApp, unsupervised');
     if (!this.wrapper) {
       deps.logger.warn('setpriv (util-linux ≥ 2.33) not found on PATH: children of a gateway killed with SIGKILL run on until the next boot stops them');

@@ -29,6 +29,8 @@ export interface SupervisorEvents {
   log: { phoneNumber: string; at: number; stream: 'stdout' | 'stderr' | 'gateway'; line: string };
   /** The child is gone (any reason); connections to it should close. */
   exited: { phoneNumber: string; port: number | null; code: number | null; signal: string | null; expected: boolean; willRestart: boolean };
+  /** The gateway runs again after a silence its child watchdog acted on: these children (pids) were SIGKILLed. */
+  'watchdog-fired': { quietMs: number; killedPids: readonly number[]; at: number };
 }
 
 export interface SupervisorSettings {
