@@ -127,6 +127,9 @@ describe('child watchdog: a paused gateway', () => {
     expect(health.body).toMatchObject({ status: 'ok', supervisor: { watchdog: { fired: 2, pid: dog } } });
     expect(health.body.supervisor.watchdog.lastFired.killed).toHaveLength(2);
     expect(watched.output.join('\n')).toMatch(/child watchdog: the gateway was unresponsive for \d+\.\d s; it killed 2 child process group/);
+    const metrics = await (await fetch(`${watched.url}/metrics`)).text();
+    expect(metrics).toMatch(/^wa_child_watchdog_kills_total 4$/m);
+    expect(metrics).toMatch(/^wa_child_watchdog_up 1$/m);
 
     // The unwatched gateway's child ran through the pause untouched.
     expect(await device(unwatched, UNWATCHED)).toMatchObject({ state: 'running', pid: lone });
@@ -137,6 +140,28 @@ describe('child watchdog: a paused gateway', () => {
     expect(await watched.exited).toEqual({ code: 0, signal: null });
     await waitFor(() => !isAlive(dog), { what: 'the watchdog gone after the shutdown' });
   }, 150_000);
+});
+
+describe('child watchdog: the watchdog itself killed', () => {
+  it('is started again and told every child, so the next pause is still caught', async () => {
+    const gw = await gateway(0, { CHILD_WATCHDOG_TIMEOUT: '3' });
+    const phone = '5511930000021';
+    const child = await addNumber(gw, phone);
+    const first = await watchdogPid(gw);
+    process.kill(first, 'SIGKILL');
+    const second = await waitFor(async () => {
+      const pid = await watchdogPid(gw);
+      return pid !== null && pid !== first ? pid : null;
+    }, { what: 'a new watchdog' });
+    expect(gw.output.join('\n')).toContain('child watchdog exited; starting it again');
+
+    gw.child.kill('SIGSTOP');
+    await waitFor(() => !isAlive(child), { timeoutMs: 20_000, what: 'the child killed by the new watchdog' });
+    expect(procStat(gw.child.pid!).state).toBe('T');
+    gw.child.kill('SIGCONT');
+    await runningAgain(gw, phone, child, (await device(gw, phone)).sessionState);
+    expect(isAlive(second)).toBe(true);
+  }, 90_000);
 });
 
 describe('child watchdog: a gateway killed with SIGKILL', () => {
