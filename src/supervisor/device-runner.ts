@@ -356,7 +356,7 @@ export class DeviceRunner {
     const exit = patch.lastExitCode !== undefined || patch.lastExitSignal !== undefined ? { exitCode: patch.lastExitCode ?? null, signal: patch.lastExitSignal ?? null } : {};
     this.deps.history.append({ phoneNumber: this.phoneNumber, type: event, fromState: from, toState: to, detail: { reason, ...exit, ...extra } });
     this.log.info({ from, to, reason }, 'device state changed');
-    this.deps.events.emit('state', { phoneNumber: this.phoneNumber, from, to, reason, at: this.deps.clock.now() });
+    this.deps.events.emit('state', { phoneNumber: this.phoneNumber, from, to, cause: event, reason, at: this.deps.clock.now() });
   }
 
   private note(type: string, detail: Record<string, unknown>): void {

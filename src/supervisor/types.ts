@@ -1,4 +1,4 @@
-import type { DeviceState, SessionState } from '../domain/device-state.js';
+import type { DeviceEvent, DeviceState, SessionState } from '../domain/device-state.js';
 import type { DeviceEventRepository } from '../db/repositories/device-events.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { RestartPolicy } from '../domain/restart-policy.js';
@@ -11,7 +11,8 @@ import type { WatchdogSettings } from './watchdog/link.js';
 /** Everything the supervisor announces. Other layers (realtime, messaging, metrics) subscribe; none is imported here. */
 export interface SupervisorEvents {
   [event: string]: unknown;
-  state: { phoneNumber: string; from: DeviceState; to: DeviceState; reason: string; at: number };
+  /** `cause`: the transition's event (a watchdog kill and a crash both lead to backoff). */
+  state: { phoneNumber: string; from: DeviceState; to: DeviceState; cause: DeviceEvent; reason: string; at: number };
   session: { phoneNumber: string; from: SessionState; to: SessionState; jid: string | null; at: number };
   /** The child answers its health check and owns its device slot: safe to talk to. */
   /** `binary`: the executable this child was started from. */

@@ -65,6 +65,16 @@ describe('node agent: ownership drives the children, the store is fenced on take
     for (const id of run.survivors) expect(run.cluster.node(id).count('paired')).toBe(2);
   }
 
+  /** By the arbiter's clock: each of the victim's old connections closed before its number's new one opened. */
+  async function expectClosedBeforeOpened(run: Running, after: Map<string, ArbiterConnection>): Promise<void> {
+    const events = await run.cluster.arbiter.events();
+    for (const n of run.victimNumbers) {
+      const closed = events.find((e) => e.type === 'disconnect' && e.connection_id === run.before.get(n)!.id);
+      const opened = events.find((e) => e.type === 'connect' && e.connection_id === after.get(n)!.id);
+      expect(closed!.ms).toBeLessThan(opened!.ms);
+    }
+  }
+
   it('F-1: kill -9 of a node\'s whole process group → its numbers reconnect on the survivors with the same session, no overlap', async () => {
     const run = await threeNodesWithSix();
     const children = run.cluster.childPids(run.victim);
@@ -92,13 +102,7 @@ describe('node agent: ownership drives the children, the store is fenced on take
 
     const after = await run.cluster.waitConnected(run.numbers, (node) => node !== 'n3', 'every number connected from a survivor');
     expectSessionsMoved(run, after);
-    // By the arbiter's clock: each old connection closed before the new one opened.
-    const events = await run.cluster.arbiter.events();
-    for (const n of run.victimNumbers) {
-      const closed = events.find((e) => e.type === 'disconnect' && e.connection_id === run.before.get(n)!.id);
-      const opened = events.find((e) => e.type === 'connect' && e.connection_id === after.get(n)!.id);
-      expect(closed!.ms).toBeLessThan(opened!.ms);
-    }
+    await expectClosedBeforeOpened(run, after);
     expect(await run.cluster.arbiter.overlaps()).toMatchObject({ count: 0, max_ms: 0 });
   });
 
@@ -118,13 +122,7 @@ describe('node agent: ownership drives the children, the store is fenced on take
     await waitFor(() => [...stale.values()].every(({ pid }) => !isAlive(pid)), { timeoutMs: 20_000, what: "the paused node's children killed by its watchdog" });
     const after = await run.cluster.waitConnected(run.numbers, (node) => node !== 'n3', 'every number connected from a survivor');
     expectSessionsMoved(run, after);
-    // By the arbiter's clock: each stale connection closed before the new owner's opened.
-    const events = await run.cluster.arbiter.events();
-    for (const n of run.victimNumbers) {
-      const closed = events.find((e) => e.type === 'disconnect' && e.connection_id === run.before.get(n)!.id);
-      const opened = events.find((e) => e.type === 'connect' && e.connection_id === after.get(n)!.id);
-      expect(closed!.ms).toBeLessThan(opened!.ms);
-    }
+    await expectClosedBeforeOpened(run, after);
 
     const mark = run.victim.events.length;
     process.kill(run.victim.pid, 'SIGCONT');
