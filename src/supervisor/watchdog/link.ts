@@ -36,7 +36,9 @@ export interface WatchdogStatus {
 
 /** How long an answer to `sync` may take before the gateway decides without it (the watchdog may be dead). */
 const SYNC_TIMEOUT_MS = 2000;
+/** A watchdog that dies is started again after 1 s, doubling to 60 s while it keeps dying within a minute of its start. */
 const RESPAWN_DELAY_MS = 1000;
+const RESPAWN_MAX_DELAY_MS = 60_000;
 /** Reports kept for `explain` (a child whose exit was settled otherwise never asks). */
 const KEEP_REPORTS_MS = 10 * 60_000;
 
@@ -58,6 +60,9 @@ export class ChildWatchdog {
   private nextSync = 1;
   private pendingSync: Promise<void> | null = null;
   private respawns = 0;
+  /** Deaths in a row, each within a minute of its start: drives the respawn delay. */
+  private quickDeaths = 0;
+  private startedAt = 0;
   private firedCount = 0;
   private lastFired: WatchdogKill | null = null;
   private closed = false;
@@ -128,6 +133,7 @@ export class ChildWatchdog {
     const env = Object.fromEntries(Object.entries(this.env).filter(([key]) => key.startsWith('SIM_')));
     const child = spawn(process.execPath, [this.settings.program, String(this.settings.timeoutMs)], { detached: true, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
+    this.startedAt = performance.now();
     child.stdin.on('error', () => undefined);
     child.on('error', (err) => this.logger.error({ err }, 'child watchdog: could not start it'));
     readline.createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => this.receive(line));
@@ -213,11 +219,13 @@ export class ChildWatchdog {
     for (const done of [...this.syncs.values()]) done();
     if (this.closed) return;
     this.respawns++;
-    this.logger.error({ code, signal, children: this.groups.size }, `child watchdog exited; starting it again in ${RESPAWN_DELAY_MS} ms (until then a paused gateway leaves its children running)`);
+    this.quickDeaths = performance.now() - this.startedAt < RESPAWN_MAX_DELAY_MS ? this.quickDeaths + 1 : 1;
+    const delayMs = Math.min(RESPAWN_MAX_DELAY_MS, RESPAWN_DELAY_MS * 2 ** (this.quickDeaths - 1));
+    this.logger.error({ code, signal, children: this.groups.size }, `child watchdog exited; starting it again in ${delayMs} ms (until then a paused gateway leaves its children running)`);
     this.respawnTimer = setTimeout(() => {
       this.respawnTimer = null;
       if (!this.closed) this.spawn();
-    }, RESPAWN_DELAY_MS);
+    }, delayMs);
     this.respawnTimer.unref();
   }
 }
