@@ -129,7 +129,7 @@ describe('child watchdog: a paused gateway', () => {
     expect(watched.output.join('\n')).toMatch(/child watchdog: the gateway was unresponsive for \d+\.\d s; it killed 2 child process group/);
     // The audit log names each kill as what it was, never as a crash.
     const audit = async (action: string) => (await watched.request<{ entries: { phoneNumber: string }[] }>('GET', `/api/audit?action=${action}`)).body.entries;
-    expect((await audit('number.watchdog_kill')).map((e) => e.phoneNumber).sort()).toEqual([FRESH, FRESH, PAIRED, PAIRED]);
+    expect((await audit('number.watchdog_kill')).map((e) => e.phoneNumber).sort()).toEqual([PAIRED, PAIRED, FRESH, FRESH]);
     expect(await audit('number.crash')).toEqual([]);
     const metrics = await (await fetch(`${watched.url}/metrics`)).text();
     expect(metrics).toMatch(/^wa_child_watchdog_kills_total 4$/m);
