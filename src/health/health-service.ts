@@ -75,8 +75,8 @@ export class HealthService {
     }
     const restore = this.deps.supervisor.lastRestore;
     const watchdog = this.deps.supervisor.watchdogStatus();
-    // Children but no watchdog (it died and is being started again): a pause now would leave them unsupervised.
-    if (watchdog.enabled && watchdog.pid === null && this.deps.supervisor.activeCount() > 0) problems.push('child watchdog: not running (being restarted)');
+    // The watchdog died and is being started again: a pause now would leave the children unsupervised.
+    if (watchdog.restarting) problems.push('child watchdog: not running (being started again)');
     return {
       healthy: problems.length === 0,
       body: {

@@ -30,6 +30,8 @@ export interface WatchdogStatus {
   readonly pid: number | null;
   /** Times it was started again after it died. */
   readonly respawns: number;
+  /** It died and is about to be started again: a pause now would leave the children unsupervised. */
+  readonly restarting: boolean;
   readonly fired: number;
   readonly lastFired: WatchdogKill | null;
 }
@@ -82,7 +84,7 @@ export class ChildWatchdog {
   }
 
   status(): WatchdogStatus {
-    return { enabled: this.enabled, timeoutMs: this.settings.timeoutMs, pid: this.child?.pid ?? null, respawns: this.respawns, fired: this.firedCount, lastFired: this.lastFired };
+    return { enabled: this.enabled, timeoutMs: this.settings.timeoutMs, pid: this.child?.pid ?? null, respawns: this.respawns, restarting: this.respawnTimer !== null, fired: this.firedCount, lastFired: this.lastFired };
   }
 
   /** A child was spawned as the leader of its own process group `pgid`. */
