@@ -17,6 +17,7 @@ export interface SupervisorEventsApi {
   state: { readonly phoneNumber: string; readonly from: string; readonly to: string; readonly reason: string };
   ready: { readonly phoneNumber: string; readonly port: number; readonly client: { request(method: string, path: string, options?: { body?: unknown }): Promise<unknown> } };
   exited: { readonly phoneNumber: string; readonly code: number | null; readonly signal: string | null; readonly expected: boolean };
+  'watchdog-fired': { readonly quietMs: number; readonly killedPids: readonly number[] };
 }
 
 export interface SupervisorApi {
@@ -61,6 +62,7 @@ export interface StoresApi {
 export interface AgentApi {
   readonly hooks: unknown;
   attach(node: never): () => void;
+  mayRun(phoneNumber: string): boolean;
 }
 
 export interface AgentClusterModule {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { ClusterModule, ClusterNodeApi, ConfigModule, LoggerModule } from './gateway-api.js';
-import type { AgentClusterModule, ClockModule, DbModule, DeviceEventsModule, DevicesModule, PortPoolModule, SupervisorApi, SupervisorModule, SupervisorSettingsModule } from './node-api.js';
+import type { AgentApi, AgentClusterModule, ClockModule, DbModule, DeviceEventsModule, DevicesModule, PortPoolModule, SupervisorApi, SupervisorModule, SupervisorSettingsModule } from './node-api.js';
 import { jsonLines } from './json-lines.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   // The node's local state (device rows, child folders) is its own and throwaway; the session moves in Postgres.
   const database = openDatabase(config.paths.database, path.join(ROOT, 'drizzle'));
   const storeUris = new Map<string, string>();
+  let agentRef: AgentApi | null = null;
   const supervisor = new Supervisor({
     // No gateway API here: the children's webhooks are not part of what this node measures.
     settings: supervisorSettingsFrom(config as never, () => ''),
@@ -73,12 +74,14 @@ async function main(): Promise<void> {
     logger,
     env,
     storeUriFor: (phoneNumber: string) => storeUris.get(phoneNumber),
+    mayRestart: (phoneNumber: string) => agentRef?.mayRun(phoneNumber) ?? false,
   } as never);
 
   const admin = new pg.Pool({ connectionString: config.DATABASE_URL, max: 3, application_name: `wa-gw:${nodeId}:stores` });
   admin.on('error', () => undefined);
   const stores = new cluster.SessionStores({ admin, secret, target: cluster.SessionStores.targetFromUrl(config.DATABASE_URL) } as never);
   const agent = new cluster.NodeAgent({ children: supervisor, stores, storeUris, startConcurrency: config.RESTORE_CONCURRENCY, startJitterMs: config.RESTORE_JITTER, logger } as never);
+  agentRef = agent;
   const node = await cluster.startClusterNode({ settings: settings as never, gowaVersion: VERSION, migrationsFolder: path.join(ROOT, 'drizzle-postgres'), logger: logger as never, hooks: agent.hooks as never });
   agent.attach(node as never);
   report(node, supervisor);
@@ -114,6 +117,7 @@ function report(node: ClusterNodeApi, supervisor: SupervisorApi): void {
   supervisor.events.on('ready', (e) => say('child-ready', { number: e.phoneNumber, port: e.port, pid: supervisor.runner(e.phoneNumber)?.pid ?? null }));
   supervisor.events.on('exited', (e) => say('child-exited', { number: e.phoneNumber, code: e.code, signal: e.signal, expected: e.expected }));
   supervisor.events.on('state', (e) => say('child-state', { number: e.phoneNumber, from: e.from, to: e.to, reason: e.reason }));
+  supervisor.events.on('watchdog-fired', (e) => say('watchdog-fired', { quietMs: e.quietMs, killed: e.killedPids }));
 }
 
 /** A number seen for the first time has no session in its store: pair it as its phone would (stand-in only). */

@@ -14,15 +14,17 @@ export interface SystemSources {
 const number = (phoneNumber: string): Pick<AuditEntry, 'phoneNumber' | 'target'> => ({ phoneNumber, target: { type: 'number', id: phoneNumber } });
 
 /**
- * What the gateway does by itself goes into the audit log beside what people do: crashes and automatic restarts,
+ * What the gateway does by itself goes into the audit log beside what people do: crashes, watchdog kills and automatic restarts,
  * a crash loop giving up, a session opened elsewhere, a pending number taking (or refused) its phone, a timelock
  * pause, a binary rollout. Returns the unsubscriber.
  */
 export function auditSystemEvents(audit: AuditLog, sources: SystemSources): () => void {
   const record = (entry: Omit<AuditEntry, 'actor'>) => audit.record({ actor: SYSTEM_ACTOR, ...entry });
   const offs = [
-    sources.supervisor.on('state', ({ phoneNumber, from, to, reason }) => {
-      if (to === 'backoff') record({ action: 'number.crash', result: 'error', ...number(phoneNumber), params: { reason } });
+    sources.supervisor.on('state', ({ phoneNumber, from, to, cause, reason }) => {
+      // Not a crash: the child watchdog killed it while the gateway itself was unresponsive.
+      if (cause === 'watchdog_killed') record({ action: 'number.watchdog_kill', result: 'error', ...number(phoneNumber), params: { reason } });
+      else if (to === 'backoff') record({ action: 'number.crash', result: 'error', ...number(phoneNumber), params: { reason } });
       else if (from === 'backoff' && to === 'starting') record({ action: 'number.auto_restart', result: 'ok', ...number(phoneNumber), params: { reason } });
       else if (to === 'failed') record({ action: 'number.crash_loop', result: 'error', ...number(phoneNumber), params: { reason } });
       else if (to === 'replaced') record({ action: 'number.replaced', result: 'error', ...number(phoneNumber), params: { reason } });

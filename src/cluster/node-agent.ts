@@ -21,7 +21,7 @@ export interface NodeAgentDeps {
 
 /** The parts of a started cluster node the agent follows. */
 export interface AgentNode {
-  readonly membership: { readonly events: Listenable<MembershipEvents> };
+  readonly membership: { readonly events: Listenable<MembershipEvents>; isLive(): boolean };
   readonly ownership: {
     readonly events: Listenable<OwnershipEvents>;
     markFailed(phoneNumber: string, fence: number, failed: boolean): Promise<void>;
@@ -73,6 +73,15 @@ export class NodeAgent {
   /** Numbers owned here and allowed to run. */
   owns(phoneNumber: string): boolean {
     return this.owned.has(phoneNumber);
+  }
+
+  /**
+   * The supervisor's `mayRestart`, asked when the gateway runs again after its child watchdog killed the children
+   * (DM-16): owned, and the node's lease still good by its own monotonic clock. After a pause past the lease the
+   * answer is no even before the loss is reported: someone else may own the number by now, and the loss stops it.
+   */
+  mayRun(phoneNumber: string): boolean {
+    return this.owned.has(phoneNumber) && (this.node?.membership.isLive() ?? false);
   }
 
   private async prepare(phoneNumber: string, fence: number): Promise<void> {

@@ -51,6 +51,7 @@ interface ClusterKeys {
   CLUSTER_DB_TIMEOUT?: number;
   PROCESS_BASE_PORT?: number;
   PROCESS_MAX_PORT?: number;
+  CHILD_WATCHDOG_TIMEOUT?: number;
 }
 
 /** Rules across keys; only in distributed mode (off requires nothing new). */
@@ -65,6 +66,12 @@ export function clusterCrossCheck(env: ClusterKeys): string[] {
     // At least two renewals must fit before the node fences itself, or one slow query would stop every number.
     if (margin >= ttl) problems.push('CLUSTER_FENCE_MARGIN: must be shorter than CLUSTER_LEASE_TTL');
     else if (2 * heartbeat > ttl - margin) problems.push('CLUSTER_HEARTBEAT_INTERVAL: at most half of CLUSTER_LEASE_TTL − CLUSTER_FENCE_MARGIN (two renewals before the node fences itself)');
+  }
+  const watchdog = env.CHILD_WATCHDOG_TIMEOUT;
+  if (watchdog !== undefined && watchdog > 0 && ttl !== undefined && margin !== undefined && heartbeat !== undefined && watchdog * 1000 > ttl - margin - heartbeat) {
+    // A paused node's children must be dead before anyone may take its numbers (DM-16): the node renewed at most one
+    // heartbeat before it stopped, and promises its numbers stopped CLUSTER_FENCE_MARGIN before its lease runs out.
+    problems.push(`CHILD_WATCHDOG_TIMEOUT: at most (CLUSTER_LEASE_TTL − CLUSTER_FENCE_MARGIN − CLUSTER_HEARTBEAT_INTERVAL) = ${Math.floor((ttl - margin - heartbeat) / 1000)} s, so a paused node's children are dead before its numbers can be taken over`);
   }
   if (timeout !== undefined && heartbeat !== undefined && timeout >= heartbeat) {
     problems.push('CLUSTER_DB_TIMEOUT: must be shorter than CLUSTER_HEARTBEAT_INTERVAL');

@@ -58,6 +58,11 @@ export const envSchema = z
     RESTART_RESET_AFTER: int(600_000, 1000),
     CRASH_LOOP_MAX: int(5, 1),
     CRASH_LOOP_WINDOW: int(600_000, 1000),
+    /**
+     * Seconds without a heartbeat from the gateway after which its child watchdog SIGKILLs every child (a paused or
+     * blocked gateway must not leave numbers connected unsupervised); 0 = no watchdog. Seconds, like systemd's WatchdogSec.
+     */
+    CHILD_WATCHDOG_TIMEOUT: int(5, 0, 600),
     /** After a child is ready, look at its /app/status once this much later (the binary auto-connects after ~2 s). */
     SESSION_STATUS_DELAY: int(3000, 0),
     RESTORE_CONCURRENCY: int(4, 1, 64),
@@ -202,6 +207,7 @@ export function crossCheck(env: Partial<Env>): string[] {
   if (env.CHATWOOT_RETRY_BASE_DELAY !== undefined && env.CHATWOOT_RETRY_MAX_DELAY !== undefined && env.CHATWOOT_RETRY_MAX_DELAY < env.CHATWOOT_RETRY_BASE_DELAY) {
     problems.push('CHATWOOT_RETRY_MAX_DELAY: must not be below CHATWOOT_RETRY_BASE_DELAY');
   }
+  if (env.CHILD_WATCHDOG_TIMEOUT === 1) problems.push('CHILD_WATCHDOG_TIMEOUT: 0 (off) or at least 2 seconds (the gateway beats up to four times per timeout)');
   problems.push(...compatCrossCheck(env));
   problems.push(...clusterCrossCheck(env));
   const reserved = ['/api', '/proxy', '/socket.io', '/internal', '/metrics'];

@@ -24,12 +24,13 @@ export type DeviceEvent =
   | 'exited' // the child is gone after a stop, or a start was abandoned
   | 'crashed' // unexpected exit or failed health checks; a restart is scheduled
   | 'gave_up' // too many crashes in the window
-  | 'replaced'; // exit 0 without a stop request: the session was opened elsewhere
+  | 'replaced' // exit 0 without a stop request: the session was opened elsewhere
+  | 'watchdog_killed'; // the child watchdog killed it while the gateway was unresponsive: restarted, not a crash
 
 const TABLE: Record<DeviceState, Partial<Record<DeviceEvent, DeviceState>>> = {
   stopped: { start: 'starting' },
-  starting: { ready: 'running', stop: 'stopping', crashed: 'backoff', gave_up: 'failed', replaced: 'replaced' },
-  running: { stop: 'stopping', crashed: 'backoff', gave_up: 'failed', replaced: 'replaced' },
+  starting: { ready: 'running', stop: 'stopping', crashed: 'backoff', gave_up: 'failed', replaced: 'replaced', watchdog_killed: 'backoff' },
+  running: { stop: 'stopping', crashed: 'backoff', gave_up: 'failed', replaced: 'replaced', watchdog_killed: 'backoff' },
   backoff: { start: 'starting', stop: 'stopped' },
   stopping: { exited: 'stopped' },
   failed: { start: 'starting', stop: 'stopped' },

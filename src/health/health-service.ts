@@ -74,6 +74,9 @@ export class HealthService {
       problems.push(...found);
     }
     const restore = this.deps.supervisor.lastRestore;
+    const watchdog = this.deps.supervisor.watchdogStatus();
+    // The watchdog died and is being started again: a pause now would leave the children unsupervised.
+    if (watchdog.restarting) problems.push('child watchdog: not running (being started again)');
     return {
       healthy: problems.length === 0,
       body: {
@@ -82,7 +85,7 @@ export class HealthService {
         version: { gateway: this.deps.version, binary: this.deps.binaryVersion() },
         database,
         disks,
-        supervisor: { total: this.deps.supervisor.list().length, byState, restore: { restored: restore.restored.length, skipped: restore.skipped.length, failed: restore.failed.length } },
+        supervisor: { total: this.deps.supervisor.list().length, byState, restore: { restored: restore.restored.length, skipped: restore.skipped.length, failed: restore.failed.length }, watchdog },
         ...contributions,
       },
     };

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DEVICE_STATES } from '../domain/device-state.js';
 import type { ResourceSampler } from '../health/resource-sampler.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -65,6 +65,16 @@ export function createMetrics(deps: MetricsDeps): { registry: Registry; httpDura
     registers: [registry],
     collect() {
       this.set(deps.supervisor.list().filter((r) => r.state === 'running').length);
+    },
+  });
+  const watchdogKills = new Counter({ name: 'wa_child_watchdog_kills_total', help: 'Children the child watchdog killed because the gateway was unresponsive (paused, blocked)', registers: [registry] });
+  deps.supervisor.events.on('watchdog-fired', (e) => watchdogKills.inc(e.killedPids.length));
+  new Gauge({
+    name: 'wa_child_watchdog_up',
+    help: '1 while the child watchdog runs, 0 when it is off or not running (it starts with the first child)',
+    registers: [registry],
+    collect() {
+      this.set(deps.supervisor.watchdogStatus().pid === null ? 0 : 1);
     },
   });
   const httpDuration = new Histogram({

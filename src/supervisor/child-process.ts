@@ -39,6 +39,9 @@ export function spawnChild(options: SpawnOptions): ChildProcess {
     stdin: 'ignore',
     buffer: false,
     forceKillAfterDelay: options.stopGraceMs,
+    // Its own process group (setsid; the pid is the group's id), which the child watchdog kills as a whole, and
+    // which a signal to the gateway's group (^C, ^Z in a terminal) does not reach: the gateway stops its children.
+    detached: true,
   });
   follow(subprocess.stdout, (line) => options.onLine('stdout', line));
   follow(subprocess.stderr, (line) => options.onLine('stderr', line));

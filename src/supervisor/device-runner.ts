@@ -11,6 +11,7 @@ import { spawnChild, type ChildExit, type ChildProcess } from './child-process.j
 import type { ProcessLogs } from './process-logs.js';
 import { waitUntilHealthy } from './readiness.js';
 import type { SupervisorDeps, SupervisorEvents } from './types.js';
+import type { ChildWatchdog, WatchdogKill } from './watchdog/link.js';
 
 export interface RunnerDeps extends SupervisorDeps {
   readonly events: TypedEmitter<SupervisorEvents>;
@@ -20,6 +21,10 @@ export interface RunnerDeps extends SupervisorDeps {
   readonly wrapper: readonly string[] | null;
   /** Called when a backoff delay is over; the supervisor restarts under its per-number lock. */
   readonly onRestartDue: (phoneNumber: string) => void;
+  /** The child watchdog: told each child's process group, asked about a SIGKILL nobody here sent. */
+  readonly watchdog: ChildWatchdog;
+  /** The watchdog killed the child while the gateway was unresponsive: the supervisor restarts it (bounded). */
+  readonly onWatchdogKill: (phoneNumber: string) => void;
 }
 
 /** Printed on stdout once the binary listens (docs/binary-contract.md §3); the substring is stable across versions. */
@@ -30,6 +35,10 @@ interface Running {
   readonly port: number;
   readonly client: GowaClient;
   readonly webhookSecret: string;
+  /** Resolves once the exit has been dealt with (state moved, port released): what a stop waits for. */
+  readonly settled: Promise<ChildExit>;
+  /** This runner sent the SIGKILL itself (failed start, health verdict): the watchdog need not be asked. */
+  killedHere: boolean;
 }
 
 /**
@@ -126,24 +135,30 @@ export class DeviceRunner {
       },
     });
     const client = new GowaClient({ host: '127.0.0.1', port, basicAuth, deviceId: this.slotId });
-    const running: Running = { process, port, client, webhookSecret };
+    let settle: (exit: ChildExit) => void = () => undefined;
+    const settled = new Promise<ChildExit>((resolve) => (settle = resolve));
+    const running: Running = { process, port, client, webhookSecret, settled, killedHere: false };
     this.child = running;
+    if (process.pid !== undefined) this.deps.watchdog.watch(process.pid);
     this.persist({ port, pid: process.pid ?? null, startedAt: this.deps.clock.now() });
     this.logs.append('gateway', `started pid ${process.pid ?? '?'} on port ${port}`);
-    void process.exited.then((exit) => this.onExit(running, exit));
+    void process.exited.then(async (exit) => {
+      await this.onExit(running, exit);
+      settle(exit);
+    });
 
     const readiness = await waitUntilHealthy(client, process.exited, () => listening, settings.startTimeoutMs);
     if (this.child !== running || this.stateValue !== 'starting') return;
     if (!readiness.ready) {
       this.note('start_failed', { reason: readiness.reason });
-      process.kill();
+      this.killHere(running);
       return;
     }
     try {
       await this.ensureDeviceSlot(client);
     } catch (err) {
       this.note('start_failed', { reason: `device slot: ${(err as Error).message}` });
-      process.kill();
+      this.killHere(running);
       return;
     }
     if (this.child !== running || this.stateValue !== 'starting') return;
@@ -163,7 +178,8 @@ export class DeviceRunner {
     }
     if (this.child && (this.stateValue === 'starting' || this.stateValue === 'running')) {
       this.move('stop', `${reason} stop`, intent);
-      this.stopping = this.child.process.stop();
+      void this.child.process.stop();
+      this.stopping = this.child.settled;
       await this.stopping;
       return;
     }
@@ -182,16 +198,21 @@ export class DeviceRunner {
     this.cancelRestart();
     if (this.child && (this.stateValue === 'starting' || this.stateValue === 'running')) {
       this.move('stop', 'ownership lost', { stopReason: 'shutdown' });
-      this.stopping = this.child.process.exited;
+      this.stopping = this.child.settled;
     } else if (this.stateValue === 'backoff') {
       this.move('stop', 'ownership lost', { stopReason: 'shutdown' });
     }
-    this.child?.process.kill();
+    if (this.child) this.killHere(this.child);
   }
 
   /** Kill without grace: for a child that must not outlive a failed start or a hung state. */
   kill(): void {
-    this.child?.process.kill();
+    if (this.child) this.killHere(this.child);
+  }
+
+  private killHere(running: Running): void {
+    running.killedHere = true;
+    running.process.kill();
   }
 
   /** The child's own view of its WhatsApp session; only the Supervisor calls this (observe, refresh, logout). */
@@ -233,7 +254,7 @@ export class DeviceRunner {
           this.stopHealthWatch();
           this.note('unhealthy', { failures: this.healthFailures });
           this.log.warn({ failures: this.healthFailures }, 'child stopped answering its health check; killing it');
-          running.process.kill();
+          this.killHere(running);
         }
       });
     }, healthIntervalMs);
@@ -245,13 +266,34 @@ export class DeviceRunner {
     this.healthTimer = null;
   }
 
-  private onExit(running: Running, exit: ChildExit): void {
+  private async onExit(running: Running, exit: ChildExit): Promise<void> {
+    if (this.child !== running) return;
+    const pgid = running.process.pid;
+    if (pgid !== undefined) this.deps.watchdog.unwatch(pgid);
+    // A SIGKILL nobody here sent, while the child should run: the watchdog's, if it says so (see ChildWatchdog.explain).
+    // Until it answers the child stays current, so a stop meanwhile waits for this exit to be settled.
+    const unexplained = exit.signal === 'SIGKILL' && !running.killedHere && (this.stateValue === 'running' || this.stateValue === 'starting');
+    const byWatchdog = unexplained && pgid !== undefined ? await this.deps.watchdog.explain(pgid) : null;
     if (this.child !== running) return;
     this.child = null;
     this.stopping = null;
     this.stopHealthWatch();
     this.deps.ports.release(running.port);
-    this.settleExit(exit, running);
+    if (byWatchdog && (this.stateValue === 'running' || this.stateValue === 'starting')) this.onWatchdogKill(exit, running.port, byWatchdog);
+    else this.settleExit(exit, running);
+  }
+
+  /**
+   * Not the child's fault and not a crash: the gateway itself stood still. The crash budget and the backoff are
+   * left as they were (a gateway paused twice must not send its numbers to `failed`); the supervisor restarts it.
+   */
+  private onWatchdogKill(exit: ChildExit, port: number, kill: WatchdogKill): void {
+    const reason = `killed by the child watchdog: the gateway was unresponsive for ${(kill.quietMs / 1000).toFixed(1)} s`;
+    this.runningSince = null;
+    this.logs.append('gateway', reason);
+    this.move('watchdog_killed', reason, { pid: null, lastExitCode: exit.code, lastExitSignal: exit.signal, lastError: reason }, { quietMs: kill.quietMs });
+    this.announceExit(port, exit, false, true);
+    this.deps.onWatchdogKill(this.phoneNumber);
   }
 
   private settleExit(exit: ChildExit, running: Running): void {
@@ -305,16 +347,16 @@ export class DeviceRunner {
   }
 
   /** The single transition point: compute, persist, record, announce. */
-  private move(event: DeviceEvent, reason: string, patch: DevicePatch = {}): void {
+  private move(event: DeviceEvent, reason: string, patch: DevicePatch = {}, extra: Record<string, unknown> = {}): void {
     const from = this.stateValue;
     const to = transition(from, event);
     this.stateValue = to;
     this.persist({ ...patch, state: to });
     // Exits keep their code and signal in the history too (the device row only has the latest), for the timeline.
     const exit = patch.lastExitCode !== undefined || patch.lastExitSignal !== undefined ? { exitCode: patch.lastExitCode ?? null, signal: patch.lastExitSignal ?? null } : {};
-    this.deps.history.append({ phoneNumber: this.phoneNumber, type: event, fromState: from, toState: to, detail: { reason, ...exit } });
+    this.deps.history.append({ phoneNumber: this.phoneNumber, type: event, fromState: from, toState: to, detail: { reason, ...exit, ...extra } });
     this.log.info({ from, to, reason }, 'device state changed');
-    this.deps.events.emit('state', { phoneNumber: this.phoneNumber, from, to, reason, at: this.deps.clock.now() });
+    this.deps.events.emit('state', { phoneNumber: this.phoneNumber, from, to, cause: event, reason, at: this.deps.clock.now() });
   }
 
   private note(type: string, detail: Record<string, unknown>): void {

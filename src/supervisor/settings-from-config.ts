@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from '../config/load.js';
 import type { RestartPolicy } from '../domain/restart-policy.js';
 import type { SupervisorSettings } from './types.js';
@@ -18,6 +19,7 @@ export function supervisorSettingsFrom(config: Config, webhookUrl: SupervisorSet
     maxProcesses: config.MAX_PROCESSES,
     restoreConcurrency: config.RESTORE_CONCURRENCY,
     restoreJitterMs: config.RESTORE_JITTER,
+    watchdog: { timeoutMs: config.CHILD_WATCHDOG_TIMEOUT * 1000, program: path.join(config.paths.root, 'dist', 'supervisor', 'watchdog', 'main.js') },
     webhookUrl,
   };
 }

@@ -19,6 +19,7 @@ import { ProcessLogs } from './process-logs.js';
 import { classifyStalePid, decideRestore, type RestoreSummary } from './reconcile.js';
 import { terminatePid } from './stale-process.js';
 import type { SupervisorDeps, SupervisorEvents } from './types.js';
+import { ChildWatchdog, type WatchdogStatus } from './watchdog/link.js';
 
 /**
  * Owns one DeviceRunner per registered number. Start/stop/restart/delete of a number run under that number's
@@ -36,11 +37,19 @@ export class Supervisor {
 
   /** How children are made to die with the gateway (see parent-death.ts); null = they are spawned directly. */
   private readonly wrapper: readonly string[] | null;
+  /** Kills every child when the gateway stops running (paused, blocked) or dies (DM-16); see watchdog/. */
+  private readonly watchdog: ChildWatchdog;
+  /** Restarts after a watchdog kill: bounded like a boot restore, since it hits every number at once. */
+  private readonly resumes: PQueue;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'a supervisor listener failed'));
     this.events = this.emitter.view;
     this.wrapper = parentDeathPrefix(deps.env['PATH'] ?? '');
+    this.watchdog = new ChildWatchdog(deps.settings.watchdog, deps.logger, deps.env, () => deps.clock.now());
+    this.resumes = new PQueue({ concurrency: deps.settings.restoreConcurrency });
+    this.watchdog.events.on('fired', (e) => this.emitter.emit('watchdog-fired', { quietMs: e.quietMs, killedPids: e.killed, at: e.at }));
+    if (!this.watchdog.enabled) deps.logger.warn('CHILD_WATCHDOG_TIMEOUT=0: a paused or blocked gateway leaves its children connected to WhatsApp, unsupervised');
     if (!this.wrapper) {
       deps.logger.warn('setpriv (util-linux ≥ 2.33) not found on PATH: children of a gateway killed with SIGKILL run on until the next boot stops them');
     }
@@ -72,6 +81,11 @@ export class Supervisor {
 
   get lastRestore(): RestoreSummary {
     return this.restoreSummary;
+  }
+
+  /** The child watchdog: on or off, its pid, how often it fired and what it killed last. */
+  watchdogStatus(): WatchdogStatus {
+    return this.watchdog.status();
   }
 
   /** Numbers whose process is up or about to be (counts toward MAX_PROCESSES). */
@@ -325,6 +339,8 @@ export class Supervisor {
       );
     }
     await queue.onIdle();
+    this.resumes.clear();
+    await this.watchdog.close();
   }
 
   row(phoneNumber: string): DeviceRow {
@@ -344,6 +360,8 @@ export class Supervisor {
       binaryFor: (phoneNumber) => this.binaryOverrides.get(phoneNumber) ?? settings.binary,
       wrapper: this.wrapper,
       onRestartDue: (phoneNumber) => void this.restartAfterBackoff(phoneNumber),
+      watchdog: this.watchdog,
+      onWatchdogKill: (phoneNumber) => void this.resumes.add(() => this.restartAfterWatchdog(phoneNumber)),
     });
     this.runners.set(row.phoneNumber, runner);
     return runner;
@@ -365,6 +383,23 @@ export class Supervisor {
       const runner = this.runners.get(phoneNumber);
       if (!runner || this.closing || runner.state !== 'backoff') return;
       await runner.start('backoff over', 'automatic');
+    });
+  }
+
+  /**
+   * A number whose child the watchdog killed, once the gateway runs again: started as it was, unless someone acted
+   * on it meanwhile or `mayRestart` says the number is no longer this gateway's to run (distributed mode after a
+   * pause past the lease: the node agent stops it when the loss arrives).
+   */
+  private async restartAfterWatchdog(phoneNumber: string): Promise<void> {
+    await this.locks.run(phoneNumber, async () => {
+      const runner = this.runners.get(phoneNumber);
+      if (!runner || this.closing || runner.state !== 'backoff') return;
+      if (this.deps.mayRestart && !this.deps.mayRestart(phoneNumber)) {
+        this.deps.logger.warn({ phoneNumber }, 'not restarting after the watchdog kill: this node may no longer run the number');
+        return;
+      }
+      await runner.start('restart after the watchdog kill', 'automatic');
     });
   }
 

@@ -1,4 +1,4 @@
-import type { DeviceState, SessionState } from '../domain/device-state.js';
+import type { DeviceEvent, DeviceState, SessionState } from '../domain/device-state.js';
 import type { DeviceEventRepository } from '../db/repositories/device-events.js';
 import type { DeviceRepository } from '../db/repositories/devices.js';
 import type { RestartPolicy } from '../domain/restart-policy.js';
@@ -6,11 +6,13 @@ import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { PortPool } from './port-pool.js';
+import type { WatchdogSettings } from './watchdog/link.js';
 
 /** Everything the supervisor announces. Other layers (realtime, messaging, metrics) subscribe; none is imported here. */
 export interface SupervisorEvents {
   [event: string]: unknown;
-  state: { phoneNumber: string; from: DeviceState; to: DeviceState; reason: string; at: number };
+  /** `cause`: the transition's event (a watchdog kill and a crash both lead to backoff). */
+  state: { phoneNumber: string; from: DeviceState; to: DeviceState; cause: DeviceEvent; reason: string; at: number };
   session: { phoneNumber: string; from: SessionState; to: SessionState; jid: string | null; at: number };
   /** The child answers its health check and owns its device slot: safe to talk to. */
   /** `binary`: the executable this child was started from. */
@@ -28,6 +30,8 @@ export interface SupervisorEvents {
   log: { phoneNumber: string; at: number; stream: 'stdout' | 'stderr' | 'gateway'; line: string };
   /** The child is gone (any reason); connections to it should close. */
   exited: { phoneNumber: string; port: number | null; code: number | null; signal: string | null; expected: boolean; willRestart: boolean };
+  /** The gateway runs again after a silence its child watchdog acted on: these children (pids) were SIGKILLed. */
+  'watchdog-fired': { quietMs: number; killedPids: readonly number[]; at: number };
 }
 
 export interface SupervisorSettings {
@@ -44,6 +48,8 @@ export interface SupervisorSettings {
   readonly maxProcesses: number;
   readonly restoreConcurrency: number;
   readonly restoreJitterMs: number;
+  /** The child watchdog (CHILD_WATCHDOG_TIMEOUT); timeoutMs 0 = none. */
+  readonly watchdog: WatchdogSettings;
   /** The gateway's loopback receiver for this number's webhooks; read late because the API port may be 0 in tests. */
   readonly webhookUrl: (phoneNumber: string) => string;
 }
@@ -68,4 +74,9 @@ export interface SupervisorDeps {
    * single host. Distributed mode's node agent gives each owned number its fenced Postgres store.
    */
   readonly storeUriFor?: (phoneNumber: string) => string | undefined;
+  /**
+   * Asked before a number the watchdog killed is started again; absent = always. Distributed mode's node agent says
+   * no once the node's lease has lapsed during the pause (someone else may own the number by now).
+   */
+  readonly mayRestart?: (phoneNumber: string) => boolean;
 }

@@ -51,6 +51,7 @@ describe('distributed mode configuration', () => {
     { what: 'a fence margin as long as the lease', env: { ...CLUSTER, CLUSTER_LEASE_TTL: '5000', CLUSTER_FENCE_MARGIN: '5000' }, expected: ['CLUSTER_FENCE_MARGIN: must be shorter than CLUSTER_LEASE_TTL'] },
     { what: 'room for only one renewal before the fence', env: { ...CLUSTER, CLUSTER_LEASE_TTL: '8000', CLUSTER_FENCE_MARGIN: '5000', CLUSTER_HEARTBEAT_INTERVAL: '2000' }, expected: [expect.stringMatching(/^CLUSTER_HEARTBEAT_INTERVAL: at most half/)] },
     { what: 'a query limit as long as the heartbeat', env: { ...CLUSTER, CLUSTER_DB_TIMEOUT: '3000' }, expected: ['CLUSTER_DB_TIMEOUT: must be shorter than CLUSTER_HEARTBEAT_INTERVAL'] },
+    { what: 'a child watchdog slower than the lease allows', env: { ...CLUSTER, CHILD_WATCHDOG_TIMEOUT: '8' }, expected: ['CHILD_WATCHDOG_TIMEOUT: at most (CLUSTER_LEASE_TTL − CLUSTER_FENCE_MARGIN − CLUSTER_HEARTBEAT_INTERVAL) = 7 s, so a paused node\'s children are dead before its numbers can be taken over'] },
     { what: 'a lease in seconds by mistake', env: { ...CLUSTER, CLUSTER_LEASE_TTL: '15' }, expected: [expect.stringMatching(/^CLUSTER_LEASE_TTL: /)] },
   ])('refuses $what, naming the key and never the value', ({ env, expected }) => {
     const found = problems(env);

@@ -13,7 +13,7 @@ const NUMBERS = 6;
  * the node agent, six numbers whose stand-in children keep their WhatsApp session in fenced per-number Postgres
  * stores and connect to one arbiter in detect mode (two connections of one session are counted, never kicked).
  */
-describe('node agent: ownership drives the children, the store is fenced on takeover (F-1, F-2, F-3, F-10)', () => {
+describe('node agent: ownership drives the children, the store is fenced on takeover (F-1, F-2, F-3, F-10, DM-16)', () => {
   let server: TestPostgres;
   let cluster: AgentCluster | null = null;
   let scenario = 0;
@@ -37,9 +37,11 @@ describe('node agent: ownership drives the children, the store is fenced on take
     /** The connection of each number before the fault: its session (AD JID) must survive the move. */
     readonly before: Map<string, ArbiterConnection>;
     readonly fences: Map<string, number>;
+    /** Numbers each node had paired before the fault (where a number was first claimed; rebalancing may move it after). */
+    readonly paired: Map<string, number>;
   }
 
-  /** Three nodes, six numbers, two each, every one paired once and connected from its owner. */
+  /** Three nodes, six numbers, two each, every one paired once (by whichever node claimed it first) and connected from its owner. */
   async function threeNodesWithSix(extra: Record<string, string> = {}): Promise<Running> {
     const arbiter = await startArbiter('detect');
     cluster = new AgentCluster(await server.createDatabase(`agent_${++scenario}`), arbiter);
@@ -49,10 +51,12 @@ describe('node agent: ownership drives the children, the store is fenced on take
     const held = await cluster.rig.waitForShares({ n1: 2, n2: 2, n3: 2 }, 60_000);
     const ownerOf = (n: string): string | undefined => [...held].find(([, list]) => list.includes(n))?.[0];
     const before = await cluster.waitConnected(numbers, (node, n) => node === ownerOf(n), 'every number connected from its owner');
-    for (const member of cluster.nodes) expect(member.count('paired')).toBe(2);
+    const pairings = cluster.nodes.flatMap((m) => m.events.filter((e) => e.event === 'paired').map((e) => e.number));
+    expect([...pairings].sort()).toEqual([...numbers].sort());
+    const paired = new Map(cluster.nodes.map((m) => [m.nodeId, m.count('paired')]));
     const fences = new Map([...(await cluster.rig.owners()).values()].map((o) => [o.phoneNumber, o.fence]));
     const victim = cluster.node('n3');
-    return { cluster, victim, survivors: ['n1', 'n2'], numbers, victimNumbers: held.get('n3') ?? [], before, fences };
+    return { cluster, victim, survivors: ['n1', 'n2'], numbers, victimNumbers: held.get('n3') ?? [], before, fences, paired };
   }
 
   /** Same session (not re-paired), from a survivor, and nobody paired anything after the fault. */
@@ -62,7 +66,17 @@ describe('node agent: ownership drives the children, the store is fenced on take
       expect({ n, device: moved.device, fromSurvivor: run.survivors.includes(moved.node) }).toEqual({ n, device: run.before.get(n)!.device, fromSurvivor: true });
       expect(moved.fence).toBe(run.fences.get(n)! + 1);
     }
-    for (const id of run.survivors) expect(run.cluster.node(id).count('paired')).toBe(2);
+    for (const id of run.survivors) expect(run.cluster.node(id).count('paired')).toBe(run.paired.get(id));
+  }
+
+  /** By the arbiter's clock: each of the victim's old connections closed before its number's new one opened. */
+  async function expectClosedBeforeOpened(run: Running, after: Map<string, ArbiterConnection>): Promise<void> {
+    const events = await run.cluster.arbiter.events();
+    for (const n of run.victimNumbers) {
+      const closed = events.find((e) => e.type === 'disconnect' && e.connection_id === run.before.get(n)!.id);
+      const opened = events.find((e) => e.type === 'connect' && e.connection_id === after.get(n)!.id);
+      expect(closed!.ms).toBeLessThan(opened!.ms);
+    }
   }
 
   it('F-1: kill -9 of a node\'s whole process group → its numbers reconnect on the survivors with the same session, no overlap', async () => {
@@ -92,22 +106,58 @@ describe('node agent: ownership drives the children, the store is fenced on take
 
     const after = await run.cluster.waitConnected(run.numbers, (node) => node !== 'n3', 'every number connected from a survivor');
     expectSessionsMoved(run, after);
-    // By the arbiter's clock: each old connection closed before the new one opened.
-    const events = await run.cluster.arbiter.events();
+    await expectClosedBeforeOpened(run, after);
+    expect(await run.cluster.arbiter.overlaps()).toMatchObject({ count: 0, max_ms: 0 });
+  });
+
+  /** Rows a number's stale child (old fence) wrote to its store after the number was claimed with the next fence. */
+  async function staleWrites(run: Running, n: string): Promise<{ stale: string[]; fresh: string[] }> {
+    const claims = (await run.cluster.rig.moves()).filter((m) => m.toNode !== null && m.fromNode === 'n3');
+    const claimedAt = claims.find((m) => m.phoneNumber === n && m.fence === run.fences.get(n)! + 1)!.at;
+    const rows = await run.cluster.rig.query<{ kind: string; fence: string }>(`SELECT kind, fence FROM wa_${n}.sim_event_log WHERE at > $1 ORDER BY seq`, [claimedAt]);
+    return { stale: rows.filter((r) => r.fence === `f${run.fences.get(n)!}`).map((r) => r.kind), fresh: rows.filter((r) => r.fence === `f${run.fences.get(n)! + 1}`).map((r) => r.kind) };
+  }
+
+  it('F-3: a node paused past its lease → its watchdog kills its children before anyone takes over (no overlap); after SIGCONT the node finds its fence stale, restarts nothing, writes nothing', async () => {
+    const run = await threeNodesWithSix();
+    const stale = new Map(run.victimNumbers.map((n) => [n, run.cluster.childOf(run.victim, n)]));
+    process.kill(run.victim.pid, 'SIGSTOP');
+    // CHILD_WATCHDOG_TIMEOUT=3 (the rig's), shorter than the lease's TTL − margin − heartbeat: dead while n3 is stopped.
+    await waitFor(() => [...stale.values()].every(({ pid }) => !isAlive(pid)), { timeoutMs: 20_000, what: "the paused node's children killed by its watchdog" });
+    const after = await run.cluster.waitConnected(run.numbers, (node) => node !== 'n3', 'every number connected from a survivor');
+    expectSessionsMoved(run, after);
+    await expectClosedBeforeOpened(run, after);
+
+    const mark = run.victim.events.length;
+    process.kill(run.victim.pid, 'SIGCONT');
+    await run.victim.waitForEvent((e) => e.event === 'fenced', 'self-fence after the pause');
+    // What the watchdog killed is reported once the node runs again.
+    const fired = (await run.victim.waitForEvent((e) => e.event === 'watchdog-fired', 'the watchdog report after the pause')) as unknown as { killed: number[] };
+    expect([...fired.killed].sort()).toEqual([...stale.values()].map((c) => c.pid).sort());
+    const since = (n: string) => run.victim.events.slice(mark).filter((e) => e.number === n);
     for (const n of run.victimNumbers) {
-      const closed = events.find((e) => e.type === 'disconnect' && e.connection_id === run.before.get(n)!.id);
-      const opened = events.find((e) => e.type === 'connect' && e.connection_id === after.get(n)!.id);
-      expect(closed!.ms).toBeLessThan(opened!.ms);
+      // Whichever the node learns first (the watchdog's kill, or the loss of the number as its lease lapsed), the
+      // number ends stopped there, never started again with its stale fence.
+      const seen = await waitFor(() => (since(n).some((e) => e.event === 'child-state' && (e as { to?: string }).to === 'stopped') ? since(n) : null), { what: `${n} stopped on the paused node` });
+      const first = seen.find((e) => e.event === 'child-state') as unknown as { from: string; to: string; reason: string };
+      const byWatchdog = first.to === 'backoff' && /^killed by the child watchdog: the gateway was unresponsive for/.test(first.reason);
+      const byLoss = first.to === 'stopping' && first.reason === 'ownership lost';
+      expect({ n, first, understood: byWatchdog || byLoss }).toMatchObject({ n, first: { from: 'running' }, understood: true });
+      // Nothing started again with the stale fence: a start on n3 only after it acquires the number anew.
+      const firstStart = seen.findIndex((e) => e.event === 'child-state' && (e as { to?: string }).to === 'starting');
+      if (firstStart >= 0) expect(seen.slice(0, firstStart).map((e) => e.event)).toContain('acquired');
+      expect((await staleWrites(run, n)).stale).toEqual([]);
+      expect((await staleWrites(run, n)).fresh).toContain('login');
     }
     expect(await run.cluster.arbiter.overlaps()).toMatchObject({ count: 0, max_ms: 0 });
   });
 
-  it('F-3: a node paused past its lease is replaced; its stale child can write nothing to the store, and after SIGCONT the node kills it', async () => {
-    const run = await threeNodesWithSix();
+  it('F-3 without the watchdog (CHILD_WATCHDOG_TIMEOUT=0): the paused node\'s children stay connected beside the new owners until SIGCONT; their store refuses them', async () => {
+    const run = await threeNodesWithSix({ CHILD_WATCHDOG_TIMEOUT: '0' });
     const stale = new Map(run.victimNumbers.map((n) => [n, run.cluster.childOf(run.victim, n)]));
     process.kill(run.victim.pid, 'SIGSTOP');
-    // The survivors take over and their children connect the moved sessions (the paused node's children, which no
-    // watchdog stops, are still connected too: detect mode counts that, see below).
+    // The survivors take over and their children connect the moved sessions; the paused node's children, which
+    // nothing stops, are still connected too: detect mode counts that, see below.
     const after = await waitFor(
       async () => {
         const byNumber = await run.cluster.connections(run.victimNumbers);
@@ -122,7 +172,6 @@ describe('node agent: ownership drives the children, the store is fenced on take
       { timeoutMs: 60_000, intervalMs: 100, what: 'the survivors connecting the paused node\'s numbers' },
     );
     expectSessionsMoved(run, after);
-    const claims = (await run.cluster.rig.moves()).filter((m) => m.toNode !== null && m.fromNode === 'n3');
     for (const n of run.victimNumbers) {
       const { pid, port } = stale.get(n)!;
       expect(isAlive(pid)).toBe(true);
@@ -134,19 +183,18 @@ describe('node agent: ownership drives the children, the store is fenced on take
       });
       expect(res.status).toBe(500);
       expect(await res.text()).toContain('password authentication failed');
-      const oldFence = `f${run.fences.get(n)!}`;
-      const claimedAt = claims.find((m) => m.phoneNumber === n && m.fence === run.fences.get(n)! + 1)!.at;
-      const rows = await run.cluster.rig.query<{ kind: string; fence: string }>(`SELECT kind, fence FROM wa_${n}.sim_event_log WHERE at > $1 ORDER BY seq`, [claimedAt]);
-      expect(rows.filter((r) => r.fence === oldFence)).toEqual([]);
-      expect(rows.filter((r) => r.fence === `f${run.fences.get(n)! + 1}`).map((r) => r.kind)).toContain('login');
+      const writes = await staleWrites(run, n);
+      expect(writes.stale).toEqual([]);
+      expect(writes.fresh).toContain('login');
     }
 
     process.kill(run.victim.pid, 'SIGCONT');
     await run.victim.waitForEvent((e) => e.event === 'fenced', 'self-fence after the pause');
     await waitFor(() => [...stale.values()].every(({ pid }) => !isAlive(pid)), { what: 'the stale children killed' });
-    // Without a watchdog (DM-16, not built) both children were connected during the pause: every overlap is the
-    // paused node's stale child beside the new owner's, and each one ended when the node woke up.
+    // Two sessions of one number at once, the worst outcome: every overlap is the paused node's stale child beside
+    // the new owner's, and each one ended only when the node woke up.
     const overlaps = await run.cluster.arbiter.overlaps();
+    expect(overlaps.count).toBeGreaterThan(0);
     for (const o of overlaps.overlaps) {
       expect(o.ongoing).toBe(false);
       expect(run.victimNumbers.map(jidOf)).toContain(o.jid);

@@ -44,6 +44,8 @@ export const FAST = {
   CLUSTER_EXPIRY_GRACE: '500',
   CLUSTER_REBALANCE_INTERVAL: '400',
   CLUSTER_RELEASE_COOLDOWN: '600',
+  // At most TTL − margin − heartbeat (3.5 s here): a paused node's children die before anyone may take its numbers.
+  CHILD_WATCHDOG_TIMEOUT: '3',
 } as const;
 
 export class Member {

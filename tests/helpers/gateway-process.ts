@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ADMIN, ROOT, testEnv } from './gateway.js';
@@ -57,4 +58,24 @@ export async function spawnGateway(dataRoot: string, overrides: Record<string, s
     },
   };
   return self;
+}
+
+/** Log in a child of a gateway running in another process (the stand-in), with the credentials it was started with. */
+export async function pairChild(pid: number): Promise<void> {
+  const env = Object.fromEntries(
+    fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const base = `http://127.0.0.1:${env['APP_PORT']}`;
+  const headers = { authorization: `Basic ${Buffer.from(env['APP_BASIC_AUTH'] ?? '').toString('base64')}`, 'content-type': 'application/json' };
+  for (const [method, urlPath, body] of [['GET', '/app/login', undefined], ['POST', '/_sim/pair', '{}']] as const) {
+    const res = await fetch(`${base}${urlPath}`, { method, headers, body });
+    if (res.status !== 200) throw new Error(`${method} ${urlPath} on the child: HTTP ${res.status}`);
+  }
+}
+
+/** A process's state letter and process group, from /proc/<pid>/stat ("pid (comm) state ppid pgrp …"). */
+export function procStat(pid: number): { state: string; pgrp: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const [state = '?', , pgrp = '0'] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state, pgrp: Number(pgrp) };
 }

@@ -49,6 +49,8 @@ export function testEnv(dataRoot: string, overrides: Record<string, string> = {}
     RESTORE_JITTER: '20',
     SIM_AUTOCONNECT_DELAY_MS: '50',
     SESSION_STATUS_DELAY: '200',
+    // A jest worker may stall a few seconds (a transform, a browser launch): only the watchdog's own tests pause on purpose.
+    CHILD_WATCHDOG_TIMEOUT: '30',
     SIM_TEST_RUN: process.env['SIM_TEST_RUN'] ?? '',
     ...overrides,
   };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { makeDataRoot, SIM_BINARY, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { pairChild, spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { isAlive, waitFor, waitForExit } from '../helpers/wait.js';
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -124,17 +124,6 @@ describe('boot restore while users act', () => {
     expect(strays).toEqual([]);
   });
 });
-
-/** Pair a child of a gateway running in another process, using the credentials it was started with. */
-async function pairChild(pid: number): Promise<void> {
-  const env = Object.fromEntries(
-    fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-  const base = `http://127.0.0.1:${env['APP_PORT']}`;
-  const headers = { authorization: `Basic ${Buffer.from(env['APP_BASIC_AUTH'] ?? '').toString('base64')}`, 'content-type': 'application/json' };
-  expect((await fetch(`${base}/app/login`, { headers })).status).toBe(200);
-  expect((await fetch(`${base}/_sim/pair`, { method: 'POST', headers, body: '{}' })).status).toBe(200);
-}
 
 describe('gateway killed with SIGKILL', () => {
   it('takes its children with it within a second, and runs the numbers again at the next boot', async () => {

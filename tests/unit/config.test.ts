@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { supervisorSettingsFrom } from '../../src/supervisor/settings-from-config.js';
 
 describe('configuration', () => {
   it('has working defaults for development', () => {
@@ -30,6 +31,20 @@ describe('configuration', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://desk.example.com, http://localhost:5173' }, '/x').CORS_ORIGINS).toEqual(['https://desk.example.com', 'http://localhost:5173']);
     expect(() => loadConfig({ CORS_ORIGINS: '*' }, '/x')).toThrow(/CORS_ORIGINS/);
     expect(() => loadConfig({ CORS_ORIGINS: 'https://desk.example.com/app' }, '/x')).toThrow(/CORS_ORIGINS/);
+  });
+
+  it.each([
+    { value: undefined, timeoutMs: 5000 },
+    { value: '0', timeoutMs: 0 },
+    { value: '2', timeoutMs: 2000 },
+    { value: '600', timeoutMs: 600_000 },
+  ])('takes CHILD_WATCHDOG_TIMEOUT=$value as seconds (0 = off)', ({ value, timeoutMs }) => {
+    const config = loadConfig(value === undefined ? {} : { CHILD_WATCHDOG_TIMEOUT: value }, '/srv/gw');
+    expect(supervisorSettingsFrom(config, () => '').watchdog).toEqual({ timeoutMs, program: '/srv/gw/dist/supervisor/watchdog/main.js' });
+  });
+
+  it.each(['1', '601', '-1', '2.5', '5s'])('refuses CHILD_WATCHDOG_TIMEOUT=%s', (value) => {
+    expect(() => loadConfig({ CHILD_WATCHDOG_TIMEOUT: value }, '/x')).toThrow(/CHILD_WATCHDOG_TIMEOUT: /);
   });
 
   it('needs an API_HOST the children can reach on loopback', () => {

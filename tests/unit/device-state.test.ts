@@ -16,6 +16,12 @@ describe('device state machine', () => {
     expect(transition(s, 'exited')).toBe('stopped');
   });
 
+  it('a child the watchdog killed goes to backoff from wherever it ran, like a crash, but is its own event', () => {
+    expect(transition('running', 'watchdog_killed')).toBe('backoff');
+    expect(transition('starting', 'watchdog_killed')).toBe('backoff');
+    for (const state of ['stopped', 'stopping', 'backoff', 'failed', 'replaced'] as const) expect(canTransition(state, 'watchdog_killed')).toBe(false);
+  });
+
   it('refuses impossible moves with a coded error', () => {
     expect(() => transition('stopped', 'ready')).toThrow(InvalidTransitionError);
     expect(() => transition('stopping', 'start')).toThrow(/cannot apply "start" to a device in state "stopping"/);

@@ -7,10 +7,10 @@ import { errorSchema, phoneParams } from '../schemas.js';
 const entrySchema = z
   .object({
     id: z.number(),
-    type: z.string().meta({ description: 'registered, start, ready, stop, exited, crashed, gave_up, replaced, session, start_failed, unhealthy, restore_skipped, stale_pid, …' }),
+    type: z.string().meta({ description: 'registered, start, ready, stop, exited, crashed, gave_up, replaced, session, start_failed, unhealthy, restore_skipped, stale_pid, watchdog_killed (the child watchdog killed the child while the gateway was unresponsive; restarted, not a crash), …' }),
     fromState: z.string().nullable(),
     toState: z.string().nullable(),
-    detail: z.record(z.string(), z.unknown()).nullable().meta({ description: 'reason; exitCode and signal for exits; jid for sessions' }),
+    detail: z.record(z.string(), z.unknown()).nullable().meta({ description: 'reason; exitCode and signal for exits; jid for sessions; quietMs for watchdog_killed (how long the gateway was silent)' }),
     at: z.string(),
   })
   .meta({ id: 'TimelineEntry' });

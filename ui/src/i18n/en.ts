@@ -177,6 +177,7 @@ export const en = {
   'timeline.type.unhealthy': 'Not answering',
   'timeline.type.restore_skipped': 'Not restored',
   'timeline.type.stale_pid': 'Leftover process',
+  'timeline.type.watchdog_killed': 'Killed by the watchdog (gateway paused)',
 
   'logs.title': 'Process output',
   'logs.follow': 'Scroll with new lines',

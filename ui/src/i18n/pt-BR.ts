@@ -178,6 +178,7 @@ export const ptBR: Record<Key, string> = {
   'timeline.type.unhealthy': 'Sem resposta',
   'timeline.type.restore_skipped': 'Não restaurado',
   'timeline.type.stale_pid': 'Processo remanescente',
+  'timeline.type.watchdog_killed': 'Encerrado pelo watchdog (gateway pausado)',
 
   'logs.title': 'Saída do processo',
   'logs.follow': 'Rolar com novas linhas',

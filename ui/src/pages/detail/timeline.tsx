@@ -9,8 +9,8 @@ import { dateTime } from '../../lib/format';
 import type { TimelineEntry } from '../../lib/types';
 import { ErrorText } from '../../components/ui/field';
 
-const TONE: Record<string, Tone> = { crashed: 'red', gave_up: 'red', start_failed: 'red', unhealthy: 'red', replaced: 'amber', ready: 'green', session: 'blue', start: 'slate', stop: 'slate', exited: 'slate' };
-const KNOWN = new Set(['registered', 'start', 'ready', 'stop', 'exited', 'crashed', 'gave_up', 'replaced', 'session', 'start_failed', 'unhealthy', 'restore_skipped', 'stale_pid']);
+const TONE: Record<string, Tone> = { crashed: 'red', gave_up: 'red', start_failed: 'red', unhealthy: 'red', replaced: 'amber', watchdog_killed: 'amber', ready: 'green', session: 'blue', start: 'slate', stop: 'slate', exited: 'slate' };
+const KNOWN = new Set(['registered', 'start', 'ready', 'stop', 'exited', 'crashed', 'gave_up', 'replaced', 'session', 'start_failed', 'unhealthy', 'restore_skipped', 'stale_pid', 'watchdog_killed']);
 
 /** The number's supervision history (device_events), newest first; refreshed by live state changes. */
 export function TimelineTab({ phone }: { phone: string }) {
