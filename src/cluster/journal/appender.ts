@@ -83,9 +83,10 @@ export class JournalAppender {
   }
 
   private schedule(): void {
-    if (this.writing || this.timer || this.queue.length === 0) return;
+    if (this.writing || this.queue.length === 0) return;
     const waited = this.clock.now() - this.queue[0]!.since;
     if (this.queue.length >= this.settings.maxBatch || waited >= this.settings.batchMs) return void this.drain();
+    if (this.timer) return;
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       void this.drain();
