@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { isClusterError } from '../../src/cluster/errors.js';
+import { commitStatus } from '../../src/cluster/journal/batch.js';
 import { JournalAppender, JournalFanout, pageJournal, replayJournal, type JournalEntry } from '../../src/cluster/journal/index.js';
 import { connectClient } from '../../src/cluster/pool.js';
 import { inProcessNode } from '../helpers/cluster-members.js';
@@ -143,6 +144,34 @@ describe('the journal on Postgres: node A appends, node B fans out', () => {
     const rows = await b.pool.query<{ phone_number: string; n: number }>('SELECT phone_number, count(*)::int AS n FROM events GROUP BY 1 ORDER BY 1');
     expect(rows.rows).toEqual([{ phone_number: kept, n: 1 }]);
     expect(lost).toEqual([{ phoneNumber: moved, fence: stale, reason: 'write-refused' }]);
+  });
+
+  it('tells a committed batch from one rolled back or still running, as a writer whose COMMIT answer was lost asks', async () => {
+    const { b } = await pair('journal_outcome');
+    const transaction = async (end: 'COMMIT' | 'ROLLBACK' | null) => {
+      const client = await b.pool.connect();
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+      await client.query(`INSERT INTO events (phone_number, seq, type, payload) VALUES ('outcome', $1, 't', '{}')`, [end === 'COMMIT' ? 1 : 2]);
+      if (end) await client.query(end);
+      return {
+        xid: rows[0]!.xid,
+        finish: async () => {
+          if (!end) await client.query('ROLLBACK');
+          client.release();
+        },
+      };
+    };
+    const committed = await transaction('COMMIT');
+    const rolledBack = await transaction('ROLLBACK');
+    const running = await transaction(null);
+    try {
+      expect(await commitStatus(b.pool, committed.xid)).toBe('committed');
+      expect(await commitStatus(b.pool, rolledBack.xid)).toBe('aborted');
+      expect(await commitStatus(b.pool, running.xid)).toBe('in progress');
+    } finally {
+      await Promise.all([committed.finish(), rolledBack.finish(), running.finish()]);
+    }
   });
 
   it('catches up without a gap or a repeat across a Postgres restart in the middle of the stream', async () => {

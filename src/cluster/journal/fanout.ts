@@ -122,7 +122,7 @@ export class JournalFanout {
           if (last !== undefined) batch.set(phoneNumber, last);
         }
         if (batch.size === 0) continue;
-        let rows;
+        let rows: JournalEntry[];
         try {
           rows = await rowsAfterEach(this.deps.pool, batch, this.settings.readLimit);
         } catch (err) {
