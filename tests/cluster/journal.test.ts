@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { isClusterError } from '../../src/cluster/errors.js';
 import { commitStatus } from '../../src/cluster/journal/batch.js';
-import { JournalAppender, JournalFanout, pageJournal, replayJournal, type JournalEntry } from '../../src/cluster/journal/index.js';
+import { JournalAppender, JournalFanout, pageJournal, pruneJournal, replayJournal, type JournalEntry } from '../../src/cluster/journal/index.js';
 import { connectClient } from '../../src/cluster/pool.js';
 import { inProcessNode } from '../helpers/cluster-members.js';
 import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -105,6 +105,21 @@ describe('the journal on Postgres: node A appends, node B fans out', () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) => appender.append(n, fence(n), { type: 'message', payload: { i: 300 + i } })));
     await waitFor(() => (received.get(n)?.length ?? 0) >= 210, { timeoutMs: 30_000, what: 'the resumed stream reaching the live events' });
     expect(seqs(received.get(n))).toEqual(oneTo(330).slice(120));
+  });
+
+  it('prunes old rows but keeps each number\'s newest, so numbering carries on after it', async () => {
+    const { appender, fence, b } = await pair('journal_prune');
+    const [x, y] = NUMBERS as [string, string];
+    await Promise.all([...Array.from({ length: 5 }, () => appender.append(x, fence(x), { type: 't', payload: {} })), ...Array.from({ length: 3 }, () => appender.append(y, fence(y), { type: 't', payload: {} }))]);
+    const cutoff = Date.now() + 1;
+    expect(await pruneJournal(b.pool, cutoff)).toBe(6);
+    const left = await b.pool.query<{ phone_number: string; seq: number }>('SELECT phone_number, seq::int AS seq FROM events ORDER BY 1, 2');
+    expect(left.rows).toEqual([
+      { phone_number: x, seq: 5 },
+      { phone_number: y, seq: 3 },
+    ]);
+    expect((await appender.append(x, fence(x), { type: 't', payload: {} })).seq).toBe(6);
+    expect(await replayJournal(b.pool, x, 2, 100)).toMatchObject({ lastSeq: 6, truncated: true });
   });
 
   it('catches up rows whose notice never came (the poll), without waiting for another event', async () => {
