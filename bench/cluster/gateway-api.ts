@@ -26,6 +26,8 @@ interface OwnershipEvents {
 }
 
 export interface ClusterNodeApi {
+  /** The node's pool (claims, fenced writes, the journal). */
+  readonly pool: unknown;
   readonly membership: { readonly events: Listen<MembershipEvents> };
   readonly ownership: {
     readonly events: Listen<OwnershipEvents>;

@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { NumbersModule } from '../cluster/node-api.js';
+import { measureJournal } from '../cluster/journal-figures.js';
 import { ClusterBenchRig, type ArbiterConnection, type ArbiterEvent, type NodeEvent } from '../lib/cluster-rig.js';
 import { ROOT } from '../lib/gateway.js';
 import { distribution, round } from '../lib/stats.js';
 import { figure, type BenchContext, type ScenarioResult, type Scenario } from './types.js';
 
 const NODES = ['n1', 'n2', 'n3'] as const;
+/** The journal figures (bench/cluster/journal-figures.ts): two nodes, 20 numbers, a saturated and a paced run. */
+const JOURNAL = { database: 'journal_bench', numbers: 20, events: 20_000, inFlight: 1000, pacedRate: 1000, pacedSeconds: 5 } as const;
 
 /** Rows a stand-in wrote to its store with a fence older than one already claimed before the write. Must be 0. */
 const STALE_STORE_WRITES = (schema: string): string => `
@@ -29,6 +32,9 @@ export const clusterScenario: Scenario = {
     const rig = new ClusterBenchRig();
     try {
       await rig.start();
+      // The journal first, on a database of its own, before the nodes' children load the machine.
+      await rig.query(`CREATE DATABASE ${JOURNAL.database}`);
+      const journal = await measureJournal(rig.databaseUrl.replace(/\/[^/?]+(\?.*)?$/, `/${JOURNAL.database}`), { ...JOURNAL, log: ctx.log });
       await rig.startNodes(NODES, ctx.ports);
       const numbers = Array.from({ length: count }, (_, i) => `55219${String(i + 1).padStart(8, '0')}`);
       const { addNumbers } = (await import(pathToFileURL(path.join(ROOT, 'dist', 'cluster', 'numbers.js')).href)) as NumbersModule;
@@ -84,9 +90,13 @@ export const clusterScenario: Scenario = {
           figure('handoff_max_s', 'handoff after SIGTERM, max', round(h.max), 's', { op: '<=', value: 5 }),
           figure('overlap_ms', 'overlap: a session connected from two nodes (sampled by the arbiter), max', round(overlaps.max_ms), 'ms', { op: '<=', value: 0 }),
           figure('stale_store_writes', 'session-store rows written with a fence already superseded', stale, 'rows', { op: '<=', value: 0 }),
+          figure('journal_append_per_s', 'journal on Postgres: events appended (batched, fenced, committed) per second', Math.round(journal.appendPerSecond), 'events/s'),
+          figure('journal_fanout_per_s', 'journal on Postgres: events fanned out to the other node per second', Math.round(journal.fanoutPerSecond), 'events/s'),
+          figure('journal_latency_p50_ms', `journal: append → emit on the other node at ${JOURNAL.pacedRate}/s, p50`, round(journal.latencyMs.p50), 'ms'),
+          figure('journal_latency_p99_ms', `journal: append → emit on the other node at ${JOURNAL.pacedRate}/s, p99`, round(journal.latencyMs.p99), 'ms', { op: '<=', value: 100 }),
           figure('re_paired', 'sessions that had to be paired again after moving', rePaired, 'numbers', { op: '<=', value: 0 }),
         ],
-        details: { handoffSteps, failedOver: moved.length, handedOver: handed.length, drainExitCode: drainExit, overlapCount: overlaps.count, failoverSeconds: f, handoffSeconds: h },
+        details: { journal: { ...JOURNAL, latencyMs: journal.latencyMs }, handoffSteps, failedOver: moved.length, handedOver: handed.length, drainExitCode: drainExit, overlapCount: overlaps.count, failoverSeconds: f, handoffSeconds: h },
       };
     } finally {
       await rig.stop();

@@ -56,7 +56,7 @@ export async function startClusterNode(options: ClusterNodeOptions): Promise<Clu
     const membership = new Membership({ pool: leasePool, nodeId, advertiseUrl: settings.advertiseUrl, capacity: settings.capacity, gowaVersion: options.gowaVersion, timings, ...(logger ? { logger } : {}) });
     await membership.join();
     const ownership = new Ownership({ pool, membership, capacity: settings.capacity, gowaVersion: options.gowaVersion, timings, ...(options.hooks ? { hooks: options.hooks } : {}), ...(logger ? { logger } : {}) });
-    const listener = new Wakeups(() => connectClient(url, timings.dbTimeoutMs, `wa-gw:${nodeId}:listen`), () => ownership.wake(), timings.heartbeatMs, logger);
+    const listener = new Wakeups(() => connectClient(url, timings.dbTimeoutMs, `wa-gw:${nodeId}:listen`), 'ownership', () => ownership.wake(), timings.heartbeatMs, logger);
     wakeups = listener;
     await listener.start();
     ownership.start();

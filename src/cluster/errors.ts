@@ -37,4 +37,6 @@ export const clusterErrors = {
     ),
   ownershipLost: (phoneNumber: string, fence: number) =>
     new ClusterError('CLUSTER_OWNERSHIP_LOST', `this node no longer owns ${phoneNumber} (fence ${fence} is stale)`, { phoneNumber, fence }),
+  journalUnavailable: (phoneNumber: string, why: string, cause: unknown) =>
+    new ClusterError('CLUSTER_DB_UNREACHABLE', `an event of ${phoneNumber} could not be journaled: ${why}`, { phoneNumber }, { cause }),
 } as const;

@@ -39,3 +39,35 @@ export async function fencedTransaction<T>(pool: pg.Pool, me: Identity, phoneNum
     }
   });
 }
+
+/** One number's fence, as its writer knows it. */
+export interface FenceClaim {
+  readonly phoneNumber: string;
+  readonly fence: number;
+  readonly incarnation: string;
+}
+
+/**
+ * The same check for many numbers at once, inside a transaction the caller has opened (a journal batch writes
+ * for every number of the node in one commit). Returns the claims still held (`number#fence`), share-locked until
+ * the transaction ends; a claim left out is stale, and nothing may be written for it in this transaction.
+ */
+const CHECK_MANY = `
+  SELECT a.phone_number, a.fence FROM assignments a
+  JOIN nodes n ON n.node_id = a.node_id AND n.incarnation = a.node_incarnation
+  JOIN unnest($1::text[], $2::bigint[], $3::uuid[]) AS c(phone_number, fence, incarnation)
+    ON c.phone_number = a.phone_number AND c.fence = a.fence AND c.incarnation = a.node_incarnation
+  WHERE a.node_id = $4 AND n.expires_at > now()
+  FOR SHARE OF a`;
+
+export const claimKey = (phoneNumber: string, fence: number): string => `${phoneNumber}#${fence}`;
+
+export async function lockFences(client: pg.ClientBase, nodeId: string, claims: readonly FenceClaim[]): Promise<Set<string>> {
+  const { rows } = await client.query<{ phone_number: string; fence: string }>(CHECK_MANY, [
+    claims.map((c) => c.phoneNumber),
+    claims.map((c) => c.fence),
+    claims.map((c) => c.incarnation),
+    nodeId,
+  ]);
+  return new Set(rows.map((r) => claimKey(r.phone_number, Number(r.fence))));
+}

@@ -100,14 +100,23 @@ export class Ownership {
    * number is marked lost.
    */
   async withFence<T>(phoneNumber: string, fence: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const incarnation = this.book.get(phoneNumber)?.incarnation ?? this.deps.membership.lastIncarnation() ?? NO_INCARNATION;
     try {
-      return await fencedTransaction(this.deps.pool, { nodeId: this.deps.membership.nodeId, incarnation }, phoneNumber, fence, work);
+      return await fencedTransaction(this.deps.pool, this.writerFor(phoneNumber), phoneNumber, fence, work);
     } catch (err) {
-      const entry = this.book.get(phoneNumber);
-      if (isClusterError(err, 'CLUSTER_OWNERSHIP_LOST') && entry && entry.fence === fence && entry.kind !== 'releasing') this.book.transition(phoneNumber, { kind: 'lost', reason: 'write-refused' });
+      if (isClusterError(err, 'CLUSTER_OWNERSHIP_LOST')) this.writeRefused(phoneNumber, fence);
       throw err;
     }
+  }
+
+  /** Who writes about the number: this node, with the incarnation it claimed the number in. */
+  writerFor(phoneNumber: string): Identity {
+    return { nodeId: this.deps.membership.nodeId, incarnation: this.book.get(phoneNumber)?.incarnation ?? this.deps.membership.lastIncarnation() ?? NO_INCARNATION };
+  }
+
+  /** A fenced write about the number was refused (by withFence, or a batch writer's own check): it is lost. */
+  writeRefused(phoneNumber: string, fence: number): void {
+    const entry = this.book.get(phoneNumber);
+    if (entry && entry.fence === fence && entry.kind !== 'releasing') this.book.transition(phoneNumber, { kind: 'lost', reason: 'write-refused' });
   }
 
   /** The number has crash-looped to `failed` on this node (or is fine again): rebalancing leaves failed numbers where they are. */

@@ -2,8 +2,10 @@ import type pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 
 /**
- * LISTEN `ownership` on a connection of its own (DM-3): a notification only means "look now" (the claim loop polls
- * anyway, and NOTIFY is lost while nobody listens). A dropped connection is re-opened after a pause.
+ * LISTEN on one channel (`ownership`, `journal`) on a connection of its own (DM-3): a notification only means "look
+ * now" (its listener polls anyway, and NOTIFY is lost while nobody listens). `onWake` gets the notification's
+ * payload, or null right after (re)connecting: whatever was announced meanwhile is unknown, so look at everything.
+ * A dropped connection is re-opened after a pause.
  */
 export class Wakeups {
   private client: pg.Client | null = null;
@@ -12,7 +14,8 @@ export class Wakeups {
 
   constructor(
     private readonly connect: () => Promise<pg.Client>,
-    private readonly onWake: () => void,
+    private readonly channel: 'ownership' | 'journal',
+    private readonly onWake: (payload: string | null) => void,
     private readonly retryMs: number,
     private readonly logger?: Logger,
   ) {}
@@ -22,13 +25,15 @@ export class Wakeups {
     try {
       const client = await this.connect();
       if (this.stopped) return void (await client.end().catch(() => undefined));
-      client.on('notification', () => this.onWake());
+      client.on('notification', (message) => {
+        if (message.channel === this.channel) this.onWake(message.payload ?? '');
+      });
       client.on('error', (err) => this.lost(client, err));
       client.on('end', () => this.lost(client));
-      await client.query('LISTEN ownership');
+      await client.query(`LISTEN ${this.channel}`);
       this.client = client;
       // Whatever was announced while we were not listening: look once.
-      this.onWake();
+      this.onWake(null);
     } catch (err) {
       this.warn(err);
       this.again();
@@ -60,6 +65,6 @@ export class Wakeups {
   }
 
   private warn(err: unknown): void {
-    this.logger?.warn({ code: (err as { code?: string }).code }, 'cluster: the ownership LISTEN connection failed; polling only until it is back');
+    this.logger?.warn({ code: (err as { code?: string }).code, channel: this.channel }, 'cluster: a LISTEN connection failed; polling only until it is back');
   }
 }

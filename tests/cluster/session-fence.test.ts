@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import path from 'node:path';
 import pg from 'pg';
 import { SessionStores } from '../../src/cluster/session-store.js';
 import { SessionStoreError } from '../../src/cluster/store/errors.js';
+import { migratePostgres } from '../../src/db/pg/migrate.js';
+import { ROOT } from '../helpers/gateway.js';
 import { databaseUrl, POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { createPairedSlot } from '../helpers/sim-actions.js';
 import { cleanupSims, runSim, startSim, type Envelope, type SimProcess } from '../helpers/sim-process.js';
@@ -68,6 +71,21 @@ describe('per-number session stores and their fence', () => {
     expect(await stores.currentFence('5511999000002')).toBe(3);
     await expect(stores.fence('5511999000077', 1)).rejects.toMatchObject({ code: 'STORE_NOT_PROVISIONED' });
     expect(await stores.currentFence('5511999000077')).toBeNull();
+  });
+
+  it('a number\'s store can neither read nor write the gateway\'s own tables in the same database', async () => {
+    const migrator = new pg.Client({ connectionString: databaseUrl(server.port, DB) });
+    await migrator.connect();
+    try {
+      await migratePostgres(migrator, path.join(ROOT, 'drizzle-postgres'));
+    } finally {
+      await migrator.end();
+    }
+    await sql(`INSERT INTO devices (phone_number, name, webhook_secret) VALUES ('5511999000009', 'n', 'gateway-side-secret')`);
+    const store = await stores.provision('5511999000003', 1);
+    for (const statement of ['SELECT webhook_secret FROM public.devices', 'SELECT * FROM public.api_keys', "INSERT INTO public.events (phone_number, seq, type, payload) VALUES ('x', 1, 't', '{}')"]) {
+      await expect(asChild(store.uri, statement)).rejects.toThrow(/permission denied for table/);
+    }
   });
 
   it('F-17: after fence(2) the revived old child can write nothing, the new one works, the old URI cannot connect', async () => {

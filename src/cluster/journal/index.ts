@@ -1,0 +1,6 @@
+/** The journal on Postgres (DM-22): a node's batched fenced writer, its LISTEN fan-out, resume by seq, retention. */
+export { JournalAppender, DEFAULT_APPENDER_SETTINGS, type AppenderDeps, type AppenderSettings } from './appender.js';
+export { JournalFanout, DEFAULT_FANOUT_SETTINGS, type FanoutDeps, type FanoutSettings } from './fanout.js';
+export { replayJournal, pageJournal, type JournalReplay } from './resume.js';
+export { pruneJournal } from './retention.js';
+export type { FenceKeeper, JournalDraft, JournalEntry } from './types.js';
