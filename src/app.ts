@@ -156,7 +156,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
-  const audit = new AuditLog(new AuditRepository(database.db, database.sqlite), clock, logger.child({ component: 'audit' }));
+  const auditStore = new AuditRepository(database.db);
+  const audit = new AuditLog(auditStore, clock, logger.child({ component: 'audit' }), auditStore);
   // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
   const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
   signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
@@ -178,7 +179,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env: options.env,
   });
 
-  const grants = new GrantService(new GrantRepository(database.db), clock);
+  const grants = await GrantService.load(new GrantRepository(database.db), clock);
   const policy = new AccessPolicy(devices, grants);
   // One bus for every change of who may see what: live sockets and proxied WebSockets re-check on it.
   accounts.events.on('changed', ({ userId, reason, tokensRevoked, roleLowered }) => {
@@ -585,7 +586,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await closed;
       // What the last turn queued is stored before the database closes.
       writer.flush();
-      audit.flush();
+      await audit.flush();
       database.close();
     },
   };
