@@ -152,7 +152,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const history = new DeviceEventRepository(database.db);
   const production = config.NODE_ENV === 'production';
   const throttle = new LoginThrottle(clock, { maxPerUser: config.LOGIN_MAX_FAILURES_PER_USER, maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: config.LOGIN_FAILURE_WINDOW });
-  const accounts = new AccountService(new UserRepository(database.db), throttle, clock, production);
+  const accounts = await AccountService.load(new UserRepository(database.db), throttle, clock, production);
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
@@ -351,7 +351,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
   const api = new ApiRegistry(routeGuard(policy));
-  const users = new UserRepository(database.db);
   // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store (no
   // child runs before restore(), so no message can come before it subscribes).
   const compat = new CompatLayer({
@@ -366,8 +365,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       audit,
       trustProxy: config.TRUST_PROXY,
       allowedAs: () => {
-        const found = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
-        const account = found ? accounts.account(found.id) : null;
+        const name = config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER;
+        const account = accounts.list().find((a) => a.username === name);
         return account && !account.disabled ? { kind: 'user', user: account, generation: account.generation, expiresAt: null } : null;
       },
     },

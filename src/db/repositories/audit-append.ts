@@ -44,13 +44,14 @@ export function appendAuditRows(sqlite: Database.Database, links: readonly Audit
 
 /**
  * `work` and the audit row that records it in one synchronous transaction; the row's id is announced after the
- * commit. What every SQLite store that writes a change with its row goes through.
+ * commit. `work` answering undefined means nothing was changed (no such row): then no row is written either.
+ * What every SQLite store that writes a change with its row goes through.
  */
 export function withAudit<T>(db: { transaction<R>(fn: () => R): R; $client: Database.Database }, audit: AuditLink | undefined, work: () => T): T {
-  const links = audit ? [audit] : [];
-  const { result, ids } = db.transaction(() => {
+  const { result, links, ids } = db.transaction(() => {
     const result = work();
-    return { result, ids: appendAuditRows(db.$client, links) };
+    const links = audit && result !== undefined ? [audit] : [];
+    return { result, links, ids: appendAuditRows(db.$client, links) };
   });
   announceCommitted(links, ids);
   return result;

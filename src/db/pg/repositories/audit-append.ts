@@ -40,12 +40,15 @@ export async function lockAuditChain(tx: PgTx): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
 }
 
-/** `work` and the audit row that records it in one transaction (the row last, so the chain's lock is held shortest). */
+/**
+ * `work` and the audit row that records it in one transaction (the row last, so the chain's lock is held shortest);
+ * undefined from `work`: nothing changed, no row (as the SQLite twin, ../../repositories/audit-append.ts).
+ */
 export async function withAuditPg<T>(db: PgDb, audit: AuditLink | undefined, work: (tx: PgTx) => Promise<T>): Promise<T> {
-  const links = audit ? [audit] : [];
-  const { result, ids } = await db.transaction(async (tx) => {
+  const { result, links, ids } = await db.transaction(async (tx) => {
     const result = await work(tx);
-    return { result, ids: await appendAuditRowsPg(tx, links) };
+    const links = audit && result !== undefined ? [audit] : [];
+    return { result, links, ids: await appendAuditRowsPg(tx, links) };
   });
   announceCommitted(links, ids);
   return result;
