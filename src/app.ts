@@ -162,7 +162,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
   signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
   const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
-  const keys = new ApiKeyService(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test');
+  const keys = await ApiKeyService.load(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test', (err) => logger.error({ err }, 'the last uses of API keys could not be written'));
   keys.start();
   const authn = new Authenticator(tokens, accounts, keys);
 
@@ -573,7 +573,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       retention.stop();
       unaudit();
       auditFigures.close();
-      keys.close();
+      await keys.close();
       logStream.close();
       pipeline.close();
       unbridge();
