@@ -40,21 +40,21 @@ const dir = mkdtempSync(join(tmpdir(), 'wa-bench-access-'));
 try {
   const database = openDatabase(join(dir, 'whatsapp.db'), join(ROOT, 'drizzle'));
   const users = new UserRepository(database.db);
-  const owner = users.insert({ username: 'bench-owner', passwordHash: 'not-a-login', role: 'user' });
+  const owner = await users.insert({ username: 'bench-owner', passwordHash: 'not-a-login', role: 'user' }, Date.now());
   const hasher = new SecretHasher('bench-pepper-bench-pepper-bench-pepper');
   const repo = new ApiKeyRepository(database.db);
   const samples = [];
   const now = Date.now();
-  repo.transaction(() => {
+  database.db.transaction(() => {
     for (let i = 0; i < keyCount; i++) {
       const id = newKeyId();
       const secret = newSecret();
-      repo.insert({ id, env: 'test', name: `k${i}`, ownerId: owner.id, createdBy: owner.id, secretHash: hasher.hash(secret).toString('hex'), lastFour: secret.slice(-4), scopes: ['numbers:read'], numbers: ['*'], allowedCidrs: null, expiresAt: now + 86_400_000, createdAt: now, updatedAt: now });
+      void repo.insert({ id, env: 'test', name: `k${i}`, ownerId: owner.id, createdBy: owner.id, secretHash: hasher.hash(secret).toString('hex'), lastFour: secret.slice(-4), scopes: ['numbers:read'], numbers: ['*'], allowedCidrs: null, expiresAt: now + 86_400_000, createdAt: now, updatedAt: now });
       if (samples.length < 1000) samples.push({ id, secret });
     }
   });
-  const keys = new ApiKeyService(repo, hasher, systemClock, 'test');
-  const accounts = new AccountService(users, new LoginThrottle(systemClock, { maxPerUser: 5, maxPerAddress: 20, windowMs: 60_000 }), systemClock, false);
+  const keys = await ApiKeyService.load(repo, hasher, systemClock, 'test');
+  const accounts = await AccountService.load(users, new LoginThrottle(systemClock, { maxPerUser: 5, maxPerAddress: 20, windowMs: 60_000 }), systemClock, false);
   const tokens = new TokenService('bench-jwt-secret-bench-jwt-secret-123456', '1h');
   const authn = new Authenticator(tokens, accounts, keys);
   const jwt = tokens.issue(accounts.account(owner.id)).token;
@@ -90,9 +90,10 @@ try {
   for (let i = 0; i < 2000; i++) for (const kind of Object.keys(kinds)) check(kind, i);
   // Interleaved, so drift on the machine hits every kind alike.
   for (let i = 0; i < checks; i++) for (const kind of Object.keys(kinds)) times[kind].push(check(kind, i));
-  keys.close();
+  await keys.close();
 
-  const audit = new AuditLog(new AuditRepository(database.db, database.sqlite), systemClock, createLogger('silent'));
+  const auditStore = new AuditRepository(database.db);
+  const audit = new AuditLog(auditStore, systemClock, createLogger('silent'), auditStore);
   const entry = (i) => ({
     actor: { type: 'api_key', id: owner.id, name: 'bench-owner', keyId: samples[0].id },
     action: 'number.update',
@@ -119,7 +120,7 @@ try {
   const batchCpu0 = process.cpuUsage();
   for (let i = 0; i < auditCount; i += 50) {
     for (let j = 0; j < 50; j++) audit.later(entry(i + j));
-    audit.flush();
+    await audit.flush();
   }
   const batchCpu = process.cpuUsage(batchCpu0);
   const verify0 = process.hrtime.bigint();

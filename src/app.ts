@@ -152,16 +152,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const history = new DeviceEventRepository(database.db);
   const production = config.NODE_ENV === 'production';
   const throttle = new LoginThrottle(clock, { maxPerUser: config.LOGIN_MAX_FAILURES_PER_USER, maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: config.LOGIN_FAILURE_WINDOW });
-  const accounts = new AccountService(new UserRepository(database.db), throttle, clock, production);
+  const accounts = await AccountService.load(new UserRepository(database.db), throttle, clock, production);
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
-  const audit = new AuditLog(new AuditRepository(database.db, database.sqlite), clock, logger.child({ component: 'audit' }));
+  const auditStore = new AuditRepository(database.db);
+  const audit = new AuditLog(auditStore, clock, logger.child({ component: 'audit' }), auditStore);
   // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
   const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
   signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
   const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
-  const keys = new ApiKeyService(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test');
+  const keys = await ApiKeyService.load(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test', (err) => logger.error({ err }, 'the last uses of API keys could not be written'));
   keys.start();
   const authn = new Authenticator(tokens, accounts, keys);
 
@@ -178,7 +179,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env: options.env,
   });
 
-  const grants = new GrantService(new GrantRepository(database.db), clock);
+  const grants = await GrantService.load(new GrantRepository(database.db), clock);
   const policy = new AccessPolicy(devices, grants);
   // One bus for every change of who may see what: live sockets and proxied WebSockets re-check on it.
   accounts.events.on('changed', ({ userId, reason, tokensRevoked, roleLowered }) => {
@@ -350,7 +351,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
   const api = new ApiRegistry(routeGuard(policy));
-  const users = new UserRepository(database.db);
   // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store (no
   // child runs before restore(), so no message can come before it subscribes).
   const compat = new CompatLayer({
@@ -365,8 +365,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       audit,
       trustProxy: config.TRUST_PROXY,
       allowedAs: () => {
-        const found = users.findByUsername(config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER);
-        const account = found ? accounts.account(found.id) : null;
+        const name = config.COMPAT_ALLOW_AS ?? config.DEFAULT_ADMIN_USER;
+        const account = accounts.list().find((a) => a.username === name);
         return account && !account.disabled ? { kind: 'user', user: account, generation: account.generation, expiresAt: null } : null;
       },
     },
@@ -573,7 +573,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       retention.stop();
       unaudit();
       auditFigures.close();
-      keys.close();
+      await keys.close();
       logStream.close();
       pipeline.close();
       unbridge();
@@ -585,7 +585,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await closed;
       // What the last turn queued is stored before the database closes.
       writer.flush();
-      audit.flush();
+      await audit.flush();
       database.close();
     },
   };

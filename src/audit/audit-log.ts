@@ -1,4 +1,4 @@
-import type { AuditFilter, AuditRepository, AuditVisibility, NewAuditRow } from '../db/repositories/audit.js';
+import type { AuditFilter, AuditLink, AuditStore, AuditVisibility, InlineAudit, NewAuditRow } from '../db/ports/audit.js';
 import type { AuditActorType, AuditResult, AuditRow } from '../db/schema-access.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -50,54 +50,63 @@ export interface VerifyReport {
 const PAGE = 2000;
 
 /**
- * The audit log: append-only rows in a hash chain. A row is written synchronously on the caller's connection, so
- * inside a transaction it commits or rolls back with the change it records. Pruning removes only the oldest rows
- * and records what it removed (the last pruned row's id and hash), so the chain still verifies from there.
+ * The audit log: append-only rows in a hash chain, on either dialect (ports/audit.ts). A change and its row commit
+ * together: the service passes the row's `link(…)` to its store, which appends it in the change's transaction (on
+ * Postgres under the chain's lock, so gateways writing at once never fork the chain). Pruning removes only the
+ * oldest rows and records what it removed (the last pruned row's id and hash), so the chain still verifies from there.
  */
 export class AuditLog {
   private readonly emitter = new TypedEmitter<AuditEvents>();
   readonly events: Listenable<AuditEvents> = this.emitter.view;
   private pending: AuditEntry[] = [];
   private flushing: NodeJS.Immediate | null = null;
+  private flushed: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly repo: AuditRepository,
+    private readonly store: AuditStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly inline: InlineAudit | null = null,
   ) {}
 
   /**
-   * No transaction of its own: the gateway is the database's only writer and this runs synchronously, so nothing can
-   * come between reading the last hash and the insert; inside a caller's transaction the row is part of it.
+   * The row of `entry` as a link for a store to append in the transaction of the change it records. `written` runs
+   * after the commit (the request then needs no second row). Built when appended: its time is the change's.
+   */
+  link(entry: AuditEntry, written: (id: number) => void = () => undefined): AuditLink {
+    return {
+      row: (head) => {
+        const prevHash = head ?? GENESIS;
+        const row = this.draft(entry);
+        return { ...row, prevHash, hash: rowHash(prevHash, row) };
+      },
+      committed: (id) => {
+        this.announce(id, entry);
+        written(id);
+      },
+    };
+  }
+
+  /** A row in a transaction of its own; resolves with its id once stored. */
+  async append(entry: AuditEntry): Promise<number> {
+    const [id] = await this.store.append([this.link(entry)]);
+    return id as number;
+  }
+
+  /**
+   * Synchronously, in the caller's SQLite transaction if one is open (see InlineAudit): the areas not moved to a
+   * port yet. Not available on Postgres, where no synchronous transaction exists to be part of.
    */
   record(entry: AuditEntry): number {
-    const prevHash = this.repo.lastHash() ?? GENESIS;
-    const row: Omit<NewAuditRow, 'prevHash' | 'hash'> = {
-      at: this.clock.now(),
-      actorType: entry.actor.type,
-      actorId: entry.actor.id,
-      actorName: entry.actor.name,
-      keyId: entry.actor.keyId,
-      ip: entry.ip ?? null,
-      userAgent: entry.userAgent?.slice(0, 200) ?? null,
-      requestId: entry.requestId ?? null,
-      action: entry.action,
-      targetType: entry.target?.type ?? null,
-      targetId: entry.target?.id ?? null,
-      phoneNumber: entry.phoneNumber ?? null,
-      params: redactParams(entry.params),
-      result: entry.result,
-      httpStatus: entry.httpStatus ?? null,
-      errorCode: entry.errorCode ?? null,
-    };
-    const id = this.repo.insert({ ...row, prevHash, hash: rowHash(prevHash, row) });
-    // Refusals at info (an operator watching the log sees probing), the rest at debug; params are already redacted.
-    const level = row.result === 'denied' ? 'info' : 'debug';
-    if (this.logger.isLevelEnabled(level)) {
-      this.logger[level]({ auditId: id, action: row.action, result: row.result, actor: row.actorName, keyId: row.keyId, ip: row.ip, phoneNumber: row.phoneNumber, params: row.params }, row.result === 'denied' ? 'access refused' : 'audited');
-    }
-    this.emitter.emit('recorded', { action: entry.action, result: entry.result, phoneNumber: entry.phoneNumber ?? null });
-    return id;
+    const link = this.link(entry);
+    const [id] = this.requireInline().appendNow([link]);
+    link.committed(id as number);
+    return id as number;
+  }
+
+  /** Run a synchronous SQLite change in one transaction with what it records (see InlineAudit). */
+  transaction<T>(work: () => T): T {
+    return this.requireInline().transaction(work);
   }
 
   /**
@@ -106,50 +115,39 @@ export class AuditLog {
    */
   later(entry: AuditEntry): void {
     this.pending.push(entry.at === undefined ? { ...entry, at: this.clock.now() } : entry);
-    this.flushing ??= setImmediate(() => this.flush());
+    this.flushing ??= setImmediate(() => void this.flush());
   }
 
-  /** Write what `later` holds (at the end of the turn, and at shutdown). */
-  flush(): void {
+  /** Write what `later` holds (at the end of the turn, and at shutdown); never rejects (a failure is logged). */
+  flush(): Promise<void> {
     if (this.flushing) clearImmediate(this.flushing);
     this.flushing = null;
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 0) return;
-    try {
-      this.repo.transaction(() => {
-        for (const entry of batch) this.record(entry);
-      });
-    } catch (err) {
-      this.logger.error({ err, rows: batch.length }, 'audit rows could not be written');
-    }
+    if (batch.length === 0) return this.flushed;
+    // One batch after the other, so rows keep the order they were handed in.
+    this.flushed = this.flushed.then(() =>
+      this.store.append(batch.map((entry) => this.link(entry))).then(
+        () => undefined,
+        (err: unknown) => this.logger.error({ err, rows: batch.length }, 'audit rows could not be written'),
+      ),
+    );
+    return this.flushed;
   }
 
-  /** Run a synchronous change in one transaction with whatever it records (the audit row commits with it). */
-  transaction<T>(work: () => T): T {
-    return this.repo.transaction(work);
+  page(filter: AuditFilter, visibility: AuditVisibility, before: number | null, limit: number): Promise<AuditRow[]> {
+    return this.store.page(filter, visibility, before, limit);
   }
 
-  page(filter: AuditFilter, visibility: AuditVisibility, before: number | null, limit: number): AuditRow[] {
-    return this.repo.page(filter, visibility, before, limit);
-  }
-
-  ascending(filter: AuditFilter, visibility: AuditVisibility, after: number, limit: number): AuditRow[] {
-    return this.repo.ascending(filter, visibility, after, limit);
+  ascending(filter: AuditFilter, visibility: AuditVisibility, after: number, limit: number): Promise<AuditRow[]> {
+    return this.store.ascending(filter, visibility, after, limit);
   }
 
   /** Forget rows older than `before` (the newest row always stays); the pruning is itself a row. Returns rows removed. */
-  prune(before: number): number {
-    return this.repo.transaction(() => {
-      const oldest = this.repo.lastBefore(before);
-      const newest = this.repo.last();
-      if (!oldest || !newest) return 0;
-      const through = oldest.id < newest.id ? oldest : this.repo.below(newest.id);
-      if (!through) return 0;
-      const deleted = this.repo.deleteThrough(through.id);
-      this.record({ actor: SYSTEM_ACTOR, action: 'audit.prune', result: 'ok', params: { before: new Date(before).toISOString(), deleted, throughId: through.id, throughHash: through.hash } });
-      return deleted;
-    });
+  prune(before: number): Promise<number> {
+    return this.store.prune(before, ({ throughId, throughHash, deleted }) =>
+      this.link({ actor: SYSTEM_ACTOR, action: 'audit.prune', result: 'ok', params: { before: new Date(before).toISOString(), deleted, throughId, throughHash } }),
+    );
   }
 
   /**
@@ -162,11 +160,11 @@ export class AuditLog {
     let prev: { id: number; hash: string } | null = null;
     const fail = (id: number, reason: string): VerifyReport => ({ ok: false, checked, firstId, lastId: prev?.id ?? null, headHash: prev?.hash ?? null, problem: { id, reason } });
     for (let after = 0; ; ) {
-      const rows = this.repo.ascending({}, { all: true }, after, PAGE);
+      const rows = await this.store.ascending({}, { all: true }, after, PAGE);
       for (const row of rows) {
         if (prev === null) {
           firstId = row.id;
-          const start = this.startOfChain(row);
+          const start = await this.startOfChain(row);
           if (start === null) return fail(row.id, 'rows are missing before this one (deleted without pruning)');
           if (row.prevHash !== start) return fail(row.id, 'the chain does not start where the last pruning left it');
         } else {
@@ -180,20 +178,64 @@ export class AuditLog {
       }
       if (rows.length < PAGE) break;
       after = rows.at(-1)?.id ?? after;
-      // Let requests through between pages: a long chain must not stall the gateway.
+      // Let requests through between pages: a long chain must not stall the gateway (SQLite reads are synchronous).
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const sequence = this.repo.sequence();
+    const sequence = await this.store.sequence();
     if (sequence !== null && sequence > (prev?.id ?? 0)) return fail((prev?.id ?? 0) + 1, `rows ${(prev?.id ?? 0) + 1}–${sequence} were deleted from the end`);
     return { ok: true, checked, firstId, lastId: prev?.id ?? null, headHash: prev?.hash ?? null };
   }
 
   /** The prev_hash the first stored row must have, or null when rows were removed without a pruning record. */
-  private startOfChain(first: AuditRow): string | null {
+  private async startOfChain(first: AuditRow): Promise<string | null> {
     if (first.id === 1) return GENESIS;
-    const prune = this.repo.lastPrune();
+    const prune = await this.store.lastPrune();
     const params = prune?.params as { throughId?: unknown; throughHash?: unknown } | null | undefined;
     if (params && params.throughId === first.id - 1 && typeof params.throughHash === 'string') return params.throughHash;
     return null;
   }
+
+  private draft(entry: AuditEntry): Omit<NewAuditRow, 'prevHash' | 'hash'> {
+    return {
+      at: entry.at ?? this.clock.now(),
+      actorType: entry.actor.type,
+      actorId: entry.actor.id,
+      actorName: text(entry.actor.name),
+      keyId: text(entry.actor.keyId),
+      ip: text(entry.ip ?? null),
+      userAgent: text(entry.userAgent?.slice(0, 200) ?? null),
+      requestId: text(entry.requestId ?? null),
+      action: entry.action,
+      targetType: text(entry.target?.type ?? null),
+      targetId: text(entry.target?.id ?? null),
+      phoneNumber: text(entry.phoneNumber ?? null),
+      params: redactParams(entry.params),
+      result: entry.result,
+      httpStatus: entry.httpStatus ?? null,
+      errorCode: text(entry.errorCode ?? null),
+    };
+  }
+
+  private announce(id: number, entry: AuditEntry): void {
+    // Refusals at info (an operator watching the log sees probing), the rest at debug; params are redacted.
+    const level = entry.result === 'denied' ? 'info' : 'debug';
+    if (this.logger.isLevelEnabled(level)) {
+      const { actor, action, result, ip, phoneNumber } = entry;
+      this.logger[level]({ auditId: id, action, result, actor: actor.name, keyId: actor.keyId, ip, phoneNumber, params: redactParams(entry.params) }, result === 'denied' ? 'access refused' : 'audited');
+    }
+    this.emitter.emit('recorded', { action: entry.action, result: entry.result, phoneNumber: entry.phoneNumber ?? null });
+  }
+
+  private requireInline(): InlineAudit {
+    if (!this.inline) throw new Error('synchronous audit rows need the SQLite store: on Postgres pass an AuditLink to the store of the change');
+    return this.inline;
+  }
+}
+
+/**
+ * Text fields never hold U+0000, on either dialect: Postgres text cannot, and a row must hash the same wherever it
+ * is stored (inside `params`, JSON, it is escaped and kept).
+ */
+function text(value: string | null): string | null {
+  return value?.replaceAll('\u0000', '') ?? null;
 }

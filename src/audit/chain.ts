@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { NewAuditRow } from '../db/repositories/audit.js';
+import type { NewAuditRow } from '../db/ports/audit.js';
 
 /** The `prev_hash` of the first row ever written. */
 export const GENESIS = '0'.repeat(64);

@@ -1,4 +1,5 @@
-import type { UserPatch, UserRepository } from '../db/repositories/users.js';
+import type { AuditLink } from '../db/ports/audit.js';
+import type { UserPatch, UserStore } from '../db/ports/users.js';
 import type { UserRow } from '../db/schema.js';
 import { ROLES, type Role } from '../domain/access.js';
 import { errors, GatewayError, ValidationError } from '../domain/errors.js';
@@ -22,69 +23,70 @@ export interface AccountEvents {
   changed: { userId: number; reason: string; tokensRevoked: boolean; roleLowered: boolean };
 }
 
-/** Runs inside the account's own write transaction (the audit row). */
-export type InTransaction = () => void;
-const nothing: InTransaction = () => undefined;
-
 /**
  * Accounts: sign-in (throttled), passwords (policy in production), roles, disabling, and revoking every token
- * of a user. Accounts are read on every request from a cache that each write here replaces.
+ * of a user. Accounts are read on every request from memory: all of them are read at boot, and each write here
+ * replaces its entry (this service is the store's only writer on a host; cluster mode: docs/cluster.md). Every
+ * write takes an optional audit row that commits with it.
  */
 export class AccountService {
   private readonly emitter = new TypedEmitter<AccountEvents>();
   readonly events: Listenable<AccountEvents> = this.emitter.view;
-  private readonly cache = new Map<number, Account | null>();
+  private readonly cache = new Map<number, Account>();
   /** A hash to compare against when the user does not exist, so timing does not reveal usernames. */
   private decoy: Promise<string> | null = null;
 
-  constructor(
-    private readonly users: UserRepository,
+  private constructor(
+    private readonly users: UserStore,
     private readonly throttle: LoginThrottle,
     private readonly clock: Clock,
     private readonly production: boolean,
   ) {}
 
-  /** First boot: create the admin from DEFAULT_ADMIN_*; later boots leave an existing admin alone. */
+  /** Reads every account into memory. */
+  static async load(users: UserStore, throttle: LoginThrottle, clock: Clock, production: boolean): Promise<AccountService> {
+    const service = new AccountService(users, throttle, clock, production);
+    for (const row of await users.list()) service.remember(row);
+    return service;
+  }
+
+  /** First boot: create the admin from DEFAULT_ADMIN_*; later boots (or another gateway first) leave it alone. */
   async ensureAdmin(username: string, password: string): Promise<boolean> {
-    if (this.users.findByUsername(username)) return false;
-    this.users.insert({ username, passwordHash: await hashPassword(password), role: 'admin' });
-    return true;
+    if (await this.users.findByUsername(username)) return false;
+    try {
+      this.remember(await this.users.insert({ username, passwordHash: await hashPassword(password), role: 'admin' }, this.clock.now()));
+      return true;
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'USER_EXISTS') return false;
+      throw err;
+    }
   }
 
   account(id: number): Account | null {
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return cached;
-    const row = this.users.findById(id);
-    const account = row ? toAccount(row) : null;
-    if (account) this.cache.set(id, account);
-    return account;
+    return this.cache.get(id) ?? null;
   }
 
+  /** By id. */
   list(): Account[] {
-    return this.users.list().map(toAccount);
+    return [...this.cache.values()].sort((a, b) => a.id - b.id);
   }
 
   isAdmin(id: number): boolean {
     return this.account(id)?.role === 'admin';
   }
 
-  async createUser(username: string, password: string, role: Role, inTransaction: InTransaction = nothing): Promise<Account> {
-    if (this.users.findByUsername(username)) throw new GatewayError('USER_EXISTS', `user ${username} already exists`);
+  /** USER_EXISTS before the (slow) hashing when the name is known, and from the store when taken meanwhile. */
+  async createUser(username: string, password: string, role: Role, audit?: AuditLink): Promise<Account> {
+    if (this.list().some((a) => a.username === username)) throw errors.userExists(username);
     this.assertPassword(password, username);
     const passwordHash = await hashPassword(password);
-    const row = this.users.transaction(() => {
-      if (this.users.findByUsername(username)) throw new GatewayError('USER_EXISTS', `user ${username} already exists`);
-      const inserted = this.users.insert({ username, passwordHash, role });
-      inTransaction();
-      return inserted;
-    });
-    return this.remember(row);
+    return this.remember(await this.users.insert({ username, passwordHash, role }, this.clock.now(), audit));
   }
 
   /** Throttled per user name and client address; a disabled account answers like a wrong password. */
   async authenticate(username: string, password: string, address: string | null): Promise<Account> {
     this.throttle.check(username, address);
-    const user = this.users.findByUsername(username);
+    const user = await this.users.findByUsername(username);
     const ok = user ? await verifyPassword(password, user.passwordHash) : await this.decoyCheck(password);
     if (!user || !ok || user.disabledAt !== null) {
       this.throttle.failed(username, address);
@@ -95,8 +97,8 @@ export class AccountService {
   }
 
   /** The old password is required; every token of the user is revoked (sign in again with the new one). */
-  async changePassword(id: number, current: string, next: string, inTransaction: InTransaction = nothing): Promise<Account> {
-    const user = this.users.findById(id);
+  async changePassword(id: number, current: string, next: string, audit?: AuditLink): Promise<Account> {
+    const user = await this.users.findById(id);
     if (!user) throw errors.userNotFound(id);
     // A stolen token must not become a way to guess the password: wrong answers count like failed logins.
     this.throttle.check(user.username, null);
@@ -104,49 +106,55 @@ export class AccountService {
       this.throttle.failed(user.username, null);
       throw new ValidationError([{ field: 'currentPassword', message: 'is not your current password' }]);
     }
-    return this.setPassword(user, next, 'password changed', inTransaction);
+    return this.setPassword(user, next, 'password changed', audit);
   }
 
   /** An administrator sets a new password; every token of the user is revoked. */
-  async resetPassword(id: number, next: string, inTransaction: InTransaction = nothing): Promise<Account> {
-    const user = this.users.findById(id);
+  async resetPassword(id: number, next: string, audit?: AuditLink): Promise<Account> {
+    const user = await this.users.findById(id);
     if (!user) throw errors.userNotFound(id);
-    return this.setPassword(user, next, 'password reset', inTransaction);
+    return this.setPassword(user, next, 'password reset', audit);
   }
 
-  /** Role and enabled state; the last enabled admin cannot be demoted or disabled. */
-  update(id: number, change: { role?: Role; disabled?: boolean }, inTransaction: InTransaction = nothing): Account {
-    const user = this.users.findById(id);
-    if (!user) throw errors.userNotFound(id);
-    const losesAdmin = user.role === 'admin' && user.disabledAt === null && ((change.role !== undefined && change.role !== 'admin') || change.disabled === true);
-    if (losesAdmin && this.users.list().filter((u) => u.role === 'admin' && u.disabledAt === null).length <= 1) {
-      throw new GatewayError('LAST_ADMIN', 'this is the last enabled admin: create or enable another admin first');
-    }
-    const patch: UserPatch = {};
-    if (change.role !== undefined) patch.role = change.role;
-    if (change.disabled !== undefined) patch.disabledAt = change.disabled ? (user.disabledAt ?? this.clock.now()) : null;
-    const disabling = change.disabled === true && user.disabledAt === null;
-    // Disabling also ends every token: enabling the account later must not revive tokens issued before.
-    if (disabling) patch.tokenGeneration = user.tokenGeneration + 1;
-    const row = this.write(id, patch, inTransaction);
-    const roleLowered = change.role !== undefined && ROLES.indexOf(change.role) > ROLES.indexOf(user.role);
+  /** Role and enabled state; the last enabled admin cannot be demoted or disabled (decided in the write's transaction). */
+  async update(id: number, change: { role?: Role; disabled?: boolean }, audit?: AuditLink): Promise<Account> {
+    let before: UserRow | null = null;
+    const row = await this.users.update(
+      id,
+      (user, enabledAdmins) => {
+        before = user;
+        const losesAdmin = user.role === 'admin' && user.disabledAt === null && ((change.role !== undefined && change.role !== 'admin') || change.disabled === true);
+        if (losesAdmin && enabledAdmins <= 1) throw new GatewayError('LAST_ADMIN', 'this is the last enabled admin: create or enable another admin first');
+        const patch: UserPatch = {};
+        if (change.role !== undefined) patch.role = change.role;
+        if (change.disabled !== undefined) patch.disabledAt = change.disabled ? (user.disabledAt ?? this.clock.now()) : null;
+        // Disabling also ends every token: enabling the account later must not revive tokens issued before.
+        if (change.disabled === true && user.disabledAt === null) patch.tokenGeneration = user.tokenGeneration + 1;
+        return patch;
+      },
+      this.clock.now(),
+      audit,
+    );
+    const previous = before as UserRow | null;
+    if (!row || !previous) throw errors.userNotFound(id);
+    const account = this.remember(row);
+    const disabling = change.disabled === true && previous.disabledAt === null;
+    const roleLowered = change.role !== undefined && ROLES.indexOf(change.role) > ROLES.indexOf(previous.role);
     this.emitter.emit('changed', { userId: id, reason: disabling ? 'account disabled' : roleLowered ? 'role lowered' : 'account changed', tokensRevoked: disabling, roleLowered });
-    return row;
+    return account;
   }
 
   /** Every token of the user stops working now (and every dashboard session, through the `changed` event). */
-  revokeTokens(id: number, reason: string, inTransaction: InTransaction = nothing): Account {
-    const user = this.users.findById(id);
-    if (!user) throw errors.userNotFound(id);
-    const account = this.write(id, { tokenGeneration: user.tokenGeneration + 1 }, inTransaction);
+  async revokeTokens(id: number, reason: string, audit?: AuditLink): Promise<Account> {
+    const account = await this.write(id, (user) => ({ tokenGeneration: user.tokenGeneration + 1 }), audit);
     this.emitter.emit('changed', { userId: id, reason, tokensRevoked: true, roleLowered: false });
     return account;
   }
 
-  private async setPassword(user: UserRow, next: string, reason: string, inTransaction: InTransaction): Promise<Account> {
+  private async setPassword(user: UserRow, next: string, reason: string, audit: AuditLink | undefined): Promise<Account> {
     this.assertPassword(next, user.username, 'newPassword');
     const passwordHash = await hashPassword(next);
-    const account = this.write(user.id, { passwordHash, tokenGeneration: user.tokenGeneration + 1 }, inTransaction);
+    const account = await this.write(user.id, (current) => ({ passwordHash, tokenGeneration: current.tokenGeneration + 1 }), audit);
     this.emitter.emit('changed', { userId: user.id, reason, tokensRevoked: true, roleLowered: false });
     return account;
   }
@@ -156,12 +164,8 @@ export class AccountService {
     if (problem) throw new ValidationError([{ field, message: problem }]);
   }
 
-  private write(id: number, patch: UserPatch, inTransaction: InTransaction): Account {
-    const row = this.users.transaction(() => {
-      const updated = this.users.update(id, patch);
-      inTransaction();
-      return updated;
-    });
+  private async write(id: number, patch: (current: UserRow) => UserPatch, audit: AuditLink | undefined): Promise<Account> {
+    const row = await this.users.update(id, patch, this.clock.now(), audit);
     if (!row) throw errors.userNotFound(id);
     return this.remember(row);
   }

@@ -1,7 +1,9 @@
-import type { ApiKeyPatch, ApiKeyRepository } from '../db/repositories/api-keys.js';
+import type { ApiKeyChange, ApiKeyPatch, ApiKeyStore } from '../db/ports/api-keys.js';
+import type { AuditLink } from '../db/ports/audit.js';
+import { isUniqueViolation } from '../db/unique.js';
 import type { ApiKeyRow } from '../db/schema-access.js';
 import type { Scope } from '../domain/access.js';
-import { errors } from '../domain/errors.js';
+import { errors, ValidationError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import { AddressList } from './address-list.js';
@@ -48,9 +50,6 @@ export interface KeySpec {
 
 export type KeyChange = Partial<Pick<KeySpec, 'name' | 'scopes' | 'numbers' | 'expiresAt' | 'allowedCidrs'>>;
 
-/** Runs inside the key's own write transaction (the audit row), so both are stored or neither. */
-export type InTransaction = () => void;
-
 export interface KeyEvents {
   [event: string]: unknown;
   /** Scopes, numbers, expiry, addresses or secret changed, or the key was revoked: its holders must re-check. */
@@ -63,8 +62,10 @@ const FLUSH_EVERY_MS = 10_000;
 const VERIFIED_MAX = 10_000;
 
 /**
- * API keys: created, listed, changed, rotated and revoked through here; checked on every request from memory.
- * The secret is returned once, at creation or rotation, and is never stored or logged.
+ * API keys: created, listed, changed, rotated and revoked through here; checked on every request from memory (all
+ * keys are read at boot; this service is the store's only writer on a host; cluster mode: docs/cluster.md). Every
+ * write takes an optional audit row that commits with it. The secret is returned once, at creation or rotation,
+ * and is never stored or logged.
  */
 export class ApiKeyService {
   private readonly emitter = new TypedEmitter<KeyEvents>();
@@ -76,28 +77,36 @@ export class ApiKeyService {
   private readonly usage = new Map<string, { at: number; ip: string | null }>();
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | null = null;
+  private flushed: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly repo: ApiKeyRepository,
+  private constructor(
+    private readonly repo: ApiKeyStore,
     private readonly hasher: SecretHasher,
     private readonly clock: Clock,
     private readonly env: KeyEnv,
-  ) {
-    for (const row of repo.all()) {
-      this.keys.set(row.id, toRecord(row));
-      if (row.lastUsedAt !== null) this.usage.set(row.id, { at: row.lastUsedAt, ip: row.lastUsedIp });
+    private readonly onFlushError: (err: unknown) => void,
+  ) {}
+
+  /** Reads every key into memory. `onFlushError`: a failed write of last uses (they are kept for the next one). */
+  static async load(repo: ApiKeyStore, hasher: SecretHasher, clock: Clock, env: KeyEnv, onFlushError: (err: unknown) => void = () => undefined): Promise<ApiKeyService> {
+    const service = new ApiKeyService(repo, hasher, clock, env, onFlushError);
+    for (const row of await repo.all()) {
+      service.keys.set(row.id, toRecord(row));
+      if (row.lastUsedAt !== null) service.usage.set(row.id, { at: row.lastUsedAt, ip: row.lastUsedIp });
     }
+    return service;
   }
 
   start(): void {
-    this.flushTimer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
+    this.flushTimer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
     this.flushTimer.unref();
   }
 
-  close(): void {
+  /** Stops the timer and writes the last uses still in memory. */
+  async close(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
-    this.flush();
+    await this.flush();
   }
 
   /**
@@ -165,70 +174,81 @@ export class ApiKeyService {
     return usable(key, this.clock.now());
   }
 
-  /** `inTransaction` gets the new key's id. */
-  create(spec: KeySpec, inTransaction: (keyId: string) => void): { key: ApiKeyRecord; secret: string } {
+  /** `audit` makes the row that records the new key (it gets the key's id), committed with it. */
+  async create(spec: KeySpec, audit?: (keyId: string) => AuditLink): Promise<{ key: ApiKeyRecord; secret: string }> {
     const now = this.clock.now();
-    let id = newKeyId();
-    while (this.keys.has(id)) id = newKeyId();
     const secret = newSecret();
-    const row = this.repo.transaction(() => {
-      const inserted = this.repo.insert({
-        id,
-        env: this.env,
-        name: spec.name,
-        ownerId: spec.ownerId,
-        createdBy: spec.createdBy,
-        secretHash: this.hasher.hash(secret).toString('hex'),
-        lastFour: secret.slice(-4),
-        scopes: [...spec.scopes],
-        numbers: spec.numbers === '*' ? ['*'] : [...spec.numbers],
-        allowedCidrs: spec.allowedCidrs === null ? null : normalisedCidrs(spec.allowedCidrs),
-        expiresAt: spec.expiresAt,
-        createdAt: now,
-        updatedAt: now,
-      });
-      inTransaction(id);
-      return inserted;
-    });
-    const key = toRecord(row);
-    this.keys.set(id, key);
-    return { key, secret: formatKey(this.env, id, secret) };
+    const fields = {
+      env: this.env,
+      name: spec.name,
+      ownerId: spec.ownerId,
+      createdBy: spec.createdBy,
+      secretHash: this.hasher.hash(secret).toString('hex'),
+      lastFour: secret.slice(-4),
+      scopes: [...spec.scopes],
+      numbers: spec.numbers === '*' ? ['*'] : [...spec.numbers],
+      allowedCidrs: spec.allowedCidrs === null ? null : normalisedCidrs(spec.allowedCidrs),
+      expiresAt: spec.expiresAt,
+      createdAt: now,
+      updatedAt: now,
+    };
+    // An id drawn twice (here, or by another gateway first) is drawn again.
+    for (let attempt = 1; ; attempt++) {
+      let id = newKeyId();
+      while (this.keys.has(id)) id = newKeyId();
+      try {
+        const key = toRecord(await this.repo.insert({ id, ...fields }, audit?.(id)));
+        this.keys.set(id, key);
+        return { key, secret: formatKey(this.env, id, secret) };
+      } catch (err) {
+        if (attempt >= 3 || !isUniqueViolation(err)) throw err;
+      }
+    }
   }
 
-  update(id: string, change: KeyChange, inTransaction: InTransaction): ApiKeyRecord {
+  async update(id: string, change: KeyChange, audit?: AuditLink): Promise<ApiKeyRecord> {
     const patch: ApiKeyPatch = { updatedAt: this.clock.now() };
     if (change.name !== undefined) patch.name = change.name;
     if (change.scopes !== undefined) patch.scopes = [...change.scopes];
     if (change.numbers !== undefined) patch.numbers = change.numbers === '*' ? ['*'] : [...change.numbers];
     if (change.expiresAt !== undefined) patch.expiresAt = change.expiresAt;
     if (change.allowedCidrs !== undefined) patch.allowedCidrs = change.allowedCidrs === null ? null : normalisedCidrs(change.allowedCidrs);
-    return this.write(id, patch, inTransaction, 'key changed');
+    return this.write(id, () => patch, audit, 'key changed');
   }
 
-  /** A new secret; the old one keeps working for `graceMs` (0: stops at once). */
-  rotate(id: string, graceMs: number, inTransaction: InTransaction): { key: ApiKeyRecord; secret: string } {
+  /** A new secret; the old one (the one current in the store) keeps working for `graceMs` (0: stops at once). */
+  async rotate(id: string, graceMs: number, audit?: AuditLink): Promise<{ key: ApiKeyRecord; secret: string }> {
     const key = this.require(id);
     const now = this.clock.now();
     const secret = newSecret();
-    const updated = this.write(
+    const updated = await this.write(
       id,
-      {
-        secretHash: this.hasher.hash(secret).toString('hex'),
-        lastFour: secret.slice(-4),
-        previousSecretHash: graceMs > 0 ? key.secretHash.toString('hex') : null,
-        previousValidUntil: graceMs > 0 ? now + graceMs : null,
-        rotatedAt: now,
-        updatedAt: now,
+      (current) => {
+        if (current.revokedAt !== null) throw new ValidationError([{ field: 'id', message: 'a revoked key cannot be rotated' }]);
+        return {
+          secretHash: this.hasher.hash(secret).toString('hex'),
+          lastFour: secret.slice(-4),
+          previousSecretHash: graceMs > 0 ? current.secretHash : null,
+          previousValidUntil: graceMs > 0 ? now + graceMs : null,
+          rotatedAt: now,
+          updatedAt: now,
+        };
       },
-      inTransaction,
+      audit,
       'key rotated',
     );
     return { key: updated, secret: formatKey(key.env, id, secret) };
   }
 
-  revoke(id: string, by: number | null, inTransaction: InTransaction): ApiKeyRecord {
+  /** Revoked once: revoking again keeps the first time and who did it. */
+  async revoke(id: string, by: number | null, audit?: AuditLink): Promise<ApiKeyRecord> {
     const now = this.clock.now();
-    return this.write(id, { revokedAt: now, revokedBy: by, previousSecretHash: null, previousValidUntil: null, updatedAt: now }, inTransaction, 'key revoked');
+    return this.write(
+      id,
+      (current) => ({ revokedAt: current.revokedAt ?? now, revokedBy: current.revokedAt === null ? by : current.revokedBy, previousSecretHash: null, previousValidUntil: null, updatedAt: now }),
+      audit,
+      'key revoked',
+    );
   }
 
   /**
@@ -244,24 +264,28 @@ export class ApiKeyService {
     }
   }
 
-  /** Write the last uses kept in memory (every few seconds, and at shutdown). */
-  flush(): void {
-    if (this.dirty.size === 0) return;
-    const uses = [...this.dirty].flatMap((id) => {
+  /** Write the last uses kept in memory (every few seconds, and at shutdown); never rejects (see `onFlushError`). */
+  flush(): Promise<void> {
+    if (this.dirty.size === 0) return this.flushed;
+    const ids = [...this.dirty];
+    const uses = ids.flatMap((id) => {
       const use = this.usage.get(id);
       return use && this.keys.has(id) ? [{ id, ...use }] : [];
     });
     this.dirty.clear();
-    this.repo.touch(uses);
+    this.flushed = this.flushed.then(() =>
+      this.repo.touch(uses).catch((err: unknown) => {
+        // Kept for the next flush (a newer use may have replaced it meanwhile: that one is written then).
+        for (const id of ids) this.dirty.add(id);
+        this.onFlushError(err);
+      }),
+    );
+    return this.flushed;
   }
 
-  private write(id: string, patch: ApiKeyPatch, inTransaction: InTransaction, reason: string): ApiKeyRecord {
+  private async write(id: string, change: ApiKeyChange, audit: AuditLink | undefined, reason: string): Promise<ApiKeyRecord> {
     this.require(id);
-    const row = this.repo.transaction(() => {
-      const updated = this.repo.update(id, patch);
-      inTransaction();
-      return updated;
-    });
+    const row = await this.repo.update(id, change, audit);
     if (!row) throw errors.keyNotFound(id);
     const key = toRecord(row);
     this.keys.set(id, key);

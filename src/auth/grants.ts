@@ -1,4 +1,5 @@
-import type { GrantRepository } from '../db/repositories/grants.js';
+import type { AuditLink } from '../db/ports/audit.js';
+import type { GrantStore } from '../db/ports/grants.js';
 import type { GrantRow } from '../db/schema-access.js';
 import type { GrantLevel } from '../domain/access.js';
 import { GatewayError } from '../domain/errors.js';
@@ -19,23 +20,26 @@ export interface GrantEvents {
   changed: { userId: number; phoneNumber: string; level: GrantLevel | null };
 }
 
-/** Runs inside the grant's own write transaction (the audit row). */
-export type InTransaction = () => void;
-
 /**
  * Per-number grants, all kept in memory (user → number → grant) and written through here, so the policy's
  * check is two map lookups. Grants of a deleted number go with it (foreign key cascade, and `forgetNumber`).
+ * The memory is right because this service is the store's only writer on a host (cluster mode: docs/cluster.md).
  */
 export class GrantService {
   private readonly emitter = new TypedEmitter<GrantEvents>();
   readonly events: Listenable<GrantEvents> = this.emitter.view;
   private readonly byUser = new Map<number, Map<string, Grant>>();
 
-  constructor(
-    private readonly repo: GrantRepository,
+  private constructor(
+    private readonly repo: GrantStore,
     private readonly clock: Clock,
-  ) {
-    for (const row of repo.all()) this.remember(toGrant(row));
+  ) {}
+
+  /** Reads every grant into memory. */
+  static async load(repo: GrantStore, clock: Clock): Promise<GrantService> {
+    const service = new GrantService(repo, clock);
+    for (const row of await repo.all()) service.remember(toGrant(row));
+    return service;
   }
 
   level(userId: number, phoneNumber: string): GrantLevel | null {
@@ -57,24 +61,18 @@ export class GrantService {
     return found.sort((a, b) => a.userId - b.userId);
   }
 
-  set(grant: Pick<Grant, 'userId' | 'phoneNumber' | 'level' | 'grantedBy'>, inTransaction: InTransaction): Grant {
-    const row = this.repo.transaction(() => {
-      const written = this.repo.upsert(grant, this.clock.now());
-      inTransaction();
-      return written;
-    });
+  /** `audit`: the row that records the change, committed with it. */
+  async set(grant: Pick<Grant, 'userId' | 'phoneNumber' | 'level' | 'grantedBy'>, audit?: AuditLink): Promise<Grant> {
+    const row = await this.repo.upsert(grant, this.clock.now(), audit);
     const stored = toGrant(row);
     this.remember(stored);
     this.emitter.emit('changed', { userId: grant.userId, phoneNumber: grant.phoneNumber, level: grant.level });
     return stored;
   }
 
-  remove(userId: number, phoneNumber: string, inTransaction: InTransaction): void {
+  async remove(userId: number, phoneNumber: string, audit?: AuditLink): Promise<void> {
     if (!this.byUser.get(userId)?.has(phoneNumber)) throw new GatewayError('GRANT_NOT_FOUND', `user ${userId} has no grant on ${phoneNumber}`);
-    this.repo.transaction(() => {
-      this.repo.delete(userId, phoneNumber);
-      inTransaction();
-    });
+    await this.repo.delete(userId, phoneNumber, audit);
     this.byUser.get(userId)?.delete(phoneNumber);
     this.emitter.emit('changed', { userId, phoneNumber, level: null });
   }

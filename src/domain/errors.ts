@@ -101,6 +101,7 @@ export const errors = {
     new AccessDenied('FORBIDDEN', who === 'key' ? `this API key lacks the scope ${scope}` : `your role lacks the scope ${scope}`, { missingScope: scope }),
   hiddenDevice: (phoneNumber: string) => new AccessDenied('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`),
   userNotFound: (id: number | string) => new GatewayError('USER_NOT_FOUND', `user ${id} does not exist`),
+  userExists: (username: string) => new GatewayError('USER_EXISTS', `user ${username} already exists`),
   keyNotFound: (id: string) => new GatewayError('KEY_NOT_FOUND', `API key ${id} does not exist`),
   invalid: (message: string) => new GatewayError('VALIDATION_FAILED', message),
   shuttingDown: () => new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down'),

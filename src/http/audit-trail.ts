@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { actorOf } from '../audit/actor.js';
 import type { AuditActor, AuditEntry, AuditLog } from '../audit/audit-log.js';
+import type { AuditLink } from '../db/ports/audit.js';
 import type { AuditResult } from '../db/schema-access.js';
 import type { Logger } from '../lib/logger.js';
 import { clientAddress } from '../lib/client-address.js';
@@ -39,11 +40,23 @@ export function noteAuditTarget(req: PlainRequest, target: { type: string; id: s
   if (phoneNumber && req.routeMark) req.routeMark = { ...req.routeMark, phoneNumber };
 }
 
+type ChangeEntry = Omit<AuditEntry, 'actor' | 'result' | 'action'> & { action?: string };
+
 /**
- * The audit row of a change written in the change's own transaction: pass the returned function to the service as
- * its `inTransaction` hook. The trail then adds no second row for the request (unless it ends in an error).
+ * The audit row of a change, for a service whose store writes it in the change's own transaction (on either
+ * dialect: db/ports/audit.ts). The trail then adds no second row for the request (unless it ends in an error).
  */
-export function auditInTransaction(audit: AuditLog, req: PlainRequest, entry: Omit<AuditEntry, 'actor' | 'result' | 'action'> & { action?: string }): () => void {
+export function auditLink(audit: AuditLog, req: PlainRequest, entry: ChangeEntry): AuditLink {
+  return audit.link(requestEntry(req, { action: req.routeMark?.action ?? 'http.change', result: 'ok', ...entry }), () => {
+    req.auditWritten = true;
+  });
+}
+
+/**
+ * The same for the areas whose changes are still synchronous SQLite transactions (InlineAudit in db/ports/audit.ts):
+ * pass the returned function to the service as its `inTransaction` hook.
+ */
+export function auditInTransaction(audit: AuditLog, req: PlainRequest, entry: ChangeEntry): () => void {
   return () => {
     audit.record(requestEntry(req, { action: req.routeMark?.action ?? 'http.change', result: 'ok', ...entry }));
     req.auditWritten = true;

@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger.js';
 /** One kind of stored history with a retention period: returns how many rows it forgot. */
 export interface PruneTask {
   readonly name: string;
-  prune(): number;
+  prune(): number | Promise<number>;
 }
 
 const EVERY_MS = 60 * 60_000;
@@ -19,8 +19,8 @@ export class RetentionJob {
   ) {}
 
   start(): void {
-    this.run();
-    this.timer = setInterval(() => this.run(), this.everyMs);
+    void this.run();
+    this.timer = setInterval(() => void this.run(), this.everyMs);
     this.timer.unref();
   }
 
@@ -29,11 +29,12 @@ export class RetentionJob {
     this.timer = null;
   }
 
-  run(): Record<string, number> {
+  /** Never rejects: a failed task is logged. */
+  async run(): Promise<Record<string, number>> {
     const pruned: Record<string, number> = {};
     for (const task of this.tasks) {
       try {
-        const count = task.prune();
+        const count = await task.prune();
         if (count > 0) pruned[task.name] = count;
       } catch (err) {
         this.logger.error({ err, task: task.name }, 'pruning old history failed');

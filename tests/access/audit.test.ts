@@ -224,7 +224,7 @@ describe('the hash chain', () => {
     expect(ok.body).toMatchObject({ ok: true });
     expect(ok.body.checked).toBe(lastAuditId(gw) - 0);
     const before = lastAuditId(gw);
-    const pruned = gw.gateway.audit.prune(Date.now() + 1000);
+    const pruned = await gw.gateway.audit.prune(Date.now() + 1000);
     expect(pruned).toBe(before - 1);
     const rows = auditRows(gw);
     expect(rows.map((r) => r.action)).toEqual([rows[0]?.action, 'audit.prune']);
@@ -251,7 +251,7 @@ describe('the hash chain', () => {
   it('names rows missing at the end', async () => {
     // Pruning removes the broken part with everything old (the newest row stays, and so does its link).
     await gw.request('PATCH', '/api/devices/5511980000009', { body: { name: 'three' } });
-    gw.gateway.audit.prune(Date.now() + 1000);
+    await gw.gateway.audit.prune(Date.now() + 1000);
     expect((await gw.request('GET', '/api/audit/verify')).body).toMatchObject({ ok: true, checked: 2 });
     await gw.request('PATCH', '/api/devices/5511980000009', { body: { name: 'four' } });
     const last = lastAuditId(gw);

@@ -28,9 +28,9 @@ describe('sign-in sessions', () => {
     throw new Error('expected the refresh to be refused');
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     database = openDatabase(path.join(makeDataRoot(), 'whatsapp.db'), path.join(ROOT, 'drizzle'));
-    userId = new UserRepository(database.db).insert({ username: 'desk', passwordHash: 'x', role: 'user' }).id;
+    userId = (await new UserRepository(database.db).insert({ username: 'desk', passwordHash: 'x', role: 'user' }, now)).id;
     sessions = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: 60_000, maxMs: 300_000, graceMs: 10_000 }, createLogger('silent'));
     sessions.events.on('ended', (e) => ended.push(e));
   });

@@ -7,3 +7,6 @@ export type PgDb = NodePgDatabase & { readonly $client: pg.Pool };
 export function pgDatabase(pool: pg.Pool): PgDb {
   return drizzle({ client: pool });
 }
+
+/** One transaction's handle: what a repository writes through when its rows must commit together. */
+export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];

@@ -1,35 +1,41 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { ApiKeyChange, ApiKeyStore, KeyUseRecord, NewApiKey } from '../ports/api-keys.js';
+import type { AuditLink } from '../ports/audit.js';
 import { apiKeys, type ApiKeyRow } from '../schema-access.js';
+import { withAudit } from './audit-append.js';
 
-export type NewApiKey = Omit<ApiKeyRow, 'lastUsedAt' | 'lastUsedIp' | 'rotatedAt' | 'revokedAt' | 'revokedBy' | 'previousSecretHash' | 'previousValidUntil'>;
-export type ApiKeyPatch = Partial<Omit<ApiKeyRow, 'id' | 'env' | 'ownerId' | 'createdAt' | 'createdBy'>>;
+export type { ApiKeyPatch, NewApiKey } from '../ports/api-keys.js';
 
-/** API key rows; read whole at boot (the key service checks keys from memory), written one at a time. */
-export class ApiKeyRepository {
+/** API key rows on SQLite. */
+export class ApiKeyRepository implements ApiKeyStore {
   constructor(private readonly db: Db) {}
 
-  all(): ApiKeyRow[] {
-    return this.db.select().from(apiKeys).all();
+  async all(): Promise<ApiKeyRow[]> {
+    return this.db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)).all();
   }
 
-  insert(row: NewApiKey): ApiKeyRow {
-    return this.db.insert(apiKeys).values(row).returning().get();
+  async insert(row: NewApiKey, audit?: AuditLink): Promise<ApiKeyRow> {
+    return withAudit(this.db, audit, () => this.db.insert(apiKeys).values(row).returning().get());
   }
 
-  update(id: string, patch: ApiKeyPatch): ApiKeyRow | undefined {
-    return this.db.update(apiKeys).set(patch).where(eq(apiKeys.id, id)).returning().get();
-  }
-
-  /** Many keys' last use in one transaction (flushed from memory every few seconds, not per request). */
-  touch(uses: readonly { id: string; at: number; ip: string | null }[]): void {
-    if (uses.length === 0) return;
-    this.db.transaction(() => {
-      for (const use of uses) this.db.update(apiKeys).set({ lastUsedAt: use.at, lastUsedIp: use.ip }).where(eq(apiKeys.id, use.id)).run();
+  async update(id: string, change: ApiKeyChange, audit?: AuditLink): Promise<ApiKeyRow | undefined> {
+    return withAudit(this.db, audit, () => {
+      const current = this.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+      return current && this.db.update(apiKeys).set(change(current)).where(eq(apiKeys.id, id)).returning().get();
     });
   }
 
-  transaction<T>(work: () => T): T {
-    return this.db.transaction(work);
+  async touch(uses: readonly KeyUseRecord[]): Promise<void> {
+    if (uses.length === 0) return;
+    this.db.transaction(() => {
+      for (const use of uses) {
+        this.db
+          .update(apiKeys)
+          .set({ lastUsedAt: use.at, lastUsedIp: use.ip })
+          .where(and(eq(apiKeys.id, use.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, use.at))))
+          .run();
+      }
+    });
   }
 }

@@ -133,9 +133,9 @@ export function auditRoutes(api: ApiRegistry, deps: AuditRouteDeps): Router {
       query: filterQuery.extend({ cursor: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(500).default(100) }),
       responses: { 200: { description: 'One page', schema: z.object({ entries: z.array(entrySchema), nextCursor: z.string().nullable() }) } },
     },
-    ({ query }, req, res) => {
+    async ({ query }, req, res) => {
       const filter = filterOf(query);
-      const rows = filter ? audit.page(filter, visibility(req), query.cursor ?? null, query.limit) : [];
+      const rows = filter ? await audit.page(filter, visibility(req), query.cursor ?? null, query.limit) : [];
       const last = rows.at(-1);
       res.json({ entries: rows.map(auditView), nextCursor: rows.length === query.limit && last ? String(last.id) : null });
     },
@@ -184,9 +184,9 @@ export function auditRoutes(api: ApiRegistry, deps: AuditRouteDeps): Router {
 }
 
 /** Page by page, waiting for the socket to drain, so a large export neither blocks nor buffers the gateway. */
-async function exportRows(res: Response, next: (after: number) => AuditRow[]): Promise<void> {
+async function exportRows(res: Response, next: (after: number) => Promise<AuditRow[]>): Promise<void> {
   for (let after = 0; !res.destroyed; ) {
-    const rows = next(after);
+    const rows = await next(after);
     if (rows.length === 0) return;
     const chunk = rows.map((row) => JSON.stringify(auditView(row))).join('\n') + '\n';
     if (!res.write(chunk)) await new Promise((resolve) => {

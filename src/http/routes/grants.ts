@@ -7,7 +7,7 @@ import type { AccessPolicy } from '../../auth/policy.js';
 import { GRANT_LEVELS, SCOPES } from '../../domain/access.js';
 import { errors, ValidationError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { auditInTransaction } from '../audit-trail.js';
+import { auditLink } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema, numberKey } from '../schemas.js';
 
@@ -46,16 +46,16 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
   );
 
   /** Grants `level` on the number to an account named by id or by name (a manager knows the people, not their ids). */
-  const setGrant = (req: Request, phone: string, grantee: Account | null | undefined, who: number | string, level: (typeof GRANT_LEVELS)[number]) => {
+  const setGrant = async (req: Request, phone: string, grantee: Account | null | undefined, who: number | string, level: (typeof GRANT_LEVELS)[number]) => {
     const row = policy.require(currentPrincipal(req), 'grants:manage', phone);
     if (!grantee) throw errors.userNotFound(who);
     const field = typeof who === 'number' ? 'userId' : 'username';
     if (grantee.role === 'admin') throw new ValidationError([{ field, message: 'administrators see every number already' }]);
     if (row.ownerId === grantee.id) throw new ValidationError([{ field, message: 'this user owns the number' }]);
     return view(
-      grants.set(
+      await grants.set(
         { userId: grantee.id, phoneNumber: phone, level, grantedBy: currentPrincipal(req).user.id },
-        auditInTransaction(audit, req, { target: { type: 'grant', id: `${phone}:${grantee.id}` }, params: { userId: grantee.id, username: grantee.username, level } }),
+        auditLink(audit, req, { target: { type: 'grant', id: `${phone}:${grantee.id}` }, params: { userId: grantee.id, username: grantee.username, level } }),
       ),
     );
   };
@@ -74,8 +74,8 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
       body: z.object(levelBody).strict().meta({ examples: [{ level: 'agent' }] }),
       responses: { 200: { description: 'The grant', schema: grantSchema }, 400: { description: 'Invalid level, or a user who needs no grant', schema: errorSchema }, 404: notFound },
     },
-    ({ params, body }, req, res) => {
-      res.json(setGrant(req, params.phone, accounts.account(params.userId), params.userId, body.level));
+    async ({ params, body }, req, res) => {
+      res.json(await setGrant(req, params.phone, accounts.account(params.userId), params.userId, body.level));
     },
   );
 
@@ -95,8 +95,8 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
         .meta({ examples: [{ username: 'agent-ana', level: 'agent' }] }),
       responses: { 200: { description: 'The grant', schema: grantSchema }, 400: { description: 'Invalid level, or a user who needs no grant', schema: errorSchema }, 404: notFound },
     },
-    ({ params, body }, req, res) => {
-      res.json(setGrant(req, params.phone, accounts.list().find((a) => a.username === body.username), body.username, body.level));
+    async ({ params, body }, req, res) => {
+      res.json(await setGrant(req, params.phone, accounts.list().find((a) => a.username === body.username), body.username, body.level));
     },
   );
 
@@ -112,8 +112,8 @@ export function grantRoutes(api: ApiRegistry, deps: GrantRouteDeps): Router {
       params: grantParams,
       responses: { 200: { description: 'Revoked', schema: z.object({ revoked: z.literal(true) }) }, 404: notFound },
     },
-    ({ params }, req, res) => {
-      grants.remove(params.userId, params.phone, auditInTransaction(audit, req, { target: { type: 'grant', id: `${params.phone}:${params.userId}` }, params: { userId: params.userId } }));
+    async ({ params }, req, res) => {
+      await grants.remove(params.userId, params.phone, auditLink(audit, req, { target: { type: 'grant', id: `${params.phone}:${params.userId}` }, params: { userId: params.userId } }));
       res.json({ revoked: true });
     },
   );

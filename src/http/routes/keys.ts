@@ -8,7 +8,7 @@ import { KEY_PRESET_NAMES, KEY_SCOPES, type KeyScope } from '../../domain/access
 import { ValidationError } from '../../domain/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { auditInTransaction } from '../audit-trail.js';
+import { auditLink } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema, numberKey } from '../schemas.js';
 
@@ -165,10 +165,10 @@ export function keyRoutes(api: ApiRegistry, deps: KeyRouteDeps): Router {
       body: createBody,
       responses: { 201: { description: 'Created; store `key` now', schema: withSecret }, 400: { description: 'Invalid body', schema: errorSchema }, 403: tooWide, 404: { description: 'A listed number you may not see, or an unknown owner', schema: errorSchema } },
     },
-    ({ body }, req, res) => {
+    async ({ body }, req, res) => {
       const spec = rules.forCreation(currentPrincipal(req), { ...request(body), name: body.name, ...(body.ownerId !== undefined ? { ownerId: body.ownerId } : {}) }, limits());
       const params = { name: spec.name, ownerId: spec.ownerId, scopes: spec.scopes, numbers: spec.numbers, expiresAt: iso(spec.expiresAt), allowedCidrs: spec.allowedCidrs };
-      const created = service.create(spec, (id) => auditInTransaction(audit, req, { httpStatus: 201, target: target(id), params })());
+      const created = await service.create(spec, (id) => auditLink(audit, req, { httpStatus: 201, target: target(id), params }));
       res.status(201).set('Cache-Control', 'no-store').json({ ...view(created.key), key: created.secret });
     },
   );
@@ -190,10 +190,10 @@ export function keyRoutes(api: ApiRegistry, deps: KeyRouteDeps): Router {
       body: patchBody,
       responses: { 200: { description: 'Key after the change', schema: keySchema }, 400: { description: 'Invalid body', schema: errorSchema }, 403: tooWide, 404: notFound },
     },
-    ({ params, body }, req, res) => {
+    async ({ params, body }, req, res) => {
       const key = manageable(req, params.id);
       const change = rules.forChange(currentPrincipal(req), key, request(body), limits());
-      res.json(view(service.update(key.id, change, auditInTransaction(audit, req, { target: target(key.id), params: { ...change, expiresAt: change.expiresAt === undefined ? undefined : iso(change.expiresAt) } }))));
+      res.json(view(await service.update(key.id, change, auditLink(audit, req, { target: target(key.id), params: { ...change, expiresAt: change.expiresAt === undefined ? undefined : iso(change.expiresAt) } }))));
     },
   );
 
@@ -212,11 +212,11 @@ export function keyRoutes(api: ApiRegistry, deps: KeyRouteDeps): Router {
         .meta({ examples: [{ graceSeconds: 3600 }, {}] }),
       responses: { 200: { description: 'Rotated; store `key` now', schema: withSecret }, 400: { description: 'The key is revoked', schema: errorSchema }, 404: notFound },
     },
-    ({ params, body }, req, res) => {
+    async ({ params, body }, req, res) => {
       const key = manageable(req, params.id);
       if (key.revokedAt !== null) throw new ValidationError([{ field: 'id', message: 'a revoked key cannot be rotated' }]);
       const graceMs = body.graceSeconds !== undefined ? body.graceSeconds * 1000 : deps.defaultGraceMs;
-      const rotated = service.rotate(key.id, graceMs, auditInTransaction(audit, req, { target: target(key.id), params: { graceSeconds: graceMs / 1000 } }));
+      const rotated = await service.rotate(key.id, graceMs, auditLink(audit, req, { target: target(key.id), params: { graceSeconds: graceMs / 1000 } }));
       res.set('Cache-Control', 'no-store').json({ ...view(rotated.key), key: rotated.secret });
     },
   );
@@ -233,13 +233,13 @@ export function keyRoutes(api: ApiRegistry, deps: KeyRouteDeps): Router {
       params: idParams,
       responses: { 200: { description: 'Revoked', schema: keySchema }, 404: notFound },
     },
-    ({ params }, req, res) => {
+    async ({ params }, req, res) => {
       const key = manageable(req, params.id);
       if (key.revokedAt !== null) {
         res.json(view(key));
         return;
       }
-      res.json(view(service.revoke(key.id, currentPrincipal(req).user.id, auditInTransaction(audit, req, { target: target(key.id) }))));
+      res.json(view(await service.revoke(key.id, currentPrincipal(req).user.id, auditLink(audit, req, { target: target(key.id) }))));
     },
   );
   return router;

@@ -9,7 +9,7 @@ import type { AuthSessionRow } from '../../db/schema.js';
 import { GRANT_LEVELS, ROLES } from '../../domain/access.js';
 import { errors } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { auditInTransaction } from '../audit-trail.js';
+import { auditLink } from '../audit-trail.js';
 import { currentUser } from '../auth-middleware.js';
 import { errorSchema } from '../schemas.js';
 import { throttled, tokenAnswer } from './auth.js';
@@ -77,7 +77,7 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
       responses: { 201: { description: 'Created', schema: userSchema }, 400: { description: 'Invalid body or password policy', schema: errorSchema }, 403: { description: 'Not an admin', schema: errorSchema }, 409: { description: 'Username taken', schema: errorSchema } },
     },
     async ({ body }, req, res) => {
-      const created = await accounts.createUser(body.username, body.password, body.role, auditInTransaction(audit, req, { httpStatus: 201, target: { type: 'user', id: body.username }, params: { username: body.username, role: body.role } }));
+      const created = await accounts.createUser(body.username, body.password, body.role, auditLink(audit, req, { httpStatus: 201, target: { type: 'user', id: body.username }, params: { username: body.username, role: body.role } }));
       res.status(201).json(userView(created));
     },
   );
@@ -102,9 +102,9 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
         .meta({ examples: [{ disabled: true }, { role: 'viewer' }] }),
       responses: { 200: { description: 'Account after the change', schema: userSchema }, 404: notFound, 409: { description: 'The last enabled admin', schema: errorSchema } },
     },
-    ({ params, body }, req, res) => {
+    async ({ params, body }, req, res) => {
       account(params.id);
-      res.json(userView(accounts.update(params.id, body, auditInTransaction(audit, req, { ...target(params.id), params: body }))));
+      res.json(userView(await accounts.update(params.id, body, auditLink(audit, req, { ...target(params.id), params: body }))));
     },
   );
 
@@ -123,7 +123,7 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
     },
     async ({ params, body }, req, res) => {
       account(params.id);
-      res.json(userView(await accounts.resetPassword(params.id, body.password, auditInTransaction(audit, req, target(params.id)))));
+      res.json(userView(await accounts.resetPassword(params.id, body.password, auditLink(audit, req, target(params.id)))));
     },
   );
 
@@ -144,9 +144,9 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
       params: idParams,
       responses: { 200: { description: 'Account', schema: userSchema }, 404: notFound },
     },
-    ({ params }, req, res) => {
+    async ({ params }, req, res) => {
       account(params.id);
-      res.json(userView(accounts.revokeTokens(params.id, 'revoked by an administrator', auditInTransaction(audit, req, target(params.id)))));
+      res.json(userView(await accounts.revokeTokens(params.id, 'revoked by an administrator', auditLink(audit, req, target(params.id)))));
     },
   );
 
@@ -171,7 +171,7 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
     },
     async ({ body }, req, res) => {
       const me = currentUser(req).id;
-      const user = await accounts.changePassword(me, body.currentPassword, body.newPassword, auditInTransaction(audit, req, target(me)));
+      const user = await accounts.changePassword(me, body.currentPassword, body.newPassword, auditLink(audit, req, target(me)));
       res.set('Cache-Control', 'no-store').json({ ...tokens.issue(user), tokenType: 'Bearer' });
     },
   );
