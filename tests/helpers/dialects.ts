@@ -12,6 +12,23 @@ import { migratePostgres } from '../../src/db/pg/migrate.js';
 import { makeDataRoot, ROOT } from './gateway.js';
 import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from './postgres.js';
 
+/**
+ * The messages a refused statement failed with, its cause's included (drizzle wraps Postgres errors). Matched by
+ * text because better-sqlite3's native part keeps the error constructor of the first test file that loaded it: in
+ * every later file of the same worker its errors are not `Error`s of that file's realm, and `rejects.toThrow`
+ * reports "did not throw".
+ */
+export async function refusal(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+  } catch (error) {
+    const messages: string[] = [];
+    for (let e: unknown = error; typeof e === 'object' && e !== null && 'message' in e; e = 'cause' in e ? e.cause : undefined) messages.push(String(e.message));
+    return messages.join(' / ');
+  }
+  throw new Error('the statement was not refused');
+}
+
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
