@@ -26,8 +26,9 @@ export interface AccountEvents {
 /**
  * Accounts: sign-in (throttled), passwords (policy in production), roles, disabling, and revoking every token
  * of a user. Accounts are read on every request from memory: all of them are read at boot, and each write here
- * replaces its entry (this service is the store's only writer on a host; cluster mode: docs/cluster.md). Every
- * write takes an optional audit row that commits with it.
+ * replaces its entry. On a host this service is the store's only writer; in distributed mode other gateways'
+ * changes arrive through `refresh` (the change feed, docs/cluster.md). Every write takes an optional audit row
+ * that commits with it.
  */
 export class AccountService {
   private readonly emitter = new TypedEmitter<AccountEvents>();
@@ -149,6 +150,33 @@ export class AccountService {
     const account = await this.write(id, (user) => ({ tokenGeneration: user.tokenGeneration + 1 }), audit);
     this.emitter.emit('changed', { userId: id, reason, tokensRevoked: true, roleLowered: false });
     return account;
+  }
+
+  /**
+   * Another gateway changed the account with this id, or any account (null): read it again, and announce `changed`
+   * when its role, enabled state or token generation is different now.
+   */
+  async refresh(key: string | null): Promise<void> {
+    if (key === null) {
+      const rows = await this.users.list();
+      const ids = new Set(rows.map((row) => row.id));
+      for (const id of [...this.cache.keys()]) if (!ids.has(id)) this.replace(id, undefined);
+      for (const row of rows) this.replace(row.id, row);
+      return;
+    }
+    const id = Number(key);
+    if (Number.isSafeInteger(id)) this.replace(id, await this.users.findById(id));
+  }
+
+  private replace(id: number, row: UserRow | undefined): void {
+    const before = this.cache.get(id);
+    if (row) this.remember(row);
+    else this.cache.delete(id);
+    const after = this.cache.get(id);
+    if (!before || (after && after.role === before.role && after.disabled === before.disabled && after.generation === before.generation)) return;
+    const tokensRevoked = !after || after.generation > before.generation;
+    const roleLowered = !after || ROLES.indexOf(after.role) > ROLES.indexOf(before.role) || (after.disabled && !before.disabled);
+    this.emitter.emit('changed', { userId: id, reason: after ? 'account changed on another gateway' : 'account removed', tokensRevoked, roleLowered });
   }
 
   private async setPassword(user: UserRow, next: string, reason: string, audit: AuditLink | undefined): Promise<Account> {

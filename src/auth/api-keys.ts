@@ -63,7 +63,8 @@ const VERIFIED_MAX = 10_000;
 
 /**
  * API keys: created, listed, changed, rotated and revoked through here; checked on every request from memory (all
- * keys are read at boot; this service is the store's only writer on a host; cluster mode: docs/cluster.md). Every
+ * keys are read at boot; on a host this service is the store's only writer, in distributed mode other gateways'
+ * changes arrive through `refresh`, the change feed of docs/cluster.md). Every
  * write takes an optional audit row that commits with it. The secret is returned once, at creation or rotation,
  * and is never stored or logged.
  */
@@ -264,6 +265,27 @@ export class ApiKeyService {
     }
   }
 
+  /**
+   * Another gateway changed the key with this id, or any key (null): read it again, and announce `changed` when it
+   * is different now (a good token of it is checked against the key as it is now from the next request).
+   */
+  async refresh(id: string | null): Promise<void> {
+    if (id !== null) return this.replace(id, await this.repo.get(id));
+    const rows = await this.repo.all();
+    const ids = new Set(rows.map((row) => row.id));
+    for (const known of [...this.keys.keys()]) if (!ids.has(known)) this.replace(known, undefined);
+    for (const row of rows) this.replace(row.id, row);
+  }
+
+  private replace(id: string, row: ApiKeyRow | undefined): void {
+    const before = this.keys.get(id);
+    const after = row ? toRecord(row) : undefined;
+    if (after) this.keys.set(id, after);
+    else this.keys.delete(id);
+    if (!before || (after && sameKey(before, after))) return;
+    this.emitter.emit('changed', { keyId: id, reason: after ? (after.revokedAt !== null && before.revokedAt === null ? 'key revoked' : 'key changed') : 'key removed' });
+  }
+
   /** Write the last uses kept in memory (every few seconds, and at shutdown); never rejects (see `onFlushError`). */
   flush(): Promise<void> {
     if (this.dirty.size === 0) return this.flushed;
@@ -298,6 +320,12 @@ export class ApiKeyService {
     if (!key) throw errors.keyNotFound(id);
     return key;
   }
+}
+
+/** What a check of the key depends on (a write that changes any of it also sets `updatedAt`, except a number's rename). */
+function sameKey(a: ApiKeyRecord, b: ApiKeyRecord): boolean {
+  const numbers = (k: ApiKeyRecord): string => (k.numbers === '*' ? '*' : [...k.numbers].join(','));
+  return a.updatedAt === b.updatedAt && a.revokedAt === b.revokedAt && a.secretHash.equals(b.secretHash) && numbers(a) === numbers(b);
 }
 
 function usable(key: ApiKeyRecord, now: number): boolean {

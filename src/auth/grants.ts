@@ -23,7 +23,8 @@ export interface GrantEvents {
 /**
  * Per-number grants, all kept in memory (user → number → grant) and written through here, so the policy's
  * check is two map lookups. Grants of a deleted number go with it (foreign key cascade, and `forgetNumber`).
- * The memory is right because this service is the store's only writer on a host (cluster mode: docs/cluster.md).
+ * On a host this service is the store's only writer; in distributed mode other gateways' changes arrive through
+ * `refresh` (the change feed, docs/cluster.md).
  */
 export class GrantService {
   private readonly emitter = new TypedEmitter<GrantEvents>();
@@ -77,6 +78,20 @@ export class GrantService {
     this.emitter.emit('changed', { userId, phoneNumber, level: null });
   }
 
+  /**
+   * Another gateway changed the grant with this key (`<user id>:<phone>`), or any grant (null): read it again and
+   * announce `changed` for what differs from memory.
+   */
+  async refresh(key: string | null): Promise<void> {
+    if (key === null) return this.reloadAll();
+    const split = key.indexOf(':');
+    const userId = Number(key.slice(0, split));
+    const phoneNumber = key.slice(split + 1);
+    if (split < 1 || !Number.isSafeInteger(userId)) return;
+    const row = await this.repo.get(userId, phoneNumber);
+    this.replace(userId, phoneNumber, row ? toGrant(row) : null);
+  }
+
   /** The number was unregistered: its rows are gone (cascade); whoever registers it next shares it with nobody. */
   forgetNumber(phoneNumber: string): void {
     for (const grants of this.byUser.values()) grants.delete(phoneNumber);
@@ -91,6 +106,23 @@ export class GrantService {
       grants.set(to, Object.freeze({ ...grant, phoneNumber: to }));
       this.emitter.emit('changed', { userId, phoneNumber: to, level: grant.level });
     }
+  }
+
+  private async reloadAll(): Promise<void> {
+    const fresh = new Map<string, Grant>();
+    for (const row of await this.repo.all()) fresh.set(`${row.userId}:${row.phoneNumber}`, toGrant(row));
+    for (const [userId, grants] of this.byUser) {
+      for (const phoneNumber of [...grants.keys()]) if (!fresh.has(`${userId}:${phoneNumber}`)) this.replace(userId, phoneNumber, null);
+    }
+    for (const grant of fresh.values()) this.replace(grant.userId, grant.phoneNumber, grant);
+  }
+
+  /** Memory takes the stored grant (null: none); `changed` when its level is different now. */
+  private replace(userId: number, phoneNumber: string, grant: Grant | null): void {
+    const before = this.byUser.get(userId)?.get(phoneNumber) ?? null;
+    if (grant) this.remember(grant);
+    else this.byUser.get(userId)?.delete(phoneNumber);
+    if ((before?.level ?? null) !== (grant?.level ?? null)) this.emitter.emit('changed', { userId, phoneNumber, level: grant?.level ?? null });
   }
 
   private remember(grant: Grant): void {

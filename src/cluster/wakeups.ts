@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 
 /**
- * LISTEN on one channel (`ownership`, `journal`) on a connection of its own (DM-3): a notification only means "look
+ * LISTEN on one channel (`ownership`, `journal`, `changes`) on a connection of its own (DM-3): a notification only means "look
  * now" (its listener polls anyway, and NOTIFY is lost while nobody listens). `onWake` gets the notification's
  * payload, or null right after (re)connecting: whatever was announced meanwhile is unknown, so look at everything.
  * A dropped connection is re-opened after a pause.
@@ -14,7 +14,7 @@ export class Wakeups {
 
   constructor(
     private readonly connect: () => Promise<pg.Client>,
-    private readonly channel: 'ownership' | 'journal',
+    private readonly channel: 'ownership' | 'journal' | 'changes',
     private readonly onWake: (payload: string | null) => void,
     private readonly retryMs: number,
     private readonly logger?: Logger,

@@ -38,8 +38,11 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
     const all = await keys.all();
     expect(all.map((k) => k.id)).toEqual(['k1', 'k2', 'k3']);
     expect(all[0]).toMatchObject({ numbers: ['*'], allowedCidrs: ['203.0.113.0/24'], scopes: ['numbers:read', 'messages:send'], lastUsedAt: null, revokedAt: null, previousSecretHash: null });
+    expect(await keys.get('k1')).toEqual(all[0]);
+    expect(await keys.get('k9')).toBeUndefined();
     await d.fixture('DELETE FROM users WHERE id = ?', [ana]);
     expect((await keys.all()).map((k) => k.id)).toEqual(['k1']);
+    expect(await keys.get('k2')).toBeUndefined();
   });
 
   it('rotate from the secret current in the transaction, with their audit row; two rotations keep one chain of secrets', async () => {

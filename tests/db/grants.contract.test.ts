@@ -23,6 +23,8 @@ describe.each(DIALECTS)('grants on %s', (dialect) => {
     await grants.upsert({ userId: ana, phoneNumber: A, level: 'read', grantedBy: null }, 30);
     const changed = await grants.upsert({ userId: ana, phoneNumber: A, level: 'manager', grantedBy: boss }, 40);
     expect(changed).toEqual({ userId: ana, phoneNumber: A, level: 'manager', grantedBy: boss, createdAt: 30, updatedAt: 40 });
+    expect(await grants.get(ana, A)).toEqual(changed);
+    expect(await grants.get(bia, A)).toBeUndefined();
     expect((await grants.all()).map((g) => [g.userId, g.phoneNumber, g.level])).toEqual([
       [ana, A, 'manager'],
       [ana, B, 'agent'],

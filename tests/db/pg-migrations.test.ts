@@ -3,6 +3,7 @@
  * from its schema, or a schema file drizzle.postgres.config.ts does not read, fails here), keeps the rules drizzle
  * cannot model, and gives back the same values SQLite does.
  */
+import { CHANGED_TABLES } from '../../src/db/ports/changes.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -102,7 +103,7 @@ describe('the Postgres migrations on a real Postgres', () => {
     expect(actualIndexes).toEqual(shape.indexes);
   });
 
-  it('keeps the SQLite-only objects to the search index, and has every other SQLite trigger too', async () => {
+  it('keeps the SQLite-only objects to the search index, and has every other SQLite trigger too (and the change feed, Postgres only)', async () => {
     const sqlite = tempSqlite();
     try {
       const objects = sqlite.sqlite.prepare(`SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%'`).all() as { type: string; name: string }[];
@@ -111,7 +112,9 @@ describe('the Postgres migrations on a real Postgres', () => {
       const triggers = objects.filter((o) => o.type === 'trigger' && !SQLITE_SEARCH_TRIGGERS.includes(o.name)).map((o) => o.name).sort();
       expect(triggers).toEqual(['audit_events_append_only']);
       const pgTriggers = await client.query<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`);
-      expect(pgTriggers.rows.map((t) => t.tgname)).toEqual(triggers);
+      // A single host is its database's only writer: only Postgres announces changes to other gateways.
+      const changeFeed = CHANGED_TABLES.map((table) => `${table}_changes`);
+      expect(pgTriggers.rows.map((t) => t.tgname)).toEqual([...triggers, ...changeFeed].sort());
     } finally {
       sqlite.close();
     }

@@ -21,6 +21,7 @@ export interface KeyUseRecord {
 export interface ApiKeyStore {
   /** Oldest first (then by id). */
   all(): Promise<ApiKeyRow[]>;
+  get(id: string): Promise<ApiKeyRow | undefined>;
   /** A unique violation when the id is taken (the service draws another); a foreign key error without its owner. */
   insert(row: NewApiKey, audit?: AuditLink): Promise<ApiKeyRow>;
   /** undefined (nothing written) when there is no such key. */

@@ -10,6 +10,7 @@ export type GrantWrite = Pick<GrantRow, 'userId' | 'phoneNumber' | 'level' | 'gr
 export interface GrantStore {
   /** Every grant, by user then number. */
   all(): Promise<GrantRow[]>;
+  get(userId: number, phoneNumber: string): Promise<GrantRow | undefined>;
   /** Creates or changes the user's grant on the number (created time kept); a foreign key error when either is missing. */
   upsert(grant: GrantWrite, now: number, audit?: AuditLink): Promise<GrantRow>;
   /** Whether there was a grant to remove. */

@@ -15,6 +15,10 @@ export class ApiKeyRepository implements ApiKeyStore {
     return this.db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)).all();
   }
 
+  async get(id: string): Promise<ApiKeyRow | undefined> {
+    return this.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+  }
+
   async insert(row: NewApiKey, audit?: AuditLink): Promise<ApiKeyRow> {
     return withAudit(this.db, audit, () => this.db.insert(apiKeys).values(row).returning().get());
   }

@@ -13,6 +13,10 @@ export class GrantRepository implements GrantStore {
     return this.db.select().from(numberGrants).orderBy(asc(numberGrants.userId), asc(numberGrants.phoneNumber)).all();
   }
 
+  async get(userId: number, phoneNumber: string): Promise<GrantRow | undefined> {
+    return this.db.select().from(numberGrants).where(and(eq(numberGrants.userId, userId), eq(numberGrants.phoneNumber, phoneNumber))).get();
+  }
+
   async upsert(grant: GrantWrite, now: number, audit?: AuditLink): Promise<GrantRow> {
     return withAudit(this.db, audit, () =>
       this.db

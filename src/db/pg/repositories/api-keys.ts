@@ -17,6 +17,12 @@ export class PgApiKeyRepository implements ApiKeyStore {
     return this.db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
   }
 
+  async get(id: string): Promise<ApiKeyRow | undefined> {
+    if (unstorable(id)) return undefined;
+    const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.id, id));
+    return row;
+  }
+
   async insert(row: NewApiKey, audit?: AuditLink): Promise<ApiKeyRow> {
     return withAuditPg(this.db, audit, async (tx) => {
       const [inserted] = await tx.insert(apiKeys).values(named(row)).returning();

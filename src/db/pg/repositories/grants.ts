@@ -14,6 +14,12 @@ export class PgGrantRepository implements GrantStore {
     return this.db.select().from(numberGrants).orderBy(asc(numberGrants.userId), asc(numberGrants.phoneNumber));
   }
 
+  async get(userId: number, phoneNumber: string): Promise<GrantRow | undefined> {
+    if (unstorable(phoneNumber)) return undefined;
+    const [row] = await this.db.select().from(numberGrants).where(and(eq(numberGrants.userId, userId), eq(numberGrants.phoneNumber, phoneNumber)));
+    return row;
+  }
+
   async upsert(grant: GrantWrite, now: number, audit?: AuditLink): Promise<GrantRow> {
     return withAuditPg(this.db, audit, async (tx) => {
       const [row] = await tx
