@@ -1,21 +1,20 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { DeviceEventInput } from '../ports/devices.js';
 import { deviceEvents, type DeviceEventRow } from '../schema.js';
 
-export interface DeviceEventInput {
-  readonly phoneNumber: string;
-  readonly type: string;
-  readonly fromState?: string | null;
-  readonly toState?: string | null;
-  readonly detail?: Record<string, unknown> | null;
-}
+export type { DeviceEventInput } from '../ports/devices.js';
 
 /** Append-only: rows are never updated, so the history of a number can be trusted in a post-mortem. */
 export class DeviceEventRepository {
   constructor(private readonly db: Db) {}
 
-  append(event: DeviceEventInput): void {
-    this.db.insert(deviceEvents).values(event).run();
+  append(event: DeviceEventInput, now?: number): DeviceEventRow {
+    return this.db
+      .insert(deviceEvents)
+      .values(now === undefined ? event : { ...event, createdAt: now })
+      .returning()
+      .get();
   }
 
   recent(phoneNumber: string, limit: number): DeviceEventRow[] {

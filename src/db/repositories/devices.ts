@@ -1,10 +1,10 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { DevicePatch, NewDevice } from '../ports/devices.js';
 import { devices, type DeviceRow } from '../schema.js';
 import { renameNumber } from './number-keys.js';
 
-export type NewDevice = typeof devices.$inferInsert;
-export type DevicePatch = Partial<Omit<DeviceRow, 'phoneNumber' | 'createdAt' | 'updatedAt'>>;
+export type { DevicePatch, NewDevice } from '../ports/devices.js';
 
 /**
  * Every device write goes through this class (the gateway is the database's only writer while it runs), so rows
@@ -36,18 +36,18 @@ export class DeviceRepository {
   }
 
   list(): DeviceRow[] {
-    return this.db.select().from(devices).orderBy(asc(devices.createdAt)).all();
+    return this.db.select().from(devices).orderBy(asc(devices.createdAt), asc(devices.phoneNumber)).all();
   }
 
   count(): number {
     return this.db.select({ n: sql<number>`count(*)` }).from(devices).get()?.n ?? 0;
   }
 
-  update(phoneNumber: string, patch: DevicePatch): DeviceRow | undefined {
+  update(phoneNumber: string, patch: DevicePatch, now = Date.now()): DeviceRow | undefined {
     this.rows.delete(phoneNumber);
     const row = this.db
       .update(devices)
-      .set({ ...patch, updatedAt: Date.now() })
+      .set({ ...patch, updatedAt: now })
       .where(eq(devices.phoneNumber, phoneNumber))
       .returning()
       .get();
