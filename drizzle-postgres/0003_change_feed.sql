@@ -1,5 +1,5 @@
--- The change feed (docs/cluster.md, "Caches across nodes"): gateways keep accounts, API keys and grants in memory,
--- and in distributed mode another node may change them. Every committed change of a row announces its table and
+-- The change feed (docs/cluster.md, "Caches across gateways"): gateways keep numbers, accounts, API keys and
+-- grants in memory, and in distributed mode another node may change them. Every committed change of a row announces its table and
 -- key on the `changes` channel, whoever wrote it, cascades included (deleting a user deletes its keys and grants
 -- without any code of ours touching them). NOTIFY is delivered at commit and never for a rollback.
 --
@@ -39,3 +39,6 @@ CREATE TRIGGER users_changes AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH 
 CREATE TRIGGER api_keys_changes AFTER INSERT OR DELETE OR UPDATE OF id, env, name, owner_id, secret_hash, previous_secret_hash, previous_valid_until, last_four, scopes, numbers, allowed_cidrs, expires_at, rotated_at, revoked_at, revoked_by, updated_at ON api_keys FOR EACH ROW EXECUTE FUNCTION announce_change('id');
 --> statement-breakpoint
 CREATE TRIGGER number_grants_changes AFTER INSERT OR UPDATE OR DELETE ON number_grants FOR EACH ROW EXECUTE FUNCTION announce_change('user_id', 'phone_number');
+--> statement-breakpoint
+-- The owner of a number records its state here; every gateway lists every number.
+CREATE TRIGGER devices_changes AFTER INSERT OR UPDATE OR DELETE ON devices FOR EACH ROW EXECUTE FUNCTION announce_change('phone_number');

@@ -3,87 +3,49 @@
  * cascade changes for it) reaches the other's memory and its `changed` events, and a feed re-opened after a gap
  * reads everything again.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import path from 'node:path';
-import pg from 'pg';
+import { describe, expect, it } from '@jest/globals';
 import { AccountService } from '../../src/auth/accounts.js';
 import { ApiKeyService } from '../../src/auth/api-keys.js';
 import { followAccessChanges } from '../../src/auth/follow-changes.js';
 import { GrantService } from '../../src/auth/grants.js';
 import { SecretHasher } from '../../src/auth/key-format.js';
 import { LoginThrottle } from '../../src/auth/login-throttle.js';
-import { ChangeFeed } from '../../src/cluster/change-feed.js';
 import { connectClient } from '../../src/cluster/pool.js';
-import { pgDatabase } from '../../src/db/pg/client.js';
-import { migratePostgres } from '../../src/db/pg/migrate.js';
 import { PgApiKeyRepository } from '../../src/db/pg/repositories/api-keys.js';
 import { PgGrantRepository } from '../../src/db/pg/repositories/grants.js';
 import { PgUserRepository } from '../../src/db/pg/repositories/users.js';
 import { systemClock } from '../../src/lib/clock.js';
-import type { Listenable } from '../../src/lib/typed-emitter.js';
-import { ROOT } from '../helpers/gateway.js';
-import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { nextEvent as next, sharedDatabases, type SharedDatabase } from '../helpers/shared-database.js';
 
 const A_NUMBER = '5511900000001';
 const B_NUMBER = '5511900000002';
-
-let server: TestPostgres;
-let count = 0;
-const closers: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, POSTGRES_SETUP_TIMEOUT_MS);
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-afterAll(async () => server.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
+const shared = sharedDatabases('changes');
 
 /** A gateway's access area on the shared database: its own pool, services and (started) change feed. */
-async function gatewayOn(url: string, name: string) {
-  const pool = new pg.Pool({ connectionString: url, max: 3 });
-  closers.push(() => pool.end());
-  const db = pgDatabase(pool);
+async function gatewayOn(database: SharedDatabase, name: string) {
+  const { pool, db } = database.pool(name);
   const accounts = await AccountService.load(new PgUserRepository(db), new LoginThrottle(systemClock, { maxPerUser: 100, maxPerAddress: 100, windowMs: 60_000 }), systemClock, false);
   const keys = await ApiKeyService.load(new PgApiKeyRepository(db), new SecretHasher('test-pepper'), systemClock, 'test');
   const grants = await GrantService.load(new PgGrantRepository(db), systemClock);
-  const feed = new ChangeFeed(() => connectClient(url, 5000, `test:${name}:changes`), 100);
+  const feed = database.feed(name);
   const errors: unknown[] = [];
   const stop = followAccessChanges(feed, { accounts, keys, grants }, systemClock, 100, (err) => errors.push(err));
   await feed.start();
-  closers.push(async () => {
+  database.onClose(async () => {
     stop();
-    await feed.stop();
     await keys.close();
   });
   return { pool, accounts, keys, grants, feed, errors };
 }
 
 async function cluster() {
-  const url = await server.createDatabase(`changes_${++count}`);
-  const migrator = await connectClient(url, 5000, 'test:migrate');
-  try {
-    await migratePostgres(migrator, path.join(ROOT, 'drizzle-postgres'));
-  } finally {
-    await migrator.end();
-  }
-  const a = await gatewayOn(url, 'a');
-  const b = await gatewayOn(url, 'b');
+  const database = await shared();
+  const a = await gatewayOn(database, 'a');
+  const b = await gatewayOn(database, 'b');
   for (const phone of [A_NUMBER, B_NUMBER]) await a.pool.query('INSERT INTO devices (phone_number, name) VALUES ($1, $1)', [phone]);
   const admin = await a.accounts.createUser('boss', 'a long enough password', 'admin');
   const ana = await a.accounts.createUser('ana', 'another long password', 'user');
-  return { url, a, b, admin, ana };
-}
-
-/** The next `event` the emitter announces that `matches`. */
-function next<E extends Record<string, unknown>, K extends keyof E & string>(events: Listenable<E>, event: K, matches: (payload: E[K]) => boolean = () => true): Promise<E[K]> {
-  return new Promise((resolve) => {
-    const off = events.on(event, (payload) => {
-      if (!matches(payload)) return;
-      off();
-      resolve(payload);
-    });
-  });
+  return { database, url: database.url, a, b, admin, ana };
 }
 
 describe('the change feed between two gateways', () => {
@@ -152,10 +114,10 @@ describe('the change feed between two gateways', () => {
   });
 
   it('announces nothing for a flush of last uses, which changes no decision', async () => {
-    const { url, a, ana } = await cluster();
+    const { database, url, a, ana } = await cluster();
     const { secret } = await a.keys.create({ name: 'bot', ownerId: ana.id, createdBy: null, scopes: ['messages:send'], numbers: '*', expiresAt: null, allowedCidrs: null });
     const listener = await connectClient(url, 5000, 'test:raw-listener');
-    closers.push(() => listener.end());
+    database.onClose(() => listener.end());
     const heard: string[] = [];
     let marker: () => void = () => undefined;
     const markerHeard = new Promise<void>((resolve) => (marker = resolve));

@@ -3,7 +3,7 @@
  * change of one of their rows is announced with its key (drizzle-postgres/0003_change_feed.sql). On a single host
  * the gateway is its database's only writer and nothing is announced.
  */
-export const CHANGED_TABLES = ['users', 'api_keys', 'number_grants'] as const;
+export const CHANGED_TABLES = ['devices', 'users', 'api_keys', 'number_grants'] as const;
 export type ChangedTable = (typeof CHANGED_TABLES)[number];
 
 /**

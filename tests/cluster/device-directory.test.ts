@@ -1,0 +1,90 @@
+/**
+ * Two gateways' directories of numbers on one Postgres: what one writes (the owner recording a state, a number
+ * registered, renamed or removed) is in the other's memory and announced there; a gateway reads its own writes at
+ * once and hears nothing twice; a feed re-opened after a gap reads everything again.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { DeviceDirectory } from '../../src/db/device-directory.js';
+import { followTable } from '../../src/db/follow-changes.js';
+import { PgDeviceRepository } from '../../src/db/pg/repositories/devices.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { nextEvent, sharedDatabases, type SharedDatabase } from '../helpers/shared-database.js';
+
+const A = '5511900000001';
+const PENDING = 'pending-1b2c';
+const shared = sharedDatabases('directory');
+
+async function gatewayOn(database: SharedDatabase, name: string) {
+  const { pool, db } = database.pool(name);
+  const directory = await DeviceDirectory.load(new PgDeviceRepository(db), systemClock);
+  const feed = database.feed(name);
+  const errors: unknown[] = [];
+  const stop = followTable(feed, 'devices', directory, systemClock, 100, (err) => errors.push(err));
+  database.onClose(async () => stop());
+  await feed.start();
+  return { pool, directory, feed, errors };
+}
+
+async function twoGateways() {
+  const database = await shared();
+  return { a: await gatewayOn(database, 'a'), b: await gatewayOn(database, 'b') };
+}
+
+describe('the directory of numbers between two gateways', () => {
+  it('shows a number registered, its state recorded and its removal on the other gateway, with changed events', async () => {
+    const { a, b } = await twoGateways();
+    const added = nextEvent(b.directory.events, 'changed', (c) => c.phoneNumber === A);
+    const row = await a.directory.insert({ phoneNumber: A, name: 'Suporte' });
+    expect(a.directory.get(A)).toEqual(row);
+    expect((await added).row).toEqual(row);
+    expect(b.directory.list().map((r) => r.phoneNumber)).toEqual([A]);
+
+    const running = nextEvent(b.directory.events, 'changed', (c) => c.row?.state === 'running');
+    await a.directory.update(A, { state: 'running', pid: 4242, port: 8100 });
+    expect((await running).row).toMatchObject({ phoneNumber: A, state: 'running', pid: 4242, port: 8100 });
+    expect(b.directory.get(A)?.state).toBe('running');
+    expect(b.directory.count()).toBe(1);
+
+    const removed = nextEvent(b.directory.events, 'changed', (c) => c.row === null);
+    expect(await a.directory.delete(A)).toBe(true);
+    expect(await removed).toEqual({ phoneNumber: A, row: null });
+    expect([a.directory.get(A), b.directory.get(A), b.directory.count()]).toEqual([undefined, undefined, 0]);
+    expect([a.errors, b.errors]).toEqual([[], []]);
+  });
+
+  it('follows a pending number to its phone: the old key is gone, the new one is found by the pending id too', async () => {
+    const { a, b } = await twoGateways();
+    const pending = nextEvent(b.directory.events, 'changed', (c) => c.phoneNumber === PENDING);
+    await a.directory.insert({ phoneNumber: PENDING, pendingId: PENDING, name: 'new' });
+    await pending;
+    const bound = nextEvent(b.directory.events, 'changed', (c) => c.phoneNumber === A);
+    const left = nextEvent(b.directory.events, 'changed', (c) => c.phoneNumber === PENDING && c.row === null);
+    await a.pool.query('UPDATE devices SET phone_number = $1 WHERE phone_number = $2', [A, PENDING]);
+    await Promise.all([bound, left]);
+    expect(b.directory.get(PENDING)).toBeUndefined();
+    expect(b.directory.getByPendingId(PENDING)?.phoneNumber).toBe(A);
+  });
+
+  it('announces nothing on the writer when its own write comes back', async () => {
+    const { a, b } = await twoGateways();
+    const seen: unknown[] = [];
+    a.directory.events.on('changed', (c) => seen.push(c));
+    await a.directory.insert({ phoneNumber: A, name: 'Suporte' });
+    const arrived = nextEvent(b.directory.events, 'changed', (c) => c.row?.name === 'Vendas');
+    await a.directory.update(A, { name: 'Vendas' });
+    await arrived;
+    await a.directory.refresh(A);
+    await a.directory.refresh(null);
+    expect(seen).toEqual([]);
+  });
+
+  it('reads everything again when its feed is re-opened after a gap', async () => {
+    const { a, b } = await twoGateways();
+    await b.feed.stop();
+    await a.directory.insert({ phoneNumber: A, name: 'Suporte' });
+    expect(b.directory.get(A)).toBeUndefined();
+    const caughtUp = nextEvent(b.directory.events, 'changed', (c) => c.phoneNumber === A);
+    await b.feed.start();
+    expect((await caughtUp).row).toMatchObject({ phoneNumber: A, name: 'Suporte' });
+  });
+});
