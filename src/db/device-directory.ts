@@ -20,15 +20,18 @@ export class DeviceDirectory {
   readonly events: Listenable<DirectoryEvents> = this.emitter.view;
   private readonly rows = new Map<string, Readonly<DeviceRow>>();
   private readonly byPending = new Map<string, string>();
+  /** Per number: its recorded writes not yet stored, in order (see `record`). */
+  private readonly recording = new Map<string, { pending: number; done: Promise<void>; announced: boolean }>();
 
   private constructor(
     private readonly store: DeviceStore,
     private readonly clock: Clock,
+    private readonly onRecordError: (err: unknown, phoneNumber: string) => void,
   ) {}
 
-  /** Reads every number into memory. */
-  static async load(store: DeviceStore, clock: Clock): Promise<DeviceDirectory> {
-    const directory = new DeviceDirectory(store, clock);
+  /** Reads every number into memory. `onRecordError`: a recorded write the store refused or could not take. */
+  static async load(store: DeviceStore, clock: Clock, onRecordError: (err: unknown, phoneNumber: string) => void = () => undefined): Promise<DeviceDirectory> {
+    const directory = new DeviceDirectory(store, clock, onRecordError);
     for (const row of await store.list()) directory.remember(row);
     return directory;
   }
@@ -64,6 +67,42 @@ export class DeviceDirectory {
     return this.remember(row);
   }
 
+  /**
+   * What the supervisor records at each transition, synchronously as on one host: memory has the change at once
+   * and the store gets it behind, one write at a time per number in the order recorded. Until a number's writes
+   * are stored, other gateways' announcements of it wait (memory must not go back to a row older than what is
+   * recorded here); then memory takes the stored row, and reads it once more if something was announced meanwhile
+   * (it may have committed after the last write). undefined when the number is not known here.
+   */
+  record(phoneNumber: string, patch: DevicePatch): Readonly<DeviceRow> | undefined {
+    const before = this.rows.get(phoneNumber);
+    if (!before) return undefined;
+    const now = this.clock.now();
+    const row = this.remember({ ...before, ...patch, updatedAt: now });
+    const writes = this.recording.get(phoneNumber) ?? { pending: 0, done: Promise.resolve(), announced: false };
+    writes.pending++;
+    writes.done = writes.done.then(async () => {
+      let stored: DeviceRow | undefined;
+      try {
+        stored = await this.store.update(phoneNumber, patch, now);
+      } catch (err) {
+        this.onRecordError(err, phoneNumber);
+      }
+      if (--writes.pending > 0) return;
+      this.recording.delete(phoneNumber);
+      // Announced when the stored row holds more than was recorded (another gateway's change before the last write).
+      if (stored) this.replace(phoneNumber, stored);
+      if (writes.announced) await this.refresh(phoneNumber).catch((err: unknown) => this.onRecordError(err, phoneNumber));
+    });
+    this.recording.set(phoneNumber, writes);
+    return row;
+  }
+
+  /** Resolves when every write recorded so far is stored (or refused). */
+  async recorded(): Promise<void> {
+    await Promise.all([...this.recording.values()].map((w) => w.done));
+  }
+
   async delete(phoneNumber: string): Promise<boolean> {
     const deleted = await this.store.delete(phoneNumber);
     this.forget(phoneNumber);
@@ -83,6 +122,8 @@ export class DeviceDirectory {
   }
 
   private replace(phoneNumber: string, row: DeviceRow | undefined): void {
+    const writes = this.recording.get(phoneNumber);
+    if (writes) return void (writes.announced = true);
     const before = this.rows.get(phoneNumber);
     if (row) {
       if (before && JSON.stringify(before) === JSON.stringify(row)) return;

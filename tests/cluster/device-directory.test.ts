@@ -88,3 +88,32 @@ describe('the directory of numbers between two gateways', () => {
     expect((await caughtUp).row).toMatchObject({ phoneNumber: A, name: 'Suporte' });
   });
 });
+
+describe('states recorded by the owner of a number', () => {
+  it('are in memory at once, stored in the order recorded, and the other gateway ends on the last one', async () => {
+    const { a, b } = await twoGateways();
+    await a.directory.insert({ phoneNumber: A, name: 'Suporte' });
+    const states = ['starting', 'running', 'backoff', 'starting', 'running', 'stopping', 'stopped', 'starting', 'running'] as const;
+    const last = nextEvent(b.directory.events, 'changed', (c) => c.row?.restartCount === states.length);
+    states.forEach((state, i) => expect(a.directory.record(A, { state, restartCount: i + 1 })?.state).toBe(state));
+    expect(a.directory.get(A)).toMatchObject({ state: 'running', restartCount: states.length });
+    await a.directory.recorded();
+    expect((await a.pool.query('SELECT state, restart_count FROM devices')).rows).toEqual([{ state: 'running', restart_count: String(states.length) }]);
+    expect((await last).row).toMatchObject({ state: 'running', restartCount: states.length });
+    expect(a.directory.record('5511999999999', { state: 'running' })).toBeUndefined();
+  });
+
+  it('take what another gateway changed meanwhile once they are stored', async () => {
+    const { a, b } = await twoGateways();
+    await a.directory.insert({ phoneNumber: A, name: 'Suporte' });
+    const renamedOnA = nextEvent(a.directory.events, 'changed', (c) => c.row?.name === 'Vendas');
+    a.directory.record(A, { state: 'starting' });
+    await b.directory.update(A, { name: 'Vendas' });
+    a.directory.record(A, { state: 'running' });
+    await a.directory.recorded();
+    // Announced with whichever state was stored with it (the rename may commit before or after the first write).
+    expect((await renamedOnA).row?.name).toBe('Vendas');
+    expect(a.directory.get(A)).toMatchObject({ name: 'Vendas', state: 'running' });
+    expect(a.errors).toEqual([]);
+  });
+});
