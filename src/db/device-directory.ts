@@ -87,6 +87,8 @@ export class DeviceDirectory {
         stored = await this.store.update(phoneNumber, patch, now);
       } catch (err) {
         this.onRecordError(err, phoneNumber);
+        // Memory has what was refused: read the row as stored once the writes in flight are done.
+        writes.announced = true;
       }
       if (--writes.pending > 0) return;
       this.recording.delete(phoneNumber);

@@ -1,15 +1,18 @@
 import { asc, eq, sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { errors } from '../../../domain/errors.js';
 import type { DevicePatch, DeviceStore, NewDevice } from '../../ports/devices.js';
 import type { DeviceRow } from '../../schema.js';
 import { isUniqueViolation } from '../../unique.js';
-import type { PgDb } from '../client.js';
 import { devices } from '../schema.js';
 import { pgTexts, unstorable } from '../text.js';
 
-/** The numbers' rows on Postgres. Free text (a name, an error a child printed) is stored without U+0000. */
+/**
+ * The numbers' rows on Postgres, over a pool or one transaction's connection (a fenced write). Free text (a name,
+ * an error a child printed) is stored without U+0000.
+ */
 export class PgDeviceRepository implements DeviceStore {
-  constructor(private readonly db: PgDb) {}
+  constructor(private readonly db: NodePgDatabase) {}
 
   async insert(device: NewDevice): Promise<DeviceRow> {
     try {
