@@ -29,7 +29,7 @@ describe('fenced writes of the numbers rows', () => {
     await server?.destroy();
   }, POSTGRES_SETUP_TIMEOUT_MS);
 
-  it('records the owner's states, refuses them once the fence moved on, and lets configuration through anywhere', async () => {
+  it("records the owner's states, refuses them once the fence moved on, and lets configuration through anywhere", async () => {
     const url = await server.createDatabase('fenced_devices');
     node = await inProcessNode(url, 'a');
     probe = new pg.Pool({ connectionString: url, max: 2 });
