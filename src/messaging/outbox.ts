@@ -8,6 +8,7 @@ import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
+import { uuid7Source } from '../lib/uuid7.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { NumberLane } from './lane.js';
 import type { MediaStore } from './media-store.js';
@@ -49,8 +50,11 @@ export class Outbox {
   private readonly lanes = new Map<string, NumberLane>();
   private readonly unsubscribe: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | null = null;
+  /** Time-ordered ids: a number's messages accepted in one millisecond still go out in the order accepted, on any dialect. */
+  private readonly newId: () => string;
 
   constructor(private readonly deps: OutboxDeps) {
+    this.newId = uuid7Source(() => deps.clock.now());
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'an outbox listener failed'));
     this.events = this.emitter.view;
   }
@@ -78,7 +82,7 @@ export class Outbox {
   async accept(input: NewOutgoing, inTransaction?: (row: MessageRow) => void): Promise<{ row: MessageRow; created: boolean }> {
     const { media, clock } = this.deps;
     const now = clock.now();
-    const id = crypto.randomUUID();
+    const id = this.newId();
     const fingerprint = fingerprintOf(input);
     let upload: StoredUpload | undefined;
     if (input.upload) {

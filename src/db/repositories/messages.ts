@@ -3,7 +3,9 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../client.js';
 import { devices, messages, type MessageRow, type MessageStatus } from '../schema.js';
 
-export type NewMessage = typeof messages.$inferInsert;
+import type { MessageFilter, NewMessage } from '../ports/messages.js';
+
+export type { MessageFilter, NewMessage } from '../ports/messages.js';
 /** A row to insert, and what to write with it in its transaction if it is new. */
 export interface NewMessageItem {
   readonly row: NewMessage;
@@ -11,15 +13,6 @@ export interface NewMessageItem {
 }
 
 const PENDING: MessageStatus[] = ['queued', 'sending'];
-
-export interface MessageFilter {
-  /** null = every number (admins); otherwise only these numbers. */
-  readonly phoneNumbers: readonly string[] | null;
-  readonly status?: MessageStatus;
-  readonly recipient?: string;
-  readonly limit: number;
-  readonly offset: number;
-}
 
 /**
  * The durable outbox. Status changes are conditional updates (`WHERE status IN …`), so two writers can never
