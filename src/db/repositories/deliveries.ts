@@ -1,38 +1,10 @@
 import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { webhookDeliveries, type DeliveryRow, type DeliveryScope, type DeliveryStatus } from '../schema.js';
+import { webhookDeliveries, type DeliveryRow, type DeliveryStatus } from '../schema.js';
 
-export type NewDelivery = Pick<DeliveryRow, 'eventId' | 'phoneNumber' | 'endpoint' | 'scope' | 'eventType' | 'body' | 'nextAttemptAt' | 'giveUpAt'>;
+import type { AttemptOutcome, DeliveryFilter, EndpointCounts, LaneKey, NewDelivery } from '../ports/deliveries.js';
 
-/** What an attempt's outcome writes (the row's other fields stay as they are). */
-export type AttemptOutcome =
-  | { readonly status: 'delivered'; readonly attempts: number; readonly lastStatus: number | null; readonly at: number }
-  | { readonly status: 'failed'; readonly attempts: number; readonly lastStatus: number | null; readonly lastError: string | null; readonly nextAttemptAt: number; readonly at: number }
-  | { readonly status: 'dead'; readonly attempts: number; readonly lastStatus: number | null; readonly lastError: string; readonly at: number };
-
-/** One ordered queue: deliveries of one number to one endpoint (for one scope). */
-export interface LaneKey {
-  readonly endpoint: string;
-  readonly scope: DeliveryScope;
-  readonly phoneNumber: string;
-}
-
-export interface DeliveryFilter {
-  readonly status?: DeliveryStatus;
-  readonly phoneNumber?: string;
-  /** Restrict to these numbers (a tenant's own); undefined = every number. */
-  readonly phones?: readonly string[];
-  readonly scope?: DeliveryScope;
-}
-
-export interface EndpointCounts {
-  readonly endpoint: string;
-  readonly scope: DeliveryScope;
-  readonly pending: number;
-  readonly retrying: number;
-  readonly dead: number;
-  readonly oldestPendingAt: number | null;
-}
+export type { AttemptOutcome, DeliveryFilter, EndpointCounts, LaneKey, NewDelivery } from '../ports/deliveries.js';
 
 const OPEN: DeliveryStatus[] = ['pending', 'failed'];
 
@@ -91,10 +63,10 @@ export class DeliveryRepository {
     else this.hot.dead.run({ id, attempts: outcome.attempts, lastStatus: outcome.lastStatus, lastError: outcome.lastError, now: outcome.at });
   }
 
-  update(id: number, patch: Partial<Omit<DeliveryRow, 'id' | 'eventId' | 'phoneNumber' | 'endpoint' | 'scope' | 'body' | 'createdAt'>>): DeliveryRow | undefined {
+  update(id: number, patch: Partial<Omit<DeliveryRow, 'id' | 'eventId' | 'phoneNumber' | 'endpoint' | 'scope' | 'body' | 'createdAt' | 'updatedAt'>>, now = Date.now()): DeliveryRow | undefined {
     return this.db
       .update(webhookDeliveries)
-      .set({ ...patch, updatedAt: Date.now() })
+      .set({ ...patch, updatedAt: now })
       .where(eq(webhookDeliveries.id, id))
       .returning()
       .get();
