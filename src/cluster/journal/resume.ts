@@ -1,5 +1,7 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import { lastSeqs, newestRowsAfter, rowsAfter } from './rows.js';
+import { PgJournalHistory } from '../../db/pg/repositories/journal-history.js';
+import type { EventRow } from '../../db/schema.js';
 import type { JournalEntry } from './types.js';
 
 export interface JournalReplay {
@@ -10,21 +12,24 @@ export interface JournalReplay {
   readonly truncated: boolean;
 }
 
+const toEntry = ({ phoneNumber, seq, type, payload, createdAt }: EventRow): JournalEntry => ({ phoneNumber, seq, type, payload, createdAt });
+
 /**
  * Resume from Postgres, on any node (DM-22): the newest `limit` entries after a client's last seq, oldest first,
  * as single-host mode's journal replays them. `upTo` ends the replay where a live stream (JournalFanout.position)
  * takes over, so a client joining both gets every entry once.
  */
 export async function replayJournal(pool: pg.Pool, phoneNumber: string, since: number, limit: number, upTo?: number): Promise<JournalReplay> {
-  const lastSeq = (await lastSeqs(pool, [phoneNumber])).get(phoneNumber) ?? 0;
+  const history = new PgJournalHistory(drizzle({ client: pool }));
+  const lastSeq = await history.lastSeq(phoneNumber);
   const end = Math.min(lastSeq, upTo ?? lastSeq);
   if (since >= end) return { entries: [], lastSeq, truncated: false };
-  const entries = await newestRowsAfter(pool, phoneNumber, since, limit, end);
+  const entries = (await history.newestAfter(phoneNumber, since, limit, end)).map(toEntry);
   const first = entries[0]?.seq ?? end + 1;
   return { entries, lastSeq, truncated: first > since + 1 };
 }
 
 /** Oldest first after `since`: paging through a number's history beyond the replay window. */
-export function pageJournal(pool: pg.Pool, phoneNumber: string, since: number, limit: number): Promise<JournalEntry[]> {
-  return rowsAfter(pool, phoneNumber, since, limit);
+export async function pageJournal(pool: pg.Pool, phoneNumber: string, since: number, limit: number): Promise<JournalEntry[]> {
+  return (await new PgJournalHistory(drizzle({ client: pool })).after(phoneNumber, since, limit)).map(toEntry);
 }

@@ -51,25 +51,6 @@ export async function notifyNewest(client: pg.ClientBase, newest: ReadonlyMap<st
   ]);
 }
 
-/** Rows after `since`, oldest first, at most `limit`. */
-export async function rowsAfter(client: Queryable, phoneNumber: string, since: number, limit: number): Promise<JournalEntry[]> {
-  const { rows } = await client.query<EntryRow>(
-    'SELECT phone_number, seq, type, payload, created_at FROM events WHERE phone_number = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-    [phoneNumber, since, limit],
-  );
-  return rows.map(toEntry);
-}
-
-/** The newest `limit` rows after `since` (up to `upTo`), oldest first: the window a late client can catch up on. */
-export async function newestRowsAfter(client: Queryable, phoneNumber: string, since: number, limit: number, upTo?: number): Promise<JournalEntry[]> {
-  const { rows } = await client.query<EntryRow>(
-    `SELECT * FROM (SELECT phone_number, seq, type, payload, created_at FROM events
-       WHERE phone_number = $1 AND seq > $2 AND ($4::bigint IS NULL OR seq <= $4) ORDER BY seq DESC LIMIT $3) AS w ORDER BY seq`,
-    [phoneNumber, since, limit, upTo ?? null],
-  );
-  return rows.map(toEntry);
-}
-
 /**
  * For many numbers at once, the rows after each one's seq (at most `limit` per number), in seq order per number:
  * one query per wake-up of a node's reader, however many numbers it follows.

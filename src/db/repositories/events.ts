@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
 import { events, type EventRow } from '../schema.js';
@@ -52,12 +52,12 @@ export class EventRepository {
       .all();
   }
 
-  /** The newest `limit` events after `since`, oldest first (the window a late client can still catch up on). */
-  newestAfter(phoneNumber: string, since: number, limit: number): EventRow[] {
+  /** The newest `limit` events after `since` (and up to `upTo`), oldest first (the window a late client can still catch up on). */
+  newestAfter(phoneNumber: string, since: number, limit: number, upTo?: number): EventRow[] {
     return this.db
       .select()
       .from(events)
-      .where(and(eq(events.phoneNumber, phoneNumber), gt(events.seq, since)))
+      .where(and(eq(events.phoneNumber, phoneNumber), gt(events.seq, since), upTo === undefined ? undefined : lte(events.seq, upTo)))
       .orderBy(desc(events.seq))
       .limit(limit)
       .all()
