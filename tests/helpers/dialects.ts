@@ -2,15 +2,14 @@
  * The same repository contract on both dialects: a fresh SQLite file (drizzle/ migrations) or a fresh Postgres
  * database (drizzle-postgres/ migrations) per test, on one private Postgres per test file.
  */
-import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import { afterEach } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { pgDatabase, type PgDb } from '../../src/db/pg/client.js';
-import { migratePostgres } from '../../src/db/pg/migrate.js';
 import { makeDataRoot, ROOT } from './gateway.js';
-import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from './postgres.js';
+import { migratedDatabase, postgresForFile } from './postgres.js';
 
 /**
  * The messages a refused statement failed with, its cause's included (drizzle wraps Postgres errors). Matched by
@@ -40,16 +39,12 @@ export type TestDatabase = ({ readonly dialect: 'sqlite'; readonly db: Db } | { 
 
 /** `open(dialect)` gives a migrated, empty database; everything opened is closed after each test. */
 export function dialectDatabases(prefix: string): (dialect: Dialect) => Promise<TestDatabase> {
-  let server: TestPostgres | null = null;
+  const server = postgresForFile();
   let count = 0;
   const closers: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, POSTGRES_SETUP_TIMEOUT_MS);
   afterEach(async () => {
     for (const close of closers.splice(0)) await close();
   });
-  afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
 
   return async (dialect) => {
     if (dialect === 'sqlite') {
@@ -65,15 +60,7 @@ export function dialectDatabases(prefix: string): (dialect: Dialect) => Promise<
         fixture: async (sql, params = []) => (handle.sqlite.prepare(`${sql} RETURNING *`).get(...params) as { id?: number } | undefined)?.id,
       };
     }
-    if (!server) throw new Error('Postgres not started');
-    const url = await server.createDatabase(`${prefix}_${++count}`);
-    const migrator = new pg.Client({ connectionString: url });
-    await migrator.connect();
-    try {
-      await migratePostgres(migrator, path.join(ROOT, 'drizzle-postgres'));
-    } finally {
-      await migrator.end();
-    }
+    const url = await migratedDatabase(server(), `${prefix}_${++count}`);
     const pool = new pg.Pool({ connectionString: url, max: 4 });
     closers.push(() => pool.end());
     return {

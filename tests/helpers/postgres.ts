@@ -2,6 +2,7 @@
  * A real, private Postgres per test file: the project's own script creates a throwaway cluster in a temp folder
  * (installing Debian's server when missing) on a free port, and removes it afterwards.
  */
+import { afterAll, beforeAll } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import getPort from 'get-port';
 import pg from 'pg';
+import { migratePostgres } from '../../src/db/pg/migrate.js';
 import { ROOT } from './gateway.js';
 
 const exec = promisify(execFile);
@@ -73,4 +75,30 @@ export async function startPostgres(options: { listen?: readonly string[] } = {}
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** This test file's Postgres: started before its tests, removed after them. */
+export function postgresForFile(options: { listen?: readonly string[] } = {}): () => TestPostgres {
+  let server: TestPostgres | null = null;
+  beforeAll(async () => {
+    server = await startPostgres(options);
+  }, POSTGRES_SETUP_TIMEOUT_MS);
+  afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
+  return () => {
+    if (!server) throw new Error('Postgres not started');
+    return server;
+  };
+}
+
+/** A fresh database with the gateway's Postgres schema (drizzle-postgres/): its URL. */
+export async function migratedDatabase(server: TestPostgres, name: string): Promise<string> {
+  const url = await server.createDatabase(name);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await migratePostgres(client, path.join(ROOT, 'drizzle-postgres'));
+  } finally {
+    await client.end();
+  }
+  return url;
 }

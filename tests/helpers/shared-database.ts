@@ -2,16 +2,13 @@
  * Several gateways' stores on one Postgres database (what distributed mode shares): a private Postgres per test
  * file, a fresh migrated database per call, and what a test opens closed after it.
  */
-import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import path from 'node:path';
+import { afterEach } from '@jest/globals';
 import pg from 'pg';
 import { ChangeFeed } from '../../src/cluster/change-feed.js';
 import { connectClient } from '../../src/cluster/pool.js';
 import { pgDatabase, type PgDb } from '../../src/db/pg/client.js';
-import { migratePostgres } from '../../src/db/pg/migrate.js';
 import type { Listenable } from '../../src/lib/typed-emitter.js';
-import { ROOT } from './gateway.js';
-import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from './postgres.js';
+import { migratedDatabase, postgresForFile } from './postgres.js';
 
 export interface SharedDatabase {
   readonly url: string;
@@ -24,26 +21,15 @@ export interface SharedDatabase {
 }
 
 export function sharedDatabases(prefix: string): () => Promise<SharedDatabase> {
-  let server: TestPostgres | null = null;
+  const server = postgresForFile();
   let count = 0;
   const closers: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, POSTGRES_SETUP_TIMEOUT_MS);
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
-  afterAll(async () => server?.destroy(), POSTGRES_SETUP_TIMEOUT_MS);
 
   return async () => {
-    if (!server) throw new Error('Postgres not started');
-    const url = await server.createDatabase(`${prefix}_${++count}`);
-    const migrator = await connectClient(url, 5000, 'test:migrate');
-    try {
-      await migratePostgres(migrator, path.join(ROOT, 'drizzle-postgres'));
-    } finally {
-      await migrator.end();
-    }
+    const url = await migratedDatabase(server(), `${prefix}_${++count}`);
     return {
       url,
       pool: (name) => {
