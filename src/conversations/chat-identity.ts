@@ -1,5 +1,5 @@
-import type { AliasRepository } from '../db/repositories/aliases.js';
-import type { ConversationRepository } from '../db/repositories/conversations.js';
+import type { AliasWrites } from '../db/ports/aliases.js';
+import type { ConversationWrites } from '../db/ports/conversations.js';
 import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import type { ConversationRow } from '../db/schema.js';
 import { chatKindOf, isGroupJid, isLidJid } from '../domain/jid.js';
@@ -17,8 +17,8 @@ export interface ChatIdentity {
 
 export interface IdentityRepos {
   readonly messages: StoredMessageRepository;
-  readonly conversations: ConversationRepository;
-  readonly aliases: AliasRepository;
+  readonly conversations: ConversationWrites<'sync'>;
+  readonly aliases: AliasWrites<'sync'>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ConversationListQuery, ConversationRepository, ListPosition } from '../db/repositories/conversations.js';
+import type { ConversationListQuery, ConversationReads, ListPosition } from '../db/ports/conversations.js';
 import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import type { ConversationRow } from '../db/schema.js';
 import { chatCursor } from './cursor.js';
@@ -20,12 +20,12 @@ function compare(a: ListPosition, b: ListPosition): number {
 /** Chat lists (a number's chats, the inbox across numbers), newest activity first, with their last messages. */
 export class ChatLists {
   constructor(
-    private readonly conversations: ConversationRepository,
+    private readonly conversations: ConversationReads,
     private readonly messages: StoredMessageRepository,
   ) {}
 
-  list(query: ConversationListQuery): ChatListPage {
-    const found = this.conversations.list({ ...query, limit: query.limit + 1 });
+  async list(query: ConversationListQuery): Promise<ChatListPage> {
+    const found = await this.conversations.list({ ...query, limit: query.limit + 1 });
     return this.pageOf(query.after ? found.slice(-query.limit) : found.slice(0, query.limit), query.after ? true : found.length > query.limit, query);
   }
 
@@ -33,9 +33,9 @@ export class ChatLists {
    * `merge=false`: a person known by phone JID and by `@lid` is two chats again, each with the messages that came
    * under it. Computed per request from the merged chats' messages (the store keeps merged chats only).
    */
-  listApart(query: ConversationListQuery & { readonly phoneNumber: string }): ChatListPage {
+  async listApart(query: ConversationListQuery & { readonly phoneNumber: string }): Promise<ChatListPage> {
     const rows: ConversationRow[] = [];
-    for (const chat of this.conversations.list({ ...query, before: undefined, after: undefined, limit: 1_000_000 })) {
+    for (const chat of await this.conversations.list({ ...query, before: undefined, after: undefined, limit: 1_000_000 })) {
       if (!chat.altJid) {
         rows.push(chat);
         continue;

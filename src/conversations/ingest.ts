@@ -1,4 +1,4 @@
-import type { AnnotationRepository } from '../db/repositories/annotations.js';
+import type { AnnotationWrites } from '../db/ports/annotations.js';
 import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
 import type { AnnotationRow, StoredMessageRow } from '../db/schema.js';
 import { normalizeJid } from '../domain/jid.js';
@@ -16,7 +16,7 @@ const MESSAGE_EVENTS = new Set(['message', 'message.reaction', 'message.edited',
 export interface IngestDeps {
   readonly store: ConversationStore;
   readonly messages: StoredMessageRepository;
-  readonly annotations: AnnotationRepository;
+  readonly annotations: AnnotationWrites<'sync'>;
 }
 
 /**
