@@ -1,5 +1,5 @@
 import type { ConversationListQuery, ConversationReads, ListPosition } from '../db/ports/conversations.js';
-import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { StoredMessageReads } from '../db/ports/stored-messages.js';
 import type { ConversationRow } from '../db/schema.js';
 import { chatCursor } from './cursor.js';
 import { conversationView, type ConversationView } from './views.js';
@@ -21,12 +21,12 @@ function compare(a: ListPosition, b: ListPosition): number {
 export class ChatLists {
   constructor(
     private readonly conversations: ConversationReads,
-    private readonly messages: StoredMessageRepository,
+    private readonly messages: StoredMessageReads,
   ) {}
 
   async list(query: ConversationListQuery): Promise<ChatListPage> {
     const found = await this.conversations.list({ ...query, limit: query.limit + 1 });
-    return this.pageOf(query.after ? found.slice(-query.limit) : found.slice(0, query.limit), query.after ? true : found.length > query.limit, query);
+    return await this.pageOf(query.after ? found.slice(-query.limit) : found.slice(0, query.limit), query.after ? true : found.length > query.limit, query);
   }
 
   /**
@@ -40,7 +40,7 @@ export class ChatLists {
         rows.push(chat);
         continue;
       }
-      for (const thread of this.messages.threadsOf(chat.phoneNumber, chat.chatKey, chat.readKey)) {
+      for (const thread of await this.messages.threadsOf(chat.phoneNumber, chat.chatKey, chat.readKey)) {
         rows.push({ ...chat, chatKey: thread.jid, altJid: null, lastKey: thread.lastKey, unread: thread.unread });
       }
     }
@@ -49,15 +49,15 @@ export class ChatLists {
     const after = query.after;
     const inRange = rows.filter((r) => (before ? compare(positionOf(r), before) < 0 : true) && (after ? compare(positionOf(r), after) > 0 : true));
     const page = after ? inRange.slice(-query.limit) : inRange.slice(0, query.limit);
-    return this.pageOf(page, after ? true : inRange.length > query.limit, query);
+    return await this.pageOf(page, after ? true : inRange.length > query.limit, query);
   }
 
-  view(row: ConversationRow): ConversationView {
-    return conversationView(row, row.lastKey > 0 ? this.messages.byKey(row.lastKey) : undefined);
+  async view(row: ConversationRow): Promise<ConversationView> {
+    return conversationView(row, row.lastKey > 0 ? await this.messages.byKey(row.lastKey) : undefined);
   }
 
-  private pageOf(rows: readonly ConversationRow[], hasBefore: boolean, query: ConversationListQuery): ChatListPage {
-    const lasts = this.messages.byKeys(rows.map((r) => r.lastKey).filter((k) => k > 0));
+  private async pageOf(rows: readonly ConversationRow[], hasBefore: boolean, query: ConversationListQuery): Promise<ChatListPage> {
+    const lasts = await this.messages.byKeys(rows.map((r) => r.lastKey).filter((k) => k > 0));
     const first = rows[0];
     const last = rows.at(-1);
     const given = query.before ?? query.after;

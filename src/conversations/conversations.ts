@@ -75,7 +75,7 @@ export class Conversations {
     const store = new ConversationStore(this.repos, () => clock.now());
     this.subscriber = new ConversationIngest({ store, messages: this.repos.messages, annotations: this.repos.annotations });
     this.service = new ConversationService({
-      messages: this.repos.messages,
+      messages: this.repos.messages.reads,
       search: this.repos.search,
       conversations: this.repos.conversations.reads,
       annotations: this.repos.annotations.reads,
@@ -84,7 +84,7 @@ export class Conversations {
       indexPending: () => this.indexSearch(),
     });
     const log = logger.child({ component: 'conversations' });
-    this.readState = new ReadState({ service: this.service, messages: this.repos.messages, journal: deps.journal, child: (p) => deps.child(p, true), portOf: deps.portOf, logger: log });
+    this.readState = new ReadState({ service: this.service, messages: this.repos.messages.reads, journal: deps.journal, child: (p) => deps.child(p, true), portOf: deps.portOf, logger: log });
     this.sync = new HistorySync({
       repo: this.repos.syncs,
       reads: this.repos.syncs.reads,

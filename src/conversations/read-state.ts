@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { StoredMessageReads } from '../db/ports/stored-messages.js';
 import type { FeedDraft } from '../events/feed-message.js';
 import type { EventJournal } from '../events/journal.js';
 import type { GowaClient } from '../gowa/client.js';
@@ -12,7 +12,7 @@ const MAX_RECEIPTS = 50;
 
 export interface ReadStateDeps {
   readonly service: ConversationService;
-  readonly messages: StoredMessageRepository;
+  readonly messages: StoredMessageReads;
   readonly journal: Pick<EventJournal, 'record'>;
   /** The number's child while it runs logged in, else null. */
   readonly child: (phoneNumber: string) => GowaClient | null;
@@ -38,7 +38,7 @@ export class ReadState {
     const { service, messages, journal } = this.deps;
     const phone = service.number(principal, phoneNumber, 'messages:send');
     const { row } = await service.resolve(phone, chatId, true);
-    const unread = messages.unreadMessages(phone, row.chatKey, row.readKey, MAX_RECEIPTS);
+    const unread = await messages.unreadMessages(phone, row.chatKey, row.readKey, MAX_RECEIPTS);
     const draft: FeedDraft = { source: 'gateway', event: 'chat.read', outbound: true, body: { type: 'chat', change: 'read', chatId: row.chatKey } };
     journal.record(phone, this.deps.portOf(phone), draft);
     const chat = await service.chat(principal, phone, row.chatKey);

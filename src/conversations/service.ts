@@ -2,7 +2,8 @@ import type { Principal } from '../auth/principal.js';
 import type { AnnotationReads } from '../db/ports/annotations.js';
 import type { ConversationReads, ListPosition } from '../db/ports/conversations.js';
 import type { MessageSearch } from '../db/ports/message-search.js';
-import { keyOfTime, KEY_SLOTS, type StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { StoredMessageReads } from '../db/ports/stored-messages.js';
+import { keyOfTime, KEY_SLOTS } from '../db/repositories/stored-message-rows.js';
 import type { AnnotationRow, ChatType, ConversationRow, StoredDirection, StoredMessageRow, StoredMessageType } from '../db/schema.js';
 import type { Scope } from '../domain/access.js';
 import { GatewayError, ValidationError } from '../domain/errors.js';
@@ -27,7 +28,7 @@ export interface Visibility {
 
 export interface ConversationServiceDeps {
   readonly visibility: Visibility;
-  readonly messages: StoredMessageRepository;
+  readonly messages: StoredMessageReads;
   readonly search: MessageSearch;
   readonly conversations: ConversationReads;
   readonly annotations: AnnotationReads;
@@ -151,7 +152,7 @@ export class ConversationService {
     const phone = this.number(principal, phoneNumber);
     const asOf = this.asOf([phone]);
     const { row, thread } = await this.resolve(phone, chatId, merge);
-    return { ...this.lists.view(thread ? this.threadRow(row, thread) : row), asOf };
+    return { ...(await this.lists.view(thread ? await this.threadRow(row, thread) : row)), asOf };
   }
 
   async messages(principal: Principal, phoneNumber: string, chatId: string, query: MessageQuery): Promise<{ data: MessageView[]; chat: ConversationView; page: PageInfo; asOf: AsOf }> {
@@ -170,13 +171,13 @@ export class ConversationService {
     };
     let start: PageStart = { kind: 'newest' };
     if (query.around !== undefined) {
-      const message = this.deps.messages.byId(query.around);
+      const message = await this.deps.messages.byId(query.around);
       if (!message || message.phoneNumber !== phone || message.chatKey !== row.chatKey) throw new ValidationError([{ field: 'around', message: 'is not a message of this chat' }]);
       start = { kind: 'around', message };
     } else if (query.before !== undefined) start = { kind: 'before', key: query.before };
     else if (query.after !== undefined) start = { kind: 'after', key: query.after };
-    const { rows, page } = messagePage(this.deps.messages, filter, start, query.limit);
-    return { data: await this.views(phone, rows), chat: this.lists.view(thread ? this.threadRow(row, thread) : row), page, asOf };
+    const { rows, page } = await messagePage(this.deps.messages, filter, start, query.limit);
+    return { data: await this.views(phone, rows), chat: await this.lists.view(thread ? await this.threadRow(row, thread) : row), page, asOf };
   }
 
   async search(principal: Principal, request: SearchRequest): Promise<{ data: SearchResult[]; page: { before: string | null; hasMore: boolean }; asOf: AsOf }> {
@@ -224,8 +225,8 @@ export class ConversationService {
   }
 
   /** A stored message by id, within what the caller may see (else MESSAGE_NOT_FOUND). */
-  message(principal: Principal, id: string, scope: Scope = 'messages:read'): StoredMessageRow {
-    const row = this.deps.messages.byId(id);
+  async message(principal: Principal, id: string, scope: Scope = 'messages:read'): Promise<StoredMessageRow> {
+    const row = await this.deps.messages.byId(id);
     if (!row || !this.deps.visibility.allowsNumber(principal, scope, row.phoneNumber)) throw new GatewayError('MESSAGE_NOT_FOUND', `message ${id} not found`);
     return row;
   }
@@ -242,8 +243,8 @@ export class ConversationService {
     throw new GatewayError('CHAT_NOT_FOUND', `chat ${jid} not found for ${phoneNumber}`);
   }
 
-  private threadRow(row: ConversationRow, thread: string): ConversationRow {
-    const side = this.deps.messages.threadsOf(row.phoneNumber, row.chatKey, row.readKey).find((t) => t.jid === thread);
+  private async threadRow(row: ConversationRow, thread: string): Promise<ConversationRow> {
+    const side = (await this.deps.messages.threadsOf(row.phoneNumber, row.chatKey, row.readKey)).find((t) => t.jid === thread);
     return { ...row, chatKey: thread, altJid: null, lastKey: side?.lastKey ?? 0, unread: side?.unread ?? 0 };
   }
 

@@ -1,7 +1,8 @@
 import type { AliasWrites } from '../db/ports/aliases.js';
 import type { AnnotationWrites } from '../db/ports/annotations.js';
 import type { ConversationWrites } from '../db/ports/conversations.js';
-import { keyOfTime, type StoredMessagePatch, type StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { StoredMessagePatch, StoredMessageWrites } from '../db/ports/stored-messages.js';
+import { keyOfTime } from '../db/repositories/stored-message-rows.js';
 import type { AnnotationRow, ConversationRow, StoredMessageRow, StoredStatus } from '../db/schema.js';
 import { chatKindOf } from '../domain/jid.js';
 import { ChatIdentities, type ChatIdentity } from './chat-identity.js';
@@ -10,7 +11,7 @@ import { advanceStatus } from './status-rules.js';
 import type { StoreAction, StoreChange, StoreInput } from './types.js';
 
 export interface StoreRepos {
-  readonly messages: StoredMessageRepository;
+  readonly messages: StoredMessageWrites<'sync'>;
   readonly conversations: ConversationWrites<'sync'>;
   readonly annotations: AnnotationWrites<'sync'>;
   readonly aliases: AliasWrites<'sync'>;
