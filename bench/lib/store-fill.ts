@@ -100,10 +100,10 @@ export async function fillStore(dbFile: string, plan: FillPlan, log: (line: stri
   const { openDatabase } = await load<{ openDatabase(file: string, migrations: string): DatabaseHandle }>('db/client.js');
   const database = openDatabase(dbFile, path.join(ROOT, 'drizzle'));
   const store = await makeStore(database);
-  const { MessageSearchRepository } = await load<{ MessageSearchRepository: new (db: unknown) => { indexPending(): number } }>('db/repositories/message-search.js');
+  const { MessageSearchRepository } = await load<{ MessageSearchRepository: new (db: unknown) => { indexPendingNow(): number } }>('db/repositories/message-search.js');
   const messages = new MessageSearchRepository(database.db);
   // As the gateway does every half second: the batch's rows into the search index.
-  const indexPending = (): number => messages.indexPending();
+  const indexPending = (): number => messages.indexPendingNow();
   const { parseMessageWebhook } = await load<{ parseMessageWebhook(event: string, payload: Record<string, unknown>, at: number): { kind: string; input?: unknown; learnt?: unknown[] } }>(
     'conversations/parse-webhook.js',
   );
@@ -197,7 +197,7 @@ export async function storeCostPerEvent(dbFile: string, phones: readonly string[
   const [{ StoredMessageRepository }, { AnnotationRepository }, { MessageSearchRepository }] = await Promise.all([
     load<{ StoredMessageRepository: new (db: unknown) => unknown }>('db/repositories/stored-messages.js'),
     load<{ AnnotationRepository: new (db: unknown) => unknown }>('db/repositories/annotations.js'),
-    load<{ MessageSearchRepository: new (db: unknown) => { indexPending(): number } }>('db/repositories/message-search.js'),
+    load<{ MessageSearchRepository: new (db: unknown) => { indexPendingNow(): number } }>('db/repositories/message-search.js'),
   ]);
   const stored = new MessageSearchRepository(database.db);
   const ingest = new ConversationIngest({ store, messages: new StoredMessageRepository(database.db), annotations: new AnnotationRepository(database.db) }) as {
@@ -218,7 +218,7 @@ export async function storeCostPerEvent(dbFile: string, phones: readonly string[
       const payload = messagePayload(n, Math.floor(random() * 50), offset + i, Date.now(), random);
       journal.record(phones[n] ?? '', null, fromWebhook({ event: 'message', device_id: `${phones[n]}@s.whatsapp.net`, payload }));
       // The gateway indexes for search every 500 ms: at 500 events/s, batches of 250.
-      if (key === 'store' && k % 250 === 249) stored.indexPending();
+      if (key === 'store' && k % 250 === 249) stored.indexPendingNow();
     }
     const used = process.cpuUsage(before);
     cpu[key] += (used.user + used.system) / 1000;

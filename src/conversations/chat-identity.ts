@@ -1,6 +1,6 @@
-import type { AliasRepository } from '../db/repositories/aliases.js';
-import type { ConversationRepository } from '../db/repositories/conversations.js';
-import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { AliasWrites } from '../db/ports/aliases.js';
+import type { ConversationWrites } from '../db/ports/conversations.js';
+import type { StoredMessageWrites } from '../db/ports/stored-messages.js';
 import type { ConversationRow } from '../db/schema.js';
 import { chatKindOf, isGroupJid, isLidJid } from '../domain/jid.js';
 import type { Alias } from './parse-webhook.js';
@@ -16,9 +16,9 @@ export interface ChatIdentity {
 }
 
 export interface IdentityRepos {
-  readonly messages: StoredMessageRepository;
-  readonly conversations: ConversationRepository;
-  readonly aliases: AliasRepository;
+  readonly messages: StoredMessageWrites<'sync'>;
+  readonly conversations: ConversationWrites<'sync'>;
+  readonly aliases: AliasWrites<'sync'>;
 }
 
 /**

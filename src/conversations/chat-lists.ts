@@ -1,5 +1,5 @@
-import type { ConversationListQuery, ConversationRepository, ListPosition } from '../db/repositories/conversations.js';
-import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { ConversationListQuery, ConversationReads, ListPosition } from '../db/ports/conversations.js';
+import type { StoredMessageReads } from '../db/ports/stored-messages.js';
 import type { ConversationRow } from '../db/schema.js';
 import { chatCursor } from './cursor.js';
 import { conversationView, type ConversationView } from './views.js';
@@ -20,27 +20,27 @@ function compare(a: ListPosition, b: ListPosition): number {
 /** Chat lists (a number's chats, the inbox across numbers), newest activity first, with their last messages. */
 export class ChatLists {
   constructor(
-    private readonly conversations: ConversationRepository,
-    private readonly messages: StoredMessageRepository,
+    private readonly conversations: ConversationReads,
+    private readonly messages: StoredMessageReads,
   ) {}
 
-  list(query: ConversationListQuery): ChatListPage {
-    const found = this.conversations.list({ ...query, limit: query.limit + 1 });
-    return this.pageOf(query.after ? found.slice(-query.limit) : found.slice(0, query.limit), query.after ? true : found.length > query.limit, query);
+  async list(query: ConversationListQuery): Promise<ChatListPage> {
+    const found = await this.conversations.list({ ...query, limit: query.limit + 1 });
+    return await this.pageOf(query.after ? found.slice(-query.limit) : found.slice(0, query.limit), query.after ? true : found.length > query.limit, query);
   }
 
   /**
    * `merge=false`: a person known by phone JID and by `@lid` is two chats again, each with the messages that came
    * under it. Computed per request from the merged chats' messages (the store keeps merged chats only).
    */
-  listApart(query: ConversationListQuery & { readonly phoneNumber: string }): ChatListPage {
+  async listApart(query: ConversationListQuery & { readonly phoneNumber: string }): Promise<ChatListPage> {
     const rows: ConversationRow[] = [];
-    for (const chat of this.conversations.list({ ...query, before: undefined, after: undefined, limit: 1_000_000 })) {
+    for (const chat of await this.conversations.list({ ...query, before: undefined, after: undefined, limit: 1_000_000 })) {
       if (!chat.altJid) {
         rows.push(chat);
         continue;
       }
-      for (const thread of this.messages.threadsOf(chat.phoneNumber, chat.chatKey, chat.readKey)) {
+      for (const thread of await this.messages.threadsOf(chat.phoneNumber, chat.chatKey, chat.readKey)) {
         rows.push({ ...chat, chatKey: thread.jid, altJid: null, lastKey: thread.lastKey, unread: thread.unread });
       }
     }
@@ -49,15 +49,15 @@ export class ChatLists {
     const after = query.after;
     const inRange = rows.filter((r) => (before ? compare(positionOf(r), before) < 0 : true) && (after ? compare(positionOf(r), after) > 0 : true));
     const page = after ? inRange.slice(-query.limit) : inRange.slice(0, query.limit);
-    return this.pageOf(page, after ? true : inRange.length > query.limit, query);
+    return await this.pageOf(page, after ? true : inRange.length > query.limit, query);
   }
 
-  view(row: ConversationRow): ConversationView {
-    return conversationView(row, row.lastKey > 0 ? this.messages.byKey(row.lastKey) : undefined);
+  async view(row: ConversationRow): Promise<ConversationView> {
+    return conversationView(row, row.lastKey > 0 ? await this.messages.byKey(row.lastKey) : undefined);
   }
 
-  private pageOf(rows: readonly ConversationRow[], hasBefore: boolean, query: ConversationListQuery): ChatListPage {
-    const lasts = this.messages.byKeys(rows.map((r) => r.lastKey).filter((k) => k > 0));
+  private async pageOf(rows: readonly ConversationRow[], hasBefore: boolean, query: ConversationListQuery): Promise<ChatListPage> {
+    const lasts = await this.messages.byKeys(rows.map((r) => r.lastKey).filter((k) => k > 0));
     const first = rows[0];
     const last = rows.at(-1);
     const given = query.before ?? query.after;

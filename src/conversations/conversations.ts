@@ -75,15 +75,19 @@ export class Conversations {
     const store = new ConversationStore(this.repos, () => clock.now());
     this.subscriber = new ConversationIngest({ store, messages: this.repos.messages, annotations: this.repos.annotations });
     this.service = new ConversationService({
-      ...this.repos,
+      messages: this.repos.messages.reads,
+      search: this.repos.search,
+      conversations: this.repos.conversations.reads,
+      annotations: this.repos.annotations.reads,
       visibility: deps.visibility,
       lastSeq: (phone) => deps.journal.lastSeq(phone),
       indexPending: () => this.indexSearch(),
     });
     const log = logger.child({ component: 'conversations' });
-    this.readState = new ReadState({ service: this.service, messages: this.repos.messages, journal: deps.journal, child: (p) => deps.child(p, true), portOf: deps.portOf, logger: log });
+    this.readState = new ReadState({ service: this.service, messages: this.repos.messages.reads, journal: deps.journal, child: (p) => deps.child(p, true), portOf: deps.portOf, logger: log });
     this.sync = new HistorySync({
       repo: this.repos.syncs,
+      reads: this.repos.syncs.reads,
       store,
       transaction: (work) => database.sqlite.transaction(work)(),
       child: (p) => deps.child(p, true),
@@ -100,16 +104,16 @@ export class Conversations {
 
   start(): void {
     this.cache.load();
-    this.indexSearch();
-    this.indexer = setInterval(() => this.indexSearch(), SEARCH_INDEX_EVERY_MS);
+    void this.indexSearch();
+    this.indexer = setInterval(() => void this.indexSearch(), SEARCH_INDEX_EVERY_MS);
     this.indexer.unref();
     this.sync.start();
   }
 
   /** New and changed messages into the search index, as one batch (see drizzle/0004_conversation_search.sql). */
-  indexSearch(): number {
+  async indexSearch(): Promise<number> {
     try {
-      return this.repos.search.indexPending();
+      return await this.repos.search.indexPending();
     } catch (err) {
       this.deps.logger.error({ err }, 'could not index messages for search');
       return 0;
@@ -150,7 +154,8 @@ export class Conversations {
   close(): void {
     if (this.indexer) clearInterval(this.indexer);
     this.indexer = null;
-    this.indexSearch();
+    // On SQLite the batch is written before this call returns (nothing is awaited before it), so before the database closes.
+    void this.indexSearch();
     this.sync.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { SyncRepository } from '../db/repositories/syncs.js';
+import type { SyncReads, SyncWrites } from '../db/ports/syncs.js';
 import type { SyncRow } from '../db/schema.js';
 import { ChildHttpError, type GowaClient } from '../gowa/client.js';
 import type { FeedDraft, SyncProgress } from '../events/feed-message.js';
@@ -22,7 +22,10 @@ export interface HistorySyncSettings {
 }
 
 export interface HistorySyncDeps {
-  readonly repo: SyncRepository;
+  /** Written in each page's transaction (synchronous: the page's SQLite transaction). */
+  readonly repo: SyncWrites<'sync'>;
+  /** What `GET …/chats/sync` reads. */
+  readonly reads: SyncReads;
   readonly store: ConversationStore;
   readonly transaction: <T>(work: () => T) => T;
   /** The number's child while it runs logged in, else null (a sync then waits for it). */
@@ -89,8 +92,8 @@ export class HistorySync {
     this.pump();
   }
 
-  status(phoneNumber: string): SyncProgress | null {
-    const row = this.deps.repo.get(phoneNumber);
+  async status(phoneNumber: string): Promise<SyncProgress | null> {
+    const row = await this.deps.reads.get(phoneNumber);
     return row ? progressOf(row) : null;
   }
 

@@ -1,5 +1,5 @@
-import type { AnnotationRepository } from '../db/repositories/annotations.js';
-import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { AnnotationWrites } from '../db/ports/annotations.js';
+import type { StoredMessageWrites } from '../db/ports/stored-messages.js';
 import type { AnnotationRow, StoredMessageRow } from '../db/schema.js';
 import { normalizeJid } from '../domain/jid.js';
 import type { DerivedEvent, FeedMessage, RecordedEvent } from '../events/feed-message.js';
@@ -15,8 +15,8 @@ const MESSAGE_EVENTS = new Set(['message', 'message.reaction', 'message.edited',
 
 export interface IngestDeps {
   readonly store: ConversationStore;
-  readonly messages: StoredMessageRepository;
-  readonly annotations: AnnotationRepository;
+  readonly messages: StoredMessageWrites<'sync'>;
+  readonly annotations: AnnotationWrites<'sync'>;
 }
 
 /**

@@ -37,7 +37,7 @@ export class MediaService {
   constructor(private readonly deps: MediaServiceDeps) {}
 
   async open(principal: Principal, id: string): Promise<MediaFile> {
-    const row = this.deps.service.message(principal, id, 'media:read');
+    const row = await this.deps.service.message(principal, id, 'media:read');
     const media = row.media as MediaMeta | null;
     if (!media) throw new GatewayError('MEDIA_NOT_FOUND', `message ${id} has no media`);
     const cached = this.deps.cache.get(row.phoneNumber, row.id) ?? (await this.fetchOnce(row, media));

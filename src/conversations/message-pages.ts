@@ -1,4 +1,4 @@
-import type { ChatPageQuery, StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { ChatPageQuery, StoredMessageReads } from '../db/ports/stored-messages.js';
 import type { StoredMessageRow } from '../db/schema.js';
 import { keyCursor } from './cursor.js';
 
@@ -21,7 +21,7 @@ export interface PageInfo {
  * One page of a chat, newest first, by keyset on the time-ordered key: a message arriving while a client pages
  * back never shifts a page, and `after` picks up exactly what arrived since.
  */
-export function messagePage(repo: StoredMessageRepository, filter: MessageFilter, start: PageStart, limit: number): { rows: StoredMessageRow[]; page: PageInfo } {
+export async function messagePage(repo: StoredMessageReads, filter: MessageFilter, start: PageStart, limit: number): Promise<{ rows: StoredMessageRow[]; page: PageInfo }> {
   const older = (belowKey: number | undefined, n: number) => repo.page({ ...filter, belowKey, limit: n, order: 'desc' });
   const newer = (aboveKey: number, n: number) => repo.page({ ...filter, aboveKey, limit: n, order: 'asc' });
   let rows: StoredMessageRow[];
@@ -29,30 +29,29 @@ export function messagePage(repo: StoredMessageRepository, filter: MessageFilter
   let hasAfter: boolean;
   switch (start.kind) {
     case 'newest': {
-      const found = older(undefined, limit + 1);
+      const found = await older(undefined, limit + 1);
       rows = found.slice(0, limit);
       hasBefore = found.length > limit;
       hasAfter = false;
       break;
     }
     case 'before': {
-      const found = older(start.key, limit + 1);
+      const found = await older(start.key, limit + 1);
       rows = found.slice(0, limit);
       hasBefore = found.length > limit;
-      hasAfter = newer(rows[0]?.key ?? start.key - 1, 1).length > 0;
+      hasAfter = (await newer(rows[0]?.key ?? start.key - 1, 1)).length > 0;
       break;
     }
     case 'after': {
-      const found = newer(start.key, limit + 1);
+      const found = await newer(start.key, limit + 1);
       rows = found.slice(0, limit).reverse();
       hasAfter = found.length > limit;
-      hasBefore = older(rows.at(-1)?.key ?? start.key + 1, 1).length > 0;
+      hasBefore = (await older(rows.at(-1)?.key ?? start.key + 1, 1)).length > 0;
       break;
     }
     case 'around': {
       const half = Math.floor((limit - 1) / 2);
-      const before = older(start.message.key, half + 1);
-      const after = newer(start.message.key, limit - 1 - half + 1);
+      const [before, after] = await Promise.all([older(start.message.key, half + 1), newer(start.message.key, limit - 1 - half + 1)]);
       hasBefore = before.length > half;
       hasAfter = after.length > limit - 1 - half;
       rows = [...after.slice(0, limit - 1 - half).reverse(), start.message, ...before.slice(0, half)];

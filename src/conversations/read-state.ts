@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import type { StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { StoredMessageReads } from '../db/ports/stored-messages.js';
 import type { FeedDraft } from '../events/feed-message.js';
 import type { EventJournal } from '../events/journal.js';
 import type { GowaClient } from '../gowa/client.js';
@@ -12,7 +12,7 @@ const MAX_RECEIPTS = 50;
 
 export interface ReadStateDeps {
   readonly service: ConversationService;
-  readonly messages: StoredMessageRepository;
+  readonly messages: StoredMessageReads;
   readonly journal: Pick<EventJournal, 'record'>;
   /** The number's child while it runs logged in, else null. */
   readonly child: (phoneNumber: string) => GowaClient | null;
@@ -37,11 +37,11 @@ export class ReadState {
   async markRead(principal: Principal, phoneNumber: string, chatId: string): Promise<ReadResult> {
     const { service, messages, journal } = this.deps;
     const phone = service.number(principal, phoneNumber, 'messages:send');
-    const { row } = service.resolve(phone, chatId, true);
-    const unread = messages.unreadMessages(phone, row.chatKey, row.readKey, MAX_RECEIPTS);
+    const { row } = await service.resolve(phone, chatId, true);
+    const unread = await messages.unreadMessages(phone, row.chatKey, row.readKey, MAX_RECEIPTS);
     const draft: FeedDraft = { source: 'gateway', event: 'chat.read', outbound: true, body: { type: 'chat', change: 'read', chatId: row.chatKey } };
     journal.record(phone, this.deps.portOf(phone), draft);
-    const chat = service.chat(principal, phone, row.chatKey);
+    const chat = await service.chat(principal, phone, row.chatKey);
     const { asOf: _asOf, ...view } = chat;
     if (unread.length === 0) return { chat: view, whatsapp: { receipts: 0, sent: 0, error: null } };
     const client = this.deps.child(phone);

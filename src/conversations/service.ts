@@ -1,9 +1,10 @@
 import type { Principal } from '../auth/principal.js';
-import type { AnnotationRepository } from '../db/repositories/annotations.js';
-import type { ConversationRepository, ListPosition } from '../db/repositories/conversations.js';
-import type { MessageSearchRepository } from '../db/repositories/message-search.js';
-import { keyOfTime, KEY_SLOTS, type StoredMessageRepository } from '../db/repositories/stored-messages.js';
-import type { ChatType, ConversationRow, StoredDirection, StoredMessageRow, StoredMessageType } from '../db/schema.js';
+import type { AnnotationReads } from '../db/ports/annotations.js';
+import type { ConversationReads, ListPosition } from '../db/ports/conversations.js';
+import type { MessageSearch } from '../db/ports/message-search.js';
+import type { StoredMessageReads } from '../db/ports/stored-messages.js';
+import { keyOfTime, KEY_SLOTS } from '../db/repositories/stored-message-rows.js';
+import type { AnnotationRow, ChatType, ConversationRow, StoredDirection, StoredMessageRow, StoredMessageType } from '../db/schema.js';
 import type { Scope } from '../domain/access.js';
 import { GatewayError, ValidationError } from '../domain/errors.js';
 import { parseFtsQuery } from '../domain/fts-query.js';
@@ -27,14 +28,14 @@ export interface Visibility {
 
 export interface ConversationServiceDeps {
   readonly visibility: Visibility;
-  readonly messages: StoredMessageRepository;
-  readonly search: MessageSearchRepository;
-  readonly conversations: ConversationRepository;
-  readonly annotations: AnnotationRepository;
+  readonly messages: StoredMessageReads;
+  readonly search: MessageSearch;
+  readonly conversations: ConversationReads;
+  readonly annotations: AnnotationReads;
   /** The newest journal `seq` of a number: what a list is current to. */
   readonly lastSeq: (phoneNumber: string) => number;
   /** Index what is queued for search, so a search sees every stored message. */
-  readonly indexPending: () => void;
+  readonly indexPending: () => Promise<unknown>;
 }
 
 /** The `seq` each number's answer is current to: `join {room: device-<phone>, since}` from there misses nothing. */
@@ -124,40 +125,40 @@ export class ConversationService {
     return Object.fromEntries(phoneNumbers.map((p) => [p, this.deps.lastSeq(p)]));
   }
 
-  chats(principal: Principal, phoneNumber: string, query: ChatListQuery & { readonly merge: boolean }): ChatListPage & { asOf: AsOf } {
+  async chats(principal: Principal, phoneNumber: string, query: ChatListQuery & { readonly merge: boolean }): Promise<ChatListPage & { asOf: AsOf }> {
     const phone = this.number(principal, phoneNumber);
     const asOf = this.asOf([phone]);
     const request = { ...query, phoneNumbers: [phone] };
-    return { ...(query.merge ? this.lists.list(request) : this.lists.listApart({ ...request, phoneNumber: phone })), asOf };
+    return { ...(await (query.merge ? this.lists.list(request) : this.lists.listApart({ ...request, phoneNumber: phone }))), asOf };
   }
 
-  inbox(principal: Principal, query: ChatListQuery & { readonly numbers?: readonly string[] }): ChatListPage & { asOf: AsOf } {
+  async inbox(principal: Principal, query: ChatListQuery & { readonly numbers?: readonly string[] }): Promise<ChatListPage & { asOf: AsOf }> {
     const phones = this.numbers(principal, query.numbers);
     const asOf = this.asOf(phones);
-    return { ...this.lists.list({ ...query, phoneNumbers: phones }), asOf };
+    return { ...(await this.lists.list({ ...query, phoneNumbers: phones })), asOf };
   }
 
   /** Unread chats and messages of every number the caller may see (or of `numbers`), zeros included. */
-  unread(principal: Principal, numbers?: readonly string[]): { numbers: UnreadTotals[]; total: { chats: number; messages: number }; asOf: AsOf } {
+  async unread(principal: Principal, numbers?: readonly string[]): Promise<{ numbers: UnreadTotals[]; total: { chats: number; messages: number }; asOf: AsOf }> {
     const phones = this.numbers(principal, numbers);
     const asOf = this.asOf(phones);
-    const found = new Map(this.deps.conversations.unreadTotals(phones).map((t) => [t.phoneNumber, t]));
+    const found = new Map((await this.deps.conversations.unreadTotals(phones)).map((t) => [t.phoneNumber, t]));
     const list = phones.map((phoneNumber) => found.get(phoneNumber) ?? { phoneNumber, chats: 0, messages: 0 });
     const total = list.reduce((sum, t) => ({ chats: sum.chats + t.chats, messages: sum.messages + t.messages }), { chats: 0, messages: 0 });
     return { numbers: list, total, asOf };
   }
 
-  chat(principal: Principal, phoneNumber: string, chatId: string, merge = true): ConversationView & { asOf: AsOf } {
+  async chat(principal: Principal, phoneNumber: string, chatId: string, merge = true): Promise<ConversationView & { asOf: AsOf }> {
     const phone = this.number(principal, phoneNumber);
     const asOf = this.asOf([phone]);
-    const { row, thread } = this.resolve(phone, chatId, merge);
-    return { ...this.lists.view(thread ? this.threadRow(row, thread) : row), asOf };
+    const { row, thread } = await this.resolve(phone, chatId, merge);
+    return { ...(await this.lists.view(thread ? await this.threadRow(row, thread) : row)), asOf };
   }
 
-  messages(principal: Principal, phoneNumber: string, chatId: string, query: MessageQuery): { data: MessageView[]; chat: ConversationView; page: PageInfo; asOf: AsOf } {
+  async messages(principal: Principal, phoneNumber: string, chatId: string, query: MessageQuery): Promise<{ data: MessageView[]; chat: ConversationView; page: PageInfo; asOf: AsOf }> {
     const phone = this.number(principal, phoneNumber);
     const asOf = this.asOf([phone]);
-    const { row, thread } = this.resolve(phone, chatId, query.merge);
+    const { row, thread } = await this.resolve(phone, chatId, query.merge);
     const filter = {
       phoneNumber: phone,
       chatKey: row.chatKey,
@@ -170,25 +171,25 @@ export class ConversationService {
     };
     let start: PageStart = { kind: 'newest' };
     if (query.around !== undefined) {
-      const message = this.deps.messages.byId(query.around);
+      const message = await this.deps.messages.byId(query.around);
       if (!message || message.phoneNumber !== phone || message.chatKey !== row.chatKey) throw new ValidationError([{ field: 'around', message: 'is not a message of this chat' }]);
       start = { kind: 'around', message };
     } else if (query.before !== undefined) start = { kind: 'before', key: query.before };
     else if (query.after !== undefined) start = { kind: 'after', key: query.after };
-    const { rows, page } = messagePage(this.deps.messages, filter, start, query.limit);
-    return { data: this.views(phone, rows), chat: this.lists.view(thread ? this.threadRow(row, thread) : row), page, asOf };
+    const { rows, page } = await messagePage(this.deps.messages, filter, start, query.limit);
+    return { data: await this.views(phone, rows), chat: await this.lists.view(thread ? await this.threadRow(row, thread) : row), page, asOf };
   }
 
-  search(principal: Principal, request: SearchRequest): { data: SearchResult[]; page: { before: string | null; hasMore: boolean }; asOf: AsOf } {
+  async search(principal: Principal, request: SearchRequest): Promise<{ data: SearchResult[]; page: { before: string | null; hasMore: boolean }; asOf: AsOf }> {
     const parsed = parseFtsQuery(request.q);
     if (!parsed.ok) throw new ValidationError([{ field: 'q', message: parsed.message }]);
     const phones = this.numbers(principal, request.numbers);
     const asOf = this.asOf(phones);
     const chatKey = request.chatId === undefined ? undefined : (normalizeJid(request.chatId) ?? undefined);
-    this.deps.indexPending();
+    await this.deps.indexPending();
     let hits;
     try {
-      hits = this.deps.search.search({
+      hits = await this.deps.search.search({
         match: parsed.query,
         phoneNumbers: phones,
         chatKey,
@@ -205,15 +206,14 @@ export class ConversationService {
       throw err;
     }
     const page = hits.slice(0, request.limit);
-    const annotations = this.annotationsOf(page.map((h) => h.row));
+    const annotations = await this.annotationsOf(page.map((h) => h.row));
     const chats = new Map<string, ConversationRow | undefined>();
-    const chatOf = (row: StoredMessageRow): ConversationRow | undefined => {
+    for (const { row } of page) {
       const id = `${row.phoneNumber}\u0001${row.chatKey}`;
-      if (!chats.has(id)) chats.set(id, this.deps.conversations.get(row.phoneNumber, row.chatKey));
-      return chats.get(id);
-    };
+      if (!chats.has(id)) chats.set(id, await this.deps.conversations.get(row.phoneNumber, row.chatKey));
+    }
     const data = page.map(({ row, snippet }) => {
-      const chat = chatOf(row);
+      const chat = chats.get(`${row.phoneNumber}\u0001${row.chatKey}`);
       return {
         message: messageView(row, annotations.get(`${row.phoneNumber}\u0001${row.waId}`) ?? []),
         chat: { id: row.chatKey, phoneNumber: row.phoneNumber, name: chat?.name ?? null, type: chat?.type ?? (row.chatKey.endsWith('@g.us') ? 'group' : 'direct') },
@@ -225,40 +225,40 @@ export class ConversationService {
   }
 
   /** A stored message by id, within what the caller may see (else MESSAGE_NOT_FOUND). */
-  message(principal: Principal, id: string, scope: Scope = 'messages:read'): StoredMessageRow {
-    const row = this.deps.messages.byId(id);
+  async message(principal: Principal, id: string, scope: Scope = 'messages:read'): Promise<StoredMessageRow> {
+    const row = await this.deps.messages.byId(id);
     if (!row || !this.deps.visibility.allowsNumber(principal, scope, row.phoneNumber)) throw new GatewayError('MESSAGE_NOT_FOUND', `message ${id} not found`);
     return row;
   }
 
   /** The chat a caller names in a URL (after the number was checked). */
-  resolve(phoneNumber: string, chatId: string, merge: boolean): ResolvedChat {
+  async resolve(phoneNumber: string, chatId: string, merge: boolean): Promise<ResolvedChat> {
     const jid = normalizeJid(chatId);
     if (!jid) throw new ValidationError([{ field: 'chatId', message: 'must be a chat JID or the digits of a phone number' }]);
     const { conversations } = this.deps;
-    const direct = conversations.get(phoneNumber, jid);
+    const direct = await conversations.get(phoneNumber, jid);
     if (direct) return merge || !direct.altJid ? { row: direct } : { row: direct, thread: jid };
-    const viaAlias = isLidJid(jid) ? conversations.byAlt(phoneNumber, jid) : undefined;
+    const viaAlias = isLidJid(jid) ? await conversations.byAlt(phoneNumber, jid) : undefined;
     if (viaAlias) return merge ? { row: viaAlias } : { row: viaAlias, thread: jid };
     throw new GatewayError('CHAT_NOT_FOUND', `chat ${jid} not found for ${phoneNumber}`);
   }
 
-  private threadRow(row: ConversationRow, thread: string): ConversationRow {
-    const side = this.deps.messages.threadsOf(row.phoneNumber, row.chatKey, row.readKey).find((t) => t.jid === thread);
+  private async threadRow(row: ConversationRow, thread: string): Promise<ConversationRow> {
+    const side = (await this.deps.messages.threadsOf(row.phoneNumber, row.chatKey, row.readKey)).find((t) => t.jid === thread);
     return { ...row, chatKey: thread, altJid: null, lastKey: side?.lastKey ?? 0, unread: side?.unread ?? 0 };
   }
 
-  private views(phoneNumber: string, rows: readonly StoredMessageRow[]): MessageView[] {
-    const annotations = this.annotationsOf(rows);
+  private async views(phoneNumber: string, rows: readonly StoredMessageRow[]): Promise<MessageView[]> {
+    const annotations = await this.annotationsOf(rows);
     return rows.map((row) => messageView(row, annotations.get(`${phoneNumber}\u0001${row.waId}`) ?? []));
   }
 
-  private annotationsOf(rows: readonly StoredMessageRow[]) {
+  private async annotationsOf(rows: readonly StoredMessageRow[]): Promise<Map<string, AnnotationRow[]>> {
     const byNumber = new Map<string, string[]>();
     for (const row of rows) if (row.waId) byNumber.set(row.phoneNumber, [...(byNumber.get(row.phoneNumber) ?? []), row.waId]);
-    const found = new Map<string, ReturnType<AnnotationRepository['forTargets']>>();
+    const found = new Map<string, AnnotationRow[]>();
     for (const [phone, ids] of byNumber) {
-      for (const a of this.deps.annotations.forTargets(phone, ids)) {
+      for (const a of await this.deps.annotations.forTargets(phone, ids)) {
         const id = `${phone}\u0001${a.targetWaId}`;
         found.set(id, [...(found.get(id) ?? []), a]);
       }

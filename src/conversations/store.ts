@@ -1,7 +1,8 @@
-import type { AliasRepository } from '../db/repositories/aliases.js';
-import type { AnnotationRepository } from '../db/repositories/annotations.js';
-import type { ConversationRepository } from '../db/repositories/conversations.js';
-import { keyOfTime, type StoredMessagePatch, type StoredMessageRepository } from '../db/repositories/stored-messages.js';
+import type { AliasWrites } from '../db/ports/aliases.js';
+import type { AnnotationWrites } from '../db/ports/annotations.js';
+import type { ConversationWrites } from '../db/ports/conversations.js';
+import type { StoredMessagePatch, StoredMessageWrites } from '../db/ports/stored-messages.js';
+import { keyOfTime } from '../db/repositories/stored-message-rows.js';
 import type { AnnotationRow, ConversationRow, StoredMessageRow, StoredStatus } from '../db/schema.js';
 import { chatKindOf } from '../domain/jid.js';
 import { ChatIdentities, type ChatIdentity } from './chat-identity.js';
@@ -10,10 +11,10 @@ import { advanceStatus } from './status-rules.js';
 import type { StoreAction, StoreChange, StoreInput } from './types.js';
 
 export interface StoreRepos {
-  readonly messages: StoredMessageRepository;
-  readonly conversations: ConversationRepository;
-  readonly annotations: AnnotationRepository;
-  readonly aliases: AliasRepository;
+  readonly messages: StoredMessageWrites<'sync'>;
+  readonly conversations: ConversationWrites<'sync'>;
+  readonly annotations: AnnotationWrites<'sync'>;
+  readonly aliases: AliasWrites<'sync'>;
 }
 
 /** An outbox status change or a proxied send, as the journal carries it (FeedMessageBody `outgoing`). */

@@ -215,8 +215,8 @@ export function clientRoutes(api: ApiRegistry, deps: ClientRouteDeps): Router {
       query: chatListQuery,
       responses: { 200: { description: 'A page of chats', schema: chatPageSchema }, 400: { description: 'Bad cursor, limit or filter', schema: errorSchema }, ...notFound },
     },
-    ({ params, query }, req, res) => {
-      res.json(chatsPage(deps.conversations.service, currentPrincipal(req), params.phone, query));
+    async ({ params, query }, req, res) => {
+      res.json(await chatsPage(deps.conversations.service, currentPrincipal(req), params.phone, query));
     },
   );
 
@@ -233,8 +233,8 @@ export function clientRoutes(api: ApiRegistry, deps: ClientRouteDeps): Router {
       query: messagePageQuery,
       responses: { 200: { description: 'A page of messages', schema: messagePageSchema }, 400: { description: 'Bad chat id, cursor, limit or filter', schema: errorSchema }, ...notFound },
     },
-    ({ params, query }, req, res) => {
-      res.json(messagesPage(deps.conversations.service, currentPrincipal(req), params.phone, params.chatId, query));
+    async ({ params, query }, req, res) => {
+      res.json(await messagesPage(deps.conversations.service, currentPrincipal(req), params.phone, params.chatId, query));
     },
   );
 

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
+import type { AliasWrites } from '../ports/aliases.js';
 
 /** `@lid` → phone JID, per number, as the children's webhooks revealed them (`from_lid`, `chat_lid`). */
-export class AliasRepository {
+export class AliasRepository implements AliasWrites<'sync'> {
   private readonly sqlite: Database.Database;
   private readonly hot;
 

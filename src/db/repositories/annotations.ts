@@ -1,21 +1,25 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
+import type { AnnotationKind, AnnotationReads, AnnotationWrites } from '../ports/annotations.js';
 import type { AnnotationRow } from '../schema.js';
 
-export type AnnotationKind = AnnotationRow['kind'];
+export type { AnnotationKind };
 type RawAnnotation = Omit<AnnotationRow, 'value'> & { value: string };
 
 /**
  * What later WhatsApp messages did to a message, keyed by the target's WhatsApp id: reactions and poll votes
  * (one per actor), edits and deletions (the latest wins). Kept whether or not the target is stored yet, so a
  * webhook that overtakes its original (the binary sends them in parallel) still applies once it arrives.
+ * Answers at once (the turn's synchronous transaction); `reads` is the same for callers.
  */
-export class AnnotationRepository {
+export class AnnotationRepository implements AnnotationWrites<'sync'> {
+  readonly reads: AnnotationReads;
   private readonly sqlite: Database.Database;
   private readonly hot;
 
   constructor(db: Db) {
     this.sqlite = db.$client;
+    this.reads = { forTargets: async (phoneNumber, waIds) => this.forTargets(phoneNumber, waIds) };
     const s = this.sqlite;
     this.hot = {
       put: s.prepare(

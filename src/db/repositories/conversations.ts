@@ -1,28 +1,18 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
-import type { ChatType, ConversationRow } from '../schema.js';
+import type {
+  BumpChange,
+  BumpedChat,
+  ConversationListQuery,
+  ConversationPatch,
+  ConversationReads,
+  ConversationWrites,
+  ListPosition,
+  UnreadTotal,
+} from '../ports/conversations.js';
+import type { ConversationRow } from '../schema.js';
 
-export type ConversationPatch = Partial<Omit<ConversationRow, 'phoneNumber' | 'chatKey' | 'createdAt'>>;
-
-/** Where a list page starts: strictly after this position in (lastKey, phoneNumber, chatKey) order. */
-export interface ListPosition {
-  readonly lastKey: number;
-  readonly phoneNumber: string;
-  readonly chatKey: string;
-}
-
-export interface ConversationListQuery {
-  readonly phoneNumbers: readonly string[];
-  /** Older activity than this position (the next page), or newer (`after`). */
-  readonly before?: ListPosition;
-  readonly after?: ListPosition;
-  readonly unread?: boolean;
-  readonly archived?: boolean;
-  readonly type?: ChatType;
-  /** Part of the chat's name or JID. */
-  readonly search?: string;
-  readonly limit: number;
-}
+export type { ConversationListQuery, ConversationPatch, ListPosition };
 
 const COLUMNS: readonly (readonly [keyof ConversationRow, string])[] = [
   ['phoneNumber', 'phone_number'],
@@ -73,13 +63,24 @@ function rangeFor(phone: string, position: ListPosition, op: '<' | '>'): string 
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
-/** The store's chats, one row per chat of a number, listed by last activity with keyset positions. */
-export class ConversationRepository {
+/**
+ * The store's chats, one row per chat of a number, listed by last activity with keyset positions. The methods
+ * answer at once (the write side runs inside the turn's synchronous transaction); `reads` is the same for callers.
+ */
+export class ConversationRepository implements ConversationWrites<'sync'> {
+  readonly reads: ConversationReads;
   private readonly sqlite: Database.Database;
   private readonly hot;
 
   constructor(db: Db) {
     this.sqlite = db.$client;
+    this.reads = {
+      get: async (phoneNumber, chatKey) => this.get(phoneNumber, chatKey),
+      byAlt: async (phoneNumber, altJid) => this.byAlt(phoneNumber, altJid),
+      list: async (query) => this.list(query),
+      unreadTotals: async (phoneNumbers) => this.unreadTotals(phoneNumbers),
+      merged: async (phoneNumber) => this.merged(phoneNumber),
+    };
     const s = this.sqlite;
     this.hot = {
       get: s.prepare(`SELECT ${SELECT} FROM conversations WHERE phone_number = ? AND chat_key = ?`),
@@ -122,8 +123,7 @@ export class ConversationRepository {
     return row;
   }
 
-  /** A message of the chat was stored: `counts` as unread (live, incoming), or `reads` the chat (live, from the phone). */
-  bump(chat: { phoneNumber: string; chatKey: string; altJid: string | null; type: ChatType; name: string | null }, change: { key: number; counts: boolean; reads: boolean; now: number }): ConversationRow {
+  bump(chat: BumpedChat, change: BumpChange): ConversationRow {
     const raw = this.hot.bump.get({ ...chat, key: change.key, counts: change.counts ? 1 : 0, reads: change.reads ? 1 : 0, now: change.now }) as RawRow;
     return toRow(raw);
   }
@@ -144,14 +144,14 @@ export class ConversationRepository {
   }
 
   /** Per number with anything unread: how many chats, and how many messages in them. */
-  unreadTotals(phoneNumbers: readonly string[]): { phoneNumber: string; chats: number; messages: number }[] {
+  unreadTotals(phoneNumbers: readonly string[]): UnreadTotal[] {
     if (phoneNumbers.length === 0) return [];
     return this.sqlite
       .prepare(
         `SELECT phone_number AS phoneNumber, count(*) AS chats, sum(unread) AS messages FROM conversations
          WHERE phone_number IN (SELECT value FROM json_each(?)) AND unread > 0 GROUP BY phone_number`,
       )
-      .all(JSON.stringify(phoneNumbers)) as { phoneNumber: string; chats: number; messages: number }[];
+      .all(JSON.stringify(phoneNumbers)) as UnreadTotal[];
   }
 
   /** Chats with a known `@lid` alias (the only ones `merge=false` shows differently). */

@@ -1,32 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
-import type { StoredDirection, StoredMessageRow, StoredMessageType } from '../schema.js';
+import type { MessageSearch, SearchHit, SearchQuery } from '../ports/message-search.js';
 import { COLUMNS, Conditions, toRow, type RawRow } from './stored-message-rows.js';
 
-export interface SearchQuery {
-  /** A query parseFtsQuery produced (never raw input). */
-  readonly match: string;
-  readonly phoneNumbers: readonly string[];
-  readonly chatKey?: string;
-  readonly direction?: StoredDirection;
-  readonly types?: readonly StoredMessageType[];
-  readonly belowKey?: number;
-  readonly fromKey?: number;
-  readonly toKey?: number;
-  readonly limit: number;
-}
-
-export interface SearchHit {
-  readonly row: StoredMessageRow;
-  /** Matched words between \u0002 and \u0003, cut with … around them. */
-  readonly snippet: string;
-}
+export type { SearchHit, SearchQuery };
 
 /**
  * Full-text search over the store (FTS5, drizzle/0004_conversation_search.sql): rows are queued by triggers and
- * indexed in batches by `indexPending` (the gateway calls it every half second and before each search).
+ * indexed in batches by `indexPending` (the gateway calls it every half second and before each search). SQLite
+ * only; `…Now` answer at once (the bench's fill, which indexes between its write batches).
  */
-export class MessageSearchRepository {
+export class MessageSearchRepository implements MessageSearch {
   private readonly sqlite: Database.Database;
   private readonly hot;
 
@@ -44,8 +28,16 @@ export class MessageSearchRepository {
     };
   }
 
+  async indexPending(): Promise<number> {
+    return this.indexPendingNow();
+  }
+
+  async search(q: SearchQuery): Promise<SearchHit[]> {
+    return this.searchNow(q);
+  }
+
   /** Move the queued rows into the search index (one FTS5 segment for all of them); returns how many. */
-  indexPending(): number {
+  indexPendingNow(): number {
     const pending = this.hot.pendingCount.get() as number;
     if (pending === 0) return 0;
     this.sqlite.transaction(() => {
@@ -59,7 +51,7 @@ export class MessageSearchRepository {
    * Full-text search, newest first: FTS5 hands out matches in rowid (= key = time) order, so a page stops after
    * `limit` hits however common the word; the numbers filter is applied to each hit.
    */
-  search(q: SearchQuery): SearchHit[] {
+  searchNow(q: SearchQuery): SearchHit[] {
     const c = new Conditions(['conversation_search MATCH @match', 'm.phone_number IN (SELECT value FROM json_each(@phones))'], {
       match: q.match,
       phones: JSON.stringify(q.phoneNumbers),

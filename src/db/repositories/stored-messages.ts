@@ -1,43 +1,34 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../client.js';
-import type { StoredDirection, StoredMessageColumns, StoredMessageRow, StoredMessageType } from '../schema.js';
+import type { ChatPageQuery, ChatThread, NewStoredMessage, StoredMessagePatch, StoredMessageReads, StoredMessageWrites } from '../ports/stored-messages.js';
+import type { StoredMessageColumns, StoredMessageRow } from '../schema.js';
 import { COLUMN_OF, COLUMNS, Conditions, idOfKey, KEY_SLOTS, keyOfId, keyOfTime, SELECT, toParams, toRow, type RawRow } from './stored-message-rows.js';
 
 export { idOfKey, KEY_SLOTS, keyOfTime };
-
-export type NewStoredMessage = Omit<StoredMessageColumns, 'key'>;
-export type StoredMessagePatch = Partial<Omit<StoredMessageColumns, 'key' | 'outboxId' | 'phoneNumber'>>;
-
-/** A page of one chat: keyset bounds on `key` and the filters the API offers. */
-export interface ChatPageQuery {
-  readonly phoneNumber: string;
-  readonly chatKey: string;
-  /** Only messages that came under this JID (`merge=false`). */
-  readonly chatJid?: string;
-  /** Exclusive bounds. */
-  readonly belowKey?: number;
-  readonly aboveKey?: number;
-  /** Inclusive time range, as keys. */
-  readonly fromKey?: number;
-  readonly toKey?: number;
-  readonly direction?: StoredDirection;
-  readonly types?: readonly StoredMessageType[];
-  readonly hasMedia?: boolean;
-  readonly limit: number;
-  /** `asc` walks forward from `aboveKey` (newer messages); `desc` backward from `belowKey`. */
-  readonly order: 'asc' | 'desc';
-}
+export type { ChatPageQuery, NewStoredMessage, StoredMessagePatch };
 
 /**
  * The store's messages (raw better-sqlite3 statements: every incoming message runs the insert path). Search is
- * MessageSearchRepository; the index follows the `text` and `file_name` columns by triggers.
+ * MessageSearchRepository; the index follows the `text` and `file_name` columns by triggers. The methods answer at
+ * once (the write side runs inside the turn's synchronous transaction); `reads` is the same for callers.
  */
-export class StoredMessageRepository {
+export class StoredMessageRepository implements StoredMessageWrites<'sync'> {
+  readonly reads: StoredMessageReads;
   private readonly sqlite: Database.Database;
   private readonly hot;
 
   constructor(db: Db) {
     this.sqlite = db.$client;
+    this.reads = {
+      byId: async (id) => this.byId(id),
+      byKey: async (key) => this.byKey(key),
+      byKeys: async (keys) => this.byKeys(keys),
+      page: async (query) => this.page(query),
+      threadsOf: async (phoneNumber, chatKey, readKey) => this.threadsOf(phoneNumber, chatKey, readKey),
+      unreadMessages: async (phoneNumber, chatKey, key, limit) => this.unreadMessages(phoneNumber, chatKey, key, limit),
+      outboxBehind: async (since) => this.outboxBehind(since),
+      count: async () => this.count(),
+    };
     const s = this.sqlite;
     this.hot = {
       byWaId: s.prepare(`SELECT ${SELECT} FROM conversation_messages WHERE phone_number = ? AND wa_id = ?`),
@@ -159,14 +150,14 @@ export class StoredMessageRepository {
   }
 
   /** Per JID a chat's messages came under, for `merge=false`: newest key, and live incoming ones after `readKey`. */
-  threadsOf(phoneNumber: string, chatKey: string, readKey: number): { jid: string; lastKey: number; unread: number }[] {
+  threadsOf(phoneNumber: string, chatKey: string, readKey: number): ChatThread[] {
     return this.sqlite
       .prepare(
         `SELECT coalesce(chat_jid, chat_key) AS jid, max(key) AS lastKey,
            sum(CASE WHEN direction = 'in' AND source = 'live' AND key > @readKey THEN 1 ELSE 0 END) AS unread
          FROM conversation_messages WHERE phone_number = @phoneNumber AND chat_key = @chatKey GROUP BY 1`,
       )
-      .all({ phoneNumber, chatKey, readKey }) as { jid: string; lastKey: number; unread: number }[];
+      .all({ phoneNumber, chatKey, readKey }) as ChatThread[];
   }
 
   /**

@@ -1,11 +1,17 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { SyncPatch, SyncReads, SyncWrites } from '../ports/syncs.js';
 import { conversationSyncs, type SyncRow } from '../schema.js';
 
-export type SyncPatch = Partial<Omit<SyncRow, 'phoneNumber'>>;
+export type { SyncPatch };
 
-/** One backfill record per number: its progress survives a restart, so the sync resumes where it stopped. */
-export class SyncRepository {
+/**
+ * One backfill record per number: its progress survives a restart, so the sync resumes where it stopped. Answers
+ * at once (a history page's synchronous transaction); `reads` is the same for callers.
+ */
+export class SyncRepository implements SyncWrites<'sync'> {
+  readonly reads: SyncReads = { get: async (phoneNumber) => this.get(phoneNumber) };
+
   constructor(private readonly db: Db) {}
 
   get(phoneNumber: string): SyncRow | undefined {

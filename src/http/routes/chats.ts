@@ -62,13 +62,13 @@ export const messagePageSchema = z.object({
 });
 
 /** A number's chats page (`GET …/chats`), for every route that lists them. */
-export function chatsPage(service: Conversations['service'], principal: Principal, phone: string, query: z.output<typeof chatListQuery>): ReturnType<Conversations['service']['chats']> {
+export async function chatsPage(service: Conversations['service'], principal: Principal, phone: string, query: z.output<typeof chatListQuery>): ReturnType<Conversations['service']['chats']> {
   oneOf(query, ['before', 'after']);
   return service.chats(principal, phone, { ...query, search: query.q });
 }
 
 /** A chat's messages page (`GET …/chats/{chatId}/messages`), for every route that pages them. */
-export function messagesPage(service: Conversations['service'], principal: Principal, phone: string, chatId: string, query: z.output<typeof messagePageQuery>): ReturnType<Conversations['service']['messages']> {
+export async function messagesPage(service: Conversations['service'], principal: Principal, phone: string, chatId: string, query: z.output<typeof messagePageQuery>): ReturnType<Conversations['service']['messages']> {
   oneOf(query, ['before', 'after', 'around']);
   if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new ValidationError([{ field: 'from', message: 'must not be after to' }]);
   return service.messages(principal, phone, chatId, { ...query, types: query.type });
@@ -97,9 +97,9 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       params: phoneParams,
       responses: { 200: { description: 'Backfill progress', schema: syncSchema }, ...notFound },
     },
-    ({ params }, req, res) => {
+    async ({ params }, req, res) => {
       const phone = service.number(currentPrincipal(req), params.phone);
-      res.json(syncView(sync.status(phone)));
+      res.json(syncView(await sync.status(phone)));
     },
   );
 
@@ -134,8 +134,8 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       query: chatListQuery,
       responses: { 200: { description: 'A page of chats', schema: chatPageSchema }, ...invalid, ...notFound },
     },
-    ({ params, query }, req, res) => {
-      res.json(chatsPage(service, currentPrincipal(req), params.phone, query));
+    async ({ params, query }, req, res) => {
+      res.json(await chatsPage(service, currentPrincipal(req), params.phone, query));
     },
   );
 
@@ -151,8 +151,8 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
       query: z.object({ merge }),
       responses: { 200: { description: 'The chat', schema: conversationSchema.extend({ asOf: asOfSchema }) }, ...invalid, ...notFound },
     },
-    ({ params, query }, req, res) => {
-      res.json(service.chat(currentPrincipal(req), params.phone, params.chatId, query.merge));
+    async ({ params, query }, req, res) => {
+      res.json(await service.chat(currentPrincipal(req), params.phone, params.chatId, query.merge));
     },
   );
 
@@ -175,8 +175,8 @@ export function chatRoutes(api: ApiRegistry, conversations: Conversations): Rout
         ...notFound,
       },
     },
-    ({ params, query }, req, res) => {
-      res.json(messagesPage(service, currentPrincipal(req), params.phone, params.chatId, query));
+    async ({ params, query }, req, res) => {
+      res.json(await messagesPage(service, currentPrincipal(req), params.phone, params.chatId, query));
     },
   );
 

@@ -39,9 +39,9 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
       }),
       responses: { 200: { description: 'A page of chats, each with its phoneNumber', schema: chatPageSchema }, ...invalid },
     },
-    ({ query }, req, res) => {
+    async ({ query }, req, res) => {
       if (query.before && query.after) throw new ValidationError([{ field: 'after', message: 'give only one of before, after' }]);
-      res.json(service.inbox(currentPrincipal(req), { ...query, search: query.q }));
+      res.json(await service.inbox(currentPrincipal(req), { ...query, search: query.q }));
     },
   );
 
@@ -63,8 +63,8 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
         ...invalid,
       },
     },
-    ({ query }, req, res) => {
-      res.json(service.unread(currentPrincipal(req), query.numbers));
+    async ({ query }, req, res) => {
+      res.json(await service.unread(currentPrincipal(req), query.numbers));
     },
   );
 
@@ -106,8 +106,8 @@ export function inboxRoutes(api: ApiRegistry, conversations: Conversations): Rou
         ...invalid,
       },
     },
-    ({ query }, req, res) => {
-      res.json(service.search(currentPrincipal(req), { ...query, types: query.type }));
+    async ({ query }, req, res) => {
+      res.json(await service.search(currentPrincipal(req), { ...query, types: query.type }));
     },
   );
 
