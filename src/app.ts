@@ -159,7 +159,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const auditStore = new AuditRepository(database.db);
   const audit = new AuditLog(auditStore, clock, logger.child({ component: 'audit' }), auditStore);
   // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
-  const signIns = new SessionService(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
+  const signIns = await SessionService.load(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
   signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
   const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
   const keys = await ApiKeyService.load(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test', (err) => logger.error({ err }, 'the last uses of API keys could not be written'));
@@ -183,7 +183,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const policy = new AccessPolicy(devices, grants);
   // One bus for every change of who may see what: live sockets and proxied WebSockets re-check on it.
   accounts.events.on('changed', ({ userId, reason, tokensRevoked, roleLowered }) => {
-    if (tokensRevoked) signIns.endAll(userId, reason);
+    // On SQLite the sessions are ended before this returns (the store's write runs at the call); the live
+    // sockets go on the 'ended' event that follows.
+    if (tokensRevoked) signIns.endAll(userId, reason).catch((err: unknown) => logger.error({ err, userId }, 'could not end the sign-in sessions of a user'));
     policy.announce({ kind: 'user', userId, reason, reconnect: roleLowered });
   });
   signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));

@@ -1,18 +1,15 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { authRefreshTokens, authSessions, type AuthRefreshTokenRow, type AuthSessionRow } from '../schema.js';
+import type { AuthSessionStore, NewAuthSession, PresentedToken, SessionSelector, TokenExchange } from '../ports/auth-sessions.js';
+import { authRefreshTokens, authSessions, type AuthSessionRow } from '../schema.js';
 
-export type NewAuthSession = Omit<typeof authSessions.$inferInsert, 'createdAt' | 'revokedAt' | 'revokedReason'>;
+export type { NewAuthSession } from '../ports/auth-sessions.js';
 
-/** Sessions and their refresh tokens; the rules (rotation, reuse, expiry) live in src/auth/sessions.ts. */
-export class AuthSessionRepository {
+/** Sign-in sessions on SQLite: each method one synchronous transaction, so nothing lands inside an exchange. */
+export class AuthSessionRepository implements AuthSessionStore {
   constructor(private readonly db: Db) {}
 
-  transaction<T>(work: () => T): T {
-    return this.db.transaction(work);
-  }
-
-  insert(session: NewAuthSession, tokenHash: string, now: number): AuthSessionRow {
+  async insert(session: NewAuthSession, tokenHash: string, now: number): Promise<AuthSessionRow> {
     return this.db.transaction(() => {
       const row = this.db.insert(authSessions).values({ ...session, createdAt: now }).returning().get();
       this.db.insert(authRefreshTokens).values({ tokenHash, sessionId: row.id, createdAt: now }).run();
@@ -20,23 +17,30 @@ export class AuthSessionRepository {
     });
   }
 
-  get(id: string): AuthSessionRow | undefined {
+  async get(id: string): Promise<AuthSessionRow | undefined> {
     return this.db.select().from(authSessions).where(eq(authSessions.id, id)).get();
   }
 
-  token(tokenHash: string): AuthRefreshTokenRow | undefined {
-    return this.db.select().from(authRefreshTokens).where(eq(authRefreshTokens.tokenHash, tokenHash)).get();
+  async byToken(tokenHash: string): Promise<PresentedToken | undefined> {
+    return this.found(tokenHash);
   }
 
-  /** Retire `oldHash` and give the session `newHash` (call inside `transaction`). */
-  rotate(sessionId: string, oldHash: string, newHash: string, now: number, expiresAt: number): void {
-    this.db.update(authRefreshTokens).set({ rotatedAt: now }).where(and(eq(authRefreshTokens.tokenHash, oldHash), isNull(authRefreshTokens.rotatedAt))).run();
-    this.db.insert(authRefreshTokens).values({ tokenHash: newHash, sessionId, createdAt: now }).run();
-    this.db.update(authSessions).set({ lastUsedAt: now, expiresAt }).where(eq(authSessions.id, sessionId)).run();
+  async exchange<T>(tokenHash: string, decide: TokenExchange<T>): Promise<T> {
+    return this.db.transaction(() => {
+      const found = this.found(tokenHash);
+      const { result, rotate } = decide(found);
+      if (rotate) {
+        if (!found) throw new Error('a rotation needs the presented token');
+        const sessionId = found.session.id;
+        this.db.update(authRefreshTokens).set({ rotatedAt: rotate.now }).where(and(eq(authRefreshTokens.tokenHash, tokenHash), isNull(authRefreshTokens.rotatedAt))).run();
+        this.db.insert(authRefreshTokens).values({ tokenHash: rotate.newHash, sessionId, createdAt: rotate.now }).run();
+        this.db.update(authSessions).set({ lastUsedAt: rotate.now, expiresAt: rotate.expiresAt }).where(eq(authSessions.id, sessionId)).run();
+      }
+      return result;
+    });
   }
 
-  /** End sessions (not already ended); returns the ids that were ended now. */
-  revoke(where: { id: string } | { userId: number }, reason: string, now: number): string[] {
+  async revoke(where: SessionSelector, reason: string, now: number): Promise<string[]> {
     const match = 'id' in where ? eq(authSessions.id, where.id) : eq(authSessions.userId, where.userId);
     return this.db
       .update(authSessions)
@@ -47,22 +51,28 @@ export class AuthSessionRepository {
       .map((r) => r.id);
   }
 
-  /** The user's sessions that are neither ended nor expired, newest first. */
-  active(userId: number, now: number): AuthSessionRow[] {
+  async active(now: number, userId?: number): Promise<AuthSessionRow[]> {
     return this.db
       .select()
       .from(authSessions)
-      .where(and(eq(authSessions.userId, userId), isNull(authSessions.revokedAt)))
-      .all()
-      .filter((s) => s.expiresAt > now)
-      .sort((a, b) => b.createdAt - a.createdAt);
+      .where(and(userId === undefined ? undefined : eq(authSessions.userId, userId), isNull(authSessions.revokedAt), gt(authSessions.expiresAt, now)))
+      .orderBy(desc(authSessions.createdAt), desc(authSessions.id))
+      .all();
   }
 
-  /** Forget sessions that ended or expired more than `keepMs` ago (their tokens go with them). */
-  prune(before: number): number {
+  async prune(before: number): Promise<number> {
     return this.db
       .delete(authSessions)
       .where(or(lt(authSessions.expiresAt, before), lt(authSessions.revokedAt, before)))
       .run().changes;
+  }
+
+  private found(tokenHash: string): PresentedToken | undefined {
+    return this.db
+      .select({ token: authRefreshTokens, session: authSessions })
+      .from(authRefreshTokens)
+      .innerJoin(authSessions, eq(authSessions.id, authRefreshTokens.sessionId))
+      .where(eq(authRefreshTokens.tokenHash, tokenHash))
+      .get();
   }
 }

@@ -61,7 +61,7 @@ export function sessionRoutes(api: ApiRegistry, deps: SessionRouteDeps): Router 
     },
     async ({ body }, req, res) => {
       const user = await accounts.authenticate(body.username, body.password, req.ip ?? null);
-      const { session, refreshToken } = sessions.start(user.id, { userAgent: req.get('user-agent') ?? null, ip: req.ip ?? null });
+      const { session, refreshToken } = await sessions.start(user.id, { userAgent: req.get('user-agent') ?? null, ip: req.ip ?? null });
       setRefreshCookie(req, res, cookie, refreshToken);
       answer(res, user, session.id);
     },
@@ -80,12 +80,12 @@ export function sessionRoutes(api: ApiRegistry, deps: SessionRouteDeps): Router 
       audit: 'auth.refresh',
       responses: { 200: { description: 'Refreshed', schema: signedIn }, 401: { description: 'No session, or it ended or expired', schema: errorSchema }, ...csrf },
     },
-    (_input, req, res) => {
+    async (_input, req, res) => {
       const token = readCookie(req, REFRESH_COOKIE);
       if (!token) refusing(req, res, new GatewayError('UNAUTHORIZED', 'not signed in', { reason: 'unknown' }));
-      let outcome: ReturnType<SessionService['refresh']>;
+      let outcome: Awaited<ReturnType<SessionService['refresh']>>;
       try {
-        outcome = sessions.refresh(token as string);
+        outcome = await sessions.refresh(token as string);
       } catch (err) {
         return refusing(req, res, err);
       }
@@ -108,12 +108,12 @@ export function sessionRoutes(api: ApiRegistry, deps: SessionRouteDeps): Router 
       audit: 'auth.logout',
       responses: { 204: { description: 'Signed out (also when there was nothing to end)' }, ...csrf },
     },
-    (_input, req, res) => {
+    async (_input, req, res) => {
       const token = readCookie(req, REFRESH_COOKIE);
-      const session = token ? sessions.sessionOf(token) : null;
-      if (session) sessions.end(session.id, 'signed out');
+      const session = token ? await sessions.sessionOf(token) : null;
+      if (session) await sessions.end(session.id, 'signed out');
       const bearerSession = bearerSessionId(req, tokens);
-      if (bearerSession) sessions.end(bearerSession, 'signed out');
+      if (bearerSession) await sessions.end(bearerSession, 'signed out');
       clearRefreshCookie(req, res, cookie);
       res.status(204).end();
     },
@@ -136,8 +136,8 @@ export function logoutAllRoutes(api: ApiRegistry, deps: Pick<SessionRouteDeps, '
       audit: 'auth.logout_all',
       responses: { 200: { description: 'Sessions ended', schema: z.object({ ended: z.number() }) } },
     },
-    (_input, req, res) => {
-      const ended = deps.sessions.endAll(currentUser(req).id, 'signed out everywhere');
+    async (_input, req, res) => {
+      const ended = await deps.sessions.endAll(currentUser(req).id, 'signed out everywhere');
       clearRefreshCookie(req, res, deps.cookie);
       res.json({ ended });
     },

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ActivityRepository } from '../../db/repositories/activity.js';
+import type { ActivityStore } from '../../db/ports/activity.js';
 import type { ResourceHistory } from '../../health/resource-history.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ApiRegistry } from '../api-registry.js';
@@ -15,7 +15,7 @@ const statsSchema = z.object({
 });
 
 /** Recent history for a number's charts: RSS and CPU per sample, messages per minute, delivery rate. */
-export function deviceStatsRoutes(api: ApiRegistry, deps: { history: ResourceHistory; activity: ActivityRepository; clock: Clock }): Router {
+export function deviceStatsRoutes(api: ApiRegistry, deps: { history: ResourceHistory; activity: ActivityStore; clock: Clock }): Router {
   const router = Router();
   api.route(
     router,
@@ -29,9 +29,9 @@ export function deviceStatsRoutes(api: ApiRegistry, deps: { history: ResourceHis
       query: z.object({ minutes: z.number().int().min(1).max(60).default(60) }),
       responses: { 200: { description: 'History, oldest first', schema: statsSchema }, 404: { description: 'Unknown number (or not yours)', schema: errorSchema } },
     },
-    ({ params, query }, _req, res) => {
+    async ({ params, query }, _req, res) => {
       const windowMs = query.minutes * 60_000;
-      const activity = deps.activity.perMinute(params.phone, deps.clock.now() - windowMs);
+      const activity = await deps.activity.perMinute(params.phone, deps.clock.now() - windowMs);
       const sum = (key: 'sent' | 'delivered' | 'received') => activity.reduce((n, m) => n + m[key], 0);
       const totals = { sent: sum('sent'), delivered: sum('delivered'), received: sum('received') };
       res.json({

@@ -127,9 +127,9 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
     },
   );
 
-  api.route(router, { method: 'get', path: '/api/users/:id/sessions', summary: "A user's dashboard sign-in sessions (admin)", tag: 'users', ...admins, params: idParams, responses: { 200: { description: 'Live sessions, newest first', schema: sessionsAnswer }, 404: notFound } }, ({ params }, _req, res) => {
+  api.route(router, { method: 'get', path: '/api/users/:id/sessions', summary: "A user's dashboard sign-in sessions (admin)", tag: 'users', ...admins, params: idParams, responses: { 200: { description: 'Live sessions, newest first', schema: sessionsAnswer }, 404: notFound } }, async ({ params }, _req, res) => {
     account(params.id);
-    res.json({ sessions: sessions.list(params.id).map(sessionView), note: STATELESS_NOTE });
+    res.json({ sessions: (await sessions.list(params.id)).map(sessionView), note: STATELESS_NOTE });
   });
 
   api.route(
@@ -175,8 +175,8 @@ export function userRoutes(api: ApiRegistry, deps: UserRouteDeps): Router {
       res.set('Cache-Control', 'no-store').json({ ...tokens.issue(user), tokenType: 'Bearer' });
     },
   );
-  api.route(router, { method: 'get', path: '/api/auth/sessions', summary: 'Your own dashboard sign-in sessions', tag: 'auth', permission: { scope: 'account' }, responses: { 200: { description: 'Live sessions, newest first', schema: sessionsAnswer } } }, (_input, req, res) => {
-    res.json({ sessions: sessions.list(currentUser(req).id).map(sessionView), note: STATELESS_NOTE });
+  api.route(router, { method: 'get', path: '/api/auth/sessions', summary: 'Your own dashboard sign-in sessions', tag: 'auth', permission: { scope: 'account' }, responses: { 200: { description: 'Live sessions, newest first', schema: sessionsAnswer } } }, async (_input, req, res) => {
+    res.json({ sessions: (await sessions.list(currentUser(req).id)).map(sessionView), note: STATELESS_NOTE });
   });
 
   return router;
