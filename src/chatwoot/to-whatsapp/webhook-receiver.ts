@@ -1,6 +1,6 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
-import type { LaneRef } from '../../db/repositories/chatwoot-jobs.js';
+import type { LaneRef } from '../../db/ports/chatwoot-jobs.js';
 import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
 import { SOURCE_PREFIX } from '../../domain/chatwoot.js';
 import { normalizeJid } from '../../domain/jid.js';
@@ -49,7 +49,9 @@ const STATUS_EVENTS = new Set(['conversation_status_changed', 'conversation_upda
  * becomes a `reply` step in the same transaction that records the delivery as taken. It answers at once: sending
  * is the queue's job (Chatwoot never retries a webhook). Everything else the inbox sends is not for WhatsApp —
  * customers' messages, private notes, the bridge's own messages (by source id, `external_echo`, and the record of
- * what it posted) — except conversation status changes, which the reopen policy needs.
+ * what it posted) — except conversation status changes, which the reopen policy needs. The receipt, the step and
+ * the audit row (`InlineAudit`) commit in one synchronous SQLite transaction, so this writes through the SQLite
+ * classes' `sync` calls until the Chatwoot audit rows move to `AuditLink` (docs/cluster.md).
  */
 export class WebhookReceiver {
   constructor(private readonly deps: WebhookReceiverDeps) {}
@@ -93,16 +95,16 @@ export class WebhookReceiver {
     if (STATUS_EVENTS.has(event)) {
       const id = num(body['id']);
       const status = str(body['status']);
-      if (id !== null && status) this.deps.state.setConversationStatus(phone, id, status);
+      if (id !== null && status) this.deps.state.sync.setConversationStatus(phone, id, status);
       return { taken: 'conversation status' };
     }
     if (event !== 'message_created') return { taken: 'not for WhatsApp' };
     const why = this.notForWhatsApp(binding, body);
     if (why) return { taken: why };
-    if (delivery && !this.deps.repo.receive(`delivery:${phone}:${delivery.slice(0, 100)}`, phone)) return { taken: 'duplicate delivery' };
+    if (delivery && !this.deps.repo.sync.receive(`delivery:${phone}:${delivery.slice(0, 100)}`, phone)) return { taken: 'duplicate delivery' };
     const messageId = num(body['id']) as number;
     // One message is sent once, also when Chatwoot posts its event twice under two delivery ids (chatwoot#11901).
-    if (!this.deps.repo.receive(`message:${phone}:${messageId}`, phone)) return { taken: 'duplicate event' };
+    if (!this.deps.repo.sync.receive(`message:${phone}:${messageId}`, phone)) return { taken: 'duplicate event' };
     const conversation = isObject(body['conversation']) ? body['conversation'] : {};
     const conversationId = num(conversation['id']);
     if (conversationId === null) return { taken: 'no conversation' };
@@ -114,7 +116,7 @@ export class WebhookReceiver {
     const audit = (result: 'ok' | 'error', params: Record<string, unknown>) =>
       recordBridge(this.deps.audit, facts, { action: 'chatwoot.reply', result, phoneNumber: phone, target: { type: 'chatwoot_message', id: String(messageId) }, params: { agent, conversationId, ...params } });
     if (!recipient) {
-      lanes.push(this.deps.queue.enqueue({ phoneNumber: phone, lane, kind: 'fail', ref: String(messageId), payload: { conversationId, error: 'this conversation has no WhatsApp chat to send to' } }));
+      lanes.push(this.deps.queue.enqueueInTransaction({ phoneNumber: phone, lane, kind: 'fail', ref: String(messageId), payload: { conversationId, error: 'this conversation has no WhatsApp chat to send to' } }));
       audit('error', { reason: 'this conversation has no WhatsApp chat to send to' });
       return { taken: 'no recipient' };
     }
@@ -133,7 +135,7 @@ export class WebhookReceiver {
       })),
       inReplyTo: num(attributes['in_reply_to']),
     };
-    lanes.push(this.deps.queue.enqueue({ phoneNumber: phone, lane, kind: 'reply', ref: String(messageId), payload: { ...payload } }));
+    lanes.push(this.deps.queue.enqueueInTransaction({ phoneNumber: phone, lane, kind: 'reply', ref: String(messageId), payload: { ...payload } }));
     audit('ok', { to: recipient, attachments: payload.attachments.length });
     return { taken: 'queued for WhatsApp' };
   }
@@ -149,7 +151,7 @@ export class WebhookReceiver {
     if ((str(body['source_id']) ?? '').startsWith(SOURCE_PREFIX)) return 'the bridge’s own message';
     const attributes = isObject(body['content_attributes']) ? body['content_attributes'] : {};
     if (attributes['external_echo'] === true) return 'the bridge’s own message';
-    if (this.deps.state.postedMessage(binding.phoneNumber, id)) return 'the bridge’s own message';
+    if (this.deps.state.sync.postedMessage(binding.phoneNumber, id)) return 'the bridge’s own message';
     const text = str(body['content']);
     const files = Array.isArray(body['attachments']) ? body['attachments'].length : 0;
     if (!text && files === 0) return 'nothing to send';
@@ -162,7 +164,7 @@ export class WebhookReceiver {
     const fromSource = chatKeyOfSource(contactInbox['source_id']);
     if (fromSource) return fromSource;
     const id = num(conversation['id']);
-    const known = id === null ? undefined : this.deps.state.contactOfConversation(phone, id);
+    const known = id === null ? undefined : this.deps.state.sync.contactOfConversation(phone, id);
     if (known) return known.chatKey;
     const meta = isObject(conversation['meta']) ? conversation['meta'] : {};
     const sender = isObject(meta['sender']) ? meta['sender'] : {};

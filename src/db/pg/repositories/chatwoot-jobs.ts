@@ -1,0 +1,119 @@
+import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { JobStatus } from '../../../domain/chatwoot.js';
+import type { AuditLink } from '../../ports/audit.js';
+import type { BacklogCounts, ChatwootJobStore, JobFilter, JobPatch, JobSettlement, LaneRef, NewJob } from '../../ports/chatwoot-jobs.js';
+import type { ChatwootJobRow } from '../../schema-chatwoot.js';
+import type { PgDb } from '../client.js';
+import { chatwootJobs } from '../schema-chatwoot.js';
+import { pgText, pgTexts } from '../text.js';
+import { withAuditPg } from './audit-append.js';
+
+const OPEN: JobStatus[] = ['pending', 'running'];
+
+/**
+ * The bridge's queue on Postgres, shared by every gateway. Claiming is a conditional update of the lane's head
+ * (`… WHERE id = $1 AND status = 'pending'`): a second claimer waits for the first one's row lock, then sees the row
+ * `running` and updates nothing, so a step runs once. Not `FOR UPDATE SKIP LOCKED`: skipping a locked head would hand
+ * the lane's next step to another gateway and break the order per conversation.
+ */
+export class PgChatwootJobRepository implements ChatwootJobStore {
+  constructor(private readonly db: PgDb) {}
+
+  async enqueue(job: NewJob): Promise<void> {
+    const now = Date.now();
+    await this.db
+      .insert(chatwootJobs)
+      .values({ ...pgTexts(job), status: 'pending', attempts: 0, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [chatwootJobs.phoneNumber, chatwootJobs.kind, chatwootJobs.ref],
+        targetWhere: sql`status = 'pending'`,
+        set: { payload: sql`excluded.payload`, updatedAt: sql`excluded.updated_at` },
+      });
+  }
+
+  async get(id: number): Promise<ChatwootJobRow | undefined> {
+    const [row] = await this.db.select().from(chatwootJobs).where(eq(chatwootJobs.id, id));
+    return row;
+  }
+
+  async head(lane: LaneRef): Promise<ChatwootJobRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(chatwootJobs)
+      .where(and(eq(chatwootJobs.phoneNumber, pgText(lane.phoneNumber)), eq(chatwootJobs.lane, pgText(lane.lane)), inArray(chatwootJobs.status, OPEN)))
+      .orderBy(asc(chatwootJobs.id))
+      .limit(1);
+    return row;
+  }
+
+  async claim(id: number): Promise<boolean> {
+    const result = await this.db
+      .update(chatwootJobs)
+      .set({ status: 'running' })
+      .where(and(eq(chatwootJobs.id, id), eq(chatwootJobs.status, 'pending')));
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async settle(id: number, outcome: JobSettlement): Promise<void> {
+    await this.db
+      .update(chatwootJobs)
+      .set({ ...outcome, lastError: pgText(outcome.lastError), updatedAt: Date.now() })
+      .where(eq(chatwootJobs.id, id));
+  }
+
+  async openLanes(): Promise<LaneRef[]> {
+    return this.db.selectDistinct({ phoneNumber: chatwootJobs.phoneNumber, lane: chatwootJobs.lane }).from(chatwootJobs).where(inArray(chatwootJobs.status, OPEN));
+  }
+
+  async resetRunning(): Promise<number> {
+    const result = await this.db.update(chatwootJobs).set({ status: 'pending', updatedAt: Date.now() }).where(eq(chatwootJobs.status, 'running'));
+    return result.rowCount ?? 0;
+  }
+
+  async update(id: number, patch: JobPatch, audit?: AuditLink): Promise<ChatwootJobRow | undefined> {
+    return withAuditPg(this.db, audit, async (tx) => {
+      const [row] = await tx
+        .update(chatwootJobs)
+        .set({ ...pgTexts(patch), updatedAt: Date.now() })
+        .where(eq(chatwootJobs.id, id))
+        .returning();
+      return row;
+    });
+  }
+
+  async list(filter: JobFilter): Promise<{ rows: ChatwootJobRow[]; total: number }> {
+    const where = and(...conditions(filter));
+    const rows = await this.db.select().from(chatwootJobs).where(where).orderBy(desc(chatwootJobs.id)).limit(filter.limit).offset(filter.offset);
+    const [count] = await this.db.select({ n: sql<number>`count(*)::int` }).from(chatwootJobs).where(where);
+    return { rows, total: count?.n ?? 0 };
+  }
+
+  async backlog(): Promise<BacklogCounts[]> {
+    return this.db
+      .select({
+        phoneNumber: chatwootJobs.phoneNumber,
+        direction: chatwootJobs.direction,
+        pending: sql<number>`(count(*) filter (where status in ('pending','running') and attempts = 0))::int`,
+        retrying: sql<number>`(count(*) filter (where status in ('pending','running') and attempts > 0))::int`,
+        dead: sql<number>`(count(*) filter (where status = 'dead'))::int`,
+        oldestAt: sql<number | null>`(min(created_at) filter (where status in ('pending','running')))::float8`,
+      })
+      .from(chatwootJobs)
+      .where(inArray(chatwootJobs.status, ['pending', 'running', 'dead']))
+      .groupBy(chatwootJobs.phoneNumber, chatwootJobs.direction);
+  }
+
+  async pruneDone(before: number): Promise<number> {
+    const result = await this.db.delete(chatwootJobs).where(and(eq(chatwootJobs.status, 'done'), lt(chatwootJobs.updatedAt, before)));
+    return result.rowCount ?? 0;
+  }
+}
+
+function conditions(filter: JobFilter): SQL[] {
+  const where: SQL[] = [];
+  if (filter.status) where.push(eq(chatwootJobs.status, filter.status));
+  if (filter.direction) where.push(eq(chatwootJobs.direction, filter.direction));
+  if (filter.phoneNumber) where.push(eq(chatwootJobs.phoneNumber, pgText(filter.phoneNumber)));
+  if (filter.phones) where.push(filter.phones.length > 0 ? inArray(chatwootJobs.phoneNumber, filter.phones.map(pgText)) : sql`false`);
+  return where;
+}
