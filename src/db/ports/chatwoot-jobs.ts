@@ -65,7 +65,8 @@ export interface ChatwootJobStore {
   head(lane: LaneRef): Promise<ChatwootJobRow | undefined>;
   /**
    * Take a `pending` step to run it (it becomes `running`): true for exactly one of any number of claimers at once,
-   * false when it was claimed already, settled, or is gone. A change that comes while it runs queues a step of its own.
+   * false when it was claimed already, settled, is gone, or is not its lane's oldest open step (order per
+   * conversation). A change that comes while it runs queues a step of its own.
    */
   claim(id: number): Promise<boolean>;
   settle(id: number, outcome: JobSettlement): Promise<void>;

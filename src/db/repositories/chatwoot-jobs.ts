@@ -7,6 +7,8 @@ import { chatwootJobs, type ChatwootJobRow } from '../schema.js';
 import { withAudit } from './audit-append.js';
 
 const OPEN: JobStatus[] = ['pending', 'running'];
+/** A step may be claimed only as its lane's oldest open step (the same condition on Postgres). */
+const NOT_OLDER = "NOT EXISTS (SELECT 1 FROM chatwoot_jobs o WHERE o.phone_number = chatwoot_jobs.phone_number AND o.lane = chatwoot_jobs.lane AND o.status IN ('pending', 'running') AND o.id < chatwoot_jobs.id)";
 
 /**
  * The bridge's durable queue on SQLite, synchronous: for callers inside a synchronous SQLite transaction (the
@@ -33,7 +35,7 @@ export class ChatwootJobsSync {
         .limit(1)
         .prepare(),
       byId: db.select().from(chatwootJobs).where(eq(chatwootJobs.id, param('id'))).prepare(),
-      claim: s.prepare("UPDATE chatwoot_jobs SET status = 'running' WHERE id = ? AND status = 'pending'"),
+      claim: s.prepare(`UPDATE chatwoot_jobs SET status = 'running' WHERE id = ? AND status = 'pending' AND ${NOT_OLDER}`),
       settle: s.prepare(
         'UPDATE chatwoot_jobs SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt, give_up_at = @giveUpAt, last_error = @lastError, done_at = @doneAt, updated_at = @now WHERE id = @id',
       ),

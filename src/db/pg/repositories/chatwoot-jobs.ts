@@ -13,8 +13,9 @@ const OPEN: JobStatus[] = ['pending', 'running'];
 /**
  * The bridge's queue on Postgres, shared by every gateway. Claiming is a conditional update of the lane's head
  * (`… WHERE id = $1 AND status = 'pending'`): a second claimer waits for the first one's row lock, then sees the row
- * `running` and updates nothing, so a step runs once. Not `FOR UPDATE SKIP LOCKED`: skipping a locked head would hand
- * the lane's next step to another gateway and break the order per conversation.
+ * `running` and updates nothing, so a step runs once. Only the lane's oldest open step can be claimed, so a lane runs
+ * one step at a time, in order, whichever gateways look at it. Not `FOR UPDATE SKIP LOCKED`: skipping a locked head
+ * would hand the lane's next step to another gateway and break the order per conversation.
  */
 export class PgChatwootJobRepository implements ChatwootJobStore {
   constructor(private readonly db: PgDb) {}
@@ -50,7 +51,13 @@ export class PgChatwootJobRepository implements ChatwootJobStore {
     const result = await this.db
       .update(chatwootJobs)
       .set({ status: 'running' })
-      .where(and(eq(chatwootJobs.id, id), eq(chatwootJobs.status, 'pending')));
+      .where(
+        and(
+          eq(chatwootJobs.id, id),
+          eq(chatwootJobs.status, 'pending'),
+          sql`not exists (select 1 from chatwoot_jobs o where o.phone_number = ${chatwootJobs.phoneNumber} and o.lane = ${chatwootJobs.lane} and o.status in ('pending', 'running') and o.id < ${chatwootJobs.id})`,
+        ),
+      );
     return (result.rowCount ?? 0) > 0;
   }
 
