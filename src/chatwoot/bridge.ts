@@ -139,7 +139,7 @@ export class ChatwootBridge {
       defaults: settings.defaults,
       logger,
     });
-    this.webhooks = new WebhookReceiver({ bindings: this.bindings, repo: this.repo, state: this.state, queue: this.queue, transaction, audit: deps.audit, clock, logger, toleranceSec: settings.toleranceSec });
+    this.webhooks = new WebhookReceiver({ bindings: this.bindings, state: this.state, queue: this.queue, audit: deps.audit, clock, logger, toleranceSec: settings.toleranceSec });
     // First listener of `bound`: the caches must know the new key before anything (the QR relay's note) uses it.
     this.offBound = deps.supervisor.events.on('bound', ({ phoneNumber, pendingId }) => this.rekeyed(pendingId, phoneNumber));
     const notes = new Notes(this.queue, logger);

@@ -152,6 +152,24 @@ describe.each(DIALECTS)('Chatwoot jobs on %s', (dialect) => {
     expect((await audit.rows()).map((r) => r.action)).toEqual(['chatwoot.replay']);
   });
 
+  it('take an agent’s message once: receipts, its step and its audit row commit together; a copy (also on another gateway at once) writes nothing', async () => {
+    const d = await open(dialect);
+    const [mine, theirs] = [jobStore(d), otherGateway(d).jobs];
+    const audit = auditOn(d);
+    const reply = step({ ref: '42', kind: 'reply', direction: 'to_whatsapp', lane: 'conversation:7', payload: { content: 'hi' } });
+    const links = [audit.link('chatwoot.reply'), audit.link('chatwoot.reply')];
+    const answers = await Promise.all([mine.takeDelivery(A, [`delivery:${A}:d1`, `message:${A}:42`], reply, links[0]), theirs.takeDelivery(A, [`delivery:${A}:d1`, `message:${A}:42`], reply, links[1])]);
+    expect(answers.filter((a) => a === null)).toHaveLength(1);
+    expect(answers.filter((a) => a !== null)).toEqual([`delivery:${A}:d1`]);
+    // The same message under another delivery id (Chatwoot does that): the message's receipt stops it, the new delivery id is not kept either.
+    expect(await mine.takeDelivery(A, [`delivery:${A}:d2`, `message:${A}:42`], reply, audit.link('chatwoot.reply'))).toBe(`message:${A}:42`);
+    expect(await mine.takeDelivery(A, [`delivery:${A}:d2`, `message:${A}:43`], null)).toBeNull();
+    const page = await mine.list({ limit: 10, offset: 0 });
+    expect(page.rows.map((r) => [r.kind, r.ref, r.lane, r.payload])).toEqual([['reply', '42', 'conversation:7', { content: 'hi' }]]);
+    expect((await audit.rows()).map((r) => r.action)).toEqual(['chatwoot.reply']);
+    expect(links.flatMap((l) => l.ids)).toEqual([1]);
+  });
+
   it('run every step once and in order per conversation when two gateways’ queues work the same lanes', async () => {
     const d = await open(dialect);
     const mine = jobStore(d);

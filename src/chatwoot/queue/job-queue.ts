@@ -81,6 +81,16 @@ export class JobQueue {
     return { phoneNumber: job.phoneNumber, lane: job.lane };
   }
 
+  /**
+   * A webhook delivery's receipts, its step (if any) and its audit row in one commit; the receipt key that was taken
+   * before (nothing written), else null. Wakes the step's lane after the commit.
+   */
+  async takeDelivery(phoneNumber: string, receipts: readonly string[], job: StepRequest | null, audit?: AuditLink): Promise<string | null> {
+    const taken = await this.deps.repo.takeDelivery(phoneNumber, receipts, job ? this.row(job) : null, audit);
+    if (taken === null && job) this.wake([{ phoneNumber: job.phoneNumber, lane: job.lane }]);
+    return taken;
+  }
+
   /** Inside a synchronous SQLite transaction: the step is a row before anything is attempted. Call `wake` after the commit. */
   enqueueInTransaction(job: StepRequest): LaneRef {
     this.deps.inTransaction.enqueue(this.row(job));

@@ -74,6 +74,12 @@ export interface ChatwootJobStore {
   openLanes(): Promise<LaneRef[]>;
   /** Boot of the only gateway: steps left `running` by its last stop run again; how many. */
   resetRunning(): Promise<number>;
+  /**
+   * What one webhook delivery of an agent's message brings, in one commit: its receipts (the delivery id, the message
+   * id), the step it queues (if any) and its audit row. When one of the receipts was taken before (a copy; also one
+   * another gateway is taking at once) nothing is written and the answer is that receipt's key; null when taken.
+   */
+  takeDelivery(phoneNumber: string, receipts: readonly string[], job: NewJob | null, audit?: AuditLink): Promise<string | null>;
   /** Commits with the audit row passed (a replay's); undefined, and no audit row, when there is no such step. */
   update(id: number, patch: JobPatch, audit?: AuditLink): Promise<ChatwootJobRow | undefined>;
   /** Newest first, with the total that matched. */

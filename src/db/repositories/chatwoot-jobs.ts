@@ -4,6 +4,7 @@ import type { Db } from '../client.js';
 import type { AuditLink } from '../ports/audit.js';
 import type { BacklogCounts, ChatwootJobStore, JobFilter, JobPatch, JobSettlement, LaneRef, NewJob } from '../ports/chatwoot-jobs.js';
 import { chatwootJobs, type ChatwootJobRow } from '../schema.js';
+import { TakenBefore } from '../taken-before.js';
 import { withAudit } from './audit-append.js';
 
 const OPEN: JobStatus[] = ['pending', 'running'];
@@ -34,6 +35,7 @@ export class ChatwootJobsSync {
         .orderBy(asc(chatwootJobs.id))
         .limit(1)
         .prepare(),
+      receive: s.prepare('INSERT INTO chatwoot_receipts (key, phone_number) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       byId: db.select().from(chatwootJobs).where(eq(chatwootJobs.id, param('id'))).prepare(),
       claim: s.prepare(`UPDATE chatwoot_jobs SET status = 'running' WHERE id = ? AND status = 'pending' AND ${NOT_OLDER}`),
       settle: s.prepare(
@@ -48,6 +50,11 @@ export class ChatwootJobsSync {
 
   get(id: number): ChatwootJobRow | undefined {
     return this.hot.byId.get({ id });
+  }
+
+  /** Whether the receipt is new (not taken before). */
+  receive(key: string, phoneNumber: string): boolean {
+    return this.hot.receive.run(key, phoneNumber).changes > 0;
   }
 
   head(lane: LaneRef): ChatwootJobRow | undefined {
@@ -142,6 +149,19 @@ export class ChatwootJobRepository implements ChatwootJobStore {
 
   async resetRunning(): Promise<number> {
     return this.sync.resetRunning();
+  }
+
+  async takeDelivery(phoneNumber: string, receipts: readonly string[], job: NewJob | null, audit?: AuditLink): Promise<string | null> {
+    try {
+      return withAudit(this.db, audit, () => {
+        for (const key of receipts) if (!this.sync.receive(key, phoneNumber)) throw new TakenBefore(key);
+        if (job) this.sync.enqueue(job);
+        return null;
+      });
+    } catch (err) {
+      if (err instanceof TakenBefore) return err.key;
+      throw err;
+    }
   }
 
   async update(id: number, patch: JobPatch, audit?: AuditLink): Promise<ChatwootJobRow | undefined> {

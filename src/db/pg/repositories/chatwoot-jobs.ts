@@ -3,8 +3,9 @@ import type { JobStatus } from '../../../domain/chatwoot.js';
 import type { AuditLink } from '../../ports/audit.js';
 import type { BacklogCounts, ChatwootJobStore, JobFilter, JobPatch, JobSettlement, LaneRef, NewJob } from '../../ports/chatwoot-jobs.js';
 import type { ChatwootJobRow } from '../../schema-chatwoot.js';
-import type { PgDb } from '../client.js';
-import { chatwootJobs } from '../schema-chatwoot.js';
+import type { PgDb, PgTx } from '../client.js';
+import { TakenBefore } from '../../taken-before.js';
+import { chatwootJobs, chatwootReceipts } from '../schema-chatwoot.js';
 import { pgText, pgTexts } from '../text.js';
 import { withAuditPg } from './audit-append.js';
 
@@ -21,8 +22,12 @@ export class PgChatwootJobRepository implements ChatwootJobStore {
   constructor(private readonly db: PgDb) {}
 
   async enqueue(job: NewJob): Promise<void> {
+    await this.enqueueOn(this.db, job);
+  }
+
+  private async enqueueOn(db: PgDb | PgTx, job: NewJob): Promise<void> {
     const now = Date.now();
-    await this.db
+    await db
       .insert(chatwootJobs)
       .values({ ...pgTexts(job), status: 'pending', attempts: 0, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({
@@ -75,6 +80,23 @@ export class PgChatwootJobRepository implements ChatwootJobStore {
   async resetRunning(): Promise<number> {
     const result = await this.db.update(chatwootJobs).set({ status: 'pending', updatedAt: Date.now() }).where(eq(chatwootJobs.status, 'running'));
     return result.rowCount ?? 0;
+  }
+
+  /** Two gateways taking the same delivery: the second waits on the receipt's unique key, then finds it taken. */
+  async takeDelivery(phoneNumber: string, receipts: readonly string[], job: NewJob | null, audit?: AuditLink): Promise<string | null> {
+    try {
+      return await withAuditPg(this.db, audit, async (tx) => {
+        for (const key of receipts) {
+          const inserted = await tx.insert(chatwootReceipts).values(pgTexts({ key, phoneNumber })).onConflictDoNothing();
+          if ((inserted.rowCount ?? 0) === 0) throw new TakenBefore(key);
+        }
+        if (job) await this.enqueueOn(tx, job);
+        return null;
+      });
+    } catch (err) {
+      if (err instanceof TakenBefore) return err.key;
+      throw err;
+    }
   }
 
   async update(id: number, patch: JobPatch, audit?: AuditLink): Promise<ChatwootJobRow | undefined> {
