@@ -304,7 +304,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   pipeline.addDurableSubscriber(chatwoot.subscriber);
   outbox.start();
   conversations.start();
-  chatwoot.start();
+  await chatwoot.start();
   const receipts = new ReceiptTracker(outbox, logger);
   pipeline.addDurableSubscriber(receipts);
   const proxyTargets = new ProxyTargets(supervisor, policy);

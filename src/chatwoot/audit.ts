@@ -1,5 +1,6 @@
 import { actorOf } from '../audit/actor.js';
 import type { AuditEntry, AuditLog } from '../audit/audit-log.js';
+import type { AuditLink } from '../db/ports/audit.js';
 import type { SystemPrincipal } from '../auth/principal.js';
 
 /**
@@ -17,6 +18,11 @@ export interface RequestFacts {
 }
 
 export const NO_REQUEST: RequestFacts = Object.freeze({ ip: null, userAgent: null, requestId: null });
+
+/** One audit row of the bridge's, for the store to write in the change's own transaction. */
+export function bridgeLink(audit: AuditLog, facts: RequestFacts, entry: Omit<AuditEntry, 'actor' | 'ip' | 'userAgent' | 'requestId'>): AuditLink {
+  return audit.link({ actor: actorOf(BRIDGE_PRINCIPAL), ...facts, ...entry });
+}
 
 /** One audit row of the bridge's, written now (inside the caller's transaction, if any). */
 export function recordBridge(audit: AuditLog, facts: RequestFacts, entry: Omit<AuditEntry, 'actor' | 'ip' | 'userAgent' | 'requestId'>): void {

@@ -86,17 +86,20 @@ export class ChatwootBridge {
   private readonly qrRelay: QrRelay;
   private readonly offBound: () => void;
   private readonly transport = new ChatwootTransport();
+  private readonly logger: Logger;
 
   constructor(private readonly deps: ChatwootBridgeDeps) {
     const { database, clock, settings } = deps;
     const db = database.db;
     const logger = deps.logger.child({ component: 'chatwoot' });
+    this.logger = logger;
     const transaction = <T>(work: () => T): T => database.sqlite.transaction(work)();
     this.repo = new ChatwootBindingRepository(db);
     this.state = new ChatwootStateRepository(db);
     this.jobs = new ChatwootJobRepository(db);
     this.bindings = new Bindings(this.repo, new SecretBox(settings.secretsKey), this.transport, settings.timeoutMs);
-    this.figures = new BridgeFigures(this.jobs, () => this.bindings.list());
+    // Health reports are synchronous: the backlog is read through the SQLite calls until health awaits its contributors.
+    this.figures = new BridgeFigures(this.jobs.sync, () => this.bindings.list());
     const store = new StoreReader({
       messages: new StoredMessageRepository(db),
       annotations: new AnnotationRepository(db),
@@ -109,6 +112,7 @@ export class ChatwootBridge {
     let replies: ReplyStep | null = null;
     this.queue = new JobQueue({
       repo: this.jobs,
+      inTransaction: this.jobs.sync,
       clock,
       logger,
       settings: { retry: settings.retry, periodMs: settings.periodMs, concurrency: settings.concurrency },
@@ -122,7 +126,7 @@ export class ChatwootBridge {
           return replies.handle(job);
         },
       },
-      onSettled: (job, outcome, ms) => this.settled(job, outcome, ms),
+      onSettled: (job, outcome, ms, status) => this.settled(job, outcome, ms, status),
     });
     replies = new ReplyStep({ bindings: this.bindings, state: this.state, outbox: deps.outbox, queue: this.queue, tmpDir: deps.uploadTmpDir, maxAttachmentBytes: settings.maxAttachmentBytes, logger });
     this.subscriber = new StoreSubscriber(this.bindings, this.repo, this.state, this.queue, clock);
@@ -135,24 +139,28 @@ export class ChatwootBridge {
       defaults: settings.defaults,
       logger,
     });
-    this.webhooks = new WebhookReceiver({ bindings: this.bindings, repo: this.repo, state: this.state, queue: this.queue, transaction, audit: deps.audit, clock, logger, toleranceSec: settings.toleranceSec });
+    this.webhooks = new WebhookReceiver({ bindings: this.bindings, state: this.state, queue: this.queue, audit: deps.audit, clock, logger, toleranceSec: settings.toleranceSec });
     // First listener of `bound`: the caches must know the new key before anything (the QR relay's note) uses it.
     this.offBound = deps.supervisor.events.on('bound', ({ phoneNumber, pendingId }) => this.rekeyed(pendingId, phoneNumber));
-    const notes = new Notes(this.queue);
+    const notes = new Notes(this.queue, logger);
     this.qrRelay = new QrRelay({ qr: deps.qr, supervisor: deps.supervisor.events, notes, clock, logger, maxSends: settings.maxQrSends });
     const runner = new CommandRunner({ supervisor: deps.supervisor, service: this.service, repo: this.repo, notes, qr: this.qrRelay, defaults: settings.defaults, logger });
     this.commands = new CommandWebhook({ settings: settings.commands, runner, repo: this.repo, bindings: this.bindings, defaults: settings.defaults, audit: deps.audit, transaction, clock, logger });
   }
 
-  start(): void {
-    this.queue.start();
+  /** Every open lane resumes. */
+  async start(): Promise<void> {
+    await this.queue.start();
   }
 
   /** A number was renamed to its phone (rows moved with it): caches under the old key go, its lanes run under the new one. */
   private rekeyed(pendingId: string, phoneNumber: string): void {
     this.bindings.changed(pendingId, phoneNumber);
     this.queue.forget(pendingId);
-    this.queue.wake(this.jobs.openLanes().filter((lane) => lane.phoneNumber === phoneNumber));
+    this.jobs
+      .openLanes()
+      .then((lanes) => this.queue.wake(lanes.filter((lane) => lane.phoneNumber === phoneNumber)))
+      .catch((err: unknown) => this.logger.error({ err, phoneNumber }, 'chatwoot: the lanes of a renamed number could not be read'));
   }
 
   /** The number was unregistered. */
@@ -161,9 +169,9 @@ export class ChatwootBridge {
   }
 
   /** Finished steps and old delivery receipts past their retention; returns how many went. */
-  prune(): number {
+  async prune(): Promise<number> {
     const before = this.deps.clock.now() - this.deps.settings.historyRetentionMs;
-    return this.jobs.pruneDone(before) + this.repo.pruneReceipts(before);
+    return (await this.jobs.pruneDone(before)) + (await this.repo.pruneReceipts(before));
   }
 
   async close(): Promise<void> {
@@ -174,13 +182,12 @@ export class ChatwootBridge {
   }
 
   /** Metrics, and the follow-up of a reply that died: its Chatwoot message is marked failed with why. */
-  private settled(job: ChatwootJobRow, outcome: StepOutcome, ms: number): void {
+  private async settled(job: ChatwootJobRow, outcome: StepOutcome, ms: number, status: ChatwootJobRow['status']): Promise<void> {
     this.figures.count(job, outcome, ms);
-    const dead = this.jobs.get(job.id)?.status === 'dead';
-    if (job.kind === 'reply' && dead) {
+    if (job.kind === 'reply' && status === 'dead') {
       const reply = job.payload as unknown as ReplyPayload;
       const error = outcome.kind === 'done' ? 'not sent' : `not sent to WhatsApp: ${outcome.error}`;
-      this.queue.wake([this.queue.enqueue({ phoneNumber: job.phoneNumber, lane: job.lane, kind: 'fail', ref: job.ref, payload: { conversationId: reply.conversationId, error } })]);
+      this.queue.wake([await this.queue.enqueue({ phoneNumber: job.phoneNumber, lane: job.lane, kind: 'fail', ref: job.ref, payload: { conversationId: reply.conversationId, error } })]);
     }
   }
 }

@@ -1,4 +1,5 @@
-import type { BacklogCounts, ChatwootJobRepository } from '../db/repositories/chatwoot-jobs.js';
+import type { BacklogCounts } from '../db/ports/chatwoot-jobs.js';
+import type { ChatwootJobsSync } from '../db/repositories/chatwoot-jobs.js';
 import type { ChatwootBindingRow, ChatwootJobRow } from '../db/schema.js';
 import type { JobDirection } from '../domain/chatwoot.js';
 import type { StepOutcome } from './queue/job-queue.js';
@@ -33,7 +34,7 @@ export class BridgeFigures {
   private readonly steps = new Map<string, StepCount>();
 
   constructor(
-    private readonly jobs: ChatwootJobRepository,
+    private readonly jobs: ChatwootJobsSync,
     private readonly bindings: () => ChatwootBindingRow[],
   ) {}
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
-import type { LaneRef } from '../../db/repositories/chatwoot-jobs.js';
+import type { LaneRef } from '../../db/ports/chatwoot-jobs.js';
 import type { ChatwootBindingRow } from '../../db/schema.js';
 import { BINDING_DEFAULTS, type BindingOptions } from '../../domain/chatwoot.js';
 import { GatewayError, ValidationError } from '../../domain/errors.js';
@@ -39,6 +39,7 @@ export interface BindingDefaults {
 }
 
 export interface BindingServiceDeps {
+  /** Port calls outside the transaction; `sync` inside it (one synchronous SQLite transaction with its InlineAudit row). */
   readonly repo: ChatwootBindingRepository;
   readonly bindings: Bindings;
   readonly queue: JobQueue;
@@ -77,14 +78,14 @@ export class BindingService {
     }
     if (!token) throw invalid('apiToken', 'give a Chatwoot access token (Profile settings → Access Token), or set CHATWOOT_API_ACCESS_TOKEN');
     if ((request.inboxId === undefined) === (request.createInbox === undefined)) throw invalid('inboxId', 'give either inboxId or createInbox');
-    const options: BindingOptions = { ...BINDING_DEFAULTS, ...(this.deps.repo.get(phoneNumber)?.options ?? {}), ...stripUndefined(request.options ?? {}) };
+    const options: BindingOptions = { ...BINDING_DEFAULTS, ...((await this.deps.repo.get(phoneNumber))?.options ?? {}), ...stripUndefined(request.options ?? {}) };
     const client = this.deps.bindings.clientFor({ baseUrl, accountId, token, outwardOnly });
     const admin = await this.membership(client, accountId);
-    const existing = this.deps.repo.get(phoneNumber);
+    const existing = await this.deps.repo.get(phoneNumber);
     const hookId = existing?.hookId ?? crypto.randomBytes(18).toString('base64url');
     const webhookUrl = `${webhookBase.replace(/\/+$/, '')}/webhooks/chatwoot/${hookId}`;
     const inbox = request.createInbox ? await this.createInbox(client, admin, request.createInbox.name, webhookUrl) : await this.apiInbox(client, accountId, request.inboxId ?? 0);
-    const holder = this.deps.repo.byInbox(baseUrl, accountId, inbox.id);
+    const holder = await this.deps.repo.byInbox(baseUrl, accountId, inbox.id);
     if (holder && holder.phoneNumber !== phoneNumber) {
       throw new GatewayError('CHATWOOT_INBOX_TAKEN', `inbox ${inbox.id} of account ${accountId} is bound to another number already; unbind it there first`, { inboxId: inbox.id });
     }
@@ -101,7 +102,7 @@ export class BindingService {
     const row = this.deps.transaction(() => {
       const moved = existing && (existing.baseUrl !== baseUrl || existing.accountId !== accountId || existing.inboxId !== inbox.id);
       // Another inbox: what the bridge knew of the old one (contacts, conversations, links) means nothing there.
-      if (moved) this.deps.repo.deleteAll(phoneNumber);
+      if (moved) this.deps.repo.sync.deleteAll(phoneNumber);
       const fields = {
         baseUrl,
         accountId,
@@ -117,8 +118,8 @@ export class BindingService {
       const pending = isPendingId(phoneNumber) && options.importDays > 0;
       const saved =
         existing && !moved
-          ? this.deps.repo.update(phoneNumber, fields)
-          : this.deps.repo.insert({ ...fields, phoneNumber, hookId, importPending: pending });
+          ? this.deps.repo.sync.update(phoneNumber, fields)
+          : this.deps.repo.sync.insert({ ...fields, phoneNumber, hookId, importPending: pending });
       if (!saved) throw new Error('binding row missing after its write');
       if ((!existing || moved) && !pending) lanes.push(...this.deps.importHistory(phoneNumber, options));
       who.inTransaction?.();
@@ -130,15 +131,15 @@ export class BindingService {
     return { row, inboxWebhookSet };
   }
 
-  get(phoneNumber: string): ChatwootBindingRow {
-    const row = this.deps.repo.get(phoneNumber);
+  async get(phoneNumber: string): Promise<ChatwootBindingRow> {
+    const row = await this.deps.repo.get(phoneNumber);
     if (!row) throw new GatewayError('CHATWOOT_NOT_BOUND', `${phoneNumber} is not bound to a Chatwoot inbox`);
     return row;
   }
 
   /** Unbind: the binding and what the bridge kept for it go; the inbox stops posting to us when the token may say so. */
   async unbind(phoneNumber: string, inTransaction?: () => void): Promise<{ inboxWebhookCleared: boolean }> {
-    const row = this.get(phoneNumber);
+    const row = await this.get(phoneNumber);
     const binding = this.deps.bindings.get(phoneNumber);
     let inboxWebhookCleared = false;
     try {
@@ -157,7 +158,7 @@ export class BindingService {
   /** The number went (or was unbound): everything of its binding goes. */
   forget(phoneNumber: string, inTransaction?: () => void): void {
     this.deps.transaction(() => {
-      this.deps.repo.deleteAll(phoneNumber);
+      this.deps.repo.sync.deleteAll(phoneNumber);
       inTransaction?.();
     });
     this.deps.bindings.changed(phoneNumber);

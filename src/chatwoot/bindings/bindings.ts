@@ -17,7 +17,9 @@ export interface ActiveBinding {
 
 /**
  * The bindings in force, read from SQLite and kept decrypted in memory (a token is decrypted once per change,
- * not per message). Every change goes through `changed`, so the cache never outlives the row.
+ * not per message). Every change goes through `changed`, so the cache never outlives the row. Asked synchronously
+ * inside the journal's transaction (`isBound`, `get`), so it reads through the SQLite class's `sync` calls; with
+ * several gateways it needs the change feed (docs/cluster.md).
  */
 export class Bindings {
   private readonly cache = new Map<string, ActiveBinding>();
@@ -42,7 +44,7 @@ export class Bindings {
     if (!this.isBound(phoneNumber)) return undefined;
     const cached = this.cache.get(phoneNumber);
     if (cached) return cached;
-    const row = this.repo.get(phoneNumber);
+    const row = this.repo.sync.get(phoneNumber);
     return row ? this.remember(row) : undefined;
   }
 
@@ -53,7 +55,7 @@ export class Bindings {
   }
 
   list(): ChatwootBindingRow[] {
-    return this.repo.list();
+    return this.repo.sync.list();
   }
 
   /** A row changed, moved or went: drop what is cached for these keys. */
@@ -66,7 +68,7 @@ export class Bindings {
 
   private load(): void {
     if (this.bound && this.hooks) return;
-    const rows = this.repo.list();
+    const rows = this.repo.sync.list();
     this.bound = new Set(rows.map((row) => row.phoneNumber));
     this.hooks = new Map(rows.map((row) => [row.hookId, row.phoneNumber]));
   }

@@ -43,7 +43,7 @@ export class CommandRunner {
   async run(command: Command, origin: CommandOrigin): Promise<CommandOutcome> {
     const baseUrl = (this.deps.defaults.baseUrl ?? '').replace(/\/+$/, '');
     const accountId = command.kind === 'connect' ? command.accountId : origin.accountId;
-    const bound = this.deps.repo.byInbox(baseUrl, accountId, command.inboxId);
+    const bound = await this.deps.repo.byInbox(baseUrl, accountId, command.inboxId);
     if (command.kind === 'connect') return this.connect(bound?.phoneNumber ?? null, command.inboxId, accountId, origin);
     if (!bound) return { phoneNumber: null, summary: `inbox ${command.inboxId} is not bound to a number` };
     const key = bound.phoneNumber;

@@ -175,7 +175,7 @@ export class CommandWebhook implements CommandEndpoint {
   }
 
   private logCommand(entry: CommandAuditEntry): boolean {
-    const fresh = this.deps.repo.logCommand(entry);
+    const fresh = this.deps.repo.sync.logCommand(entry);
     if (fresh) this.deps.logger[entry.verdict === 'accepted' ? 'info' : 'warn']({ ...entry }, `chatwoot command ${entry.verdict}`);
     return fresh;
   }

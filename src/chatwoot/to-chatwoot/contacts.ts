@@ -1,4 +1,4 @@
-import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
+import type { ChatwootStateStore } from '../../db/ports/chatwoot-state.js';
 import type { ChatwootContactRow } from '../../db/schema.js';
 import { SOURCE_PREFIX } from '../../domain/chatwoot.js';
 import { isGroupJid, phoneOfJid } from '../../domain/jid.js';
@@ -24,7 +24,7 @@ export const contactSourceId = (chatKey: string): string => `${SOURCE_PREFIX}${c
  * never overwritten. Conversations follow the binding's reopen policy.
  */
 export class ContactSync {
-  constructor(private readonly state: ChatwootStateRepository) {}
+  constructor(private readonly state: ChatwootStateStore) {}
 
   /** The conversation a message of this chat goes to, made if needed. */
   async conversationFor(binding: ActiveBinding, chat: ChatFacts): Promise<{ contact: ChatwootContactRow; conversationId: number }> {
@@ -33,21 +33,21 @@ export class ContactSync {
     if (keep && contact.conversationId !== null) return { contact, conversationId: contact.conversationId };
     const status = binding.options.pendingConversations ? 'pending' : 'open';
     const created = await binding.client.createConversation({ inbox_id: binding.row.inboxId, contact_id: contact.contactId, source_id: contact.sourceId, status });
-    this.state.setConversation(binding.phoneNumber, chat.chatKey, created.id, created.status ?? status);
+    await this.state.setConversation(binding.phoneNumber, chat.chatKey, created.id, created.status ?? status);
     return { contact: { ...contact, conversationId: created.id, conversationStatus: created.status ?? status }, conversationId: created.id };
   }
 
   /** Chatwoot no longer has the conversation (deleted by an agent): the next message opens a new one. */
-  forgetConversation(phoneNumber: string, chatKey: string): void {
-    this.state.setConversation(phoneNumber, chatKey, null, null);
+  async forgetConversation(phoneNumber: string, chatKey: string): Promise<void> {
+    await this.state.setConversation(phoneNumber, chatKey, null, null);
   }
 
-  forgetContact(phoneNumber: string, chatKey: string): void {
-    this.state.deleteContact(phoneNumber, chatKey);
+  async forgetContact(phoneNumber: string, chatKey: string): Promise<void> {
+    await this.state.deleteContact(phoneNumber, chatKey);
   }
 
   async contactFor(binding: ActiveBinding, chat: ChatFacts): Promise<ChatwootContactRow> {
-    const known = this.state.contact(binding.phoneNumber, chat.chatKey);
+    const known = await this.state.contact(binding.phoneNumber, chat.chatKey);
     if (known) return known;
     const sourceId = contactSourceId(chat.chatKey);
     const contact = (await this.find(binding, chat)) ?? (await this.create(binding, chat));

@@ -1,4 +1,4 @@
-import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
+import type { ChatwootStateStore } from '../../db/ports/chatwoot-state.js';
 import type { ChatwootJobRow } from '../../db/schema.js';
 import { phoneOfJid } from '../../domain/jid.js';
 import type { Bindings } from '../bindings/bindings.js';
@@ -13,20 +13,20 @@ import type { StepOutcome } from '../queue/job-queue.js';
 export class MergeStep {
   constructor(
     private readonly bindings: Bindings,
-    private readonly state: ChatwootStateRepository,
+    private readonly state: ChatwootStateStore,
   ) {}
 
   readonly handle = async (job: ChatwootJobRow): Promise<StepOutcome> => {
     const binding = this.bindings.get(job.phoneNumber);
     const into = typeof job.payload['into'] === 'string' ? job.payload['into'] : null;
-    const lid = this.state.contact(job.phoneNumber, job.ref);
+    const lid = await this.state.contact(job.phoneNumber, job.ref);
     if (!binding || !into || !lid) return { kind: 'done' };
     const phone = phoneOfJid(into);
-    const target = this.state.contact(job.phoneNumber, into);
+    const target = await this.state.contact(job.phoneNumber, into);
     if (target) {
       if (target.contactId !== lid.contactId) await binding.client.mergeContacts(target.contactId, lid.contactId);
-      if (target.conversationId === null && lid.conversationId !== null) this.state.setConversation(job.phoneNumber, into, lid.conversationId, lid.conversationStatus);
-      this.state.deleteContact(job.phoneNumber, job.ref);
+      if (target.conversationId === null && lid.conversationId !== null) await this.state.setConversation(job.phoneNumber, into, lid.conversationId, lid.conversationStatus);
+      await this.state.deleteContact(job.phoneNumber, job.ref);
       return { kind: 'done' };
     }
     let contactId = lid.contactId;
@@ -42,8 +42,8 @@ export class MergeStep {
         contactId = owner.id;
       }
     }
-    this.state.deleteContact(job.phoneNumber, job.ref);
-    this.state.putContact({ ...lid, chatKey: into, contactId });
+    await this.state.deleteContact(job.phoneNumber, job.ref);
+    await this.state.putContact({ ...lid, chatKey: into, contactId });
     return { kind: 'done' };
   };
 }

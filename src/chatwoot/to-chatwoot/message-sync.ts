@@ -1,5 +1,5 @@
 import type { MessageView } from '../../conversations/views.js';
-import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
+import type { ChatwootStateStore } from '../../db/ports/chatwoot-state.js';
 import type { ChatwootJobRow, ChatwootLinkRow, StoredMessageRow, SyncedState } from '../../db/schema.js';
 import type { ActiveBinding, Bindings } from '../bindings/bindings.js';
 import { ChatwootError } from '../client/errors.js';
@@ -14,7 +14,7 @@ import type { StoreReader } from './store-reader.js';
 
 export interface MessageSyncDeps {
   readonly bindings: Bindings;
-  readonly state: ChatwootStateRepository;
+  readonly state: ChatwootStateStore;
   readonly store: StoreReader;
   readonly contacts: ContactSync;
   readonly maxAttachmentBytes: number;
@@ -38,21 +38,21 @@ export class MessageSync {
     if (!binding || !found || found.row.phoneNumber !== job.phoneNumber) return DONE;
     const { row, view } = found;
     if (ignores(binding.options, view.chatId)) return DONE;
-    const link = this.linkOf(binding, row) ?? this.agentReplyLink(binding, row);
+    const link = (await this.linkOf(binding, row)) ?? (await this.agentReplyLink(binding, row));
     if (!link) return this.create(binding, row, view);
     await this.reflect(binding, link, row, view);
     return DONE;
   };
 
-  private linkOf(binding: ActiveBinding, row: StoredMessageRow): ChatwootLinkRow | undefined {
-    const byId = this.deps.state.link(binding.phoneNumber, row.id);
+  private async linkOf(binding: ActiveBinding, row: StoredMessageRow): Promise<ChatwootLinkRow | undefined> {
+    const byId = await this.deps.state.link(binding.phoneNumber, row.id);
     if (byId) return byId;
     // The same WhatsApp message stored again under another id (a history copy gave way): it is the same message.
     return row.waId ? this.deps.state.linkByWaId(binding.phoneNumber, row.waId) : undefined;
   }
 
   /** A message the outbox sent for an agent: the reply step links it, but this step may run first. */
-  private agentReplyLink(binding: ActiveBinding, row: StoredMessageRow): ChatwootLinkRow | undefined {
+  private async agentReplyLink(binding: ActiveBinding, row: StoredMessageRow): Promise<ChatwootLinkRow | undefined> {
     if (row.source !== 'api') return undefined;
     const reply = parseReplyKey(this.deps.store.idempotencyKeyOf(row.id));
     if (!reply || reply.accountId !== binding.row.accountId) return undefined;
@@ -67,7 +67,7 @@ export class MessageSync {
     const { conversationId } = await this.conversation(binding, view);
     const draft = await this.withFile(draftOf(view, binding.options, messageSourceId(row.waId)), row, view);
     const messageId = await this.post(binding, view, conversationId, draft);
-    const link = this.deps.state.putLink({
+    const link = await this.deps.state.putLink({
       phoneNumber: binding.phoneNumber,
       storeId: row.id,
       waId: row.waId,
@@ -82,21 +82,21 @@ export class MessageSync {
   }
 
   private async reflect(binding: ActiveBinding, link: ChatwootLinkRow, row: StoredMessageRow, view: MessageView): Promise<void> {
-    if (!link.waId && row.waId) this.deps.state.updateLink(binding.phoneNumber, link.storeId, { waId: row.waId });
+    if (!link.waId && row.waId) await this.deps.state.updateLink(binding.phoneNumber, link.storeId, { waId: row.waId });
     let synced: SyncedState = link.synced;
-    const save = (patch: SyncedState) => {
+    const save = async (patch: SyncedState) => {
       synced = { ...synced, ...patch };
-      this.deps.state.updateLink(binding.phoneNumber, link.storeId, { synced });
+      await this.deps.state.updateLink(binding.phoneNumber, link.storeId, { synced });
     };
     if (view.deleted === 'everyone' && !synced.deleted) {
       await this.ignoreMissing(binding.client.deleteMessage(link.conversationId, link.messageId));
-      save({ deleted: true });
+      await save({ deleted: true });
       return;
     }
     if (link.origin === 'whatsapp' && row.editedAt && row.editedAt !== synced.editedAt && row.waId) {
       const draft = draftOf(view, binding.options, `${messageSourceId(row.waId)}:edit:${row.editedAt}`, { in_reply_to: link.messageId });
       await postOnce(this.deps.state, binding, link.conversationId, { ...draft, content: `✏️ ${draft.content ?? ''}`.trim() });
-      save({ editedAt: row.editedAt });
+      await save({ editedAt: row.editedAt });
     }
     const shown = new Set(synced.reactions ?? []);
     for (const reaction of view.reactions) {
@@ -111,7 +111,7 @@ export class MessageSync {
         contentAttributes: { external_echo: true, in_reply_to: link.messageId, is_reaction: true },
       });
       shown.add(key);
-      save({ reactions: [...shown] });
+      await save({ reactions: [...shown] });
     }
     if (view.direction === 'out') await this.reflectStatus(binding, { ...link, synced }, view);
   }
@@ -122,11 +122,11 @@ export class MessageSync {
     if (!status || statusRank(status) <= statusRank(link.synced.status)) return;
     if (status === 'sent') {
       // Chatwoot's own starting status: nothing to tell it.
-      this.deps.state.updateLink(binding.phoneNumber, link.storeId, { synced: { ...link.synced, status } });
+      await this.deps.state.updateLink(binding.phoneNumber, link.storeId, { synced: { ...link.synced, status } });
       return;
     }
     await this.ignoreMissing(binding.client.updateMessageStatus(link.conversationId, link.messageId, status, status === 'failed' ? (view.error ?? 'not delivered to WhatsApp') : undefined));
-    this.deps.state.updateLink(binding.phoneNumber, link.storeId, { synced: { ...link.synced, status } });
+    await this.deps.state.updateLink(binding.phoneNumber, link.storeId, { synced: { ...link.synced, status } });
   }
 
   private async conversation(binding: ActiveBinding, view: MessageView): Promise<{ conversationId: number }> {
@@ -136,7 +136,7 @@ export class MessageSync {
       return await this.deps.contacts.conversationFor(binding, facts);
     } catch (err) {
       // Deleted in Chatwoot since we made it: made again on the retry.
-      if (err instanceof ChatwootError && err.status === 404) this.deps.contacts.forgetContact(binding.phoneNumber, view.chatId);
+      if (err instanceof ChatwootError && err.status === 404) await this.deps.contacts.forgetContact(binding.phoneNumber, view.chatId);
       throw err;
     }
   }
@@ -146,7 +146,7 @@ export class MessageSync {
       return await postOnce(this.deps.state, binding, conversationId, draft);
     } catch (err) {
       if (err instanceof ChatwootError && err.status === 404) {
-        this.deps.contacts.forgetConversation(binding.phoneNumber, view.chatId);
+        await this.deps.contacts.forgetConversation(binding.phoneNumber, view.chatId);
         throw new ChatwootError('http', `conversation ${conversationId} is gone in Chatwoot; a new one is opened on the retry`, 503);
       }
       throw err;

@@ -1,4 +1,4 @@
-import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
+import type { ChatwootStateStore } from '../../db/ports/chatwoot-state.js';
 import type { ChatwootJobRow } from '../../db/schema.js';
 import type { Bindings } from '../bindings/bindings.js';
 import { ChatwootError } from '../client/errors.js';
@@ -14,7 +14,7 @@ export interface NotePayload {
 }
 
 /** The `note` step: a private note of the bridge itself (a command's answer, a QR code), posted once under its source id. */
-export function noteStep(bindings: Bindings, state: ChatwootStateRepository) {
+export function noteStep(bindings: Bindings, state: ChatwootStateStore) {
   return async (job: ChatwootJobRow): Promise<StepOutcome> => {
     const binding = bindings.get(job.phoneNumber);
     if (!binding) return { kind: 'done' };

@@ -1,4 +1,4 @@
-import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
+import type { ChatwootStateStore } from '../../db/ports/chatwoot-state.js';
 import type { ActiveBinding } from '../bindings/bindings.js';
 import type { MessageDraft } from '../client/types.js';
 
@@ -7,20 +7,20 @@ import type { MessageDraft } from '../client/types.js';
  * is written first; an attempt whose answer never came (timeout, gateway killed) is settled by looking for its
  * source id in the conversation (`GET …/messages?after=`) before anything is posted again.
  */
-export async function postOnce(state: ChatwootStateRepository, binding: ActiveBinding, conversationId: number, draft: MessageDraft): Promise<number> {
+export async function postOnce(state: ChatwootStateStore, binding: ActiveBinding, conversationId: number, draft: MessageDraft): Promise<number> {
   const phone = binding.phoneNumber;
-  const earlier = state.post(phone, draft.sourceId);
+  const earlier = await state.post(phone, draft.sourceId);
   if (earlier?.messageId) return earlier.messageId;
   if (earlier) {
     const found = await findBySource(binding, earlier.conversationId, earlier.afterId, draft.sourceId);
     if (found !== null) {
-      state.settlePost(phone, draft.sourceId, found);
+      await state.settlePost(phone, draft.sourceId, found);
       return found;
     }
   }
-  state.intendPost(phone, draft.sourceId, conversationId);
+  await state.intendPost(phone, draft.sourceId, conversationId);
   const created = await binding.client.createMessage(conversationId, draft);
-  state.settlePost(phone, draft.sourceId, created.id);
+  await state.settlePost(phone, draft.sourceId, created.id);
   return created.id;
 }
 

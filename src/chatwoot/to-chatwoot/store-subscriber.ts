@@ -2,7 +2,7 @@ import type { MessageView } from '../../conversations/views.js';
 import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
 import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
 import { keyOfTime } from '../../db/repositories/stored-messages.js';
-import type { LaneRef } from '../../db/repositories/chatwoot-jobs.js';
+import type { LaneRef } from '../../db/ports/chatwoot-jobs.js';
 import type { RecordedEvent } from '../../events/feed-message.js';
 import type { DurableSubscriber } from '../../events/journal.js';
 import type { BindingOptions } from '../../domain/chatwoot.js';
@@ -22,7 +22,8 @@ export const chatLane = (chatKey: string): string => `chat:${chatKey}`;
  * after the conversation store wrote what it means, every message it added or changed becomes a `message` step
  * (so "stored" and "queued for Chatwoot" commit together, or neither does); a `@lid` chat merged into its phone
  * chat becomes a `merge` step; the first finished backfill of a number bound before it paired brings the history
- * import. The queue is woken after the commit.
+ * import. The queue is woken after the commit. The journal's transaction is synchronous SQLite, so this writes
+ * through the SQLite classes' `sync` calls until the journal moves (docs/cluster.md).
  */
 export class StoreSubscriber implements DurableSubscriber {
   constructor(
@@ -41,18 +42,18 @@ export class StoreSubscriber implements DurableSubscriber {
     for (const change of event.derived) {
       if (change.name !== 'conversation.removed' || typeof change.data['mergedInto'] !== 'string' || typeof change.data['chatId'] !== 'string') continue;
       const into = change.data['mergedInto'];
-      lanes.push(this.queue.enqueue({ phoneNumber: event.phoneNumber, lane: chatLane(into), kind: 'merge', ref: change.data['chatId'], payload: { into } }));
+      lanes.push(this.queue.enqueueInTransaction({ phoneNumber: event.phoneNumber, lane: chatLane(into), kind: 'merge', ref: change.data['chatId'], payload: { into } }));
     }
     for (const change of event.derived) {
       if (!MESSAGE_CHANGES.has(change.name)) continue;
       const message = change.data['message'] as MessageView | undefined;
       if (!message || ignores(binding.options, message.chatId)) continue;
-      lanes.push(this.queue.enqueue({ phoneNumber: event.phoneNumber, lane: chatLane(message.chatId), kind: 'message', ref: message.id, payload: {} }));
+      lanes.push(this.queue.enqueueInTransaction({ phoneNumber: event.phoneNumber, lane: chatLane(message.chatId), kind: 'message', ref: message.id, payload: {} }));
     }
     const { message } = event;
     if (message.type === 'sync' && message.state === 'done' && binding.row.importPending) {
       lanes.push(...this.importHistory(event.phoneNumber, binding.options));
-      this.repo.update(event.phoneNumber, { importPending: false });
+      this.repo.sync.update(event.phoneNumber, { importPending: false });
       this.bindings.changed(event.phoneNumber);
     }
     if (lanes.length === 0) return;
@@ -63,9 +64,9 @@ export class StoreSubscriber implements DurableSubscriber {
   importHistory(phoneNumber: string, options: BindingOptions): LaneRef[] {
     if (options.importDays <= 0) return [];
     const lanes = new Map<string, LaneRef>();
-    for (const { id, chatKey } of this.state.storedSince(phoneNumber, keyOfTime(this.clock.now() - options.importDays * DAY_MS))) {
+    for (const { id, chatKey } of this.state.sync.storedSince(phoneNumber, keyOfTime(this.clock.now() - options.importDays * DAY_MS))) {
       if (ignores(options, chatKey)) continue;
-      lanes.set(chatKey, this.queue.enqueue({ phoneNumber, lane: chatLane(chatKey), kind: 'message', ref: id, payload: { history: true } }));
+      lanes.set(chatKey, this.queue.enqueueInTransaction({ phoneNumber, lane: chatLane(chatKey), kind: 'message', ref: id, payload: { history: true } }));
     }
     return [...lanes.values()];
   }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
+import type { ChatwootStateStore } from '../../db/ports/chatwoot-state.js';
 import type { ChatwootJobRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -30,7 +30,7 @@ export interface ReplyOutbox {
 
 export interface ReplyStepDeps {
   readonly bindings: Bindings;
-  readonly state: ChatwootStateRepository;
+  readonly state: ChatwootStateStore;
   readonly outbox: ReplyOutbox;
   readonly queue: JobQueue;
   /** Where downloaded files wait before the outbox adopts them (its tmp folder, same file system). */
@@ -73,7 +73,7 @@ export class ReplyStep {
         } catch (err) {
           // Storage down or busy: try again later. Too large, gone, refused, an expired link: this message fails.
           if (err instanceof ChatwootError && transient(err)) throw err;
-          this.fail(binding, job, reply, `attachment ${index + 1} was not sent: ${err instanceof Error ? err.message : String(err)}`);
+          await this.fail(binding, job, reply, `attachment ${index + 1} was not sent: ${err instanceof Error ? err.message : String(err)}`);
           return { kind: 'done' };
         }
       }
@@ -103,8 +103,8 @@ export class ReplyStep {
         if (err instanceof GatewayError && err.code === 'IDEMPOTENCY_KEY_REUSED') continue;
         throw err;
       }
-      if (!this.deps.state.link(binding.phoneNumber, row.id)) {
-        this.deps.state.putLink({ phoneNumber: binding.phoneNumber, storeId: row.id, waId: row.waMessageId, conversationId: reply.conversationId, messageId, origin: 'chatwoot', synced: {} });
+      if (!(await this.deps.state.link(binding.phoneNumber, row.id))) {
+        await this.deps.state.putLink({ phoneNumber: binding.phoneNumber, storeId: row.id, waId: row.waMessageId, conversationId: reply.conversationId, messageId, origin: 'chatwoot', synced: {} });
       }
     }
   }
@@ -115,9 +115,9 @@ export class ReplyStep {
     return reply.content ? `*${reply.senderName}*:\n${reply.content}` : `*${reply.senderName}*`;
   }
 
-  private fail(binding: ActiveBinding, job: ChatwootJobRow, reply: ReplyPayload, error: string): void {
+  private async fail(binding: ActiveBinding, job: ChatwootJobRow, reply: ReplyPayload, error: string): Promise<void> {
     this.deps.logger.info({ phoneNumber: binding.phoneNumber, messageId: job.ref, error }, 'chatwoot: agent message not sent');
-    const lane = this.deps.queue.enqueue({ phoneNumber: binding.phoneNumber, lane: job.lane, kind: 'fail', ref: job.ref, payload: { conversationId: reply.conversationId, error } });
+    const lane = await this.deps.queue.enqueue({ phoneNumber: binding.phoneNumber, lane: job.lane, kind: 'fail', ref: job.ref, payload: { conversationId: reply.conversationId, error } });
     this.deps.queue.wake([lane]);
   }
 }

@@ -1,12 +1,10 @@
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
-import type { LaneRef } from '../../db/repositories/chatwoot-jobs.js';
-import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
+import type { ChatwootStateStore } from '../../db/ports/chatwoot-state.js';
 import { SOURCE_PREFIX } from '../../domain/chatwoot.js';
 import { normalizeJid } from '../../domain/jid.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import { recordBridge, type RequestFacts } from '../audit.js';
+import { bridgeLink, type RequestFacts } from '../audit.js';
 import type { ActiveBinding, Bindings } from '../bindings/bindings.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { chatKeyOfSource } from '../to-chatwoot/contacts.js';
@@ -29,10 +27,8 @@ export interface WebhookAnswer {
 
 export interface WebhookReceiverDeps {
   readonly bindings: Bindings;
-  readonly repo: ChatwootBindingRepository;
-  readonly state: ChatwootStateRepository;
+  readonly state: ChatwootStateStore;
   readonly queue: JobQueue;
-  readonly transaction: <T>(work: () => T) => T;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -46,7 +42,7 @@ const STATUS_EVENTS = new Set(['conversation_status_changed', 'conversation_upda
  * `POST /webhooks/chatwoot/{hookId}`: an API inbox's webhook. Checked (the signature, or for a binding told its
  * Chatwoot is older than 4.13 only the secret path), parsed, de-duplicated (by delivery id, and by message id, since
  * Chatwoot may send one event twice under two delivery ids), then an agent's outgoing public message
- * becomes a `reply` step in the same transaction that records the delivery as taken. It answers at once: sending
+ * becomes a `reply` step in the same transaction that records the delivery as taken (with its audit row). It answers at once: sending
  * is the queue's job (Chatwoot never retries a webhook). Everything else the inbox sends is not for WhatsApp —
  * customers' messages, private notes, the bridge's own messages (by source id, `external_echo`, and the record of
  * what it posted) — except conversation status changes, which the reopen policy needs.
@@ -55,7 +51,7 @@ export class WebhookReceiver {
   constructor(private readonly deps: WebhookReceiverDeps) {}
 
   /** `facts`: where the request came from, for the audit row of an agent's reply. */
-  accept(hookId: string, raw: Buffer, headers: WebhookHeaders, facts: RequestFacts): WebhookAnswer {
+  async accept(hookId: string, raw: Buffer, headers: WebhookHeaders, facts: RequestFacts): Promise<WebhookAnswer> {
     const binding = this.deps.bindings.byHook(hookId);
     if (!binding) return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'no Chatwoot binding has this webhook URL' } } };
     const phoneNumber = binding.phoneNumber;
@@ -71,9 +67,7 @@ export class WebhookReceiver {
       return { status: 400, body: { error: { code: 'MALFORMED_BODY', message: 'the webhook body is not JSON' } }, phoneNumber };
     }
     if (!isObject(body)) return { status: 400, body: { error: { code: 'MALFORMED_BODY', message: 'the webhook body is not a JSON object' } }, phoneNumber };
-    const lanes: LaneRef[] = [];
-    const outcome = this.deps.transaction(() => this.take(binding, body as Record<string, unknown>, headers.delivery, lanes, facts));
-    if (lanes.length > 0) this.deps.queue.wake(lanes);
+    const outcome = await this.take(binding, body, headers.delivery, facts);
     return { status: 200, body: { ok: true, ...outcome }, phoneNumber };
   }
 
@@ -87,36 +81,39 @@ export class WebhookReceiver {
    * Most of what an inbox posts is not for WhatsApp (every message the bridge itself creates comes back): that is
    * answered without a write. Status changes are idempotent; only an agent's message is recorded as taken.
    */
-  private take(binding: ActiveBinding, body: Record<string, unknown>, delivery: string | undefined, lanes: LaneRef[], facts: RequestFacts): { taken: string } {
+  private async take(binding: ActiveBinding, body: Record<string, unknown>, delivery: string | undefined, facts: RequestFacts): Promise<{ taken: string }> {
     const phone = binding.phoneNumber;
     const event = str(body['event']) ?? '';
     if (STATUS_EVENTS.has(event)) {
       const id = num(body['id']);
       const status = str(body['status']);
-      if (id !== null && status) this.deps.state.setConversationStatus(phone, id, status);
+      if (id !== null && status) await this.deps.state.setConversationStatus(phone, id, status);
       return { taken: 'conversation status' };
     }
     if (event !== 'message_created') return { taken: 'not for WhatsApp' };
-    const why = this.notForWhatsApp(binding, body);
+    const why = await this.notForWhatsApp(binding, body);
     if (why) return { taken: why };
-    if (delivery && !this.deps.repo.receive(`delivery:${phone}:${delivery.slice(0, 100)}`, phone)) return { taken: 'duplicate delivery' };
     const messageId = num(body['id']) as number;
     // One message is sent once, also when Chatwoot posts its event twice under two delivery ids (chatwoot#11901).
-    if (!this.deps.repo.receive(`message:${phone}:${messageId}`, phone)) return { taken: 'duplicate event' };
+    const receipts = [...(delivery ? [`delivery:${phone}:${delivery.slice(0, 100)}`] : []), `message:${phone}:${messageId}`];
+    const duplicate = (key: string) => ({ taken: key.startsWith('delivery:') ? 'duplicate delivery' : 'duplicate event' });
     const conversation = isObject(body['conversation']) ? body['conversation'] : {};
     const conversationId = num(conversation['id']);
-    if (conversationId === null) return { taken: 'no conversation' };
+    if (conversationId === null) {
+      const taken = await this.deps.queue.takeDelivery(phone, receipts, null);
+      return taken ? duplicate(taken) : { taken: 'no conversation' };
+    }
     const lane = `conversation:${conversationId}`;
-    const recipient = this.recipientOf(phone, conversation);
+    const recipient = await this.recipientOf(phone, conversation);
     const sender = isObject(body['sender']) ? body['sender'] : {};
     const agent = str(sender['available_name']) ?? str(sender['name']);
     // An agent's reply is a send from the number: audited as sends are, in the transaction that queues it.
     const audit = (result: 'ok' | 'error', params: Record<string, unknown>) =>
-      recordBridge(this.deps.audit, facts, { action: 'chatwoot.reply', result, phoneNumber: phone, target: { type: 'chatwoot_message', id: String(messageId) }, params: { agent, conversationId, ...params } });
+      bridgeLink(this.deps.audit, facts, { action: 'chatwoot.reply', result, phoneNumber: phone, target: { type: 'chatwoot_message', id: String(messageId) }, params: { agent, conversationId, ...params } });
     if (!recipient) {
-      lanes.push(this.deps.queue.enqueue({ phoneNumber: phone, lane, kind: 'fail', ref: String(messageId), payload: { conversationId, error: 'this conversation has no WhatsApp chat to send to' } }));
-      audit('error', { reason: 'this conversation has no WhatsApp chat to send to' });
-      return { taken: 'no recipient' };
+      const reason = 'this conversation has no WhatsApp chat to send to';
+      const taken = await this.deps.queue.takeDelivery(phone, receipts, { phoneNumber: phone, lane, kind: 'fail', ref: String(messageId), payload: { conversationId, error: reason } }, audit('error', { reason }));
+      return taken ? duplicate(taken) : { taken: 'no recipient' };
     }
     const attributes = isObject(body['content_attributes']) ? body['content_attributes'] : {};
     const payload: ReplyPayload = {
@@ -133,13 +130,12 @@ export class WebhookReceiver {
       })),
       inReplyTo: num(attributes['in_reply_to']),
     };
-    lanes.push(this.deps.queue.enqueue({ phoneNumber: phone, lane, kind: 'reply', ref: String(messageId), payload: { ...payload } }));
-    audit('ok', { to: recipient, attachments: payload.attachments.length });
-    return { taken: 'queued for WhatsApp' };
+    const taken = await this.deps.queue.takeDelivery(phone, receipts, { phoneNumber: phone, lane, kind: 'reply', ref: String(messageId), payload: { ...payload } }, audit('ok', { to: recipient, attachments: payload.attachments.length }));
+    return taken ? duplicate(taken) : { taken: 'queued for WhatsApp' };
   }
 
   /** Why a `message_created` is not an agent's message for WhatsApp (null when it is). Only top-level fields count (BR-11). */
-  private notForWhatsApp(binding: ActiveBinding, body: Record<string, unknown>): string | null {
+  private async notForWhatsApp(binding: ActiveBinding, body: Record<string, unknown>): Promise<string | null> {
     const inbox = isObject(body['inbox']) ? num(body['inbox']['id']) : null;
     if (inbox !== null && inbox !== binding.row.inboxId) return 'another inbox';
     if (str(body['message_type']) !== 'outgoing') return 'not an outgoing message';
@@ -149,7 +145,7 @@ export class WebhookReceiver {
     if ((str(body['source_id']) ?? '').startsWith(SOURCE_PREFIX)) return 'the bridge’s own message';
     const attributes = isObject(body['content_attributes']) ? body['content_attributes'] : {};
     if (attributes['external_echo'] === true) return 'the bridge’s own message';
-    if (this.deps.state.postedMessage(binding.phoneNumber, id)) return 'the bridge’s own message';
+    if (await this.deps.state.postedMessage(binding.phoneNumber, id)) return 'the bridge’s own message';
     const text = str(body['content']);
     const files = Array.isArray(body['attachments']) ? body['attachments'].length : 0;
     if (!text && files === 0) return 'nothing to send';
@@ -157,12 +153,12 @@ export class WebhookReceiver {
   }
 
   /** The chat to send to: our contact inbox's source id, the chat we opened the conversation for, else the contact. */
-  private recipientOf(phone: string, conversation: Record<string, unknown>): string | null {
+  private async recipientOf(phone: string, conversation: Record<string, unknown>): Promise<string | null> {
     const contactInbox = isObject(conversation['contact_inbox']) ? conversation['contact_inbox'] : {};
     const fromSource = chatKeyOfSource(contactInbox['source_id']);
     if (fromSource) return fromSource;
     const id = num(conversation['id']);
-    const known = id === null ? undefined : this.deps.state.contactOfConversation(phone, id);
+    const known = id === null ? undefined : await this.deps.state.contactOfConversation(phone, id);
     if (known) return known.chatKey;
     const meta = isObject(conversation['meta']) ? conversation['meta'] : {};
     const sender = isObject(meta['sender']) ? meta['sender'] : {};

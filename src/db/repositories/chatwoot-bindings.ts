@@ -1,5 +1,6 @@
 import { and, asc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { BindingPatch, ChatwootBindingStore, NewBinding, NewCommand } from '../ports/chatwoot-bindings.js';
 import {
   chatwootBindings,
   chatwootCommands,
@@ -12,11 +13,11 @@ import {
   type ChatwootCommandRow,
 } from '../schema.js';
 
-export type NewBinding = typeof chatwootBindings.$inferInsert;
-export type BindingPatch = Partial<Omit<ChatwootBindingRow, 'phoneNumber' | 'createdAt'>>;
-
-/** Bindings (a number ↔ a Chatwoot inbox), the deliveries already taken, and the command log. */
-export class ChatwootBindingRepository {
+/**
+ * Bindings, taken deliveries and the command log on SQLite, synchronous: for callers inside a synchronous SQLite
+ * transaction (the journal's, `InlineAudit`'s) until those move.
+ */
+export class ChatwootBindingsSync {
   constructor(private readonly db: Db) {}
 
   insert(row: NewBinding): ChatwootBindingRow {
@@ -52,7 +53,6 @@ export class ChatwootBindingRepository {
       .get();
   }
 
-  /** The binding and everything the bridge kept for it (contacts, links, posts, queued steps, receipts), in one go. */
   deleteAll(phoneNumber: string): boolean {
     return this.db.transaction((tx) => {
       for (const table of [chatwootContacts, chatwootPosts, chatwootLinks, chatwootJobs, chatwootReceipts]) tx.delete(table).where(eq(table.phoneNumber, phoneNumber)).run();
@@ -60,7 +60,6 @@ export class ChatwootBindingRepository {
     });
   }
 
-  /** Remember a webhook delivery; false when it was taken before (a duplicate). */
   receive(key: string, phoneNumber: string): boolean {
     return this.db.insert(chatwootReceipts).values({ key, phoneNumber }).onConflictDoNothing().run().changes > 0;
   }
@@ -69,12 +68,64 @@ export class ChatwootBindingRepository {
     return this.db.delete(chatwootReceipts).where(lt(chatwootReceipts.createdAt, before)).run().changes;
   }
 
-  /** One row per command message; false when this delivery was logged before (not run twice). */
-  logCommand(row: Omit<ChatwootCommandRow, 'id' | 'createdAt'>): boolean {
+  logCommand(row: NewCommand): boolean {
     return this.db.insert(chatwootCommands).values(row).onConflictDoNothing().run().changes > 0;
   }
 
   commands(limit = 100): ChatwootCommandRow[] {
     return this.db.select().from(chatwootCommands).orderBy(asc(chatwootCommands.id)).limit(limit).all();
+  }
+}
+
+/** The bindings on SQLite behind the dialect-neutral port. */
+export class ChatwootBindingRepository implements ChatwootBindingStore {
+  readonly sync: ChatwootBindingsSync;
+
+  constructor(db: Db) {
+    this.sync = new ChatwootBindingsSync(db);
+  }
+
+  async insert(row: NewBinding): Promise<ChatwootBindingRow> {
+    return this.sync.insert(row);
+  }
+
+  async get(phoneNumber: string): Promise<ChatwootBindingRow | undefined> {
+    return this.sync.get(phoneNumber);
+  }
+
+  async byHook(hookId: string): Promise<ChatwootBindingRow | undefined> {
+    return this.sync.byHook(hookId);
+  }
+
+  async byInbox(baseUrl: string, accountId: number, inboxId: number): Promise<ChatwootBindingRow | undefined> {
+    return this.sync.byInbox(baseUrl, accountId, inboxId);
+  }
+
+  async list(): Promise<ChatwootBindingRow[]> {
+    return this.sync.list();
+  }
+
+  async update(phoneNumber: string, patch: BindingPatch): Promise<ChatwootBindingRow | undefined> {
+    return this.sync.update(phoneNumber, patch);
+  }
+
+  async deleteAll(phoneNumber: string): Promise<boolean> {
+    return this.sync.deleteAll(phoneNumber);
+  }
+
+  async receive(key: string, phoneNumber: string): Promise<boolean> {
+    return this.sync.receive(key, phoneNumber);
+  }
+
+  async pruneReceipts(before: number): Promise<number> {
+    return this.sync.pruneReceipts(before);
+  }
+
+  async logCommand(row: NewCommand): Promise<boolean> {
+    return this.sync.logCommand(row);
+  }
+
+  async commands(limit = 100): Promise<ChatwootCommandRow[]> {
+    return this.sync.commands(limit);
   }
 }

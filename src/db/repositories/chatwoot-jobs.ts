@@ -1,50 +1,22 @@
 import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import type { JobDirection, JobKind, JobStatus } from '../../domain/chatwoot.js';
+import type { JobStatus } from '../../domain/chatwoot.js';
 import type { Db } from '../client.js';
+import type { AuditLink } from '../ports/audit.js';
+import type { BacklogCounts, ChatwootJobStore, JobFilter, JobPatch, JobSettlement, LaneRef, NewJob } from '../ports/chatwoot-jobs.js';
 import { chatwootJobs, type ChatwootJobRow } from '../schema.js';
-
-export interface NewJob {
-  readonly phoneNumber: string;
-  readonly direction: JobDirection;
-  readonly lane: string;
-  readonly kind: JobKind;
-  readonly ref: string;
-  readonly payload: Record<string, unknown>;
-  readonly nextAttemptAt: number;
-  readonly giveUpAt: number;
-}
-
-export interface LaneRef {
-  readonly phoneNumber: string;
-  readonly lane: string;
-}
-
-export interface JobFilter {
-  readonly status?: JobStatus;
-  readonly direction?: JobDirection;
-  readonly phoneNumber?: string;
-  /** Only these numbers (what a tenant may see); undefined = all. */
-  readonly phones?: readonly string[];
-  readonly limit: number;
-  readonly offset: number;
-}
-
-export interface BacklogCounts {
-  readonly phoneNumber: string;
-  readonly direction: JobDirection;
-  readonly pending: number;
-  readonly retrying: number;
-  readonly dead: number;
-  readonly oldestAt: number | null;
-}
+import { TakenBefore } from '../taken-before.js';
+import { withAudit } from './audit-append.js';
 
 const OPEN: JobStatus[] = ['pending', 'running'];
+/** A step may be claimed only as its lane's oldest open step (the same condition on Postgres). */
+const NOT_OLDER = "NOT EXISTS (SELECT 1 FROM chatwoot_jobs o WHERE o.phone_number = chatwoot_jobs.phone_number AND o.lane = chatwoot_jobs.lane AND o.status IN ('pending', 'running') AND o.id < chatwoot_jobs.id)";
 
 /**
- * The bridge's durable queue (both directions): a row per step, written before the step is attempted. Every
- * message runs enqueue, head and one settle: those are prepared once.
+ * The bridge's durable queue on SQLite, synchronous: for callers inside a synchronous SQLite transaction (the
+ * journal's, `InlineAudit`'s) until those move. Every message runs enqueue, head, claim and one settle: those are
+ * prepared once.
  */
-export class ChatwootJobRepository {
+export class ChatwootJobsSync {
   private readonly hot;
 
   constructor(private readonly db: Db) {
@@ -63,18 +35,15 @@ export class ChatwootJobRepository {
         .orderBy(asc(chatwootJobs.id))
         .limit(1)
         .prepare(),
+      receive: s.prepare('INSERT INTO chatwoot_receipts (key, phone_number) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       byId: db.select().from(chatwootJobs).where(eq(chatwootJobs.id, param('id'))).prepare(),
-      running: s.prepare("UPDATE chatwoot_jobs SET status = 'running' WHERE id = ?"),
+      claim: s.prepare(`UPDATE chatwoot_jobs SET status = 'running' WHERE id = ? AND status = 'pending' AND ${NOT_OLDER}`),
       settle: s.prepare(
         'UPDATE chatwoot_jobs SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt, give_up_at = @giveUpAt, last_error = @lastError, done_at = @doneAt, updated_at = @now WHERE id = @id',
       ),
     };
   }
 
-  /**
-   * Queue a step; a step of the same (number, kind, ref) still waiting absorbs it (its payload is replaced, its place
-   * in the lane kept), so a burst of changes to one message is one call to Chatwoot.
-   */
   enqueue(job: NewJob): void {
     this.hot.enqueue.run({ ...job, payload: JSON.stringify(job.payload), now: Date.now() });
   }
@@ -83,17 +52,20 @@ export class ChatwootJobRepository {
     return this.hot.byId.get({ id });
   }
 
-  /** The oldest step of a lane not yet done or dead: the only one that may run (order per conversation). */
+  /** Whether the receipt is new (not taken before). */
+  receive(key: string, phoneNumber: string): boolean {
+    return this.hot.receive.run(key, phoneNumber).changes > 0;
+  }
+
   head(lane: LaneRef): ChatwootJobRow | undefined {
     return this.hot.head.get({ phone: lane.phoneNumber, lane: lane.lane });
   }
 
-  markRunning(id: number): void {
-    this.hot.running.run(id);
+  claim(id: number): boolean {
+    return this.hot.claim.run(id).changes > 0;
   }
 
-  /** An attempt's outcome: done, waiting to retry, or dead. */
-  settle(id: number, outcome: { status: JobStatus; attempts: number; nextAttemptAt: number; giveUpAt: number; lastError: string | null; doneAt: number | null }): void {
+  settle(id: number, outcome: JobSettlement): void {
     this.hot.settle.run({ id, ...outcome, now: Date.now() });
   }
 
@@ -106,7 +78,7 @@ export class ChatwootJobRepository {
     return this.db.update(chatwootJobs).set({ status: 'pending', updatedAt: Date.now() }).where(eq(chatwootJobs.status, 'running')).run().changes;
   }
 
-  update(id: number, patch: Partial<Omit<ChatwootJobRow, 'id' | 'phoneNumber' | 'direction' | 'lane' | 'kind' | 'ref' | 'createdAt'>>): ChatwootJobRow | undefined {
+  update(id: number, patch: JobPatch): ChatwootJobRow | undefined {
     return this.db
       .update(chatwootJobs)
       .set({ ...patch, updatedAt: Date.now() })
@@ -115,7 +87,6 @@ export class ChatwootJobRepository {
       .get();
   }
 
-  /** Newest first, with the total that matched. */
   list(filter: JobFilter): { rows: ChatwootJobRow[]; total: number } {
     const where = and(...conditions(filter));
     const rows = this.db.select().from(chatwootJobs).where(where).orderBy(desc(chatwootJobs.id)).limit(filter.limit).offset(filter.offset).all();
@@ -123,7 +94,6 @@ export class ChatwootJobRepository {
     return { rows, total };
   }
 
-  /** Per number and direction: waiting (never tried), retrying (failed at least once), dead, oldest waiting. */
   backlog(): BacklogCounts[] {
     return this.db
       .select({
@@ -140,9 +110,74 @@ export class ChatwootJobRepository {
       .all();
   }
 
-  /** Forget finished steps older than `before`; dead ones are kept until replayed or their binding goes. */
   pruneDone(before: number): number {
     return this.db.delete(chatwootJobs).where(and(eq(chatwootJobs.status, 'done'), lt(chatwootJobs.updatedAt, before))).run().changes;
+  }
+}
+
+/** The queue on SQLite behind the dialect-neutral port (one connection, one writer: each call is one statement). */
+export class ChatwootJobRepository implements ChatwootJobStore {
+  readonly sync: ChatwootJobsSync;
+
+  constructor(private readonly db: Db) {
+    this.sync = new ChatwootJobsSync(db);
+  }
+
+  async enqueue(job: NewJob): Promise<void> {
+    this.sync.enqueue(job);
+  }
+
+  async get(id: number): Promise<ChatwootJobRow | undefined> {
+    return this.sync.get(id);
+  }
+
+  async head(lane: LaneRef): Promise<ChatwootJobRow | undefined> {
+    return this.sync.head(lane);
+  }
+
+  async claim(id: number): Promise<boolean> {
+    return this.sync.claim(id);
+  }
+
+  async settle(id: number, outcome: JobSettlement): Promise<void> {
+    this.sync.settle(id, outcome);
+  }
+
+  async openLanes(): Promise<LaneRef[]> {
+    return this.sync.openLanes();
+  }
+
+  async resetRunning(): Promise<number> {
+    return this.sync.resetRunning();
+  }
+
+  async takeDelivery(phoneNumber: string, receipts: readonly string[], job: NewJob | null, audit?: AuditLink): Promise<string | null> {
+    try {
+      return withAudit(this.db, audit, () => {
+        for (const key of receipts) if (!this.sync.receive(key, phoneNumber)) throw new TakenBefore(key);
+        if (job) this.sync.enqueue(job);
+        return null;
+      });
+    } catch (err) {
+      if (err instanceof TakenBefore) return err.key;
+      throw err;
+    }
+  }
+
+  async update(id: number, patch: JobPatch, audit?: AuditLink): Promise<ChatwootJobRow | undefined> {
+    return withAudit(this.db, audit, () => this.sync.update(id, patch));
+  }
+
+  async list(filter: JobFilter): Promise<{ rows: ChatwootJobRow[]; total: number }> {
+    return this.sync.list(filter);
+  }
+
+  async backlog(): Promise<BacklogCounts[]> {
+    return this.sync.backlog();
+  }
+
+  async pruneDone(before: number): Promise<number> {
+    return this.sync.pruneDone(before);
   }
 }
 

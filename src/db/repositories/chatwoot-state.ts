@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { ChatwootStateStore, ContactWrite, LinkWrite } from '../ports/chatwoot-state.js';
 import { idOfKey } from './stored-messages.js';
 import {
   chatwootContacts,
@@ -13,10 +14,11 @@ import {
 } from '../schema.js';
 
 /**
- * What the bridge knows of Chatwoot's side: each chat's contact and conversation, each message created, each link.
- * The lookups and writes every bridged message makes are prepared once.
+ * What the bridge knows of Chatwoot's side, on SQLite, synchronous: for callers inside a synchronous SQLite
+ * transaction (the journal's, `InlineAudit`'s) until those move. The lookups and writes every bridged message makes
+ * are prepared once.
  */
-export class ChatwootStateRepository {
+export class ChatwootStateSync {
   private readonly hot;
 
   constructor(private readonly db: Db) {
@@ -43,11 +45,6 @@ export class ChatwootStateRepository {
     };
   }
 
-  /** Several writes as one commit. */
-  atomically<T>(work: () => T): T {
-    return this.db.$client.transaction(work)();
-  }
-
   contact(phoneNumber: string, chatKey: string): ChatwootContactRow | undefined {
     return this.hot.contact.get({ phone: phoneNumber, chat: chatKey });
   }
@@ -60,7 +57,7 @@ export class ChatwootStateRepository {
       .get();
   }
 
-  putContact(row: Omit<ChatwootContactRow, 'createdAt' | 'updatedAt'>): ChatwootContactRow {
+  putContact(row: ContactWrite): ChatwootContactRow {
     const now = Date.now();
     return this.db
       .insert(chatwootContacts)
@@ -81,7 +78,6 @@ export class ChatwootStateRepository {
       .run();
   }
 
-  /** A status Chatwoot reported for a conversation (webhooks): kept for the reopen policy. */
   setConversationStatus(phoneNumber: string, conversationId: number, status: string): void {
     this.db
       .update(chatwootContacts)
@@ -98,7 +94,6 @@ export class ChatwootStateRepository {
     return this.hot.post.get({ phone: phoneNumber, source: sourceId });
   }
 
-  /** Before a create call: the attempt, and where to look for its result if the answer never comes. */
   intendPost(phoneNumber: string, sourceId: string, conversationId: number): void {
     const afterId = (this.hot.newest.get(phoneNumber, conversationId) as number | null) ?? 0;
     this.hot.intend.run(phoneNumber, sourceId, conversationId, afterId, Date.now());
@@ -108,12 +103,10 @@ export class ChatwootStateRepository {
     this.hot.settle.run(messageId, phoneNumber, sourceId);
   }
 
-  /** Whether this Chatwoot message is one the bridge created (the third echo guard, after source id and external_echo). */
   postedMessage(phoneNumber: string, messageId: number): boolean {
     return this.hot.posted.get(phoneNumber, messageId) !== undefined;
   }
 
-  /** The conversation store's messages of a number from `key` on, oldest first (history import), by their public ids. */
   storedSince(phoneNumber: string, key: number): { id: string; chatKey: string }[] {
     return this.db
       .select({ key: conversationMessages.key, outboxId: conversationMessages.outboxId, chatKey: conversationMessages.chatKey })
@@ -132,18 +125,7 @@ export class ChatwootStateRepository {
     return this.hot.linkByWaId.get({ phone: phoneNumber, wa: waId });
   }
 
-  /** Every stored message an agent's Chatwoot message became (one per attachment), oldest first. */
-  linksOfMessage(phoneNumber: string, messageId: number): ChatwootLinkRow[] {
-    return this.db
-      .select()
-      .from(chatwootLinks)
-      .where(and(eq(chatwootLinks.phoneNumber, phoneNumber), eq(chatwootLinks.messageId, messageId)))
-      .orderBy(desc(chatwootLinks.createdAt))
-      .all()
-      .reverse();
-  }
-
-  putLink(row: Omit<ChatwootLinkRow, 'createdAt' | 'updatedAt'>): ChatwootLinkRow {
+  putLink(row: LinkWrite): ChatwootLinkRow {
     const now = Date.now();
     this.hot.putLink.run({ ...row, synced: JSON.stringify(row.synced), now });
     return { ...row, createdAt: now, updatedAt: now };
@@ -155,5 +137,74 @@ export class ChatwootStateRepository {
       .set({ ...patch, updatedAt: Date.now() })
       .where(and(eq(chatwootLinks.phoneNumber, phoneNumber), eq(chatwootLinks.storeId, storeId)))
       .run();
+  }
+}
+
+/** The bridge's view of Chatwoot on SQLite behind the dialect-neutral port. */
+export class ChatwootStateRepository implements ChatwootStateStore {
+  readonly sync: ChatwootStateSync;
+
+  constructor(db: Db) {
+    this.sync = new ChatwootStateSync(db);
+  }
+
+  async contact(phoneNumber: string, chatKey: string): Promise<ChatwootContactRow | undefined> {
+    return this.sync.contact(phoneNumber, chatKey);
+  }
+
+  async contactOfConversation(phoneNumber: string, conversationId: number): Promise<ChatwootContactRow | undefined> {
+    return this.sync.contactOfConversation(phoneNumber, conversationId);
+  }
+
+  async putContact(row: ContactWrite): Promise<ChatwootContactRow> {
+    return this.sync.putContact(row);
+  }
+
+  async setConversation(phoneNumber: string, chatKey: string, conversationId: number | null, status: string | null): Promise<void> {
+    this.sync.setConversation(phoneNumber, chatKey, conversationId, status);
+  }
+
+  async setConversationStatus(phoneNumber: string, conversationId: number, status: string): Promise<void> {
+    this.sync.setConversationStatus(phoneNumber, conversationId, status);
+  }
+
+  async deleteContact(phoneNumber: string, chatKey: string): Promise<void> {
+    this.sync.deleteContact(phoneNumber, chatKey);
+  }
+
+  async post(phoneNumber: string, sourceId: string): Promise<ChatwootPostRow | undefined> {
+    return this.sync.post(phoneNumber, sourceId);
+  }
+
+  async intendPost(phoneNumber: string, sourceId: string, conversationId: number): Promise<void> {
+    this.sync.intendPost(phoneNumber, sourceId, conversationId);
+  }
+
+  async settlePost(phoneNumber: string, sourceId: string, messageId: number): Promise<void> {
+    this.sync.settlePost(phoneNumber, sourceId, messageId);
+  }
+
+  async postedMessage(phoneNumber: string, messageId: number): Promise<boolean> {
+    return this.sync.postedMessage(phoneNumber, messageId);
+  }
+
+  async storedSince(phoneNumber: string, key: number): Promise<{ id: string; chatKey: string }[]> {
+    return this.sync.storedSince(phoneNumber, key);
+  }
+
+  async link(phoneNumber: string, storeId: string): Promise<ChatwootLinkRow | undefined> {
+    return this.sync.link(phoneNumber, storeId);
+  }
+
+  async linkByWaId(phoneNumber: string, waId: string): Promise<ChatwootLinkRow | undefined> {
+    return this.sync.linkByWaId(phoneNumber, waId);
+  }
+
+  async putLink(row: LinkWrite): Promise<ChatwootLinkRow> {
+    return this.sync.putLink(row);
+  }
+
+  async updateLink(phoneNumber: string, storeId: string, patch: { waId?: string | null; synced?: SyncedState }): Promise<void> {
+    this.sync.updateLink(phoneNumber, storeId, patch);
   }
 }

@@ -60,8 +60,8 @@ export function chatwootWebhookRoutes(api: ApiRegistry, receiver: WebhookReceive
         404: { description: 'No binding has this URL', schema: errorSchema },
       },
     },
-    ({ params }, req, res) => {
-      const result = receiver.accept(params.hookId, bytes(req), headersOf(req), factsOf(req));
+    async ({ params }, req, res) => {
+      const result = await receiver.accept(params.hookId, bytes(req), headersOf(req), factsOf(req));
       settle(req, result.status, result.phoneNumber, errorMessage(result.body));
       res.status(result.status).json(result.body);
     },

@@ -7,7 +7,7 @@ import type { ChatwootBridge } from '../../chatwoot/bridge.js';
 import type { ChatwootBindingRow, ChatwootJobRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { auditedChange, auditInTransaction, noteAuditTarget } from '../audit-trail.js';
+import { auditInTransaction, auditLink, noteAuditTarget } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
 import type { Permission } from '../route-guard.js';
 import { errorSchema, numberKey, phoneParams } from '../schemas.js';
@@ -78,8 +78,8 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
     };
   };
   const tenantPhones = (principal: Principal) => policy.visibleNumbers(principal, 'webhooks:manage') ?? undefined;
-  const requireDelivery = (principal: Principal, id: number): ChatwootJobRow => {
-    const row = bridge.jobs.get(id);
+  const requireDelivery = async (principal: Principal, id: number): Promise<ChatwootJobRow> => {
+    const row = await bridge.jobs.get(id);
     if (!row || !policy.allowsNumber(principal, 'webhooks:manage', row.phoneNumber)) {
       throw new GatewayError('DELIVERY_NOT_FOUND', `Chatwoot delivery ${id} does not exist`);
     }
@@ -115,8 +115,8 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
   api.route(
     router,
     { method: 'get', path: '/api/devices/:phone/chatwoot', summary: 'The number’s Chatwoot binding (never its token)', tag: 'chatwoot', permission: MANAGE, params: phoneParams, responses: { 200: { description: 'Binding', schema: bindingSchema }, 404: notBound } },
-    ({ params }, _req, res) => {
-      res.json(view(bridge.service.get(params.phone)));
+    async ({ params }, _req, res) => {
+      res.json(view(await bridge.service.get(params.phone)));
     },
   );
 
@@ -154,9 +154,9 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       }),
       responses: { 200: { description: 'One page', schema: z.object({ deliveries: z.array(deliverySchema), total: z.number(), limit: z.number(), offset: z.number() }) } },
     },
-    ({ query }, req, res) => {
+    async ({ query }, req, res) => {
       const phones = tenantPhones(currentPrincipal(req));
-      const page = bridge.jobs.list({ status: query.status, direction: query.direction, phoneNumber: query.phoneNumber, phones, limit: query.limit, offset: query.offset });
+      const page = await bridge.jobs.list({ status: query.status, direction: query.direction, phoneNumber: query.phoneNumber, phones, limit: query.limit, offset: query.offset });
       res.json({ deliveries: page.rows.map(deliveryView), total: page.total, limit: query.limit, offset: query.offset });
     },
   );
@@ -165,8 +165,8 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
   api.route(
     router,
     { method: 'get', path: '/api/chatwoot/deliveries/:id', summary: 'One step with what it carries', tag: 'chatwoot', permission: { scope: 'webhooks:manage' }, params: idParams, responses: { 200: { description: 'Step', schema: deliverySchema.extend({ payload: z.record(z.string(), z.unknown()) }) }, 404: { description: 'Unknown (or not yours)', schema: errorSchema } } },
-    ({ params }, req, res) => {
-      const row = requireDelivery(currentPrincipal(req), params.id);
+    async ({ params }, req, res) => {
+      const row = await requireDelivery(currentPrincipal(req), params.id);
       res.json({ ...deliveryView(row), payload: row.payload });
     },
   );
@@ -183,11 +183,11 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       params: idParams,
       responses: { 200: { description: 'Queued', schema: deliverySchema }, 404: { description: 'Unknown (or not yours)', schema: errorSchema } },
     },
-    ({ params }, req, res) => {
-      const row = requireDelivery(currentPrincipal(req), params.id);
+    async ({ params }, req, res) => {
+      const row = await requireDelivery(currentPrincipal(req), params.id);
       const target = { type: 'chatwoot_delivery', id: String(row.id) };
       noteAuditTarget(req, target, row.phoneNumber);
-      res.json(deliveryView(auditedChange(audit, req, { target, phoneNumber: row.phoneNumber }, () => bridge.queue.replay(params.id))));
+      res.json(deliveryView(await bridge.queue.replay(params.id, auditLink(audit, req, { target, phoneNumber: row.phoneNumber }))));
     },
   );
 
