@@ -47,20 +47,27 @@ export async function measureRouting(databaseUrl: string, options: { readonly re
         // not migrated or not listening yet
       }
     }
-    const time = async (base: string): Promise<number[]> => {
-      const out: number[] = [];
-      for (let i = 0; i < options.requests; i++) {
-        const t0 = performance.now();
-        const res = await fetch(`${base}/numbers/${NUMBER}/whoami`);
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`routing bench: ${res.status}`);
-        out.push(performance.now() - t0);
-      }
-      return out;
+    const once = async (base: string, hops: number): Promise<number> => {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/numbers/${NUMBER}/whoami`);
+      const body = (await res.json()) as { hops?: number };
+      const ms = performance.now() - t0;
+      if (res.status !== 200 || body.hops !== hops) throw new Error(`routing bench: ${res.status}, hops ${body.hops}`);
+      return ms;
     };
-    await time(urlOf(1 - owner)); // warm the connections and the cache
-    const direct = distribution(await time(urlOf(owner)));
-    const forwarded = distribution(await time(urlOf(1 - owner)));
+    // Warm both connections and the cache, then alternate the two calls so that both see the same machine load.
+    for (let i = 0; i < 50; i++) {
+      await once(urlOf(1 - owner), 1);
+      await once(urlOf(owner), 0);
+    }
+    const directs: number[] = [];
+    const forwards: number[] = [];
+    for (let i = 0; i < options.requests; i++) {
+      directs.push(await once(urlOf(owner), 0));
+      forwards.push(await once(urlOf(1 - owner), 1));
+    }
+    const direct = distribution(directs);
+    const forwarded = distribution(forwards);
     options.log(`routing: direct p50 ${direct.p50.toFixed(2)} ms, forwarded p50 ${forwarded.p50.toFixed(2)} ms over ${options.requests} calls`);
     return { directMs: direct, forwardedMs: forwarded };
   } finally {
