@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ClusterModule, ClusterNodeApi, ConfigModule, LoggerModule } from './gateway-api.js';
 import { INSERT_MEMBER_WRITE } from './writes.js';
 import { jsonLines } from './json-lines.js';
+import { serveIfAsked } from './serve-if-asked.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const load = async <T>(relative: string): Promise<T> => (await import(pathToFileURL(path.join(ROOT, 'dist', relative)).href)) as T;
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   const logger = createLogger((env['LOG_LEVEL'] as 'warn' | undefined) ?? 'warn', process.stderr);
   const node = await cluster.startClusterNode({ settings: settings as never, gowaVersion: version, migrationsFolder: path.join(ROOT, 'drizzle-postgres'), logger: logger as never });
   report(node);
+  const web = await serveIfAsked(env, ROOT, node, settings, logger);
   const stale = new Map<string, { fence: number; left: number }>();
   node.ownership.events.on('lost', (e) => {
     if (staleWrites > 0) stale.set(e.phoneNumber, { fence: e.fence, left: staleWrites });
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
+    void web?.close();
     node.drain().then(
       () => {
         say('drained');

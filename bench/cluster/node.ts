@@ -19,6 +19,7 @@ import pg from 'pg';
 import type { ClusterModule, ClusterNodeApi, ConfigModule, LoggerModule } from './gateway-api.js';
 import type { AgentApi, AgentClusterModule, ClockModule, DbModule, DeviceEventsModule, DevicesModule, PortPoolModule, SupervisorApi, SupervisorModule, SupervisorSettingsModule } from './node-api.js';
 import { jsonLines } from './json-lines.js';
+import { serveIfAsked } from './serve-if-asked.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const load = async <T>(relative: string): Promise<T> => (await import(pathToFileURL(path.join(ROOT, 'dist', relative)).href)) as T;
@@ -85,12 +86,14 @@ async function main(): Promise<void> {
   const node = await cluster.startClusterNode({ settings: settings as never, gowaVersion: VERSION, migrationsFolder: path.join(ROOT, 'drizzle-postgres'), logger: logger as never, hooks: agent.hooks as never });
   agent.attach(node as never);
   report(node, supervisor);
+  const web = await serveIfAsked(env, ROOT, node, settings, logger);
   if (env['NODE_PAIR'] === '1') pairFresh(supervisor, stores);
 
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
+    void web?.close();
     node
       .drain()
       .then(async () => {

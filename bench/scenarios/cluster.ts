@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { NumbersModule } from '../cluster/node-api.js';
 import { measureJournal } from '../cluster/journal-figures.js';
+import { measureRouting } from '../cluster/routing-figures.js';
 import { ClusterBenchRig, type ArbiterConnection, type ArbiterEvent, type NodeEvent } from '../lib/cluster-rig.js';
 import { ROOT } from '../lib/gateway.js';
 import { distribution, round } from '../lib/stats.js';
@@ -9,6 +10,8 @@ import { figure, type BenchContext, type ScenarioResult, type Scenario } from '.
 
 const NODES = ['n1', 'n2', 'n3'] as const;
 /** The journal figures (bench/cluster/journal-figures.ts): two nodes, 20 numbers, a saturated and a paced run. */
+/** One forwarding hop (bench/cluster/routing-figures.ts): two members, one number, sequential calls. */
+const ROUTING = { database: 'routing_bench', requests: 1000 } as const;
 const JOURNAL = { database: 'journal_bench', numbers: 20, events: 20_000, inFlight: 1000, pacedRate: 1000, pacedSeconds: 5 } as const;
 
 /** Rows a stand-in wrote to its store with a fence older than one already claimed before the write. Must be 0. */
@@ -35,7 +38,10 @@ export const clusterScenario: Scenario = {
       // The journal first, on a database of its own, before the nodes' children load the machine.
       await rig.query(`CREATE DATABASE ${JOURNAL.database}`);
       const journal = await measureJournal(rig.databaseUrl.replace(/\/[^/?]+(\?.*)?$/, `/${JOURNAL.database}`), { ...JOURNAL, log: ctx.log });
-      await rig.startNodes(NODES, ctx.ports);
+      await rig.query(`CREATE DATABASE ${ROUTING.database}`);
+      // The last two ports of the range, apart from the nodes' children (which start from the base).
+      const routing = await measureRouting(rig.databaseUrl.replace(/\/[^/?]+(\?.*)?$/, `/${ROUTING.database}`), { requests: ROUTING.requests, port: ctx.ports.max - 1, log: ctx.log });
+      await rig.startNodes(NODES, { base: ctx.ports.base, max: ctx.ports.max - 2 });
       const numbers = Array.from({ length: count }, (_, i) => `55219${String(i + 1).padStart(8, '0')}`);
       const { addNumbers } = (await import(pathToFileURL(path.join(ROOT, 'dist', 'cluster', 'numbers.js')).href)) as NumbersModule;
       await addNumbers(rig.pool as never, numbers);
@@ -94,9 +100,11 @@ export const clusterScenario: Scenario = {
           figure('journal_fanout_per_s', 'journal on Postgres: events fanned out to the other node per second', Math.round(journal.fanoutPerSecond), 'events/s'),
           figure('journal_latency_p50_ms', `journal: append → emit on the other node at ${JOURNAL.pacedRate}/s, p50`, round(journal.latencyMs.p50), 'ms'),
           figure('journal_latency_p99_ms', `journal: append → emit on the other node at ${JOURNAL.pacedRate}/s, p99`, round(journal.latencyMs.p99), 'ms', { op: '<=', value: 100 }),
+          figure('forward_hop_p50_ms', 'routing: extra latency of one forwarding hop, p50 (forwarded − direct)', round(routing.forwardedMs.p50 - routing.directMs.p50), 'ms'),
+          figure('forward_hop_p99_ms', 'routing: extra latency of one forwarding hop, p99 (forwarded − direct)', round(routing.forwardedMs.p99 - routing.directMs.p99), 'ms'),
           figure('re_paired', 'sessions that had to be paired again after moving', rePaired, 'numbers', { op: '<=', value: 0 }),
         ],
-        details: { journal: { ...JOURNAL, latencyMs: journal.latencyMs }, handoffSteps, failedOver: moved.length, handedOver: handed.length, drainExitCode: drainExit, overlapCount: overlaps.count, failoverSeconds: f, handoffSeconds: h },
+        details: { journal: { ...JOURNAL, latencyMs: journal.latencyMs }, routing: { ...ROUTING, directMs: routing.directMs, forwardedMs: routing.forwardedMs }, handoffSteps, failedOver: moved.length, handedOver: handed.length, drainExitCode: drainExit, overlapCount: overlaps.count, failoverSeconds: f, handoffSeconds: h },
       };
     } finally {
       await rig.stop();

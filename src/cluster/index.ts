@@ -10,3 +10,4 @@ export { NodeAgent, type NodeAgentDeps, type AgentNode } from './node-agent.js';
 export type { ChildRunner, StoreFencing } from './agent/children.js';
 export { SessionStores, type StoreCredentials, type StoreTarget } from './session-store.js';
 export { readClusterView, type ClusterView, type ClusterNodeView, type ClusterNumberView, type ClusterMoveView, type NodeLeaseState } from './view.js';
+export { startRouting, servedFence, HOP_LIMIT, type ClusterRouting, type ClusterRoutingOptions } from './routing/index.js';

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
+import { ClusterError, type ClusterErrorCode } from '../cluster/errors.js';
 import { AccessDenied, GatewayError, ValidationError, type ErrorCode } from '../domain/errors.js';
 import { auditNotes, type PlainErrorHandler, type PlainHandler, type PlainRequest } from './plain-handler.js';
 
@@ -52,8 +53,28 @@ const STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/** Distributed mode's codes (src/cluster/errors.ts), in the same one place. */
+const CLUSTER_STATUS: Record<ClusterErrorCode, number> = {
+  CLUSTER_DB_UNREACHABLE: 503,
+  CLUSTER_DB_REFUSED: 503,
+  CLUSTER_NODE_ID_IN_USE: 409,
+  CLUSTER_OWNERSHIP_LOST: 409,
+  CLUSTER_NUMBER_UNKNOWN: 404,
+  CLUSTER_NO_OWNER: 503,
+  // Misdirected Request: the caller resolved an owner (a fence) that is not this node; it re-resolves and retries.
+  CLUSTER_NOT_OWNER: 421,
+  // Loop Detected: the hop budget is spent and the owner is still elsewhere (ownership moving); retry later.
+  CLUSTER_HOP_LIMIT: 508,
+  CLUSTER_OWNER_UNREACHABLE: 502,
+  CLUSTER_OWNER_TIMEOUT: 504,
+};
+
 export function statusFor(code: ErrorCode): number {
   return STATUS[code];
+}
+
+export function clusterStatusFor(code: ClusterErrorCode): number {
+  return CLUSTER_STATUS[code];
 }
 
 export interface ErrorBody {
@@ -96,6 +117,15 @@ export function errorHandler(logger: Logger): PlainErrorHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
+      return;
+    }
+    if (err instanceof ClusterError) {
+      const status = clusterStatusFor(err.code);
+      auditNotes(req).errorCode = err.code;
+      const retryAfter = err.details?.['retryAfterSeconds'];
+      if (typeof retryAfter === 'number' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(retryAfter));
+      if (status >= 500) logger.warn({ code: err.code, path: pathOf(req), err: err.message }, 'request failed');
+      sendJson(res, status, { error: { code: err.code, message: err.message, ...(err.details ?? {}) } });
       return;
     }
     const known = err instanceof GatewayError ? err : fromFrameworkError(err);
