@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { AnnotationReads } from '../db/ports/annotations.js';
-import type { ConversationReads, ListPosition } from '../db/ports/conversations.js';
+import type { ConversationListQuery, ConversationReads } from '../db/ports/conversations.js';
 import type { MessageSearch } from '../db/ports/message-search.js';
 import type { StoredMessageReads } from '../db/ports/stored-messages.js';
 import { keyOfTime, KEY_SLOTS } from '../db/repositories/stored-message-rows.js';
@@ -41,15 +41,8 @@ export interface ConversationServiceDeps {
 /** The `seq` each number's answer is current to: `join {room: device-<phone>, since}` from there misses nothing. */
 export type AsOf = Record<string, number>;
 
-export interface ChatListQuery {
-  readonly before?: ListPosition;
-  readonly after?: ListPosition;
-  readonly unread?: boolean;
-  readonly archived?: boolean;
-  readonly type?: ChatType;
-  readonly search?: string;
-  readonly limit: number;
-}
+/** A chat list as a caller asks for it: the numbers come from what the caller may see. */
+export type ChatListQuery = Omit<ConversationListQuery, 'phoneNumbers'>;
 
 export interface MessageQuery {
   readonly before?: number;
