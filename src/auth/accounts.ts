@@ -6,6 +6,7 @@ import { errors, GatewayError, ValidationError } from '../domain/errors.js';
 import { passwordProblem } from '../domain/password-policy.js';
 import type { Clock } from '../lib/clock.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
+import { reconcile } from '../lib/reconcile.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { AuthUser } from './tokens.js';
@@ -158,11 +159,7 @@ export class AccountService {
    */
   async refresh(key: string | null): Promise<void> {
     if (key === null) {
-      const rows = await this.users.list();
-      const ids = new Set(rows.map((row) => row.id));
-      for (const id of [...this.cache.keys()]) if (!ids.has(id)) this.replace(id, undefined);
-      for (const row of rows) this.replace(row.id, row);
-      return;
+      return reconcile(this.cache.keys(), await this.users.list(), (row) => row.id, (id, row) => this.replace(id, row));
     }
     const id = Number(key);
     if (Number.isSafeInteger(id)) this.replace(id, await this.users.findById(id));

@@ -5,6 +5,7 @@ import type { ApiKeyRow } from '../db/schema-access.js';
 import type { Scope } from '../domain/access.js';
 import { errors, ValidationError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
+import { reconcile } from '../lib/reconcile.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import { AddressList } from './address-list.js';
 import { formatKey, newKeyId, newSecret, parseKey, SecretHasher, type KeyEnv } from './key-format.js';
@@ -271,10 +272,7 @@ export class ApiKeyService {
    */
   async refresh(id: string | null): Promise<void> {
     if (id !== null) return this.replace(id, await this.repo.get(id));
-    const rows = await this.repo.all();
-    const ids = new Set(rows.map((row) => row.id));
-    for (const known of [...this.keys.keys()]) if (!ids.has(known)) this.replace(known, undefined);
-    for (const row of rows) this.replace(row.id, row);
+    reconcile(this.keys.keys(), await this.repo.all(), (row) => row.id, (key, row) => this.replace(key, row));
   }
 
   private replace(id: string, row: ApiKeyRow | undefined): void {

@@ -1,5 +1,6 @@
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { Clock } from '../lib/clock.js';
+import { reconcile } from '../lib/reconcile.js';
 import type { DevicePatch, DeviceStore, NewDevice } from './ports/devices.js';
 import type { DeviceRow } from './schema.js';
 
@@ -117,10 +118,7 @@ export class DeviceDirectory {
    */
   async refresh(key: string | null): Promise<void> {
     if (key !== null) return this.replace(key, await this.store.get(key));
-    const rows = await this.store.list();
-    const seen = new Set(rows.map((row) => row.phoneNumber));
-    for (const phoneNumber of [...this.rows.keys()]) if (!seen.has(phoneNumber)) this.replace(phoneNumber, undefined);
-    for (const row of rows) this.replace(row.phoneNumber, row);
+    reconcile(this.rows.keys(), await this.store.list(), (row) => row.phoneNumber, (phoneNumber, row) => this.replace(phoneNumber, row));
   }
 
   private replace(phoneNumber: string, row: DeviceRow | undefined): void {

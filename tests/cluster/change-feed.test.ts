@@ -15,6 +15,7 @@ import { PgApiKeyRepository } from '../../src/db/pg/repositories/api-keys.js';
 import { PgGrantRepository } from '../../src/db/pg/repositories/grants.js';
 import { PgUserRepository } from '../../src/db/pg/repositories/users.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { waitFor } from '../helpers/wait.js';
 import { nextEvent as next, sharedDatabases, type SharedDatabase } from '../helpers/shared-database.js';
 
 const A_NUMBER = '5511900000001';
@@ -45,6 +46,8 @@ async function cluster() {
   for (const phone of [A_NUMBER, B_NUMBER]) await a.pool.query('INSERT INTO devices (phone_number, name) VALUES ($1, $1)', [phone]);
   const admin = await a.accounts.createUser('boss', 'a long enough password', 'admin');
   const ana = await a.accounts.createUser('ana', 'another long password', 'user');
+  // B has read both accounts: no refresh of the set-up is still on its way when a test starts.
+  await waitFor(() => (b.accounts.account(admin.id) && b.accounts.account(ana.id)) ?? null, { what: 'the accounts on B' });
   return { database, url: database.url, a, b, admin, ana };
 }
 

@@ -3,11 +3,11 @@ import { describe, expect, it } from '@jest/globals';
 import type { DeliveryStore, NewDelivery } from '../../src/db/ports/deliveries.js';
 import { PgDeliveryRepository } from '../../src/db/pg/repositories/deliveries.js';
 import { DeliveryRepository } from '../../src/db/repositories/deliveries.js';
-import { SqliteDeliveryStore } from '../../src/db/repositories/delivery-store.js';
+import { sqliteDeliveryStore } from '../../src/db/repositories/sqlite-ports.js';
 import { DIALECTS, dialectDatabases, type TestDatabase } from '../helpers/dialects.js';
 
 const open = dialectDatabases('deliveries');
-const storeOf = (d: TestDatabase): DeliveryStore => (d.dialect === 'sqlite' ? new SqliteDeliveryStore(new DeliveryRepository(d.db)) : new PgDeliveryRepository(d.db));
+const storeOf = (d: TestDatabase): DeliveryStore => (d.dialect === 'sqlite' ? sqliteDeliveryStore(new DeliveryRepository(d.db)) : new PgDeliveryRepository(d.db));
 const A = '5511900000001';
 const B = '5511900000002';
 const CRM = 'https://crm.example/hook';

@@ -6,14 +6,14 @@ import { PgDeviceRepository } from '../../src/db/pg/repositories/devices.js';
 import { PgGrantRepository } from '../../src/db/pg/repositories/grants.js';
 import { GrantRepository } from '../../src/db/repositories/grants.js';
 import { DeviceEventRepository } from '../../src/db/repositories/device-events.js';
-import { SqliteDeviceEventStore, SqliteDeviceStore } from '../../src/db/repositories/device-stores.js';
+import { sqliteDeviceEventStore, sqliteDeviceStore } from '../../src/db/repositories/sqlite-ports.js';
 import { DeviceRepository } from '../../src/db/repositories/devices.js';
 import { userRow } from '../helpers/access-stores.js';
 import { DIALECTS, dialectDatabases, type TestDatabase } from '../helpers/dialects.js';
 
 const open = dialectDatabases('devices');
-const devicesOf = (d: TestDatabase): DeviceStore => (d.dialect === 'sqlite' ? new SqliteDeviceStore(new DeviceRepository(d.db)) : new PgDeviceRepository(d.db));
-const historyOf = (d: TestDatabase): DeviceEventStore => (d.dialect === 'sqlite' ? new SqliteDeviceEventStore(new DeviceEventRepository(d.db)) : new PgDeviceEventRepository(d.db));
+const devicesOf = (d: TestDatabase): DeviceStore => (d.dialect === 'sqlite' ? sqliteDeviceStore(new DeviceRepository(d.db)) : new PgDeviceRepository(d.db));
+const historyOf = (d: TestDatabase): DeviceEventStore => (d.dialect === 'sqlite' ? sqliteDeviceEventStore(new DeviceEventRepository(d.db)) : new PgDeviceEventRepository(d.db));
 const grantsOf = (d: TestDatabase) => (d.dialect === 'sqlite' ? new GrantRepository(d.db) : new PgGrantRepository(d.db));
 const A = '5511900000001';
 const B = '5511900000002';

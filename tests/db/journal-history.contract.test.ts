@@ -3,11 +3,11 @@ import { describe, expect, it } from '@jest/globals';
 import type { JournalHistory } from '../../src/db/ports/journal.js';
 import { PgJournalHistory } from '../../src/db/pg/repositories/journal-history.js';
 import { EventRepository } from '../../src/db/repositories/events.js';
-import { SqliteJournalHistory } from '../../src/db/repositories/journal-history.js';
+import { sqliteJournalHistory } from '../../src/db/repositories/sqlite-ports.js';
 import { DIALECTS, dialectDatabases, type TestDatabase } from '../helpers/dialects.js';
 
 const open = dialectDatabases('journal');
-const historyOf = (d: TestDatabase): JournalHistory => (d.dialect === 'sqlite' ? new SqliteJournalHistory(new EventRepository(d.db)) : new PgJournalHistory(d.db));
+const historyOf = (d: TestDatabase): JournalHistory => (d.dialect === 'sqlite' ? sqliteJournalHistory(new EventRepository(d.db)) : new PgJournalHistory(d.db));
 const A = '5511900000001';
 const B = '5511900000002';
 

@@ -2,14 +2,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MessageStore, NewMessage } from '../../src/db/ports/messages.js';
 import { PgMessageRepository } from '../../src/db/pg/repositories/messages.js';
-import { SqliteMessageStore } from '../../src/db/repositories/message-store.js';
+import { sqliteMessageStore } from '../../src/db/repositories/sqlite-ports.js';
 import { MessageRepository } from '../../src/db/repositories/messages.js';
 import { uuid7Source } from '../../src/lib/uuid7.js';
 import { auditOn, deviceRow } from '../helpers/access-stores.js';
 import { DIALECTS, dialectDatabases, type TestDatabase } from '../helpers/dialects.js';
 
 const open = dialectDatabases('outbox');
-const storeOf = (d: TestDatabase): MessageStore => (d.dialect === 'sqlite' ? new SqliteMessageStore(new MessageRepository(d.db), d.db) : new PgMessageRepository(d.db));
+const storeOf = (d: TestDatabase): MessageStore => (d.dialect === 'sqlite' ? sqliteMessageStore(new MessageRepository(d.db), d.db) : new PgMessageRepository(d.db));
 const A = '5511900000001';
 const B = '5511900000002';
 const TO = '5511988887777@s.whatsapp.net';

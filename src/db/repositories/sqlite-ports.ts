@@ -1,0 +1,57 @@
+/** Ports whose SQLite side is the synchronous repository the hot paths write through, answering with promises. */
+import { errors } from '../../domain/errors.js';
+import { announceCommitted } from '../audit-links.js';
+import { asyncView } from '../async-view.js';
+import type { Db } from '../client.js';
+import type { DeliveryStore } from '../ports/deliveries.js';
+import type { DeviceEventStore, DeviceStore } from '../ports/devices.js';
+import type { JournalHistory } from '../ports/journal.js';
+import type { MessageStore } from '../ports/messages.js';
+import { isUniqueViolation } from '../unique.js';
+import { appendAuditRows } from './audit-append.js';
+import type { DeliveryRepository } from './deliveries.js';
+import type { DeviceEventRepository } from './device-events.js';
+import type { DeviceRepository } from './devices.js';
+import type { EventRepository } from './events.js';
+import type { MessageRepository } from './messages.js';
+
+/** Over the repository the supervisor writes through, so a write through either is seen by both (one memory). */
+export function sqliteDeviceStore(repo: DeviceRepository): DeviceStore {
+  return {
+    ...asyncView(repo, ['get', 'getByPendingId', 'list', 'count', 'update', 'delete']),
+    insert: async (device) => {
+      try {
+        return repo.insert(device);
+      } catch (err) {
+        throw isUniqueViolation(err) ? errors.deviceExists(device.phoneNumber) : err;
+      }
+    },
+  };
+}
+
+export function sqliteDeviceEventStore(repo: DeviceEventRepository): DeviceEventStore {
+  return asyncView(repo, ['append', 'page']);
+}
+
+/** The audit row of a new message commits in the insert's transaction. */
+export function sqliteMessageStore(repo: MessageRepository, db: Db): MessageStore {
+  const methods = ['get', 'list', 'pendingNumbers', 'pendingIds', 'clearRetryTimes', 'deleteForNumber', 'countsByStatus', 'depth', 'nextPending'] as const;
+  const moves = ['markSending', 'markSent', 'markFailed', 'requeue', 'keepUnknown', 'expire', 'expireDue', 'failUnregistered', 'knownWaIds', 'applyReceipt'] as const;
+  return {
+    ...asyncView(repo, [...methods, ...moves]),
+    insertOnce: async (row, audit) => {
+      let ids: number[] = [];
+      const result = repo.insertOnce(row, audit ? () => void (ids = appendAuditRows(db.$client, [audit])) : undefined);
+      if (audit && result.created) announceCommitted([audit], ids);
+      return result;
+    },
+  };
+}
+
+export function sqliteDeliveryStore(repo: DeliveryRepository): DeliveryStore {
+  return asyncView(repo, ['insert', 'get', 'heads', 'openLanes', 'settle', 'update', 'list', 'countsByEndpoint', 'deleteForNumber', 'prune']);
+}
+
+export function sqliteJournalHistory(repo: EventRepository): JournalHistory {
+  return asyncView(repo, ['lastSeq', 'firstSeq', 'after', 'newestAfter', 'countAfter', 'deleteForNumber', 'prune']);
+}
