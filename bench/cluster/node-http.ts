@@ -3,6 +3,7 @@
  * routing middleware (DM-20), so the fault tests and the bench call any node and see which one served.
  *   GET  /numbers/:n/whoami   the serving node, its fence, the hops and Authorization it received
  *   POST /numbers/:n/writes   a fenced write into member_writes on the owner (201), echoing the JSON body
+ *   GET  /api/health          this node is up (never routed): what a load balancer in front of the nodes checks
  *   POST /_test/poison        (NODE_TEST_CONTROLS=1, never routed) make this node's cache name another node as a
  *                             number's owner: { number, node, fence } (F-16)
  */
@@ -45,6 +46,9 @@ export async function startNodeHttp(options: {
       routed.resolver.poison(number, target, fence).then((ok) => res.status(ok ? 204 : 404).end(), next);
     });
   }
+  app.get('/api/health', (_req, res) => {
+    res.json({ status: 'ok', node: nodeId });
+  });
   app.use(routed.middleware);
   const fenceOf = (req: IncomingMessage): number => routing.servedFence(req) ?? -1;
   app.get('/numbers/:n/whoami', (req, res) => {

@@ -11,6 +11,8 @@ const FILES = ['nginx.conf', 'gateway-locations.conf'];
 export interface RenderOptions {
   /** Where the gateway listens (loopback). */
   readonly upstreamPort: number;
+  /** Render cluster-upstream.conf instead, its nodes replaced by these loopback addresses (`127.0.0.11:9001`). */
+  readonly clusterNodes?: readonly string[];
   readonly httpPort: number;
   /** Uncomment the TLS server and point it at a cert/key pair in `<prefix>/certs/`. */
   readonly tlsPort?: number;
@@ -25,6 +27,18 @@ function replaceOnce(text: string, from: string | RegExp, to: string): string {
   return text.replace(from, to);
 }
 
+/** The single-host upstream on the given port, or the cluster example with its nodes replaced one by one. */
+function renderUpstream(options: RenderOptions): string {
+  if (!options.clusterNodes) return replaceOnce(fs.readFileSync(path.join(SOURCE, 'gateway-upstream.conf'), 'utf8'), 'server gateway:3000;', `server 127.0.0.1:${options.upstreamPort};`);
+  const text = fs.readFileSync(path.join(SOURCE, 'cluster-upstream.conf'), 'utf8');
+  const lines = [...text.matchAll(/^ {4}server node\d+:3000 (.*);$/gm)];
+  if (lines.length === 0) throw new Error('nginx/cluster-upstream.conf lists no `server nodeN:3000` line; update tests/ops/nginx-harness.ts');
+  const servers = options.clusterNodes.map((address) => `    server ${address} ${lines[0]?.[1] ?? ''};`).join('\n');
+  const first = lines[0]?.index ?? 0;
+  const last = lines[lines.length - 1]!;
+  return text.slice(0, first) + servers + text.slice((last.index ?? 0) + last[0].length);
+}
+
 /**
  * Copy the repo's nginx config into `prefix` and rewrite only what differs from production:
  * upstream host and ports to loopback, pid/log/temp paths into the prefix.
@@ -33,9 +47,10 @@ export function renderNginxConfig(prefix: string, options: RenderOptions): strin
   // Workers run as nobody: they must be able to reach the temp folders inside the prefix.
   fs.chmodSync(prefix, 0o755);
   for (const file of FILES) fs.copyFileSync(path.join(SOURCE, file), path.join(prefix, file));
+  fs.writeFileSync(path.join(prefix, 'gateway-upstream.conf'), renderUpstream(options));
   const conf = path.join(prefix, 'nginx.conf');
   let text = fs.readFileSync(conf, 'utf8');
-  text = replaceOnce(text, 'server gateway:3000;', `server 127.0.0.1:${options.upstreamPort};`);
+  if (!text.includes('include gateway-upstream.conf;')) throw new Error('nginx/nginx.conf no longer includes gateway-upstream.conf; update tests/ops/nginx-harness.ts');
   text = replaceOnce(text, 'listen 80 default_server;', `listen 127.0.0.1:${options.httpPort} default_server;`);
   text = replaceOnce(text, /^pid .*;$/m, `pid ${prefix}/nginx.pid;`);
   if (options.extraServerConfig) text = replaceOnce(text, '        include gateway-locations.conf;', `${options.extraServerConfig}\n        include gateway-locations.conf;`);

@@ -77,8 +77,8 @@ describe('the gateway through a real nginx', () => {
     if (gw) fs.rmSync(gw.dataRoot, { recursive: true, force: true });
   });
 
-  it('never reuses an upstream connection the gateway may be closing (the gateway waits longer when idle)', () => {
-    const conf = fs.readFileSync(path.join(ROOT, 'nginx', 'nginx.conf'), 'utf8');
+  it.each(['gateway-upstream.conf', 'cluster-upstream.conf'])('never reuses an upstream connection the gateway may be closing (%s: the gateway waits longer when idle)', (file) => {
+    const conf = fs.readFileSync(path.join(ROOT, 'nginx', file), 'utf8');
     const upstream = /upstream gateway \{[^}]*keepalive_timeout (\d+)s;/.exec(conf);
     expect(upstream).not.toBeNull();
     // A POST sent on a connection Node closes at that instant cannot be retried by nginx: a 502 for the client.
