@@ -57,6 +57,10 @@ import { createHttpApp } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
+import { installedBinaryVersion } from './cluster/binary-version.js';
+import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js';
+import { clusterSettings } from './cluster/settings.js';
+import { readClusterView } from './cluster/view.js';
 import { CompatLayer } from './compat/compat-layer.js';
 import { compatSettings } from './compat/settings.js';
 import { DeviceService } from './devices/device-service.js';
@@ -72,6 +76,7 @@ import { ReceiptTracker } from './messaging/receipts.js';
 import { auditMetrics } from './metrics/audit.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
 import { chatwootMetrics } from './metrics/chatwoot.js';
+import { clusterMetrics } from './metrics/cluster.js';
 import { chatwootRoutes } from './http/routes/chatwoot.js';
 import { chatwootWebhookRoutes } from './http/routes/chatwoot-webhooks.js';
 import { httpTiming } from './http/timing.js';
@@ -91,6 +96,7 @@ import { eventRoutes } from './http/routes/events.js';
 import { internalWebhookHandler } from './http/routes/internal-webhooks.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { chatRoutes } from './http/routes/chats.js';
+import { clusterRoutes, type ClusterSource } from './http/routes/cluster.js';
 import { inboxRoutes } from './http/routes/inbox.js';
 import { messageMediaRoutes } from './http/routes/message-media.js';
 import { Conversations } from './conversations/conversations.js';
@@ -130,6 +136,8 @@ export interface Gateway {
   readonly audit: AuditLog;
   /** The Socket.IO server. */
   readonly realtime: RealtimeServer;
+  /** Distributed mode's membership and ownership (null with CLUSTER_MODE=off). */
+  readonly cluster: ClusterNode | null;
   /** Listen on API_PORT (0 = any free port); resolves with the bound port. */
   listen(): Promise<number>;
   /** Boot restore of the numbers that should run. */
@@ -145,6 +153,18 @@ const KEEP_ALIVE_TIMEOUT_MS = 75_000;
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  // Distributed mode joins first: a bad DATABASE_URL or a NODE_ID held by a live twin stops the boot before
+  // anything else is opened.
+  const clusterSetup = clusterSettings(config);
+  const cluster = clusterSetup
+    ? await startClusterNode({
+        settings: clusterSetup,
+        gowaVersion: installedBinaryVersion(config.paths.binary),
+        migrationsFolder: path.join(config.paths.root, 'drizzle-postgres'),
+        logger: logger.child({ component: 'cluster' }),
+      })
+    : null;
+  const clusterSource: ClusterSource = cluster && clusterSetup ? { mode: 'postgres', nodeId: clusterSetup.nodeId, read: () => readClusterView(cluster.pool) } : { mode: 'off' };
   const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
   // One transaction per event-loop turn for what the hot paths store (events, receipts, sends, deliveries).
   const writer = new TurnWriter(database.sqlite, (err) => logger.error({ err }, 'an after-commit step failed'));
@@ -349,7 +369,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   updateScheduler.start();
   const system = new SystemStats();
   const auditFigures = auditMetrics(audit.events);
-  const metrics = createMetrics({ supervisor, sampler, queueDepth, contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures] });
+  const metrics = createMetrics({
+    supervisor,
+    sampler,
+    queueDepth,
+    contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures, ...(clusterSource.mode === 'postgres' ? [clusterMetrics(clusterSource.read)] : [])],
+  });
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
   const api = new ApiRegistry(routeGuard(policy));
@@ -429,6 +454,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       auditRoutes(api, { audit, policy, accounts }),
       logoutAllRoutes(api, { sessions: signIns, cookie }),
       healthDetailRoutes(api, health, system, policy, [config.paths.sessions, config.paths.data]),
+      clusterRoutes(api, clusterSource),
       updateRoutes(api, updates, policy),
       webhookRoutes(api, { devices, policy, audit, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
       eventRoutes(api, pipeline.journal),
@@ -533,6 +559,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     policy,
     audit,
     realtime,
+    cluster,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -589,6 +616,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       writer.flush();
       await audit.flush();
       database.close();
+      // Its numbers are handed over only once nothing of this node runs or writes for them.
+      await cluster?.drain();
     },
   };
 }

@@ -4,6 +4,8 @@ export const CLUSTER_ERROR_CODES = [
   'CLUSTER_DB_UNREACHABLE',
   /** The server answered but refused us: wrong password, unknown role or database, no permission. */
   'CLUSTER_DB_REFUSED',
+  /** Distributed mode needs the binary's version (`<WHATSAPP_BINARY>.version`, written by scripts/install-binary.sh). */
+  'CLUSTER_BINARY_VERSION_UNKNOWN',
   /** Another live process holds this NODE_ID. */
   'CLUSTER_NODE_ID_IN_USE',
   /** A fenced write found that this node no longer owns the number (its fence moved on, or its lease lapsed). */
@@ -46,6 +48,12 @@ export const clusterErrors = {
       'CLUSTER_NODE_ID_IN_USE',
       `NODE_ID ${nodeId} is held by another live process (its lease runs ${Math.max(0, expiresInMs / 1000).toFixed(1)} s more); give this node its own NODE_ID, or start it again once the other has stopped`,
       { nodeId, expiresInMs },
+    ),
+  binaryVersionUnknown: (file: string) =>
+    new ClusterError(
+      'CLUSTER_BINARY_VERSION_UNKNOWN',
+      `distributed mode needs the WhatsApp binary's version, read from ${file}: install the binary with scripts/install-binary.sh, which writes it`,
+      { file },
     ),
   ownershipLost: (phoneNumber: string, fence: number) =>
     new ClusterError('CLUSTER_OWNERSHIP_LOST', `this node no longer owns ${phoneNumber} (fence ${fence} is stale)`, { phoneNumber, fence }),

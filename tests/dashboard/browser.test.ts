@@ -232,6 +232,7 @@ describe('the dashboard in a real browser', () => {
     await byTestId('nav-system').click();
     await byTestId('system-host').waitFor();
     await byTestId('system-restore').waitFor();
+    await byTestId('system-cluster').getByText('This gateway runs on one host (CLUSTER_MODE=off).').waitFor();
     await checkPage('system');
     await byTestId('nav-users').click();
     await byTestId('user-username').fill('desk-agent');

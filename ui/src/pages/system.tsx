@@ -12,6 +12,7 @@ import { useI18n } from '../i18n';
 import { api, ApiError, errorText } from '../lib/api';
 import { bytes, dateTime, duration, percent } from '../lib/format';
 import { ErrorText } from '../components/ui/field';
+import { ClusterCard } from './system-cluster';
 
 interface SystemFigures {
   host: { cpus: number; loadAverage: number[]; memory: { totalBytes: number; freeBytes: number }; uptimeSeconds: number };
@@ -73,7 +74,7 @@ export function SystemPage() {
         throw err;
       }),
   });
-  const refresh = () => ['system', 'update', 'backlog', 'restore', 'detailed'].forEach((k) => void client.invalidateQueries({ queryKey: [k] }));
+  const refresh = () => ['system', 'update', 'backlog', 'restore', 'detailed', 'cluster'].forEach((k) => void client.invalidateQueries({ queryKey: [k] }));
 
   const s = system.data;
   const u = update.data;
@@ -213,6 +214,7 @@ export function SystemPage() {
             )}
           </CardContent>
         </Card>
+        <ClusterCard />
       </div>
       <ConfirmDialog
         open={confirmApply}
