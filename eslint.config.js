@@ -19,7 +19,7 @@ const LAYERS = {
   messaging: ['domain', 'lib', 'db', 'gowa', 'supervisor', 'events'],
   webhooks: ['domain', 'lib', 'db', 'events'],
   conversations: ['domain', 'lib', 'db', 'gowa', 'auth', 'events', 'supervisor'],
-  realtime: ['domain', 'lib', 'db', 'auth', 'audit', 'events', 'supervisor', 'conversations'],
+  realtime: ['domain', 'lib', 'db', 'auth', 'audit', 'events', 'supervisor', 'conversations', 'cluster'],
   devices: ['domain', 'lib', 'db', 'auth', 'gowa', 'messaging', 'supervisor'],
   health: ['domain', 'lib', 'db', 'events', 'supervisor'],
   jobs: ['domain', 'lib', 'db', 'supervisor'],

@@ -59,6 +59,7 @@ import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
 import { installedBinaryVersion } from './cluster/binary-version.js';
 import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js';
+import { connectClient } from './cluster/pool.js';
 import { clusterSettings } from './cluster/settings.js';
 import { readClusterView } from './cluster/view.js';
 import { CompatLayer } from './compat/compat-layer.js';
@@ -103,6 +104,8 @@ import { Conversations } from './conversations/conversations.js';
 import { journalOutboxStatuses, proxiedSendDraft } from './messaging/status-journal.js';
 import { RetentionJob } from './jobs/retention.js';
 import { bridgeToSockets } from './realtime/socket-bridge.js';
+import { ClusterSocketFeed } from './realtime/cluster-journal.js';
+import { localJournal } from './realtime/realtime-journal.js';
 import { RealtimeServer } from './realtime/socket-server.js';
 import { parseEventList } from './webhooks/event-filter.js';
 import { WebhookService } from './webhooks/webhook-service.js';
@@ -511,19 +514,31 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     void outbox.forget(phoneNumber);
     policy.announce({ kind: 'number', phoneNumber, reason: 'number unregistered' });
   });
+  // Distributed mode: sockets get every number's journal from Postgres, whichever node appended it, and resume there.
+  const socketFeed =
+    cluster && clusterSetup
+      ? new ClusterSocketFeed({
+          pool: cluster.pool,
+          listen: () => connectClient(clusterSetup.databaseUrl, clusterSetup.timings.dbTimeoutMs, `wa-gw:${clusterSetup.nodeId}:journal`),
+          numbers: () => devices.list().map((row) => row.phoneNumber),
+          syncMs: 1000,
+          logger: logger.child({ component: 'cluster-journal' }),
+        })
+      : null;
+  await socketFeed?.start();
   const realtime = new RealtimeServer(server, {
     authn,
     policy,
     audit,
     devices,
-    journal: pipeline.journal,
+    journal: socketFeed ?? localJournal(pipeline.journal),
     resumeLimit: config.REALTIME_RESUME_LIMIT,
     corsOrigins: config.CORS_ORIGINS,
     trustProxy: config.TRUST_PROXY,
     clock,
     logger,
   });
-  const unbridge = bridgeToSockets(realtime, { journal: pipeline.events, feeds: pipeline.feeds.events, supervisor: supervisor.events }, logger);
+  const unbridge = bridgeToSockets(realtime, { journal: socketFeed?.events ?? pipeline.events, feeds: pipeline.feeds.events, supervisor: supervisor.events }, logger);
   // Ended sign-in sessions close their sockets through the access bus (signIns 'ended' → policy.announce above).
   const logStream = new LogStream(realtime.io, { supervisor, devices, authn, policy, audit, trustProxy: config.TRUST_PROXY, clock, logger, backlog: 200 });
   webhooks.start();
@@ -606,6 +621,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logStream.close();
       pipeline.close();
       unbridge();
+      await socketFeed?.close();
       await realtime.close();
       await webhooks.close();
       proxy.close();

@@ -190,6 +190,13 @@ export class EventJournal {
   }
 }
 
+/** A stored row as the event it was when recorded (what another node's reader of the journal publishes). */
+export function storedEvent(phoneNumber: string, seq: number, payload: Record<string, unknown>): RecordedEvent {
+  const port = typeof payload['port'] === 'number' ? payload['port'] : null;
+  const derived = Array.isArray(payload['derived']) ? (payload['derived'] as DerivedEvent[]) : [];
+  return { phoneNumber, port, message: toMessage(seq, payload), outbound: payload['outbound'] === true, derived };
+}
+
 function toMessage(seq: number, payload: Record<string, unknown>): FeedMessage {
   const { outbound: _outbound, port: _port, derived: _derived, ...message } = payload;
   return { ...message, seq } as FeedMessage;

@@ -12,8 +12,8 @@ import { parseNumberKey } from '../domain/number-key.js';
 import { clientAddress } from '../lib/client-address.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { EventJournal } from '../events/journal.js';
 import type { DerivedEvent, RecordedEvent } from '../events/feed-message.js';
+import type { JoinFigures, RealtimeJournal } from './realtime-journal.js';
 import { socketAuth } from './socket-auth.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import {
@@ -37,7 +37,8 @@ export interface RealtimeServerDeps {
   readonly policy: AccessPolicy;
   readonly audit: AuditLog;
   readonly devices: DeviceRepository;
-  readonly journal: EventJournal;
+  /** Replays for a resuming `join`: the SQLite journal on a single host, Postgres in distributed mode. */
+  readonly journal: RealtimeJournal;
   /** Most messages replayed on a resuming `join`. */
   readonly resumeLimit: number;
   /** Browser origins allowed to connect (CORS for the polling transport and the handshake); empty = same origin. */
@@ -244,27 +245,35 @@ export class RealtimeServer {
   }
 
   /**
-   * Replay (when `since` is given) and joining happen in one synchronous step: the journal stores and publishes
-   * in one step too, so every message is either in the replay or arrives live, never both, never neither.
+   * Replay (when `since` is given), then join the live stream: the journal decides when the socket joins its room,
+   * so that every message is either in the replay or arrives live, never both, never neither.
    */
   private join(socket: IoSocket, request: unknown, ack: ((result: JoinResult) => void) | undefined): void {
     const room = roomOf(request);
-    try {
-      const { phoneNumber, since } = parseJoin(request);
-      this.requireNumber(socket, phoneNumber);
-      const replay = since === undefined ? null : this.deps.journal.replay(phoneNumber, since, this.deps.resumeLimit);
-      for (const message of replay?.messages ?? []) {
-        socket.emit('device-websocket-message', { message, timestamp: message.at });
-        emitDerived(socket, phoneNumber, message.seq, replay?.derived.get(message.seq) ?? []);
-      }
-      void socket.join(deviceRoom(phoneNumber));
-      const lastSeq = replay?.lastSeq ?? this.deps.journal.lastSeq(phoneNumber);
-      ack?.({ ok: true, room, lastSeq, replayed: replay?.messages.length ?? 0, truncated: replay?.truncated ?? false });
-    } catch (err) {
+    const fail = (err: unknown): void => {
       const error = err instanceof GatewayError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'join failed' };
       if (!(err instanceof GatewayError)) this.deps.logger.error({ err, room }, 'socket join failed');
       socket.emit('join-error', { room, ...error });
       ack?.({ ok: false, room, error });
+    };
+    const done = (figures: JoinFigures): void => ack?.({ ok: true, room, ...figures });
+    try {
+      const { phoneNumber, since } = parseJoin(request);
+      this.requireNumber(socket, phoneNumber);
+      const joined = this.deps.journal.join(
+        phoneNumber,
+        since,
+        this.deps.resumeLimit,
+        (message, derived) => {
+          socket.emit('device-websocket-message', { message, timestamp: message.at });
+          emitDerived(socket, phoneNumber, message.seq, derived);
+        },
+        () => void socket.join(deviceRoom(phoneNumber)),
+      );
+      if (joined instanceof Promise) joined.then(done, fail);
+      else done(joined);
+    } catch (err) {
+      fail(err);
     }
   }
 
