@@ -14,18 +14,16 @@ import { AuditLog } from './audit/audit-log.js';
 import { auditRestore, auditSystemEvents } from './audit/system-events.js';
 import type { Config } from './config/load.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { pgAccessStores, sqliteAccessStores } from './db/access-stores.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
-import { TurnWriter } from './db/turn-writer.js';
-import { ActivityRepository } from './db/repositories/activity.js';
-import { ApiKeyRepository } from './db/repositories/api-keys.js';
+import { pgDatabase } from './db/pg/client.js';
 import { AuditRepository } from './db/repositories/audit.js';
-import { AuthSessionRepository } from './db/repositories/auth-sessions.js';
-import { GrantRepository } from './db/repositories/grants.js';
+import { followAccessChanges } from './auth/follow-changes.js';
+import { ChangeFeed } from './cluster/change-feed.js';
+import { TurnWriter } from './db/turn-writer.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { MessageRepository } from './db/repositories/messages.js';
-import { UserSettingsRepository } from './db/repositories/user-settings.js';
-import { UserRepository } from './db/repositories/users.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
 import { ResourceHistory } from './health/resource-history.js';
@@ -175,17 +173,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const history = new DeviceEventRepository(database.db);
   const production = config.NODE_ENV === 'production';
   const throttle = new LoginThrottle(clock, { maxPerUser: config.LOGIN_MAX_FAILURES_PER_USER, maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: config.LOGIN_FAILURE_WINDOW });
-  const accounts = await AccountService.load(new UserRepository(database.db), throttle, clock, production);
+  // Who may do what, and the record of it: shared by every node in distributed mode.
+  const stores = cluster ? pgAccessStores(pgDatabase(cluster.pool)) : sqliteAccessStores(database.db);
+  const accounts = await AccountService.load(stores.users, throttle, clock, production);
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
   }
   const auditStore = new AuditRepository(database.db);
   const audit = new AuditLog(auditStore, clock, logger.child({ component: 'audit' }), auditStore);
   // Dashboard sign-ins; their access tokens name their session, so ending it ends them too.
-  const signIns = await SessionService.load(new AuthSessionRepository(database.db), clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
+  const signIns = await SessionService.load(stores.signIns, clock, { idleMs: config.AUTH_SESSION_IDLE, maxMs: config.AUTH_SESSION_MAX, graceMs: 10_000 }, logger.child({ component: 'sessions' }));
   signIns.startPruning(config.AUTH_SESSION_MAX, 3_600_000);
   const tokens = new TokenService(config.JWT_SECRET, config.JWT_EXPIRES_IN, (sid) => signIns.isActive(sid));
-  const keys = await ApiKeyService.load(new ApiKeyRepository(database.db), new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test', (err) => logger.error({ err }, 'the last uses of API keys could not be written'));
+  const keys = await ApiKeyService.load(stores.apiKeys, new SecretHasher(config.API_KEY_PEPPER), clock, production ? 'live' : 'test', (err) => logger.error({ err }, 'the last uses of API keys could not be written'));
   keys.start();
   const authn = new Authenticator(tokens, accounts, keys);
 
@@ -202,7 +202,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env: options.env,
   });
 
-  const grants = await GrantService.load(new GrantRepository(database.db), clock);
+  const grants = await GrantService.load(stores.grants, clock);
   const policy = new AccessPolicy(devices, grants);
   // One bus for every change of who may see what: live sockets and proxied WebSockets re-check on it.
   accounts.events.on('changed', ({ userId, reason, tokensRevoked, roleLowered }) => {
@@ -214,6 +214,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));
   grants.events.on('changed', ({ userId }) => policy.announce({ kind: 'user', userId, reason: 'grant changed' }));
   keys.events.on('changed', ({ keyId, reason }) => policy.announce({ kind: 'key', keyId, reason }));
+  // Distributed mode: what other nodes change in those tables reaches this node's memory (and its live sockets).
+  const changes = cluster && clusterSetup ? new ChangeFeed(() => connectClient(clusterSetup.databaseUrl, clusterSetup.timings.dbTimeoutMs, `wa-gw:${clusterSetup.nodeId}:changes`), 1000, logger) : null;
+  const unfollowAccess = changes ? followAccessChanges(changes, { accounts, keys, grants }, clock, 1000, (err, table) => logger.warn({ err, table }, 'cluster: could not read a change of another node')) : () => undefined;
+  await changes?.start();
   const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const pipeline = new EventPipeline({
     database,
@@ -461,9 +465,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       updateRoutes(api, updates, policy),
       webhookRoutes(api, { devices, policy, audit, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
       eventRoutes(api, pipeline.journal),
-      meRoutes(api, new UserSettingsRepository(database.db), clock),
+      meRoutes(api, stores.userSettings, clock),
       timelineRoutes(api, history),
-      deviceStatsRoutes(api, { history: resourceHistory, activity: new ActivityRepository(database.db), clock }),
+      deviceStatsRoutes(api, { history: resourceHistory, activity: stores.activity, clock }),
       chatRoutes(api, conversations),
       inboxRoutes(api, conversations),
       messageMediaRoutes(api, conversations),
@@ -621,6 +625,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logStream.close();
       pipeline.close();
       unbridge();
+      unfollowAccess();
+      await changes?.stop();
       await socketFeed?.close();
       await realtime.close();
       await webhooks.close();

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { launchBrowser, screenshot, seriousViolations, signIn } from '../helpers/browser.js';
 import { ClusterRig, FAST } from '../helpers/cluster-members.js';
+import { createKey, createUser, login } from '../helpers/access.js';
 import { ADMIN, makeDataRoot, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import { databaseUrl, postgresForFile } from '../helpers/postgres.js';
 
 const server = postgresForFile();
@@ -103,6 +105,23 @@ describe('the gateway in distributed mode', () => {
     fs.rmSync(n2.dataRoot, { recursive: true, force: true });
     const after = await n1.request<View>('GET', '/api/cluster');
     expect(after.body.nodes.filter((n) => n.state === 'live').map((n) => n.nodeId)).toEqual(['n1']);
+  });
+
+  it('shares accounts and API keys: made on one node, used on the other; revoked there, refused here', async () => {
+    const url = await server().createDatabase(`gateway_cluster_${++count}`);
+    // Both boot on an empty database: one of them creates the admin, the other finds it.
+    const [n1, n2] = await Promise.all([node(url, 'n1'), node(url, 'n2')]);
+    const users = await n2.request<{ users: { username: string }[] }>('GET', '/api/users');
+    expect(users.body.users.map((u) => u.username)).toEqual([ADMIN.username]);
+
+    const carol = await createUser(n1, 'carol');
+    await waitFor(async () => (await n2.request('POST', '/api/auth/login', { body: { username: 'carol', password: carol.password }, token: null })).status === 200, { what: 'n2 to know carol' });
+    expect(await login(n2, 'carol', carol.password)).toEqual(expect.any(String));
+
+    const key = await createKey(n1, undefined, { scopes: ['numbers:read'] });
+    await waitFor(async () => (await n2.request('GET', '/api/devices', { token: key.key })).status === 200, { what: 'n2 to accept the key made on n1' });
+    expect((await n2.request('DELETE', `/api/keys/${key.id}`)).status).toBe(200);
+    await waitFor(async () => (await n1.request('GET', '/api/devices', { token: key.key })).status === 401, { what: 'n1 to refuse the key revoked on n2' });
   });
 
   it('answers mode off on a single host', async () => {
