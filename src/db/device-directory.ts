@@ -88,7 +88,9 @@ export class DeviceDirectory implements DeviceReader {
     // Recorded writes still on their way: the stored row lacks them. Memory keeps them, takes this change on top,
     // and reads the stored row once they are in.
     writes.announced = true;
-    return this.remember({ ...(this.rows.get(phoneNumber) ?? row), ...patch, updatedAt: row.updatedAt });
+    // (A key given as undefined is no change, as the store reads it.)
+    const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    return this.remember({ ...(this.rows.get(phoneNumber) ?? row), ...given, updatedAt: row.updatedAt });
   }
 
   /**

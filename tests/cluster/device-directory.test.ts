@@ -129,4 +129,16 @@ describe('states recorded by the owner of a number', () => {
     expect(a.directory.get(A)).toMatchObject({ name: 'Vendas', state: 'running' });
     expect(a.errors).toEqual([]);
   });
+
+  it('are kept when the same gateway changes the number settings while they are on their way, and both end stored', async () => {
+    const { a } = await twoGateways();
+    await a.directory.insert({ phoneNumber: A, name: 'Suporte' });
+    a.directory.record(A, { state: 'starting' });
+    a.directory.record(A, { state: 'running', pid: 4242 });
+    expect(await a.directory.update(A, { name: 'Vendas', webhookUrl: undefined })).toMatchObject({ name: 'Vendas', state: 'running', pid: 4242 });
+    expect(a.directory.get(A)).toMatchObject({ name: 'Vendas', state: 'running', pid: 4242 });
+    await a.directory.recorded();
+    expect((await a.pool.query('SELECT name, state, pid FROM devices')).rows).toEqual([{ name: 'Vendas', state: 'running', pid: '4242' }]);
+    expect(a.directory.get(A)).toMatchObject({ name: 'Vendas', state: 'running', pid: 4242 });
+  });
 });
