@@ -21,8 +21,10 @@ import { AuditRepository } from './db/repositories/audit.js';
 import { followAccessChanges } from './auth/follow-changes.js';
 import { ChangeFeed } from './cluster/change-feed.js';
 import { TurnWriter } from './db/turn-writer.js';
+import { DeviceDirectory } from './db/device-directory.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
+import { sqliteDeviceEventStore, sqliteDeviceStore, sqliteNumberKeys } from './db/repositories/sqlite-ports.js';
 import { MessageRepository } from './db/repositories/messages.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
@@ -169,8 +171,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
   // One transaction per event-loop turn for what the hot paths store (events, receipts, sends, deliveries).
   const writer = new TurnWriter(database.sqlite, (err) => logger.error({ err }, 'an after-commit step failed'));
-  const devices = new DeviceRepository(database.db);
-  const history = new DeviceEventRepository(database.db);
+  // Every number's row in memory, read synchronously on every request, event and send; written through the store.
+  const deviceRows = new DeviceRepository(database.db);
+  const devices = await DeviceDirectory.load({ devices: sqliteDeviceStore(deviceRows, database.db), numberKeys: sqliteNumberKeys(deviceRows) }, clock, (err, phoneNumber) =>
+    logger.error({ err, phoneNumber }, 'could not store the recorded state of a number'),
+  );
+  const history = sqliteDeviceEventStore(new DeviceEventRepository(database.db));
   const production = config.NODE_ENV === 'production';
   const throttle = new LoginThrottle(clock, { maxPerUser: config.LOGIN_MAX_FAILURES_PER_USER, maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: config.LOGIN_FAILURE_WINDOW });
   // Who may do what, and the record of it: shared by every node in distributed mode.
@@ -275,7 +281,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const outbox = new Outbox({
     repo: messages,
     writer,
-    devices,
+    // A queue's pause and pacing are seen by the next send at once and stored behind, as the supervisor's states.
+    devices: { get: (phoneNumber) => devices.get(phoneNumber), update: (phoneNumber, patch) => devices.record(phoneNumber, patch) },
     supervisor,
     media,
     clock,
@@ -634,8 +641,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       front.close();
       server.closeAllConnections();
       await closed;
-      // What the last turn queued is stored before the database closes.
+      // What the last turn queued, and the numbers' last recorded rows, are stored before the database closes.
       writer.flush();
+      await devices.recorded();
       await audit.flush();
       database.close();
       // Its numbers are handed over only once nothing of this node runs or writes for them.

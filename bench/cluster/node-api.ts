@@ -50,6 +50,14 @@ export interface DevicesModule {
 export interface DeviceEventsModule {
   DeviceEventRepository: new (db: never) => unknown;
 }
+export interface SqlitePortsModule {
+  sqliteDeviceStore(repo: never, db: never): unknown;
+  sqliteNumberKeys(repo: never): unknown;
+  sqliteDeviceEventStore(repo: never): unknown;
+}
+export interface DirectoryModule {
+  DeviceDirectory: { load(stores: never, clock: never): Promise<{ recorded(): Promise<void> }> };
+}
 export interface ClockModule {
   systemClock: unknown;
 }

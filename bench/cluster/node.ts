@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { ClusterModule, ClusterNodeApi, ConfigModule, LoggerModule } from './gateway-api.js';
-import type { AgentApi, AgentClusterModule, ClockModule, DbModule, DeviceEventsModule, DevicesModule, PortPoolModule, SupervisorApi, SupervisorModule, SupervisorSettingsModule } from './node-api.js';
+import type { AgentApi, AgentClusterModule, ClockModule, DbModule, DeviceEventsModule, DevicesModule, DirectoryModule, PortPoolModule, SqlitePortsModule, SupervisorApi, SupervisorModule, SupervisorSettingsModule } from './node-api.js';
 import { jsonLines } from './json-lines.js';
 import { serveIfAsked } from './serve-if-asked.js';
 
@@ -41,7 +41,7 @@ interface NodeConfig {
 const { say, fail } = jsonLines(nodeId, 'NODE_FAILED');
 
 async function main(): Promise<void> {
-  const [{ loadConfig }, base, cluster, { createLogger }, { Supervisor }, { supervisorSettingsFrom, restartPolicyFrom }, { PortPool }, { openDatabase }, { DeviceRepository }, { DeviceEventRepository }, { systemClock }] = await Promise.all([
+  const [{ loadConfig }, base, cluster, { createLogger }, { Supervisor }, { supervisorSettingsFrom, restartPolicyFrom }, { PortPool }, { openDatabase }, { DeviceRepository }, { DeviceEventRepository }, ports, { DeviceDirectory }, { systemClock }] = await Promise.all([
     load<ConfigModule>('config/load.js'),
     load<ClusterModule>('cluster/index.js'),
     load<AgentClusterModule>('cluster/index.js'),
@@ -52,6 +52,8 @@ async function main(): Promise<void> {
     load<DbModule>('db/client.js'),
     load<DevicesModule>('db/repositories/devices.js'),
     load<DeviceEventsModule>('db/repositories/device-events.js'),
+    load<SqlitePortsModule>('db/repositories/sqlite-ports.js'),
+    load<DirectoryModule>('db/device-directory.js'),
     load<ClockModule>('lib/clock.js'),
   ]);
   const config = loadConfig(env, ROOT) as NodeConfig;
@@ -62,14 +64,16 @@ async function main(): Promise<void> {
 
   // The node's local state (device rows, child folders) is its own and throwaway; the session moves in Postgres.
   const database = openDatabase(config.paths.database, path.join(ROOT, 'drizzle'));
+  const deviceRows = new DeviceRepository(database.db as never);
+  const devices = await DeviceDirectory.load({ devices: ports.sqliteDeviceStore(deviceRows as never, database.db as never), numberKeys: ports.sqliteNumberKeys(deviceRows as never) } as never, systemClock as never);
   const storeUris = new Map<string, string>();
   let agentRef: AgentApi | null = null;
   const supervisor = new Supervisor({
     // No gateway API here: the children's webhooks are not part of what this node measures.
     settings: supervisorSettingsFrom(config as never, () => ''),
     policy: restartPolicyFrom(config as never),
-    devices: new DeviceRepository(database.db as never),
-    history: new DeviceEventRepository(database.db as never),
+    devices,
+    history: ports.sqliteDeviceEventStore(new DeviceEventRepository(database.db as never) as never),
     ports: new PortPool(config.PROCESS_BASE_PORT, config.PROCESS_MAX_PORT),
     clock: systemClock,
     logger,
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
       .then(async () => {
         await supervisor.shutdown();
         await admin.end();
+        await devices.recorded();
         database.close();
         say('drained');
         process.exit(0);

@@ -255,7 +255,7 @@ export class ApiKeyService {
 
   /**
    * A number created before its phone was known took its phone: the keys listing it list the phone now (their rows
-   * moved in the rename's transaction, db/repositories/number-keys.ts); this brings the records in memory along.
+   * moved in the rename's transaction, db/ports/number-keys.ts); this brings the records in memory along.
    */
   renameNumber(from: string, to: string): void {
     for (const key of this.keys.values()) {

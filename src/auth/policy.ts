@@ -1,4 +1,4 @@
-import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceReader } from '../db/ports/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { atLeast, lowerLevel, ROLE_LEVEL_CAP, ROLE_SCOPES, scopeLevel, type GrantLevel, type Scope } from '../domain/access.js';
 import { errors } from '../domain/errors.js';
@@ -38,7 +38,7 @@ export class AccessPolicy {
   readonly changes: Listenable<AccessEvents> = this.emitter.view;
 
   constructor(
-    private readonly devices: DeviceRepository,
+    private readonly devices: DeviceReader,
     private readonly grants: GrantService,
   ) {}
 

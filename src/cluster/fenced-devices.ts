@@ -1,6 +1,9 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
+import { announceCommitted } from '../db/audit-links.js';
+import type { AuditLink } from '../db/ports/audit.js';
 import type { DevicePatch, DeviceStore, NewDevice } from '../db/ports/devices.js';
+import { appendAuditRowsPg } from '../db/pg/repositories/audit-append.js';
 import { PgDeviceRepository } from '../db/pg/repositories/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { clusterErrors } from './errors.js';
@@ -66,11 +69,17 @@ export class FencedDeviceStore implements DeviceStore {
     return this.plain.count();
   }
 
-  async update(phoneNumber: string, patch: DevicePatch, now: number): Promise<DeviceRow | undefined> {
-    if (!Object.keys(patch).some((field) => OWNER_FIELDS.has(field))) return this.plain.update(phoneNumber, patch, now);
+  async update(phoneNumber: string, patch: DevicePatch, now: number, audit?: AuditLink): Promise<DeviceRow | undefined> {
+    if (!Object.keys(patch).some((field) => OWNER_FIELDS.has(field))) return this.plain.update(phoneNumber, patch, now, audit);
     const held = this.ownership.held().get(phoneNumber);
     if (!held) throw clusterErrors.ownershipLost(phoneNumber, 0);
-    return this.ownership.withFence(phoneNumber, held.fence, (client) => new PgDeviceRepository(drizzle({ client })).update(phoneNumber, patch, now));
+    const { row, ids } = await this.ownership.withFence(phoneNumber, held.fence, async (client) => {
+      const db = drizzle({ client });
+      const row = await new PgDeviceRepository(db).update(phoneNumber, patch, now);
+      return { row, ids: audit && row ? await appendAuditRowsPg(db, [audit]) : [] };
+    });
+    if (audit && ids.length > 0) announceCommitted([audit], ids);
+    return row;
   }
 
   delete(phoneNumber: string): Promise<boolean> {

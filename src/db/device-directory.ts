@@ -1,8 +1,16 @@
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import type { Clock } from '../lib/clock.js';
 import { reconcile } from '../lib/reconcile.js';
-import type { DevicePatch, DeviceStore, NewDevice } from './ports/devices.js';
+import type { AuditLink } from './ports/audit.js';
+import type { DevicePatch, DeviceReader, DeviceStore, NewDevice } from './ports/devices.js';
+import type { NumberKeys } from './ports/number-keys.js';
 import type { DeviceRow } from './schema.js';
+
+/** What the directory stores through: the numbers' rows, and the rename that moves every row of a number. */
+export interface DirectoryStores {
+  readonly devices: DeviceStore;
+  readonly numberKeys: NumberKeys;
+}
 
 export interface DirectoryEvents {
   [event: string]: unknown;
@@ -16,7 +24,7 @@ export interface DirectoryEvents {
  * and the change feed brings them here through `refresh`; on one host this is the only writer. Rows are frozen: a
  * caller that changed one would change it for everyone.
  */
-export class DeviceDirectory {
+export class DeviceDirectory implements DeviceReader {
   private readonly emitter = new TypedEmitter<DirectoryEvents>();
   readonly events: Listenable<DirectoryEvents> = this.emitter.view;
   private readonly rows = new Map<string, Readonly<DeviceRow>>();
@@ -24,16 +32,22 @@ export class DeviceDirectory {
   /** Per number: its recorded writes not yet stored, in order (see `record`). */
   private readonly recording = new Map<string, { pending: number; done: Promise<void>; announced: boolean }>();
 
+  private readonly store: DeviceStore;
+  private readonly numberKeys: NumberKeys;
+
   private constructor(
-    private readonly store: DeviceStore,
+    stores: DirectoryStores,
     private readonly clock: Clock,
     private readonly onRecordError: (err: unknown, phoneNumber: string) => void,
-  ) {}
+  ) {
+    this.store = stores.devices;
+    this.numberKeys = stores.numberKeys;
+  }
 
   /** Reads every number into memory. `onRecordError`: a recorded write the store refused or could not take. */
-  static async load(store: DeviceStore, clock: Clock, onRecordError: (err: unknown, phoneNumber: string) => void = () => undefined): Promise<DeviceDirectory> {
-    const directory = new DeviceDirectory(store, clock, onRecordError);
-    for (const row of await store.list()) directory.remember(row);
+  static async load(stores: DirectoryStores, clock: Clock, onRecordError: (err: unknown, phoneNumber: string) => void = () => undefined): Promise<DeviceDirectory> {
+    const directory = new DeviceDirectory(stores, clock, onRecordError);
+    for (const row of await stores.devices.list()) directory.remember(row);
     return directory;
   }
 
@@ -59,13 +73,24 @@ export class DeviceDirectory {
     return this.remember(await this.store.insert(device));
   }
 
-  async update(phoneNumber: string, patch: DevicePatch): Promise<Readonly<DeviceRow> | undefined> {
-    const row = await this.store.update(phoneNumber, patch, this.clock.now());
+  /**
+   * A change of configuration (name, webhook), with the audit row that records it. The store is called at once (on
+   * SQLite the change commits before this returns its promise, inside a transaction the caller may have open).
+   */
+  async update(phoneNumber: string, patch: DevicePatch, audit?: AuditLink): Promise<Readonly<DeviceRow> | undefined> {
+    const row = await this.store.update(phoneNumber, patch, this.clock.now(), audit);
     if (!row) {
       this.forget(phoneNumber);
       return undefined;
     }
-    return this.remember(row);
+    const writes = this.recording.get(phoneNumber);
+    if (!writes) return this.remember(row);
+    // Recorded writes still on their way: the stored row lacks them. Memory keeps them, takes this change on top,
+    // and reads the stored row once they are in.
+    writes.announced = true;
+    // (A key given as undefined is no change, as the store reads it.)
+    const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    return this.remember({ ...(this.rows.get(phoneNumber) ?? row), ...given, updatedAt: row.updatedAt });
   }
 
   /**
@@ -101,15 +126,31 @@ export class DeviceDirectory {
     return row;
   }
 
-  /** Resolves when every write recorded so far is stored (or refused). */
-  async recorded(): Promise<void> {
+  /** Resolves when every write recorded so far (of one number, when given) is stored (or refused). */
+  async recorded(phoneNumber?: string): Promise<void> {
+    if (phoneNumber !== undefined) return this.recording.get(phoneNumber)?.done;
     await Promise.all([...this.recording.values()].map((w) => w.done));
   }
 
+  /** After the number's recorded writes, so none of them lands on a number registered again under its key. */
   async delete(phoneNumber: string): Promise<boolean> {
+    await this.recorded(phoneNumber);
     const deleted = await this.store.delete(phoneNumber);
     this.forget(phoneNumber);
     return deleted;
+  }
+
+  /**
+   * A pending number takes its phone: every row of it moves in one transaction (NumberKeys.rename, `inside` last
+   * within it), after the writes recorded under the old key; then memory names it by the phone (its pending id
+   * still finds it). With nothing recorded in flight the store is called at once, so a caller can flush what must
+   * move with the rows right before. Nothing changes here when the rename is refused.
+   */
+  async rename(from: string, to: string, inside: () => void): Promise<Readonly<DeviceRow>> {
+    if (this.recording.has(from)) await this.recorded(from);
+    const row = await this.numberKeys.rename(from, to, this.clock.now(), inside);
+    this.forget(from);
+    return this.remember(row);
   }
 
   /**

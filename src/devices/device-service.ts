@@ -1,6 +1,7 @@
 import type { AccessPolicy } from '../auth/policy.js';
 import { accountOf, type Principal } from '../auth/principal.js';
-import type { DevicePatch } from '../db/repositories/devices.js';
+import type { AuditLink } from '../db/ports/audit.js';
+import type { DevicePatch } from '../db/ports/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import type { PhoneNumber } from '../domain/phone.js';
 import type { GowaAppStatus } from '../gowa/types.js';
@@ -72,11 +73,11 @@ export class DeviceService {
     return this.snapshot(row);
   }
 
-  /** Renaming needs `numbers:control`; a webhook field also needs `webhooks:manage`. */
-  update(principal: Principal, phoneNumber: string, change: NumberChange): DeviceSnapshot {
+  /** Renaming needs `numbers:control`; a webhook field also needs `webhooks:manage`. `audit`: committed with the change. */
+  async update(principal: Principal, phoneNumber: string, change: NumberChange, audit?: AuditLink): Promise<DeviceSnapshot> {
     this.policy.require(principal, 'numbers:control', phoneNumber);
     if (WEBHOOK_FIELDS.some((field) => change[field] !== undefined)) this.policy.require(principal, 'webhooks:manage', phoneNumber);
-    return this.snapshot(this.supervisor.configure(phoneNumber, change));
+    return this.snapshot(await this.supervisor.configure(phoneNumber, change, audit));
   }
 
   async remove(principal: Principal, phoneNumber: string, purge: boolean): Promise<void> {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceKeeper } from '../db/ports/devices.js';
 import type { MessageFilter, MessageRepository, NewMessage } from '../db/repositories/messages.js';
 import type { TurnWriter } from '../db/turn-writer.js';
 import type { MessageRow } from '../db/schema.js';
@@ -18,7 +18,7 @@ export interface OutboxDeps {
   readonly repo: MessageRepository;
   /** The turn's transaction: accepts, claims and sends of one turn share one commit with the events it stores. */
   readonly writer: TurnWriter;
-  readonly devices: DeviceRepository;
+  readonly devices: DeviceKeeper;
   readonly supervisor: Supervisor;
   readonly media: MediaStore;
   readonly clock: Clock;

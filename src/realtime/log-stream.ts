@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { AccessChange, AccessPolicy } from '../auth/policy.js';
 import type { CallerPrincipal } from '../auth/principal.js';
-import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceReader } from '../db/ports/devices.js';
 import { GatewayError } from '../domain/errors.js';
 import { parsePhoneNumber } from '../domain/phone.js';
 import type { Clock } from '../lib/clock.js';
@@ -40,7 +40,7 @@ type LogSocket = Socket<LogClientEvents, LogServerEvents, Record<string, never>,
 
 export interface LogStreamDeps {
   readonly supervisor: Supervisor;
-  readonly devices: DeviceRepository;
+  readonly devices: DeviceReader;
   readonly authn: Authenticator;
   readonly policy: AccessPolicy;
   readonly audit: AuditLog;

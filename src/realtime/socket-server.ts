@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { AccessChange, AccessPolicy } from '../auth/policy.js';
 import type { CallerPrincipal } from '../auth/principal.js';
-import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceReader } from '../db/ports/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { AccessDenied, GatewayError } from '../domain/errors.js';
 import { parseNumberKey } from '../domain/number-key.js';
@@ -36,7 +36,7 @@ export interface RealtimeServerDeps {
   readonly authn: Authenticator;
   readonly policy: AccessPolicy;
   readonly audit: AuditLog;
-  readonly devices: DeviceRepository;
+  readonly devices: DeviceReader;
   /** Replays for a resuming `join`: the SQLite journal on a single host, Postgres in distributed mode. */
   readonly journal: RealtimeJournal;
   /** Most messages replayed on a resuming `join`. */

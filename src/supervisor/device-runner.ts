@@ -1,19 +1,22 @@
 import crypto from 'node:crypto';
 import { transition, type DeviceEvent, type DeviceState, type SessionState, type StopReason } from '../domain/device-state.js';
 import { decideRestart, EMPTY_HISTORY, type CrashHistory, type StartOrigin } from '../domain/restart-policy.js';
-import type { DevicePatch } from '../db/repositories/devices.js';
+import type { DevicePatch } from '../db/ports/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { GowaClient } from '../gowa/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
 import { buildChildEnv } from './child-env.js';
 import { spawnChild, type ChildExit, type ChildProcess } from './child-process.js';
+import type { HistoryWriter } from './history-writer.js';
 import type { ProcessLogs } from './process-logs.js';
 import { waitUntilHealthy } from './readiness.js';
 import type { SupervisorDeps, SupervisorEvents } from './types.js';
 import type { ChildWatchdog, WatchdogKill } from './watchdog/link.js';
 
-export interface RunnerDeps extends SupervisorDeps {
+export interface RunnerDeps extends Omit<SupervisorDeps, 'history'> {
+  /** The number's history, noted at the transition points without waiting. */
+  readonly history: HistoryWriter;
   readonly events: TypedEmitter<SupervisorEvents>;
   /** The binary this number runs: the configured one, or a candidate during an update rollout. */
   readonly binaryFor: (phoneNumber: string) => string;
@@ -363,7 +366,8 @@ export class DeviceRunner {
     this.deps.history.append({ phoneNumber: this.phoneNumber, type, detail });
   }
 
+  /** In memory at once, stored behind in order (DeviceDirectory.record): the transition point never waits. */
   private persist(patch: DevicePatch): void {
-    this.deps.devices.update(this.phoneNumber, patch);
+    this.deps.devices.record(this.phoneNumber, patch);
   }
 }

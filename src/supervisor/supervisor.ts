@@ -9,11 +9,13 @@ import type { PhoneNumber } from '../domain/phone.js';
 import type { StartOrigin } from '../domain/restart-policy.js';
 import { sessionFromStatus } from '../domain/session.js';
 import type { GowaAppStatus } from '../gowa/types.js';
-import type { DevicePatch, NewDevice } from '../db/repositories/devices.js';
+import type { AuditLink } from '../db/ports/audit.js';
+import type { DevicePatch, NewDevice } from '../db/ports/devices.js';
 import type { DeviceRow } from '../db/schema.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import { DeviceRunner } from './device-runner.js';
+import { HistoryWriter } from './history-writer.js';
 import { parentDeathPrefix } from './parent-death.js';
 import { ProcessLogs } from './process-logs.js';
 import { classifyStalePid, decideRestore, type RestoreSummary } from './reconcile.js';
@@ -41,6 +43,8 @@ export class Supervisor {
   private readonly watchdog: ChildWatchdog;
   /** Restarts after a watchdog kill: bounded like a boot restore, since it hits every number at once. */
   private readonly resumes: PQueue;
+  /** Every number's history, noted where it happens without waiting for the store. */
+  private readonly history: HistoryWriter;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'a supervisor listener failed'));
@@ -48,6 +52,7 @@ export class Supervisor {
     this.wrapper = parentDeathPrefix(deps.env['PATH'] ?? '');
     this.watchdog = new ChildWatchdog(deps.settings.watchdog, deps.logger, deps.env, () => deps.clock.now());
     this.resumes = new PQueue({ concurrency: deps.settings.restoreConcurrency });
+    this.history = new HistoryWriter(deps.history, deps.clock, (err, event) => deps.logger.error({ err, phoneNumber: event.phoneNumber, type: event.type }, 'could not store an event of a number\'s history'));
     this.watchdog.events.on('fired', (e) => this.emitter.emit('watchdog-fired', { quietMs: e.quietMs, killedPids: e.killed, at: e.at }));
     if (!this.watchdog.enabled) deps.logger.warn('CHILD_WATCHDOG_TIMEOUT=0: a paused or blocked gateway leaves its children connected to WhatsApp, unsupervised');
     if (!this.wrapper) {
@@ -111,8 +116,8 @@ export class Supervisor {
         throw errors.deviceExists(device.phoneNumber);
       }
       if (autoStart) this.assertCapacity();
-      const row = this.deps.devices.insert({ ...device, state: 'stopped', desiredState: autoStart ? 'running' : 'stopped' });
-      this.deps.history.append({ phoneNumber: device.phoneNumber, type: 'registered', toState: 'stopped' });
+      const row = await this.deps.devices.insert({ ...device, state: 'stopped', desiredState: autoStart ? 'running' : 'stopped' });
+      this.history.append({ phoneNumber: device.phoneNumber, type: 'registered', toState: 'stopped' });
       const runner = this.attach(row);
       if (autoStart) await runner.start('registered', 'person');
       return this.row(device.phoneNumber);
@@ -154,10 +159,13 @@ export class Supervisor {
     });
   }
 
-  /** Change a number's name or webhook settings (nothing about its process). */
-  configure(phoneNumber: string, change: Pick<DevicePatch, 'name' | 'webhookUrl' | 'webhookSecret' | 'webhookEvents'>): DeviceRow {
+  /**
+   * Change a number's name or webhook settings (nothing about its process), with the audit row that records it.
+   * Not async: an unknown number is refused before anything is written, at the call.
+   */
+  configure(phoneNumber: string, change: Pick<DevicePatch, 'name' | 'webhookUrl' | 'webhookSecret' | 'webhookEvents'>, audit?: AuditLink): Promise<DeviceRow> {
     this.require(phoneNumber);
-    return this.deps.devices.update(phoneNumber, change) ?? this.row(phoneNumber);
+    return this.deps.devices.update(phoneNumber, change, audit).then((row) => row ?? this.row(phoneNumber));
   }
 
   /** Log the number out of WhatsApp; the process keeps running, ready for a new QR. */
@@ -190,9 +198,11 @@ export class Supervisor {
         const to = this.sessionDir(phone);
         let row: DeviceRow;
         try {
+          // What is on its way to the store under the old key moves with the rows, so it must be there first.
+          await Promise.all([this.deps.devices.recorded(pendingId), this.history.written(pendingId)]);
           this.deps.beforeRename?.();
           // The folder moves inside the transaction: if the rename fails, no row has moved either.
-          row = this.deps.devices.rename(pendingId, phone, () => {
+          row = await this.deps.devices.rename(pendingId, phone, () => {
             if (fs.existsSync(to)) throw new Error(`session folder ${path.basename(to)} already exists`);
             fs.renameSync(from, to);
           });
@@ -202,7 +212,7 @@ export class Supervisor {
           await back.start('bind failed', 'automatic');
           return this.refuseBind(back, phone, reason);
         }
-        this.deps.history.append({ phoneNumber: phone, type: 'bound', detail: { pendingId } });
+        this.history.append({ phoneNumber: phone, type: 'bound', detail: { pendingId } });
         this.deps.logger.info({ phoneNumber: phone, pendingId }, 'pending number bound to its phone');
         this.emitter.emit('bound', { phoneNumber: phone, pendingId, at: this.deps.clock.now() });
         const runner2 = this.attach(row);
@@ -220,8 +230,8 @@ export class Supervisor {
       this.deps.logger.warn({ phoneNumber: runner.phoneNumber, err: (err as Error).message }, 'could not log out a refused pairing');
     }
     runner.setSession('logged_out', null);
-    this.deps.devices.update(runner.phoneNumber, { lastError: `pairing refused: ${reason}`, jid: null });
-    this.deps.history.append({ phoneNumber: runner.phoneNumber, type: 'bind_refused', detail: { phone, reason } });
+    this.deps.devices.record(runner.phoneNumber, { lastError: `pairing refused: ${reason}`, jid: null });
+    this.history.append({ phoneNumber: runner.phoneNumber, type: 'bind_refused', detail: { phone, reason } });
     this.deps.logger.warn({ phoneNumber: runner.phoneNumber, phone, reason }, 'pairing of a pending number refused');
     this.emitter.emit('bind-refused', { phoneNumber: runner.phoneNumber, phone, reason, at: this.deps.clock.now() });
     return { bound: false, reason };
@@ -254,8 +264,8 @@ export class Supervisor {
       await runner.stop('user');
       runner.dispose();
       this.runners.delete(phoneNumber);
-      this.deps.devices.delete(phoneNumber);
-      this.deps.history.append({ phoneNumber, type: purge ? 'deleted_and_purged' : 'deleted' });
+      await this.deps.devices.delete(phoneNumber);
+      this.history.append({ phoneNumber, type: purge ? 'deleted_and_purged' : 'deleted' });
       const dir = this.sessionDir(phoneNumber);
       if (purge) await fs.promises.rm(dir, { recursive: true, force: true });
       else await this.setAside(phoneNumber, dir);
@@ -279,12 +289,12 @@ export class Supervisor {
       const dir = this.sessionDir(row.phoneNumber);
       this.recoverFolder(row, dir);
       await this.settleStalePid(row, dir);
-      this.deps.devices.update(row.phoneNumber, { state: runner.state, pid: null });
+      this.deps.devices.record(row.phoneNumber, { state: runner.state, pid: null });
       const decision = decideRestore(row, dir);
       if (decision.restore) toStart.push(runner);
       else {
         summary.skipped.push({ phoneNumber: row.phoneNumber, reason: decision.reason });
-        this.deps.history.append({ phoneNumber: row.phoneNumber, type: 'restore_skipped', detail: { reason: decision.reason } });
+        this.history.append({ phoneNumber: row.phoneNumber, type: 'restore_skipped', detail: { reason: decision.reason } });
       }
     }
     const { restoreConcurrency, restoreJitterMs } = this.deps.settings;
@@ -341,6 +351,8 @@ export class Supervisor {
     await queue.onIdle();
     this.resumes.clear();
     await this.watchdog.close();
+    // The last states and history of every number are stored before whoever closes the database does.
+    await Promise.all([this.deps.devices.recorded(), this.history.written()]);
   }
 
   row(phoneNumber: string): DeviceRow {
@@ -356,6 +368,7 @@ export class Supervisor {
     const logs = new ProcessLogs(path.join(dir, 'logs'), settings.logBufferLines, settings.logFileMaxBytes, (line) => this.emitter.emit('log', { phoneNumber: row.phoneNumber, ...line }));
     const runner = new DeviceRunner(row.phoneNumber, dir, row, logs, {
       ...this.deps,
+      history: this.history,
       events: this.emitter,
       binaryFor: (phoneNumber) => this.binaryOverrides.get(phoneNumber) ?? settings.binary,
       wrapper: this.wrapper,
@@ -426,7 +439,7 @@ export class Supervisor {
     } else if (outcome === 'foreign') {
       this.deps.logger.warn({ phoneNumber: row.phoneNumber, pid: row.pid }, 'recorded PID now belongs to another program; not touched');
     }
-    if (outcome !== 'none') this.deps.history.append({ phoneNumber: row.phoneNumber, type: 'stale_pid', detail: { pid: row.pid, outcome } });
+    if (outcome !== 'none') this.history.append({ phoneNumber: row.phoneNumber, type: 'stale_pid', detail: { pid: row.pid, outcome } });
   }
 
   private require(phoneNumber: string): DeviceRunner {

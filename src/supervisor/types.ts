@@ -1,6 +1,6 @@
 import type { DeviceEvent, DeviceState, SessionState } from '../domain/device-state.js';
-import type { DeviceEventRepository } from '../db/repositories/device-events.js';
-import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceDirectory } from '../db/device-directory.js';
+import type { DeviceEventStore } from '../db/ports/devices.js';
 import type { RestartPolicy } from '../domain/restart-policy.js';
 import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
@@ -58,8 +58,13 @@ export interface SupervisorSettings {
 export interface SupervisorDeps {
   readonly settings: SupervisorSettings;
   readonly policy: RestartPolicy;
-  readonly devices: DeviceRepository;
-  readonly history: DeviceEventRepository;
+  /**
+   * Every number's row in memory: read synchronously; what a number's process and session do is recorded at each
+   * transition (`record`: memory at once, the store behind); registration, configuration and removal wait for the store.
+   */
+  readonly devices: DeviceDirectory;
+  /** A number's history (see HistoryWriter: noted without waiting, stored in order). */
+  readonly history: DeviceEventStore;
   readonly ports: PortPool;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -1,4 +1,4 @@
-import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceReader } from '../db/ports/devices.js';
 import type { DeliveryScope } from '../db/schema.js';
 import { acceptsEvent } from './event-filter.js';
 
@@ -27,7 +27,7 @@ export class WebhookTargets {
   private readonly others = new Map<DeliveryScope, ScopeSigner>();
 
   constructor(
-    private readonly devices: DeviceRepository,
+    private readonly devices: DeviceReader,
     private readonly global: GlobalWebhook,
     /** Whether a user is an administrator (who may aim a number's webhook inside the network). */
     private readonly isAdmin: (userId: number) => boolean,

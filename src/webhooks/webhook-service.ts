@@ -1,6 +1,6 @@
 import type { DatabaseHandle } from '../db/client.js';
 import { DeliveryRepository } from '../db/repositories/deliveries.js';
-import type { DeviceRepository } from '../db/repositories/devices.js';
+import type { DeviceReader } from '../db/ports/devices.js';
 import type { TurnWriter } from '../db/turn-writer.js';
 import type { DurableSubscriber } from '../events/journal.js';
 import type { Clock } from '../lib/clock.js';
@@ -20,7 +20,7 @@ export interface WebhookSettings extends DispatcherSettings {
 export interface WebhookServiceDeps {
   readonly database: DatabaseHandle;
   readonly writer: TurnWriter;
-  readonly devices: DeviceRepository;
+  readonly devices: DeviceReader;
   /** Whether a user is an administrator (whose numbers' webhooks may point inside the network). */
   readonly isAdmin: (userId: number) => boolean;
   readonly clock: Clock;

@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { DeviceDirectory } from '../../src/db/device-directory.js';
 import { followTable } from '../../src/db/follow-changes.js';
 import { PgDeviceRepository } from '../../src/db/pg/repositories/devices.js';
+import { PgNumberKeys } from '../../src/db/pg/repositories/number-keys.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { nextEvent, sharedDatabases, type SharedDatabase } from '../helpers/shared-database.js';
 
@@ -16,7 +17,7 @@ const shared = sharedDatabases('directory');
 
 async function gatewayOn(database: SharedDatabase, name: string) {
   const { pool, db } = database.pool(name);
-  const directory = await DeviceDirectory.load(new PgDeviceRepository(db), systemClock);
+  const directory = await DeviceDirectory.load({ devices: new PgDeviceRepository(db), numberKeys: new PgNumberKeys(db) }, systemClock);
   const feed = database.feed(name);
   const errors: unknown[] = [];
   const stop = followTable(feed, 'devices', directory, systemClock, 100, (err) => errors.push(err));
@@ -57,12 +58,20 @@ describe('the directory of numbers between two gateways', () => {
     const pending = nextEvent(b.directory.events, 'changed', (c) => c.phoneNumber === PENDING);
     await a.directory.insert({ phoneNumber: PENDING, pendingId: PENDING, name: 'new' });
     await pending;
+    const seenOnA: unknown[] = [];
+    a.directory.events.on('changed', (c) => seenOnA.push(c));
     const bound = nextEvent(b.directory.events, 'changed', (c) => c.phoneNumber === A);
     const left = nextEvent(b.directory.events, 'changed', (c) => c.phoneNumber === PENDING && c.row === null);
-    await a.pool.query('UPDATE devices SET phone_number = $1 WHERE phone_number = $2', [A, PENDING]);
+    a.directory.record(PENDING, { state: 'starting' });
+    const row = await a.directory.rename(PENDING, A, () => undefined);
+    // The renaming gateway knows it by its phone at once; the state recorded just before moved with it.
+    expect(row).toMatchObject({ phoneNumber: A, pendingId: PENDING, state: 'starting' });
+    expect([a.directory.get(PENDING), a.directory.get(A), a.directory.getByPendingId(PENDING)]).toEqual([undefined, row, row]);
     await Promise.all([bound, left]);
     expect(b.directory.get(PENDING)).toBeUndefined();
-    expect(b.directory.getByPendingId(PENDING)?.phoneNumber).toBe(A);
+    expect(b.directory.getByPendingId(PENDING)).toEqual(row);
+    await a.directory.refresh(null);
+    expect(seenOnA).toEqual([]);
   });
 
   it('announces nothing on the writer when its own write comes back', async () => {
@@ -119,5 +128,17 @@ describe('states recorded by the owner of a number', () => {
     expect((await renamedOnA).row?.name).toBe('Vendas');
     expect(a.directory.get(A)).toMatchObject({ name: 'Vendas', state: 'running' });
     expect(a.errors).toEqual([]);
+  });
+
+  it('are kept when the same gateway changes the number settings while they are on their way, and both end stored', async () => {
+    const { a } = await twoGateways();
+    await a.directory.insert({ phoneNumber: A, name: 'Suporte' });
+    a.directory.record(A, { state: 'starting' });
+    a.directory.record(A, { state: 'running', pid: 4242 });
+    expect(await a.directory.update(A, { name: 'Vendas', webhookUrl: undefined })).toMatchObject({ name: 'Vendas', state: 'running', pid: 4242 });
+    expect(a.directory.get(A)).toMatchObject({ name: 'Vendas', state: 'running', pid: 4242 });
+    await a.directory.recorded();
+    expect((await a.pool.query('SELECT name, state, pid FROM devices')).rows).toEqual([{ name: 'Vendas', state: 'running', pid: '4242' }]);
+    expect(a.directory.get(A)).toMatchObject({ name: 'Vendas', state: 'running', pid: 4242 });
   });
 });

@@ -8,6 +8,8 @@ import pg from 'pg';
 import type { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { FencedDeviceStore } from '../../src/cluster/fenced-devices.js';
 import { DeviceDirectory } from '../../src/db/device-directory.js';
+import { pgDatabase } from '../../src/db/pg/client.js';
+import { PgNumberKeys } from '../../src/db/pg/repositories/number-keys.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { inProcessNode } from '../helpers/cluster-members.js';
 import { POSTGRES_SETUP_TIMEOUT_MS, startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -39,7 +41,7 @@ describe('fenced writes of the numbers rows', () => {
     await waitFor(() => ownership.held().get(OWNED)?.kind === 'owned' || null, { timeoutMs: 15_000, what: 'the number owned' });
 
     const refused: { phoneNumber: string; code: unknown }[] = [];
-    const directory = await DeviceDirectory.load(new FencedDeviceStore(node.pool, ownership), systemClock, (err, phoneNumber) => refused.push({ phoneNumber, code: (err as { code?: unknown }).code }));
+    const directory = await DeviceDirectory.load({ devices: new FencedDeviceStore(node.pool, ownership), numberKeys: new PgNumberKeys(pgDatabase(node.pool)) }, systemClock, (err, phoneNumber) => refused.push({ phoneNumber, code: (err as { code?: unknown }).code }));
     const stored = async (phone: string) => (await probe!.query('SELECT state, pid, name FROM devices WHERE phone_number = $1', [phone])).rows[0] as { state: string; pid: string | null; name: string };
 
     directory.record(OWNED, { state: 'running', pid: 4242 });

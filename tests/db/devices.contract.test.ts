@@ -12,7 +12,7 @@ import { userRow } from '../helpers/access-stores.js';
 import { DIALECTS, dialectDatabases, type TestDatabase } from '../helpers/dialects.js';
 
 const open = dialectDatabases('devices');
-const devicesOf = (d: TestDatabase): DeviceStore => (d.dialect === 'sqlite' ? sqliteDeviceStore(new DeviceRepository(d.db)) : new PgDeviceRepository(d.db));
+const devicesOf = (d: TestDatabase): DeviceStore => (d.dialect === 'sqlite' ? sqliteDeviceStore(new DeviceRepository(d.db), d.db) : new PgDeviceRepository(d.db));
 const historyOf = (d: TestDatabase): DeviceEventStore => (d.dialect === 'sqlite' ? sqliteDeviceEventStore(new DeviceEventRepository(d.db)) : new PgDeviceEventRepository(d.db));
 const grantsOf = (d: TestDatabase) => (d.dialect === 'sqlite' ? new GrantRepository(d.db) : new PgGrantRepository(d.db));
 const A = '5511900000001';

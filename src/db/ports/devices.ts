@@ -1,4 +1,5 @@
 import type { DeviceEventRow, DeviceRow, devices } from '../schema.js';
+import type { AuditLink } from './audit.js';
 
 export type NewDevice = typeof devices.$inferInsert;
 export type DevicePatch = Partial<Omit<DeviceRow, 'phoneNumber' | 'createdAt' | 'updatedAt'>>;
@@ -16,10 +17,34 @@ export interface DeviceStore {
   /** Oldest first (then by number). */
   list(): Promise<DeviceRow[]>;
   count(): Promise<number>;
-  /** undefined (nothing written) when there is no such number; `updatedAt` becomes `now`. */
-  update(phoneNumber: string, patch: DevicePatch, now: number): Promise<DeviceRow | undefined>;
+  /**
+   * undefined (nothing written) when there is no such number; `updatedAt` becomes `now`. `audit`: the row that
+   * records the change, committed with it (none when there is no such number).
+   */
+  update(phoneNumber: string, patch: DevicePatch, now: number, audit?: AuditLink): Promise<DeviceRow | undefined>;
   /** Whether there was a row to delete (its grants go with it: foreign key cascade). */
   delete(phoneNumber: string): Promise<boolean>;
+}
+
+/**
+ * The numbers' rows as the request, event and send paths read them: synchronously, from memory (the gateway's
+ * DeviceDirectory; a bare repository in unit tests).
+ */
+export interface DeviceReader {
+  get(phoneNumber: string): Readonly<DeviceRow> | undefined;
+  /** A number by the pending id it was created with (also after its phone was bound). */
+  getByPendingId(pendingId: string): Readonly<DeviceRow> | undefined;
+  /** Oldest first (then by number). */
+  list(): Readonly<DeviceRow>[];
+}
+
+/**
+ * A reader that also changes a number's row synchronously: the next read has the change, the store gets it behind
+ * (DeviceDirectory.record). For small changes made on the send path (a queue's pause, its pacing).
+ */
+export interface DeviceKeeper {
+  get(phoneNumber: string): Readonly<DeviceRow> | undefined;
+  update(phoneNumber: string, patch: DevicePatch): unknown;
 }
 
 export interface DeviceEventInput {

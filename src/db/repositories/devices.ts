@@ -58,10 +58,10 @@ export class DeviceRepository {
    * Give a pending number its phone: every row of it, in every table, moves to the new key in one transaction
    * (number-keys.ts); `inside` runs within it, last. The row keeps `pendingId`.
    */
-  rename(from: string, to: string, inside: () => void): DeviceRow {
+  rename(from: string, to: string, now: number, inside: () => void): DeviceRow {
     this.rows.delete(from);
     this.rows.delete(to);
-    renameNumber(this.db.$client, from, to, { pendingId: from }, inside);
+    renameNumber(this.db.$client, from, to, { pendingId: from, now }, inside);
     const row = this.get(to);
     if (!row) throw new Error(`number ${to} missing after its rename`);
     return row;

@@ -7,18 +7,23 @@ import type { DeliveryStore } from '../ports/deliveries.js';
 import type { DeviceEventStore, DeviceStore } from '../ports/devices.js';
 import type { JournalHistory } from '../ports/journal.js';
 import type { MessageStore } from '../ports/messages.js';
+import type { NumberKeys } from '../ports/number-keys.js';
 import { isUniqueViolation } from '../unique.js';
-import { appendAuditRows } from './audit-append.js';
+import { appendAuditRows, withAudit } from './audit-append.js';
 import type { DeliveryRepository } from './deliveries.js';
 import type { DeviceEventRepository } from './device-events.js';
 import type { DeviceRepository } from './devices.js';
 import type { EventRepository } from './events.js';
 import type { MessageRepository } from './messages.js';
 
-/** Over the repository the supervisor writes through, so a write through either is seen by both (one memory). */
-export function sqliteDeviceStore(repo: DeviceRepository): DeviceStore {
+/**
+ * Over the synchronous repository (its memory stays right for the tests and tools that read it directly). A change
+ * and its audit row commit in one transaction, at the call.
+ */
+export function sqliteDeviceStore(repo: DeviceRepository, db: Db): DeviceStore {
   return {
-    ...asyncView(repo, ['get', 'getByPendingId', 'list', 'count', 'update', 'delete']),
+    ...asyncView(repo, ['get', 'getByPendingId', 'list', 'count', 'delete']),
+    update: async (phoneNumber, patch, now, audit) => withAudit(db, audit, () => repo.update(phoneNumber, patch, now)),
     insert: async (device) => {
       try {
         return repo.insert(device);
@@ -27,6 +32,11 @@ export function sqliteDeviceStore(repo: DeviceRepository): DeviceStore {
       }
     },
   };
+}
+
+/** The rename in one synchronous transaction, at the call (number-keys.ts), through the repository's memory. */
+export function sqliteNumberKeys(repo: DeviceRepository): NumberKeys {
+  return asyncView(repo, ['rename']);
 }
 
 export function sqliteDeviceEventStore(repo: DeviceEventRepository): DeviceEventStore {

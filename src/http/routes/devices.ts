@@ -4,7 +4,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { DeviceService } from '../../devices/device-service.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { ValidationError } from '../../domain/errors.js';
-import { auditedChange, noteAuditTarget } from '../audit-trail.js';
+import { auditLink, noteAuditTarget } from '../audit-trail.js';
 import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { deviceSchema, errorSchema, phoneNumber, phoneParams } from '../schemas.js';
 import { deviceView } from '../views.js';
@@ -101,7 +101,7 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService, audit: Au
     },
     async ({ params, body }, req, res) => {
       await assertWebhookTarget(currentUser(req), body.webhookUrl);
-      res.json(deviceView(auditedChange(audit, req, { params: body }, () => devices.update(currentPrincipal(req), params.phone, body))));
+      res.json(deviceView(await devices.update(currentPrincipal(req), params.phone, body, auditLink(audit, req, { params: body }))));
     },
   );
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { DeviceEventRepository } from '../../db/repositories/device-events.js';
+import type { DeviceEventStore } from '../../db/ports/devices.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 
@@ -16,7 +16,7 @@ const entrySchema = z
   .meta({ id: 'TimelineEntry' });
 
 /** A number's supervision history (device_events), newest first: what a post-mortem needs without the logs. */
-export function timelineRoutes(api: ApiRegistry, history: DeviceEventRepository): Router {
+export function timelineRoutes(api: ApiRegistry, history: DeviceEventStore): Router {
   const router = Router();
   api.route(
     router,
@@ -33,8 +33,8 @@ export function timelineRoutes(api: ApiRegistry, history: DeviceEventRepository)
         404: { description: 'Unknown number (or not yours)', schema: errorSchema },
       },
     },
-    ({ params, query }, _req, res) => {
-      const rows = history.page(params.phone, query.before ?? null, query.limit + 1);
+    async ({ params, query }, _req, res) => {
+      const rows = await history.page(params.phone, query.before ?? null, query.limit + 1);
       const entries = rows.slice(0, query.limit).map((row) => ({ id: row.id, type: row.type, fromState: row.fromState, toState: row.toState, detail: row.detail, at: new Date(row.createdAt).toISOString() }));
       res.json({ phoneNumber: params.phone, entries, hasMore: rows.length > query.limit });
     },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AccessPolicy } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import type { DeliveryRepository } from '../../db/repositories/deliveries.js';
-import type { DeviceRepository } from '../../db/repositories/devices.js';
+import type { DeviceReader } from '../../db/ports/devices.js';
 import type { DeliveryRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
@@ -16,7 +16,7 @@ import { errorSchema, numberKey } from '../schemas.js';
 import { deliveryErrorFor } from '../webhook-target.js';
 
 export interface WebhookRouteDeps {
-  readonly devices: DeviceRepository;
+  readonly devices: DeviceReader;
   readonly deliveries: DeliveryRepository;
   readonly dispatcher: WebhookDispatcher;
   readonly policy: AccessPolicy;

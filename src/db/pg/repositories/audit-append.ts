@@ -1,5 +1,5 @@
 import { desc, sql } from 'drizzle-orm';
-import type { PgDb, PgTx } from '../client.js';
+import type { PgDb, PgExec, PgTx } from '../client.js';
 import { announceCommitted } from '../../audit-links.js';
 import type { AuditLink } from '../../ports/audit.js';
 import { auditEvents } from '../schema-access.js';
@@ -16,7 +16,7 @@ const AUDIT_CHAIN_LOCK = 7_240_118_019;
  * failed commit it runs one ahead until the next row takes that id; and once rows removed from the end have been
  * followed by new ones, the ids no longer show it (the head hash kept elsewhere does, as on SQLite).
  */
-export async function appendAuditRowsPg(tx: PgTx, links: readonly AuditLink[]): Promise<number[]> {
+export async function appendAuditRowsPg(tx: PgExec, links: readonly AuditLink[]): Promise<number[]> {
   if (links.length === 0) return [];
   await lockAuditChain(tx);
   const [head] = await tx.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
@@ -36,7 +36,7 @@ export async function appendAuditRowsPg(tx: PgTx, links: readonly AuditLink[]): 
 }
 
 /** Until `tx` ends, no other transaction appends to (or prunes) the chain. Taking it again in `tx` is free. */
-export async function lockAuditChain(tx: PgTx): Promise<void> {
+export async function lockAuditChain(tx: PgExec): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
 }
 
@@ -44,7 +44,7 @@ export async function lockAuditChain(tx: PgTx): Promise<void> {
  * `work` and the audit row that records it in one transaction (the row last, so the chain's lock is held shortest);
  * undefined from `work`: nothing changed, no row (as the SQLite twin, ../../repositories/audit-append.ts).
  */
-export async function withAuditPg<T>(db: PgDb, audit: AuditLink | undefined, work: (tx: PgTx) => Promise<T>): Promise<T> {
+export async function withAuditPg<T>(db: Pick<PgDb, 'transaction'>, audit: AuditLink | undefined, work: (tx: PgTx) => Promise<T>): Promise<T> {
   const { result, links, ids } = await db.transaction(async (tx) => {
     const result = await work(tx);
     const links = audit && result !== undefined ? [audit] : [];

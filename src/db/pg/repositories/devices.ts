@@ -1,10 +1,13 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { errors } from '../../../domain/errors.js';
+import type { AuditLink } from '../../ports/audit.js';
 import type { DevicePatch, DeviceStore, NewDevice } from '../../ports/devices.js';
 import type { DeviceRow } from '../../schema.js';
 import { isUniqueViolation } from '../../unique.js';
+import type { PgExec } from '../client.js';
 import { devices } from '../schema.js';
+import { withAuditPg } from './audit-append.js';
 import { pgTexts, unstorable } from '../text.js';
 
 /**
@@ -44,14 +47,17 @@ export class PgDeviceRepository implements DeviceStore {
     return Number(row?.n ?? 0);
   }
 
-  async update(phoneNumber: string, patch: DevicePatch, now: number): Promise<DeviceRow | undefined> {
+  async update(phoneNumber: string, patch: DevicePatch, now: number, audit?: AuditLink): Promise<DeviceRow | undefined> {
     if (unstorable(phoneNumber)) return undefined;
-    const [row] = await this.db
-      .update(devices)
-      .set({ ...pgTexts(patch), updatedAt: now })
-      .where(eq(devices.phoneNumber, phoneNumber))
-      .returning();
-    return row;
+    const write = async (db: PgExec): Promise<DeviceRow | undefined> => {
+      const [row] = await db
+        .update(devices)
+        .set({ ...pgTexts(patch), updatedAt: now })
+        .where(eq(devices.phoneNumber, phoneNumber))
+        .returning();
+      return row;
+    };
+    return audit ? withAuditPg(this.db, audit, write) : write(this.db);
   }
 
   async delete(phoneNumber: string): Promise<boolean> {
