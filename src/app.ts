@@ -17,6 +17,10 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { pgAccessStores, sqliteAccessStores } from './db/access-stores.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { pgDatabase } from './db/pg/client.js';
+import { PgDeviceEventRepository } from './db/pg/repositories/device-events.js';
+import { PgDeviceRepository } from './db/pg/repositories/devices.js';
+import { PgNumberKeys } from './db/pg/repositories/number-keys.js';
+import { followTable } from './db/follow-changes.js';
 import { AuditRepository } from './db/repositories/audit.js';
 import { followAccessChanges } from './auth/follow-changes.js';
 import { ChangeFeed } from './cluster/change-feed.js';
@@ -171,16 +175,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
   // One transaction per event-loop turn for what the hot paths store (events, receipts, sends, deliveries).
   const writer = new TurnWriter(database.sqlite, (err) => logger.error({ err }, 'an after-commit step failed'));
-  // Every number's row in memory, read synchronously on every request, event and send; written through the store.
+  // Shared by every node in distributed mode: who may do what, and the numbers' rows.
+  const pgDb = cluster ? pgDatabase(cluster.pool) : null;
   const deviceRows = new DeviceRepository(database.db);
-  const devices = await DeviceDirectory.load({ devices: sqliteDeviceStore(deviceRows, database.db), numberKeys: sqliteNumberKeys(deviceRows) }, clock, (err, phoneNumber) =>
-    logger.error({ err, phoneNumber }, 'could not store the recorded state of a number'),
+  // Every number's row in memory, read synchronously on every request, event and send; written through the store.
+  const devices = await DeviceDirectory.load(
+    pgDb ? { devices: new PgDeviceRepository(pgDb), numberKeys: new PgNumberKeys(pgDb) } : { devices: sqliteDeviceStore(deviceRows, database.db), numberKeys: sqliteNumberKeys(deviceRows) },
+    clock,
+    (err, phoneNumber) => logger.error({ err, phoneNumber }, 'could not store the recorded state of a number'),
   );
-  const history = sqliteDeviceEventStore(new DeviceEventRepository(database.db));
+  const history = pgDb ? new PgDeviceEventRepository(pgDb) : sqliteDeviceEventStore(new DeviceEventRepository(database.db));
+  // Distributed mode: what other nodes change in the rows kept in memory reaches this node (started once all follow).
+  const changes = cluster && clusterSetup ? new ChangeFeed(() => connectClient(clusterSetup.databaseUrl, clusterSetup.timings.dbTimeoutMs, `wa-gw:${clusterSetup.nodeId}:changes`), 1000, logger) : null;
+  const onFollowError = (err: unknown, table: string): void => logger.warn({ err, table }, 'cluster: could not read a change of another node');
+  const unfollowDevices = changes ? followTable(changes, 'devices', devices, clock, 1000, onFollowError) : () => undefined;
   const production = config.NODE_ENV === 'production';
   const throttle = new LoginThrottle(clock, { maxPerUser: config.LOGIN_MAX_FAILURES_PER_USER, maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: config.LOGIN_FAILURE_WINDOW });
-  // Who may do what, and the record of it: shared by every node in distributed mode.
-  const stores = cluster ? pgAccessStores(pgDatabase(cluster.pool)) : sqliteAccessStores(database.db);
+  const stores = pgDb ? pgAccessStores(pgDb) : sqliteAccessStores(database.db);
   const accounts = await AccountService.load(stores.users, throttle, clock, production);
   if (await accounts.ensureAdmin(config.DEFAULT_ADMIN_USER, config.DEFAULT_ADMIN_PASS)) {
     logger.info({ username: config.DEFAULT_ADMIN_USER }, 'created the admin user from DEFAULT_ADMIN_USER / DEFAULT_ADMIN_PASS');
@@ -220,9 +231,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));
   grants.events.on('changed', ({ userId }) => policy.announce({ kind: 'user', userId, reason: 'grant changed' }));
   keys.events.on('changed', ({ keyId, reason }) => policy.announce({ kind: 'key', keyId, reason }));
-  // Distributed mode: what other nodes change in those tables reaches this node's memory (and its live sockets).
-  const changes = cluster && clusterSetup ? new ChangeFeed(() => connectClient(clusterSetup.databaseUrl, clusterSetup.timings.dbTimeoutMs, `wa-gw:${clusterSetup.nodeId}:changes`), 1000, logger) : null;
-  const unfollowAccess = changes ? followAccessChanges(changes, { accounts, keys, grants }, clock, 1000, (err, table) => logger.warn({ err, table }, 'cluster: could not read a change of another node')) : () => undefined;
+  const unfollowAccess = changes ? followAccessChanges(changes, { accounts, keys, grants }, clock, 1000, onFollowError) : () => undefined;
   await changes?.start();
   const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const pipeline = new EventPipeline({
@@ -633,6 +642,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       pipeline.close();
       unbridge();
       unfollowAccess();
+      unfollowDevices();
       await changes?.stop();
       await socketFeed?.close();
       await realtime.close();

@@ -44,7 +44,9 @@ describe('Socket.IO on every node (DM-22, F-13)', () => {
     const rig = new ClusterRig(url);
     open.push(rig);
     const [phone] = await rig.addNumbers(1);
-    for (const gw of gateways) expect((await gw.request('POST', '/api/devices', { body: { phoneNumber: phone, autoStart: false } })).status).toBe(201);
+    // Registered on one node, known to the other through the shared row and the change feed.
+    expect((await gateways[0]!.request('POST', '/api/devices', { body: { phoneNumber: phone, autoStart: false } })).status).toBe(201);
+    await waitFor(async () => (await gateways[1]!.request('GET', `/api/devices/${phone}`)).status === 200, { what: `n2 to know ${phone}` });
     const ownerOf = (): TestGateway | undefined => gateways.find((gw) => gw.gateway.cluster?.ownership.held().get(phone!)?.kind === 'owned');
     const owner = await waitFor(() => ownerOf() ?? null, { what: `an owner of ${phone}` });
     const other = gateways.find((gw) => gw !== owner)!;
