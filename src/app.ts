@@ -24,6 +24,7 @@ import { GrantRepository } from './db/repositories/grants.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { MessageRepository } from './db/repositories/messages.js';
+import { sqliteOutboxStore } from './db/repositories/sqlite-outbox.js';
 import { UserSettingsRepository } from './db/repositories/user-settings.js';
 import { UserRepository } from './db/repositories/users.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
@@ -246,8 +247,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
   const outbox = new Outbox({
-    repo: messages,
-    writer,
+    store: sqliteOutboxStore(messages, writer, database.db),
     devices,
     supervisor,
     media,
@@ -302,7 +302,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   pipeline.addDurableSubscriber(chatwoot.subscriber);
-  outbox.start();
+  await outbox.start();
   conversations.start();
   await chatwoot.start();
   const receipts = new ReceiptTracker(outbox, logger);
