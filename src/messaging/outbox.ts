@@ -1,7 +1,6 @@
-import crypto from 'node:crypto';
 import type { Answer, Mode } from '../db/ports/answer.js';
 import type { AuditLink } from '../db/ports/audit.js';
-import type { MessageFilter, NewMessage } from '../db/ports/messages.js';
+import type { MessageFilter } from '../db/ports/messages.js';
 import type { OutboxStore } from '../db/ports/outbox.js';
 import type { MessageRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
@@ -10,10 +9,11 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import { uuid7Source } from '../lib/uuid7.js';
+import { acceptedRow, fingerprintOf, type NewOutgoing } from './accepted-row.js';
 import { NumberLane } from './lane.js';
 import type { MediaStore } from './media-store.js';
 import { ask, run, type Steps } from './steps.js';
-import type { DispatchGate, MessageKind, MessagePayload, MessageStatus, OutboxChildren, OutboxEvents, OutboxSettings, QueuePolicy, QueueSettingsStore, QueueStatus, StoredUpload } from './types.js';
+import type { DispatchGate, MessagePayload, MessageStatus, OutboxChildren, OutboxEvents, OutboxSettings, QueuePolicy, QueueSettingsStore, QueueStatus, StoredUpload } from './types.js';
 
 export interface OutboxDeps<M extends Mode> {
   /** The rows (db/ports/outbox.ts): on SQLite accepts, claims and sends of one turn share one commit with the events it stores. */
@@ -31,17 +31,7 @@ export interface OutboxDeps<M extends Mode> {
 /** The audit row of an accepted send, made once its id is known (stored only with a new row, in its transaction). */
 export type AcceptAudit = (message: { readonly id: string; readonly phoneNumber: string }) => AuditLink;
 
-export interface NewOutgoing {
-  readonly phoneNumber: string;
-  /** A full JID (digits already turned into `<digits>@s.whatsapp.net`). */
-  readonly recipient: string;
-  readonly kind: MessageKind;
-  readonly content: Omit<MessagePayload, 'upload' | 'fingerprint'>;
-  readonly idempotencyKey: string | null;
-  readonly ttlMs?: number;
-  /** A file multer wrote to the media tmp folder. */
-  readonly upload?: { readonly tempPath: string } & Omit<StoredUpload, 'path'>;
-}
+export type { NewOutgoing } from './accepted-row.js';
 
 /**
  * The durable outbox and the per-number queues in front of the children. A message is a stored row before the
@@ -133,11 +123,11 @@ export class Outbox<M extends Mode = 'sync'> {
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
     let result: { row: MessageRow; created: boolean };
     try {
-      // In the turn's transaction (a commit is a handful of WAL writes: with many callers at once it was most of an
-      // accept); the caller answers only once its row is committed. A repeated Idempotency-Key within the same
-      // turn finds the earlier row. The `queued` announcement is made inside it, so what listeners store for it
+      // On SQLite in the turn's transaction (a commit is a handful of WAL writes: with many callers at once it was
+      // most of an accept); the caller answers only once its row is committed. A repeated Idempotency-Key within the
+      // same turn finds the earlier row. The `queued` announcement is made inside it, so what listeners store for it
       // (the journal's `message.status`, the conversation store) commits with the row, or nothing does.
-      const row = this.newRow(id, input, payload, now);
+      const row = acceptedRow(id, input, payload, now, this.deps.settings.ttlMs);
       result = await this.deps.store.insertOnce(row, audit?.({ id, phoneNumber: input.phoneNumber }), (stored) =>
         this.emitter.emit('status', { id, phoneNumber: stored.phoneNumber, status: 'queued', waMessageId: null, error: null, at: stored.createdAt, row: stored }),
       );
@@ -157,21 +147,6 @@ export class Outbox<M extends Mode = 'sync'> {
     // At once, before the 202 is written: deferring it made a burst of accepts delay every send of the burst.
     if (this.owns(input.phoneNumber)) this.lane(input.phoneNumber).pump();
     return result;
-  }
-
-  private newRow(id: string, input: NewOutgoing, payload: MessagePayload, now: number): NewMessage {
-    return {
-      id,
-      phoneNumber: input.phoneNumber,
-      recipient: input.recipient,
-      kind: input.kind,
-      payload: payload as unknown as Record<string, unknown>,
-      status: 'queued',
-      idempotencyKey: input.idempotencyKey,
-      expiresAt: now + (input.ttlMs ?? this.deps.settings.ttlMs),
-      createdAt: now,
-      updatedAt: now,
-    };
   }
 
   get(id: string): Answer<M, MessageRow | undefined> {
@@ -318,10 +293,4 @@ export class Outbox<M extends Mode = 'sync'> {
 export interface AppliedReceipt {
   readonly known: Set<string>;
   readonly announce: () => void;
-}
-
-function fingerprintOf(input: NewOutgoing): string {
-  const { recipient, kind, content, upload } = input;
-  const file = upload ? { name: upload.fileName, size: upload.size, type: upload.mimeType } : null;
-  return crypto.createHash('sha256').update(JSON.stringify({ recipient, kind, content, file })).digest('hex');
 }
