@@ -20,7 +20,17 @@ export function run<M extends Mode, R>(mode: M, steps: Steps<R>): Answer<M, R> {
   }
   const drive = async (): Promise<R> => {
     let step = driven.next();
-    while (!step.done) step = driven.next(await step.value);
+    while (!step.done) {
+      let value: unknown;
+      try {
+        value = await step.value;
+      } catch (err) {
+        // Into the steps, as a synchronous store's throw would be: a step may catch it.
+        step = driven.throw(err);
+        continue;
+      }
+      step = driven.next(value);
+    }
     return step.value;
   };
   return drive() as Answer<M, R>;
