@@ -30,6 +30,7 @@ import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { sqliteDeviceEventStore, sqliteDeviceStore, sqliteNumberKeys } from './db/repositories/sqlite-ports.js';
 import { MessageRepository } from './db/repositories/messages.js';
+import { sqliteOutboxStore } from './db/repositories/sqlite-outbox.js';
 import { BinaryVersionProbe } from './health/binary-version.js';
 import { HealthService } from './health/health-service.js';
 import { ResourceHistory } from './health/resource-history.js';
@@ -288,8 +289,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
   const outbox = new Outbox({
-    repo: messages,
-    writer,
+    store: sqliteOutboxStore(messages, writer, database.db),
     // A queue's pause and pacing are seen by the next send at once and stored behind, as the supervisor's states.
     devices: { get: (phoneNumber) => devices.get(phoneNumber), update: (phoneNumber, patch) => devices.record(phoneNumber, patch) },
     supervisor,
@@ -345,7 +345,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   pipeline.addDurableSubscriber(chatwoot.subscriber);
-  outbox.start();
+  await outbox.start();
   conversations.start();
   await chatwoot.start();
   const receipts = new ReceiptTracker(outbox, logger);

@@ -61,7 +61,7 @@ export async function findSentCopy(
   client: GowaClient,
   row: MessageRow,
   attemptStartedAt: number,
-  knownIds: (ids: string[]) => Set<string>,
+  knownIds: (ids: string[]) => Set<string> | Promise<Set<string>>,
 ): Promise<{ id: string; at: number } | null> {
   const p = row.payload as unknown as MessagePayload;
   const content = row.kind === 'text' ? (p.message ?? '') : (p.caption ?? '');
@@ -82,7 +82,7 @@ export async function findSentCopy(
     }
     const data = envelope.results?.data ?? [];
     const candidates = data.filter((m) => m.is_from_me !== false && (m.content ?? '') === content && (m.media_type ?? '') === mediaType);
-    const taken = knownIds(candidates.map((m) => m.id));
+    const taken = await knownIds(candidates.map((m) => m.id));
     // Oldest first: the copy closest to the attempt is the likeliest to be ours.
     const match = candidates.reverse().find((m) => !taken.has(m.id));
     if (match) {

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
-import type { MessageRepository } from '../db/repositories/messages.js';
-import type { TurnWriter } from '../db/turn-writer.js';
+import type { Answer, Mode } from '../db/ports/answer.js';
+import type { OutboxStore } from '../db/ports/outbox.js';
 import type { MessageRow } from '../db/schema.js';
 import { backoffDelay } from '../domain/backoff.js';
 import { GatewayError } from '../domain/errors.js';
@@ -8,14 +8,14 @@ import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
-import { attemptSend } from './attempt.js';
+import { attemptSend, type AttemptEnd } from './attempt.js';
 import type { MediaStore } from './media-store.js';
+import { ask, run, type Steps } from './steps.js';
 import type { MessagePayload, OutboxEvents, OutboxSettings, QueuePolicy, QueueStatus } from './types.js';
 
-export interface LaneDeps {
+export interface LaneDeps<M extends Mode> {
   readonly phoneNumber: string;
-  readonly repo: MessageRepository;
-  readonly writer: TurnWriter;
+  readonly store: OutboxStore<M>;
   readonly media: MediaStore;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -23,6 +23,8 @@ export interface LaneDeps {
   readonly events: TypedEmitter<OutboxEvents>;
   /** The child's API client while it is running, else null. */
   readonly client: () => GowaClient | null;
+  /** Whether this node dispatches the number (DM-21: its owner only; always on one host). */
+  readonly owns: () => boolean;
   readonly policy: () => { policy: QueuePolicy; custom: boolean };
   /** Where the number's timelock pause is kept, so a restarted gateway honours it too. */
   readonly pauses: PauseStore;
@@ -51,8 +53,11 @@ function makeQueue(policy: QueuePolicy): PQueue {
  * `/send/*` calls go through the same p-queue (`schedule`), so the proxy cannot jump the pacing.
  *
  * Order is kept per number: a message waiting for its retry holds the ones behind it.
+ *
+ * Written once for both store modes (steps.ts): on SQLite the pick runs synchronously as it always has; on Postgres
+ * one pick runs at a time (a pump asked for meanwhile runs after it), so two picks never start the same row.
  */
-export class NumberLane {
+export class NumberLane<M extends Mode = 'sync'> {
   private queue: PQueue;
   private policy: QueuePolicy;
   private readonly inFlight = new Set<string>();
@@ -65,9 +70,11 @@ export class NumberLane {
   private holdReason: string | null = null;
   private consecutiveWaits = 0;
   private closed = false;
+  private pumping = false;
+  private pumpAgain = false;
   private readonly log: Logger;
 
-  constructor(private readonly deps: LaneDeps) {
+  constructor(private readonly deps: LaneDeps<M>) {
     this.policy = deps.policy().policy;
     this.queue = makeQueue(this.policy);
     this.log = deps.logger.child({ phoneNumber: deps.phoneNumber });
@@ -77,6 +84,11 @@ export class NumberLane {
 
   get phoneNumber(): string {
     return this.deps.phoneNumber;
+  }
+
+  /** The store with its answers as either mode's (the steps below await or take them as they come). */
+  private get store(): OutboxStore<Mode> {
+    return this.deps.store;
   }
 
   /** Run work (a proxied send) in this number's pacing; refused while the number is paused or closing. */
@@ -97,14 +109,42 @@ export class NumberLane {
 
   /** Start whatever can start now. Called on accept, when the child is ready, after each attempt and timer. */
   pump(): void {
-    if (this.closed || this.isPaused() || !this.deps.client()) return;
+    if (!this.mayStart()) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    const done = (): void => {
+      this.pumping = false;
+      if (!this.pumpAgain) return;
+      this.pumpAgain = false;
+      this.pump();
+    };
+    let picked: void | Promise<void>;
+    try {
+      picked = run(this.deps.store.mode, this.pick()) as void | Promise<void>;
+    } catch (err) {
+      done();
+      throw err;
+    }
+    if (!(picked instanceof Promise)) return done();
+    picked.catch((err: unknown) => this.log.error({ err }, 'could not pick the next message')).finally(done);
+  }
+
+  private mayStart(): boolean {
+    return !this.closed && !this.isPaused() && this.deps.owns() && this.deps.client() !== null;
+  }
+
+  private *pick(): Steps<void> {
     const now = this.deps.clock.now();
     this.clearHold();
     while (this.inFlight.size < this.policy.concurrency) {
-      const row = this.deps.repo.nextPending(this.phoneNumber, [...this.inFlight]);
-      if (!row) break;
+      const row = yield* ask(this.store.nextPending(this.phoneNumber, [...this.inFlight]));
+      // Asynchronous stores: the number may have been lost, paused or closed while the row was read.
+      if (!row || !this.mayStart()) break;
       if (row.status === 'queued' && row.expiresAt !== null && row.expiresAt <= now) {
-        this.finished(this.deps.repo.expire(row.id, now));
+        this.finished(yield* ask(this.store.expire(this.phoneNumber, row.id, now)));
         continue;
       }
       if (row.nextAttemptAt !== null && row.nextAttemptAt > now) {
@@ -112,15 +152,15 @@ export class NumberLane {
         break;
       }
       this.inFlight.add(row.id);
-      const run = this.queue
+      const started = this.queue
         .add(() => this.attempt(row))
         .catch((err: unknown) => this.log.error({ err, messageId: row.id }, 'send attempt crashed'))
         .finally(() => {
           this.inFlight.delete(row.id);
-          this.running.delete(run);
+          this.running.delete(started);
           this.pump();
         });
-      this.running.add(run);
+      this.running.add(started);
     }
   }
 
@@ -163,16 +203,22 @@ export class NumberLane {
     this.pump();
   }
 
-  status(): QueueStatus {
+  status(): Answer<M, QueueStatus> {
+    return run(this.deps.store.mode, this.statusSteps());
+  }
+
+  private *statusSteps(): Steps<QueueStatus> {
+    const depth = yield* ask(this.store.depth(this.phoneNumber));
     const now = this.deps.clock.now();
     const paused = this.isPaused();
     const { policy, custom } = this.deps.policy();
     let reason: string | null = null;
     if (paused) reason = this.pauseReason;
+    else if (!this.deps.owns()) reason = 'sent by the node that owns the number';
     else if (!this.deps.client()) reason = 'device not running';
     else if (this.holdUntil !== null && this.holdUntil > now) reason = `next attempt at ${new Date(this.holdUntil).toISOString()}: ${this.holdReason ?? ''}`;
     return {
-      depth: this.deps.repo.depth(this.phoneNumber),
+      depth,
       inFlight: this.inFlight.size,
       paused,
       pausedUntil: paused && this.pausedUntil !== null ? new Date(this.pausedUntil).toISOString() : null,
@@ -184,11 +230,19 @@ export class NumberLane {
 
   /** Stop taking work and wait for the attempts under way (each bounded by the send timeout). */
   async close(): Promise<void> {
+    this.stop();
+    await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * Start nothing more, at once (the number was lost): an attempt under way finds its writes refused by the fence
+   * and leaves its row to the next owner, who checks a `sending` row against the child's history before any new try.
+   */
+  stop(): void {
     this.closed = true;
     for (const timer of [this.pauseTimer, this.holdTimer]) if (timer) this.deps.clock.clearTimeout(timer);
     this.pauseTimer = null;
     this.holdTimer = null;
-    await Promise.allSettled([...this.running]);
   }
 
   private isPaused(): boolean {
@@ -214,8 +268,16 @@ export class NumberLane {
 
   private async attempt(row: MessageRow): Promise<void> {
     const client = this.deps.client();
-    if (this.closed || this.isPaused() || !client) return;
-    const end = await attemptSend({ ...this.deps, log: this.log, waitDelay: () => this.waitDelay() }, client, row);
+    if (this.closed || this.isPaused() || !client || !this.deps.owns()) return;
+    let end: AttemptEnd;
+    try {
+      end = await attemptSend({ ...this.deps, log: this.log, waitDelay: () => this.waitDelay() }, client, row);
+    } catch (err) {
+      // The number was lost meanwhile: its fence refused the write, and the row is the next owner's to settle.
+      if (!this.closed && this.deps.owns()) throw err;
+      this.log.warn({ err, messageId: row.id }, 'send attempt left to the number\'s new owner');
+      return;
+    }
     if (end.sent) this.consecutiveWaits = 0;
     if (end.pause) this.pause(this.deps.settings.timelockPauseMs, end.pause);
     this.finished(end.changed);

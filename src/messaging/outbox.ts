@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
-import type { DeviceKeeper } from '../db/ports/devices.js';
-import type { MessageFilter, MessageRepository, NewMessage } from '../db/repositories/messages.js';
-import type { TurnWriter } from '../db/turn-writer.js';
+import type { Answer, Mode } from '../db/ports/answer.js';
+import type { AuditLink } from '../db/ports/audit.js';
+import type { MessageFilter } from '../db/ports/messages.js';
+import type { OutboxStore } from '../db/ports/outbox.js';
 import type { MessageRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { GowaClient } from '../gowa/client.js';
@@ -9,60 +9,64 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 import { uuid7Source } from '../lib/uuid7.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import { acceptedRow, fingerprintOf, type NewOutgoing } from './accepted-row.js';
 import { NumberLane } from './lane.js';
 import type { MediaStore } from './media-store.js';
-import type { MessageKind, MessagePayload, MessageStatus, OutboxEvents, OutboxSettings, QueuePolicy, QueueStatus, StoredUpload } from './types.js';
+import { ask, run, type Steps } from './steps.js';
+import type { DispatchGate, MessagePayload, MessageStatus, OutboxChildren, OutboxEvents, OutboxSettings, QueuePolicy, QueueSettingsStore, QueueStatus, StoredUpload } from './types.js';
 
-export interface OutboxDeps {
-  readonly repo: MessageRepository;
-  /** The turn's transaction: accepts, claims and sends of one turn share one commit with the events it stores. */
-  readonly writer: TurnWriter;
-  readonly devices: DeviceKeeper;
-  readonly supervisor: Supervisor;
+export interface OutboxDeps<M extends Mode> {
+  /** The rows (db/ports/outbox.ts): on SQLite accepts, claims and sends of one turn share one commit with the events it stores. */
+  readonly store: OutboxStore<M>;
+  readonly devices: QueueSettingsStore;
+  readonly supervisor: OutboxChildren;
   readonly media: MediaStore;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: OutboxSettings;
+  /** Distributed mode (DM-21): the numbers this node sends for. Without one, every number (one host). */
+  readonly gate?: DispatchGate;
 }
 
-export interface NewOutgoing {
-  readonly phoneNumber: string;
-  /** A full JID (digits already turned into `<digits>@s.whatsapp.net`). */
-  readonly recipient: string;
-  readonly kind: MessageKind;
-  readonly content: Omit<MessagePayload, 'upload' | 'fingerprint'>;
-  readonly idempotencyKey: string | null;
-  readonly ttlMs?: number;
-  /** A file multer wrote to the media tmp folder. */
-  readonly upload?: { readonly tempPath: string } & Omit<StoredUpload, 'path'>;
-}
+/** The audit row of an accepted send, made once its id is known (stored only with a new row, in its transaction). */
+export type AcceptAudit = (message: { readonly id: string; readonly phoneNumber: string }) => AuditLink;
+
+export type { NewOutgoing } from './accepted-row.js';
 
 /**
- * The durable outbox and the per-number queues in front of the children. A message is a SQLite row before the
+ * The durable outbox and the per-number queues in front of the children. A message is a stored row before the
  * caller hears 202; from then on only the row's status matters, so a restarted child or gateway picks up where
  * it stopped (see NumberLane for order, pacing and retries).
+ *
+ * `M` is the store's mode (db/ports/answer.ts): on SQLite the reads of the routes and the receipts answer at once, as
+ * they always have; on Postgres with promises. In distributed mode any node accepts a send, and only the number's
+ * owner sends it (the gate; `acquired` / `lost` as ownership moves); its status changes are the store's fenced writes.
  */
-export class Outbox {
+export class Outbox<M extends Mode = 'sync'> {
   private readonly emitter: TypedEmitter<OutboxEvents>;
   /** Status changes of accepted messages and queue pauses. */
   readonly events: Listenable<OutboxEvents>;
-  private readonly lanes = new Map<string, NumberLane>();
+  private readonly lanes = new Map<string, NumberLane<M>>();
   private readonly unsubscribe: (() => void)[] = [];
   private sweeper: NodeJS.Timeout | null = null;
+  private sweeping = false;
   /** Time-ordered ids: a number's messages accepted in one millisecond still go out in the order accepted, on any dialect. */
   private readonly newId: () => string;
 
-  constructor(private readonly deps: OutboxDeps) {
+  constructor(private readonly deps: OutboxDeps<M>) {
     this.newId = uuid7Source(() => deps.clock.now());
     this.emitter = new TypedEmitter((err, event) => deps.logger.error({ err, event }, 'an outbox listener failed'));
     this.events = this.emitter.view;
   }
 
+  /** The store with its answers as either mode's (the steps below await or take them as they come). */
+  private get store(): OutboxStore<Mode> {
+    return this.deps.store;
+  }
+
   /** Rebuild the queues from the outbox and follow the children's lifecycle. */
-  start(): void {
-    const { repo, supervisor, media, settings, logger } = this.deps;
-    media.prepare(repo.pendingIds());
+  async start(): Promise<void> {
+    const { store, supervisor, media, settings, logger } = this.deps;
     this.unsubscribe.push(
       // A new process: whatever the old one was doing has died with it, so unknown outcomes can be checked now.
       supervisor.events.on('ready', ({ phoneNumber }) => this.wake(phoneNumber, ['queued', 'sending'])),
@@ -71,15 +75,42 @@ export class Outbox {
         if (to === 'logged_in') this.wake(phoneNumber, ['queued']);
       }),
     );
-    const pending = repo.pendingNumbers();
+    media.prepare(await store.messages.pendingIds());
+    const pending = (await store.messages.pendingNumbers()).filter((phoneNumber) => this.owns(phoneNumber));
     for (const phoneNumber of pending) this.lane(phoneNumber).pump();
     if (pending.length > 0) logger.info({ numbers: pending.length }, 'outbox: queues rebuilt from the database');
-    this.sweeper = setInterval(() => this.sweep(), settings.sweepIntervalMs);
+    this.sweeper = setInterval(() => void this.sweep(), settings.sweepIntervalMs);
     this.sweeper.unref();
   }
 
-  /** `inTransaction` runs with the new row in the transaction that stores it (a repeat of an idempotent send writes nothing). */
-  async accept(input: NewOutgoing, inTransaction?: (row: MessageRow) => void): Promise<{ row: MessageRow; created: boolean }> {
+  /** Whether this node sends the number's messages (DM-21: its owner only; every number on one host). */
+  owns(phoneNumber: string): boolean {
+    return this.deps.gate?.owns(phoneNumber) ?? true;
+  }
+
+  /** This node now owns the number: its queue starts from the rows stored for it (accepted here or anywhere). */
+  acquired(phoneNumber: string): void {
+    this.lane(phoneNumber).pump();
+  }
+
+  /**
+   * This node lost the number: nothing more is started for it, at once, and its rows stay pending for the next
+   * owner. An attempt under way finds its writes refused by the fence (its row stays `sending`, and the next owner
+   * checks the child's history before any new try).
+   */
+  lost(phoneNumber: string): void {
+    const lane = this.lanes.get(phoneNumber);
+    this.lanes.delete(phoneNumber);
+    lane?.stop();
+  }
+
+  /** Messages for the number were accepted on another node: its owner starts them now rather than at the next sweep. */
+  acceptedElsewhere(phoneNumber: string): void {
+    if (this.owns(phoneNumber)) this.lane(phoneNumber).pump();
+  }
+
+  /** `audit` makes the send's audit row, stored with the new row in its transaction (a repeat of an idempotent send writes nothing). */
+  async accept(input: NewOutgoing, audit?: AcceptAudit): Promise<{ row: MessageRow; created: boolean }> {
     const { media, clock } = this.deps;
     const now = clock.now();
     const id = this.newId();
@@ -92,19 +123,14 @@ export class Outbox {
     const payload: MessagePayload = { ...input.content, ...(upload ? { upload } : {}), fingerprint };
     let result: { row: MessageRow; created: boolean };
     try {
-      // In the turn's transaction (a commit is a handful of WAL writes: with many callers at once it was most of an
-      // accept); the caller answers only once its row is committed. A repeated Idempotency-Key within the same
-      // turn finds the earlier row. The `queued` announcement is made inside it, so what listeners store for it
+      // On SQLite in the turn's transaction (a commit is a handful of WAL writes: with many callers at once it was
+      // most of an accept); the caller answers only once its row is committed. A repeated Idempotency-Key within the
+      // same turn finds the earlier row. The `queued` announcement is made inside it, so what listeners store for it
       // (the journal's `message.status`, the conversation store) commits with the row, or nothing does.
-      const row = this.newRow(id, input, payload, now);
-      result = await this.deps.writer.write(() => {
-        const inserted = this.deps.repo.insertOnce(row, inTransaction);
-        if (inserted.created) {
-          const { row: stored } = inserted;
-          this.emitter.emit('status', { id, phoneNumber: stored.phoneNumber, status: 'queued', waMessageId: null, error: null, at: stored.createdAt, row: stored });
-        }
-        return inserted;
-      });
+      const row = acceptedRow(id, input, payload, now, this.deps.settings.ttlMs);
+      result = await this.deps.store.insertOnce(row, audit?.({ id, phoneNumber: input.phoneNumber }), (stored) =>
+        this.emitter.emit('status', { id, phoneNumber: stored.phoneNumber, status: 'queued', waMessageId: null, error: null, at: stored.createdAt, row: stored }),
+      );
     } catch (err) {
       await media.remove(upload);
       throw err;
@@ -119,38 +145,23 @@ export class Outbox {
       return result;
     }
     // At once, before the 202 is written: deferring it made a burst of accepts delay every send of the burst.
-    this.lane(input.phoneNumber).pump();
+    if (this.owns(input.phoneNumber)) this.lane(input.phoneNumber).pump();
     return result;
   }
 
-  private newRow(id: string, input: NewOutgoing, payload: MessagePayload, now: number): NewMessage {
-    return {
-      id,
-      phoneNumber: input.phoneNumber,
-      recipient: input.recipient,
-      kind: input.kind,
-      payload: payload as unknown as Record<string, unknown>,
-      status: 'queued',
-      idempotencyKey: input.idempotencyKey,
-      expiresAt: now + (input.ttlMs ?? this.deps.settings.ttlMs),
-      createdAt: now,
-      updatedAt: now,
-    };
+  get(id: string): Answer<M, MessageRow | undefined> {
+    return this.deps.store.get(id);
   }
 
-  get(id: string): MessageRow | undefined {
-    return this.deps.repo.get(id);
+  list(filter: MessageFilter): Answer<M, { rows: MessageRow[]; total: number }> {
+    return this.deps.store.list(filter);
   }
 
-  list(filter: MessageFilter): { rows: MessageRow[]; total: number } {
-    return this.deps.repo.list(filter);
-  }
-
-  lane(phoneNumber: string): NumberLane {
+  lane(phoneNumber: string): NumberLane<M> {
     let lane = this.lanes.get(phoneNumber);
     if (!lane) {
       const { supervisor } = this.deps;
-      lane = new NumberLane({
+      lane = new NumberLane<M>({
         ...this.deps,
         phoneNumber,
         events: this.emitter,
@@ -158,6 +169,7 @@ export class Outbox {
           const runner = supervisor.runner(phoneNumber);
           return runner?.state === 'running' ? runner.client : null;
         },
+        owns: () => this.owns(phoneNumber),
         policy: () => this.policyOf(phoneNumber),
         pauses: {
           load: () => {
@@ -172,12 +184,12 @@ export class Outbox {
     return lane;
   }
 
-  queueStatus(phoneNumber: string): QueueStatus {
+  queueStatus(phoneNumber: string): Answer<M, QueueStatus> {
     return this.lane(phoneNumber).status();
   }
 
   /** A number's own pacing, or null for the global default (QUEUE_* settings). */
-  setPolicy(phoneNumber: string, policy: QueuePolicy | null): QueueStatus {
+  setPolicy(phoneNumber: string, policy: QueuePolicy | null): Answer<M, QueueStatus> {
     this.deps.devices.update(phoneNumber, { queuePolicy: policy });
     const lane = this.lane(phoneNumber);
     lane.applyPolicy();
@@ -189,13 +201,17 @@ export class Outbox {
    * Returns the ids the outbox knows, moved or not, and `announce`, which announces each move: called by the
    * caller once the writes are committed (receipts are written in the transaction of the event that carried them).
    */
-  applyReceipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read', when: number): { known: Set<string>; announce: () => void } {
+  applyReceipt(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read', when: number): Answer<M, AppliedReceipt> {
+    return run(this.deps.store.mode, this.receiptSteps(phoneNumber, waIds, receipt, when));
+  }
+
+  private *receiptSteps(phoneNumber: string, waIds: readonly string[], receipt: 'delivered' | 'read', when: number): Steps<AppliedReceipt> {
     const known = new Set<string>();
-    const moved = this.deps.repo.applyReceipt(phoneNumber, waIds, receipt, when);
+    const moved = yield* ask(this.store.applyReceipt(phoneNumber, waIds, receipt, when));
     for (const row of moved) if (row.waMessageId) known.add(row.waMessageId);
     // Ids a receipt did not move (already read, say): usually none are left, so this query rarely runs.
     const rest = waIds.filter((id) => !known.has(id));
-    if (rest.length > 0) for (const id of this.deps.repo.knownWaIds(phoneNumber, rest)) known.add(id);
+    if (rest.length > 0) for (const id of yield* ask(this.store.knownWaIds(phoneNumber, rest))) known.add(id);
     const announce = (): void => {
       const now = this.deps.clock.now();
       for (const row of moved) this.emitter.emit('status', { id: row.id, phoneNumber, status: row.status, waMessageId: row.waMessageId, error: row.error, at: now, row });
@@ -223,7 +239,7 @@ export class Outbox {
     const lane = this.lanes.get(phoneNumber);
     this.lanes.delete(phoneNumber);
     await lane?.close();
-    for (const row of this.deps.repo.deleteForNumber(phoneNumber)) {
+    for (const row of await this.deps.store.messages.deleteForNumber(phoneNumber)) {
       await this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
     }
   }
@@ -242,21 +258,39 @@ export class Outbox {
 
   /** The child is (back) up or just logged in: waits set for it are over. */
   private wake(phoneNumber: string, statuses: MessageStatus[]): void {
-    this.deps.repo.clearRetryTimes(phoneNumber, statuses);
-    this.lane(phoneNumber).pump();
+    if (!this.owns(phoneNumber)) return;
+    this.deps.store.messages.clearRetryTimes(phoneNumber, statuses).then(
+      () => this.lane(phoneNumber).pump(),
+      (err: unknown) => this.deps.logger.error({ err, phoneNumber }, 'outbox: could not clear retry times'),
+    );
   }
 
-  private sweep(): void {
-    const now = this.deps.clock.now();
-    for (const row of [...this.deps.repo.expireDue(now), ...this.deps.repo.failUnregistered(now)]) {
-      this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now, row });
-      void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
+  /**
+   * Queued messages past their time to live expire and those of unregistered numbers fail, from any node (both are
+   * conditional updates that never touch a claimed row, so they cannot race a send). With a gate, the numbers this
+   * node owns that have rows accepted elsewhere start too (a missed `acceptedElsewhere` costs a sweep's delay).
+   */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    const { store, clock, logger, gate } = this.deps;
+    try {
+      const now = clock.now();
+      for (const row of [...(await store.messages.expireDue(now)), ...(await store.messages.failUnregistered(now))]) {
+        this.emitter.emit('status', { id: row.id, phoneNumber: row.phoneNumber, status: row.status, waMessageId: null, error: row.error, at: now, row });
+        void this.deps.media.remove((row.payload as unknown as MessagePayload).upload);
+      }
+      if (gate) for (const phoneNumber of await store.messages.pendingNumbers()) this.acceptedElsewhere(phoneNumber);
+    } catch (err) {
+      logger.error({ err }, 'outbox: sweep failed');
+    } finally {
+      this.sweeping = false;
     }
   }
 }
 
-function fingerprintOf(input: NewOutgoing): string {
-  const { recipient, kind, content, upload } = input;
-  const file = upload ? { name: upload.fileName, size: upload.size, type: upload.mimeType } : null;
-  return crypto.createHash('sha256').update(JSON.stringify({ recipient, kind, content, file })).digest('hex');
+/** The ids a receipt concerns that the outbox knows, and its announcements, made once the receipt is committed. */
+export interface AppliedReceipt {
+  readonly known: Set<string>;
+  readonly announce: () => void;
 }

@@ -1,5 +1,9 @@
 import type { Backoff } from '../domain/backoff.js';
-import type { MessageRow, MessageStatus } from '../db/schema.js';
+import type { DevicePatch } from '../db/ports/devices.js';
+import type { DeviceRow, MessageRow, MessageStatus } from '../db/schema.js';
+import type { GowaClient } from '../gowa/client.js';
+import type { Listenable } from '../lib/typed-emitter.js';
+import type { SupervisorEvents } from '../supervisor/types.js';
 
 export type { MessageStatus };
 
@@ -70,4 +74,24 @@ export interface OutboxSettings {
   readonly verifyDelayMs: number;
   /** How often queued messages past their TTL are marked expired. */
   readonly sweepIntervalMs: number;
+}
+
+/**
+ * Which numbers this node sends for (DM-21): in distributed mode a number's messages are sent by its owner only
+ * (any node accepts them); the ownership core answers. Absent on one host, where every number is this node's.
+ */
+export interface DispatchGate {
+  owns(phoneNumber: string): boolean;
+}
+
+/** What the outbox needs of the supervisor: a number's running child, and when children come up or log in. */
+export interface OutboxChildren {
+  readonly events: Listenable<SupervisorEvents>;
+  runner(phoneNumber: string): { readonly state: string; readonly client: GowaClient | null } | undefined;
+}
+
+/** Where a number's pacing and timelock pause are kept (its device row). */
+export interface QueueSettingsStore {
+  get(phoneNumber: string): Pick<DeviceRow, 'pausedUntil' | 'pauseReason' | 'queuePolicy'> | undefined;
+  update(phoneNumber: string, patch: Pick<DevicePatch, 'pausedUntil' | 'pauseReason' | 'queuePolicy'>): unknown;
 }

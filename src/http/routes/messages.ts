@@ -7,7 +7,7 @@ import { AccessDenied, GatewayError, ValidationError } from '../../domain/errors
 import type { MediaStore } from '../../messaging/media-store.js';
 import type { NewOutgoing, Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { auditInTransaction } from '../audit-trail.js';
+import { auditLink } from '../audit-trail.js';
 import { auditNotes } from '../plain-handler.js';
 import { currentPrincipal, currentUser } from '../auth-middleware.js';
 import { errorSchema, phoneNumber } from '../schemas.js';
@@ -193,7 +193,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
 export async function acceptMessage(outbox: Outbox, audit: AuditLog, req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> {
   const params = req.body as Record<string, unknown>;
   const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) }, (stored) =>
-    auditInTransaction(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params })(),
+    auditLink(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params }),
   );
   res.status(202).location(`/api/messages/${row.id}`);
   if (!created) res.set('Idempotent-Replayed', 'true');

@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, notInArray, sql, type SQL } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { announceCommitted } from '../../audit-links.js';
 import type { AuditLink } from '../../ports/audit.js';
 import type { MessageFilter, MessageStore, NewMessage } from '../../ports/messages.js';
 import type { MessageRow, MessageStatus } from '../../schema.js';
-import type { PgDb } from '../client.js';
 import { devices, messages } from '../schema.js';
 import { pgText, unstorable } from '../text.js';
 import { appendAuditRowsPg } from './audit-append.js';
@@ -12,9 +12,12 @@ import { appendAuditRowsPg } from './audit-append.js';
 const PENDING: MessageStatus[] = ['queued', 'sending'];
 const storable = (values: readonly string[]): string[] => values.filter((v) => !unstorable(v));
 
-/** The durable outbox on Postgres: every gateway accepts into it; conditional updates keep two writers from moving a message twice. */
+/**
+ * The durable outbox on Postgres: every gateway accepts into it; conditional updates keep two writers from moving a
+ * message twice. Over the pool, or over one connection whose transaction checked a number's fence.
+ */
 export class PgMessageRepository implements MessageStore {
-  constructor(private readonly db: PgDb) {}
+  constructor(private readonly db: NodePgDatabase) {}
 
   async insertOnce(row: NewMessage, audit?: AuditLink): Promise<{ row: MessageRow; created: boolean }> {
     const result = await this.db.transaction(async (tx) => {
