@@ -100,6 +100,7 @@ import { bridgeToSockets } from './realtime/socket-bridge.js';
 import { RealtimeServer } from './realtime/socket-server.js';
 import { parseEventList } from './webhooks/event-filter.js';
 import { WebhookService } from './webhooks/webhook-service.js';
+import { sqliteWebhookStorage } from './webhooks/storage.js';
 
 export interface GatewayOptions {
   readonly config: Readonly<Config>;
@@ -203,8 +204,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const sessions = new SessionWatch(supervisor, pipeline.feeds.events, logger, config.SESSION_STATUS_DELAY);
   const webhooks = new WebhookService({
-    database,
-    writer,
+    storage: sqliteWebhookStorage(database, writer),
     devices,
     isAdmin: (id) => accounts.isAdmin(id),
     clock,
@@ -430,7 +430,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logoutAllRoutes(api, { sessions: signIns, cookie }),
       healthDetailRoutes(api, health, system, policy, [config.paths.sessions, config.paths.data]),
       updateRoutes(api, updates, policy),
-      webhookRoutes(api, { devices, policy, audit, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
+      webhookRoutes(api, { devices, policy, audit, webhooks }),
       eventRoutes(api, pipeline.journal),
       meRoutes(api, new UserSettingsRepository(database.db), clock),
       timelineRoutes(api, history),
@@ -477,7 +477,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
-    webhooks.forget(phoneNumber);
+    void webhooks.forget(phoneNumber);
     grants.forgetNumber(phoneNumber);
     resourceHistory.forget(phoneNumber);
     conversations.forget(phoneNumber);

@@ -1,5 +1,5 @@
-import type { AttemptOutcome, DeliveryRepository, LaneKey } from '../db/repositories/deliveries.js';
-import type { TurnWriter } from '../db/turn-writer.js';
+import type { AuditLink } from '../db/ports/audit.js';
+import type { AttemptOutcome, DeliveryLedger, DeliveryStore, LaneKey } from '../db/ports/deliveries.js';
 import type { DeliveryRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -9,6 +9,7 @@ import { decideRetry, type RetryPolicy } from './retry-policy.js';
 import { hubSignature } from '../lib/hub-signature.js';
 import type { WebhookTargets } from './targets.js';
 import { safeUrl } from '../lib/safe-url.js';
+import { singleHostGate, type DispatchGate } from './dispatch-gate.js';
 
 export interface DispatcherSettings {
   /** Per attempt. */
@@ -19,12 +20,22 @@ export interface DispatcherSettings {
   readonly userAgent: string;
 }
 
+/** Where the dispatcher's rows live: the store for reads and replays, the ledger for claims and acks. */
+export interface DispatchStores {
+  readonly store: DeliveryStore;
+  readonly ledger: DeliveryLedger;
+}
+
 /** One ordered queue: a number's deliveries to one endpoint. */
 interface Lane {
   /** Both change when the lane's number is renamed (a pending number bound to its phone), even mid-attempt. */
   key: string;
   lane: LaneKey;
   busy: boolean;
+  /** Its next rows are being claimed (read) from the table. */
+  reading: boolean;
+  /** Something changed while they were read: the answer may be out of date, so it is read again. */
+  stale: boolean;
   /** Waiting for a free slot of its endpoint. */
   queued: boolean;
   timer: NodeJS.Timeout | null;
@@ -43,13 +54,18 @@ const READ_AHEAD = 16;
 /** Most rows a lane keeps in memory (a lane far behind its receiver reads the rest from the table). */
 const AHEAD_MAX = 64;
 
+/** After a claim that failed (the database did not answer), the lane tries again this much later. */
+const CLAIM_RETRY_MS = 1000;
+
 const laneKey = (l: LaneKey) => `${l.scope}\u0000${l.endpoint}\u0000${l.phoneNumber}`;
 
 /**
  * Delivers the outbox, at least once. Each lane (number × endpoint) sends only its oldest undelivered row, so a
  * failing event holds back later ones of that number on that endpoint only; endpoints have their own bounded
  * concurrency and every attempt a timeout, so a slow or dead receiver never slows anybody else. State lives in
- * SQLite: after a crash or restart, `start()` picks up every lane that still has work.
+ * the table (either dialect): after a crash or restart, `start()` picks up every lane that still has work. Only
+ * numbers the gate says are this node's are sent (DM-23); `acquired` resumes a number taken over from the last
+ * acknowledged row, `lost` stops it.
  */
 export class WebhookDispatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -64,20 +80,33 @@ export class WebhookDispatcher {
   private started = false;
 
   constructor(
-    private readonly repo: DeliveryRepository,
-    /** Outcomes are written in the turn's transaction, with everything else of the turn. */
-    private readonly writer: TurnWriter,
+    private readonly stores: DispatchStores,
     private readonly targets: WebhookTargets,
     private readonly settings: DispatcherSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly post: PostFn = webhookPoster(),
+    private readonly gate: DispatchGate = singleHostGate,
   ) {}
 
-  /** Resume every lane left with work by a previous run. */
-  start(): void {
+  /** Resume every lane left with work (by a previous run, or written by other nodes); resolves once they are woken. */
+  async start(): Promise<void> {
+    const lanes = await this.stores.store.openLanes();
     this.started = true;
-    this.wake(this.repo.openLanes());
+    this.wake(lanes);
+  }
+
+  /** This node took the number over: carry on with its open deliveries, from the oldest not acknowledged. */
+  async acquired(phoneNumber: string): Promise<void> {
+    this.wake(await this.stores.store.openLanes(phoneNumber));
+  }
+
+  /**
+   * The number is no longer this node's: nothing more of it is claimed or sent. An attempt in flight ends, but its
+   * ack is refused by the ledger, so the new owner sends that delivery again (same event id).
+   */
+  lost(phoneNumber: string): void {
+    for (const state of [...this.lanes.values()]) if (state.lane.phoneNumber === phoneNumber) this.drop(state);
   }
 
   /**
@@ -86,6 +115,7 @@ export class WebhookDispatcher {
    */
   wake(lanes: readonly LaneKey[]): void {
     for (const lane of lanes) {
+      if (!this.gate.owns(lane.phoneNumber)) continue;
       const key = laneKey(lane);
       let state = this.lanes.get(key);
       if (!state) {
@@ -104,14 +134,19 @@ export class WebhookDispatcher {
    */
   added(rows: readonly DeliveryRow[]): void {
     for (const row of rows) {
+      // Not this node's number: its owner reads the row from the table.
+      if (!this.gate.owns(row.phoneNumber)) continue;
       const key = laneKey(row);
       let state = this.lanes.get(key);
       if (!state) {
-        state = this.newLane(key, { endpoint: row.endpoint, scope: row.scope, phoneNumber: row.phoneNumber }, this.started);
+        state = this.newLane(key, { endpoint: row.endpoint, scope: row.scope, phoneNumber: row.phoneNumber }, this.started && this.gate.soleWriter);
         this.lanes.set(key, state);
       }
       const last = state.ahead.at(-1);
-      if (!last || last.id < row.id) {
+      if (state.reading || !this.gate.soleWriter) {
+        // Being read now, or other nodes write the table too: only the table has the lane's order right.
+        this.reread(state);
+      } else if (!last || last.id < row.id) {
         if (state.complete && state.ahead.length < AHEAD_MAX) state.ahead.push(row);
         else state.complete = false;
       } else if (!state.ahead.some((r) => r.id === row.id)) {
@@ -125,20 +160,23 @@ export class WebhookDispatcher {
 
   /**
    * Send a delivery again: a dead or delivered one is queued afresh (new retry period), a pending or retrying one
-   * is made due now. It takes its place in its lane by id, i.e. before the events that came after it.
+   * is made due now. It takes its place in its lane by id, i.e. before the events that came after it. `audit`
+   * commits with the change. On a node that does not own the number, its owner picks the row up from the table.
    */
-  replay(id: number): DeliveryRow {
-    const row = this.repo.get(id);
+  async replay(id: number, audit?: AuditLink): Promise<DeliveryRow> {
+    const row = await this.stores.store.get(id);
     if (!row) throw new GatewayError('DELIVERY_NOT_FOUND', `delivery ${id} does not exist`);
     const now = this.clock.now();
     const fresh = row.status === 'dead' || row.status === 'delivered';
     const lane = this.lanes.get(laneKey(row));
     if (lane) this.reread(lane);
-    const updated = this.repo.update(
+    const updated = await this.stores.store.update(
       id,
       fresh
         ? { status: 'pending', attempts: 0, nextAttemptAt: now, giveUpAt: now + this.settings.policy.periodMs, deliveredAt: null }
         : { nextAttemptAt: now },
+      now,
+      audit,
     );
     this.logger.info({ deliveryId: id, phoneNumber: row.phoneNumber, from: row.status }, 'webhook delivery replayed');
     this.wake([{ endpoint: row.endpoint, scope: row.scope, phoneNumber: row.phoneNumber }]);
@@ -198,12 +236,16 @@ export class WebhookDispatcher {
       if (live) this.pump(live);
       return;
     }
-    if (state.busy || state.queued) return;
+    if (state.busy || state.queued || state.reading) return;
+    if (!this.gate.owns(state.lane.phoneNumber)) {
+      this.drop(state);
+      return;
+    }
     if (state.timer) this.clock.clearTimeout(state.timer);
     state.timer = null;
     if (state.ahead.length === 0 && !state.complete) {
-      state.ahead = this.repo.heads(state.lane, READ_AHEAD);
-      state.complete = state.ahead.length < READ_AHEAD;
+      this.claim(state);
+      return;
     }
     const head = state.ahead[0];
     if (!head) {
@@ -214,11 +256,7 @@ export class WebhookDispatcher {
     if (this.sending.has(head.id)) return;
     const wait = head.nextAttemptAt - this.clock.now();
     if (wait > 0) {
-      state.timer = this.clock.setTimeout(() => {
-        state.timer = null;
-        this.pump(state);
-      }, wait);
-      state.timer.unref();
+      this.later(state, wait);
       return;
     }
     const { endpoint } = state.lane;
@@ -229,9 +267,58 @@ export class WebhookDispatcher {
       this.waiting.set(endpoint, queue);
       return;
     }
-    const attempt = this.attempt(state, head);
-    this.running.add(attempt);
-    void attempt.finally(() => this.running.delete(attempt));
+    this.track(this.attempt(state, head));
+  }
+
+  /** Read the lane's next rows (through the ledger: in distributed mode only the owner may), then go on. */
+  private claim(state: Lane): void {
+    state.reading = true;
+    state.stale = false;
+    this.track(
+      this.stores.ledger.claim(state.lane, READ_AHEAD).then(
+        (rows) => {
+          state.reading = false;
+          if (state.stale) this.reread(state);
+          else {
+            state.ahead = rows;
+            state.complete = rows.length < READ_AHEAD;
+          }
+          this.pump(state);
+        },
+        (err: unknown) => {
+          state.reading = false;
+          this.reread(state);
+          if (!this.gate.owns(state.lane.phoneNumber)) {
+            this.drop(state);
+            return;
+          }
+          this.logger.warn({ err, phoneNumber: state.lane.phoneNumber }, 'webhook deliveries could not be read; trying again');
+          this.later(state, CLAIM_RETRY_MS);
+        },
+      ),
+    );
+  }
+
+  private track(work: Promise<void>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+  }
+
+  private later(state: Lane, wait: number): void {
+    if (this.closed || this.lanes.get(state.key) !== state) return;
+    state.timer = this.clock.setTimeout(() => {
+      state.timer = null;
+      this.pump(state);
+    }, wait);
+    state.timer.unref();
+  }
+
+  /** Forget the lane (its number is not this node's any more): what it had read goes, an attempt in flight ends alone. */
+  private drop(state: Lane): void {
+    if (state.timer) this.clock.clearTimeout(state.timer);
+    state.timer = null;
+    this.reread(state);
+    if (this.lanes.get(state.key) === state) this.lanes.delete(state.key);
   }
 
   private async attempt(state: Lane, row: DeliveryRow): Promise<void> {
@@ -257,7 +344,9 @@ export class WebhookDispatcher {
       else this.advance(state, row);
     } catch (err) {
       this.reread(state);
-      this.logger.error({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed');
+      // Taken over meanwhile: the new owner sends the row again, as it was never acknowledged here.
+      if (this.gate.owns(row.phoneNumber)) this.logger.error({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed');
+      else this.logger.info({ deliveryId: row.id, phoneNumber: row.phoneNumber }, 'webhook delivery not acknowledged: the number moved to another node');
     } finally {
       state.busy = false;
       this.sending.delete(row.id);
@@ -268,13 +357,14 @@ export class WebhookDispatcher {
   }
 
   private newLane(key: string, lane: LaneKey, complete: boolean): Lane {
-    return { key, lane, busy: false, queued: false, timer: null, ahead: [], complete };
+    return { key, lane, busy: false, reading: false, stale: false, queued: false, timer: null, ahead: [], complete };
   }
 
   /** What the lane holds in memory may be out of date: read it from the table next time. */
   private reread(state: Lane): void {
     state.ahead = [];
     state.complete = false;
+    if (state.reading) state.stale = true;
   }
 
   /** The head is done with (delivered or dead): the next row read ahead becomes the head, unless the list changed meanwhile. */
@@ -283,7 +373,7 @@ export class WebhookDispatcher {
   }
 
   private record(row: DeliveryRow, outcome: AttemptOutcome): Promise<void> {
-    return this.writer.write(() => this.repo.settle(row.id, outcome));
+    return this.stores.ledger.ack(row, outcome);
   }
 
   /** What an attempt's result means for its row: delivered, failed (to be retried) or dead. */
