@@ -31,9 +31,14 @@ export interface NumberHolds {
   }>;
 }
 
-/** Distributed mode: a number's deliveries are sent while this node owns it (taken over, not being handed over). */
-export function ownershipGate(holds: Pick<NumberHolds, 'held'>, pollMs: number): DispatchGate {
-  return { owns: (phoneNumber) => holds.held().get(phoneNumber)?.kind === 'owned', soleWriter: false, pollMs };
+/**
+ * Distributed mode: a number's deliveries are sent while this node owns it (taken over, not being handed over) and
+ * its lease is still good by its own monotonic clock (`live`: the membership's `isLive`). The node stops at
+ * TTL − margin, before any other node may claim its numbers (TTL + grace), so a paused or cut-off owner does not
+ * post from what it read ahead while a new owner starts; the ledger's fence refuses whatever it still tries.
+ */
+export function ownershipGate(holds: Pick<NumberHolds, 'held'>, pollMs: number, live: () => boolean = () => true): DispatchGate {
+  return { owns: (phoneNumber) => holds.held().get(phoneNumber)?.kind === 'owned' && live(), soleWriter: false, pollMs };
 }
 
 /** What follows the ownership core: the webhook service's `acquired` and `lost`. */

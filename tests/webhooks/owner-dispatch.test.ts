@@ -55,7 +55,7 @@ async function gateway(url: string, id: string, receiver: Receiver): Promise<Gat
       userAgent: `node-${id}`,
       historyRetentionMs: 86_400_000,
     },
-    gate: ownershipGate(node.ownership, 200),
+    gate: ownershipGate(node.ownership, 200, () => node.membership.isLive()),
   });
   const off = followOwnership(node.ownership, webhooks);
   closers.push(async () => {
