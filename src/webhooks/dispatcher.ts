@@ -4,12 +4,13 @@ import type { DeliveryRow } from '../db/schema.js';
 import { GatewayError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { webhookPoster, type PostFn, type PostResult } from './post.js';
-import { decideRetry, type RetryPolicy } from './retry-policy.js';
-import { hubSignature } from '../lib/hub-signature.js';
-import type { WebhookTargets } from './targets.js';
 import { safeUrl } from '../lib/safe-url.js';
+import { attemptOutcome, deliveryHeaders } from './attempt.js';
 import { singleHostGate, type DispatchGate } from './dispatch-gate.js';
+import { advance, AHEAD_MAX, laneKey, newLane, READ_AHEAD, reread, type Lane } from './lane.js';
+import { webhookPoster, type PostFn, type PostResult } from './post.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { WebhookTargets } from './targets.js';
 
 export interface DispatcherSettings {
   /** Per attempt. */
@@ -26,38 +27,9 @@ export interface DispatchStores {
   readonly ledger: DeliveryLedger;
 }
 
-/** One ordered queue: a number's deliveries to one endpoint. */
-interface Lane {
-  /** Both change when the lane's number is renamed (a pending number bound to its phone), even mid-attempt. */
-  key: string;
-  lane: LaneKey;
-  busy: boolean;
-  /** Its next rows are being claimed (read) from the table. */
-  reading: boolean;
-  /** Something changed while they were read: the answer may be out of date, so it is read again. */
-  stale: boolean;
-  /** Waiting for a free slot of its endpoint. */
-  queued: boolean;
-  timer: NodeJS.Timeout | null;
-  /**
-   * The lane's next rows, oldest first (the first is the head), read in one query or handed over by the outbox
-   * as it writes them. New rows only ever come after them (ids grow); a replay or a failure (the head waits for
-   * its retry) empties it, so it is read again.
-   */
-  ahead: DeliveryRow[];
-  /** `ahead` holds every open row of the lane: new rows can join it without a query, and empty means done. */
-  complete: boolean;
-}
-
-/** Rows of a lane read at once: a busy lane pays one query per this many deliveries instead of one per delivery. */
-const READ_AHEAD = 16;
-/** Most rows a lane keeps in memory (a lane far behind its receiver reads the rest from the table). */
-const AHEAD_MAX = 64;
-
 /** After a claim that failed (the database did not answer), the lane tries again this much later. */
 const CLAIM_RETRY_MS = 1000;
 
-const laneKey = (l: LaneKey) => `${l.scope}\u0000${l.endpoint}\u0000${l.phoneNumber}`;
 
 /**
  * Delivers the outbox, at least once. Each lane (number × endpoint) sends only its oldest undelivered row, so a
@@ -119,9 +91,9 @@ export class WebhookDispatcher {
       const key = laneKey(lane);
       let state = this.lanes.get(key);
       if (!state) {
-        state = this.newLane(key, lane, false);
+        state = newLane(key, lane, false);
         this.lanes.set(key, state);
-      } else this.reread(state);
+      } else reread(state);
       this.pump(state);
     }
   }
@@ -139,20 +111,20 @@ export class WebhookDispatcher {
       const key = laneKey(row);
       let state = this.lanes.get(key);
       if (!state) {
-        state = this.newLane(key, { endpoint: row.endpoint, scope: row.scope, phoneNumber: row.phoneNumber }, this.started && this.gate.soleWriter);
+        state = newLane(key, { endpoint: row.endpoint, scope: row.scope, phoneNumber: row.phoneNumber }, this.started && this.gate.soleWriter);
         this.lanes.set(key, state);
       }
       const last = state.ahead.at(-1);
       if (state.reading || !this.gate.soleWriter) {
         // Being read now, or other nodes write the table too: only the table has the lane's order right.
-        this.reread(state);
+        reread(state);
       } else if (!last || last.id < row.id) {
         if (state.complete && state.ahead.length < AHEAD_MAX) state.ahead.push(row);
         else state.complete = false;
       } else if (!state.ahead.some((r) => r.id === row.id)) {
         // Older than what the lane holds, yet not among it: handed over out of order (or already sent, which
         // the table knows). Only the table has the order right.
-        this.reread(state);
+        reread(state);
       }
       this.pump(state);
     }
@@ -169,7 +141,7 @@ export class WebhookDispatcher {
     const now = this.clock.now();
     const fresh = row.status === 'dead' || row.status === 'delivered';
     const lane = this.lanes.get(laneKey(row));
-    if (lane) this.reread(lane);
+    if (lane) reread(lane);
     const updated = await this.stores.store.update(
       id,
       fresh
@@ -194,7 +166,7 @@ export class WebhookDispatcher {
       this.lanes.delete(state.key);
       state.lane = { ...state.lane, phoneNumber: to };
       state.key = laneKey(state.lane);
-      this.reread(state);
+      reread(state);
       const live = this.lanes.get(state.key);
       if (!live) {
         this.lanes.set(state.key, state);
@@ -204,13 +176,13 @@ export class WebhookDispatcher {
       // moved one only finishes its attempt in flight (whose row the live one leaves alone, see `sending`).
       if (state.timer) this.clock.clearTimeout(state.timer);
       state.timer = null;
-      this.reread(live);
+      reread(live);
     }
   }
 
   /** The number was unregistered and its rows deleted: nothing read ahead of them may go out any more. */
   forget(phoneNumber: string): void {
-    for (const lane of this.lanes.values()) if (lane.lane.phoneNumber === phoneNumber) this.reread(lane);
+    for (const lane of this.lanes.values()) if (lane.lane.phoneNumber === phoneNumber) reread(lane);
   }
 
   /** Attempts currently in flight per endpoint (health). */
@@ -278,7 +250,7 @@ export class WebhookDispatcher {
       this.stores.ledger.claim(state.lane, READ_AHEAD).then(
         (rows) => {
           state.reading = false;
-          if (state.stale) this.reread(state);
+          if (state.stale) reread(state);
           else {
             state.ahead = rows;
             state.complete = rows.length < READ_AHEAD;
@@ -287,7 +259,7 @@ export class WebhookDispatcher {
         },
         (err: unknown) => {
           state.reading = false;
-          this.reread(state);
+          reread(state);
           if (!this.gate.owns(state.lane.phoneNumber)) {
             this.drop(state);
             return;
@@ -317,7 +289,7 @@ export class WebhookDispatcher {
   private drop(state: Lane): void {
     if (state.timer) this.clock.clearTimeout(state.timer);
     state.timer = null;
-    this.reread(state);
+    reread(state);
     if (this.lanes.get(state.key) === state) this.lanes.delete(state.key);
   }
 
@@ -331,19 +303,19 @@ export class WebhookDispatcher {
       if (!signer) {
         const lastError = row.scope === 'global' ? 'the global webhook is no longer configured' : 'the number is no longer registered';
         await this.record(row, { status: 'dead', attempts: row.attempts, lastStatus: row.lastStatus, lastError, at: this.clock.now() });
-        this.advance(state, row);
+        advance(state, row);
         return;
       }
       const attemptNo = row.attempts + 1;
-      const result = await this.post(endpoint, row.body, this.headers(row, attemptNo, signer.secret), this.settings.timeoutMs, this.abort.signal, signer.outwardOnly);
+      const result = await this.post(endpoint, row.body, deliveryHeaders(row, attemptNo, signer.secret, this.settings.userAgent), this.settings.timeoutMs, this.abort.signal, signer.outwardOnly);
       // Shutting down: the outcome is unknown to us, so the row stays as it was and is sent again next start.
       if (this.closed) return;
       const outcome = this.outcome(row, attemptNo, result);
       await this.record(row, outcome);
-      if (outcome.status === 'failed') this.reread(state);
-      else this.advance(state, row);
+      if (outcome.status === 'failed') reread(state);
+      else advance(state, row);
     } catch (err) {
-      this.reread(state);
+      reread(state);
       // Taken over meanwhile: the new owner sends the row again, as it was never acknowledged here.
       if (this.gate.owns(row.phoneNumber)) this.logger.error({ err, deliveryId: row.id }, 'webhook delivery bookkeeping failed');
       else this.logger.info({ deliveryId: row.id, phoneNumber: row.phoneNumber }, 'webhook delivery not acknowledged: the number moved to another node');
@@ -356,38 +328,18 @@ export class WebhookDispatcher {
     }
   }
 
-  private newLane(key: string, lane: LaneKey, complete: boolean): Lane {
-    return { key, lane, busy: false, reading: false, stale: false, queued: false, timer: null, ahead: [], complete };
-  }
-
-  /** What the lane holds in memory may be out of date: read it from the table next time. */
-  private reread(state: Lane): void {
-    state.ahead = [];
-    state.complete = false;
-    if (state.reading) state.stale = true;
-  }
-
-  /** The head is done with (delivered or dead): the next row read ahead becomes the head, unless the list changed meanwhile. */
-  private advance(state: Lane, row: DeliveryRow): void {
-    if (state.ahead[0]?.id === row.id) state.ahead.shift();
-  }
-
   private record(row: DeliveryRow, outcome: AttemptOutcome): Promise<void> {
     return this.stores.ledger.ack(row, outcome);
   }
 
-  /** What an attempt's result means for its row: delivered, failed (to be retried) or dead. */
+  /** What an attempt's result means for its row, logged: delivered, failed (to be retried) or dead. */
   private outcome(row: DeliveryRow, attempts: number, result: PostResult): AttemptOutcome {
-    const now = this.clock.now();
-    if (result.ok) return { status: 'delivered', attempts, lastStatus: result.status, at: now };
-    const decision = decideRetry(this.settings.policy, attempts, now, row.giveUpAt, this.clock.random());
+    const outcome = attemptOutcome(this.settings.policy, row, attempts, result, this.clock.now(), this.clock.random());
+    if (outcome.status === 'delivered') return outcome;
     const log = { deliveryId: row.id, phoneNumber: row.phoneNumber, endpoint: safeUrl(row.endpoint), attempts, error: result.error };
-    if (decision.action === 'retry') {
-      this.logger.warn({ ...log, retryInMs: decision.delayMs }, 'webhook delivery failed; will retry');
-      return { status: 'failed', attempts, nextAttemptAt: decision.at, lastStatus: result.status, lastError: result.error, at: now };
-    }
-    this.logger.error(log, 'webhook delivery failed for the whole retry period; dead-lettered');
-    return { status: 'dead', attempts, lastStatus: result.status, lastError: result.error ?? 'failed', at: now };
+    if (outcome.status === 'failed') this.logger.warn({ ...log, retryInMs: outcome.nextAttemptAt - outcome.at }, 'webhook delivery failed; will retry');
+    else this.logger.error(log, 'webhook delivery failed for the whole retry period; dead-lettered');
+    return outcome;
   }
 
   private releaseSlot(endpoint: string): void {
@@ -399,18 +351,5 @@ export class WebhookDispatcher {
     if (!next) return;
     next.queued = false;
     this.pump(next);
-  }
-
-  private headers(row: DeliveryRow, attempt: number, secret: string | null): Record<string, string> {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': this.settings.userAgent,
-      'x-event-id': row.eventId,
-      'x-event-type': row.eventType,
-      'x-delivery-id': String(row.id),
-      'x-delivery-attempt': String(attempt),
-    };
-    if (secret) headers['x-hub-signature-256'] = hubSignature(row.body, secret);
-    return headers;
   }
 }
