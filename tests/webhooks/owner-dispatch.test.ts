@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { ClusterNode } from '../../src/cluster/cluster-node.js';
 import { pgDatabase } from '../../src/db/pg/client.js';
+import { PgDeliveryWrites } from '../../src/db/pg/repositories/deliveries.js';
 import { FencedDeliveryLedger } from '../../src/db/pg/repositories/fenced-deliveries.js';
+import { PgTurnWriter } from '../../src/db/pg/turn-writer.js';
 import type { RecordedEvent } from '../../src/events/feed-message.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -29,6 +31,7 @@ interface Gateway {
   readonly node: ClusterNode;
   readonly webhooks: WebhookService<'async'>;
   readonly ledger: FencedDeliveryLedger;
+  readonly turns: PgTurnWriter;
 }
 
 let closers: (() => Promise<void>)[] = [];
@@ -63,7 +66,11 @@ async function gateway(url: string, id: string, receiver: Receiver): Promise<Gat
     await webhooks.close();
   });
   webhooks.start();
-  return { id, node, webhooks, ledger };
+  const turns = new PgTurnWriter(pgDatabase(node.pool), (err) => {
+    throw err;
+  });
+  closers.push(() => turns.flush());
+  return { id, node, webhooks, ledger, turns };
 }
 
 /** The journaled event `seq` of the number, as the event pipeline hands it to the outbox. */
@@ -75,12 +82,12 @@ const event = (seq: number): RecordedEvent => ({
   message: { type: 'message', payload: { body: `message ${seq}` }, raw: {}, seq, eventId: `event-${seq}`, phoneNumber: NUMBER, source: 'webhook', event: 'message', at: new Date().toISOString() },
 });
 
-/** Deliveries written by `writer` (which need not own the number), committed, and handed to its dispatcher. */
+/**
+ * Deliveries of these events written by `writer` (which need not own the number) as its journal's batch writes
+ * them: in the batch's transaction (the Postgres turn writer), handed to its dispatcher after the commit.
+ */
 async function store(writer: Gateway, seqs: readonly number[]): Promise<void> {
-  for (const seq of seqs) {
-    const after = await writer.webhooks.outbox.recordIn(event(seq), writer.webhooks.deliveries);
-    after?.();
-  }
+  await Promise.all(seqs.map((seq) => writer.turns.write((tx) => writer.webhooks.outbox.recordIn(event(seq), new PgDeliveryWrites(tx)), (after) => after?.())));
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
