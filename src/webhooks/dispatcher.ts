@@ -185,7 +185,7 @@ export class WebhookDispatcher {
     for (const lane of this.lanes.values()) if (lane.lane.phoneNumber === phoneNumber) reread(lane);
   }
 
-  /** Attempts currently in flight per endpoint (health). */
+  /** Attempts currently in flight per endpoint, or about to start once their rows are read (health). */
   inFlightFor(endpoint: string): number {
     return this.inFlight.get(endpoint) ?? 0;
   }
@@ -205,6 +205,7 @@ export class WebhookDispatcher {
     const live = this.lanes.get(state.key);
     if (live !== state) {
       // A lane another took over (a rename) is done; its end is the live lane's turn.
+      this.freeSlot(state);
       if (live) this.pump(live);
       return;
     }
@@ -215,31 +216,56 @@ export class WebhookDispatcher {
     }
     if (state.timer) this.clock.clearTimeout(state.timer);
     state.timer = null;
-    if (state.ahead.length === 0 && !state.complete) {
+    const needsClaim = state.ahead.length === 0 && !state.complete;
+    const head = state.ahead[0];
+    if (!needsClaim) {
+      if (!head) {
+        this.freeSlot(state);
+        this.lanes.delete(state.key);
+        return;
+      }
+      // Still in flight from a lane this one took over: that attempt's end pumps this lane again.
+      if (this.sending.has(head.id)) {
+        this.freeSlot(state);
+        return;
+      }
+      const wait = head.nextAttemptAt - this.clock.now();
+      if (wait > 0) {
+        this.freeSlot(state);
+        this.later(state, wait);
+        return;
+      }
+    }
+    // The claim and the attempt after it hold one slot of the endpoint: a lane that waited for its turn keeps it
+    // while its rows are read, instead of losing it to a lane whose rows are in memory.
+    const { endpoint } = state.lane;
+    if (!state.slot) {
+      if ((this.inFlight.get(endpoint) ?? 0) >= this.settings.concurrency) {
+        state.queued = true;
+        const queue = this.waiting.get(endpoint) ?? [];
+        queue.push(state);
+        this.waiting.set(endpoint, queue);
+        return;
+      }
+      state.slot = true;
+      this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 0) + 1);
+    }
+    if (needsClaim || !head) {
       this.claim(state);
       return;
     }
-    const head = state.ahead[0];
-    if (!head) {
-      this.lanes.delete(state.key);
-      return;
-    }
-    // Still in flight from a lane this one took over: that attempt's end pumps this lane again.
-    if (this.sending.has(head.id)) return;
-    const wait = head.nextAttemptAt - this.clock.now();
-    if (wait > 0) {
-      this.later(state, wait);
-      return;
-    }
-    const { endpoint } = state.lane;
-    if ((this.inFlight.get(endpoint) ?? 0) >= this.settings.concurrency) {
-      state.queued = true;
-      const queue = this.waiting.get(endpoint) ?? [];
-      queue.push(state);
-      this.waiting.set(endpoint, queue);
-      return;
-    }
+    // The attempt holds the slot from here, and gives it back when it ends.
+    state.slot = false;
     this.track(this.attempt(state, head));
+  }
+
+  /** A slot taken for a claim that leads to no attempt now goes to the next lane waiting for one. */
+  private freeSlot(state: Lane): void {
+    if (!state.slot) return;
+    state.slot = false;
+    const { endpoint } = state.lane;
+    this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 1) - 1);
+    this.releaseSlot(endpoint);
   }
 
   /** Read the lane's next rows (through the ledger: in distributed mode only the owner may), then go on. */
@@ -264,6 +290,7 @@ export class WebhookDispatcher {
             this.drop(state);
             return;
           }
+          this.freeSlot(state);
           this.logger.warn({ err, phoneNumber: state.lane.phoneNumber }, 'webhook deliveries could not be read; trying again');
           this.later(state, CLAIM_RETRY_MS);
         },
@@ -287,6 +314,7 @@ export class WebhookDispatcher {
 
   /** Forget the lane (its number is not this node's any more): what it had read goes, an attempt in flight ends alone. */
   private drop(state: Lane): void {
+    this.freeSlot(state);
     if (state.timer) this.clock.clearTimeout(state.timer);
     state.timer = null;
     reread(state);
@@ -297,7 +325,6 @@ export class WebhookDispatcher {
     const { endpoint } = state.lane;
     state.busy = true;
     this.sending.add(row.id);
-    this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 0) + 1);
     try {
       const signer = this.targets.signer(row.scope, row.phoneNumber);
       if (!signer) {

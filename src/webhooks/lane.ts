@@ -11,6 +11,8 @@ export interface Lane {
   reading: boolean;
   /** Something changed while they were read: the answer may be out of date, so it is read again. */
   stale: boolean;
+  /** Holds one of its endpoint's slots for the claim under way and the attempt after it. */
+  slot: boolean;
   /** Waiting for a free slot of its endpoint. */
   queued: boolean;
   timer: NodeJS.Timeout | null;
@@ -32,7 +34,7 @@ export const AHEAD_MAX = 64;
 export const laneKey = (l: LaneKey) => `${l.scope}\u0000${l.endpoint}\u0000${l.phoneNumber}`;
 
 export function newLane(key: string, lane: LaneKey, complete: boolean): Lane {
-  return { key, lane, busy: false, reading: false, stale: false, queued: false, timer: null, ahead: [], complete };
+  return { key, lane, busy: false, slot: false, reading: false, stale: false, queued: false, timer: null, ahead: [], complete };
 }
 
 /** What the lane holds in memory may be out of date: read it from the table next time (also a read under way). */
