@@ -114,6 +114,7 @@ import { localJournal } from './realtime/realtime-journal.js';
 import { RealtimeServer } from './realtime/socket-server.js';
 import { parseEventList } from './webhooks/event-filter.js';
 import { WebhookService } from './webhooks/webhook-service.js';
+import { sqliteWebhookStorage } from './webhooks/storage.js';
 
 export interface GatewayOptions {
   readonly config: Readonly<Config>;
@@ -246,8 +247,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const sessions = new SessionWatch(supervisor, pipeline.feeds.events, logger, config.SESSION_STATUS_DELAY);
   const webhooks = new WebhookService({
-    database,
-    writer,
+    storage: sqliteWebhookStorage(database, writer),
     devices,
     isAdmin: (id) => accounts.isAdmin(id),
     clock,
@@ -479,7 +479,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       healthDetailRoutes(api, health, system, policy, [config.paths.sessions, config.paths.data]),
       clusterRoutes(api, clusterSource),
       updateRoutes(api, updates, policy),
-      webhookRoutes(api, { devices, policy, audit, deliveries: webhooks.deliveries, dispatcher: webhooks.dispatcher }),
+      webhookRoutes(api, { devices, policy, audit, webhooks }),
       eventRoutes(api, pipeline.journal),
       meRoutes(api, stores.userSettings, clock),
       timelineRoutes(api, history),
@@ -526,7 +526,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // An unregistered number leaves nothing behind that its next owner could read.
   supervisor.events.on('removed', ({ phoneNumber }) => {
     pipeline.forget(phoneNumber);
-    webhooks.forget(phoneNumber);
+    void webhooks.forget(phoneNumber);
     grants.forgetNumber(phoneNumber);
     resourceHistory.forget(phoneNumber);
     conversations.forget(phoneNumber);

@@ -1,6 +1,5 @@
-import type { DeliveryRepository } from '../db/repositories/deliveries.js';
+import type { DeliveryFilter, EndpointCounts } from '../db/ports/deliveries.js';
 import type { DeliveryScope } from '../db/schema.js';
-import type { WebhookDispatcher } from './dispatcher.js';
 
 export interface EndpointHealth {
   readonly endpoint: string;
@@ -21,19 +20,20 @@ export interface WebhookHealth {
   readonly totals: { readonly pending: number; readonly retrying: number; readonly dead: number };
 }
 
-/**
- * Per-endpoint delivery backlog. `phones` restricts it to a tenant's numbers (their own webhooks only);
- * undefined = everything (admins). Also meant for /api/health/detailed.
- */
-export function webhookHealth(repo: DeliveryRepository, dispatcher: WebhookDispatcher, phones?: readonly string[]): WebhookHealth {
-  const filter = phones === undefined ? {} : { phones, scope: 'device' as const };
-  const endpoints = repo.countsByEndpoint(filter).map((c) => ({
+/** Which counts a health report reads: `phones` = a tenant's numbers (their own webhooks only); undefined = all. */
+export function healthFilter(phones?: readonly string[]): Pick<DeliveryFilter, 'phones' | 'scope'> {
+  return phones === undefined ? {} : { phones, scope: 'device' };
+}
+
+/** Per-endpoint delivery backlog from the table's counts and the attempts in flight here. */
+export function webhookHealth(counts: readonly EndpointCounts[], inFlightFor: (endpoint: string) => number): WebhookHealth {
+  const endpoints = counts.map((c) => ({
     endpoint: c.endpoint,
     scope: c.scope,
     pending: c.pending,
     retrying: c.retrying,
     dead: c.dead,
-    inFlight: dispatcher.inFlightFor(c.endpoint),
+    inFlight: inFlightFor(c.endpoint),
     oldestPendingAt: c.oldestPendingAt === null ? null : new Date(c.oldestPendingAt).toISOString(),
   }));
   const totals = endpoints.reduce((t, e) => ({ pending: t.pending + e.pending, retrying: t.retrying + e.retrying, dead: t.dead + e.dead }), { pending: 0, retrying: 0, dead: 0 });

@@ -27,7 +27,7 @@ export class WebhookTargets {
   private readonly others = new Map<DeliveryScope, ScopeSigner>();
 
   constructor(
-    private readonly devices: DeviceReader,
+    private readonly devices: Pick<DeviceReader, 'get'>,
     private readonly global: GlobalWebhook,
     /** Whether a user is an administrator (who may aim a number's webhook inside the network). */
     private readonly isAdmin: (userId: number) => boolean,

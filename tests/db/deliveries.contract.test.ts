@@ -4,6 +4,7 @@ import type { DeliveryStore, NewDelivery } from '../../src/db/ports/deliveries.j
 import { PgDeliveryRepository } from '../../src/db/pg/repositories/deliveries.js';
 import { DeliveryRepository } from '../../src/db/repositories/deliveries.js';
 import { sqliteDeliveryStore } from '../../src/db/repositories/sqlite-ports.js';
+import { auditOn } from '../helpers/access-stores.js';
 import { DIALECTS, dialectDatabases, type TestDatabase } from '../helpers/dialects.js';
 
 const open = dialectDatabases('deliveries');
@@ -54,6 +55,22 @@ describe.each(DIALECTS)('webhook deliveries on %s', (dialect) => {
     expect(await store.heads(lane, 10)).toEqual([]);
     const lanes = (await store.openLanes()).map((l) => `${l.phoneNumber} ${l.endpoint} ${l.scope}`).sort();
     expect(lanes).toEqual([`${A} ${BI} device`, `${A} ${CRM} global`, `${B} ${CRM} device`]);
+    expect((await store.openLanes(B)).map((l) => `${l.phoneNumber} ${l.endpoint} ${l.scope}`)).toEqual([`${B} ${CRM} device`]);
+  });
+
+  it('replay with its audit row in one commit; an unknown delivery writes none', async () => {
+    const d = await open(dialect);
+    const store = storeOf(d);
+    const audit = auditOn(d);
+    const [row] = await store.insert([delivery(A, CRM, 'e1')], 100);
+    await store.settle(row!.id, { status: 'dead', attempts: 3, lastStatus: 500, lastError: 'no', at: 120 });
+    const replay = audit.link('webhook.replay');
+    expect(await store.update(row!.id, { status: 'pending', attempts: 0, nextAttemptAt: 200 }, 200, replay)).toMatchObject({ status: 'pending', attempts: 0, updatedAt: 200 });
+    expect(replay.ids).toEqual([1]);
+    const none = audit.link('webhook.replay');
+    expect(await store.update(999_999, { nextAttemptAt: 0 }, 200, none)).toBeUndefined();
+    expect(none.ids).toEqual([]);
+    expect((await audit.rows()).map((r) => r.action)).toEqual(['webhook.replay']);
   });
 
   it('list newest first with filters and totals, count per endpoint, and let a dead delivery be replayed', async () => {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '../../src/db/client.js';
 import { DeliveryRepository, type NewDelivery } from '../../src/db/repositories/deliveries.js';
 import { DeviceRepository } from '../../src/db/repositories/devices.js';
+import { sqliteDeliveryLedger, sqliteDeliveryStore } from '../../src/db/repositories/sqlite-ports.js';
 import { EventRepository } from '../../src/db/repositories/events.js';
 import { TurnWriter } from '../../src/db/turn-writer.js';
 import { EventJournal } from '../../src/events/journal.js';
@@ -48,7 +49,7 @@ const release = (id: number) => {
   onTheWire.delete(id);
 };
 const settings = { timeoutMs: 5000, concurrency: 4, policy: { baseDelayMs: 10, maxDelayMs: 10, periodMs: 60_000, jitter: 0 }, userAgent: 'test' };
-const dispatcher = new WebhookDispatcher(repo, writer, targets, settings, systemClock, logger, post);
+const dispatcher = new WebhookDispatcher({ store: sqliteDeliveryStore(repo), ledger: sqliteDeliveryLedger(repo, writer) }, targets, settings, systemClock, logger, post);
 const journal = new EventJournal(new EventRepository(database.db), writer, systemClock, logger);
 journal.addDurableSubscriber(new WebhookOutbox(targets, repo, (rows) => dispatcher.added(rows), settings.policy.periodMs, systemClock));
 const message = (body: string) => fromWebhook({ event: 'message', payload: { body } });
@@ -98,7 +99,7 @@ describe('webhook dispatcher lanes', () => {
     }));
     repo.insert(left, Date.now());
     await Promise.all([journal.append(phoneNumber, null, message('a')), journal.append(phoneNumber, null, message('b'))]);
-    dispatcher.start();
+    await dispatcher.start();
     const ids = await postedFor(phoneNumber);
     expect(ids).toHaveLength(22);
     expect(ids).toEqual(ascending(ids));
@@ -163,7 +164,7 @@ describe('webhook dispatcher lanes', () => {
     if (!early) throw new Error('unreachable');
     await onWire(early, () => dispatcher.added([early]));
     dispatcher.renamed(from, to);
-    dispatcher.start();
+    await dispatcher.start();
     release(inFlight.id);
     release(early.id);
     const ids = await postedFor(to);

@@ -2,14 +2,16 @@ import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { webhookDeliveries, type DeliveryRow, type DeliveryStatus } from '../schema.js';
 
-import type { AttemptOutcome, DeliveryFilter, EndpointCounts, LaneKey, NewDelivery } from '../ports/deliveries.js';
+import type { AuditLink } from '../ports/audit.js';
+import type { AttemptOutcome, DeliveryFilter, DeliveryPatch, DeliveryWrites, EndpointCounts, LaneKey, NewDelivery } from '../ports/deliveries.js';
+import { withAudit } from './audit-append.js';
 
 export type { AttemptOutcome, DeliveryFilter, EndpointCounts, LaneKey, NewDelivery } from '../ports/deliveries.js';
 
 const OPEN: DeliveryStatus[] = ['pending', 'failed'];
 
 /** Outbound webhook deliveries: written before the first attempt, updated after each one. */
-export class DeliveryRepository {
+export class DeliveryRepository implements DeliveryWrites<'sync'> {
   /** What every event and every attempt runs, built once (drizzle's building and SQLite's compile were most of a delivery). */
   private readonly hot;
 
@@ -47,12 +49,13 @@ export class DeliveryRepository {
     return this.heads(lane, 1)[0];
   }
 
-  /** Every lane with work left (boot: deliveries survive a restart). */
-  openLanes(): LaneKey[] {
+  /** Every lane with work left (boot: deliveries survive a restart), of one number only when given. */
+  openLanes(phoneNumber?: string): LaneKey[] {
+    const open = inArray(webhookDeliveries.status, OPEN);
     return this.db
       .selectDistinct({ endpoint: webhookDeliveries.endpoint, scope: webhookDeliveries.scope, phoneNumber: webhookDeliveries.phoneNumber })
       .from(webhookDeliveries)
-      .where(inArray(webhookDeliveries.status, OPEN))
+      .where(phoneNumber === undefined ? open : and(open, eq(webhookDeliveries.phoneNumber, phoneNumber)))
       .all();
   }
 
@@ -63,13 +66,9 @@ export class DeliveryRepository {
     else this.hot.dead.run({ id, attempts: outcome.attempts, lastStatus: outcome.lastStatus, lastError: outcome.lastError, now: outcome.at });
   }
 
-  update(id: number, patch: Partial<Omit<DeliveryRow, 'id' | 'eventId' | 'phoneNumber' | 'endpoint' | 'scope' | 'body' | 'createdAt' | 'updatedAt'>>, now = Date.now()): DeliveryRow | undefined {
-    return this.db
-      .update(webhookDeliveries)
-      .set({ ...patch, updatedAt: now })
-      .where(eq(webhookDeliveries.id, id))
-      .returning()
-      .get();
+  /** With `audit`, its row commits in the same transaction (none when there is no such delivery). */
+  update(id: number, patch: DeliveryPatch, now = Date.now(), audit?: AuditLink): DeliveryRow | undefined {
+    return withAudit(this.db, audit, () => this.db.update(webhookDeliveries).set({ ...patch, updatedAt: now }).where(eq(webhookDeliveries.id, id)).returning().get());
   }
 
   /** Newest first. */

@@ -3,11 +3,12 @@ import { errors } from '../../domain/errors.js';
 import { announceCommitted } from '../audit-links.js';
 import { asyncView } from '../async-view.js';
 import type { Db } from '../client.js';
-import type { DeliveryStore } from '../ports/deliveries.js';
+import type { DeliveryLedger, DeliveryStore } from '../ports/deliveries.js';
 import type { DeviceEventStore, DeviceStore } from '../ports/devices.js';
 import type { JournalHistory } from '../ports/journal.js';
 import type { MessageStore } from '../ports/messages.js';
 import type { NumberKeys } from '../ports/number-keys.js';
+import type { TurnWriter } from '../turn-writer.js';
 import { isUniqueViolation } from '../unique.js';
 import { appendAuditRows, withAudit } from './audit-append.js';
 import type { DeliveryRepository } from './deliveries.js';
@@ -60,6 +61,23 @@ export function sqliteMessageStore(repo: MessageRepository, db: Db): MessageStor
 
 export function sqliteDeliveryStore(repo: DeliveryRepository): DeliveryStore {
   return asyncView(repo, ['insert', 'get', 'heads', 'openLanes', 'settle', 'update', 'list', 'countsByEndpoint', 'deleteForNumber', 'prune']);
+}
+
+/**
+ * A single host's claims and acks: a claim is a plain read (the only gateway needs no fence), an ack is written in
+ * the turn's transaction with everything else of the turn (one commit per turn of the event loop, not per outcome).
+ */
+export function sqliteDeliveryLedger(repo: DeliveryRepository, writer: TurnWriter): DeliveryLedger {
+  return {
+    claim: (lane, limit) => {
+      try {
+        return Promise.resolve(repo.heads(lane, limit));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    ack: (row, outcome) => writer.write(() => repo.settle(row.id, outcome)),
+  };
 }
 
 export function sqliteJournalHistory(repo: EventRepository): JournalHistory {

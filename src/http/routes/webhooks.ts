@@ -2,23 +2,21 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AccessPolicy } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
-import type { DeliveryRepository } from '../../db/repositories/deliveries.js';
+import type { Mode } from '../../db/ports/answer.js';
 import type { DeviceReader } from '../../db/ports/devices.js';
 import type { DeliveryRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
-import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
-import { webhookHealth } from '../../webhooks/health.js';
+import type { WebhookService } from '../../webhooks/webhook-service.js';
 import type { ApiRegistry } from '../api-registry.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { auditedChange, noteAuditTarget } from '../audit-trail.js';
+import { auditLink, noteAuditTarget } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
 import { errorSchema, numberKey } from '../schemas.js';
 import { deliveryErrorFor } from '../webhook-target.js';
 
 export interface WebhookRouteDeps {
-  readonly devices: DeviceReader;
-  readonly deliveries: DeliveryRepository;
-  readonly dispatcher: WebhookDispatcher;
+  readonly devices: Pick<DeviceReader, 'get'>;
+  readonly webhooks: Pick<WebhookService<Mode>, 'store' | 'replay' | 'health'>;
   readonly policy: AccessPolicy;
   readonly audit: AuditLog;
 }
@@ -79,7 +77,8 @@ function bodyOf(row: DeliveryRow): Record<string, unknown> {
 /** The outbound webhook delivery log with replay, and the delivery backlog per endpoint. */
 export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router {
   const router = Router();
-  const { policy, deliveries, dispatcher, audit } = deps;
+  const { policy, webhooks, audit } = deps;
+  const deliveries = webhooks.store;
 
   /** Admins see every delivery (the global webhook's too); others their numbers' deliveries to those numbers' webhooks. */
   const visible = (principal: Principal, row: DeliveryRow): boolean => {
@@ -87,8 +86,8 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
     const device = deps.devices.get(row.phoneNumber);
     return row.scope === 'device' && device !== undefined && policy.allows(principal, 'webhooks:manage', device);
   };
-  const requireDelivery = (principal: Principal, id: number): DeliveryRow => {
-    const row = deliveries.get(id);
+  const requireDelivery = async (principal: Principal, id: number): Promise<DeliveryRow> => {
+    const row = await deliveries.get(id);
     if (!row || !visible(principal, row)) throw new GatewayError('DELIVERY_NOT_FOUND', `delivery ${id} does not exist`);
     return row;
   };
@@ -113,11 +112,11 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
         200: { description: 'One page', schema: z.object({ deliveries: z.array(deliverySchema), total: z.number(), limit: z.number(), offset: z.number() }) },
       },
     },
-    ({ query }, req, res) => {
+    async ({ query }, req, res) => {
       const principal = currentPrincipal(req);
       const phones = tenantPhones(principal);
       const filter = { status: query.status, phoneNumber: query.phoneNumber, ...(phones ? { phones, scope: 'device' as const } : {}) };
-      const page = deliveries.list(filter, query.limit, query.offset);
+      const page = await deliveries.list(filter, query.limit, query.offset);
       res.json({ deliveries: page.rows.map((row) => deliveryView(row, roleOf(principal))), total: page.total, limit: query.limit, offset: query.offset });
     },
   );
@@ -133,9 +132,9 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       params: idParams,
       responses: { 200: { description: 'Delivery', schema: deliverySchema.extend({ body: z.record(z.string(), z.unknown()) }) }, 404: notFound },
     },
-    ({ params }, req, res) => {
+    async ({ params }, req, res) => {
       const principal = currentPrincipal(req);
-      const row = requireDelivery(principal, params.id);
+      const row = await requireDelivery(principal, params.id);
       res.json({ ...deliveryView(row, roleOf(principal)), body: bodyOf(row) });
     },
   );
@@ -152,11 +151,11 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
       params: idParams,
       responses: { 200: { description: 'Delivery, queued', schema: deliverySchema }, 404: notFound },
     },
-    ({ params }, req, res) => {
+    async ({ params }, req, res) => {
       const principal = currentPrincipal(req);
-      const row = requireDelivery(principal, params.id);
+      const row = await requireDelivery(principal, params.id);
       noteAuditTarget(req, { type: 'delivery', id: String(row.id) }, row.phoneNumber);
-      const replayed = auditedChange(audit, req, { target: { type: 'delivery', id: String(row.id) }, phoneNumber: row.phoneNumber }, () => dispatcher.replay(params.id));
+      const replayed = await webhooks.replay(params.id, auditLink(audit, req, { target: { type: 'delivery', id: String(row.id) }, phoneNumber: row.phoneNumber }));
       res.json(deliveryView(replayed, roleOf(principal)));
     },
   );
@@ -190,8 +189,8 @@ export function webhookRoutes(api: ApiRegistry, deps: WebhookRouteDeps): Router 
         },
       },
     },
-    (_input, req, res) => {
-      res.json(webhookHealth(deliveries, dispatcher, tenantPhones(currentPrincipal(req))));
+    async (_input, req, res) => {
+      res.json(await webhooks.health(tenantPhones(currentPrincipal(req))));
     },
   );
 

@@ -1,23 +1,41 @@
 import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import type { AttemptOutcome, DeliveryFilter, DeliveryStore, EndpointCounts, LaneKey, NewDelivery } from '../../ports/deliveries.js';
+import type { AuditLink } from '../../ports/audit.js';
+import type { AttemptOutcome, DeliveryFilter, DeliveryPatch, DeliveryStore, DeliveryWrites, EndpointCounts, LaneKey, NewDelivery } from '../../ports/deliveries.js';
 import type { DeliveryRow, DeliveryStatus } from '../../schema.js';
-import type { PgDb } from '../client.js';
+import type { PgDb, PgExec } from '../client.js';
+import { withAuditPg } from './audit-append.js';
 import { webhookDeliveries as d } from '../schema.js';
 import { pgText } from '../text.js';
 
 const OPEN: DeliveryStatus[] = ['pending', 'failed'];
 
-/** Outbound webhook deliveries on Postgres. A body is JSON text (U+0000 escaped), so stored as given. */
-export class PgDeliveryRepository implements DeliveryStore {
-  constructor(private readonly db: PgDb) {}
+/**
+ * An event's deliveries written through `exec`: the pool, or the transaction that journals the event (the Postgres
+ * turn writer's batch), so they commit with it.
+ */
+export class PgDeliveryWrites implements DeliveryWrites<'async'> {
+  constructor(private readonly exec: PgExec) {}
 
   async insert(rows: readonly NewDelivery[], now: number): Promise<DeliveryRow[]> {
     if (rows.length === 0) return [];
-    const stored = await this.db
+    const stored = await this.exec
       .insert(d)
       .values(rows.map((row) => ({ ...row, createdAt: now, updatedAt: now })))
       .returning();
     return (stored as DeliveryRow[]).sort((a, b) => a.id - b.id);
+  }
+}
+
+/** Outbound webhook deliveries on Postgres. A body is JSON text (U+0000 escaped), so stored as given. */
+export class PgDeliveryRepository implements DeliveryStore {
+  private readonly writes: PgDeliveryWrites;
+
+  constructor(private readonly db: PgDb) {
+    this.writes = new PgDeliveryWrites(db);
+  }
+
+  insert(rows: readonly NewDelivery[], now: number): Promise<DeliveryRow[]> {
+    return this.writes.insert(rows, now);
   }
 
   async get(id: number): Promise<DeliveryRow | undefined> {
@@ -25,37 +43,31 @@ export class PgDeliveryRepository implements DeliveryStore {
     return row as DeliveryRow | undefined;
   }
 
-  async heads(lane: LaneKey, limit: number): Promise<DeliveryRow[]> {
-    return (await this.db
-      .select()
-      .from(d)
-      .where(and(eq(d.endpoint, lane.endpoint), eq(d.phoneNumber, lane.phoneNumber), eq(d.scope, lane.scope), inArray(d.status, OPEN)))
-      .orderBy(asc(d.id))
-      .limit(limit)) as DeliveryRow[];
+  heads(lane: LaneKey, limit: number): Promise<DeliveryRow[]> {
+    return pgHeads(this.db, lane, limit);
   }
 
-  async openLanes(): Promise<LaneKey[]> {
-    return this.db.selectDistinct({ endpoint: d.endpoint, scope: d.scope, phoneNumber: d.phoneNumber }).from(d).where(inArray(d.status, OPEN));
+  async openLanes(phoneNumber?: string): Promise<LaneKey[]> {
+    const open = inArray(d.status, OPEN);
+    return this.db
+      .selectDistinct({ endpoint: d.endpoint, scope: d.scope, phoneNumber: d.phoneNumber })
+      .from(d)
+      .where(phoneNumber === undefined ? open : and(open, eq(d.phoneNumber, phoneNumber)));
   }
 
   async settle(id: number, outcome: AttemptOutcome): Promise<void> {
-    const common = { attempts: outcome.attempts, lastStatus: outcome.lastStatus, updatedAt: outcome.at };
-    const set =
-      outcome.status === 'delivered'
-        ? { ...common, status: 'delivered' as const, lastError: null, deliveredAt: outcome.at }
-        : outcome.status === 'failed'
-          ? { ...common, status: 'failed' as const, lastError: pgText(outcome.lastError), nextAttemptAt: outcome.nextAttemptAt }
-          : { ...common, status: 'dead' as const, lastError: pgText(outcome.lastError) };
-    await this.db.update(d).set(set).where(eq(d.id, id));
+    await pgSettle(this.db, id, outcome);
   }
 
-  async update(id: number, patch: Parameters<DeliveryStore['update']>[1], now: number): Promise<DeliveryRow | undefined> {
-    const [row] = await this.db
-      .update(d)
-      .set({ ...patch, ...(patch.lastError !== undefined ? { lastError: pgText(patch.lastError) } : {}), updatedAt: now })
-      .where(eq(d.id, id))
-      .returning();
-    return row as DeliveryRow | undefined;
+  async update(id: number, patch: DeliveryPatch, now: number, audit?: AuditLink): Promise<DeliveryRow | undefined> {
+    return withAuditPg(this.db, audit, async (tx) => {
+      const [row] = await tx
+        .update(d)
+        .set({ ...patch, ...(patch.lastError !== undefined ? { lastError: pgText(patch.lastError) } : {}), updatedAt: now })
+        .where(eq(d.id, id))
+        .returning();
+      return row as DeliveryRow | undefined;
+    });
   }
 
   async list(filter: DeliveryFilter, limit: number, offset: number): Promise<{ rows: DeliveryRow[]; total: number }> {
@@ -92,6 +104,35 @@ export class PgDeliveryRepository implements DeliveryStore {
   async prune(before: number): Promise<number> {
     return (await this.db.delete(d).where(and(inArray(d.status, ['delivered', 'dead']), lt(d.updatedAt, before)))).rowCount ?? 0;
   }
+}
+
+/** A lane's oldest open deliveries, through the pool or a (fenced) transaction. */
+export async function pgHeads(exec: PgExec, lane: LaneKey, limit: number): Promise<DeliveryRow[]> {
+  return (await exec
+    .select()
+    .from(d)
+    .where(and(eq(d.endpoint, lane.endpoint), eq(d.phoneNumber, lane.phoneNumber), eq(d.scope, lane.scope), inArray(d.status, OPEN)))
+    .orderBy(asc(d.id))
+    .limit(limit)) as DeliveryRow[];
+}
+
+/**
+ * An attempt's outcome; with `openOnly`, only while the row is still open, so an acknowledgement that comes late
+ * never turns a row another attempt settled back into a retry. How many rows changed.
+ */
+export async function pgSettle(exec: PgExec, id: number, outcome: AttemptOutcome, openOnly = false): Promise<number> {
+  const common = { attempts: outcome.attempts, lastStatus: outcome.lastStatus, updatedAt: outcome.at };
+  const set =
+    outcome.status === 'delivered'
+      ? { ...common, status: 'delivered' as const, lastError: null, deliveredAt: outcome.at }
+      : outcome.status === 'failed'
+        ? { ...common, status: 'failed' as const, lastError: pgText(outcome.lastError), nextAttemptAt: outcome.nextAttemptAt }
+        : { ...common, status: 'dead' as const, lastError: pgText(outcome.lastError) };
+  const result = await exec
+    .update(d)
+    .set(set)
+    .where(openOnly ? and(eq(d.id, id), inArray(d.status, OPEN)) : eq(d.id, id));
+  return result.rowCount ?? 0;
 }
 
 /** null = the filter matches nothing (an empty tenant). */
