@@ -43,7 +43,7 @@ export async function measureJournal(databaseUrl: string, options: JournalFigure
   const { connectClient } = await load<PoolModule>('cluster', 'pool.js');
   const { addNumbers } = await load<NumbersModule>('cluster', 'numbers.js');
   const startNode = (nodeId: string, gowaVersion: string): Promise<ClusterNodeApi> => {
-    const env = { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', CLUSTER_MODE: 'postgres', DATABASE_URL: databaseUrl, NODE_ID: nodeId, NODE_ADVERTISE_URL: `http://127.0.0.1:1/${nodeId}` };
+    const env = { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', CLUSTER_MODE: 'postgres', DATABASE_URL: databaseUrl, NODE_ID: nodeId, NODE_ADVERTISE_URL: `http://127.0.0.1:1/${nodeId}`, CLUSTER_STORE_SECRET: 'bench-journal-store-secret-of-32-bytes-or-more' };
     return cluster.startClusterNode({ settings: cluster.clusterSettings(loadConfig(env, ROOT) as never) as never, gowaVersion, migrationsFolder: path.join(ROOT, 'drizzle-postgres') });
   };
 

@@ -5,7 +5,7 @@
  * keys (CLUSTER_MODE=postgres, DATABASE_URL, NODE_ID, CLUSTER_*, WHATSAPP_BINARY, SESSIONS_DIR, DATA_DIR,
  * PROCESS_BASE_PORT/PROCESS_MAX_PORT, MAX_PROCESSES, RESTORE_CONCURRENCY, …; SIM_* pass through to the children)
  * plus:
- *   NODE_STORE_SECRET   the session stores' password secret, at least 32 bytes, the same on every node
+ *   CLUSTER_STORE_SECRET  the session stores' password secret, at least 32 bytes, the same on every node (checked by the config)
  *   NODE_PAIR           1: a child whose store holds no session yet is paired through the stand-in's test
  *                       controls (GET /app/login, POST /_sim/pair with the number as JID); after a move the
  *                       session is in the store and the new child reconnects by itself
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const config = loadConfig(env, ROOT) as NodeConfig;
   const settings = base.clusterSettings(config as never);
   if (!settings) throw new Error('CLUSTER_MODE=postgres is needed');
-  const secret = env['NODE_STORE_SECRET'] ?? '';
+  const secret = env['CLUSTER_STORE_SECRET'] ?? '';
   const logger = createLogger((env['LOG_LEVEL'] as 'warn' | undefined) ?? 'warn', process.stderr);
 
   // The node's local state (device rows, child folders) is its own and throwaway; the session moves in Postgres.

@@ -28,7 +28,7 @@ export async function measureRouting(databaseUrl: string, options: { readonly re
     spawn(process.execPath, [MEMBER], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { PATH: process.env['PATH'] ?? '', [RUN_TAG_KEY]: RUN_TAG, LOG_LEVEL: 'error', CLUSTER_MODE: 'postgres', DATABASE_URL: databaseUrl, NODE_ID: id, NODE_ADVERTISE_URL: urlOf(i), NODE_HTTP: '1' },
+      env: { PATH: process.env['PATH'] ?? '', [RUN_TAG_KEY]: RUN_TAG, LOG_LEVEL: 'error', CLUSTER_MODE: 'postgres', DATABASE_URL: databaseUrl, NODE_ID: id, NODE_ADVERTISE_URL: urlOf(i), CLUSTER_STORE_SECRET: 'bench-routing-store-secret-of-32-bytes-or-more', NODE_HTTP: '1' },
     }),
   );
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });

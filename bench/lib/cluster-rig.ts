@@ -112,7 +112,7 @@ export class ClusterBenchRig {
         DATABASE_URL: this.databaseUrl,
         NODE_ID: nodeId,
         NODE_ADVERTISE_URL: `http://127.0.0.1:1/${nodeId}`,
-        NODE_STORE_SECRET: STORE_SECRET,
+        CLUSTER_STORE_SECRET: STORE_SECRET,
         NODE_PAIR: '1',
         SIM_ARBITER_URL: this.arbiterUrl,
         SIM_NODE: nodeId,

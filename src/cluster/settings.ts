@@ -17,6 +17,8 @@ export interface ClusterSettings {
   readonly databaseUrl: string;
   readonly nodeId: string;
   readonly advertiseUrl: string;
+  /** The session stores' password secret (CLUSTER_STORE_SECRET). */
+  readonly storeSecret: string;
   readonly capacity: number;
   readonly timings: ClusterTimings;
 }
@@ -27,6 +29,7 @@ type ClusterConfig = Pick<
   | 'DATABASE_URL'
   | 'NODE_ID'
   | 'NODE_ADVERTISE_URL'
+  | 'CLUSTER_STORE_SECRET'
   | 'NODE_CAPACITY'
   | 'PROCESS_BASE_PORT'
   | 'PROCESS_MAX_PORT'
@@ -44,13 +47,14 @@ type ClusterConfig = Pick<
 /** null in single-host mode: nothing of the cluster is built then. The config has already required the keys. */
 export function clusterSettings(config: ClusterConfig): ClusterSettings | null {
   if (config.CLUSTER_MODE !== 'postgres') return null;
-  if (!config.DATABASE_URL || !config.NODE_ID || !config.NODE_ADVERTISE_URL) throw new Error('cluster keys missing (loadConfig checks them)');
+  if (!config.DATABASE_URL || !config.NODE_ID || !config.NODE_ADVERTISE_URL || !config.CLUSTER_STORE_SECRET) throw new Error('cluster keys missing (loadConfig checks them)');
   // A node cannot run more children than it has ports for, nor more than MAX_PROCESSES allows.
   const ports = config.PROCESS_MAX_PORT - config.PROCESS_BASE_PORT + 1;
   return {
     databaseUrl: config.DATABASE_URL,
     nodeId: config.NODE_ID,
     advertiseUrl: config.NODE_ADVERTISE_URL,
+    storeSecret: config.CLUSTER_STORE_SECRET,
     capacity: config.NODE_CAPACITY ?? Math.min(ports, config.MAX_PROCESSES),
     timings: {
       heartbeatMs: config.CLUSTER_HEARTBEAT_INTERVAL,

@@ -19,6 +19,11 @@ export const clusterEnv = {
   NODE_ID: optionalString(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -, starting with a letter or digit, at most 63 characters')),
   /** Where the other nodes reach this one's API (forwarded calls): http(s)://host:port. */
   NODE_ADVERTISE_URL: optionalString(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1024)),
+  /**
+   * The secret every node derives the numbers' session-store passwords from (with the number and its fence, so a
+   * takeover changes the password and shuts the old owner out): at least 32 characters, the same on every node.
+   */
+  CLUSTER_STORE_SECRET: optionalString(z.string().min(32, 'at least 32 characters').max(1024)),
   /** Most numbers this node owns at once; default: the child port range's size, or MAX_PROCESSES if that is smaller. */
   NODE_CAPACITY: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1, 'must be a positive integer').optional()),
   /** How often the node renews its lease. */
@@ -44,6 +49,7 @@ interface ClusterKeys {
   DATABASE_URL?: string | undefined;
   NODE_ID?: string | undefined;
   NODE_ADVERTISE_URL?: string | undefined;
+  CLUSTER_STORE_SECRET?: string | undefined;
   NODE_CAPACITY?: number | undefined;
   CLUSTER_HEARTBEAT_INTERVAL?: number;
   CLUSTER_LEASE_TTL?: number;
@@ -58,7 +64,7 @@ interface ClusterKeys {
 export function clusterCrossCheck(env: ClusterKeys): string[] {
   if (env.CLUSTER_MODE !== 'postgres') return [];
   const problems: string[] = [];
-  for (const key of ['DATABASE_URL', 'NODE_ID', 'NODE_ADVERTISE_URL'] as const) {
+  for (const key of ['DATABASE_URL', 'NODE_ID', 'NODE_ADVERTISE_URL', 'CLUSTER_STORE_SECRET'] as const) {
     if (!env[key]) problems.push(`${key}: required with CLUSTER_MODE=postgres`);
   }
   const { CLUSTER_LEASE_TTL: ttl, CLUSTER_FENCE_MARGIN: margin, CLUSTER_HEARTBEAT_INTERVAL: heartbeat, CLUSTER_DB_TIMEOUT: timeout } = env;

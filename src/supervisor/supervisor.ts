@@ -143,6 +143,27 @@ export class Supervisor {
     });
   }
 
+  /**
+   * Distributed mode: this node took the number over; supervise the row another node registered (its folder made
+   * here) without starting it. Nothing happens when it is supervised here already.
+   */
+  adopt(phoneNumber: string): Promise<void> {
+    return this.locks.run(phoneNumber, async () => {
+      this.assertOpen();
+      if (this.runners.has(phoneNumber)) return;
+      const row = this.deps.devices.get(phoneNumber);
+      if (!row) throw errors.deviceNotFound(phoneNumber);
+      this.attach({ ...row, state: 'stopped', pid: null });
+    });
+  }
+
+  /** Distributed mode: stop the child for another node to take the number over; what a user wants stays as it is. */
+  handOver(phoneNumber: string): Promise<void> {
+    return this.locks.run(phoneNumber, async () => {
+      await this.runners.get(phoneNumber)?.stop('shutdown');
+    });
+  }
+
   /** SIGKILL the number's child now, outside its lock, never restarted (see DeviceRunner.killNow). */
   killNow(phoneNumber: string): void {
     this.runners.get(phoneNumber)?.killNow();

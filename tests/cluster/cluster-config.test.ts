@@ -3,7 +3,7 @@ import { clusterSettings } from '../../src/cluster/settings.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 
 const SECRET = 'S3cret-Pass-77';
-const CLUSTER = { CLUSTER_MODE: 'postgres', DATABASE_URL: `postgres://gw:${SECRET}@db.internal:5432/gw`, NODE_ID: 'node-1', NODE_ADVERTISE_URL: 'http://10.0.0.11:3000' };
+const CLUSTER = { CLUSTER_MODE: 'postgres', DATABASE_URL: `postgres://gw:${SECRET}@db.internal:5432/gw`, NODE_ID: 'node-1', NODE_ADVERTISE_URL: 'http://10.0.0.11:3000', CLUSTER_STORE_SECRET: 'a-cluster-store-secret-of-32-bytes-or-more' };
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -39,13 +39,13 @@ describe('distributed mode configuration', () => {
   });
 
   it.each([
-    { what: 'the required keys missing', env: { CLUSTER_MODE: 'postgres' }, expected: ['DATABASE_URL: required with CLUSTER_MODE=postgres', 'NODE_ID: required with CLUSTER_MODE=postgres', 'NODE_ADVERTISE_URL: required with CLUSTER_MODE=postgres'] },
+    { what: 'the required keys missing', env: { CLUSTER_MODE: 'postgres' }, expected: ['DATABASE_URL: required with CLUSTER_MODE=postgres', 'NODE_ID: required with CLUSTER_MODE=postgres', 'NODE_ADVERTISE_URL: required with CLUSTER_MODE=postgres', 'CLUSTER_STORE_SECRET: required with CLUSTER_MODE=postgres'] },
     { what: 'an unknown mode', env: { CLUSTER_MODE: 'redis' }, expected: [expect.stringMatching(/^CLUSTER_MODE: /)] },
     { what: 'a DATABASE_URL of another engine', env: { ...CLUSTER, DATABASE_URL: `mysql://gw:${SECRET}@db/gw` }, expected: ['DATABASE_URL: must be a postgres:// or postgresql:// URL', 'DATABASE_URL: required with CLUSTER_MODE=postgres'] },
     { what: 'a NODE_ID with capitals', env: { ...CLUSTER, NODE_ID: 'Node_1' }, expected: [expect.stringMatching(/^NODE_ID: lower-case letters, digits and -/), 'NODE_ID: required with CLUSTER_MODE=postgres'] },
     { what: 'a NODE_ID of 64 characters', env: { ...CLUSTER, NODE_ID: 'a'.repeat(64) }, expected: [expect.stringMatching(/^NODE_ID: /), 'NODE_ID: required with CLUSTER_MODE=postgres'] },
     { what: 'a NODE_ID starting with -', env: { ...CLUSTER, NODE_ID: '-node' }, expected: [expect.stringMatching(/^NODE_ID: /), 'NODE_ID: required with CLUSTER_MODE=postgres'] },
-    { what: 'an advertise URL that is not http(s)', env: { ...CLUSTER, NODE_ADVERTISE_URL: 'ftp://10.0.0.11' }, expected: ['NODE_ADVERTISE_URL: must be an http(s) URL', 'NODE_ADVERTISE_URL: required with CLUSTER_MODE=postgres'] },
+    { what: 'an advertise URL that is not http(s)', env: { ...CLUSTER, NODE_ADVERTISE_URL: 'ftp://10.0.0.11' }, expected: ['NODE_ADVERTISE_URL: must be an http(s) URL', 'NODE_ADVERTISE_URL: required with CLUSTER_MODE=postgres', 'CLUSTER_STORE_SECRET: required with CLUSTER_MODE=postgres'] },
     { what: 'a capacity of 0', env: { ...CLUSTER, NODE_CAPACITY: '0' }, expected: ['NODE_CAPACITY: must be a positive integer'] },
     { what: 'a capacity above the port range', env: { ...CLUSTER, NODE_CAPACITY: '2000' }, expected: ['NODE_CAPACITY: must not exceed the child port range (1000 ports)'] },
     { what: 'a fence margin as long as the lease', env: { ...CLUSTER, CLUSTER_LEASE_TTL: '5000', CLUSTER_FENCE_MARGIN: '5000' }, expected: ['CLUSTER_FENCE_MARGIN: must be shorter than CLUSTER_LEASE_TTL'] },

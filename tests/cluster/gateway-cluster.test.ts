@@ -30,6 +30,7 @@ const clusterEnv = (url: string, nodeId: string, extra: Record<string, string> =
   DATABASE_URL: url,
   NODE_ID: nodeId,
   NODE_ADVERTISE_URL: `http://127.0.0.1:1${nodeId.slice(1)}`,
+  CLUSTER_STORE_SECRET: 'a-cluster-store-secret-of-32-bytes-or-more',
   METRICS_TOKEN,
   ...extra,
 });

@@ -21,7 +21,7 @@ async function boot(overrides: Record<string, string>): Promise<{ code: number; 
 }
 
 // CHILD_WATCHDOG_TIMEOUT back at its default: the test rig's longer one does not fit the default lease (7 s at most).
-const CLUSTER = { CLUSTER_MODE: 'postgres', DATABASE_URL: 'postgres://gw:hunter2-secret@127.0.0.1:1/gw', NODE_ID: 'n1', NODE_ADVERTISE_URL: 'http://127.0.0.1:3001', CHILD_WATCHDOG_TIMEOUT: '5' };
+const CLUSTER = { CLUSTER_MODE: 'postgres', DATABASE_URL: 'postgres://gw:hunter2-secret@127.0.0.1:1/gw', NODE_ID: 'n1', NODE_ADVERTISE_URL: 'http://127.0.0.1:3001', CLUSTER_STORE_SECRET: 'a-cluster-store-secret-of-32-bytes-or-more', CHILD_WATCHDOG_TIMEOUT: '5' };
 
 describe('the gateway with CLUSTER_MODE=postgres', () => {
   it.each([

@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 async function node(url: string, nodeId: string): Promise<TestGateway> {
-  const gw = await startTestGateway({ env: { ...FAST, CLUSTER_MODE: 'postgres', DATABASE_URL: url, NODE_ID: nodeId, NODE_ADVERTISE_URL: `http://127.0.0.1:1${nodeId.slice(1)}` } });
+  const gw = await startTestGateway({ env: { ...FAST, CLUSTER_MODE: 'postgres', DATABASE_URL: url, NODE_ID: nodeId, NODE_ADVERTISE_URL: `http://127.0.0.1:1${nodeId.slice(1)}`, CLUSTER_STORE_SECRET: 'a-cluster-store-secret-of-32-bytes-or-more' } });
   open.push({ close: async () => {
     await gw.close();
     fs.rmSync(gw.dataRoot, { recursive: true, force: true });

@@ -58,7 +58,7 @@ export class AgentCluster {
       MAX_PROCESSES: String(PORTS_PER_NODE),
       PROCESS_STOP_GRACE: '3000',
       RESTORE_JITTER: '50',
-      NODE_STORE_SECRET: STORE_SECRET,
+      CLUSTER_STORE_SECRET: STORE_SECRET,
       NODE_PAIR: '1',
       SIM_ARBITER_URL: this.arbiter.url,
       SIM_NODE: nodeId,

@@ -116,6 +116,7 @@ export function memberEnv(url: string, nodeId: string, extra: Record<string, str
     DATABASE_URL: url,
     NODE_ID: nodeId,
     NODE_ADVERTISE_URL: `http://127.0.0.1:1/${nodeId}`,
+    CLUSTER_STORE_SECRET: 'a-cluster-store-secret-of-32-bytes-or-more',
     MEMBER_WRITE_INTERVAL: '500',
     ...FAST,
     ...extra,
