@@ -20,6 +20,7 @@ import { ActivityRepository } from './db/repositories/activity.js';
 import { ApiKeyRepository } from './db/repositories/api-keys.js';
 import { AuditRepository } from './db/repositories/audit.js';
 import { AuthSessionRepository } from './db/repositories/auth-sessions.js';
+import { CompatTenantRepository } from './db/repositories/compat-tenants.js';
 import { GrantRepository } from './db/repositories/grants.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
@@ -355,8 +356,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const api = new ApiRegistry(routeGuard(policy));
   // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store (no
   // child runs before restore(), so no message can come before it subscribes).
-  const compat = new CompatLayer({
-    database,
+  const compat = await CompatLayer.create({
+    tenantStore: new CompatTenantRepository(database.db),
     supervisor,
     qr,
     outbox,
