@@ -236,7 +236,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));
   grants.events.on('changed', ({ userId }) => policy.announce({ kind: 'user', userId, reason: 'grant changed' }));
   keys.events.on('changed', ({ keyId, reason }) => policy.announce({ kind: 'key', keyId, reason }));
-  const unfollowAccess = changes ? followAccessChanges(changes, { accounts, keys, grants }, clock, 1000, onFollowError) : () => undefined;
+  const unfollowAccess = changes ? followAccessChanges(changes, { accounts, keys, grants, signIns }, clock, 1000, onFollowError) : () => undefined;
   const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const pipeline = new EventPipeline({
     database,

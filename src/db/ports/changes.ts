@@ -4,7 +4,7 @@
  * 0004_compat_tenants_changes.sql). On a single host the gateway is its database's only writer and nothing is
  * announced.
  */
-export const CHANGED_TABLES = ['devices', 'users', 'api_keys', 'number_grants', 'compat_tenants'] as const;
+export const CHANGED_TABLES = ['devices', 'users', 'api_keys', 'number_grants', 'compat_tenants', 'auth_sessions'] as const;
 export type ChangedTable = (typeof CHANGED_TABLES)[number];
 
 /**
