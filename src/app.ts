@@ -26,6 +26,8 @@ import { followAccessChanges } from './auth/follow-changes.js';
 import { ChangeFeed } from './cluster/change-feed.js';
 import { TurnWriter } from './db/turn-writer.js';
 import { DeviceDirectory } from './db/device-directory.js';
+import { CompatTenantRepository } from './db/repositories/compat-tenants.js';
+import { PgCompatTenantRepository } from './db/pg/repositories/compat-tenants.js';
 import { DeviceEventRepository } from './db/repositories/device-events.js';
 import { DeviceRepository } from './db/repositories/devices.js';
 import { sqliteDeviceEventStore, sqliteDeviceStore, sqliteNumberKeys } from './db/repositories/sqlite-ports.js';
@@ -68,6 +70,7 @@ import { connectClient } from './cluster/pool.js';
 import { clusterSettings } from './cluster/settings.js';
 import { readClusterView } from './cluster/view.js';
 import { CompatLayer } from './compat/compat-layer.js';
+import { followCompatChanges } from './compat/follow-changes.js';
 import { compatSettings } from './compat/settings.js';
 import { DeviceService } from './devices/device-service.js';
 import { PendingBinder } from './devices/pending-binder.js';
@@ -233,8 +236,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   signIns.events.on('ended', ({ userId, reason }) => policy.announce({ kind: 'user', userId, reason }));
   grants.events.on('changed', ({ userId }) => policy.announce({ kind: 'user', userId, reason: 'grant changed' }));
   keys.events.on('changed', ({ keyId, reason }) => policy.announce({ kind: 'key', keyId, reason }));
-  const unfollowAccess = changes ? followAccessChanges(changes, { accounts, keys, grants }, clock, 1000, onFollowError) : () => undefined;
-  await changes?.start();
+  const unfollowAccess = changes ? followAccessChanges(changes, { accounts, keys, grants, signIns }, clock, 1000, onFollowError) : () => undefined;
   const qr = new QrService({ supervisor, clock, logger, timeoutMs: config.QR_CODE_TIMEOUT, refreshLimit: config.QR_REFRESH_LIMIT });
   const pipeline = new EventPipeline({
     database,
@@ -403,8 +405,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const api = new ApiRegistry(routeGuard(policy));
   // The compatibility layer's Flask webhook reads the store's `message.new`, so it subscribes after the store (no
   // child runs before restore(), so no message can come before it subscribes).
-  const compat = new CompatLayer({
-    database,
+  const compat = await CompatLayer.create({
+    tenantStore: pgDb ? new PgCompatTenantRepository(pgDb) : new CompatTenantRepository(database.db),
     supervisor,
     qr,
     outbox,
@@ -433,6 +435,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     clients: { devices: deviceService, conversations },
   });
   pipeline.addDurableSubscriber(compat.flask);
+  const unfollowTenants = changes ? followCompatChanges(changes, compat.directory, clock, 1000, onFollowError) : () => undefined;
+  // Opening the feed makes every follower read its table again: whatever changed while they loaded is caught up.
+  await changes?.start();
   const cookie = { path: `${config.PUBLIC_PATH_PREFIX}/api/auth`, maxAgeMs: config.AUTH_SESSION_IDLE };
   const keyRules = new KeyRules(policy, accounts);
   const proxy = proxyHandler({
@@ -643,6 +648,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       unbridge();
       unfollowAccess();
       unfollowDevices();
+      unfollowTenants();
       await changes?.stop();
       await socketFeed?.close();
       await realtime.close();

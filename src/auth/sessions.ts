@@ -115,6 +115,28 @@ export class SessionService {
     return this.repo.active(this.clock.now(), userId);
   }
 
+  /**
+   * Another node changed a session (distributed mode's change feed): read it again, or every live one (`null`).
+   * One ended elsewhere is announced as `ended` here too, so this node's sockets holding its tokens let go.
+   */
+  async reread(sessionId: string | null): Promise<void> {
+    const now = this.clock.now();
+    if (sessionId === null) {
+      const active = await this.repo.active(now);
+      const ids = new Set(active.map((s) => s.id));
+      for (const id of this.live.keys()) if (!ids.has(id)) this.live.delete(id);
+      for (const session of active) this.live.set(session.id, session.expiresAt);
+      return;
+    }
+    const session = await this.repo.get(sessionId);
+    if (session && session.revokedAt === null && session.expiresAt > now) {
+      this.live.set(session.id, session.expiresAt);
+      return;
+    }
+    const known = this.live.delete(sessionId);
+    if (known && session) this.events.emit('ended', { userId: session.userId, sessionIds: [sessionId], reason: session.revokedReason ?? 'session ended' });
+  }
+
   /** Checked for every access token that names a session: an ended session's tokens stop working at once. */
   isActive(sessionId: string): boolean {
     return (this.live.get(sessionId) ?? 0) > this.clock.now();

@@ -24,7 +24,7 @@ export function bridgeLink(audit: AuditLog, facts: RequestFacts, entry: Omit<Aud
   return audit.link({ actor: actorOf(BRIDGE_PRINCIPAL), ...facts, ...entry });
 }
 
-/** One audit row of the bridge's, written now (inside the caller's transaction, if any). */
-export function recordBridge(audit: AuditLog, facts: RequestFacts, entry: Omit<AuditEntry, 'actor' | 'ip' | 'userAgent' | 'requestId'>): void {
-  audit.record({ actor: actorOf(BRIDGE_PRINCIPAL), ...facts, ...entry });
+/** One audit row of the bridge's about something already done, in a transaction of its own. */
+export function appendBridge(audit: AuditLog, facts: RequestFacts, entry: Omit<AuditEntry, 'actor' | 'ip' | 'userAgent' | 'requestId'>): Promise<number> {
+  return audit.append({ actor: actorOf(BRIDGE_PRINCIPAL), ...facts, ...entry });
 }

@@ -93,7 +93,6 @@ export class ChatwootBridge {
     const db = database.db;
     const logger = deps.logger.child({ component: 'chatwoot' });
     this.logger = logger;
-    const transaction = <T>(work: () => T): T => database.sqlite.transaction(work)();
     this.repo = new ChatwootBindingRepository(db);
     this.state = new ChatwootStateRepository(db);
     this.jobs = new ChatwootJobRepository(db);
@@ -134,8 +133,7 @@ export class ChatwootBridge {
       repo: this.repo,
       bindings: this.bindings,
       queue: this.queue,
-      transaction,
-      importHistory: (phone, options) => this.subscriber.importHistory(phone, options),
+      history: (phone, options) => this.subscriber.historyImport(phone, options),
       defaults: settings.defaults,
       logger,
     });
@@ -145,7 +143,7 @@ export class ChatwootBridge {
     const notes = new Notes(this.queue, logger);
     this.qrRelay = new QrRelay({ qr: deps.qr, supervisor: deps.supervisor.events, notes, clock, logger, maxSends: settings.maxQrSends });
     const runner = new CommandRunner({ supervisor: deps.supervisor, service: this.service, repo: this.repo, notes, qr: this.qrRelay, defaults: settings.defaults, logger });
-    this.commands = new CommandWebhook({ settings: settings.commands, runner, repo: this.repo, bindings: this.bindings, defaults: settings.defaults, audit: deps.audit, transaction, clock, logger });
+    this.commands = new CommandWebhook({ settings: settings.commands, runner, repo: this.repo, bindings: this.bindings, defaults: settings.defaults, audit: deps.audit, clock, logger });
   }
 
   /** Every open lane resumes. */
@@ -165,7 +163,7 @@ export class ChatwootBridge {
 
   /** The number was unregistered. */
   forget(phoneNumber: string): void {
-    this.service.forget(phoneNumber);
+    this.service.forget(phoneNumber).catch((err: unknown) => this.logger.error({ err, phoneNumber }, 'chatwoot: the binding of an unregistered number could not be removed'));
   }
 
   /** Finished steps and old delivery receipts past their retention; returns how many went. */

@@ -1,6 +1,5 @@
 import { Router as makeRouter, type Router } from 'express';
-import type { DatabaseHandle } from '../db/client.js';
-import { CompatTenantRepository } from '../db/repositories/compat-tenants.js';
+import type { CompatTenantStore } from '../db/ports/compat-tenants.js';
 import type { EmpresaIdType } from '../db/schema.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -17,6 +16,7 @@ import { clientRoutes, type ClientRouteDeps } from './clients/client-routes.js';
 import type { ApiRegistry } from '../http/api-registry.js';
 import { legacyRoutes } from './legacy/legacy-routes.js';
 import { LiveQrCodes } from './tenants/live-qr.js';
+import { TenantDirectory } from './tenants/tenant-directory.js';
 import { TenantService, type CompatCaller } from './tenants/tenant-service.js';
 
 export interface CompatSettings {
@@ -36,7 +36,8 @@ export interface CompatSettings {
 }
 
 export interface CompatLayerDeps {
-  readonly database: DatabaseHandle;
+  /** Where the tenants are kept (either dialect); read whole at boot. */
+  readonly tenantStore: CompatTenantStore;
   readonly supervisor: Supervisor;
   readonly qr: QrService;
   readonly outbox: Outbox;
@@ -63,6 +64,8 @@ export interface CompatLayerDeps {
  */
 export class CompatLayer {
   readonly tenants: TenantService;
+  /** The tenants in memory; follows other gateways' changes with `followCompatChanges` (distributed mode). */
+  readonly directory: TenantDirectory;
   /** Subscribe after the conversation store: it reads the store's `message.new`. */
   readonly flask: FlaskWebhooks;
   /** Routes outside /api, with their own authentication: the legacy API (when it is on) and the front end's /health. */
@@ -71,13 +74,18 @@ export class CompatLayer {
   readonly apiRoutes: Router[];
   private readonly liveQr: LiveQrCodes;
 
-  constructor(deps: CompatLayerDeps) {
+  /** Reads the tenants into memory, then builds the layer. */
+  static async create(deps: CompatLayerDeps): Promise<CompatLayer> {
+    return new CompatLayer(deps, await TenantDirectory.load(deps.tenantStore));
+  }
+
+  private constructor(deps: CompatLayerDeps, directory: TenantDirectory) {
     const { settings, clock } = deps;
     const logger = deps.logger.child({ component: 'compat' });
-    const repo = new CompatTenantRepository(deps.database.db);
+    this.directory = directory;
     this.liveQr = new LiveQrCodes(deps.qr.events, deps.supervisor.events, clock);
     this.tenants = new TenantService({
-      tenants: repo,
+      tenants: directory,
       supervisor: deps.supervisor,
       qr: deps.qr,
       liveQr: this.liveQr,
@@ -87,7 +95,7 @@ export class CompatLayer {
       settings: { autoCreate: settings.autoCreate, queueWhileDisconnected: settings.queueWhileDisconnected, maxReconnectAttempts: settings.maxReconnectAttempts, empresaIdType: settings.empresaIdType },
     });
     this.flask = new FlaskWebhooks({
-      tenants: repo,
+      tenants: directory,
       deliveries: deps.webhooks.deliveries,
       added: (rows) => deps.webhooks.dispatcher.added(rows),
       ownerIsAdmin: deps.ownerIsAdmin,

@@ -10,11 +10,14 @@ import { followAccessChanges } from '../../src/auth/follow-changes.js';
 import { GrantService } from '../../src/auth/grants.js';
 import { SecretHasher } from '../../src/auth/key-format.js';
 import { LoginThrottle } from '../../src/auth/login-throttle.js';
+import { SessionService } from '../../src/auth/sessions.js';
 import { connectClient } from '../../src/cluster/pool.js';
 import { PgApiKeyRepository } from '../../src/db/pg/repositories/api-keys.js';
+import { PgAuthSessionRepository } from '../../src/db/pg/repositories/auth-sessions.js';
 import { PgGrantRepository } from '../../src/db/pg/repositories/grants.js';
 import { PgUserRepository } from '../../src/db/pg/repositories/users.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { waitFor } from '../helpers/wait.js';
 import { nextEvent as next, sharedDatabases, type SharedDatabase } from '../helpers/shared-database.js';
 
@@ -28,15 +31,16 @@ async function gatewayOn(database: SharedDatabase, name: string) {
   const accounts = await AccountService.load(new PgUserRepository(db), new LoginThrottle(systemClock, { maxPerUser: 100, maxPerAddress: 100, windowMs: 60_000 }), systemClock, false);
   const keys = await ApiKeyService.load(new PgApiKeyRepository(db), new SecretHasher('test-pepper'), systemClock, 'test');
   const grants = await GrantService.load(new PgGrantRepository(db), systemClock);
+  const signIns = await SessionService.load(new PgAuthSessionRepository(db), systemClock, { idleMs: 60_000, maxMs: 300_000, graceMs: 10_000 }, createLogger('silent'));
   const feed = database.feed(name);
   const errors: unknown[] = [];
-  const stop = followAccessChanges(feed, { accounts, keys, grants }, systemClock, 100, (err) => errors.push(err));
+  const stop = followAccessChanges(feed, { accounts, keys, grants, signIns }, systemClock, 100, (err) => errors.push(err));
   await feed.start();
   database.onClose(async () => {
     stop();
     await keys.close();
   });
-  return { pool, accounts, keys, grants, feed, errors };
+  return { pool, accounts, keys, grants, signIns, feed, errors };
 }
 
 async function cluster() {

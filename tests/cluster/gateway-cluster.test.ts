@@ -125,6 +125,18 @@ describe('the gateway in distributed mode', () => {
     await waitFor(async () => (await n1.request('GET', '/api/devices', { token: key.key })).status === 401, { what: 'n1 to refuse the key revoked on n2' });
   });
 
+  it('shares dashboard sign-ins: a session opened on one node works on the other, ended there, refused here', async () => {
+    const url = await server().createDatabase(`gateway_cluster_${++count}`);
+    const n1 = await node(url, 'n1');
+    const n2 = await node(url, 'n2');
+    const signIn = await n1.request<{ token: string }>('POST', '/api/auth/session', { body: ADMIN, token: null, headers: { 'x-dashboard-request': '1' } });
+    expect(signIn.status).toBe(200);
+    const { token } = signIn.body;
+    await waitFor(async () => (await n2.request('GET', '/api/auth/sessions', { token })).status === 200, { what: 'n2 to accept the sign-in made on n1' });
+    expect(await n2.request('POST', '/api/auth/logout-all', { token })).toMatchObject({ status: 200, body: { ended: 1 } });
+    await waitFor(async () => (await n1.request('GET', '/api/auth/sessions', { token })).status === 401, { what: 'n1 to refuse the session ended on n2' });
+  });
+
   it('answers mode off on a single host', async () => {
     const gw = await startTestGateway();
     open.push(gw);

@@ -1,13 +1,24 @@
 /**
  * Chatwoot bindings on both dialects: one per number and one number per inbox, found by number, webhook path and
- * inbox; unbinding takes everything the bridge kept for that number and nothing of another's; a webhook delivery
- * and a command are taken once, also when two gateways receive the same one at once.
+ * inbox; a bind commits its row, its history import and its audit row together (in place on the same inbox, afresh
+ * on another); unbinding takes everything the bridge kept for that number and nothing of another's, with its audit
+ * row; a webhook delivery and a command are taken once, also when two gateways receive the same one at once.
  */
 import { describe, expect, it } from '@jest/globals';
-import { A, B, binding, bindingStore, jobStore, otherGateway, stateStore, step } from '../helpers/chatwoot-stores.js';
-import { DIALECTS, dialectDatabases, refusal } from '../helpers/dialects.js';
+import type { HistoryImport } from '../../src/db/ports/chatwoot-bindings.js';
+import { auditOn } from '../helpers/access-stores.js';
+import { A, B, binding, bindingStore, jobStore, otherGateway, stateStore, step, storedMessage } from '../helpers/chatwoot-stores.js';
+import { DIALECTS, dialectDatabases, refusal, type TestDatabase } from '../helpers/dialects.js';
 
 const open = dialectDatabases('cwbind');
+const CHAT = '5511988887777@s.whatsapp.net';
+/** The history import from `fromKey` on: one step per stored message, in its chat's lane. */
+const history = (phoneNumber: string, fromKey = 0): HistoryImport => ({
+  fromKey,
+  steps: (stored) => stored.map(({ id, chatKey }) => step({ phoneNumber, ref: id, lane: `chat:${chatKey}`, payload: { history: true } })),
+});
+const steps = async (d: TestDatabase, phoneNumber: string) => (await jobStore(d).list({ phoneNumber, limit: 100, offset: 0 })).rows.map((r) => [r.ref, r.lane]).reverse();
+const contactOf = (phoneNumber: string) => ({ phoneNumber, chatKey: CHAT, contactId: 5, sourceId: `wamp:${CHAT}`, conversationId: 7, conversationStatus: 'open' });
 const command = (deliveryKey: string) => ({ deliveryKey, verdict: 'accepted' as const, reason: null, command: 'erga 7 1', sender: '+5585999999999', accountId: 1, inboxId: 7, conversationId: 3, phoneNumber: null });
 
 describe.each(DIALECTS)('Chatwoot bindings on %s', (dialect) => {
@@ -67,6 +78,84 @@ describe.each(DIALECTS)('Chatwoot bindings on %s', (dialect) => {
     expect(await bindings.receive(`delivery:${B}:1`, B)).toBe(false);
   });
 
+  it('bind in one commit with the history import and the audit row; the same inbox again is a change in place, another inbox starts afresh', async () => {
+    const d = await open(dialect);
+    const [bindings, state] = [bindingStore(d), stateStore(d)];
+    const audit = auditOn(d);
+    await storedMessage(d, 1024, CHAT);
+    await storedMessage(d, 2048, 'g1@g.us', 'out-1');
+    await storedMessage(d, 4096, CHAT);
+    await storedMessage(d, 4096 + 1, CHAT, null, B);
+    const first = audit.link('chatwoot.bind');
+    const made = await bindings.bind({ row: { ...binding(A), importPending: false }, history: history(A, 2048) }, first);
+    expect(made.row).toMatchObject({ phoneNumber: A, inboxId: 1, inboxName: 'Support', importPending: false });
+    expect(made.queued.map((j) => j.ref)).toEqual(['out-1', `m${(4096).toString(36)}`]);
+    expect(await steps(d, A)).toEqual([
+      ['out-1', 'chat:g1@g.us'],
+      [`m${(4096).toString(36)}`, `chat:${CHAT}`],
+    ]);
+    expect(first.ids).toEqual([1]);
+    await state.putContact(contactOf(A));
+
+    // The same inbox: changed in place, its creation time and import flag kept, nothing queued, nothing forgotten.
+    const again = await bindings.bind({ row: { ...binding(A), inboxName: 'Renamed', importPending: true }, history: history(A) }, audit.link('chatwoot.bind'));
+    expect(again.row).toMatchObject({ inboxName: 'Renamed', importPending: false, createdAt: made.row.createdAt });
+    expect(again.queued).toEqual([]);
+    expect(await steps(d, A)).toHaveLength(2);
+    expect(await state.contact(A, CHAT)).toBeDefined();
+
+    // Another inbox: what the bridge kept for the old one goes, the import runs again.
+    const moved = await bindings.bind({ row: { ...binding(A), inboxId: 50, importPending: true }, history: null }, audit.link('chatwoot.bind'));
+    expect(moved.row).toMatchObject({ inboxId: 50, importPending: true });
+    expect(await state.contact(A, CHAT)).toBeUndefined();
+    expect(await steps(d, A)).toEqual([]);
+    expect(await bindings.byInbox('https://chatwoot.example.com', 1, 1)).toBeUndefined();
+    expect((await audit.rows()).map((r) => r.action)).toEqual(['chatwoot.bind', 'chatwoot.bind', 'chatwoot.bind']);
+  });
+
+  it('write nothing for a bind onto an inbox another number has: no row, no step, no audit row, the old binding kept', async () => {
+    const d = await open(dialect);
+    const [bindings, state] = [bindingStore(d), stateStore(d)];
+    const audit = auditOn(d);
+    await storedMessage(d, 1024, CHAT, null, B);
+    await bindings.bind({ row: binding(A), history: null });
+    await bindings.bind({ row: binding(B), history: null });
+    await state.putContact(contactOf(B));
+    const refused = audit.link('chatwoot.bind');
+    expect(await refusal(bindings.bind({ row: { ...binding(B), inboxId: 1 }, history: history(B) }, refused))).toMatch(/unique|duplicate/i);
+    expect(refused.ids).toEqual([]);
+    expect(await audit.rows()).toEqual([]);
+    expect(await bindings.get(B)).toMatchObject({ inboxId: 2 });
+    expect(await state.contact(B, CHAT)).toBeDefined();
+    expect(await steps(d, B)).toEqual([]);
+  });
+
+  it('decide on the binding as another gateway left it: its bind of the same inbox is a change in place with no second import', async () => {
+    const d = await open(dialect);
+    const [mine, theirs] = [bindingStore(d), otherGateway(d).bindings];
+    await storedMessage(d, 1024, CHAT);
+    await storedMessage(d, 2048, CHAT);
+    expect((await mine.bind({ row: binding(A), history: history(A) })).queued).toHaveLength(2);
+    const again = await theirs.bind({ row: { ...binding(A), inboxName: 'Theirs' }, history: history(A) });
+    expect(again).toMatchObject({ row: { inboxName: 'Theirs' }, queued: [] });
+    expect((await mine.list()).map((b) => [b.phoneNumber, b.inboxName])).toEqual([[A, 'Theirs']]);
+    expect(await steps(d, A)).toHaveLength(2);
+  });
+
+  it('unbind with the audit row in the same commit, and write none when there was nothing to unbind', async () => {
+    const d = await open(dialect);
+    const bindings = bindingStore(d);
+    const audit = auditOn(d);
+    await bindings.bind({ row: binding(A), history: null });
+    const unbind = audit.link('chatwoot.unbind');
+    expect(await bindings.deleteAll(A, unbind)).toBe(true);
+    expect(unbind.ids).toEqual([1]);
+    const again = audit.link('chatwoot.unbind');
+    expect(await bindings.deleteAll(A, again)).toBe(false);
+    expect(again.ids).toEqual([]);
+    expect((await audit.rows()).map((r) => r.action)).toEqual(['chatwoot.unbind']);
+  });
+
   it('take a webhook delivery once, also when two gateways receive it at once, and forget old receipts', async () => {
     const d = await open(dialect);
     const [mine, theirs] = [bindingStore(d), otherGateway(d).bindings];
@@ -91,5 +180,18 @@ describe.each(DIALECTS)('Chatwoot bindings on %s', (dialect) => {
     ]);
     expect(rows[0]).toMatchObject({ command: 'erga 7 1', sender: '+5585999999999', accountId: 1, inboxId: 7, conversationId: 3, phoneNumber: null });
     expect(await mine.commands(1)).toHaveLength(1);
+  });
+
+  it('log a command with its audit row in one commit, and a copy (also on another gateway at once) with none', async () => {
+    const d = await open(dialect);
+    const [mine, theirs] = [bindingStore(d), otherGateway(d).bindings];
+    const audit = auditOn(d);
+    const links = [audit.link('chatwoot.command'), audit.link('chatwoot.command')];
+    const logged = await Promise.all([mine.logCommand(command('d1'), links[0]), theirs.logCommand(command('d1'), links[1])]);
+    expect(logged.filter(Boolean)).toHaveLength(1);
+    expect(links.flatMap((l) => l.ids)).toEqual([1]);
+    expect(await mine.logCommand(command('d1'), audit.link('chatwoot.command'))).toBe(false);
+    expect((await audit.rows()).map((r) => r.action)).toEqual(['chatwoot.command']);
+    expect(await mine.commands()).toHaveLength(1);
   });
 });

@@ -4,28 +4,12 @@
  * unanswered create is looked for, not repeated), one link per stored message, and the history an import reads.
  */
 import { describe, expect, it } from '@jest/globals';
-import { A, B, stateStore } from '../helpers/chatwoot-stores.js';
-import { DIALECTS, dialectDatabases, type TestDatabase } from '../helpers/dialects.js';
+import { A, B, stateStore, storedMessage } from '../helpers/chatwoot-stores.js';
+import { DIALECTS, dialectDatabases } from '../helpers/dialects.js';
 
 const open = dialectDatabases('cwstate');
 const CHAT = '5511988887777@s.whatsapp.net';
 const contact = (phoneNumber: string, over: Record<string, unknown> = {}) => ({ phoneNumber, chatKey: CHAT, contactId: 5, sourceId: `wamp:${CHAT}`, conversationId: null, conversationStatus: null, ...over });
-
-async function storedMessage(d: TestDatabase, key: number, chatKey: string, outboxId: string | null = null, phoneNumber = A): Promise<void> {
-  await d.fixture('INSERT INTO conversation_messages (key, outbox_id, phone_number, chat_key, direction, type, status, at, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-    key,
-    outboxId,
-    phoneNumber,
-    chatKey,
-    'in',
-    'text',
-    'received',
-    key,
-    'live',
-    1,
-    1,
-  ]);
-}
 
 describe.each(DIALECTS)('Chatwoot state on %s', (dialect) => {
   it('keeps one contact per chat: a second put changes it, its conversation and status follow Chatwoot', async () => {

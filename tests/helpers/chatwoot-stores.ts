@@ -64,3 +64,20 @@ export const binding = (phoneNumber: string, over: Partial<NewBinding> = {}): Ne
   outwardOnly: false,
   ...over,
 });
+
+/** A message of the conversation store (what a history import reads), by its key. */
+export async function storedMessage(d: TestDatabase, key: number, chatKey: string, outboxId: string | null = null, phoneNumber = A): Promise<void> {
+  await d.fixture('INSERT INTO conversation_messages (key, outbox_id, phone_number, chat_key, direction, type, status, at, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+    key,
+    outboxId,
+    phoneNumber,
+    chatKey,
+    'in',
+    'text',
+    'received',
+    key,
+    'live',
+    1,
+    1,
+  ]);
+}

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
-import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
-import type { LaneRef } from '../../db/ports/chatwoot-jobs.js';
+import type { AuditLink } from '../../db/ports/audit.js';
+import type { ChatwootBindingStore, HistoryImport } from '../../db/ports/chatwoot-bindings.js';
+import type { LaneRef, NewJob } from '../../db/ports/chatwoot-jobs.js';
 import type { ChatwootBindingRow } from '../../db/schema.js';
 import { BINDING_DEFAULTS, type BindingOptions } from '../../domain/chatwoot.js';
 import { GatewayError, ValidationError } from '../../domain/errors.js';
@@ -28,8 +29,8 @@ export interface BindRequest {
 export interface Requester {
   readonly userId: number | null;
   readonly admin: boolean;
-  /** Runs inside the binding's write transaction (its audit row commits with it). */
-  readonly inTransaction?: () => void;
+  /** The audit row of the bind, written in its transaction (it commits with the binding or not at all). */
+  readonly audit?: AuditLink | undefined;
 }
 
 export interface BindingDefaults {
@@ -39,13 +40,11 @@ export interface BindingDefaults {
 }
 
 export interface BindingServiceDeps {
-  /** Port calls outside the transaction; `sync` inside it (one synchronous SQLite transaction with its InlineAudit row). */
-  readonly repo: ChatwootBindingRepository;
+  readonly repo: ChatwootBindingStore;
   readonly bindings: Bindings;
-  readonly queue: JobQueue;
-  readonly transaction: <T>(work: () => T) => T;
-  /** Queue the history import of a number (inside the transaction); the lanes to wake. */
-  readonly importHistory: (phoneNumber: string, options: BindingOptions) => LaneRef[];
+  readonly queue: Pick<JobQueue, 'wake' | 'forget'>;
+  /** The history import of a number bound anew (null: none), queued in the bind's transaction. */
+  readonly history: (phoneNumber: string, options: BindingOptions) => HistoryImport | null;
   readonly defaults: BindingDefaults;
   readonly logger: Logger;
 }
@@ -98,33 +97,30 @@ export class BindingService {
       await this.chatwoot(client.setInboxWebhook(inbox.id, webhookUrl), 'inboxId');
       inboxWebhookSet = true;
     }
-    const lanes: LaneRef[] = [];
-    const row = this.deps.transaction(() => {
-      const moved = existing && (existing.baseUrl !== baseUrl || existing.accountId !== accountId || existing.inboxId !== inbox.id);
-      // Another inbox: what the bridge knew of the old one (contacts, conversations, links) means nothing there.
-      if (moved) this.deps.repo.sync.deleteAll(phoneNumber);
-      const fields = {
-        baseUrl,
-        accountId,
-        inboxId: inbox.id,
-        inboxName: inbox.name,
-        apiToken: this.deps.bindings.seal(token),
-        webhookSecret: secret ? this.deps.bindings.seal(secret) : null,
-        webhookUrl,
-        options,
-        ownerId: who.userId,
-        outwardOnly,
-      };
-      const pending = isPendingId(phoneNumber) && options.importDays > 0;
-      const saved =
-        existing && !moved
-          ? this.deps.repo.sync.update(phoneNumber, fields)
-          : this.deps.repo.sync.insert({ ...fields, phoneNumber, hookId, importPending: pending });
-      if (!saved) throw new Error('binding row missing after its write');
-      if ((!existing || moved) && !pending) lanes.push(...this.deps.importHistory(phoneNumber, options));
-      who.inTransaction?.();
-      return saved;
-    });
+    // A number bound before it paired imports its history after its first backfill (the journal's subscriber).
+    const pending = isPendingId(phoneNumber) && options.importDays > 0;
+    const { row, queued } = await this.deps.repo.bind(
+      {
+        row: {
+          phoneNumber,
+          hookId,
+          baseUrl,
+          accountId,
+          inboxId: inbox.id,
+          inboxName: inbox.name,
+          apiToken: this.deps.bindings.seal(token),
+          webhookSecret: secret ? this.deps.bindings.seal(secret) : null,
+          webhookUrl,
+          options,
+          ownerId: who.userId,
+          outwardOnly,
+          importPending: pending,
+        },
+        history: pending ? null : this.deps.history(phoneNumber, options),
+      },
+      who.audit,
+    );
+    const lanes = lanesOf(queued);
     this.deps.bindings.changed(phoneNumber);
     this.deps.queue.wake(lanes);
     this.deps.logger.info({ phoneNumber, baseUrl, accountId, inboxId: inbox.id, inboxWebhookSet, imported: lanes.length }, 'chatwoot binding saved');
@@ -138,7 +134,7 @@ export class BindingService {
   }
 
   /** Unbind: the binding and what the bridge kept for it go; the inbox stops posting to us when the token may say so. */
-  async unbind(phoneNumber: string, inTransaction?: () => void): Promise<{ inboxWebhookCleared: boolean }> {
+  async unbind(phoneNumber: string, audit?: AuditLink): Promise<{ inboxWebhookCleared: boolean }> {
     const row = await this.get(phoneNumber);
     const binding = this.deps.bindings.get(phoneNumber);
     let inboxWebhookCleared = false;
@@ -151,16 +147,13 @@ export class BindingService {
     } catch (err) {
       this.deps.logger.info({ phoneNumber, err: (err as Error).message }, 'chatwoot: could not clear the inbox webhook on unbind');
     }
-    this.forget(phoneNumber, inTransaction);
+    await this.forget(phoneNumber, audit);
     return { inboxWebhookCleared };
   }
 
-  /** The number went (or was unbound): everything of its binding goes. */
-  forget(phoneNumber: string, inTransaction?: () => void): void {
-    this.deps.transaction(() => {
-      this.deps.repo.sync.deleteAll(phoneNumber);
-      inTransaction?.();
-    });
+  /** The number went (or was unbound): everything of its binding goes, with the audit row of the unbind. */
+  async forget(phoneNumber: string, audit?: AuditLink): Promise<void> {
+    await this.deps.repo.deleteAll(phoneNumber, audit);
     this.deps.bindings.changed(phoneNumber);
     this.deps.queue.forget(phoneNumber);
   }
@@ -208,6 +201,13 @@ export class BindingService {
       throw invalid(field, `Chatwoot refused: ${err instanceof ChatwootError ? (err.detail ?? err.message) : (err as Error).message}`);
     }
   }
+}
+
+/** Each lane once, in the order its first step was queued. */
+function lanesOf(jobs: readonly NewJob[]): LaneRef[] {
+  const lanes = new Map<string, LaneRef>();
+  for (const { phoneNumber, lane } of jobs) lanes.set(`${phoneNumber}\u0000${lane}`, { phoneNumber, lane });
+  return [...lanes.values()];
 }
 
 function invalid(field: string, message: string): ValidationError {

@@ -1,4 +1,4 @@
-import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
+import type { ChatwootBindingStore } from '../../db/ports/chatwoot-bindings.js';
 import { isPendingId } from '../../domain/number-key.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
@@ -24,7 +24,7 @@ export interface CommandOrigin {
 export interface CommandRunnerDeps {
   readonly supervisor: Supervisor;
   readonly service: BindingService;
-  readonly repo: ChatwootBindingRepository;
+  readonly repo: Pick<ChatwootBindingStore, 'byInbox'>;
   readonly notes: Notes;
   readonly qr: QrRelay;
   readonly defaults: BindingDefaults;

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
+import type { AuditLink } from '../../db/ports/audit.js';
+import type { ChatwootBindingStore } from '../../db/ports/chatwoot-bindings.js';
 import { SOURCE_PREFIX } from '../../domain/chatwoot.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import { recordBridge, type RequestFacts } from '../audit.js';
+import { appendBridge, bridgeLink, type RequestFacts } from '../audit.js';
 import type { BindingDefaults } from '../bindings/binding-service.js';
 import type { Bindings } from '../bindings/bindings.js';
 import { isObject, num, str } from '../to-whatsapp/payload.js';
@@ -46,11 +47,10 @@ export interface CommandAuditEntry {
 export interface CommandWebhookDeps {
   readonly settings: CommandSettings;
   readonly runner: CommandRunner;
-  readonly repo: ChatwootBindingRepository;
+  readonly repo: Pick<ChatwootBindingStore, 'logCommand'>;
   readonly bindings: Bindings;
   readonly defaults: BindingDefaults;
   readonly audit: AuditLog;
-  readonly transaction: <T>(work: () => T) => T;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -74,8 +74,8 @@ export class CommandWebhook implements CommandEndpoint {
     const { settings } = this.deps;
     // Unverified requests never take a delivery id: a forgery must not block the real delivery that comes later.
     // Their audit row is the trail's (the route answers 401); the command log keeps them beside the verified ones.
-    const refuse = (status: number, reason: string): Answer => {
-      this.logCommand({ deliveryKey: `command:unverified:${crypto.randomUUID()}`, verdict: 'refused', reason, command: null, sender: null, accountId: null, inboxId: null, conversationId: null, phoneNumber: null });
+    const refuse = async (status: number, reason: string): Promise<Answer> => {
+      await this.logCommand({ deliveryKey: `command:unverified:${crypto.randomUUID()}`, verdict: 'refused', reason, command: null, sender: null, accountId: null, inboxId: null, conversationId: null, phoneNumber: null });
       return { status, body: { error: { code: 'UNAUTHORIZED', message: reason } } };
     };
     if (!settings.secret) return refuse(401, 'commands are off: set CHATWOOT_COMMAND_SECRET to the account webhook’s secret');
@@ -102,8 +102,8 @@ export class CommandWebhook implements CommandEndpoint {
       inboxId: null,
       phoneNumber: null,
     };
-    const refuseWith = (reason: string): Answer => {
-      if (!this.audit({ ...keyed, verdict: 'refused', reason }, facts)) return { status: 200, body: { ok: true, duplicate: true } };
+    const refuseWith = async (reason: string): Promise<Answer> => {
+      if (!(await this.audit({ ...keyed, verdict: 'refused', reason }, facts))) return { status: 200, body: { ok: true, duplicate: true } };
       return { status: 200, body: { ok: false, refused: reason } };
     };
     if (str(body['message_type']) !== 'incoming' || body['private'] === true) return refuseWith('only a customer’s public (incoming) message runs a command');
@@ -114,7 +114,7 @@ export class CommandWebhook implements CommandEndpoint {
     if (parsed.command.kind === 'connect' && parsed.command.accountId !== said.accountId) return refuseWith(`the command names account ${parsed.command.accountId} but came from account ${said.accountId}`);
     if (said.accountId === null || said.conversationId === null) return refuseWith('the webhook names no account or conversation');
     if (!this.deps.defaults.baseUrl || !this.deps.defaults.token) return refuseWith('CHATWOOT_BASE_URL and CHATWOOT_API_ACCESS_TOKEN are needed to run commands');
-    if (!this.audit({ ...keyed, verdict: 'accepted', reason: null, inboxId: parsed.command.inboxId }, facts)) return { status: 200, body: { ok: true, duplicate: true } };
+    if (!(await this.audit({ ...keyed, verdict: 'accepted', reason: null, inboxId: parsed.command.inboxId }, facts))) return { status: 200, body: { ok: true, duplicate: true } };
     const origin: CommandOrigin = { accountId: said.accountId, conversationId: said.conversationId, webhookBase };
     void this.run(parsed.command, origin, { sender: said.sender, accountId: said.accountId, conversationId: said.conversationId }, facts);
     return { status: 200, body: { ok: true, accepted: parsed.command.kind } };
@@ -127,18 +127,18 @@ export class CommandWebhook implements CommandEndpoint {
     try {
       const outcome = await this.deps.runner.run(command, origin);
       this.deps.logger.info({ command: command.kind, inboxId: command.inboxId, outcome: outcome.summary }, 'chatwoot command ran');
-      this.record(facts, { action, result: 'ok', phoneNumber: outcome.phoneNumber, target: outcome.phoneNumber ? { type: 'number', id: outcome.phoneNumber } : null, params: { ...params, outcome: outcome.summary } });
+      await this.record(facts, { action, result: 'ok', phoneNumber: outcome.phoneNumber, target: outcome.phoneNumber ? { type: 'number', id: outcome.phoneNumber } : null, params: { ...params, outcome: outcome.summary } });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.deps.logger.warn({ command: command.kind, inboxId: command.inboxId, err: message }, 'chatwoot command failed');
-      this.record(facts, { action, result: 'error', params: { ...params, error: message } });
+      await this.record(facts, { action, result: 'error', params: { ...params, error: message } });
       await this.answerDirectly(origin, `⚠️ The command failed: ${message}`);
     }
   }
 
-  private record(facts: RequestFacts, entry: Parameters<typeof recordBridge>[2]): void {
+  private async record(facts: RequestFacts, entry: Parameters<typeof appendBridge>[2]): Promise<void> {
     try {
-      recordBridge(this.deps.audit, facts, entry);
+      await appendBridge(this.deps.audit, facts, entry);
     } catch (err) {
       this.deps.logger.error({ err, action: entry.action }, 'audit row could not be written');
     }
@@ -158,24 +158,21 @@ export class CommandWebhook implements CommandEndpoint {
 
   /**
    * The one call site per verified decision: the command log (which also keeps the delivery from running twice) and
-   * the audit log, in one transaction; false = seen before (nothing written).
+   * the audit log, in one commit; false = seen before (nothing written).
    */
-  private audit(entry: CommandAuditEntry, facts: RequestFacts): boolean {
-    return this.deps.transaction(() => {
-      const fresh = this.logCommand(entry);
-      if (fresh) {
-        recordBridge(this.deps.audit, facts, {
-          action: 'chatwoot.command',
-          result: entry.verdict === 'accepted' ? 'ok' : 'denied',
-          params: { command: entry.command, sender: entry.sender, accountId: entry.accountId, inboxId: entry.inboxId, conversationId: entry.conversationId, ...(entry.reason ? { reason: entry.reason } : {}) },
-        });
-      }
-      return fresh;
-    });
+  private audit(entry: CommandAuditEntry, facts: RequestFacts): Promise<boolean> {
+    return this.logCommand(
+      entry,
+      bridgeLink(this.deps.audit, facts, {
+        action: 'chatwoot.command',
+        result: entry.verdict === 'accepted' ? 'ok' : 'denied',
+        params: { command: entry.command, sender: entry.sender, accountId: entry.accountId, inboxId: entry.inboxId, conversationId: entry.conversationId, ...(entry.reason ? { reason: entry.reason } : {}) },
+      }),
+    );
   }
 
-  private logCommand(entry: CommandAuditEntry): boolean {
-    const fresh = this.deps.repo.sync.logCommand(entry);
+  private async logCommand(entry: CommandAuditEntry, audit?: AuditLink): Promise<boolean> {
+    const fresh = await this.deps.repo.logCommand(entry, audit);
     if (fresh) this.deps.logger[entry.verdict === 'accepted' ? 'info' : 'warn']({ ...entry }, `chatwoot command ${entry.verdict}`);
     return fresh;
   }

@@ -77,7 +77,7 @@ export class JobQueue {
 
   /** A step of its own (no other write must commit with it); call `wake` with the answer. */
   async enqueue(job: StepRequest): Promise<LaneRef> {
-    await this.deps.repo.enqueue(this.row(job));
+    await this.deps.repo.enqueue(this.step(job));
     return { phoneNumber: job.phoneNumber, lane: job.lane };
   }
 
@@ -86,18 +86,19 @@ export class JobQueue {
    * before (nothing written), else null. Wakes the step's lane after the commit.
    */
   async takeDelivery(phoneNumber: string, receipts: readonly string[], job: StepRequest | null, audit?: AuditLink): Promise<string | null> {
-    const taken = await this.deps.repo.takeDelivery(phoneNumber, receipts, job ? this.row(job) : null, audit);
+    const taken = await this.deps.repo.takeDelivery(phoneNumber, receipts, job ? this.step(job) : null, audit);
     if (taken === null && job) this.wake([{ phoneNumber: job.phoneNumber, lane: job.lane }]);
     return taken;
   }
 
   /** Inside a synchronous SQLite transaction: the step is a row before anything is attempted. Call `wake` after the commit. */
   enqueueInTransaction(job: StepRequest): LaneRef {
-    this.deps.inTransaction.enqueue(this.row(job));
+    this.deps.inTransaction.enqueue(this.step(job));
     return { phoneNumber: job.phoneNumber, lane: job.lane };
   }
 
-  private row(job: StepRequest): NewJob {
+  /** The row of a step, for a store that queues it with other writes of its own transaction (a bind's history import); `wake` its lane after the commit. */
+  step(job: StepRequest): NewJob {
     const { delayMs = 0, ...rest } = job;
     return { ...rest, direction: JOB_DIRECTION[job.kind], nextAttemptAt: this.deps.clock.now() + delayMs, giveUpAt: 0 };
   }

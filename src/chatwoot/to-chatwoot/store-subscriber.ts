@@ -2,13 +2,14 @@ import type { MessageView } from '../../conversations/views.js';
 import type { ChatwootBindingRepository } from '../../db/repositories/chatwoot-bindings.js';
 import type { ChatwootStateRepository } from '../../db/repositories/chatwoot-state.js';
 import { keyOfTime } from '../../db/repositories/stored-messages.js';
+import type { HistoryImport, StoredRef } from '../../db/ports/chatwoot-bindings.js';
 import type { LaneRef } from '../../db/ports/chatwoot-jobs.js';
 import type { RecordedEvent } from '../../events/feed-message.js';
 import type { DurableSubscriber } from '../../events/journal.js';
 import type { BindingOptions } from '../../domain/chatwoot.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Bindings } from '../bindings/bindings.js';
-import type { JobQueue } from '../queue/job-queue.js';
+import type { JobQueue, StepRequest } from '../queue/job-queue.js';
 import { ignores } from './chat-filter.js';
 
 const MESSAGE_CHANGES = new Set(['message.new', 'message.updated', 'message.status']);
@@ -60,14 +61,32 @@ export class StoreSubscriber implements DurableSubscriber {
     return () => this.queue.wake(lanes);
   }
 
-  /** The store's messages of the last `importDays` days, oldest first, as `message` steps (call inside a transaction). */
-  importHistory(phoneNumber: string, options: BindingOptions): LaneRef[] {
+  /**
+   * The history import of a number bound anew, for the bind's own transaction: the store's messages of the last
+   * `importDays` days, oldest first, as `message` steps. Null when the binding imports nothing.
+   */
+  historyImport(phoneNumber: string, options: BindingOptions): HistoryImport | null {
+    if (options.importDays <= 0) return null;
+    return {
+      fromKey: this.importFrom(options),
+      steps: (stored) => historySteps(phoneNumber, options, stored).map((step) => this.queue.step(step)),
+    };
+  }
+
+  /** The same inside the journal's synchronous transaction (the first backfill of a number bound before it paired). */
+  private importHistory(phoneNumber: string, options: BindingOptions): LaneRef[] {
     if (options.importDays <= 0) return [];
     const lanes = new Map<string, LaneRef>();
-    for (const { id, chatKey } of this.state.sync.storedSince(phoneNumber, keyOfTime(this.clock.now() - options.importDays * DAY_MS))) {
-      if (ignores(options, chatKey)) continue;
-      lanes.set(chatKey, this.queue.enqueueInTransaction({ phoneNumber, lane: chatLane(chatKey), kind: 'message', ref: id, payload: { history: true } }));
-    }
+    for (const step of historySteps(phoneNumber, options, this.state.sync.storedSince(phoneNumber, this.importFrom(options)))) lanes.set(step.lane, this.queue.enqueueInTransaction(step));
     return [...lanes.values()];
   }
+
+  private importFrom(options: BindingOptions): number {
+    return keyOfTime(this.clock.now() - options.importDays * DAY_MS);
+  }
+}
+
+/** The history import's steps for the stored messages given, oldest first; chats the binding ignores are left out. */
+function historySteps(phoneNumber: string, options: BindingOptions, stored: readonly StoredRef[]): StepRequest[] {
+  return stored.filter(({ chatKey }) => !ignores(options, chatKey)).map(({ id, chatKey }) => ({ phoneNumber, lane: chatLane(chatKey), kind: 'message', ref: id, payload: { history: true } }));
 }

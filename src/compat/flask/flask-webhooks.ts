@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { CompatTenantRepository } from '../../db/repositories/compat-tenants.js';
 import type { DeliveryRepository, NewDelivery } from '../../db/repositories/deliveries.js';
 import type { CompatTenantRow, DeliveryRow } from '../../db/schema.js';
 import type { MessageView } from '../../conversations/views.js';
@@ -7,6 +6,7 @@ import type { RecordedEvent } from '../../events/feed-message.js';
 import type { DurableSubscriber } from '../../events/journal.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Signer } from '../../webhooks/targets.js';
+import type { TenantDirectory } from '../tenants/tenant-directory.js';
 import { flaskBodyOf, type FlaskOptions } from './flask-body.js';
 
 /** The path the legacy server posted to on Flask (`{FLASK_URL}/webhook/whatsapp`). */
@@ -23,7 +23,8 @@ export interface FlaskWebhookSettings {
 }
 
 export interface FlaskWebhookDeps {
-  readonly tenants: CompatTenantRepository;
+  /** Read for every stored message, inside the journal's transaction: memory only. */
+  readonly tenants: Pick<TenantDirectory, 'byNumber'>;
   readonly deliveries: Pick<DeliveryRepository, 'insert'>;
   /** The dispatcher takes the rows once they are committed. */
   readonly added: (rows: readonly DeliveryRow[]) => void;

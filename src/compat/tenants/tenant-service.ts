@@ -1,4 +1,4 @@
-import type { CompatTenantRepository } from '../../db/repositories/compat-tenants.js';
+import { isUniqueViolation } from '../../db/unique.js';
 import type { CompatTenantRow, EmpresaIdType } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -10,6 +10,7 @@ import type { QrCode, QrService } from '../../qr/qr-service.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import { compatErrors } from '../errors.js';
 import type { LiveQrCodes } from './live-qr.js';
+import type { TenantDirectory } from './tenant-directory.js';
 import { parseSendBody, type NewTenantInput } from './tenant-input.js';
 import { isConnected, tenantStatus, type NumberNow, type TenantStatus } from './tenant-status.js';
 
@@ -36,7 +37,8 @@ export interface TenantSettings {
 }
 
 export interface TenantServiceDeps {
-  readonly tenants: CompatTenantRepository;
+  /** Every tenant in memory, written through to the store. */
+  readonly tenants: TenantDirectory;
   readonly supervisor: Supervisor;
   readonly qr: Pick<QrService, 'qr'>;
   readonly liveQr: LiveQrCodes;
@@ -59,11 +61,16 @@ export type QrAnswer = { readonly connected: true } | { readonly connected: fals
 export class TenantService {
   /** Create and remove of one tenant id never overlap. */
   private readonly locks = new KeyedLock();
-  private readonly off: () => void;
+  private readonly offs: (() => void)[];
 
   constructor(private readonly deps: TenantServiceDeps) {
-    // A number unregistered by any route takes its tenant with it.
-    this.off = deps.supervisor.events.on('removed', ({ phoneNumber }) => deps.tenants.deleteForNumber(phoneNumber));
+    this.offs = [
+      // A number unregistered by any route takes its tenant with it.
+      deps.supervisor.events.on('removed', ({ phoneNumber }) => {
+        deps.tenants.forgetNumber(phoneNumber).catch((err: unknown) => deps.logger.error({ err, phoneNumber }, 'the tenant of an unregistered number could not be removed'));
+      }),
+      deps.supervisor.events.on('bound', ({ phoneNumber, pendingId }) => deps.tenants.renamed(pendingId, phoneNumber)),
+    ];
   }
 
   get settings(): TenantSettings {
@@ -106,11 +113,16 @@ export class TenantService {
         throw err;
       }
       try {
-        const row = tenants.insert({ tenantId: input.tenantId, phoneNumber: number, flaskUrl: input.flaskUrl, empresaIdType: input.empresaIdType });
+        const row = await tenants.insert({ tenantId: input.tenantId, phoneNumber: number, flaskUrl: input.flaskUrl, empresaIdType: input.empresaIdType });
         this.deps.logger.info({ tenantId: input.tenantId, phoneNumber: number }, 'legacy tenant created');
         return row;
       } catch (err) {
         await supervisor.remove(number, true).catch((cleanup: unknown) => this.deps.logger.error({ err: cleanup, phoneNumber: number }, 'could not undo a half-created tenant'));
+        // Another gateway created the same id meanwhile: the same answer as for one known here.
+        if (isUniqueViolation(err)) {
+          await tenants.refresh(input.tenantId);
+          if (tenants.get(input.tenantId)) throw compatErrors.tenantExists(input.tenantId);
+        }
         throw err;
       }
     });
@@ -176,7 +188,7 @@ export class TenantService {
     return this.locks.run(row.tenantId, async () => {
       await this.disconnect(row).catch((err: unknown) => this.deps.logger.warn({ tenantId: row.tenantId, err: (err as Error).message }, 'logout before removing a tenant failed'));
       await this.deps.supervisor.remove(row.phoneNumber, false);
-      this.deps.tenants.delete(row.tenantId);
+      await this.deps.tenants.delete(row.tenantId);
     });
   }
 
@@ -198,7 +210,7 @@ export class TenantService {
   }
 
   close(): void {
-    this.off();
+    for (const off of this.offs) off();
   }
 
   /** A number that is (re)starting is waited for: its QR code comes once its process answers. */

@@ -1,6 +1,7 @@
 import { and, asc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import type { BindingPatch, ChatwootBindingStore, NewBinding, NewCommand } from '../ports/chatwoot-bindings.js';
+import type { AuditLink } from '../ports/audit.js';
+import { inPlace, sameInbox, type BindingPatch, type BindingSave, type BindingSaved, type ChatwootBindingStore, type NewBinding, type NewCommand } from '../ports/chatwoot-bindings.js';
 import {
   chatwootBindings,
   chatwootCommands,
@@ -12,6 +13,9 @@ import {
   type ChatwootBindingRow,
   type ChatwootCommandRow,
 } from '../schema.js';
+import { withAudit } from './audit-append.js';
+import { ChatwootJobsSync } from './chatwoot-jobs.js';
+import { ChatwootStateSync } from './chatwoot-state.js';
 
 /**
  * Bindings, taken deliveries and the command log on SQLite, synchronous: for callers inside a synchronous SQLite
@@ -77,12 +81,19 @@ export class ChatwootBindingsSync {
   }
 }
 
-/** The bindings on SQLite behind the dialect-neutral port. */
+/**
+ * The bindings on SQLite behind the dialect-neutral port. A write with what must commit with it (`bind`,
+ * `deleteAll`, `logCommand`) is one synchronous transaction with no await inside, so nothing lands in it.
+ */
 export class ChatwootBindingRepository implements ChatwootBindingStore {
   readonly sync: ChatwootBindingsSync;
+  private readonly jobs: ChatwootJobsSync;
+  private readonly state: ChatwootStateSync;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.sync = new ChatwootBindingsSync(db);
+    this.jobs = new ChatwootJobsSync(db);
+    this.state = new ChatwootStateSync(db);
   }
 
   async insert(row: NewBinding): Promise<ChatwootBindingRow> {
@@ -109,8 +120,25 @@ export class ChatwootBindingRepository implements ChatwootBindingStore {
     return this.sync.update(phoneNumber, patch);
   }
 
-  async deleteAll(phoneNumber: string): Promise<boolean> {
-    return this.sync.deleteAll(phoneNumber);
+  async bind(save: BindingSave, audit?: AuditLink): Promise<BindingSaved> {
+    const phoneNumber = save.row.phoneNumber;
+    return withAudit(this.db, audit, () => {
+      const current = this.sync.get(phoneNumber);
+      if (current && sameInbox(current, save.row)) {
+        const row = this.sync.update(phoneNumber, inPlace(save.row));
+        if (!row) throw new Error('binding row missing after its update');
+        return { row, queued: [] };
+      }
+      if (current) this.sync.deleteAll(phoneNumber);
+      const row = this.sync.insert(save.row);
+      const queued = save.history ? save.history.steps(this.state.storedSince(phoneNumber, save.history.fromKey)) : [];
+      for (const job of queued) this.jobs.enqueue(job);
+      return { row, queued };
+    });
+  }
+
+  async deleteAll(phoneNumber: string, audit?: AuditLink): Promise<boolean> {
+    return withAudit(this.db, audit, () => this.sync.deleteAll(phoneNumber) || undefined) ?? false;
   }
 
   async receive(key: string, phoneNumber: string): Promise<boolean> {
@@ -121,8 +149,8 @@ export class ChatwootBindingRepository implements ChatwootBindingStore {
     return this.sync.pruneReceipts(before);
   }
 
-  async logCommand(row: NewCommand): Promise<boolean> {
-    return this.sync.logCommand(row);
+  async logCommand(row: NewCommand, audit?: AuditLink): Promise<boolean> {
+    return withAudit(this.db, audit, () => this.sync.logCommand(row) || undefined) ?? false;
   }
 
   async commands(limit = 100): Promise<ChatwootCommandRow[]> {

@@ -1,44 +1,38 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { CompatTenantStore, NewTenant } from '../ports/compat-tenants.js';
 import { compatTenants, type CompatTenantRow } from '../schema.js';
 
-export type NewTenant = Pick<CompatTenantRow, 'tenantId' | 'phoneNumber' | 'flaskUrl' | 'empresaIdType'>;
+export type { NewTenant } from '../ports/compat-tenants.js';
 
-/** The legacy API's tenant → number map. */
-export class CompatTenantRepository {
-  /** `byNumber` runs for every stored message (the Flask subscriber, in the journal's transaction): built once. */
-  private readonly hot;
+/**
+ * The legacy API's tenant → number map on SQLite. Nothing on the per-message path reads it (the compat layer keeps
+ * the tenants in memory), so it is the port itself, synchronous underneath.
+ */
+export class CompatTenantRepository implements CompatTenantStore {
+  constructor(private readonly db: Db) {}
 
-  constructor(private readonly db: Db) {
-    const t = compatTenants;
-    this.hot = {
-      get: db.select().from(t).where(eq(t.tenantId, sql.placeholder('tenantId'))).prepare(),
-      byNumber: db.select().from(t).where(eq(t.phoneNumber, sql.placeholder('phoneNumber'))).prepare(),
-    };
-  }
-
-  insert(row: NewTenant): CompatTenantRow {
+  async insert(row: NewTenant): Promise<CompatTenantRow> {
     return this.db.insert(compatTenants).values(row).returning().get();
   }
 
-  get(tenantId: string): CompatTenantRow | undefined {
-    return this.hot.get.get({ tenantId });
+  async get(tenantId: string): Promise<CompatTenantRow | undefined> {
+    return this.db.select().from(compatTenants).where(eq(compatTenants.tenantId, tenantId)).get();
   }
 
-  byNumber(phoneNumber: string): CompatTenantRow | undefined {
-    return this.hot.byNumber.get({ phoneNumber });
+  async byNumber(phoneNumber: string): Promise<CompatTenantRow | undefined> {
+    return this.db.select().from(compatTenants).where(eq(compatTenants.phoneNumber, phoneNumber)).get();
   }
 
-  /** Oldest first (the order the legacy server listed them in: creation). */
-  list(): CompatTenantRow[] {
+  async list(): Promise<CompatTenantRow[]> {
     return this.db.select().from(compatTenants).orderBy(asc(compatTenants.createdAt), asc(compatTenants.tenantId)).all();
   }
 
-  delete(tenantId: string): void {
-    this.db.delete(compatTenants).where(eq(compatTenants.tenantId, tenantId)).run();
+  async delete(tenantId: string): Promise<boolean> {
+    return this.db.delete(compatTenants).where(eq(compatTenants.tenantId, tenantId)).run().changes > 0;
   }
 
-  deleteForNumber(phoneNumber: string): void {
-    this.db.delete(compatTenants).where(eq(compatTenants.phoneNumber, phoneNumber)).run();
+  async deleteForNumber(phoneNumber: string): Promise<number> {
+    return this.db.delete(compatTenants).where(eq(compatTenants.phoneNumber, phoneNumber)).run().changes;
   }
 }

@@ -7,7 +7,7 @@ import type { ChatwootBridge } from '../../chatwoot/bridge.js';
 import type { ChatwootBindingRow, ChatwootJobRow } from '../../db/schema.js';
 import { GatewayError } from '../../domain/errors.js';
 import type { ApiRegistry } from '../api-registry.js';
-import { auditInTransaction, auditLink, noteAuditTarget } from '../audit-trail.js';
+import { auditLink, noteAuditTarget } from '../audit-trail.js';
 import { currentPrincipal } from '../auth-middleware.js';
 import type { Permission } from '../route-guard.js';
 import { errorSchema, numberKey, phoneParams } from '../schemas.js';
@@ -106,7 +106,7 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
     },
     async ({ params, body }, req, res) => {
       const principal = currentPrincipal(req);
-      const who = { userId: principal.user.id, admin: policy.isAdmin(principal), inTransaction: auditInTransaction(audit, req, { params: body }) };
+      const who = { userId: principal.user.id, admin: policy.isAdmin(principal), audit: auditLink(audit, req, { params: body }) };
       const result = await bridge.service.bind(params.phone, body, who, deps.publicBase(req));
       res.json({ ...view(result.row), inboxWebhookSet: result.inboxWebhookSet });
     },
@@ -133,7 +133,7 @@ export function chatwootRoutes(api: ApiRegistry, deps: ChatwootRouteDeps): Route
       responses: { 200: { description: 'Unbound', schema: z.object({ unbound: z.literal(true), inboxWebhookCleared: z.boolean() }) }, 404: notBound },
     },
     async ({ params }, req, res) => {
-      res.json({ unbound: true, ...(await bridge.service.unbind(params.phone, auditInTransaction(audit, req, {}))) });
+      res.json({ unbound: true, ...(await bridge.service.unbind(params.phone, auditLink(audit, req, {}))) });
     },
   );
 

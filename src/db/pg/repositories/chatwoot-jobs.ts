@@ -3,13 +3,26 @@ import type { JobStatus } from '../../../domain/chatwoot.js';
 import type { AuditLink } from '../../ports/audit.js';
 import type { BacklogCounts, ChatwootJobStore, JobFilter, JobPatch, JobSettlement, LaneRef, NewJob } from '../../ports/chatwoot-jobs.js';
 import type { ChatwootJobRow } from '../../schema-chatwoot.js';
-import type { PgDb, PgTx } from '../client.js';
+import type { PgDb, PgExec } from '../client.js';
 import { TakenBefore } from '../../taken-before.js';
 import { chatwootJobs, chatwootReceipts } from '../schema-chatwoot.js';
 import { pgText, pgTexts } from '../text.js';
 import { withAuditPg } from './audit-append.js';
 
 const OPEN: JobStatus[] = ['pending', 'running'];
+
+/** Queue a step on the pool or inside a caller's transaction; a step of the same (number, kind, ref) still `pending` absorbs it. */
+export async function enqueueJob(db: PgExec, job: NewJob): Promise<void> {
+  const now = Date.now();
+  await db
+    .insert(chatwootJobs)
+    .values({ ...pgTexts(job), status: 'pending', attempts: 0, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [chatwootJobs.phoneNumber, chatwootJobs.kind, chatwootJobs.ref],
+      targetWhere: sql`status = 'pending'`,
+      set: { payload: sql`excluded.payload`, updatedAt: sql`excluded.updated_at` },
+    });
+}
 
 /**
  * The bridge's queue on Postgres, shared by every gateway. Claiming is a conditional update of the lane's head
@@ -22,19 +35,7 @@ export class PgChatwootJobRepository implements ChatwootJobStore {
   constructor(private readonly db: PgDb) {}
 
   async enqueue(job: NewJob): Promise<void> {
-    await this.enqueueOn(this.db, job);
-  }
-
-  private async enqueueOn(db: PgDb | PgTx, job: NewJob): Promise<void> {
-    const now = Date.now();
-    await db
-      .insert(chatwootJobs)
-      .values({ ...pgTexts(job), status: 'pending', attempts: 0, createdAt: now, updatedAt: now })
-      .onConflictDoUpdate({
-        target: [chatwootJobs.phoneNumber, chatwootJobs.kind, chatwootJobs.ref],
-        targetWhere: sql`status = 'pending'`,
-        set: { payload: sql`excluded.payload`, updatedAt: sql`excluded.updated_at` },
-      });
+    await enqueueJob(this.db, job);
   }
 
   async get(id: number): Promise<ChatwootJobRow | undefined> {
@@ -90,7 +91,7 @@ export class PgChatwootJobRepository implements ChatwootJobStore {
           const inserted = await tx.insert(chatwootReceipts).values(pgTexts({ key, phoneNumber })).onConflictDoNothing();
           if ((inserted.rowCount ?? 0) === 0) throw new TakenBefore(key);
         }
-        if (job) await this.enqueueOn(tx, job);
+        if (job) await enqueueJob(tx, job);
         return null;
       });
     } catch (err) {

@@ -2,10 +2,21 @@ import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import type { ChatwootStateStore, ContactWrite, LinkWrite } from '../../ports/chatwoot-state.js';
 import { idOfKey } from '../../repositories/stored-message-rows.js';
 import type { ChatwootContactRow, ChatwootLinkRow, ChatwootPostRow, SyncedState } from '../../schema-chatwoot.js';
-import type { PgDb } from '../client.js';
+import type { PgDb, PgExec } from '../client.js';
 import { conversationMessages } from '../schema.js';
 import { chatwootContacts, chatwootLinks, chatwootPosts } from '../schema-chatwoot.js';
 import { pgText, pgTexts, unstorable } from '../text.js';
+
+/** The conversation store's messages of a number from `key` on, oldest first, by their public ids (on the pool or in a transaction). */
+export async function storedSince(db: PgExec, phoneNumber: string, key: number): Promise<{ id: string; chatKey: string }[]> {
+  if (unstorable(phoneNumber)) return [];
+  const rows = await db
+    .select({ key: conversationMessages.key, outboxId: conversationMessages.outboxId, chatKey: conversationMessages.chatKey })
+    .from(conversationMessages)
+    .where(and(eq(conversationMessages.phoneNumber, phoneNumber), gte(conversationMessages.key, key)))
+    .orderBy(asc(conversationMessages.key));
+  return rows.map((row) => ({ id: row.outboxId ?? idOfKey(row.key), chatKey: row.chatKey }));
+}
 
 /** What the bridge knows of Chatwoot's side, on Postgres. */
 export class PgChatwootStateRepository implements ChatwootStateStore {
@@ -94,13 +105,7 @@ export class PgChatwootStateRepository implements ChatwootStateStore {
   }
 
   async storedSince(phoneNumber: string, key: number): Promise<{ id: string; chatKey: string }[]> {
-    if (unstorable(phoneNumber)) return [];
-    const rows = await this.db
-      .select({ key: conversationMessages.key, outboxId: conversationMessages.outboxId, chatKey: conversationMessages.chatKey })
-      .from(conversationMessages)
-      .where(and(eq(conversationMessages.phoneNumber, phoneNumber), gte(conversationMessages.key, key)))
-      .orderBy(asc(conversationMessages.key));
-    return rows.map((row) => ({ id: row.outboxId ?? idOfKey(row.key), chatKey: row.chatKey }));
+    return storedSince(this.db, phoneNumber, key);
   }
 
   async link(phoneNumber: string, storeId: string): Promise<ChatwootLinkRow | undefined> {
