@@ -66,6 +66,9 @@ import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
 import { installedBinaryVersion } from './cluster/binary-version.js';
 import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js';
+import { NodeAgent } from './cluster/node-agent.js';
+import { addNumbers } from './cluster/numbers.js';
+import { SessionStores } from './cluster/session-store.js';
 import { connectClient } from './cluster/pool.js';
 import { clusterSettings } from './cluster/settings.js';
 import { readClusterView } from './cluster/view.js';
@@ -168,14 +171,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Distributed mode joins first: a bad DATABASE_URL or a NODE_ID held by a live twin stops the boot before
   // anything else is opened.
   const clusterSetup = clusterSettings(config);
+  // The node agent needs the supervisor, built below; the claims it serves wait for it (none starts a child before).
+  let agentBuilt: (agent: NodeAgent) => void = () => undefined;
+  const agentReady = new Promise<NodeAgent>((resolve) => (agentBuilt = resolve));
   const cluster = clusterSetup
     ? await startClusterNode({
         settings: clusterSetup,
         gowaVersion: installedBinaryVersion(config.paths.binary),
         migrationsFolder: path.join(config.paths.root, 'drizzle-postgres'),
         logger: logger.child({ component: 'cluster' }),
+        hooks: {
+          prepare: async (phoneNumber, fence) => (await agentReady).hooks.prepare?.(phoneNumber, fence),
+          beforeRelease: async (phoneNumber) => (await agentReady).hooks.beforeRelease?.(phoneNumber),
+        },
       })
     : null;
+  /** Distributed mode: each owned number's fenced session store (its child's DB_URI), kept by the node agent. */
+  const storeUris = new Map<string, string>();
+  let agent: NodeAgent | null = null;
   const clusterSource: ClusterSource = cluster && clusterSetup ? { mode: 'postgres', nodeId: clusterSetup.nodeId, read: () => readClusterView(cluster.pool) } : { mode: 'off' };
   const database = openDatabase(config.paths.database, path.join(config.paths.root, 'drizzle'));
   // One transaction per event-loop turn for what the hot paths store (events, receipts, sends, deliveries).
@@ -222,7 +235,38 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     clock,
     logger,
     env: options.env,
+    ...(cluster
+      ? {
+          storeUriFor: (phoneNumber: string) => storeUris.get(phoneNumber),
+          mayRestart: (phoneNumber: string) => agent?.mayRun(phoneNumber) ?? false,
+          // A new number joins the cluster's numbers; whichever node claims it starts it (if the user asked).
+          place: async (phoneNumber: string, autoStart: boolean) => void (await addNumbers(cluster.pool, [phoneNumber], { desiredState: autoStart ? 'running' : 'stopped' })),
+        }
+      : {}),
   });
+  if (cluster && clusterSetup) {
+    // Ownership drives the children: only the number's owner runs it, on its fenced session store.
+    const sessionStores = new SessionStores({ admin: cluster.pool, secret: clusterSetup.storeSecret, target: SessionStores.targetFromUrl(clusterSetup.databaseUrl) });
+    agent = new NodeAgent({
+      children: {
+        runner: (phoneNumber) => supervisor.runner(phoneNumber),
+        register: (device) => supervisor.adopt(device.phoneNumber),
+        // A number its users stopped stays stopped on whichever node owns it.
+        start: async (phoneNumber, origin) => (devices.get(phoneNumber)?.desiredState === 'running' ? supervisor.start(phoneNumber, origin) : undefined),
+        stop: (phoneNumber) => supervisor.handOver(phoneNumber),
+        killNow: (phoneNumber) => supervisor.killNow(phoneNumber),
+        list: () => supervisor.list(),
+        events: supervisor.events,
+      },
+      stores: sessionStores,
+      storeUris,
+      startConcurrency: config.RESTORE_CONCURRENCY,
+      startJitterMs: config.RESTORE_JITTER,
+      logger: logger.child({ component: 'cluster-agent' }),
+    });
+    agent.attach(cluster);
+    agentBuilt(agent);
+  }
 
   const grants = await GrantService.load(stores.grants, clock);
   const policy = new AccessPolicy(devices, grants);
@@ -611,6 +655,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         });
       }),
     restore: async () => {
+      // Distributed mode: nothing is restored by itself; the node agent starts what this node claims.
+      if (cluster) return supervisor.lastRestore;
       const summary = await supervisor.restore();
       auditRestore(audit, summary);
       return summary;

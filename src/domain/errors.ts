@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'INVALID_CREDENTIALS',
   'NOT_FOUND',
   'DEVICE_NOT_FOUND',
+  /** Distributed mode: the number's child runs on another node; this node cannot act on it. */
+  'DEVICE_ON_OTHER_NODE',
   'DEVICE_EXISTS',
   'USER_EXISTS',
   'MAX_PROCESSES_REACHED',
@@ -91,6 +93,7 @@ export function isGatewayError(err: unknown): err is GatewayError {
 /** The errors raised in many places, each worded once (the fastify habit of one definition per error). */
 export const errors = {
   deviceNotFound: (phoneNumber: string) => new GatewayError('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`),
+  onOtherNode: (phoneNumber: string) => new GatewayError('DEVICE_ON_OTHER_NODE', `device ${phoneNumber} runs on another node of the cluster; GET /api/cluster names its owner`, { phoneNumber }),
   deviceExists: (phoneNumber: string) => new GatewayError('DEVICE_EXISTS', `device ${phoneNumber} is already registered`),
   deviceNotRunning: (phoneNumber: string, state: string) =>
     new GatewayError('DEVICE_NOT_RUNNING', `the process of ${phoneNumber} is not running (state: ${state}); start it first`, { state }),

@@ -115,9 +115,14 @@ export class Supervisor {
       if (this.deps.devices.get(device.phoneNumber)) {
         throw errors.deviceExists(device.phoneNumber);
       }
-      if (autoStart) this.assertCapacity();
+      const { place } = this.deps;
+      if (autoStart && !place) this.assertCapacity();
       const row = await this.deps.devices.insert({ ...device, state: 'stopped', desiredState: autoStart ? 'running' : 'stopped' });
       this.history.append({ phoneNumber: device.phoneNumber, type: 'registered', toState: 'stopped' });
+      if (place) {
+        await place(device.phoneNumber, autoStart);
+        return this.row(device.phoneNumber);
+      }
       const runner = this.attach(row);
       if (autoStart) await runner.start('registered', 'person');
       return this.row(device.phoneNumber);
@@ -465,8 +470,9 @@ export class Supervisor {
 
   private require(phoneNumber: string): DeviceRunner {
     const runner = this.runners.get(phoneNumber);
-    if (!runner) throw errors.deviceNotFound(phoneNumber);
-    return runner;
+    if (runner) return runner;
+    // Distributed mode: a number every node knows, supervised by its owner only.
+    throw this.deps.place && this.deps.devices.get(phoneNumber) ? errors.onOtherNode(phoneNumber) : errors.deviceNotFound(phoneNumber);
   }
 
   private assertCapacity(): void {

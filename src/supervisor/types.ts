@@ -84,4 +84,10 @@ export interface SupervisorDeps {
    * no once the node's lease has lapsed during the pause (someone else may own the number by now).
    */
   readonly mayRestart?: (phoneNumber: string) => boolean;
+  /**
+   * Distributed mode: where a new number runs is not this node's to decide. When set, `register` stores the row
+   * (with what the user wants: running or stopped) and hands the number to this instead of starting it here; the
+   * owner's node agent starts it.
+   */
+  readonly place?: (phoneNumber: string, autoStart: boolean) => Promise<void>;
 }

@@ -30,6 +30,7 @@ describe('distributed mode configuration', () => {
       databaseUrl: CLUSTER.DATABASE_URL,
       nodeId: 'node-1',
       advertiseUrl: 'http://10.0.0.11:3000',
+      storeSecret: CLUSTER.CLUSTER_STORE_SECRET,
       capacity: 50,
       timings: { heartbeatMs: 3000, leaseTtlMs: 15_000, claimIntervalMs: 1000, expiryGraceMs: 2000, fenceMarginMs: 5000, dbTimeoutMs: 2000, rebalanceIntervalMs: 10_000, releaseCooldownMs: 60_000 },
     });
@@ -45,7 +46,8 @@ describe('distributed mode configuration', () => {
     { what: 'a NODE_ID with capitals', env: { ...CLUSTER, NODE_ID: 'Node_1' }, expected: [expect.stringMatching(/^NODE_ID: lower-case letters, digits and -/), 'NODE_ID: required with CLUSTER_MODE=postgres'] },
     { what: 'a NODE_ID of 64 characters', env: { ...CLUSTER, NODE_ID: 'a'.repeat(64) }, expected: [expect.stringMatching(/^NODE_ID: /), 'NODE_ID: required with CLUSTER_MODE=postgres'] },
     { what: 'a NODE_ID starting with -', env: { ...CLUSTER, NODE_ID: '-node' }, expected: [expect.stringMatching(/^NODE_ID: /), 'NODE_ID: required with CLUSTER_MODE=postgres'] },
-    { what: 'an advertise URL that is not http(s)', env: { ...CLUSTER, NODE_ADVERTISE_URL: 'ftp://10.0.0.11' }, expected: ['NODE_ADVERTISE_URL: must be an http(s) URL', 'NODE_ADVERTISE_URL: required with CLUSTER_MODE=postgres', 'CLUSTER_STORE_SECRET: required with CLUSTER_MODE=postgres'] },
+    { what: 'an advertise URL that is not http(s)', env: { ...CLUSTER, NODE_ADVERTISE_URL: 'ftp://10.0.0.11' }, expected: ['NODE_ADVERTISE_URL: must be an http(s) URL', 'NODE_ADVERTISE_URL: required with CLUSTER_MODE=postgres'] },
+    { what: 'a store secret shorter than 32 characters', env: { ...CLUSTER, CLUSTER_STORE_SECRET: 'short-secret' }, expected: ['CLUSTER_STORE_SECRET: at least 32 characters', 'CLUSTER_STORE_SECRET: required with CLUSTER_MODE=postgres'] },
     { what: 'a capacity of 0', env: { ...CLUSTER, NODE_CAPACITY: '0' }, expected: ['NODE_CAPACITY: must be a positive integer'] },
     { what: 'a capacity above the port range', env: { ...CLUSTER, NODE_CAPACITY: '2000' }, expected: ['NODE_CAPACITY: must not exceed the child port range (1000 ports)'] },
     { what: 'a fence margin as long as the lease', env: { ...CLUSTER, CLUSTER_LEASE_TTL: '5000', CLUSTER_FENCE_MARGIN: '5000' }, expected: ['CLUSTER_FENCE_MARGIN: must be shorter than CLUSTER_LEASE_TTL'] },

@@ -1,0 +1,79 @@
+/**
+ * The gateway's node agent in distributed mode: a number registered on any node runs on exactly one, its owner, on
+ * its fenced Postgres session store; every node shows its state; when the owner leaves, another node starts it.
+ */
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { FAST } from '../helpers/cluster-members.js';
+import { startTestGateway, workerPortRange, type TestGateway } from '../helpers/gateway.js';
+import { postgresForFile } from '../helpers/postgres.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
+
+const server = postgresForFile();
+const PHONE = '5511930000001';
+const open: TestGateway[] = [];
+afterEach(async () => {
+  for (const gw of open.splice(0).reverse()) {
+    await gw.close();
+    fs.rmSync(gw.dataRoot, { recursive: true, force: true });
+  }
+});
+
+async function node(url: string, index: number): Promise<TestGateway> {
+  // Each node its own part of the worker's child ports.
+  const base = workerPortRange().base + index * 40;
+  const gw = await startTestGateway({
+    env: {
+      ...FAST,
+      CLUSTER_MODE: 'postgres',
+      DATABASE_URL: url,
+      NODE_ID: `n${index + 1}`,
+      NODE_ADVERTISE_URL: `http://127.0.0.1:1${index}`,
+      CLUSTER_STORE_SECRET: 'a-cluster-store-secret-of-32-bytes-or-more',
+      PROCESS_BASE_PORT: String(base),
+      PROCESS_MAX_PORT: String(base + 39),
+    },
+  });
+  open.push(gw);
+  return gw;
+}
+
+const runningOn = (gateways: readonly TestGateway[]): TestGateway[] => gateways.filter((gw) => gw.gateway.supervisor.runner(PHONE)?.state === 'running');
+
+describe('the node agent in the gateway', () => {
+  it('runs a number registered on any node on its owner only, and on another node once the owner leaves', async () => {
+    const url = await server().createDatabase('gateway_agent_1');
+    const gateways = [await node(url, 0), await node(url, 1)];
+    expect((await gateways[1]!.request('POST', '/api/devices', { body: { phoneNumber: PHONE } })).status).toBe(201);
+
+    const [owner] = await waitFor(() => (runningOn(gateways).length > 0 ? runningOn(gateways) : null), { what: `${PHONE} running on a node` });
+    expect(runningOn(gateways)).toEqual([owner]);
+    expect(owner!.gateway.cluster?.ownership.held().get(PHONE)?.kind).toBe('owned');
+    const pid = owner!.gateway.supervisor.runner(PHONE)?.pid;
+    expect(pid).toEqual(expect.any(Number));
+    // Its session lives in its own schema of the shared Postgres (the stand-in honours DB_URI as the binary does).
+    const tables = await server().query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema LIKE 'wa\\_%'", [], 'gateway_agent_1');
+    expect(tables[0]?.n).toBeGreaterThan(0);
+    // Both nodes answer the owner's state.
+    for (const gw of gateways) await waitFor(async () => (await gw.request<{ state: string }>('GET', `/api/devices/${PHONE}`)).body.state === 'running', { what: 'the state on every node' });
+
+    const survivor = gateways.find((gw) => gw !== owner)!;
+    // Only the owner acts on the child: the other node says where it runs instead of starting a second one.
+    expect(await survivor.request('POST', `/api/devices/${PHONE}/restart`)).toMatchObject({ status: 409, body: { error: { code: 'DEVICE_ON_OTHER_NODE' } } });
+    expect(runningOn(gateways)).toEqual([owner]);
+    await open.splice(open.indexOf(owner!), 1)[0]!.close();
+    fs.rmSync(owner!.dataRoot, { recursive: true, force: true });
+    expect(isAlive(pid!)).toBe(false);
+    await waitFor(() => survivor.gateway.supervisor.runner(PHONE)?.state === 'running', { timeoutMs: 20_000, what: `${PHONE} running on the survivor` });
+    expect(survivor.gateway.cluster?.ownership.held().get(PHONE)?.kind).toBe('owned');
+  });
+
+  it('leaves a number registered stopped unstarted on its owner', async () => {
+    const url = await server().createDatabase('gateway_agent_2');
+    const gateways = [await node(url, 0), await node(url, 1)];
+    expect((await gateways[0]!.request('POST', '/api/devices', { body: { phoneNumber: PHONE, autoStart: false } })).status).toBe(201);
+    const owner = await waitFor(() => gateways.find((gw) => gw.gateway.cluster?.ownership.held().get(PHONE)?.kind === 'owned') ?? null, { what: 'an owner' });
+    await waitFor(() => owner.gateway.supervisor.runner(PHONE) !== undefined, { what: 'the owner to supervise it' });
+    expect(runningOn(gateways)).toEqual([]);
+  });
+});
