@@ -72,6 +72,8 @@ import { SessionStores } from './cluster/session-store.js';
 import { connectClient } from './cluster/pool.js';
 import { clusterSettings } from './cluster/settings.js';
 import { readClusterView } from './cluster/view.js';
+import { startRouting } from './cluster/routing/index.js';
+import { routedNumber } from './http/routed-number.js';
 import { CompatLayer } from './compat/compat-layer.js';
 import { followCompatChanges } from './compat/follow-changes.js';
 import { compatSettings } from './compat/settings.js';
@@ -498,6 +500,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
     },
   });
+  // Distributed mode: calls about a number owned by another node are served there (DM-20).
+  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf: routedNumber, logger: logger.child({ component: 'cluster-routing' }) }) : null;
   const front = createHttpApp({
     api,
     authn,
@@ -553,6 +557,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     ],
     timing: httpTiming(metrics.httpDuration),
+    ...(routing ? { route: routing.middleware } : {}),
   });
   const server = http.createServer(front.listener);
   // A reverse proxy keeps idle upstream connections open (nginx: up to 60 s) and may send a POST on one the
@@ -701,6 +706,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await webhooks.close();
       proxy.close();
       front.close();
+      await routing?.close();
       server.closeAllConnections();
       await closed;
       // What the last turn queued, and the numbers' last recorded rows, are stored before the database closes.

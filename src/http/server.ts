@@ -46,6 +46,11 @@ export interface HttpOptions {
   readonly pageRoutes?: Router[];
   /** Runs first on every request (response-time metrics). */
   readonly timing: PlainHandler;
+  /**
+   * Distributed mode: a call about a number owned by another node goes to that node (DM-20), after this node's
+   * audit trail and rate limit, before its token check (the owner checks the caller's credentials itself).
+   */
+  readonly route?: PlainHandler;
 }
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -87,6 +92,8 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
   // Chatwoot's webhooks (/webhooks/chatwoot/…, /webhook/comando) are public but signed: refusals get their rows too.
   app.use(['/api', '/global-status', '/webhooks/chatwoot', '/webhook/comando'], trail);
   app.use(['/api', '/global-status'], limiter.middleware);
+  // Unmounted: the forwarded call keeps its whole path.
+  if (options.route) app.use(options.route);
   for (const router of options.internalRoutes) app.use(router);
 
   app.get('/api-docs/openapi.json', (_req, res) => {
@@ -110,7 +117,7 @@ export function createHttpApp(options: HttpOptions): GatewayHttp {
   app.use(errors);
 
   const proxyRoute: PlainHandler = (req, res, next) => (PROXY_ROUTE.test(req.url ?? '') ? options.proxy(req, res, next) : notFound(req, res, next));
-  const proxyChain = chain([options.timing, ...(corsCheck ? [corsCheck] : []), trail, limiter.middleware, auth, proxyRoute], errors);
+  const proxyChain = chain([options.timing, ...(corsCheck ? [corsCheck] : []), trail, limiter.middleware, ...(options.route ? [options.route] : []), auth, proxyRoute], errors);
   const webhookChain = chain([options.timing, options.internalWebhook], errors);
   return {
     listener: (req, res) => {

@@ -2,41 +2,16 @@
  * The gateway's node agent in distributed mode: a number registered on any node runs on exactly one, its owner, on
  * its fenced Postgres session store; every node shows its state; when the owner leaves, another node starts it.
  */
-import fs from 'node:fs';
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { FAST } from '../helpers/cluster-members.js';
-import { startTestGateway, workerPortRange, type TestGateway } from '../helpers/gateway.js';
+import { describe, expect, it } from '@jest/globals';
+import { clusterGateways } from '../helpers/cluster-gateways.js';
+import type { TestGateway } from '../helpers/gateway.js';
 import { postgresForFile } from '../helpers/postgres.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 
 const server = postgresForFile();
 const PHONE = '5511930000001';
-const open: TestGateway[] = [];
-afterEach(async () => {
-  for (const gw of open.splice(0).reverse()) {
-    await gw.close();
-    fs.rmSync(gw.dataRoot, { recursive: true, force: true });
-  }
-});
-
-async function node(url: string, index: number): Promise<TestGateway> {
-  // Each node its own part of the worker's child ports.
-  const base = workerPortRange().base + index * 40;
-  const gw = await startTestGateway({
-    env: {
-      ...FAST,
-      CLUSTER_MODE: 'postgres',
-      DATABASE_URL: url,
-      NODE_ID: `n${index + 1}`,
-      NODE_ADVERTISE_URL: `http://127.0.0.1:1${index}`,
-      CLUSTER_STORE_SECRET: 'a-cluster-store-secret-of-32-bytes-or-more',
-      PROCESS_BASE_PORT: String(base),
-      PROCESS_MAX_PORT: String(base + 39),
-    },
-  });
-  open.push(gw);
-  return gw;
-}
+const cluster = clusterGateways();
+const node = (url: string, index: number): Promise<TestGateway> => cluster.node(url, index);
 
 const runningOn = (gateways: readonly TestGateway[]): TestGateway[] => gateways.filter((gw) => gw.gateway.supervisor.runner(PHONE)?.state === 'running');
 
@@ -58,12 +33,14 @@ describe('the node agent in the gateway', () => {
     for (const gw of gateways) await waitFor(async () => (await gw.request<{ state: string }>('GET', `/api/devices/${PHONE}`)).body.state === 'running', { what: 'the state on every node' });
 
     const survivor = gateways.find((gw) => gw !== owner)!;
-    // Only the owner acts on the child: the other node says where it runs instead of starting a second one.
-    expect(await survivor.request('POST', `/api/devices/${PHONE}/restart`)).toMatchObject({ status: 409, body: { error: { code: 'DEVICE_ON_OTHER_NODE' } } });
+    // Only the owner acts on the child: a restart asked of the other node is forwarded to the owner (DM-20).
+    expect(await survivor.request('POST', `/api/devices/${PHONE}/restart`)).toMatchObject({ status: 200, body: { state: 'running' } });
     expect(runningOn(gateways)).toEqual([owner]);
-    await open.splice(open.indexOf(owner!), 1)[0]!.close();
-    fs.rmSync(owner!.dataRoot, { recursive: true, force: true });
+    expect(owner!.gateway.supervisor.runner(PHONE)?.pid).not.toBe(pid);
+    const restarted = owner!.gateway.supervisor.runner(PHONE)!.pid!;
+    await cluster.close(owner!);
     expect(isAlive(pid!)).toBe(false);
+    expect(isAlive(restarted)).toBe(false);
     await waitFor(() => survivor.gateway.supervisor.runner(PHONE)?.state === 'running', { timeoutMs: 20_000, what: `${PHONE} running on the survivor` });
     expect(survivor.gateway.cluster?.ownership.held().get(PHONE)?.kind).toBe('owned');
   });

@@ -3,11 +3,11 @@
  * it, and a client that moves to another node resumes by `seq` with no gap and no repeat, also while events keep
  * coming. The owner's events are appended by the node's own Postgres journal writer, under its fence.
  */
-import fs from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { JournalAppender } from '../../src/cluster/journal/index.js';
-import { ClusterRig, FAST } from '../helpers/cluster-members.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { clusterGateways } from '../helpers/cluster-gateways.js';
+import { ClusterRig } from '../helpers/cluster-members.js';
+import type { TestGateway } from '../helpers/gateway.js';
 import { postgresForFile } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectClient, type TestClient } from '../realtime/socket-helpers.js';
@@ -18,14 +18,7 @@ afterEach(async () => {
   for (const item of open.splice(0).reverse()) await item.close();
 });
 
-async function node(url: string, nodeId: string): Promise<TestGateway> {
-  const gw = await startTestGateway({ env: { ...FAST, CLUSTER_MODE: 'postgres', DATABASE_URL: url, NODE_ID: nodeId, NODE_ADVERTISE_URL: `http://127.0.0.1:1${nodeId.slice(1)}`, CLUSTER_STORE_SECRET: 'a-cluster-store-secret-of-32-bytes-or-more' } });
-  open.push({ close: async () => {
-    await gw.close();
-    fs.rmSync(gw.dataRoot, { recursive: true, force: true });
-  } });
-  return gw;
-}
+const nodes = clusterGateways();
 
 async function client(gw: TestGateway): Promise<TestClient> {
   const c = await connectClient(gw.url, await gw.token());
@@ -40,7 +33,7 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 describe('Socket.IO on every node (DM-22, F-13)', () => {
   it('delivers the owner events on the other node and resumes there after a move, with no gap and no repeat', async () => {
     const url = await server().createDatabase('socket_resume_1');
-    const gateways = [await node(url, 'n1'), await node(url, 'n2')];
+    const gateways = [await nodes.node(url, 0), await nodes.node(url, 1)];
     const rig = new ClusterRig(url);
     open.push(rig);
     const [phone] = await rig.addNumbers(1);
