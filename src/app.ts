@@ -676,6 +676,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await binder.close();
       // Sends under way finish (or time out) before their children are stopped.
       await outbox.close();
+      // Distributed mode: hand every number over as soon as its child has stopped, not after the whole shutdown.
+      await cluster?.ownership.drain();
       compat.close();
       qr.close();
       receipts.close();
@@ -714,8 +716,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await devices.recorded();
       await audit.flush();
       database.close();
-      // Its numbers are handed over only once nothing of this node runs or writes for them.
-      await cluster?.drain();
+      await cluster?.close();
     },
   };
 }

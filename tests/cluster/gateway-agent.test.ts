@@ -42,6 +42,12 @@ describe('the node agent in the gateway', () => {
     expect(isAlive(pid!)).toBe(false);
     expect(isAlive(restarted)).toBe(false);
     await waitFor(() => survivor.gateway.supervisor.runner(PHONE)?.state === 'running', { timeoutMs: 20_000, what: `${PHONE} running on the survivor` });
+    // Handed over by the leaving node's drain, then claimed as released (not taken after its lease ran out).
+    const moves = await server().query<{ to_node: string | null; reason: string }>('SELECT to_node, reason FROM ownership_moves WHERE phone_number = $1 ORDER BY id', [PHONE], 'gateway_agent_1');
+    expect(moves.slice(-2)).toEqual([
+      { to_node: null, reason: 'drain' },
+      { to_node: survivor.gateway.cluster!.membership.nodeId, reason: 'released' },
+    ]);
     expect(survivor.gateway.cluster?.ownership.held().get(PHONE)?.kind).toBe('owned');
   });
 
