@@ -18,7 +18,6 @@ import { pgAccessStores, sqliteAccessStores } from './db/access-stores.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { pgDatabase } from './db/pg/client.js';
 import { PgDeviceEventRepository } from './db/pg/repositories/device-events.js';
-import { PgDeviceRepository } from './db/pg/repositories/devices.js';
 import { PgNumberKeys } from './db/pg/repositories/number-keys.js';
 import { followTable } from './db/follow-changes.js';
 import { AuditRepository } from './db/repositories/audit.js';
@@ -66,6 +65,7 @@ import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
 import { installedBinaryVersion } from './cluster/binary-version.js';
 import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js';
+import { FencedDeviceStore } from './cluster/fenced-devices.js';
 import { NodeAgent } from './cluster/node-agent.js';
 import { addNumbers } from './cluster/numbers.js';
 import { SessionStores } from './cluster/session-store.js';
@@ -200,7 +200,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const deviceRows = new DeviceRepository(database.db);
   // Every number's row in memory, read synchronously on every request, event and send; written through the store.
   const devices = await DeviceDirectory.load(
-    pgDb ? { devices: new PgDeviceRepository(pgDb), numberKeys: new PgNumberKeys(pgDb) } : { devices: sqliteDeviceStore(deviceRows, database.db), numberKeys: sqliteNumberKeys(deviceRows) },
+    cluster && pgDb ? { devices: new FencedDeviceStore(cluster.pool, cluster.ownership), numberKeys: new PgNumberKeys(pgDb) } : { devices: sqliteDeviceStore(deviceRows, database.db), numberKeys: sqliteNumberKeys(deviceRows) },
     clock,
     (err, phoneNumber) => logger.error({ err, phoneNumber }, 'could not store the recorded state of a number'),
   );
