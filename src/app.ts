@@ -69,7 +69,6 @@ import { FencedDeviceStore } from './cluster/fenced-devices.js';
 import { NodeAgent } from './cluster/node-agent.js';
 import { addNumbers } from './cluster/numbers.js';
 import { SessionStores } from './cluster/session-store.js';
-import { connectClient } from './cluster/pool.js';
 import { clusterSettings } from './cluster/settings.js';
 import { readClusterView } from './cluster/view.js';
 import { startRouting } from './cluster/routing/index.js';
@@ -206,7 +205,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const history = pgDb ? new PgDeviceEventRepository(pgDb) : sqliteDeviceEventStore(new DeviceEventRepository(database.db));
   // Distributed mode: what other nodes change in the rows kept in memory reaches this node (started once all follow).
-  const changes = cluster && clusterSetup ? new ChangeFeed(() => connectClient(clusterSetup.databaseUrl, clusterSetup.timings.dbTimeoutMs, `wa-gw:${clusterSetup.nodeId}:changes`), 1000, logger) : null;
+  const changes = cluster ? new ChangeFeed(() => cluster.connect('changes'), 1000, logger) : null;
   const onFollowError = (err: unknown, table: string): void => logger.warn({ err, table }, 'cluster: could not read a change of another node');
   const unfollowDevices = changes ? followTable(changes, 'devices', devices, clock, 1000, onFollowError) : () => undefined;
   const production = config.NODE_ENV === 'production';
@@ -589,16 +588,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     policy.announce({ kind: 'number', phoneNumber, reason: 'number unregistered' });
   });
   // Distributed mode: sockets get every number's journal from Postgres, whichever node appended it, and resume there.
-  const socketFeed =
-    cluster && clusterSetup
-      ? new ClusterSocketFeed({
-          pool: cluster.pool,
-          listen: () => connectClient(clusterSetup.databaseUrl, clusterSetup.timings.dbTimeoutMs, `wa-gw:${clusterSetup.nodeId}:journal`),
-          numbers: () => devices.list().map((row) => row.phoneNumber),
-          syncMs: 1000,
-          logger: logger.child({ component: 'cluster-journal' }),
-        })
-      : null;
+  const socketFeed = cluster
+    ? new ClusterSocketFeed({
+        pool: cluster.pool,
+        listen: () => cluster.connect('journal'),
+        numbers: () => devices.list().map((row) => row.phoneNumber),
+        syncMs: 1000,
+        logger: logger.child({ component: 'cluster-journal' }),
+      })
+    : null;
   await socketFeed?.start();
   const realtime = new RealtimeServer(server, {
     authn,

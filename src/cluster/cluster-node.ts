@@ -25,6 +25,8 @@ export interface ClusterNode {
   readonly ownership: Ownership;
   /** The pool fenced writes and the cluster's own queries use. */
   readonly pool: pg.Pool;
+  /** A connection of its own (for LISTEN), named after this node and what it is for. */
+  connect(purpose: string): Promise<pg.Client>;
   addNumbers(phoneNumbers: readonly string[]): Promise<number>;
   /** SIGTERM: hand every number over, leave, close the connections. */
   drain(): Promise<void>;
@@ -44,6 +46,7 @@ export async function startClusterNode(options: ClusterNodeOptions): Promise<Clu
   const closePools = async (): Promise<void> => {
     await Promise.all([leasePool.end(), pool.end()]).catch(() => undefined);
   };
+  const connect = (purpose: string): Promise<pg.Client> => connectClient(url, timings.dbTimeoutMs, `wa-gw:${nodeId}:${purpose}`);
   let wakeups: Wakeups | null = null;
   try {
     await checkConnection(leasePool, url);
@@ -56,7 +59,7 @@ export async function startClusterNode(options: ClusterNodeOptions): Promise<Clu
     const membership = new Membership({ pool: leasePool, nodeId, advertiseUrl: settings.advertiseUrl, capacity: settings.capacity, gowaVersion: options.gowaVersion, timings, ...(logger ? { logger } : {}) });
     await membership.join();
     const ownership = new Ownership({ pool, membership, capacity: settings.capacity, gowaVersion: options.gowaVersion, timings, ...(options.hooks ? { hooks: options.hooks } : {}), ...(logger ? { logger } : {}) });
-    const listener = new Wakeups(() => connectClient(url, timings.dbTimeoutMs, `wa-gw:${nodeId}:listen`), 'ownership', () => ownership.wake(), timings.heartbeatMs, logger);
+    const listener = new Wakeups(() => connect('listen'), 'ownership', () => ownership.wake(), timings.heartbeatMs, logger);
     wakeups = listener;
     await listener.start();
     ownership.start();
@@ -68,6 +71,7 @@ export async function startClusterNode(options: ClusterNodeOptions): Promise<Clu
       membership,
       ownership,
       pool,
+      connect,
       addNumbers: (phoneNumbers) => addNumbers(pool, phoneNumbers),
       async drain() {
         await ownership.drain();

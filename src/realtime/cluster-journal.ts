@@ -69,7 +69,8 @@ export class ClusterSocketFeed implements RealtimeJournal {
       joinLive();
       return { lastSeq: this.fanout.position(phoneNumber) ?? live, replayed: 0, truncated: false };
     }
-    const first = await replayJournal(this.deps.pool, phoneNumber, since, limit, this.fanout.position(phoneNumber) ?? live);
+    const upTo = this.fanout.position(phoneNumber) ?? live;
+    const first = await replayJournal(this.deps.pool, phoneNumber, since, limit, upTo);
     let replayed = 0;
     const send = (seq: number, payload: Record<string, unknown>): void => {
       const event = storedEvent(phoneNumber, seq, payload);
@@ -77,7 +78,8 @@ export class ClusterSocketFeed implements RealtimeJournal {
       replayed += 1;
     };
     for (const entry of first.entries) send(entry.seq, entry.payload);
-    let covered = Math.max(since, first.entries.at(-1)?.seq ?? 0, Math.min(first.lastSeq, this.fanout.position(phoneNumber) ?? live));
+    // The replay ended at the live stream's position then (or at the newest row, if that was older).
+    let covered = Math.max(since, Math.min(first.lastSeq, upTo));
     for (;;) {
       const position = this.fanout.position(phoneNumber) ?? covered;
       if (position <= covered) {

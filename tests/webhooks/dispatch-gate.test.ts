@@ -16,8 +16,8 @@ import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { DispatchGate } from '../../src/webhooks/dispatch-gate.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
-import type { PostFn } from '../../src/webhooks/post.js';
 import { WebhookTargets } from '../../src/webhooks/targets.js';
+import { heldPosts } from './held-posts.js';
 import { makeDataRoot, ROOT } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -35,15 +35,7 @@ const ledger: DeliveryLedger = {
   claim: (lane, limit) => (owned.has(lane.phoneNumber) ? plain.claim(lane, limit) : Promise.reject(new Error('not the owner'))),
   ack: (row, outcome) => (owned.has(row.phoneNumber) ? plain.ack(row, outcome) : Promise.reject(new Error('not the owner'))),
 };
-const posted: number[] = [];
-const holding = new Set<number>();
-const onTheWire = new Map<number, () => void>();
-const post: PostFn = async (_url, _body, headers) => {
-  const id = Number(headers['x-delivery-id']);
-  posted.push(id);
-  if (holding.has(id)) await new Promise<void>((resolve) => onTheWire.set(id, resolve));
-  return { ok: true, status: 200, error: null };
-};
+const { post, posted, holding, onTheWire, release, releaseAll } = heldPosts();
 const targets = new WebhookTargets(new DeviceRepository(database.db), { url: ENDPOINT, secret: undefined, events: null }, () => true);
 const settings = { timeoutMs: 5000, concurrency: 4, policy: { baseDelayMs: 10, maxDelayMs: 10, periodMs: 60_000, jitter: 0 }, userAgent: 'test' };
 const dispatcher = new WebhookDispatcher({ store: sqliteDeliveryStore(repo), ledger }, targets, settings, systemClock, createLogger('silent'), post, gate);
@@ -58,7 +50,7 @@ const openIds = (phoneNumber: string) => repo.heads(laneOf(phoneNumber), 100).ma
 const postedOf = (rows: readonly { id: number }[]) => posted.filter((id) => rows.some((row) => row.id === id));
 
 afterAll(async () => {
-  for (const resolve of onTheWire.values()) resolve();
+  releaseAll();
   await dispatcher.close();
   database.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -90,8 +82,7 @@ describe('the dispatch gate', () => {
     await waitFor(() => onTheWire.has(rows[2]!.id) || null, { what: 'the third on the wire' });
     owned.delete(phoneNumber);
     dispatcher.lost(phoneNumber);
-    holding.delete(rows[2]!.id);
-    onTheWire.get(rows[2]!.id)?.();
+    release(rows[2]!.id);
     await waitFor(() => dispatcher.inFlightFor(ENDPOINT) === 0 || null, { what: 'the attempt ended' });
     // Its answer came after the loss: not acknowledged, so it is still open with everything after it.
     expect(openIds(phoneNumber)).toEqual(rows.slice(2).map((row) => row.id));

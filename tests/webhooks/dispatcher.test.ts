@@ -17,8 +17,8 @@ import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { WebhookOutbox } from '../../src/webhooks/outbox.js';
-import type { PostFn } from '../../src/webhooks/post.js';
 import { WebhookTargets } from '../../src/webhooks/targets.js';
+import { heldPosts } from './held-posts.js';
 import { makeDataRoot, ROOT } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -31,23 +31,8 @@ const writer = new TurnWriter(database.sqlite, (err) => {
 });
 const repo = new DeliveryRepository(database.db);
 const targets = new WebhookTargets(new DeviceRepository(database.db), { url: ENDPOINT, secret: 's', events: null }, () => true);
-/** Delivery ids in the order they were posted. */
-const posted: number[] = [];
-/** Deliveries the receiver keeps on the wire until `release(id)`; those on the wire now, with their answer. */
-const holding = new Set<number>();
-const onTheWire = new Map<number, () => void>();
-const post: PostFn = async (_url, _body, headers) => {
-  const id = Number(headers['x-delivery-id']);
-  posted.push(id);
-  if (holding.has(id)) await new Promise<void>((resolve) => onTheWire.set(id, resolve));
-  else await new Promise((resolve) => setImmediate(resolve));
-  return { ok: true, status: 200, error: null };
-};
-const release = (id: number) => {
-  holding.delete(id);
-  onTheWire.get(id)?.();
-  onTheWire.delete(id);
-};
+/** Delivery ids in the order they were posted; those the receiver keeps on the wire until `release(id)`. */
+const { post, posted, holding, onTheWire, release } = heldPosts();
 const settings = { timeoutMs: 5000, concurrency: 4, policy: { baseDelayMs: 10, maxDelayMs: 10, periodMs: 60_000, jitter: 0 }, userAgent: 'test' };
 const dispatcher = new WebhookDispatcher({ store: sqliteDeliveryStore(repo), ledger: sqliteDeliveryLedger(repo, writer) }, targets, settings, systemClock, logger, post);
 const journal = new EventJournal(new EventRepository(database.db), writer, systemClock, logger);
