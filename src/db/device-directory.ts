@@ -31,6 +31,12 @@ export class DeviceDirectory implements DeviceReader {
   private readonly byPending = new Map<string, string>();
   /** Per number: its recorded writes not yet stored, in order (see `record`). */
   private readonly recording = new Map<string, { pending: number; done: Promise<void>; announced: boolean }>();
+  /**
+   * When memory last changed, per key, on a counter: a read of the store that started before a change here may
+   * hold an older row than memory (this gateway's own rename or write committed meanwhile), so it is read again.
+   */
+  private changes = 0;
+  private readonly changedAt = new Map<string, number>();
 
   private readonly store: DeviceStore;
   private readonly numberKeys: NumberKeys;
@@ -158,8 +164,23 @@ export class DeviceDirectory implements DeviceReader {
    * when it is different now (a gateway's own write coming back announces nothing).
    */
   async refresh(key: string | null): Promise<void> {
-    if (key !== null) return this.replace(key, await this.store.get(key));
-    reconcile(this.rows.keys(), await this.store.list(), (row) => row.phoneNumber, (phoneNumber, row) => this.replace(phoneNumber, row));
+    const since = this.changes;
+    if (key !== null) {
+      const row = await this.store.get(key);
+      return this.changedSince(key, since) ? this.refresh(key) : this.replace(key, row);
+    }
+    const rows = await this.store.list();
+    const raced: string[] = [];
+    reconcile(this.rows.keys(), rows, (row) => row.phoneNumber, (phoneNumber, row) => (this.changedSince(phoneNumber, since) ? raced.push(phoneNumber) : this.replace(phoneNumber, row)));
+    for (const phoneNumber of raced) await this.refresh(phoneNumber);
+  }
+
+  private changedSince(key: string, since: number): boolean {
+    return (this.changedAt.get(key) ?? 0) > since;
+  }
+
+  private touch(key: string): void {
+    this.changedAt.set(key, ++this.changes);
   }
 
   private replace(phoneNumber: string, row: DeviceRow | undefined): void {
@@ -176,6 +197,7 @@ export class DeviceDirectory implements DeviceReader {
   }
 
   private remember(row: DeviceRow): Readonly<DeviceRow> {
+    this.touch(row.phoneNumber);
     this.unindex(row.phoneNumber);
     const frozen = Object.freeze(row);
     this.rows.set(row.phoneNumber, frozen);
@@ -184,6 +206,7 @@ export class DeviceDirectory implements DeviceReader {
   }
 
   private forget(phoneNumber: string): void {
+    this.touch(phoneNumber);
     this.unindex(phoneNumber);
     this.rows.delete(phoneNumber);
   }
