@@ -60,7 +60,7 @@ import { timelineRoutes } from './http/routes/timeline.js';
 import { updateRoutes } from './http/routes/update.js';
 import { userRoutes } from './http/routes/users.js';
 import { createHttpApp } from './http/server.js';
-import { UpgradeRouter } from './http/upgrade-router.js';
+import { UpgradeRouter, rejectClusterUpgrade } from './http/upgrade-router.js';
 import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
 import { installedBinaryVersion } from './cluster/binary-version.js';
@@ -500,7 +500,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   // Distributed mode: calls about a number owned by another node are served there (DM-20).
-  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf: routedNumber, logger: logger.child({ component: 'cluster-routing' }) }) : null;
+  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf: routedNumber, refuseUpgrade: rejectClusterUpgrade, logger: logger.child({ component: 'cluster-routing' }) }) : null;
   const front = createHttpApp({
     api,
     authn,
@@ -631,7 +631,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const upgrades = new UpgradeRouter(logger);
   const wsProxy = new WsProxy({ targets: proxyTargets, authn, policy, audit, trustProxy: config.TRUST_PROXY, logger });
-  upgrades.register(`${PROXY_PREFIX}/`, wsProxy.handle);
+  // Distributed mode: an upgrade for a number owned elsewhere is piped to its owner, which serves it (DM-20).
+  upgrades.register(`${PROXY_PREFIX}/`, routing ? routing.upgrades.wrap(wsProxy.handle) : wsProxy.handle);
   upgrades.attach(server);
 
   return {
@@ -668,6 +669,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       wsProxy.close();
+      routing?.upgrades.close();
       // Bridge steps under way finish first (a reply step hands its message to the outbox).
       await chatwoot.close();
       // A bind under way finishes before the children are stopped (it starts the renamed number's child).

@@ -79,6 +79,16 @@ export function clusterStatusFor(code: ClusterErrorCode): number {
   return CLUSTER_STATUS[code];
 }
 
+/** A distributed-mode error as an answer: its status, its body, and Retry-After when it says when to come back. */
+export function clusterAnswer(err: ClusterError): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const retryAfter = err.details?.['retryAfterSeconds'];
+  return {
+    status: clusterStatusFor(err.code),
+    body: { error: { code: err.code, message: err.message, ...(err.details ?? {}) } },
+    headers: typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {},
+  };
+}
+
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly [key: string]: unknown };
 }
@@ -122,12 +132,11 @@ export function errorHandler(logger: Logger): PlainErrorHandler {
       return;
     }
     if (err instanceof ClusterError) {
-      const status = clusterStatusFor(err.code);
+      const { status, body, headers } = clusterAnswer(err);
       auditNotes(req).errorCode = err.code;
-      const retryAfter = err.details?.['retryAfterSeconds'];
-      if (typeof retryAfter === 'number' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(retryAfter));
+      for (const [name, value] of Object.entries(headers)) if (!res.hasHeader(name)) res.setHeader(name, value);
       if (status >= 500) logger.warn({ code: err.code, path: pathOf(req), err: err.message }, 'request failed');
-      sendJson(res, status, { error: { code: err.code, message: err.message, ...(err.details ?? {}) } });
+      sendJson(res, status, body);
       return;
     }
     const known = err instanceof GatewayError ? err : fromFrameworkError(err);

@@ -1,21 +1,33 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ClusterError } from '../cluster/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { clusterAnswer } from './error-handler.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void | Promise<void>;
 
 /** Answer on a raw socket (an upgrade request, a request the parser refused) with a JSON error and close it. */
-export function rejectUpgrade(socket: Duplex, status: number, body: unknown): void {
+export function rejectUpgrade(socket: Duplex, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   if (socket.destroyed) return;
   const text = JSON.stringify(body);
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(text)}\r\n` +
+      extra +
       'Connection: close\r\n\r\n' +
       text,
   );
   socket.once('finish', () => socket.destroy());
+}
+
+/** A routing refusal (distributed mode) on a raw socket: the status, body and Retry-After the HTTP router answers. */
+export function rejectClusterUpgrade(socket: Duplex, err: ClusterError): void {
+  const answer = clusterAnswer(err);
+  rejectUpgrade(socket, answer.status, answer.body, answer.headers);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clusterErrors, ClusterError } from '../errors.js';
+import { clusterErrors, type ClusterError } from '../errors.js';
 import type { Forwarder } from './forwarder.js';
+import { errorCodeOf, refusalError } from './refusal.js';
 import type { OwnerResolver } from './resolver.js';
 import { decide, decideLocally, readRouteHeaders, retryAfterMisdirect, type LocalHold, type RouteDecision } from './rules.js';
 
@@ -33,18 +34,7 @@ export function servedFence(req: IncomingMessage): number | undefined {
  * body parser: a call served here keeps its stream untouched, a forwarded one is read into a buffer.
  */
 export function routeByNumber(deps: RoutingDeps): RoutingMiddleware {
-  const refusal = (phoneNumber: string, decision: Extract<RouteDecision, { kind: 'refuse' }>, hops: number, fence: number | null): ClusterError => {
-    switch (decision.code) {
-      case 'CLUSTER_NUMBER_UNKNOWN':
-        return clusterErrors.numberUnknown(phoneNumber);
-      case 'CLUSTER_NO_OWNER':
-        return clusterErrors.noOwner(phoneNumber, deps.retryAfterSeconds);
-      case 'CLUSTER_NOT_OWNER':
-        return clusterErrors.notOwner(phoneNumber, deps.nodeId, fence);
-      case 'CLUSTER_HOP_LIMIT':
-        return clusterErrors.hopLimit(phoneNumber, hops, deps.retryAfterSeconds);
-    }
-  };
+  const refusal = (phoneNumber: string, decision: Extract<RouteDecision, { kind: 'refuse' }>, hops: number, fence: number | null): ClusterError => refusalError(deps, phoneNumber, decision, hops, fence);
 
   const route = async (req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> => {
     const phoneNumber = deps.numberOf(req);
@@ -71,7 +61,7 @@ export function routeByNumber(deps: RoutingDeps): RoutingMiddleware {
         deps.resolver.forget(phoneNumber);
         return next(err);
       }
-      if (answer.status === 421 && codeOf(answer.body) === 'CLUSTER_NOT_OWNER' && retryAfterMisdirect(hops)) {
+      if (answer.status === 421 && errorCodeOf(answer.body) === 'CLUSTER_NOT_OWNER' && retryAfterMisdirect(hops)) {
         decision = decide({ nodeId: deps.nodeId }, deps.held(phoneNumber), { fence: null, hops }, await deps.resolver.fresh(phoneNumber));
         continue;
       }
@@ -84,15 +74,6 @@ export function routeByNumber(deps: RoutingDeps): RoutingMiddleware {
   return (req, res, next) => {
     route(req, res, next).catch(next);
   };
-}
-
-function codeOf(body: Buffer): string | null {
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as { error?: { code?: unknown } };
-    return typeof parsed.error?.code === 'string' ? parsed.error.code : null;
-  } catch {
-    return null;
-  }
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
