@@ -137,8 +137,8 @@ describe('proxied WebSockets in distributed mode (DM-20)', () => {
     }
   });
 
-  it('refuses a number nobody owns with 503 and Retry-After, and one the cluster does not know with 404, on every node', async () => {
-    const { owner, other } = await twoNodes('ws_forward_3');
+  it('refuses a number nobody owns with 503 and Retry-After, one the cluster does not know with 404, a stale fence with 421 and the hop limit with 508', async () => {
+    const { owner, other, fence } = await twoNodes('ws_forward_3');
     const unowned = '5511930000099';
     // A number no node can claim (its binary version is newer than any node's): it stays unowned.
     await server().query(`INSERT INTO assignments (phone_number, min_gowa_version) VALUES ($1, '99.0.0')`, [unowned], 'ws_forward_3');
@@ -153,5 +153,10 @@ describe('proxied WebSockets in distributed mode (DM-20)', () => {
       expect([http.status, http.headers.get('retry-after')]).toEqual([503, noOwner.retryAfter]);
       expect(refused(await connect(`${base}/5511930000098/ws?token=${token}`))).toMatchObject({ status: 404, body: { error: { code: 'CLUSTER_NUMBER_UNKNOWN' } } });
     }
+    // Upgrades that claim to be forwarded already are never forwarded again, as plain calls.
+    const wsPath = (gw: TestGateway): string => `${gw.url.replace('http', 'ws')}/proxy/whatsapp/${PHONE}/ws`;
+    expect(refused(await connect(wsPath(owner), { 'x-fence': String(fence - 1), 'x-hops': '1' }))).toMatchObject({ status: 421, body: { error: { code: 'CLUSTER_NOT_OWNER' } } });
+    expect(refused(await connect(wsPath(other), { 'x-fence': String(fence), 'x-hops': '1' }))).toMatchObject({ status: 421, body: { error: { code: 'CLUSTER_NOT_OWNER' } } });
+    expect(refused(await connect(wsPath(other), { 'x-fence': String(fence), 'x-hops': '2' }))).toMatchObject({ status: 508, body: { error: { code: 'CLUSTER_HOP_LIMIT' } } });
   });
 });

@@ -77,7 +77,11 @@ export class UpgradeRouting {
         continue;
       }
       deps.resolver.forget(phoneNumber);
-      if (!socket.destroyed) socket.end(answer);
+      // The owner's refusal as it answered it; the caller's socket goes once it is written (as `rejectUpgrade`).
+      if (!socket.destroyed) {
+        socket.once('finish', () => socket.destroy());
+        socket.end(answer);
+      }
       return;
     }
   }
