@@ -502,7 +502,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   // Distributed mode: calls about a number owned by another node are served there (DM-20).
-  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf: routedNumber, logger: logger.child({ component: 'cluster-routing' }) }) : null;
+  // A pending id bound to its phone is routed by the phone: the assignment moved with it.
+  const numberOf = (req: http.IncomingMessage): string | null => {
+    const key = routedNumber(req);
+    return key === null ? null : (devices.get(key) ?? devices.getByPendingId(key))?.phoneNumber ?? key;
+  };
+  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf, logger: logger.child({ component: 'cluster-routing' }) }) : null;
   const front = createHttpApp({
     api,
     authn,

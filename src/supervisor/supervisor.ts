@@ -75,7 +75,7 @@ export class Supervisor {
 
   /** The key a number is known by now: a pending id bound to its phone gives the phone; anything else itself. */
   currentKey(key: string): string {
-    return this.runners.has(key) ? key : (this.deps.devices.get(key)?.phoneNumber ?? key);
+    return this.runners.has(key) ? key : (this.deps.devices.getByPendingId(key)?.phoneNumber ?? key);
   }
 
   /** Run one number on another binary from its next start (update canaries); null returns it to the default. */
