@@ -18,7 +18,6 @@ import { pgAccessStores, sqliteAccessStores } from './db/access-stores.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { pgDatabase } from './db/pg/client.js';
 import { PgDeviceEventRepository } from './db/pg/repositories/device-events.js';
-import { PgNumberKeys } from './db/pg/repositories/number-keys.js';
 import { followTable } from './db/follow-changes.js';
 import { AuditRepository } from './db/repositories/audit.js';
 import { followAccessChanges } from './auth/follow-changes.js';
@@ -68,6 +67,7 @@ import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js';
 import { FencedDeviceStore } from './cluster/fenced-devices.js';
 import { NodeAgent } from './cluster/node-agent.js';
 import { addNumbers } from './cluster/numbers.js';
+import { FencedNumberKeys, storeKeyOf } from './cluster/number-rename.js';
 import { SessionStores } from './cluster/session-store.js';
 import { clusterSettings } from './cluster/settings.js';
 import { readClusterView } from './cluster/view.js';
@@ -199,7 +199,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const deviceRows = new DeviceRepository(database.db);
   // Every number's row in memory, read synchronously on every request, event and send; written through the store.
   const devices = await DeviceDirectory.load(
-    cluster && pgDb ? { devices: new FencedDeviceStore(cluster.pool, cluster.ownership), numberKeys: new PgNumberKeys(pgDb) } : { devices: sqliteDeviceStore(deviceRows, database.db), numberKeys: sqliteNumberKeys(deviceRows) },
+    cluster ? { devices: new FencedDeviceStore(cluster.pool, cluster.ownership), numberKeys: new FencedNumberKeys(cluster.ownership) } : { devices: sqliteDeviceStore(deviceRows, database.db), numberKeys: sqliteNumberKeys(deviceRows) },
     clock,
     (err, phoneNumber) => logger.error({ err, phoneNumber }, 'could not store the recorded state of a number'),
   );
@@ -242,6 +242,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           mayRestart: (phoneNumber: string) => agent?.mayRun(phoneNumber) ?? false,
           // A new number joins the cluster's numbers; whichever node claims it starts it (if the user asked).
           place: async (phoneNumber: string, autoStart: boolean) => void (await addNumbers(cluster.pool, [phoneNumber], { desiredState: autoStart ? 'running' : 'stopped' })),
+          bindKeepsChild: true,
         }
       : {}),
   });
@@ -261,6 +262,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       },
       stores: sessionStores,
       storeUris,
+      storeKeyOf: (phoneNumber) => storeKeyOf(cluster.pool, phoneNumber),
       startConcurrency: config.RESTORE_CONCURRENCY,
       startJitterMs: config.RESTORE_JITTER,
       logger: logger.child({ component: 'cluster-agent' }),
@@ -500,7 +502,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   // Distributed mode: calls about a number owned by another node are served there (DM-20).
-  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf: routedNumber, refuseUpgrade: rejectClusterUpgrade, logger: logger.child({ component: 'cluster-routing' }) }) : null;
+  // A pending id bound to its phone is routed by the phone: the assignment moved with it.
+  const numberOf = (req: http.IncomingMessage): string | null => {
+    const key = routedNumber(req);
+    return key === null ? null : (devices.get(key) ?? devices.getByPendingId(key))?.phoneNumber ?? key;
+  };
+  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf, refuseUpgrade: rejectClusterUpgrade, logger: logger.child({ component: 'cluster-routing' }) }) : null;
   const front = createHttpApp({
     api,
     authn,

@@ -11,6 +11,8 @@ export interface NodeAgentDeps {
   readonly stores: StoreFencing;
   /** Written here, read by the supervisor's `storeUriFor`: the `DB_URI` each owned number's child is given. */
   readonly storeUris: Map<string, string>;
+  /** The key the number's session store is named after (a bound pending number keeps its pending id's); default: the number. */
+  readonly storeKeyOf?: (phoneNumber: string) => Promise<string>;
   /** Children started at once after a takeover (the supervisor's RESTORE_CONCURRENCY). */
   readonly startConcurrency: number;
   /** The first wave of starts is spread over up to this long (RESTORE_JITTER), as at boot restore. */
@@ -60,6 +62,7 @@ export class NodeAgent {
     const offs = [
       node.ownership.events.on('acquired', (e) => this.acquired(e.phoneNumber, e.fence)),
       node.ownership.events.on('lost', (e) => this.lost(e.phoneNumber)),
+      node.ownership.events.on('renamed', (e) => this.renamed(e.from, e.to)),
       // The ownership core reports every number lost too; this also catches a child it never knew of.
       node.membership.events.on('fenced', () => this.killAll()),
       this.deps.children.events.on('state', (e) => this.stateChanged(e.phoneNumber, e.to)),
@@ -85,7 +88,8 @@ export class NodeAgent {
   }
 
   private async prepare(phoneNumber: string, fence: number): Promise<void> {
-    const { uri } = await this.deps.stores.provision(phoneNumber, fence);
+    const storeKey = (await this.deps.storeKeyOf?.(phoneNumber)) ?? phoneNumber;
+    const { uri } = await this.deps.stores.provision(storeKey, fence);
     this.deps.storeUris.set(phoneNumber, uri);
   }
 
@@ -105,6 +109,17 @@ export class NodeAgent {
     await children.start(phoneNumber, 'automatic');
     // Lost while it started: the kill may have come before the spawn.
     if (!current()) await this.stopLost(phoneNumber);
+  }
+
+  /** A pending number bound to its phone: the same claim and child, known by the phone from now on. */
+  private renamed(from: string, to: string): void {
+    const fence = this.owned.get(from);
+    const uri = this.deps.storeUris.get(from);
+    this.owned.delete(from);
+    this.deps.storeUris.delete(from);
+    if (fence !== undefined) this.owned.set(to, fence);
+    if (uri !== undefined) this.deps.storeUris.set(to, uri);
+    if (this.failedMarked.delete(from)) this.failedMarked.add(to);
   }
 
   private lost(phoneNumber: string): void {

@@ -34,6 +34,8 @@ export type OwnershipEvents = {
   /** No longer ours, without a hand-over: kill the child at once and write nothing more about it. */
   lost: { readonly phoneNumber: string; readonly fence: number; readonly reason: LossReason };
   released: { readonly phoneNumber: string; readonly fence: number; readonly reason: ReleaseReason };
+  /** A pending number was bound to its phone: the same claim, fence and child, now known by `to`. */
+  renamed: { readonly from: string; readonly to: string; readonly fence: number };
 };
 
 export class IllegalOwnershipTransition extends Error {
@@ -78,5 +80,17 @@ export class OwnershipBook {
     if (next.kind === 'owned') this.emitter.emit('acquired', { phoneNumber, fence });
     else if (next.kind === 'lost') this.emitter.emit('lost', { phoneNumber, fence, reason: next.reason });
     else if (next.kind === 'released') this.emitter.emit('released', { phoneNumber, fence, reason: next.reason });
+  }
+
+  /**
+   * The number's row moved from `from` to `to` under its fence (a bind): the entry follows with what it holds. Only
+   * an owned number moves; one being taken over or handed over has no child that could have paired.
+   */
+  rename(from: string, to: string): void {
+    const entry = this.entries.get(from);
+    if (entry?.kind !== 'owned' || this.entries.has(to)) throw new IllegalOwnershipTransition(from, entry?.kind ?? 'none', `renamed to ${to}`);
+    this.entries.delete(from);
+    this.entries.set(to, entry);
+    this.emitter.emit('renamed', { from, to, fence: entry.fence });
   }
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 import type { Listenable } from '../lib/typed-emitter.js';
 import { claimRound, readHeld, readShares, type Identity } from './claim.js';
-import { isClusterError } from './errors.js';
+import { clusterErrors, isClusterError } from './errors.js';
 import { fencedTransaction } from './fenced-write.js';
 import { monotonic, type Monotonic } from './lease-clock.js';
 import type { Membership } from './membership.js';
@@ -52,6 +52,8 @@ export class Ownership {
   private lastRebalance = -Infinity;
   /** Hand-overs in flight, so a drain waits for a rebalance that had already begun. */
   private readonly releases = new Map<string, Promise<void>>();
+  /** Renames in flight (a bind), each resolving to the key the number has once it is done. */
+  private readonly renames = new Map<string, Promise<string>>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly deps: OwnershipDeps) {
@@ -117,6 +119,30 @@ export class Ownership {
   writeRefused(phoneNumber: string, fence: number): void {
     const entry = this.book.get(phoneNumber);
     if (entry && entry.fence === fence && entry.kind !== 'releasing') this.book.transition(phoneNumber, { kind: 'lost', reason: 'write-refused' });
+  }
+
+  /**
+   * A pending number takes its phone (DM-17): `work` runs in a transaction fenced on `from` and moves its rows, the
+   * assignment among them (same fence, same owner); after the commit the book knows the number by `to`. A node
+   * that lost the number is refused (CLUSTER_OWNERSHIP_LOST) and moves nothing. The claim loop waits meanwhile, so
+   * its check against the database never sees one key in the book and the other in the table; a hand-over asked
+   * meanwhile waits too, then hands the number over under the key it has by then.
+   */
+  async rename<T>(from: string, to: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const renamed = this.exclusive(async () => {
+      const entry = this.book.get(from);
+      if (entry?.kind !== 'owned' || this.book.get(to)) throw clusterErrors.ownershipLost(from, entry?.fence ?? 0);
+      const result = await this.withFence(from, entry.fence, work);
+      if (this.book.get(from)?.kind === 'owned') this.book.rename(from, to);
+      return result;
+    });
+    const key = renamed.then(
+      () => to,
+      () => from,
+    );
+    this.renames.set(from, key);
+    void key.finally(() => this.renames.delete(from));
+    return renamed;
   }
 
   /** The number has crash-looped to `failed` on this node (or is fine again): rebalancing leaves failed numbers where they are. */
@@ -238,7 +264,28 @@ export class Ownership {
     void this.release(pick, 'rebalance').finally(() => (this.lastRebalance = this.clock.now()));
   }
 
+  /** Runs `work` between two claim rounds, with none starting until it is done. */
+  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.running) await this.running;
+    const done = work();
+    this.running = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.running.then(() => {
+      this.running = null;
+      // A round asked for meanwhile runs now; otherwise the timer set after the last round still stands.
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+    return done;
+  }
+
   private release(phoneNumber: string, reason: ReleaseReason): Promise<void> {
+    const renaming = this.renames.get(phoneNumber);
+    if (renaming) return renaming.then((key) => this.release(key, reason));
     const inFlight = this.releases.get(phoneNumber);
     if (inFlight) return inFlight;
     const entry = this.book.get(phoneNumber);

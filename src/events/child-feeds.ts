@@ -32,6 +32,8 @@ export class ChildFeeds {
         if (to === 'stopping') this.drop(phoneNumber);
       }),
       supervisor.on('exited', ({ phoneNumber }) => this.drop(phoneNumber)),
+      // A bind that kept its child (distributed mode): the feed is opened again under the phone by the 'ready' after.
+      supervisor.on('bound', ({ pendingId }) => this.drop(pendingId)),
     );
   }
 

@@ -9,6 +9,11 @@ export interface InboundDeps {
   /** The running child's own webhook secret (its `WHATSAPP_WEBHOOK_SECRET`); null when it is not running. */
   readonly secretFor: (phoneNumber: string) => string | null;
   readonly portFor: (phoneNumber: string) => number | null;
+  /**
+   * The key a number is known by now: a child that was running when its pending number was bound to its phone
+   * (distributed mode) keeps calling the URL named after the pending id.
+   */
+  readonly keyOf: (key: string) => string;
   readonly journal: EventJournal;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -37,7 +42,8 @@ export class InboundWebhooks {
   constructor(private readonly deps: InboundDeps) {}
 
   /** Resolves once the event is stored (the child must not hear 200 before that), with its sequence number. */
-  async accept(phoneNumber: string, raw: Buffer, signature: string | undefined): Promise<InboundResult> {
+  async accept(key: string, raw: Buffer, signature: string | undefined): Promise<InboundResult> {
+    const phoneNumber = this.deps.keyOf(key);
     const secret = this.deps.secretFor(phoneNumber);
     const mac = secret ? verifiedHubDigest(raw, signature, secret) : null;
     if (!mac) {

@@ -51,6 +51,7 @@ export class EventPipeline {
     this.inbound = new InboundWebhooks({
       secretFor: (phoneNumber) => supervisor.runner(phoneNumber)?.webhookSecret ?? null,
       portFor: portOf,
+      keyOf: (key) => supervisor.currentKey(key),
       journal: this.journal,
       clock,
       logger,

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { isPendingId, phoneOfLoginJid } from '../domain/number-key.js';
 import { transition, type DeviceEvent, type DeviceState, type SessionState, type StopReason } from '../domain/device-state.js';
 import { decideRestart, EMPTY_HISTORY, type CrashHistory, type StartOrigin } from '../domain/restart-policy.js';
 import type { DevicePatch } from '../db/ports/devices.js';
@@ -36,7 +37,9 @@ const READY_LINE = 'Server started on';
 interface Running {
   readonly process: ChildProcess;
   readonly port: number;
-  readonly client: GowaClient;
+  readonly binary: string;
+  /** Addresses the number's device slot; replaced when the store brought the slot under its JID (ensureDeviceSlot). */
+  client: GowaClient;
   readonly webhookSecret: string;
   /** Resolves once the exit has been dealt with (state moved, port released): what a stop waits for. */
   readonly settled: Promise<ChildExit>;
@@ -58,22 +61,56 @@ export class DeviceRunner {
   private restartTimer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private healthFailures = 0;
-  private readonly log: Logger;
+  private log: Logger;
+  private key: string;
+  private dir: string;
+  /** The phone the number's WhatsApp session belongs to, once known (its key, or its recorded login JID). */
+  private pairedPhone: string | null;
 
   /** The child's device slot (docs/binary-contract.md §6): named after the number, or its pending id for life. */
   readonly slotId: string;
 
   constructor(
-    readonly phoneNumber: string,
-    readonly sessionDir: string,
+    phoneNumber: string,
+    sessionDir: string,
     initial: DeviceRow,
     readonly logs: ProcessLogs,
     private readonly deps: RunnerDeps,
   ) {
+    this.key = phoneNumber;
+    this.dir = sessionDir;
     this.slotId = initial.pendingId ?? phoneNumber;
+    this.pairedPhone = phoneOfLoginJid(initial.jid) ?? (isPendingId(phoneNumber) ? null : phoneNumber);
     this.stateValue = initial.state;
     this.sessionValue = initial.sessionState;
     this.log = deps.logger.child({ phoneNumber });
+  }
+
+  get phoneNumber(): string {
+    return this.key;
+  }
+
+  get sessionDir(): string {
+    return this.dir;
+  }
+
+  /**
+   * A bind that kept the child running (distributed mode): the same runner and child, known by `phoneNumber` and its
+   * renamed folder from now on. The slot keeps its id; the child keeps the webhook URL it was started with.
+   */
+  rekey(phoneNumber: string, sessionDir: string): void {
+    this.key = phoneNumber;
+    this.dir = sessionDir;
+    this.pairedPhone = phoneNumber;
+    this.log = this.deps.logger.child({ phoneNumber });
+  }
+
+  /** The running child announced again under the number's current key (after `rekey`), for what follows a child by key. */
+  reannounce(): void {
+    const running = this.child;
+    if (!running || this.stateValue !== 'running') return;
+    const { port, client, webhookSecret, binary } = running;
+    this.deps.events.emit('ready', { phoneNumber: this.key, port, client, webhookSecret, binary });
   }
 
   get state(): DeviceState {
@@ -140,7 +177,7 @@ export class DeviceRunner {
     const client = new GowaClient({ host: '127.0.0.1', port, basicAuth, deviceId: this.slotId });
     let settle: (exit: ChildExit) => void = () => undefined;
     const settled = new Promise<ChildExit>((resolve) => (settle = resolve));
-    const running: Running = { process, port, client, webhookSecret, settled, killedHere: false };
+    const running: Running = { process, port, binary, client, webhookSecret, settled, killedHere: false };
     this.child = running;
     if (process.pid !== undefined) this.deps.watchdog.watch(process.pid);
     this.persist({ port, pid: process.pid ?? null, startedAt: this.deps.clock.now() });
@@ -158,7 +195,8 @@ export class DeviceRunner {
       return;
     }
     try {
-      await this.ensureDeviceSlot(client);
+      const slot = await this.ensureDeviceSlot(client);
+      if (slot !== this.slotId) running.client = new GowaClient({ host: '127.0.0.1', port, basicAuth, deviceId: slot });
     } catch (err) {
       this.note('start_failed', { reason: `device slot: ${(err as Error).message}` });
       this.killHere(running);
@@ -168,7 +206,7 @@ export class DeviceRunner {
     this.runningSince = this.deps.clock.now();
     this.move('ready', 'health check passed');
     this.watchHealth(running);
-    this.deps.events.emit('ready', { phoneNumber: this.phoneNumber, port, client, webhookSecret, binary });
+    this.deps.events.emit('ready', { phoneNumber: this.phoneNumber, port, client: running.client, webhookSecret, binary });
   }
 
   /** Stop for good (user) or until the next boot (shutdown). Never followed by an automatic restart. */
@@ -223,6 +261,7 @@ export class DeviceRunner {
     const from = this.sessionValue;
     if (from === to && jid === null) return;
     this.sessionValue = to;
+    this.pairedPhone = phoneOfLoginJid(jid) ?? this.pairedPhone;
     this.persist(jid === null ? { sessionState: to } : { sessionState: to, jid });
     if (from !== to) {
       this.deps.history.append({ phoneNumber: this.phoneNumber, type: 'session', fromState: from, toState: to, detail: jid ? { jid } : null });
@@ -236,9 +275,19 @@ export class DeviceRunner {
     this.stopHealthWatch();
   }
 
-  private async ensureDeviceSlot(client: GowaClient): Promise<void> {
+  /**
+   * The slot the child is addressed by: the number's own, made when missing. A process started on a session store
+   * that already holds the number's session, without the slot registry of the node that paired it (distributed
+   * mode: another node took the number over), loads that session as a slot named by its JID (§6); that slot is the
+   * number's, and making an empty one beside it would ask for a new pairing.
+   */
+  private async ensureDeviceSlot(client: GowaClient): Promise<string> {
     const slots = await client.listDevices();
-    if (!slots.some((slot) => slot.id === this.slotId)) await client.addDevice(this.slotId);
+    if (slots.some((slot) => slot.id === this.slotId)) return this.slotId;
+    const loaded = this.pairedPhone ? slots.find((slot) => slot.id.includes('@') && phoneOfLoginJid(slot.jid ?? slot.id) === this.pairedPhone) : undefined;
+    if (loaded) return loaded.id;
+    await client.addDevice(this.slotId);
+    return this.slotId;
   }
 
   private watchHealth(running: Running): void {

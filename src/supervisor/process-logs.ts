@@ -16,7 +16,7 @@ export interface LogLine {
  */
 export class ProcessLogs {
   private readonly buffer: RingBuffer<LogLine>;
-  private readonly file: string;
+  private file: string;
   private size: number;
 
   constructor(
@@ -24,7 +24,7 @@ export class ProcessLogs {
     bufferLines: number,
     private readonly maxBytes: number,
     /** Told of every line as it is kept (the live log tail); must not throw. */
-    private readonly onLine: (line: LogLine) => void = () => undefined,
+    private onLine: (line: LogLine) => void = () => undefined,
   ) {
     fs.mkdirSync(dir, { recursive: true });
     this.buffer = new RingBuffer<LogLine>(bufferLines);
@@ -45,6 +45,12 @@ export class ProcessLogs {
     } catch {
       // A full disk must not take the supervisor down; the in-memory buffer still has the line.
     }
+  }
+
+  /** The folder was renamed with the number (a bind that kept its child): the file and the live tail follow. */
+  moveTo(dir: string, onLine: (line: LogLine) => void): void {
+    this.file = path.join(dir, 'process.log');
+    this.onLine = onLine;
   }
 
   tail(lines: number): LogLine[] {

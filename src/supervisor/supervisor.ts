@@ -73,6 +73,11 @@ export class Supervisor {
     return this.runners.get(phoneNumber);
   }
 
+  /** The key a number is known by now: a pending id bound to its phone gives the phone; anything else itself. */
+  currentKey(key: string): string {
+    return this.runners.has(key) ? key : (this.deps.devices.getByPendingId(key)?.phoneNumber ?? key);
+  }
+
   /** Run one number on another binary from its next start (update canaries); null returns it to the default. */
   useBinary(phoneNumber: string, binary: string | null): void {
     if (binary === null) this.binaryOverrides.delete(phoneNumber);
@@ -217,6 +222,7 @@ export class Supervisor {
         this.assertOpen();
         const runner = this.require(pendingId);
         if (this.deps.devices.get(phone)) return this.refuseBind(runner, phone, `${phone} is already registered as a number of this gateway`);
+        if (this.deps.bindKeepsChild) return this.bindRunning(runner, pendingId, phone);
         await runner.stop('rebind');
         runner.dispose();
         this.runners.delete(pendingId);
@@ -246,6 +252,44 @@ export class Supervisor {
         return { bound: true, row: this.row(phone) };
       }),
     );
+  }
+
+  /**
+   * The bind of distributed mode: the rows (the assignment with its fence among them) and the folder move while the
+   * child runs on; then the runner, its logs and whatever follows a child by key know it by the phone. Its session
+   * store is named after the pending id for good, so nothing the child holds has moved under it.
+   */
+  private async bindRunning(runner: DeviceRunner, pendingId: PendingId, phone: PhoneNumber): Promise<{ bound: true; row: DeviceRow } | { bound: false; reason: string }> {
+    const from = this.sessionDir(pendingId);
+    const to = this.sessionDir(phone);
+    try {
+      await Promise.all([this.deps.devices.recorded(pendingId), this.history.written(pendingId)]);
+      this.deps.beforeRename?.();
+      // The child's working folder may be renamed under it: it holds open files, not paths.
+      await this.deps.devices.rename(pendingId, phone, () => {
+        if (fs.existsSync(to)) throw new Error(`session folder ${path.basename(to)} already exists`);
+        fs.renameSync(from, to);
+      });
+    } catch (err) {
+      const reason = `could not move the number to ${phone}: ${(err as Error).message}`;
+      // Only a phone that is taken is refused (logged out). Anything else, such as this node losing the number
+      // meanwhile, leaves the session paired and the number pending: its next login, here or on its next owner, binds.
+      if (err instanceof GatewayError && err.code === 'DEVICE_EXISTS') return this.refuseBind(runner, phone, reason);
+      this.deps.logger.warn({ phoneNumber: pendingId, phone, reason }, 'pending number not bound; the next login tries again');
+      return { bound: false, reason };
+    }
+    this.runners.delete(pendingId);
+    runner.rekey(phone, to);
+    runner.logs.moveTo(path.join(to, 'logs'), (line) => this.emitter.emit('log', { phoneNumber: phone, ...line }));
+    this.runners.set(phone, runner);
+    const binary = this.binaryOverrides.get(pendingId);
+    this.binaryOverrides.delete(pendingId);
+    if (binary !== undefined) this.binaryOverrides.set(phone, binary);
+    this.history.append({ phoneNumber: phone, type: 'bound', detail: { pendingId } });
+    this.deps.logger.info({ phoneNumber: phone, pendingId }, 'pending number bound to its phone; its child runs on');
+    this.emitter.emit('bound', { phoneNumber: phone, pendingId, at: this.deps.clock.now() });
+    runner.reannounce();
+    return { bound: true, row: this.row(phone) };
   }
 
   private async refuseBind(runner: DeviceRunner, phone: string, reason: string): Promise<{ bound: false; reason: string }> {

@@ -90,4 +90,10 @@ export interface SupervisorDeps {
    * owner's node agent starts it.
    */
   readonly place?: (phoneNumber: string, autoStart: boolean) => Promise<void>;
+  /**
+   * Distributed mode: binding a pending number to its phone leaves its child running. Its session is in a Postgres
+   * schema named after the pending id for good, and its ownership moves to the phone with the same fence, so a
+   * restart would only cost the user a reconnect.
+   */
+  readonly bindKeepsChild?: boolean;
 }

@@ -175,10 +175,11 @@ describe('node agent: ownership drives the children, the store is fenced on take
     for (const n of run.victimNumbers) {
       const { pid, port } = stale.get(n)!;
       expect(isAlive(pid)).toBe(true);
-      // The stale child answers, but its store refuses it: the send fails and nothing is written.
+      // The stale child answers, but its store refuses it: the send fails and nothing is written. Its slot is
+      // addressed by the session's JID: a child started on a store paired elsewhere has its session under that id.
       const res = await fetch(`http://127.0.0.1:${port}/send/message`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(childAuth(pid)).toString('base64')}`, 'content-type': 'application/json', 'x-device-id': n },
+        headers: { authorization: `Basic ${Buffer.from(childAuth(pid)).toString('base64')}`, 'content-type': 'application/json', 'x-device-id': jidOf(n) },
         body: JSON.stringify({ phone: '628999000111', message: 'from a stale child' }),
       });
       expect(res.status).toBe(500);

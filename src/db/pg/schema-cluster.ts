@@ -49,6 +49,11 @@ export const assignments = pgTable(
     releasedBy: text('released_by'),
     /** Set while the number is crash-looped to `failed` on its node: rebalancing never moves it. */
     failedAt: at('failed_at'),
+    /**
+     * The number key its session store (role and schema `wa_<key>`) is named after, when not `phone_number`: a
+     * pending number bound to its phone keeps the store it paired in (src/cluster/number-rename.ts).
+     */
+    storeKey: text('store_key'),
     createdAt: at('created_at').notNull().defaultNow(),
   },
   (t) => [

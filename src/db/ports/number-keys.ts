@@ -36,8 +36,9 @@ export const NUMBER_TABLES = [
 export const HISTORICAL_TABLES: readonly string[] = ['audit_events'];
 
 /**
- * Distributed mode's own tables (Postgres only): who owns the number and every move of it. The rename leaves them
- * to the ownership core, which keys its fences by number (a bind in cluster mode is not built yet, docs/cluster.md).
+ * Distributed mode's own tables (Postgres only): who owns the number and every move of it. The plain rename leaves
+ * them alone; distributed mode's (src/cluster/number-rename.ts) moves the `assignments` row in the same fenced
+ * transaction, and `ownership_moves` keeps the key each move was made under (history, like the audit log).
  */
 export const OWNERSHIP_TABLES: readonly string[] = ['assignments', 'ownership_moves'];
 
