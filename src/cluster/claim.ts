@@ -38,19 +38,25 @@ const SHARES = `
          (SELECT count(*) FROM assignments WHERE node_id = $1 AND node_incarnation = $2)::int AS mine,
          EXISTS (SELECT 1 FROM nodes WHERE node_id = $1 AND incarnation = $2 AND expires_at > now() AND NOT draining) AS me_live`;
 
-/** Numbers nobody may be running: never owned, handed over, owned by an incarnation that has been replaced, or by an expired lease. */
+/**
+ * Numbers nobody may be running: never owned, handed over, owned by an incarnation that has been replaced, or by an
+ * expired lease. The holder is read per row (no outer join): when another round claims a row after this statement
+ * began, Postgres re-checks the locked row's new version, and a joined "no holder" read earlier would let it through.
+ */
 const CLAIM = `
   WITH candidate AS (
     SELECT a.phone_number, COALESCE(a.node_id, a.released_by) AS previous,
       CASE WHEN a.node_id IS NULL AND a.released_by IS NULL THEN 'new'
            WHEN a.node_id IS NULL THEN 'released'
-           WHEN n.node_id IS NULL OR n.incarnation <> a.node_incarnation THEN 'orphaned'
-           ELSE 'expired' END AS reason
-    FROM assignments a LEFT JOIN nodes n ON n.node_id = a.node_id
+           WHEN EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = a.node_id AND n.incarnation = a.node_incarnation) THEN 'expired'
+           ELSE 'orphaned' END AS reason
+    FROM assignments a
     WHERE (a.node_id IS NULL
-        OR n.node_id IS NULL
-        OR (n.incarnation <> a.node_incarnation AND n.joined_at < now() - make_interval(secs => $4::float8 / 1000))
-        OR ($5 AND n.incarnation = a.node_incarnation AND n.expires_at < now() - make_interval(secs => $4::float8 / 1000)))
+        -- No holder that still counts: gone, replaced beyond the grace, or (outside the quiet period) expired beyond it.
+        OR NOT EXISTS (
+          SELECT 1 FROM nodes n WHERE n.node_id = a.node_id
+            AND NOT COALESCE((n.incarnation <> a.node_incarnation AND n.joined_at < now() - make_interval(secs => $4::float8 / 1000))
+              OR ($5 AND n.incarnation = a.node_incarnation AND n.expires_at < now() - make_interval(secs => $4::float8 / 1000)), false)))
       AND string_to_array(a.min_gowa_version, '.')::int[] <= string_to_array($6, '.')::int[]
       -- What this node handed over (or gave up on) goes to the others first, for the cooldown.
       AND NOT COALESCE(a.node_id IS NULL AND a.released_by = $1 AND a.released_at > now() - make_interval(secs => $9::float8 / 1000), false)
