@@ -6,17 +6,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { clusterGateways } from '../helpers/cluster-gateways.js';
-import type { TestGateway } from '../helpers/gateway.js';
+import type { ApiDevice, TestGateway } from '../helpers/gateway.js';
 import { postgresForFile } from '../helpers/postgres.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
-
-interface Device {
-  phoneNumber: string;
-  pending: boolean;
-  pendingId: string | null;
-  state: string;
-  sessionState: string;
-}
 
 const server = postgresForFile();
 const cluster = clusterGateways();
@@ -24,7 +16,7 @@ const PHONE = '5511931000001';
 const DB = 'pending_bind';
 
 const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => server().query<T>(text, params, DB);
-const device = async (gw: TestGateway, key: string): Promise<{ status: number; body: Device }> => gw.request<Device>('GET', `/api/devices/${key}`);
+const device = async (gw: TestGateway, key: string): Promise<{ status: number; body: ApiDevice }> => gw.request<ApiDevice>('GET', `/api/devices/${key}`);
 
 /** What the number's child says itself about its WhatsApp session, on the node that runs it. */
 async function childLoggedIn(gw: TestGateway, key: string): Promise<boolean> {
@@ -36,7 +28,7 @@ describe('a pending number in distributed mode', () => {
   it('is bound to its phone on its owner without a restart, and the next owner opens its session', async () => {
     const url = await server().createDatabase(DB);
     const gateways = [await cluster.node(url, 0), await cluster.node(url, 1)];
-    const created = await gateways[1]!.request<Device>('POST', '/api/devices', { body: { pending: true, name: 'Front desk' } });
+    const created = await gateways[1]!.request<ApiDevice>('POST', '/api/devices', { body: { pending: true, name: 'Front desk' } });
     expect(created.status).toBe(201);
     const pendingId = created.body.phoneNumber;
     expect(pendingId).toMatch(/^pending-[a-z0-9]{12}$/);

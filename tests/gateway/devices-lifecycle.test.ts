@@ -1,16 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { type ApiDevice, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { isAlive, waitFor, waitForExit } from '../helpers/wait.js';
-
-interface DeviceBody {
-  phoneNumber: string;
-  state: string;
-  port: number | null;
-  pid: number | null;
-  desiredState: string;
-}
 
 let gw: TestGateway;
 const PHONE = '5511900000001';
@@ -27,10 +19,10 @@ function dbRow(phone: string): Record<string, unknown> | undefined {
 }
 
 describe('registering a number', () => {
-  let device: DeviceBody;
+  let device: ApiDevice;
 
   it('starts a real child on a port in range and writes its row', async () => {
-    const res = await gw.request<DeviceBody>('POST', '/api/devices', { body: { phoneNumber: `+${PHONE}`, name: 'Support desk' } });
+    const res = await gw.request<ApiDevice>('POST', '/api/devices', { body: { phoneNumber: `+${PHONE}`, name: 'Support desk' } });
     expect(res.status).toBe(201);
     device = res.body;
     expect(device).toMatchObject({ phoneNumber: PHONE, state: 'running', desiredState: 'running' });
@@ -42,7 +34,7 @@ describe('registering a number', () => {
   });
 
   it('gives the child one device slot named after the number, and reports its /app/status', async () => {
-    const res = await gw.request<{ device: DeviceBody; child: { device_id: string; is_logged_in: boolean } }>('GET', `/api/devices/${PHONE}/status`);
+    const res = await gw.request<{ device: ApiDevice; child: { device_id: string; is_logged_in: boolean } }>('GET', `/api/devices/${PHONE}/status`);
     expect(res.status).toBe(200);
     expect(res.body.child).toMatchObject({ device_id: PHONE, is_logged_in: false });
     const slots = await gw.gateway.supervisor.runner(PHONE)?.client?.listDevices();
@@ -74,17 +66,17 @@ describe('registering a number', () => {
 
   it('stops on request (process gone) and starts again on the same port', async () => {
     const pid = device.pid ?? -1;
-    const stopped = await gw.request<DeviceBody>('POST', `/api/devices/${PHONE}/stop`);
+    const stopped = await gw.request<ApiDevice>('POST', `/api/devices/${PHONE}/stop`);
     expect(stopped.body).toMatchObject({ state: 'stopped', desiredState: 'stopped', pid: null });
     expect(isAlive(pid)).toBe(false);
-    const started = await gw.request<DeviceBody>('POST', `/api/devices/${PHONE}/start`);
+    const started = await gw.request<ApiDevice>('POST', `/api/devices/${PHONE}/start`);
     expect(started.body).toMatchObject({ state: 'running', port: device.port });
     expect(started.body.pid).not.toBe(pid);
     device = started.body;
   });
 
   it('restarts with a new process', async () => {
-    const res = await gw.request<DeviceBody>('POST', `/api/devices/${PHONE}/restart`);
+    const res = await gw.request<ApiDevice>('POST', `/api/devices/${PHONE}/restart`);
     expect(res.body.state).toBe('running');
     expect(res.body.pid).not.toBe(device.pid);
     expect(isAlive(device.pid ?? -1)).toBe(false);
@@ -118,7 +110,7 @@ describe('registering a number', () => {
 
     // Running (a loaded machine may have restarted it meanwhile): its pid is the process the delete must stop.
     const other = await waitFor(async () => {
-      const res = await gw.request<DeviceBody>('GET', '/api/devices/5511900000002');
+      const res = await gw.request<ApiDevice>('GET', '/api/devices/5511900000002');
       return res.body.state === 'running' && res.body.pid ? res : null;
     }, { what: '5511900000002 running' });
     const purged = await gw.request('DELETE', '/api/devices/5511900000002?purge=true');

@@ -2,9 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
 import { createGateway, type Gateway } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { createLogger } from '../../src/lib/logger.js';
+import type { deviceSchema } from '../../src/http/schemas.js';
+
+/** A number as the REST API answers it (GET /api/devices/{phone}). */
+export type ApiDevice = z.output<typeof deviceSchema>;
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SIM_BINARY = path.join(ROOT, 'bin', 'whatsapp-sim');

@@ -9,19 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HISTORICAL_TABLES, NUMBER_TABLES, tablesWithNumberColumn } from '../../src/db/repositories/number-keys.js';
 import { auditRows, auditSettled, createKey, createUser, grant, lastAuditId } from '../helpers/access.js';
-import { makeDataRoot, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { type ApiDevice, makeDataRoot, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectClient } from '../realtime/socket-helpers.js';
-
-interface Device {
-  phoneNumber: string;
-  pending: boolean;
-  pendingId: string | null;
-  state: string;
-  sessionState: string;
-  loggedIn: boolean;
-  lastError: string | null;
-}
 
 const TAKEN = '5511940000001';
 const FRESH = '5511940000002';
@@ -39,14 +29,14 @@ afterAll(async () => {
   await gw?.close();
 });
 
-async function createPending(name = 'Support desk', token?: string): Promise<Device> {
-  const res = await gw.request<Device>('POST', '/api/devices', { body: { pending: true, name }, ...(token ? { token } : {}) });
+async function createPending(name = 'Support desk', token?: string): Promise<ApiDevice> {
+  const res = await gw.request<ApiDevice>('POST', '/api/devices', { body: { pending: true, name }, ...(token ? { token } : {}) });
   expect(res.status).toBe(201);
   return res.body;
 }
 
-async function device(key: string): Promise<Device> {
-  return (await gw.request<Device>('GET', `/api/devices/${key}`)).body;
+async function device(key: string): Promise<ApiDevice> {
+  return (await gw.request<ApiDevice>('GET', `/api/devices/${key}`)).body;
 }
 
 /** The phone scans the number's QR code: the stand-in pairs the slot as `phone`. */
@@ -83,7 +73,7 @@ describe('a number created without a phone', () => {
     expect(pendingId).toMatch(/^pending-[a-z0-9]{12}$/);
     expect(fs.existsSync(folder(pendingId))).toBe(true);
     expect((await gw.request<{ qrCode: string }>('GET', `/api/devices/${pendingId}/qr`)).body.qrCode).toMatch(/^data:image\/png;base64,/);
-    expect((await gw.request<{ devices: Device[] }>('GET', '/api/devices')).body.devices.map((d) => d.phoneNumber)).toContain(pendingId);
+    expect((await gw.request<{ devices: ApiDevice[] }>('GET', '/api/devices')).body.devices.map((d) => d.phoneNumber)).toContain(pendingId);
   });
 
   it('takes the phone that pairs: rows, folder and event sequence move to it, and it runs logged in', async () => {
@@ -91,7 +81,7 @@ describe('a number created without a phone', () => {
     expect(eventsBefore).toBeGreaterThan(0);
     await scan(pendingId, FRESH);
     const bound = await waitFor(async () => {
-      const d = await gw.request<Device>('GET', `/api/devices/${FRESH}`);
+      const d = await gw.request<ApiDevice>('GET', `/api/devices/${FRESH}`);
       return d.status === 200 && d.body.loggedIn && d.body.state === 'running' ? d.body : null;
     }, { what: 'the number under its phone, logged in again' });
     expect(bound).toMatchObject({ phoneNumber: FRESH, pending: false, pendingId, state: 'running', sessionState: 'logged_in' });
@@ -137,7 +127,7 @@ describe('a number created without a phone', () => {
 
     await scan(id, OTHER);
     const bound = await waitFor(async () => {
-      const d = await gw.request<Device>('GET', `/api/devices/${OTHER}`);
+      const d = await gw.request<ApiDevice>('GET', `/api/devices/${OTHER}`);
       return d.status === 200 && d.body.loggedIn && d.body.state === 'running' ? d.body : null;
     }, { what: 'the second pairing bound' });
     expect(bound).toMatchObject({ phoneNumber: OTHER, pendingId: id });
@@ -178,7 +168,7 @@ describe('a pending number shared before it paired', () => {
     const mark = lastAuditId(gw);
 
     await scan(id, SHARED);
-    await waitFor(async () => (await gw.request<Device>('GET', `/api/devices/${SHARED}`)).body.loggedIn === true, { what: 'the shared number bound and logged in' });
+    await waitFor(async () => (await gw.request<ApiDevice>('GET', `/api/devices/${SHARED}`)).body.loggedIn === true, { what: 'the shared number bound and logged in' });
 
     // The owner still owns it, the grantee keeps its level, the key covers the phone (and was told so).
     expect((gw.gateway.database.sqlite.prepare('SELECT owner_id AS ownerId FROM devices WHERE phone_number = ?').get(SHARED) as { ownerId: number }).ownerId).toBe(owner.id);
@@ -187,10 +177,10 @@ describe('a pending number shared before it paired', () => {
     ]);
     expect((await gw.request('POST', `/api/devices/${SHARED}/restart`, { token: agent.token })).status).toBe(200);
     expect((await gw.request<{ numbers: string[] }>('GET', `/api/keys/${key.id}`, { token: owner.token })).body.numbers).toEqual([SHARED]);
-    expect((await gw.request<Device>('GET', `/api/devices/${SHARED}`, { token: key.key })).status).toBe(200);
+    expect((await gw.request<ApiDevice>('GET', `/api/devices/${SHARED}`, { token: key.key })).status).toBe(200);
     expect(rows('number_grants', id)).toBe(0);
     // Every route with the number in its path still takes the old id, and acts on the phone.
-    expect((await gw.request<Device>('GET', `/api/devices/${id}`, { token: agent.token })).body).toMatchObject({ phoneNumber: SHARED, pendingId: id });
+    expect((await gw.request<ApiDevice>('GET', `/api/devices/${id}`, { token: agent.token })).body).toMatchObject({ phoneNumber: SHARED, pendingId: id });
     expect((await gw.request<{ grants: unknown[] }>('GET', `/api/devices/${id}/grants`, { token: owner.token })).body.grants).toHaveLength(1);
     // A stranger learns nothing from the old id either.
     const stranger = await createUser(gw, 'pending-stranger');

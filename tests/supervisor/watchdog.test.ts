@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { makeDataRoot, workerPortRange } from '../helpers/gateway.js';
+import { type ApiDevice, makeDataRoot, workerPortRange } from '../helpers/gateway.js';
 import { pairChild, procStat, spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 
@@ -14,14 +14,6 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-interface Device {
-  state: string;
-  pid: number | null;
-  sessionState: string;
-  restartCount: number;
-  lastExitSignal: string | null;
-  lastError: string | null;
-}
 interface TimelineEntry {
   type: string;
   fromState: string | null;
@@ -43,7 +35,7 @@ async function gateway(slice: number, env: Record<string, string>): Promise<Gate
 }
 
 async function addNumber(gw: GatewayProcess, phoneNumber: string): Promise<number> {
-  const created = await gw.request<Device>('POST', '/api/devices', { phoneNumber });
+  const created = await gw.request<ApiDevice>('POST', '/api/devices', { phoneNumber });
   expect(created).toMatchObject({ status: 201, body: { state: 'running' } });
   return created.body.pid!;
 }
@@ -54,11 +46,11 @@ async function watchdogPid(gw: GatewayProcess): Promise<number> {
   return health.body.supervisor.watchdog.pid!;
 }
 
-const device = async (gw: GatewayProcess, phone: string): Promise<Device> => (await gw.request<Device>('GET', `/api/devices/${phone}`)).body;
+const device = async (gw: GatewayProcess, phone: string): Promise<ApiDevice> => (await gw.request<ApiDevice>('GET', `/api/devices/${phone}`)).body;
 const timeline = async (gw: GatewayProcess, phone: string): Promise<TimelineEntry[]> => (await gw.request<{ entries: TimelineEntry[] }>('GET', `/api/devices/${phone}/timeline`)).body.entries;
 
 /** Running again on a child other than `old`, in the given session state. */
-function runningAgain(gw: GatewayProcess, phone: string, old: number, sessionState: string): Promise<Device> {
+function runningAgain(gw: GatewayProcess, phone: string, old: number, sessionState: string): Promise<ApiDevice> {
   return waitFor(
     async () => {
       const d = await device(gw, phone);
