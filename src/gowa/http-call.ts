@@ -10,8 +10,30 @@ export interface HttpAnswer {
  * fetch for JSON and bodiless calls: fetch streams even a string body through a web stream, which made every
  * send several times as expensive (measured by `npm run bench`). Errors keep fetch's shape for callers that
  * classify them: the socket error with its `code` (ECONNREFUSED, ECONNRESET), or a `TimeoutError`.
+ *
+ * A reused idle connection the child closed just as the request went out fails with ECONNRESET before the
+ * child read anything (its keep-alive timer and ours race when the event loop is busy); that one case is sent
+ * again on a fresh connection, once, as Node's own documentation advises.
  */
-export function httpCall(agent: http.Agent, url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<HttpAnswer> {
+export async function httpCall(agent: http.Agent, url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<HttpAnswer> {
+  const deadline = Date.now() + timeoutMs;
+  try {
+    return await attempt(agent, url, method, headers, body, timeoutMs);
+  } catch (err) {
+    if (!(err instanceof StaleConnection)) throw err;
+    // Outside the pool: another idle connection in it may be just as stale.
+    return await attempt(false, url, method, headers, body, Math.max(1, deadline - Date.now()));
+  }
+}
+
+/** The reset of a reused keep-alive connection before any answer: the request never reached the child. */
+class StaleConnection extends Error {
+  constructor(readonly original: Error) {
+    super(original.message, { cause: original });
+  }
+}
+
+function attempt(agent: http.Agent | false, url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method,
@@ -19,6 +41,7 @@ export function httpCall(agent: http.Agent, url: URL, method: string, headers: R
       headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
     });
     let settled = false;
+    let answered = false;
     const settle = (finish: () => void): void => {
       if (settled) return;
       settled = true;
@@ -30,8 +53,12 @@ export function httpCall(agent: http.Agent, url: URL, method: string, headers: R
       settle(() => reject(err));
       req.destroy(err);
     }, timeoutMs);
-    req.on('error', (err) => settle(() => reject(err)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = !answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      settle(() => reject(stale ? new StaleConnection(err) : err));
+    });
     req.on('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') })));
