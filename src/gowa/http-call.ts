@@ -11,9 +11,11 @@ export interface HttpAnswer {
  * send several times as expensive (measured by `npm run bench`). Errors keep fetch's shape for callers that
  * classify them: the socket error with its `code` (ECONNREFUSED, ECONNRESET), or a `TimeoutError`.
  *
- * A reused idle connection the child closed just as the request went out fails with ECONNRESET before the
- * child read anything (its keep-alive timer and ours race when the event loop is busy); that one case is sent
- * again on a fresh connection, once, as Node's own documentation advises.
+ * A reused idle connection the child closed just as a read went out fails with ECONNRESET before any answer
+ * (its keep-alive timer and ours race when the event loop is busy); a GET or HEAD is then sent again on a fresh
+ * connection, once, as Node's own documentation advises. Anything else is passed on: the same reset is what a
+ * child killed while handling a send gives, and only the outbox's check of the child's history may decide
+ * whether that send went out.
  */
 export async function httpCall(agent: http.Agent, url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<HttpAnswer> {
   const deadline = Date.now() + timeoutMs;
@@ -54,7 +56,7 @@ function attempt(agent: http.Agent | false, url: URL, method: string, headers: R
       req.destroy(err);
     }, timeoutMs);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      const stale = !answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      const stale = !answered && req.reusedSocket && (method === 'GET' || method === 'HEAD') && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
       settle(() => reject(stale ? new StaleConnection(err) : err));
     });
     req.on('response', (res) => {

@@ -53,15 +53,25 @@ afterEach(async () => {
 });
 
 describe('calls to a child over a kept-alive connection', () => {
-  it('go out again on a fresh connection when the reused one was reset before an answer, and reach the child once', async () => {
+  it('send a read again on a fresh connection when the reused one was reset before an answer', async () => {
+    const child = await resettingServer();
+    closers.push(child.close);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    closers.push(async () => agent.destroy());
+    expect((await httpCall(agent, child.url, 'GET', {}, undefined, 5000)).status).toBe(200);
+    // The second call takes the pooled connection, which the child resets.
+    expect((await httpCall(agent, child.url, 'GET', {}, undefined, 5000)).status).toBe(200);
+    expect(child.requests).toEqual(['GET /send/message HTTP/1.1', 'GET /send/message HTTP/1.1']);
+  });
+
+  it('pass the same reset of a send on to the caller: a child killed while sending looks the same', async () => {
     const child = await resettingServer();
     closers.push(child.close);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     closers.push(async () => agent.destroy());
     expect((await httpCall(agent, child.url, 'POST', {}, '{"n":1}', 5000)).status).toBe(200);
-    // The second call takes the pooled connection, which the child resets unread.
-    expect((await httpCall(agent, child.url, 'POST', {}, '{"n":2}', 5000)).status).toBe(200);
-    expect(child.requests).toEqual(['POST /send/message HTTP/1.1', 'POST /send/message HTTP/1.1']);
+    await expect(httpCall(agent, child.url, 'POST', {}, '{"n":2}', 5000)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(child.requests).toEqual(['POST /send/message HTTP/1.1']);
   });
 
   it('pass a reset of a fresh connection on to the caller: the child may have read that request', async () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { makeDataRoot, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { failNext, message, registerPaired, send, simSent, waitForStatus } from '../helpers/messaging.js';
+import { child, failNext, message, registerPaired, send, simSent, waitForStatus } from '../helpers/messaging.js';
 import { waitFor } from '../helpers/wait.js';
 
 const DONE = ['sent', 'delivered', 'read'];
@@ -25,12 +25,11 @@ describe('the child is killed with -9 while messages are queued', () => {
     for (const text of texts) ids.push((await send(gw, { from: PHONE, to: '5511888882000', message: text })).id);
     await waitFor(async () => (await simSent(gw, PHONE)).length >= 5, { what: 'a few messages sent' });
 
-    // The next send stalls inside the child, so one request is in flight when the process dies.
+    // The next send stalls inside the child, so one request is in flight when the process dies: once the child has
+    // taken the rule, the one row `sending` (one at a time) is that send.
     await failNext(gw, PHONE, { count: 1, delay_ms: 10_000 });
-    const stuck = await waitFor(
-      () => gw.gateway.database.sqlite.prepare("SELECT id FROM messages WHERE status = 'sending' AND updated_at < ?").get(Date.now() - 300) as { id: string } | undefined,
-      { what: 'a send in flight' },
-    );
+    await waitFor(async () => (await child(gw, PHONE).request<{ pending: number }>('GET', '/_sim/fail-next')).results?.pending === 0, { what: 'the stalled send inside the child' });
+    const stuck = gw.gateway.database.sqlite.prepare("SELECT id FROM messages WHERE status = 'sending'").get() as { id: string };
     const runner = gw.gateway.supervisor.runner(PHONE);
     const pid = runner?.pid ?? 0;
     process.kill(pid, 'SIGKILL');

@@ -50,10 +50,12 @@ describe('outbox: text messages through the per-number queue', () => {
     const times = atChild.map((e) => Date.parse(e.at));
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
     // The child stamps a send when it has handled it, so each gap is the interval plus the difference of two
-    // handling times, which jitters on a loaded machine. Over the whole run that jitter counts only twice, and
-    // no gap comes near the burst an unpaced queue would give (a few ms).
+    // handling times, which jitters on a loaded machine (one slow handling shortens one gap and lengthens the
+    // next). Over the whole run that jitter counts only twice, and the typical gap is the interval; an unpaced
+    // queue gives gaps of a few ms.
     expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(19 * 250 - 100);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(250 / 2);
+    const median = [...gaps].sort((x, y) => x - y)[Math.floor(gaps.length / 2)] ?? 0;
+    expect(median).toBeGreaterThanOrEqual(250 * 0.8);
 
     const reset = await gw.request<{ customPolicy: boolean; policy: { interval: number } }>('PATCH', `/api/devices/${A}/queue`, { body: { reset: true } });
     expect(reset.body).toMatchObject({ customPolicy: false, policy: { interval: 20 } });

@@ -140,6 +140,7 @@ describeSim('sending when logged in', () => {
     expect(queued.json).toEqual({ code: 'SUCCESS', message: 'Failure injection queued', results: { pending: 1 } });
     await sim.api('POST', '/_sim/fail-next', { count: 1, status: 500, code: 'INTERNAL_SERVER_ERROR', message: 'boom' });
     await sim.api('POST', '/_sim/fail-next', { count: 1, delay_ms: 300 });
+    expect((await sim.api('GET', '/_sim/fail-next')).json).toEqual({ code: 'SUCCESS', message: 'Failure injections queued', results: { pending: 3 } });
     const limited = await send('/send/message', { phone: '628222', message: 'a' });
     expect([limited.status, limited.json.code]).toEqual([429, 'WA_REACHOUT_TIMELOCK']);
     const boom = await send('/send/message', { phone: '628222', message: 'b' });
@@ -149,6 +150,7 @@ describeSim('sending when logged in', () => {
     expect(slow.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     expect((await send('/send/message', { phone: '628222', message: 'd' })).status).toBe(200);
+    expect((await sim.api('GET', '/_sim/fail-next')).json).toMatchObject({ results: { pending: 0 } });
     const after = (await sim.api<Envelope<{ sent: SentEntry[] }>>('GET', '/_sim/sent')).json.results?.sent ?? [];
     expect(after.slice(before).map((e) => e.message)).toEqual(['c', 'd']);
   });

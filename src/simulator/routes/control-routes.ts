@@ -82,5 +82,7 @@ export function registerControlRoutes(open: Router, scoped: Router, services: Se
       const pending = count ? services.faults.add(ctx.slot.id, { remaining: count, delayMs, error }) : 0;
       sendOk(ctx.res, 'Failure injection queued', { pending });
     })
+    // A test knows a stalled send has reached the child (and taken its rule) when this drops.
+    .on('GET', '/_sim/fail-next', (ctx) => sendOk(ctx.res, 'Failure injections queued', { pending: services.faults.pending(ctx.slot.id) }))
     .on('GET', '/_sim/sent', (ctx) => sendOk(ctx.res, 'Sent messages', { sent: services.sent.list(ctx.slot.id) }));
 }
