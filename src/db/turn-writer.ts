@@ -24,7 +24,7 @@ export type AfterError = (err: unknown) => void;
  * A turn that runs long (a burst that piled up while the process waited for a core) writes what it has queued
  * once the oldest item has waited this long, so the events of a long turn are published as it goes, not at its end.
  */
-const MAX_WAIT_MS = 5;
+const DEFAULT_MAX_WAIT_MS = 5;
 
 const ignore = (): void => {};
 
@@ -38,7 +38,7 @@ const ignore = (): void => {};
  * order, inside one transaction, each in its own savepoint: one that throws undoes only its own writes and fails
  * only its own caller. After the commit, the `after` steps run synchronously in queue order (publishing, waking
  * dispatchers), then every caller's promise resolves. A failed commit undoes everything and fails every caller.
- * A long turn is cut into batches of at most MAX_WAIT_MS.
+ * A long turn is cut into batches of at most `maxWaitMs` (5 ms by default).
  *
  * A write made while an item runs (a listener the item calls stores something of its own, e.g. the journaled
  * `queued` event of an accepted message) joins that item: it runs at once in a savepoint of the item (so it
@@ -58,6 +58,7 @@ export class TurnWriter {
   constructor(
     private readonly sqlite: Database.Database,
     private readonly onAfterError: AfterError,
+    private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS,
   ) {
     // Called inside the batch's transaction, better-sqlite3 runs a transaction function as a savepoint.
     this.savepoint = sqlite.transaction((run: () => unknown) => run());
@@ -84,7 +85,7 @@ export class TurnWriter {
       if (this.pending.length === 1) {
         this.firstQueuedAt = performance.now();
         setImmediate(() => this.flush());
-      } else if (performance.now() - this.firstQueuedAt >= MAX_WAIT_MS && !this.sqlite.inTransaction) {
+      } else if (performance.now() - this.firstQueuedAt >= this.maxWaitMs && !this.sqlite.inTransaction) {
         this.flush();
       }
     });

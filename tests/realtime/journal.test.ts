@@ -16,9 +16,14 @@ const dir = makeDataRoot('wa-journal-');
 const database = openDatabase(path.join(dir, 'test.db'), path.join(ROOT, 'drizzle'));
 let now = 1_000_000;
 const clock: Clock = { now: () => now, random: () => 0.5, setTimeout, clearTimeout };
-const writer = new TurnWriter(database.sqlite, (err) => {
-  throw err;
-});
+// No turn of a slow machine waits a minute: the tests count commits.
+const writer = new TurnWriter(
+  database.sqlite,
+  (err) => {
+    throw err;
+  },
+  60_000,
+);
 const journal = new EventJournal(new EventRepository(database.db), writer, clock, createLogger('silent'));
 const msg = (body: string) => fromWebhook({ event: 'message', payload: { body } });
 
