@@ -30,7 +30,7 @@ export async function httpCall(agent: http.Agent, url: URL, method: string, head
 
 /** The reset of a reused keep-alive connection before any answer: the request never reached the child. */
 class StaleConnection extends Error {
-  constructor(readonly original: Error) {
+  constructor(original: Error) {
     super(original.message, { cause: original });
   }
 }
