@@ -64,6 +64,7 @@ import { deviceProcessRoutes } from './http/routes/device-process.js';
 import { ChatwootBridge } from './chatwoot/bridge.js';
 import { installedBinaryVersion } from './cluster/binary-version.js';
 import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js';
+import { JournalAppender, LocalJournalForwarder } from './cluster/journal/index.js';
 import { FencedDeviceStore } from './cluster/fenced-devices.js';
 import { NodeAgent } from './cluster/node-agent.js';
 import { addNumbers } from './cluster/numbers.js';
@@ -90,6 +91,7 @@ import { auditMetrics } from './metrics/audit.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
 import { chatwootMetrics } from './metrics/chatwoot.js';
 import { clusterMetrics } from './metrics/cluster.js';
+import { clusterJournalMetrics } from './metrics/cluster-journal.js';
 import { chatwootRoutes } from './http/routes/chatwoot.js';
 import { chatwootWebhookRoutes } from './http/routes/chatwoot-webhooks.js';
 import { httpTiming } from './http/timing.js';
@@ -104,6 +106,7 @@ import type { RestoreSummary } from './supervisor/reconcile.js';
 import { restartPolicyFrom, supervisorSettingsFrom } from './supervisor/settings-from-config.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { EventPipeline } from './events/pipeline.js';
+import { recordedDraft } from './events/journal.js';
 import { SessionWatch } from './events/session-watch.js';
 import { eventRoutes } from './http/routes/events.js';
 import { internalWebhookHandler } from './http/routes/internal-webhooks.js';
@@ -175,6 +178,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // The node agent needs the supervisor, built below; the claims it serves wait for it (none starts a child before).
   let agentBuilt: (agent: NodeAgent) => void = () => undefined;
   const agentReady = new Promise<NodeAgent>((resolve) => (agentBuilt = resolve));
+  // Distributed mode: the local journal's events go on to the Postgres journal (built with the pipeline, below).
+  let forwarder: LocalJournalForwarder | null = null;
   const cluster = clusterSetup
     ? await startClusterNode({
         settings: clusterSetup,
@@ -183,7 +188,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         logger: logger.child({ component: 'cluster' }),
         hooks: {
           prepare: async (phoneNumber, fence) => (await agentReady).hooks.prepare?.(phoneNumber, fence),
-          beforeRelease: async (phoneNumber) => (await agentReady).hooks.beforeRelease?.(phoneNumber),
+          beforeRelease: async (phoneNumber) => {
+            await (await agentReady).hooks.beforeRelease?.(phoneNumber);
+            // What the stopped child's last moments recorded reaches Postgres before the fence is handed on.
+            writer.flush();
+            await forwarder?.settled();
+          },
         },
       })
     : null;
@@ -294,6 +304,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     settings: { retentionMs: config.EVENT_RETENTION, feedPingIntervalMs: config.CHILD_FEED_PING_INTERVAL },
   });
+  // Distributed mode, for now (DM-22): every event the local journal records is appended to Postgres too, under the
+  // number's fence, so sockets on every node get it (they read the Postgres journal only).
+  if (cluster) {
+    const appender = new JournalAppender({ pool: cluster.pool, nodeId: cluster.membership.nodeId, fences: cluster.ownership, logger: logger.child({ component: 'cluster-journal' }) });
+    forwarder = new LocalJournalForwarder({ appender, ownership: cluster.ownership, logger: logger.child({ component: 'cluster-journal' }) }, () => clock.now());
+  }
+  const toPostgres = forwarder;
+  const unforward = toPostgres ? pipeline.events.on('recorded', (event) => toPostgres.forward(event.phoneNumber, recordedDraft(event))) : () => undefined;
+  const forwardFigures = toPostgres ? [clusterJournalMetrics(() => toPostgres.figures())] : [];
   const sessions = new SessionWatch(supervisor, pipeline.feeds.events, logger, config.SESSION_STATUS_DELAY);
   const webhooks = new WebhookService({
     storage: sqliteWebhookStorage(database, writer),
@@ -434,7 +453,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir: config.paths.data,
     minFreeDiskBytes: config.HEALTH_MIN_FREE_DISK_MB * 1024 * 1024,
     queueDepth,
-    contributors: [outboxFigures, webhookFigures, chatwootFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
+    contributors: [outboxFigures, webhookFigures, chatwootFigures, ...forwardFigures, { name: 'update', report: (visible) => ({ figures: { ...scopedStatus(updates.status(), visible) }, problems: [] }) }],
     binaryVersion: () => binaryVersion.get(),
   });
   const updateScheduler = new UpdateScheduler(updates, config.UPDATE_CHECK_CRON, logger);
@@ -445,7 +464,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     supervisor,
     sampler,
     queueDepth,
-    contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures, ...(clusterSource.mode === 'postgres' ? [clusterMetrics(clusterSource.read)] : [])],
+    contributors: [outboxFigures, webhookFigures, chatwootFigures, auditFigures, ...forwardFigures, ...(clusterSource.mode === 'postgres' ? [clusterMetrics(clusterSource.read)] : [])],
   });
   const unaudit = auditSystemEvents(audit, { supervisor: supervisor.events, outbox: outbox.events, updates: updates.events });
 
@@ -705,6 +724,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await keys.close();
       logStream.close();
       pipeline.close();
+      unforward();
+      await forwarder?.close();
       unbridge();
       unfollowAccess();
       unfollowDevices();

@@ -190,6 +190,16 @@ export class EventJournal {
   }
 }
 
+/**
+ * A recorded event as the row `store` wrote (its type and payload, without its local seq): the inverse of
+ * `storedEvent`, for another journal to number it anew (distributed mode's Postgres journal).
+ */
+export function recordedDraft(event: RecordedEvent): { readonly type: string; readonly payload: Record<string, unknown> } {
+  const { seq: _seq, ...stored } = event.message;
+  const payload = { ...stored, outbound: event.outbound, port: event.port, ...(event.derived.length > 0 ? { derived: event.derived } : {}) };
+  return { type: event.message.type, payload };
+}
+
 /** A stored row as the event it was when recorded (what another node's reader of the journal publishes). */
 export function storedEvent(phoneNumber: string, seq: number, payload: Record<string, unknown>): RecordedEvent {
   const port = typeof payload['port'] === 'number' ? payload['port'] : null;
