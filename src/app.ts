@@ -86,6 +86,10 @@ import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { MediaStore } from './messaging/media-store.js';
 import { Outbox } from './messaging/outbox.js';
+import { followOwnership, ownerGate } from './messaging/owner-dispatch.js';
+import { PgOutboxStore } from './db/pg/repositories/outbox.js';
+import { PolledOutboxCounts } from './metrics/outbox-counts.js';
+import type { Mode } from './db/ports/answer.js';
 import { ReceiptTracker } from './messaging/receipts.js';
 import { auditMetrics } from './metrics/audit.js';
 import { messageMetrics, webhookMetrics } from './metrics/backlog.js';
@@ -144,7 +148,7 @@ export interface Gateway {
   /** QR and pairing-code logins, with the QR kept fresh by the gateway. */
   readonly qr: QrService;
   /** The durable outbox and per-number send queues. */
-  readonly outbox: Outbox;
+  readonly outbox: Outbox<Mode>;
   /** The conversation store (chats, messages, backfill, media). */
   readonly conversations: Conversations;
   /** The server's one `upgrade` listener: register WebSocket endpoints here (Socket.IO's path is left alone). */
@@ -167,6 +171,8 @@ export interface Gateway {
 
 /** Idle keep-alive connections are closed after this long (longer than a proxy's own idle timeout). */
 const KEEP_ALIVE_TIMEOUT_MS = 75_000;
+/** How old the outbox figures of metrics and health may be in distributed mode (one grouped query per period). */
+const OUTBOX_FIGURES_PERIOD_MS = 5000;
 
 /** The composition root: every component is built here with its dependencies passed in explicitly. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -356,8 +362,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const messages = new MessageRepository(database.db);
   const media = new MediaStore(path.join(config.paths.data, 'outbox'), logger);
-  const outbox = new Outbox({
-    store: sqliteOutboxStore(messages, writer, database.db),
+  // Distributed mode (DM-21): one outbox in Postgres that any node accepts into; only a number's owner sends, and
+  // every status change it writes is checked against its fence.
+  const outboxStore = cluster && pgDb ? new PgOutboxStore(pgDb, cluster.ownership) : null;
+  const outbox: Outbox<Mode> = new Outbox<Mode>({
+    store: outboxStore ?? sqliteOutboxStore(messages, writer, database.db),
+    ...(cluster ? { gate: ownerGate(cluster.ownership) } : {}),
     // A queue's pause and pacing are seen by the next send at once and stored behind, as the supervisor's states.
     devices: { get: (phoneNumber) => devices.get(phoneNumber), update: (phoneNumber, patch) => devices.record(phoneNumber, patch) },
     supervisor,
@@ -413,6 +423,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   pipeline.addDurableSubscriber(chatwoot.subscriber);
+  const unfollowOutbox = cluster ? followOwnership(outbox, cluster.ownership) : () => undefined;
   await outbox.start();
   conversations.start();
   await chatwoot.start();
@@ -421,7 +432,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const proxyTargets = new ProxyTargets(supervisor, policy);
   const deviceService = new DeviceService(supervisor, policy, outbox);
 
-  const outboxFigures = messageMetrics(messages);
+  const outboxCounts = outboxStore ? new PolledOutboxCounts(() => outboxStore.messages.countsByStatus(), OUTBOX_FIGURES_PERIOD_MS, logger) : null;
+  await outboxCounts?.start();
+  const outboxFigures = messageMetrics(outboxCounts ?? messages);
   const webhookFigures = webhookMetrics(() => webhooks.health());
   const chatwootFigures = chatwootMetrics(chatwoot.figures, (phone) => chatwoot.queue.pausedFor(phone));
   const publicBase = (req: { protocol: string; get(name: string): string | undefined }) => config.PUBLIC_URL ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${boundPort}`}`;
@@ -429,7 +442,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   sampler.start();
   const resourceHistory = new ResourceHistory(supervisor, sampler, clock, config.RESOURCE_SAMPLE_INTERVAL);
   resourceHistory.start();
-  const queueDepth = (phone: string): number => messages.depth(phone);
+  const queueDepth = (phone: string): number => (outboxCounts ?? messages).depth(phone);
   const binaryVersion = new BinaryVersionProbe(supervisor);
   const updates = new UpdateService({
     mode: config.AUTO_UPDATE,
@@ -701,7 +714,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // A bind under way finishes before the children are stopped (it starts the renamed number's child).
       await binder.close();
       // Sends under way finish (or time out) before their children are stopped.
+      unfollowOutbox();
       await outbox.close();
+      outboxCounts?.stop();
       // Distributed mode: hand every number over as soon as its child has stopped, not after the whole shutdown.
       await cluster?.ownership.drain();
       compat.close();

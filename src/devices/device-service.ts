@@ -31,7 +31,8 @@ export type NumberChange = Pick<DevicePatch, 'name' | 'webhookUrl' | 'webhookSec
 
 /** Where a number's send queue figures come from (the outbox). */
 export interface QueueSource {
-  queueStatus(phoneNumber: string): QueueStatus;
+  /** At once on one host (SQLite); a promise when the outbox is on Postgres (distributed mode). */
+  queueStatus(phoneNumber: string): QueueStatus | Promise<QueueStatus>;
 }
 
 const WEBHOOK_FIELDS = ['webhookUrl', 'webhookSecret', 'webhookEvents'] as const;
@@ -48,12 +49,12 @@ export class DeviceService {
     private readonly queues: QueueSource,
   ) {}
 
-  list(principal: Principal): DeviceSnapshot[] {
-    return this.policy.visible(principal, 'numbers:read').map((row) => this.snapshot(row));
+  list(principal: Principal): Promise<DeviceSnapshot[]> {
+    return Promise.all(this.policy.visible(principal, 'numbers:read').map((row) => this.snapshot(row)));
   }
 
   /** Also by the pending id a number had before its phone was bound (the policy finds it; the answer names its phone). */
-  get(principal: Principal, phoneNumber: string): DeviceSnapshot {
+  get(principal: Principal, phoneNumber: string): Promise<DeviceSnapshot> {
     return this.snapshot(this.policy.require(principal, 'numbers:read', phoneNumber));
   }
 
@@ -70,14 +71,14 @@ export class DeviceService {
       ? await this.supervisor.register({ ...device, phoneNumber: input.phoneNumber, name: input.name ?? input.phoneNumber }, input.autoStart)
       : await this.supervisor.registerPending({ ...device, name: input.name ?? 'pending number' }, input.autoStart);
     this.policy.announce({ kind: 'number', phoneNumber: row.phoneNumber, reason: 'number registered' });
-    return this.snapshot(row);
+    return await this.snapshot(row);
   }
 
   /** Renaming needs `numbers:control`; a webhook field also needs `webhooks:manage`. `audit`: committed with the change. */
   async update(principal: Principal, phoneNumber: string, change: NumberChange, audit?: AuditLink): Promise<DeviceSnapshot> {
     this.policy.require(principal, 'numbers:control', phoneNumber);
     if (WEBHOOK_FIELDS.some((field) => change[field] !== undefined)) this.policy.require(principal, 'webhooks:manage', phoneNumber);
-    return this.snapshot(await this.supervisor.configure(phoneNumber, change, audit));
+    return await this.snapshot(await this.supervisor.configure(phoneNumber, change, audit));
   }
 
   async remove(principal: Principal, phoneNumber: string, purge: boolean): Promise<void> {
@@ -87,7 +88,7 @@ export class DeviceService {
 
   async control(principal: Principal, phoneNumber: string, action: 'start' | 'stop' | 'restart' | 'logout'): Promise<DeviceSnapshot> {
     this.policy.require(principal, 'numbers:control', phoneNumber);
-    return this.snapshot(await this.supervisor[action](phoneNumber));
+    return await this.snapshot(await this.supervisor[action](phoneNumber));
   }
 
   /** The gateway's view plus the child's own `/app/status` (which also refreshes the session state). */
@@ -95,9 +96,9 @@ export class DeviceService {
     this.policy.require(principal, 'numbers:read', phoneNumber);
     try {
       const child = await this.supervisor.refreshSession(phoneNumber);
-      return { device: this.snapshot(this.supervisor.row(phoneNumber)), child };
+      return { device: await this.snapshot(this.supervisor.row(phoneNumber)), child };
     } catch (err) {
-      return { device: this.snapshot(this.supervisor.row(phoneNumber)), child: null, childError: (err as Error).message };
+      return { device: await this.snapshot(this.supervisor.row(phoneNumber)), child: null, childError: (err as Error).message };
     }
   }
 
@@ -107,7 +108,7 @@ export class DeviceService {
     return this.supervisor.runner(phoneNumber)?.logs.tail(lines) ?? [];
   }
 
-  private snapshot(row: DeviceRow): DeviceSnapshot {
-    return { row, runner: this.supervisor.runner(row.phoneNumber), queue: this.queues.queueStatus(row.phoneNumber) };
+  private async snapshot(row: DeviceRow): Promise<DeviceSnapshot> {
+    return { row, runner: this.supervisor.runner(row.phoneNumber), queue: await this.queues.queueStatus(row.phoneNumber) };
   }
 }

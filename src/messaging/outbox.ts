@@ -189,11 +189,14 @@ export class Outbox<M extends Mode = 'sync'> {
   }
 
   /** A number's own pacing, or null for the global default (QUEUE_* settings). */
-  setPolicy(phoneNumber: string, policy: QueuePolicy | null): Answer<M, QueueStatus> {
+  setPolicy(phoneNumber: string, policy: QueuePolicy | null): void {
     this.deps.devices.update(phoneNumber, { queuePolicy: policy });
-    const lane = this.lane(phoneNumber);
-    lane.applyPolicy();
-    return lane.status();
+    this.lane(phoneNumber).applyPolicy();
+  }
+
+  /** The pacing the number's queue follows: its own, or the default. */
+  policy(phoneNumber: string): QueuePolicy {
+    return this.policyOf(phoneNumber).policy;
   }
 
   /**

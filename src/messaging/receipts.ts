@@ -1,10 +1,11 @@
 import type { RecordedEvent } from '../events/feed-message.js';
 import type { DurableSubscriber } from '../events/journal.js';
 import type { Logger } from '../lib/logger.js';
-import type { Outbox } from './outbox.js';
+import type { Mode } from '../db/ports/answer.js';
+import type { AppliedReceipt, Outbox } from './outbox.js';
 
 /** What receipts move: the outbox (its receipt rule, and its announcements of sends). */
-export type ReceiptTarget = Pick<Outbox, 'applyReceipt' | 'events'>;
+export type ReceiptTarget = Pick<Outbox<Mode>, 'applyReceipt' | 'events'>;
 
 /** `{event: "message.ack", timestamp?, payload: {ids: [...], receipt_type}}` (docs/binary-contract.md §10) → the ids and receipt. */
 export function parseAck(body: Record<string, unknown>): { ids: string[]; receipt: 'delivered' | 'read'; at: number | null } | null {
@@ -50,7 +51,7 @@ export class ReceiptTracker implements DurableSubscriber {
         const waiting = this.early.get(phoneNumber)?.get(waMessageId);
         if (!waiting) return;
         this.early.get(phoneNumber)?.delete(waMessageId);
-        for (const r of waiting) this.apply(phoneNumber, [waMessageId], r.receipt, r.at)?.announce();
+        for (const r of waiting) settle(this.apply(phoneNumber, [waMessageId], r.receipt, r.at), (applied) => applied?.announce());
       }),
     ];
   }
@@ -61,10 +62,11 @@ export class ReceiptTracker implements DurableSubscriber {
     if (!ack) return;
     const when = ack.at ?? Date.parse(message.at);
     const applied = this.apply(phoneNumber, ack.ids, ack.receipt, when);
-    return () => {
-      applied?.announce();
-      for (const id of ack.ids) if (!applied?.known.has(id)) this.keep(phoneNumber, id, { receipt: ack.receipt, at: when });
-    };
+    return () =>
+      settle(applied, (done) => {
+        done?.announce();
+        for (const id of ack.ids) if (!done?.known.has(id)) this.keep(phoneNumber, id, { receipt: ack.receipt, at: when });
+      });
   }
 
   close(): void {
@@ -72,13 +74,20 @@ export class ReceiptTracker implements DurableSubscriber {
     this.early.clear();
   }
 
-  /** Apply a receipt (a failure is logged: it must not cost the event that carried it). */
-  private apply(phoneNumber: string, ids: string[], receipt: 'delivered' | 'read', when: number): ReturnType<ReceiptTarget['applyReceipt']> | null {
-    try {
-      return this.outbox.applyReceipt(phoneNumber, ids, receipt, when);
-    } catch (err) {
+  /**
+   * Apply a receipt (a failure is logged, as null: it must not cost the event that carried it). On SQLite it is
+   * written in the event's transaction; on Postgres it runs beside it, and is announced once Postgres has answered.
+   */
+  private apply(phoneNumber: string, ids: string[], receipt: 'delivered' | 'read', when: number): AppliedReceipt | null | Promise<AppliedReceipt | null> {
+    const failed = (err: unknown): null => {
       this.logger.error({ err, phoneNumber }, 'could not record a message receipt');
       return null;
+    };
+    try {
+      const applied = this.outbox.applyReceipt(phoneNumber, ids, receipt, when);
+      return applied instanceof Promise ? applied.catch(failed) : applied;
+    } catch (err) {
+      return failed(err);
     }
   }
 
@@ -93,4 +102,10 @@ export class ReceiptTracker implements DurableSubscriber {
       byId.delete(key);
     }
   }
+}
+
+/** `use` the value now, or once the promise settles (a synchronous store's answers stay free of microtasks). */
+function settle<T>(value: T | Promise<T>, use: (value: T) => void): void {
+  if (value instanceof Promise) void value.then(use);
+  else use(value);
 }

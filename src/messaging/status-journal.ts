@@ -55,7 +55,8 @@ export function journalOutboxStatuses(
   events: Listenable<OutboxEvents>,
   journal: Pick<EventJournal, 'append'>,
   deps: {
-    readonly lookup: (id: string) => MessageRow | undefined;
+    /** At once on SQLite; a promise when the outbox is on Postgres. */
+    readonly lookup: (id: string) => MessageRow | undefined | Promise<MessageRow | undefined>;
     readonly portOf: (phoneNumber: string) => number | null;
     readonly logger: Logger;
     /** Outbox messages whose last change never reached the journal (a crash in between): announced at once. */
@@ -71,16 +72,24 @@ export function journalOutboxStatuses(
       failed(err);
     }
   };
+  const withRow = (id: string, use: (message: MessageRow) => void): void => {
+    const found = deps.lookup(id);
+    if (!(found instanceof Promise)) {
+      if (found) use(found);
+      return;
+    }
+    found.then(
+      (message) => message && use(message),
+      (err: unknown) => deps.logger.error({ err, messageId: id }, 'could not read a message to journal its status'),
+    );
+  };
   const off = events.on('status', ({ id, status, waMessageId, error, row }) => {
     if (status === 'delivered' || status === 'read') return;
-    const message = row ?? deps.lookup(id);
-    if (message) record(message, status, waMessageId, error);
+    if (row) record(row, status, waMessageId, error);
+    else withRow(id, (message) => record(message, status, waMessageId, error));
   });
   const missed = deps.missed?.() ?? [];
-  for (const id of missed) {
-    const message = deps.lookup(id);
-    if (message) record(message, message.status, message.waMessageId, message.error);
-  }
+  for (const id of missed) withRow(id, (message) => record(message, message.status, message.waMessageId, message.error));
   if (missed.length > 0) deps.logger.info({ messages: missed.length }, 'outbox statuses a previous run did not journal were announced');
   return off;
 }

@@ -1,9 +1,9 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { MessageRepository } from '../db/repositories/messages.js';
 import type { MessageStatus } from '../db/schema.js';
 import type { HealthContributor } from '../health/health-service.js';
 import { safeUrl } from '../lib/safe-url.js';
 import type { WebhookHealth } from '../webhooks/health.js';
+import type { OutboxCounts } from './outbox-counts.js';
 import type { MetricsContributor } from './registry.js';
 
 const REACHED: readonly MessageStatus[] = ['sent', 'delivered', 'read'];
@@ -14,7 +14,7 @@ export function deliveryRate(counts: Partial<Record<MessageStatus, number>>): nu
   return sent === 0 ? null : ((counts.delivered ?? 0) + (counts.read ?? 0)) / sent;
 }
 
-function byNumber(messages: MessageRepository): Map<string, Partial<Record<MessageStatus, number>>> {
+function byNumber(messages: Pick<OutboxCounts, 'countsByStatus'>): Map<string, Partial<Record<MessageStatus, number>>> {
   const result = new Map<string, Partial<Record<MessageStatus, number>>>();
   for (const { phoneNumber, status, n } of messages.countsByStatus()) {
     const counts = result.get(phoneNumber) ?? {};
@@ -25,7 +25,7 @@ function byNumber(messages: MessageRepository): Map<string, Partial<Record<Messa
 }
 
 /** Outbox figures: messages per number and status, and the delivery rate operators watch. */
-export function messageMetrics(messages: MessageRepository): MetricsContributor & HealthContributor {
+export function messageMetrics(messages: Pick<OutboxCounts, 'countsByStatus'>): MetricsContributor & HealthContributor {
   return {
     name: 'messages',
     register(registry: Registry) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Conversations } from '../../conversations/conversations.js';
 import type { DeviceService, DeviceSnapshot } from '../../devices/device-service.js';
+import type { Mode } from '../../db/ports/answer.js';
 import type { Outbox } from '../../messaging/outbox.js';
 import type { QrService } from '../../qr/qr-service.js';
 import type { ApiRegistry } from '../../http/api-registry.js';
@@ -21,7 +22,7 @@ export interface ClientRouteDeps {
   readonly devices: DeviceService;
   readonly qr: QrService;
   readonly liveQr: LiveQrCodes;
-  readonly outbox: Outbox;
+  readonly outbox: Pick<Outbox<Mode>, 'accept'>;
   readonly conversations: Conversations;
   readonly audit: AuditLog;
 }
@@ -69,8 +70,8 @@ export function clientRoutes(api: ApiRegistry, deps: ClientRouteDeps): Router {
         },
       },
     },
-    (_input, req, res) => {
-      const clients = devices.list(currentPrincipal(req)).map(view);
+    async (_input, req, res) => {
+      const clients = (await devices.list(currentPrincipal(req))).map(view);
       const count = (match: (c: (typeof clients)[number]) => boolean) => clients.filter(match).length;
       res.json({
         clients,

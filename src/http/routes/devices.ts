@@ -45,8 +45,8 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService, audit: Au
   api.route(
     router,
     { method: 'get', path: '/api/devices', summary: 'List the numbers you can see', tag: 'devices', permission: { scope: 'numbers:read' }, responses: { 200: { description: 'Devices', schema: z.object({ devices: z.array(deviceSchema), total: z.number() }) } } },
-    (_input, req, res) => {
-      const list = devices.list(currentPrincipal(req)).map(deviceView);
+    async (_input, req, res) => {
+      const list = (await devices.list(currentPrincipal(req))).map(deviceView);
       res.json({ devices: list, total: list.length });
     },
   );
@@ -81,8 +81,8 @@ export function deviceRoutes(api: ApiRegistry, devices: DeviceService, audit: Au
   api.route(
     router,
     { method: 'get', path: '/api/devices/:phone', summary: 'One number', tag: 'devices', permission: { scope: 'numbers:read', number: 'path' }, params: phoneParams, responses: { 200: { description: 'Device', ...deviceOut }, 404: notFound } },
-    ({ params }, req, res) => {
-      res.json(deviceView(devices.get(currentPrincipal(req), params.phone)));
+    async ({ params }, req, res) => {
+      res.json(deviceView(await devices.get(currentPrincipal(req), params.phone)));
     },
   );
 

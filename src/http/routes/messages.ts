@@ -5,6 +5,7 @@ import type { AccessPolicy } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import { AccessDenied, GatewayError, ValidationError } from '../../domain/errors.js';
 import type { MediaStore } from '../../messaging/media-store.js';
+import type { Mode } from '../../db/ports/answer.js';
 import type { NewOutgoing, Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { auditLink } from '../audit-trail.js';
@@ -24,7 +25,7 @@ const accepted = {
 };
 
 export interface MessageRouteDeps {
-  readonly outbox: Outbox;
+  readonly outbox: Outbox<Mode>;
   readonly policy: AccessPolicy;
   readonly audit: AuditLog;
   readonly media: MediaStore;
@@ -143,9 +144,9 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
       params: z.object({ id: z.string().min(1).max(100) }),
       responses: { 200: { description: 'Message', schema: messageSchema }, 404: { description: 'No such message (or not yours)', schema: errorSchema } },
     },
-    ({ params }, req, res) => {
+    async ({ params }, req, res) => {
       const principal = currentPrincipal(req);
-      const row = outbox.get(params.id);
+      const row = await outbox.get(params.id);
       const mine = row !== undefined && policy.allowsNumber(principal, 'messages:read', row.phoneNumber);
       if (!row || !mine) throw new GatewayError('MESSAGE_NOT_FOUND', `message ${params.id} not found`);
       res.json(messageView(row));
@@ -174,11 +175,11 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
         },
       },
     },
-    ({ query }, req, res) => {
+    async ({ query }, req, res) => {
       const visible = policy.visibleNumbers(currentPrincipal(req), 'messages:read');
       let phoneNumbers: string[] | null = visible;
       if (query.from) phoneNumbers = visible === null || visible.includes(query.from) ? [query.from] : [];
-      const { rows, total } = outbox.list({ phoneNumbers, status: query.status, recipient: query.to, limit: query.limit, offset: query.offset });
+      const { rows, total } = await outbox.list({ phoneNumbers, status: query.status, recipient: query.to, limit: query.limit, offset: query.offset });
       res.json({ messages: rows.map(messageView), total, limit: query.limit, offset: query.offset });
     },
   );
@@ -190,7 +191,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
  * A send into the outbox as every send route answers it: 202, the message, `Location`, `Idempotent-Replayed` for a
  * repeated Idempotency-Key; the send's audit row is stored with the message, in its transaction.
  */
-export async function acceptMessage(outbox: Outbox, audit: AuditLog, req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> {
+export async function acceptMessage(outbox: Pick<Outbox<Mode>, 'accept'>, audit: AuditLog, req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> {
   const params = req.body as Record<string, unknown>;
   const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) }, (stored) =>
     auditLink(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params }),

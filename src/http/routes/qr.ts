@@ -19,8 +19,8 @@ const errors = {
 /** QR and pairing-code login for a number; `device` is added to 409 answers so the caller sees why. */
 export function qrRoutes(api: ApiRegistry, qr: QrService, devices: DeviceService): Router {
   const router = Router();
-  const withDevice = (user: Principal, phone: string, err: unknown): unknown =>
-    err instanceof GatewayError && err.code === 'ALREADY_LOGGED_IN' ? new GatewayError(err.code, err.message, { ...err.details, device: deviceView(devices.get(user, phone)) }) : err;
+  const withDevice = async (user: Principal, phone: string, err: unknown): Promise<unknown> =>
+    err instanceof GatewayError && err.code === 'ALREADY_LOGGED_IN' ? new GatewayError(err.code, err.message, { ...err.details, device: deviceView(await devices.get(user, phone)) }) : err;
 
   api.route(
     router,
@@ -45,7 +45,7 @@ export function qrRoutes(api: ApiRegistry, qr: QrService, devices: DeviceService
       try {
         res.set('Cache-Control', 'no-store').json(await qr.qr(params.phone));
       } catch (err) {
-        throw withDevice(user, params.phone, err);
+        throw await withDevice(user, params.phone, err);
       }
     },
   );
@@ -67,7 +67,7 @@ export function qrRoutes(api: ApiRegistry, qr: QrService, devices: DeviceService
       try {
         res.set('Cache-Control', 'no-store').json(await qr.pairCode(params.phone));
       } catch (err) {
-        throw withDevice(user, params.phone, err);
+        throw await withDevice(user, params.phone, err);
       }
     },
   );

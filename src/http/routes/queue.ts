@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
+import type { Mode } from '../../db/ports/answer.js';
 import type { Outbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { auditedChange } from '../audit-trail.js';
-import { currentDevice } from '../auth-middleware.js';
 import { queuePolicySchema, queueStatusSchema } from '../queue-schemas.js';
 import { errorSchema, phoneParams } from '../schemas.js';
 
@@ -16,14 +16,14 @@ const patchBody = z.union([
 const out = { 200: { description: 'The number\'s queue', schema: queueStatusSchema }, 404: { description: 'Unknown number (or not yours)', schema: errorSchema } };
 
 /** A number's send queue: depth, pause, and its pacing policy (the QUEUE_* defaults unless set here). */
-export function queueRoutes(api: ApiRegistry, outbox: Outbox, audit: AuditLog): Router {
+export function queueRoutes(api: ApiRegistry, outbox: Outbox<Mode>, audit: AuditLog): Router {
   const router = Router();
 
   api.route(
     router,
     { method: 'get', path: '/api/devices/:phone/queue', summary: 'Send queue of a number: depth, pause, pacing', tag: 'queue', permission: { scope: 'numbers:read', number: 'path' }, params: phoneParams, responses: out },
-    ({ params }, _req, res) => {
-      res.json(outbox.queueStatus(params.phone));
+    async ({ params }, _req, res) => {
+      res.json(await outbox.queueStatus(params.phone));
     },
   );
 
@@ -40,14 +40,10 @@ export function queueRoutes(api: ApiRegistry, outbox: Outbox, audit: AuditLog): 
       body: patchBody,
       responses: { ...out, 400: { description: 'Invalid policy', schema: errorSchema } },
     },
-    ({ params, body }, req, res) => {
-      const row = currentDevice(req);
-      if ('reset' in body) {
-        res.json(auditedChange(audit, req, { params: body }, () => outbox.setPolicy(params.phone, null)));
-        return;
-      }
-      const current = row.queuePolicy ?? outbox.queueStatus(params.phone).policy;
-      res.json(auditedChange(audit, req, { params: body }, () => outbox.setPolicy(params.phone, { ...current, ...body })));
+    async ({ params, body }, req, res) => {
+      const policy = 'reset' in body ? null : { ...outbox.policy(params.phone), ...body };
+      auditedChange(audit, req, { params: body }, () => outbox.setPolicy(params.phone, policy));
+      res.json(await outbox.queueStatus(params.phone));
     },
   );
 
@@ -63,10 +59,10 @@ export function queueRoutes(api: ApiRegistry, outbox: Outbox, audit: AuditLog): 
       params: phoneParams,
       responses: out,
     },
-    ({ params }, req, res) => {
+    async ({ params }, req, res) => {
       const lane = outbox.lane(params.phone);
       auditedChange(audit, req, {}, () => lane.resume());
-      res.json(lane.status());
+      res.json(await lane.status());
     },
   );
 
