@@ -42,6 +42,9 @@ export type { NewOutgoing } from './accepted-row.js';
  * they always have; on Postgres with promises. In distributed mode any node accepts a send, and only the number's
  * owner sends it (the gate; `acquired` / `lost` as ownership moves); its status changes are the store's fenced writes.
  */
+/** An outbox on either dialect, for consumers outside src/db's reach (its answers may be promises). */
+export type AnyOutbox = Outbox<Mode>;
+
 export class Outbox<M extends Mode = 'sync'> {
   private readonly emitter: TypedEmitter<OutboxEvents>;
   /** Status changes of accepted messages and queue pauses. */

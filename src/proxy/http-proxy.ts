@@ -8,8 +8,7 @@ import { requestProtocol } from '../lib/client-address.js';
 import { auditNotes, type PlainHandler, type PlainRequest } from '../http/plain-handler.js';
 import { errorSchema, numberKey } from '../http/schemas.js';
 import type { Logger } from '../lib/logger.js';
-import type { Mode } from '../db/ports/answer.js';
-import type { Outbox } from '../messaging/outbox.js';
+import type { AnyOutbox } from '../messaging/outbox.js';
 import type { ProxiedSend } from '../messaging/status-journal.js';
 import { PassThrough, type ForwardOptions } from './pass-through.js';
 import { rewriteQrLink } from './qr-link.js';
@@ -28,7 +27,7 @@ export interface ProxyHandler {
 export interface ProxyDeps {
   readonly api: ApiRegistry;
   readonly targets: ProxyTargets;
-  readonly outbox: Pick<Outbox<Mode>, 'timelock' | 'lane'>;
+  readonly outbox: Pick<AnyOutbox, 'timelock' | 'lane'>;
   readonly logger: Logger;
   /** TRUST_PROXY hops: whose X-Forwarded-Proto the rewritten QR link may follow. */
   readonly trustHops: number;
