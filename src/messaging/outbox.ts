@@ -33,6 +33,9 @@ export type AcceptAudit = (message: { readonly id: string; readonly phoneNumber:
 
 export type { NewOutgoing } from './accepted-row.js';
 
+/** An outbox on either dialect, for consumers outside src/db's reach (its answers may be promises). */
+export type AnyOutbox = Outbox<Mode>;
+
 /**
  * The durable outbox and the per-number queues in front of the children. A message is a stored row before the
  * caller hears 202; from then on only the row's status matters, so a restarted child or gateway picks up where
@@ -42,9 +45,6 @@ export type { NewOutgoing } from './accepted-row.js';
  * they always have; on Postgres with promises. In distributed mode any node accepts a send, and only the number's
  * owner sends it (the gate; `acquired` / `lost` as ownership moves); its status changes are the store's fenced writes.
  */
-/** An outbox on either dialect, for consumers outside src/db's reach (its answers may be promises). */
-export type AnyOutbox = Outbox<Mode>;
-
 export class Outbox<M extends Mode = 'sync'> {
   private readonly emitter: TypedEmitter<OutboxEvents>;
   /** Status changes of accepted messages and queue pauses. */
