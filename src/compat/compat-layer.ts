@@ -4,8 +4,7 @@ import type { EmpresaIdType } from '../db/schema.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { Mode } from '../db/ports/answer.js';
-import type { Outbox } from '../messaging/outbox.js';
+import type { AnyOutbox } from '../messaging/outbox.js';
 import type { QrService } from '../qr/qr-service.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
@@ -41,7 +40,7 @@ export interface CompatLayerDeps {
   readonly tenantStore: CompatTenantStore;
   readonly supervisor: Supervisor;
   readonly qr: QrService;
-  readonly outbox: Pick<Outbox<Mode>, 'accept'>;
+  readonly outbox: Pick<AnyOutbox, 'accept'>;
   readonly webhooks: WebhookService;
   /** Credentials and allow-listed addresses → callers (the access policy's answers), and the audit log. */
   readonly access: Pick<GateDeps, 'authn' | 'policy' | 'audit' | 'allowedAs' | 'trustProxy'>;

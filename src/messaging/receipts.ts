@@ -1,11 +1,10 @@
 import type { RecordedEvent } from '../events/feed-message.js';
 import type { DurableSubscriber } from '../events/journal.js';
 import type { Logger } from '../lib/logger.js';
-import type { Mode } from '../db/ports/answer.js';
-import type { AppliedReceipt, Outbox } from './outbox.js';
+import type { AnyOutbox, AppliedReceipt } from './outbox.js';
 
 /** What receipts move: the outbox (its receipt rule, and its announcements of sends). */
-export type ReceiptTarget = Pick<Outbox<Mode>, 'applyReceipt' | 'events'>;
+export type ReceiptTarget = Pick<AnyOutbox, 'applyReceipt' | 'events'>;
 
 /** `{event: "message.ack", timestamp?, payload: {ids: [...], receipt_type}}` (docs/binary-contract.md §10) → the ids and receipt. */
 export function parseAck(body: Record<string, unknown>): { ids: string[]; receipt: 'delivered' | 'read'; at: number | null } | null {

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Conversations } from '../../conversations/conversations.js';
 import type { DeviceService, DeviceSnapshot } from '../../devices/device-service.js';
-import type { Mode } from '../../db/ports/answer.js';
-import type { Outbox } from '../../messaging/outbox.js';
+import type { AnyOutbox } from '../../messaging/outbox.js';
 import type { QrService } from '../../qr/qr-service.js';
 import type { ApiRegistry } from '../../http/api-registry.js';
 import { currentDevice, currentPrincipal } from '../../http/auth-middleware.js';
@@ -22,7 +21,7 @@ export interface ClientRouteDeps {
   readonly devices: DeviceService;
   readonly qr: QrService;
   readonly liveQr: LiveQrCodes;
-  readonly outbox: Pick<Outbox<Mode>, 'accept'>;
+  readonly outbox: Pick<AnyOutbox, 'accept'>;
   readonly conversations: Conversations;
   readonly audit: AuditLog;
 }

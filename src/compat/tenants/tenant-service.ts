@@ -4,8 +4,7 @@ import { GatewayError } from '../../domain/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { KeyedLock } from '../../lib/keyed-lock.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Mode } from '../../db/ports/answer.js';
-import type { Outbox } from '../../messaging/outbox.js';
+import type { AnyOutbox } from '../../messaging/outbox.js';
 import { recipientJid } from '../../messaging/recipient.js';
 import type { QrCode, QrService } from '../../qr/qr-service.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
@@ -43,7 +42,7 @@ export interface TenantServiceDeps {
   readonly supervisor: Supervisor;
   readonly qr: Pick<QrService, 'qr'>;
   readonly liveQr: LiveQrCodes;
-  readonly outbox: Pick<Outbox<Mode>, 'accept'>;
+  readonly outbox: Pick<AnyOutbox, 'accept'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: TenantSettings;

@@ -5,8 +5,7 @@ import type { AccessPolicy } from '../../auth/policy.js';
 import type { Principal } from '../../auth/principal.js';
 import { AccessDenied, GatewayError, ValidationError } from '../../domain/errors.js';
 import type { MediaStore } from '../../messaging/media-store.js';
-import type { Mode } from '../../db/ports/answer.js';
-import type { NewOutgoing, Outbox } from '../../messaging/outbox.js';
+import type { AnyOutbox, NewOutgoing } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { auditLink } from '../audit-trail.js';
 import { auditNotes } from '../plain-handler.js';
@@ -25,7 +24,7 @@ const accepted = {
 };
 
 export interface MessageRouteDeps {
-  readonly outbox: Outbox<Mode>;
+  readonly outbox: AnyOutbox;
   readonly policy: AccessPolicy;
   readonly audit: AuditLog;
   readonly media: MediaStore;
@@ -191,7 +190,7 @@ export function messageRoutes(api: ApiRegistry, deps: MessageRouteDeps): Router 
  * A send into the outbox as every send route answers it: 202, the message, `Location`, `Idempotent-Replayed` for a
  * repeated Idempotency-Key; the send's audit row is stored with the message, in its transaction.
  */
-export async function acceptMessage(outbox: Pick<Outbox<Mode>, 'accept'>, audit: AuditLog, req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> {
+export async function acceptMessage(outbox: Pick<AnyOutbox, 'accept'>, audit: AuditLog, req: Request, res: Response, input: Omit<NewOutgoing, 'idempotencyKey'>): Promise<void> {
   const params = req.body as Record<string, unknown>;
   const { row, created } = await outbox.accept({ ...input, idempotencyKey: idempotencyKey(req) }, (stored) =>
     auditLink(audit, req, { httpStatus: 202, target: { type: 'message', id: stored.id }, phoneNumber: stored.phoneNumber, params }),

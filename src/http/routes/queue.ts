@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
-import type { Mode } from '../../db/ports/answer.js';
-import type { Outbox } from '../../messaging/outbox.js';
+import type { AnyOutbox } from '../../messaging/outbox.js';
 import type { ApiRegistry } from '../api-registry.js';
 import { auditedChange } from '../audit-trail.js';
 import { queuePolicySchema, queueStatusSchema } from '../queue-schemas.js';
@@ -16,7 +15,7 @@ const patchBody = z.union([
 const out = { 200: { description: 'The number\'s queue', schema: queueStatusSchema }, 404: { description: 'Unknown number (or not yours)', schema: errorSchema } };
 
 /** A number's send queue: depth, pause, and its pacing policy (the QUEUE_* defaults unless set here). */
-export function queueRoutes(api: ApiRegistry, outbox: Outbox<Mode>, audit: AuditLog): Router {
+export function queueRoutes(api: ApiRegistry, outbox: AnyOutbox, audit: AuditLog): Router {
   const router = Router();
 
   api.route(
