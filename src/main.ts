@@ -25,12 +25,12 @@ try {
 }
 
 if (config.CLUSTER_MODE === 'postgres') {
-  // The ownership core exists (src/cluster/), but the gateway's own tables are not on Postgres yet: a node that
-  // started anyway would accept sends into a local outbox no other node can see.
+  // Ownership, sessions, routing, sockets and the outbox are shared (docs/cluster.md), but webhook deliveries and the
+  // conversation store are still each node's: a dead node's pending webhooks and its numbers' chats would stay on it.
   fail(
     [
       'CLUSTER_MODE=postgres: this version does not run the gateway in distributed mode yet.',
-      '  Ownership, fencing and the session stores are built and tested (docs/cluster.md); the API, outbox and journal on Postgres are not.',
+      '  Ownership, sessions, routing, sockets and the outbox are shared through Postgres (docs/cluster.md); webhook deliveries and the conversation store are not.',
       '  Run one host with CLUSTER_MODE=off (the default).',
     ].join('\n'),
   );

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'DEVICE_NOT_FOUND',
   /** Distributed mode: the number's child runs on another node; this node cannot act on it. */
   'DEVICE_ON_OTHER_NODE',
+  /** Distributed mode: an uploaded file reached a node that does not send the number's messages. */
+  'UPLOAD_ON_OTHER_NODE',
   'DEVICE_EXISTS',
   'USER_EXISTS',
   'MAX_PROCESSES_REACHED',
@@ -94,6 +96,8 @@ export function isGatewayError(err: unknown): err is GatewayError {
 export const errors = {
   deviceNotFound: (phoneNumber: string) => new GatewayError('DEVICE_NOT_FOUND', `device ${phoneNumber} is not registered`),
   onOtherNode: (phoneNumber: string) => new GatewayError('DEVICE_ON_OTHER_NODE', `device ${phoneNumber} runs on another node of the cluster; GET /api/cluster names its owner`, { phoneNumber }),
+  uploadOnOtherNode: (phoneNumber: string) =>
+    new GatewayError('UPLOAD_ON_OTHER_NODE', `${phoneNumber} is sent by another node of the cluster, which cannot read a file uploaded here; give its URL instead (imageUrl, fileUrl), or try again`, { phoneNumber }),
   deviceExists: (phoneNumber: string) => new GatewayError('DEVICE_EXISTS', `device ${phoneNumber} is already registered`),
   deviceNotRunning: (phoneNumber: string, state: string) =>
     new GatewayError('DEVICE_NOT_RUNNING', `the process of ${phoneNumber} is not running (state: ${state}); start it first`, { state }),

@@ -3,7 +3,7 @@ import type { AuditLink } from '../db/ports/audit.js';
 import type { MessageFilter } from '../db/ports/messages.js';
 import type { OutboxStore } from '../db/ports/outbox.js';
 import type { MessageRow } from '../db/schema.js';
-import { GatewayError } from '../domain/errors.js';
+import { errors, GatewayError } from '../domain/errors.js';
 import type { GowaClient } from '../gowa/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -119,6 +119,8 @@ export class Outbox<M extends Mode = 'sync'> {
     const id = this.newId();
     const fingerprint = fingerprintOf(input);
     let upload: StoredUpload | undefined;
+    // An upload is a file on this node's disk: only a node that sends the number's messages can take it.
+    if (input.upload && !this.owns(input.phoneNumber)) throw errors.uploadOnOtherNode(input.phoneNumber);
     if (input.upload) {
       const { tempPath, ...meta } = input.upload;
       upload = await media.adopt(tempPath, input.phoneNumber, id, meta);

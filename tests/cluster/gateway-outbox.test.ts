@@ -26,6 +26,17 @@ const sentOnAll = async (gateways: readonly TestGateway[], ids: readonly string[
 };
 const sentAs = (m: MessageBody) => ({ id: m.id, attempts: m.attempts, waMessageId: m.waMessageId });
 
+/** A file uploaded with the send (multipart): it lands on the disk of the node the client reached. */
+async function uploadImage(gw: TestGateway, caption: string): Promise<{ status: number; body: MessageBody & { error?: { code: string } } }> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries({ from: PHONE, to: TO, caption })) form.append(k, v);
+  form.append('image', new Blob([PNG], { type: 'image/png' }), 'photo.png');
+  const res = await fetch(`${gw.url}/api/messages/send-image`, { method: 'POST', headers: { authorization: `Bearer ${await gw.token()}` }, body: form });
+  return { status: res.status, body: (await res.json()) as MessageBody & { error?: { code: string } } };
+}
+/** The smallest valid PNG (1×1). */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
 describe('sends in distributed mode', () => {
   it('are accepted by any node, sent once by the owner, read on every node, and sent by the next owner after a hand-over', async () => {
     const url = await server().createDatabase('gateway_outbox');
@@ -49,6 +60,14 @@ describe('sends in distributed mode', () => {
     // Both nodes answer the same row.
     expect(rows.slice(3).map(sentAs)).toEqual(rows.slice(0, 3).map(sentAs));
     expect(rows.map((m) => m.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
+
+    // An uploaded file is on the disk of the node that took it: the owner sends it; another node says why it cannot.
+    const elsewhere = await uploadImage(other, 'uploaded elsewhere');
+    expect(elsewhere).toMatchObject({ status: 409, body: { error: { code: 'UPLOAD_ON_OTHER_NODE' } } });
+    const uploaded = await uploadImage(owner, 'uploaded on the owner');
+    expect(uploaded.status).toBe(202);
+    await waitForStatus(other, uploaded.body.id, SENT);
+    expect((await simSent(owner, PHONE)).map((s) => s.caption)).toContain('uploaded on the owner');
 
     // One idempotency key through both nodes: one message.
     const key = { 'idempotency-key': 'order-77' };
