@@ -1,7 +1,8 @@
 /**
  * Routing by forwarding (DM-20) for the proxied WebSocket: a client of the node that does not run a number's child
  * connects to `/proxy/whatsapp/<number>/ws` there and gets the child's feed through the owner, which checks the
- * credentials; closing either end closes the hop; a number nobody owns is refused as the HTTP router refuses it.
+ * credentials; closing either end closes the hop; a number nobody owns is refused as the HTTP router refuses it. The
+ * proxy's header form (the number in X-Phone-Number) is forwarded the same way.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -116,6 +117,23 @@ describe('proxied WebSockets in distributed mode (DM-20)', () => {
       expect(atOwner.seen.at(-1)!.req.headers['x-hops']).toBeUndefined();
       local.ws.send(JSON.stringify({ code: 'FETCH_DEVICES' }));
       await waitFor(() => local.frames.find((f) => f.code === 'LIST_DEVICES'), { what: 'LIST_DEVICES on the owner' });
+    } finally {
+      atOwner.stop();
+    }
+  });
+
+  it('forwards the header form (/proxy/whatsapp/<path> with X-Phone-Number) to the owner, plain calls and WebSockets', async () => {
+    const { owner, other } = await twoNodes('ws_forward_header');
+    const atOwner = arrivals(owner);
+    try {
+      // The other node runs no child for it (it would answer 503 DEVICE_NOT_RUNNING): the owner's child answers.
+      const plain = await other.request<{ code: string }>('GET', '/proxy/whatsapp/app/devices', { headers: { 'x-phone-number': PHONE } });
+      expect(plain).toMatchObject({ status: 200, body: { code: 'SUCCESS' } });
+      expect(other.gateway.supervisor.runner(PHONE)).toBeUndefined();
+      const { ws, frames } = opened(await connect(`${other.url.replace('http', 'ws')}/proxy/whatsapp/ws`, { authorization: `Bearer ${await other.token()}`, 'x-phone-number': PHONE }));
+      expect(atOwner.seen.map((a) => a.req.headers['x-hops'])).toEqual(['1']);
+      ws.send(JSON.stringify({ code: 'FETCH_DEVICES' }));
+      await waitFor(() => frames.find((f) => f.code === 'LIST_DEVICES'), { what: 'LIST_DEVICES through the other node' });
     } finally {
       atOwner.stop();
     }
