@@ -82,6 +82,7 @@ import { PendingBinder } from './devices/pending-binder.js';
 import { BinaryInstaller } from './jobs/binary-installer.js';
 import { UpdateScheduler } from './jobs/update-scheduler.js';
 import { scopedRollout, scopedStatus, UpdateService } from './jobs/update-service.js';
+import { clientAddress } from './lib/client-address.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { MediaStore } from './messaging/media-store.js';
@@ -539,7 +540,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const key = routedNumber(req);
     return key === null ? null : (devices.get(key) ?? devices.getByPendingId(key))?.phoneNumber ?? key;
   };
-  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf, refuseUpgrade: rejectClusterUpgrade, logger: logger.child({ component: 'cluster-routing' }) }) : null;
+  const routing = cluster && clusterSetup ? await startRouting({ node: cluster, settings: clusterSetup, numberOf, clientOf: (req) => clientAddress(req, config.TRUST_PROXY), refuseUpgrade: rejectClusterUpgrade, logger: logger.child({ component: 'cluster-routing' }) }) : null;
   const front = createHttpApp({
     api,
     authn,
@@ -597,7 +598,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     timing: httpTiming(metrics.httpDuration),
     ...(routing ? { route: routing.middleware } : {}),
   });
-  const server = http.createServer(front.listener);
+  const listener: http.RequestListener = routing
+    ? (req, res) => {
+        routing.admit(req);
+        front.listener(req, res);
+      }
+    : front.listener;
+  const server = http.createServer(listener);
   // A reverse proxy keeps idle upstream connections open (nginx: up to 60 s) and may send a POST on one the
   // instant Node closes it, which it cannot retry (502). Node must be the side that waits longer.
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

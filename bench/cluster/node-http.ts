@@ -36,6 +36,7 @@ export async function startNodeHttp(options: {
     node: node as never,
     settings: options.settings as never,
     numberOf: (req) => ROUTED.exec(req.url ?? '')?.[1] ?? null,
+    clientOf: (req) => req.socket.remoteAddress,
     ...(options.forwardTimeoutMs !== undefined ? { forwardTimeoutMs: options.forwardTimeoutMs } : {}),
     logger: options.logger as never,
   });

@@ -13,7 +13,7 @@ export interface RoutingApi {
 }
 
 export interface RoutingModule {
-  startRouting(options: { node: never; settings: never; numberOf: (req: IncomingMessage) => string | null; forwardTimeoutMs?: number; logger?: never }): Promise<RoutingApi>;
+  startRouting(options: { node: never; settings: never; numberOf: (req: IncomingMessage) => string | null; clientOf: (req: IncomingMessage) => string | undefined; forwardTimeoutMs?: number; logger?: never }): Promise<RoutingApi>;
   servedFence(req: IncomingMessage): number | undefined;
 }
 

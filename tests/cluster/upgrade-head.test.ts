@@ -28,14 +28,15 @@ describe('a WebSocket upgrade forwarded to the owner (DM-20)', () => {
     ]);
   });
 
-  it('drops hop-by-hop headers, those the caller named in Connection, and the caller routing headers', () => {
+  it('drops hop-by-hop headers, those the caller named in Connection, and the caller routing and peer headers; writes this node\'s', () => {
     const head = forwardedUpgradeHead(
-      request(['host', 'entry.test', 'connection', 'keep-alive, Upgrade, X-Trace', 'upgrade', 'websocket', 'keep-alive', 'timeout=5', 'x-trace', 'drop-me', 'proxy-authorization', 'Basic eDp5', 'x-fence', '99', 'x-hops', '0', 'cookie', 'gw_session=s']),
+      request(['host', 'entry.test', 'connection', 'keep-alive, Upgrade, X-Trace', 'upgrade', 'websocket', 'keep-alive', 'timeout=5', 'x-trace', 'drop-me', 'proxy-authorization', 'Basic eDp5', 'x-fence', '99', 'x-hops', '0', 'X-Cluster-Peer', 'forged', 'x-cluster-client', '10.0.0.1', 'cookie', 'gw_session=s']),
       'owner.test:80',
       3,
       2,
+      { 'x-cluster-peer': 'proof', 'x-cluster-client': '127.0.0.9' },
     );
-    expect(lines(head).slice(1, -2)).toEqual(['Host: owner.test:80', 'upgrade: websocket', 'cookie: gw_session=s', 'Connection: Upgrade', 'X-Fence: 3', 'X-Hops: 2']);
+    expect(lines(head).slice(1, -2)).toEqual(['Host: owner.test:80', 'upgrade: websocket', 'cookie: gw_session=s', 'Connection: Upgrade', 'X-Fence: 3', 'X-Hops: 2', 'x-cluster-peer: proof', 'x-cluster-client: 127.0.0.9']);
   });
 
   it('reads the owner answer: where its head ends, its status, a refusal code', () => {

@@ -1,9 +1,10 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { clusterErrors, type ClusterError } from '../errors.js';
+import { PEER_HEADERS } from './peer-proof.js';
 import type { RouteOwner } from './rules.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never cross a hop, nor do our own routing headers from the caller. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'x-fence', 'x-hops']);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'x-fence', 'x-hops', PEER_HEADERS.proof, PEER_HEADERS.client]);
 
 export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = new Set(
@@ -23,6 +24,8 @@ export interface ForwardCall {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
+  /** This node's proof and the caller's address, for the owner (peer-proof.ts). */
+  readonly vouch: Readonly<Record<string, string>>;
 }
 
 export interface Forwarded {
@@ -34,7 +37,8 @@ export interface Forwarded {
 /**
  * One forwarded call to the owner's advertise URL (DM-20), the body buffered so a 421 can be retried elsewhere.
  * The caller's end-to-end headers go through (its Authorization included: the owner checks it as it would its own
- * caller's); `X-Fence` is the fence the caller resolved and `X-Hops` the hops so far. A refused or reset connection
+ * caller's), with this node's proof and the caller's address; `X-Fence` is the fence the caller resolved and
+ * `X-Hops` the hops so far. A refused or reset connection
  * is `CLUSTER_OWNER_UNREACHABLE` (502), no answer within `timeoutMs` is `CLUSTER_OWNER_TIMEOUT` (504).
  */
 export class Forwarder {
@@ -45,7 +49,7 @@ export class Forwarder {
   send(phoneNumber: string, owner: RouteOwner, hops: number, call: ForwardCall): Promise<Forwarded> {
     const target = new URL(call.url, owner.advertiseUrl);
     if (target.protocol !== 'http:') return Promise.reject(clusterErrors.ownerUnreachable(phoneNumber, owner.nodeId, new Error(`advertise URL ${owner.advertiseUrl} is not http`)));
-    const headers: OutgoingHttpHeaders = { ...endToEnd(call.headers), 'x-fence': String(owner.fence), 'x-hops': String(hops), 'content-length': call.body.length };
+    const headers: OutgoingHttpHeaders = { ...endToEnd(call.headers), ...call.vouch, 'x-fence': String(owner.fence), 'x-hops': String(hops), 'content-length': call.body.length };
     return new Promise<Forwarded>((resolve, reject) => {
       let settled = false;
       const done = (err: ClusterError | null, answer?: Forwarded): void => {

@@ -7,6 +7,7 @@ import type { ClusterError } from '../errors.js';
 import type { ClusterSettings } from '../settings.js';
 import { Forwarder } from './forwarder.js';
 import { routeByNumber, type RoutingMiddleware } from './middleware.js';
+import { peerVouching } from './peer-proof.js';
 import { OwnerResolver } from './resolver.js';
 import { UpgradeRouting } from './upgrades.js';
 
@@ -21,6 +22,8 @@ export interface ClusterRouting {
   readonly resolver: OwnerResolver;
   /** The same routing for WebSocket upgrades: `upgrades.wrap(localHandler)`. */
   readonly upgrades: UpgradeRouting;
+  /** Call first on every HTTP request: one another node forwarded is judged by its caller's address. */
+  readonly admit: (req: IncomingMessage) => void;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export interface ClusterRoutingOptions {
   readonly node: Pick<ClusterNode, 'pool' | 'ownership'>;
   readonly settings: ClusterSettings;
   readonly numberOf: (req: IncomingMessage) => string | null;
+  /** The caller's address as this node finds it (behind its TRUST_PROXY hops), passed on to the owner. */
+  readonly clientOf: (req: IncomingMessage) => string | undefined;
   /** No answer from the owner within this is a 504 (default 5 s). */
   readonly forwardTimeoutMs?: number;
   readonly maxBodyBytes?: number;
@@ -53,12 +58,14 @@ export async function startRouting(options: ClusterRoutingOptions): Promise<Clus
   // A dead owner's numbers are claimed once its lease and the grace have run out, at the next claim round.
   const retryAfterSeconds = Math.max(1, Math.ceil((timings.claimIntervalMs + timings.expiryGraceMs) / 1000));
   const held = (n: string) => node.ownership.held().get(n) ?? null;
+  const peer = peerVouching(settings.storeSecret, options.clientOf);
   const middleware = routeByNumber({
     nodeId: settings.nodeId,
     held,
     resolver,
     forwarder,
     numberOf: options.numberOf,
+    peer,
     retryAfterSeconds,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
   });
@@ -67,6 +74,7 @@ export async function startRouting(options: ClusterRoutingOptions): Promise<Clus
     held,
     resolver,
     numberOf: options.numberOf,
+    peer,
     retryAfterSeconds,
     timeoutMs: forwardTimeoutMs,
     refuse: options.refuseUpgrade ?? ((socket) => socket.destroy()),
@@ -76,6 +84,7 @@ export async function startRouting(options: ClusterRoutingOptions): Promise<Clus
     middleware,
     resolver,
     upgrades,
+    admit: peer.admit,
     async close() {
       upgrades.close();
       forwarder.close();

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clusterErrors, type ClusterError } from '../errors.js';
 import type { Forwarder } from './forwarder.js';
+import type { PeerVouching } from './peer-proof.js';
 import { errorCodeOf, refusalError } from './refusal.js';
 import type { OwnerResolver } from './resolver.js';
 import { decide, decideLocally, readRouteHeaders, retryAfterMisdirect, type LocalHold, type RouteDecision } from './rules.js';
@@ -13,6 +14,7 @@ export interface RoutingDeps {
   readonly forwarder: Forwarder;
   /** The number a call is for (from its path), or null: not a routed call. */
   readonly numberOf: (req: IncomingMessage) => string | null;
+  readonly peer: PeerVouching;
   /** Retry-After of a 503 while nobody owns the number (about one claim round plus the expiry grace). */
   readonly retryAfterSeconds: number;
   /** A forwarded body is buffered (to retry it after a 421): larger ones are refused. */
@@ -46,7 +48,7 @@ export function routeByNumber(deps: RoutingDeps): RoutingMiddleware {
       return next();
     }
     if (decision.kind === 'refuse') return next(refusal(phoneNumber, decision, headers.hops, headers.fence));
-    const call = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: await readBody(req, deps.maxBodyBytes) };
+    const call = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: await readBody(req, deps.maxBodyBytes), vouch: deps.peer.headersFor(req) };
     let sent = headers.hops;
     for (;;) {
       if (decision.kind === 'refuse') return next(refusal(phoneNumber, decision, sent, headers.fence));

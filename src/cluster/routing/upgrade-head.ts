@@ -3,6 +3,8 @@
  * what crosses the hop is a unit test.
  */
 
+import { PEER_HEADERS } from './peer-proof.js';
+
 /** The parts of an incoming upgrade request that are sent on: its request line and its headers as received. */
 export interface UpgradeRequestLine {
   readonly method: string;
@@ -16,14 +18,15 @@ export interface UpgradeRequestLine {
  * Headers that never cross the hop: hop-by-hop ones (RFC 9110 §7.6.1) other than the upgrade itself, the Host
  * (the owner's is written), and our routing headers from the caller (ours are written).
  */
-const DROPPED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'host', 'content-length', 'x-fence', 'x-hops']);
+const DROPPED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'host', 'content-length', 'x-fence', 'x-hops', PEER_HEADERS.proof, PEER_HEADERS.client]);
 
 /**
  * The upgrade request for the owner at `host` (its advertise URL's `host:port`): the same request line and
  * end-to-end headers (the caller's credentials and the `Sec-WebSocket-*` handshake included: the owner checks and
- * answers them as it would its own caller's), `Connection: Upgrade`, and the fence and hops of the forward.
+ * answers them as it would its own caller's), `Connection: Upgrade`, the fence and hops of the forward, and
+ * `vouch` (this node's proof and the caller's address, peer-proof.ts).
  */
-export function forwardedUpgradeHead(request: UpgradeRequestLine, host: string, fence: number, hops: number): string {
+export function forwardedUpgradeHead(request: UpgradeRequestLine, host: string, fence: number, hops: number, vouch: Readonly<Record<string, string>> = {}): string {
   const named = new Set<string>();
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     if (request.rawHeaders[i]!.toLowerCase() !== 'connection') continue;
@@ -36,7 +39,7 @@ export function forwardedUpgradeHead(request: UpgradeRequestLine, host: string, 
     const lower = name.toLowerCase();
     if (!DROPPED.has(lower) && !named.has(lower)) lines.push(`${name}: ${request.rawHeaders[i + 1]!}`);
   }
-  lines.push('Connection: Upgrade', `X-Fence: ${fence}`, `X-Hops: ${hops}`);
+  lines.push('Connection: Upgrade', `X-Fence: ${fence}`, `X-Hops: ${hops}`, ...Object.entries(vouch).map(([name, value]) => `${name}: ${value}`));
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 

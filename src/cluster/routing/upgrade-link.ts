@@ -20,6 +20,8 @@ export interface UpgradeCall {
   readonly request: UpgradeRequestLine;
   /** The bytes the caller sent after its request head (Node's `head`), passed on after ours. */
   readonly head: Buffer;
+  /** This node's proof and the caller's address, for the owner (peer-proof.ts). */
+  readonly vouch: Readonly<Record<string, string>>;
   /** The caller gave up (its socket closed) or the node is closing: the attempt ends without an answer. */
   readonly signal: AbortSignal;
 }
@@ -80,7 +82,7 @@ export function openUpgrade(phoneNumber: string, owner: RouteOwner, hops: number
     upstream.on('error', onError);
     upstream.on('close', onClose);
     upstream.setNoDelay(true);
-    upstream.write(forwardedUpgradeHead(call.request, target.host, owner.fence, hops));
+    upstream.write(forwardedUpgradeHead(call.request, target.host, owner.fence, hops, call.vouch));
     if (call.head.length > 0) upstream.write(call.head);
   });
 }

@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../lib/logger.js';
 import { isClusterError, type ClusterError } from '../errors.js';
+import type { PeerVouching } from './peer-proof.js';
 import { errorCodeOf, refusalError } from './refusal.js';
 import type { OwnerResolver } from './resolver.js';
 import { decide, decideLocally, readRouteHeaders, retryAfterMisdirect, type LocalHold, type RouteDecision } from './rules.js';
@@ -17,6 +18,7 @@ export interface UpgradeRoutingDeps {
   readonly held: (phoneNumber: string) => LocalHold | null;
   readonly resolver: OwnerResolver;
   readonly numberOf: (req: IncomingMessage) => string | null;
+  readonly peer: PeerVouching;
   readonly retryAfterSeconds: number;
   /** No answer head from the owner within this (connect included) is a 504. */
   readonly timeoutMs: number;
@@ -45,7 +47,10 @@ export class UpgradeRouting {
 
   /** `local` serves the upgrades this node owns (and those whose path names no number), unchanged. */
   wrap(local: UpgradeHandler): UpgradeHandler {
-    return (req, socket, head) => this.route(req, socket, head, local);
+    return (req, socket, head) => {
+      this.deps.peer.admit(req);
+      return this.route(req, socket, head, local);
+    };
   }
 
   /** The node is closing: every forwarded upgrade is closed on both sides, and later ones are dropped. */
@@ -97,7 +102,7 @@ export class UpgradeRouting {
     this.open.add(stop);
     socket.once('close', stop);
     try {
-      return await openUpgrade(phoneNumber, decision.owner, decision.hops, { request: { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, head, signal: abort.signal }, this.deps.timeoutMs);
+      return await openUpgrade(phoneNumber, decision.owner, decision.hops, { request: { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, head, vouch: this.deps.peer.headersFor(req), signal: abort.signal }, this.deps.timeoutMs);
     } catch (err) {
       if (abort.signal.aborted) {
         socket.destroy();
