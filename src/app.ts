@@ -282,6 +282,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       storeKeyOf: (phoneNumber) => storeKeyOf(cluster.pool, phoneNumber),
       startConcurrency: config.RESTORE_CONCURRENCY,
       startJitterMs: config.RESTORE_JITTER,
+      handoffConcurrency: config.HANDOFF_CONCURRENCY,
       logger: logger.child({ component: 'cluster-agent' }),
     });
     agent.attach(cluster);

@@ -3,8 +3,8 @@
  * data folder + the node agent, so each number this node owns runs its binary (the stand-in) on the number's
  * fenced Postgres session store. For the fault tests and the cluster bench. Configured by the gateway's own env
  * keys (CLUSTER_MODE=postgres, DATABASE_URL, NODE_ID, CLUSTER_*, WHATSAPP_BINARY, SESSIONS_DIR, DATA_DIR,
- * PROCESS_BASE_PORT/PROCESS_MAX_PORT, MAX_PROCESSES, RESTORE_CONCURRENCY, …; SIM_* pass through to the children)
- * plus:
+ * PROCESS_BASE_PORT/PROCESS_MAX_PORT, MAX_PROCESSES, RESTORE_CONCURRENCY, HANDOFF_CONCURRENCY, …; SIM_* pass
+ * through to the children) plus:
  *   CLUSTER_STORE_SECRET  the session stores' password secret, at least 32 bytes, the same on every node (checked by the config)
  *   NODE_PAIR           1: a child whose store holds no session yet is paired through the stand-in's test
  *                       controls (GET /app/login, POST /_sim/pair with the number as JID); after a move the
@@ -34,6 +34,7 @@ interface NodeConfig {
   readonly DATABASE_URL: string;
   readonly RESTORE_CONCURRENCY: number;
   readonly RESTORE_JITTER: number;
+  readonly HANDOFF_CONCURRENCY: number;
   readonly PROCESS_BASE_PORT: number;
   readonly PROCESS_MAX_PORT: number;
 }
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   const admin = new pg.Pool({ connectionString: config.DATABASE_URL, max: 3, application_name: `wa-gw:${nodeId}:stores` });
   admin.on('error', () => undefined);
   const stores = new cluster.SessionStores({ admin, secret, target: cluster.SessionStores.targetFromUrl(config.DATABASE_URL) } as never);
-  const agent = new cluster.NodeAgent({ children: supervisor, stores, storeUris, startConcurrency: config.RESTORE_CONCURRENCY, startJitterMs: config.RESTORE_JITTER, logger } as never);
+  const agent = new cluster.NodeAgent({ children: supervisor, stores, storeUris, startConcurrency: config.RESTORE_CONCURRENCY, startJitterMs: config.RESTORE_JITTER, handoffConcurrency: config.HANDOFF_CONCURRENCY, logger } as never);
   agentRef = agent;
   const node = await cluster.startClusterNode({ settings: settings as never, gowaVersion: VERSION, migrationsFolder: path.join(ROOT, 'drizzle-postgres'), logger: logger as never, hooks: agent.hooks as never });
   agent.attach(node as never);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ClaimReason } from './ownership-state.js';
 import { withConnection } from './pool.js';
 
 export interface Identity {
@@ -19,7 +20,8 @@ export interface ClaimRules {
 export interface Claimed {
   readonly phoneNumber: string;
   readonly fence: number;
-  readonly reason: 'new' | 'released' | 'expired' | 'orphaned';
+  /** The CLAIM statement's own reasons; `held` is the book's, for rows that were this node's already. */
+  readonly reason: Exclude<ClaimReason, 'held'>;
 }
 
 export interface Shares {

@@ -4,7 +4,7 @@ import type { Listenable } from '../lib/typed-emitter.js';
 import type { ChildRunner, StoreFencing } from './agent/children.js';
 import type { MembershipEvents } from './membership.js';
 import type { OwnershipHooks } from './ownership.js';
-import type { OwnershipEvents } from './ownership-state.js';
+import type { ClaimReason, OwnershipEvents } from './ownership-state.js';
 
 export interface NodeAgentDeps {
   readonly children: ChildRunner;
@@ -13,10 +13,12 @@ export interface NodeAgentDeps {
   readonly storeUris: Map<string, string>;
   /** The key the number's session store is named after (a bound pending number keeps its pending id's); default: the number. */
   readonly storeKeyOf?: (phoneNumber: string) => Promise<string>;
-  /** Children started at once after a takeover (the supervisor's RESTORE_CONCURRENCY). */
+  /** Children started at once after a failover or any claim but a hand-over (the supervisor's RESTORE_CONCURRENCY). */
   readonly startConcurrency: number;
-  /** The first wave of starts is spread over up to this long (RESTORE_JITTER), as at boot restore. */
+  /** That first wave of starts is spread over up to this long (RESTORE_JITTER), as at boot restore. */
   readonly startJitterMs: number;
+  /** Children of numbers handed over (claimed `released`) started at once, without jitter (HANDOFF_CONCURRENCY). */
+  readonly handoffConcurrency: number;
   readonly random?: () => number;
   readonly logger?: Logger;
 }
@@ -33,8 +35,8 @@ export interface AgentNode {
 /**
  * Ownership drives the children (DM-7, DM-12, DM-18, DM-19). Takeover, in order: the claim (the ownership core)
  * → `prepare`: the number's session store is provisioned or moved to the new fence, which changes its password
- * and ends the old owner's backends → `acquired`: the child starts through the supervisor's bounded start with
- * that fence's `DB_URI` (the supervisor re-applies the per-number settings, webhook URL and secret and device
+ * and ends the old owner's backends → `acquired`: the child starts with that fence's `DB_URI`, bounded with
+ * jitter after a failover, at once after a hand-over (the supervisor re-applies the per-number settings, webhook URL and secret and device
  * slot, at every start). Loss (taken, fenced, a write refused) kills the child at once with SIGKILL: someone else
  * may own the number already. A drain stops the child gracefully and waits for its exit before the release. A
  * child that crash-loops to `failed` stays here, marked failed, and is never handed around.
@@ -43,13 +45,20 @@ export class NodeAgent {
   /** Numbers this node owns and may run, with the fence they were taken with. */
   private readonly owned = new Map<string, number>();
   private readonly failedMarked = new Set<string>();
+  /** Failover, new numbers, re-asserted ones: a dead node's 200 numbers must not all start at once on a survivor. */
   private readonly starts: PQueue;
+  /**
+   * Hand-overs: a planned move whose old child has already exited, so the number is down until this start; its
+   * own, wider limit, so a drain's numbers do not wait in waves behind each other (F-10: under 5 s).
+   */
+  private readonly handoffs: PQueue;
   private node: AgentNode | null = null;
   /** Give these to `startClusterNode`: they run inside the ownership core's takeover and hand-over. */
   readonly hooks: OwnershipHooks;
 
   constructor(private readonly deps: NodeAgentDeps) {
     this.starts = new PQueue({ concurrency: deps.startConcurrency });
+    this.handoffs = new PQueue({ concurrency: deps.handoffConcurrency });
     this.hooks = {
       prepare: (phoneNumber, fence) => this.prepare(phoneNumber, fence),
       beforeRelease: (phoneNumber) => this.handOver(phoneNumber),
@@ -60,7 +69,7 @@ export class NodeAgent {
   attach(node: AgentNode): () => void {
     this.node = node;
     const offs = [
-      node.ownership.events.on('acquired', (e) => this.acquired(e.phoneNumber, e.fence)),
+      node.ownership.events.on('acquired', (e) => this.acquired(e.phoneNumber, e.fence, e.claim)),
       node.ownership.events.on('lost', (e) => this.lost(e.phoneNumber)),
       node.ownership.events.on('renamed', (e) => this.renamed(e.from, e.to)),
       // The ownership core reports every number lost too; this also catches a child it never knew of.
@@ -93,10 +102,13 @@ export class NodeAgent {
     this.deps.storeUris.set(phoneNumber, uri);
   }
 
-  private acquired(phoneNumber: string, fence: number): void {
+  private acquired(phoneNumber: string, fence: number, claim: ClaimReason): void {
     this.owned.set(phoneNumber, fence);
-    const firstWave = this.starts.size + this.starts.pending < this.deps.startConcurrency;
-    void this.starts.add(() => this.startOwned(phoneNumber, fence, firstWave)).catch((err: unknown) => this.deps.logger?.error({ phoneNumber, err }, 'cluster: could not start an owned number'));
+    const handedOver = claim === 'released';
+    const queue = handedOver ? this.handoffs : this.starts;
+    // Jitter spreads a failover's first wave, as at boot restore; a hand-over has nothing to spread and waits for nothing.
+    const jitter = !handedOver && this.starts.size + this.starts.pending < this.deps.startConcurrency;
+    void queue.add(() => this.startOwned(phoneNumber, fence, jitter)).catch((err: unknown) => this.deps.logger?.error({ phoneNumber, err }, 'cluster: could not start an owned number'));
   }
 
   private async startOwned(phoneNumber: string, fence: number, jitter: boolean): Promise<void> {

@@ -4,12 +4,19 @@ import { TypedEmitter, type Listenable } from '../lib/typed-emitter.js';
 export type LossReason = 'fenced' | 'taken' | 'write-refused' | 'stopped';
 /** Why this node handed a number over. */
 export type ReleaseReason = 'drain' | 'rebalance' | 'abandoned';
+/**
+ * How this node came to hold a number: the claim's reason as the database gave it (`released`: handed over by its
+ * owner, whose child has already exited; `expired`/`orphaned`: its owner died; `new`: never owned), or `held`: a
+ * row that was this node's already (re-asserted after an outage, or kept when a hand-over could not be done). The
+ * node agent starts `released` numbers at once and the rest bounded, with jitter.
+ */
+export type ClaimReason = 'new' | 'released' | 'expired' | 'orphaned' | 'held';
 
 /** What this node believes about one number; the database row is the truth, checked every claim tick. */
 export type NumberOwnership =
   /** Claimed in the database; being taken over (store fence, config) before the child may start. */
-  | { readonly kind: 'acquiring'; readonly fence: number; readonly incarnation: string }
-  | { readonly kind: 'owned'; readonly fence: number; readonly incarnation: string }
+  | { readonly kind: 'acquiring'; readonly fence: number; readonly incarnation: string; readonly claim: ClaimReason }
+  | { readonly kind: 'owned'; readonly fence: number; readonly incarnation: string; readonly claim: ClaimReason }
   /** Being handed over: the child is stopped first, then the row is released with a fence check. */
   | { readonly kind: 'releasing'; readonly fence: number; readonly incarnation: string; readonly reason: ReleaseReason };
 
@@ -30,7 +37,7 @@ const NEXT: Record<Kind | 'none', readonly Kind[]> = {
 export type OwnershipEvents = {
   changed: { readonly phoneNumber: string; readonly from: Kind | 'none'; readonly to: Kind; readonly fence: number };
   /** Taken over: the owner may start the number's child now. */
-  acquired: { readonly phoneNumber: string; readonly fence: number };
+  acquired: { readonly phoneNumber: string; readonly fence: number; readonly claim: ClaimReason };
   /** No longer ours, without a hand-over: kill the child at once and write nothing more about it. */
   lost: { readonly phoneNumber: string; readonly fence: number; readonly reason: LossReason };
   released: { readonly phoneNumber: string; readonly fence: number; readonly reason: ReleaseReason };
@@ -77,7 +84,7 @@ export class OwnershipBook {
     if (next.kind === 'released' || next.kind === 'lost') this.entries.delete(phoneNumber);
     else this.entries.set(phoneNumber, next);
     this.emitter.emit('changed', { phoneNumber, from, to: next.kind, fence });
-    if (next.kind === 'owned') this.emitter.emit('acquired', { phoneNumber, fence });
+    if (next.kind === 'owned') this.emitter.emit('acquired', { phoneNumber, fence, claim: next.claim });
     else if (next.kind === 'lost') this.emitter.emit('lost', { phoneNumber, fence, reason: next.reason });
     else if (next.kind === 'released') this.emitter.emit('released', { phoneNumber, fence, reason: next.reason });
   }

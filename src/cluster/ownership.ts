@@ -6,7 +6,7 @@ import { clusterErrors, isClusterError } from './errors.js';
 import { fencedTransaction } from './fenced-write.js';
 import { monotonic, type Monotonic } from './lease-clock.js';
 import type { Membership } from './membership.js';
-import { OwnershipBook, type LossReason, type NumberOwnership, type OwnershipEvents, type ReleaseReason } from './ownership-state.js';
+import { OwnershipBook, type ClaimReason, type LossReason, type NumberOwnership, type OwnershipEvents, type ReleaseReason } from './ownership-state.js';
 import { rebalanceCandidates, releaseNumber } from './release.js';
 import type { ClusterTimings } from './settings.js';
 
@@ -214,7 +214,7 @@ export class Ownership {
         releaseCooldownMs: timings.releaseCooldownMs,
         mayTakeExpired: this.deps.membership.mayClaimOthers(),
       });
-      for (const { phoneNumber, fence } of claimed) this.takeOver(phoneNumber, fence, me.incarnation);
+      for (const { phoneNumber, fence, reason } of claimed) this.takeOver(phoneNumber, fence, me.incarnation, reason);
       await this.rebalance(me);
     } catch (err) {
       this.deps.logger?.warn({ code: (err as { code?: string }).code, message: (err as Error).message }, 'cluster: claim round failed');
@@ -228,17 +228,18 @@ export class Ownership {
       if (entry.kind === 'releasing') continue;
       if (entry.incarnation !== me.incarnation || held.get(phoneNumber) !== entry.fence) this.book.transition(phoneNumber, { kind: 'lost', reason: 'taken' });
     }
-    for (const [phoneNumber, fence] of held) if (!this.book.get(phoneNumber)) this.takeOver(phoneNumber, fence, me.incarnation);
+    // Ours already (re-asserted after an outage): nobody handed these over, so they start bounded like a failover.
+    for (const [phoneNumber, fence] of held) if (!this.book.get(phoneNumber)) this.takeOver(phoneNumber, fence, me.incarnation, 'held');
   }
 
-  private takeOver(phoneNumber: string, fence: number, incarnation: string): void {
-    this.book.transition(phoneNumber, { kind: 'acquiring', fence, incarnation });
+  private takeOver(phoneNumber: string, fence: number, incarnation: string, claim: ClaimReason): void {
+    this.book.transition(phoneNumber, { kind: 'acquiring', fence, incarnation, claim });
     const prepare = this.deps.hooks?.prepare;
     const ready = prepare ? prepare(phoneNumber, fence) : Promise.resolve();
     ready.then(
       () => {
         const entry = this.book.get(phoneNumber);
-        if (entry?.kind === 'acquiring' && entry.fence === fence) this.book.transition(phoneNumber, { kind: 'owned', fence, incarnation });
+        if (entry?.kind === 'acquiring' && entry.fence === fence) this.book.transition(phoneNumber, { kind: 'owned', fence, incarnation, claim });
       },
       (err: unknown) => {
         this.deps.logger?.error({ phoneNumber, err }, 'cluster: taking the number over failed; handing it back');
@@ -300,7 +301,8 @@ export class Ownership {
     this.book.transition(phoneNumber, { kind: 'releasing', fence, incarnation, reason });
     const keep = (err: unknown, what: string): void => {
       this.deps.logger?.error({ phoneNumber, err }, `cluster: ${what}; the number stays here`);
-      if (this.book.get(phoneNumber)?.kind === 'releasing') this.book.transition(phoneNumber, { kind: 'owned', fence, incarnation });
+      // The row never left this node: `held`, as after an outage.
+      if (this.book.get(phoneNumber)?.kind === 'releasing') this.book.transition(phoneNumber, { kind: 'owned', fence, incarnation, claim: 'held' });
     };
     try {
       await this.deps.hooks?.beforeRelease?.(phoneNumber);

@@ -67,6 +67,8 @@ export const envSchema = z
     SESSION_STATUS_DELAY: int(3000, 0),
     RESTORE_CONCURRENCY: int(4, 1, 64),
     RESTORE_JITTER: int(250, 0),
+    /** Distributed mode: numbers handed over by a draining node started at once on the taker (their old child has exited). */
+    HANDOFF_CONCURRENCY: int(16, 1, 64),
     LOG_BUFFER_LINES: int(1000, 10),
     LOG_FILE_MAX_BYTES: int(5 * 1024 * 1024, 1024),
     /** Per-number send pacing (p-queue), overridable per number: sends at once, window (ms), sends per window. */

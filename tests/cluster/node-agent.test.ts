@@ -1,4 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ChildRunner } from '../../src/cluster/agent/children.js';
+import type { MembershipEvents } from '../../src/cluster/membership.js';
+import { NodeAgent } from '../../src/cluster/node-agent.js';
+import { OwnershipBook, type ClaimReason } from '../../src/cluster/ownership-state.js';
+import { TypedEmitter } from '../../src/lib/typed-emitter.js';
 import { AgentCluster, childAuth, jidOf } from '../helpers/agent-nodes.js';
 import { cleanupArbiters, startArbiter, type ArbiterConnection } from '../helpers/arbiter.js';
 import type { Member } from '../helpers/cluster-members.js';
@@ -245,5 +250,89 @@ describe('node agent: ownership drives the children, the store is fenced on take
     for (const n of numbers) expect(owners.get(n)?.nodeId).toBe('n1');
     expect(n1!.count('released')).toBe(0);
     expect(n1!.count('lost')).toBe(0);
+  });
+});
+
+/**
+ * Which numbers start at once on the node that takes them, judged by the starts its supervisor sees: the agent on a
+ * stand-in supervisor whose starts hold until the test lets them go, driven by the ownership book as the core drives it.
+ */
+describe('node agent: a hand-over starts at once, a failover stays bounded (F-10, F-12)', () => {
+  const LIMIT = 2;
+  const NUMBERS_MOVED = 6;
+  const numbers = Array.from({ length: NUMBERS_MOVED }, (_, i) => `55119800000${i}`);
+  let detach: (() => void) | null = null;
+  const pending: (() => void)[] = [];
+
+  afterEach(() => {
+    detach?.();
+    detach = null;
+    for (const finish of pending.splice(0)) finish();
+  });
+
+  /** `random` and the jitter bound are the agent's; a start that waited for jitter would wait `random() × jitterMs`. */
+  function takerNode(jitter: { random: () => number; jitterMs: number }) {
+    const book = new OwnershipBook();
+    const registered = new Set<string>();
+    const started: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const children: ChildRunner = {
+      runner: (n) => (registered.has(n) ? { state: 'stopped' } : undefined),
+      register: async (device) => registered.add(device.phoneNumber),
+      start: (n) => {
+        started.push(n);
+        most = Math.max(most, ++inFlight);
+        return new Promise((resolve) =>
+          pending.push(() => {
+            inFlight--;
+            resolve(undefined);
+          }),
+        );
+      },
+      stop: async () => undefined,
+      killNow: () => undefined,
+      list: () => [],
+      events: { on: () => () => undefined },
+    };
+    const agent = new NodeAgent({
+      children,
+      stores: { provision: async () => ({ uri: 'postgres://unused' }) },
+      storeUris: new Map(),
+      startConcurrency: LIMIT,
+      startJitterMs: jitter.jitterMs,
+      handoffConcurrency: 16,
+      random: jitter.random,
+    });
+    detach = agent.attach({ membership: { events: new TypedEmitter<MembershipEvents>().view, isLive: () => true }, ownership: { events: book.events, markFailed: async () => undefined } });
+    const take = (claim: ClaimReason): void => {
+      for (const n of numbers) {
+        book.transition(n, { kind: 'acquiring', fence: 2, incarnation: 'i', claim });
+        book.transition(n, { kind: 'owned', fence: 2, incarnation: 'i', claim });
+      }
+    };
+    return { take, started, most: () => most };
+  }
+
+  it(`starts more than RESTORE_CONCURRENCY (${LIMIT}) handed-over numbers all at once, none waiting for jitter`, async () => {
+    // Any jitter would hold a start for about a minute, past waitFor's limit.
+    const taker = takerNode({ random: () => 0.99, jitterMs: 60_000 });
+    taker.take('released');
+    await waitFor(() => taker.started.length === NUMBERS_MOVED, { what: 'every handed-over number starting' });
+    // All six at once: none of the supervisor's starts has finished yet.
+    expect(taker.most()).toBe(NUMBERS_MOVED);
+    expect([...taker.started].sort()).toEqual(numbers);
+  });
+
+  it.each(['expired', 'orphaned', 'new', 'held'] as const)('starts numbers claimed %s at most RESTORE_CONCURRENCY at a time', async (claim) => {
+    const taker = takerNode({ random: () => 0, jitterMs: 0 });
+    taker.take(claim);
+    // Each finished start lets exactly one more begin, until all have run.
+    for (let seen = LIMIT; seen <= NUMBERS_MOVED; seen++) {
+      await waitFor(() => taker.started.length >= seen, { what: `${seen} starts` });
+      pending.shift()?.();
+    }
+    expect([...taker.started].sort()).toEqual(numbers);
+    expect(taker.most()).toBe(LIMIT);
   });
 });

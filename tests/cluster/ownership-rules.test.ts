@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LeaseClock } from '../../src/cluster/lease-clock.js';
-import { IllegalOwnershipTransition, OwnershipBook, type NumberOwnership, type OwnershipEnd } from '../../src/cluster/ownership-state.js';
+import { IllegalOwnershipTransition, OwnershipBook, type ClaimReason, type NumberOwnership, type OwnershipEnd } from '../../src/cluster/ownership-state.js';
 
 function fakeClock(start = 1000): { now(): number; advance(ms: number): void } {
   let t = start;
@@ -57,21 +57,22 @@ describe('the lease as the node counts it (DM-7, DM-10)', () => {
 });
 
 describe('one number’s ownership: closed states, one transition point', () => {
-  const owned = (fence: number): NumberOwnership => ({ kind: 'owned', fence, incarnation: 'i' });
-  const acquiring = (fence: number): NumberOwnership => ({ kind: 'acquiring', fence, incarnation: 'i' });
+  const owned = (fence: number, claim: ClaimReason = 'expired'): NumberOwnership => ({ kind: 'owned', fence, incarnation: 'i', claim });
+  const acquiring = (fence: number, claim: ClaimReason = 'expired'): NumberOwnership => ({ kind: 'acquiring', fence, incarnation: 'i', claim });
   const releasing = (fence: number): NumberOwnership => ({ kind: 'releasing', fence, incarnation: 'i', reason: 'drain' });
   const lost: OwnershipEnd = { kind: 'lost', reason: 'taken' };
   const released: OwnershipEnd = { kind: 'released', reason: 'drain' };
 
   it.each([
-    { path: [acquiring(1), owned(1), releasing(1), released], events: ['acquired:1', 'released:1'] },
-    { path: [acquiring(2), owned(2), lost], events: ['acquired:2', 'lost:2'] },
+    { path: [acquiring(1, 'released'), owned(1, 'released'), releasing(1), released], events: ['acquired:1:released', 'released:1'] },
+    { path: [acquiring(2), owned(2), lost], events: ['acquired:2:expired', 'lost:2'] },
     { path: [acquiring(3), lost], events: ['lost:3'] },
-    { path: [acquiring(4), owned(4), releasing(4), owned(4), lost], events: ['acquired:4', 'acquired:4', 'lost:4'] },
+    // A hand-over that could not be done: the row never left, the number is `held` again.
+    { path: [acquiring(4, 'released'), owned(4, 'released'), releasing(4), owned(4, 'held'), lost], events: ['acquired:4:released', 'acquired:4:held', 'lost:4'] },
   ])('$events', ({ path, events }) => {
     const book = new OwnershipBook();
     const seen: string[] = [];
-    book.events.on('acquired', (e) => seen.push(`acquired:${e.fence}`));
+    book.events.on('acquired', (e) => seen.push(`acquired:${e.fence}:${e.claim}`));
     book.events.on('lost', (e) => seen.push(`lost:${e.fence}`));
     book.events.on('released', (e) => seen.push(`released:${e.fence}`));
     for (const step of path) book.transition('5511900000001', step);
