@@ -129,7 +129,11 @@ import { localJournal } from './realtime/realtime-journal.js';
 import { RealtimeServer } from './realtime/socket-server.js';
 import { parseEventList } from './webhooks/event-filter.js';
 import { WebhookService } from './webhooks/webhook-service.js';
-import { sqliteWebhookStorage } from './webhooks/storage.js';
+import { pgWebhookStorage, sqliteWebhookStorage } from './webhooks/storage.js';
+import { followOwnership as followWebhookOwnership, ownershipGate } from './webhooks/dispatch-gate.js';
+import { deliveriesInJournalBatch } from './webhooks/journal-batch.js';
+import { FencedDeliveryLedger } from './db/pg/repositories/fenced-deliveries.js';
+import { PolledWebhookHealth } from './metrics/polled-webhook-health.js';
 
 export interface GatewayOptions {
   readonly config: Readonly<Config>;
@@ -174,6 +178,8 @@ export interface Gateway {
 const KEEP_ALIVE_TIMEOUT_MS = 75_000;
 /** How old the outbox figures of metrics and health may be in distributed mode (one grouped query per period). */
 const OUTBOX_FIGURES_PERIOD_MS = 5000;
+/** Distributed mode: how often the webhook lanes are read again for rows written or replayed on other nodes. */
+const WEBHOOK_POLL_MS = 1000;
 
 /** The composition root: every component is built here with its dependencies passed in explicitly. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -314,18 +320,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   // Distributed mode, for now (DM-22): every event the local journal records is appended to Postgres too, under the
   // number's fence, so sockets on every node get it (they read the Postgres journal only).
-  if (cluster) {
-    const appender = new JournalAppender({ pool: cluster.pool, nodeId: cluster.membership.nodeId, fences: cluster.ownership, logger: logger.child({ component: 'cluster-journal' }) });
+  const appender = cluster ? new JournalAppender({ pool: cluster.pool, nodeId: cluster.membership.nodeId, fences: cluster.ownership, logger: logger.child({ component: 'cluster-journal' }) }) : null;
+  if (cluster && appender) {
     forwarder = new LocalJournalForwarder({ appender, ownership: cluster.ownership, logger: logger.child({ component: 'cluster-journal' }) }, () => clock.now());
   }
   const toPostgres = forwarder;
   const unforward = toPostgres ? pipeline.events.on('recorded', (event) => toPostgres.forward(event.phoneNumber, recordedDraft(event))) : () => undefined;
   const forwardFigures = toPostgres ? [clusterJournalMetrics(() => toPostgres.figures())] : [];
   const sessions = new SessionWatch(supervisor, pipeline.feeds.events, logger, config.SESSION_STATUS_DELAY);
-  const webhooks = new WebhookService({
-    storage: sqliteWebhookStorage(database, writer),
+  const webhookDeps = {
     devices,
-    isAdmin: (id) => accounts.isAdmin(id),
+    isAdmin: (id: number) => accounts.isAdmin(id),
     clock,
     logger,
     settings: {
@@ -336,8 +341,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       userAgent: `WhatsApp-Multi-Platform-Webhooks/${options.version}`,
       historyRetentionMs: config.WEBHOOK_HISTORY_RETENTION,
     },
-  });
-  pipeline.addDurableSubscriber(webhooks.subscriber);
+  };
+  // Distributed mode (DM-23): the deliveries are in Postgres, written in the transaction of the journal batch that
+  // stores their event (so one exists iff its event is in the Postgres journal), and posted by the number's owner
+  // only, every claim and ack under its fence. One host: in SQLite, in the local journal's transaction, as before.
+  const sharedWebhooks =
+    cluster && pgDb
+      ? new WebhookService({
+          ...webhookDeps,
+          storage: pgWebhookStorage(pgDb, new FencedDeliveryLedger(cluster.ownership)),
+          gate: ownershipGate(cluster.ownership, WEBHOOK_POLL_MS, () => cluster.membership.isLive()),
+        })
+      : null;
+  const localWebhooks = sharedWebhooks ? null : new WebhookService({ ...webhookDeps, storage: sqliteWebhookStorage(database, writer) });
+  const webhooks: WebhookService<Mode> = sharedWebhooks ?? (localWebhooks as WebhookService<'sync'>);
+  if (localWebhooks) pipeline.addDurableSubscriber(localWebhooks.subscriber);
+  if (sharedWebhooks) appender?.addSubscriber(deliveriesInJournalBatch([sharedWebhooks.outbox], (rows) => sharedWebhooks.dispatcher.added(rows), clock));
+  const unfollowWebhooks = sharedWebhooks && cluster ? followWebhookOwnership(cluster.ownership, sharedWebhooks) : () => undefined;
   const portOf = (phoneNumber: string): number | null => supervisor.runner(phoneNumber)?.port ?? null;
   const conversations = new Conversations({
     database,
@@ -437,7 +457,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const outboxCounts = outboxStore ? new PolledOutboxCounts(() => outboxStore.messages.countsByStatus(), OUTBOX_FIGURES_PERIOD_MS, logger) : null;
   await outboxCounts?.start();
   const outboxFigures = messageMetrics(outboxCounts ?? messages);
-  const webhookFigures = webhookMetrics(() => webhooks.health());
+  // Distributed mode: health contributors answer at once, so the shared backlog is read every few seconds.
+  const polledWebhooks = sharedWebhooks ? new PolledWebhookHealth(() => sharedWebhooks.health(), OUTBOX_FIGURES_PERIOD_MS, logger) : null;
+  await polledWebhooks?.start();
+  const webhookFigures = webhookMetrics(localWebhooks ? () => localWebhooks.health() : () => (polledWebhooks as PolledWebhookHealth).get());
   const chatwootFigures = chatwootMetrics(chatwoot.figures, (phone) => chatwoot.queue.pausedFor(phone));
   const publicBase = (req: { protocol: string; get(name: string): string | undefined }) => config.PUBLIC_URL ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${boundPort}`}`;
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);
@@ -515,7 +538,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     api,
     clients: { devices: deviceService, conversations },
   });
-  pipeline.addDurableSubscriber(compat.flask);
+  // Distributed mode: the Flask webhooks are planned in the Postgres journal's batch, as the others.
+  if (sharedWebhooks) appender?.addSubscriber(deliveriesInJournalBatch([compat.flask], (rows) => sharedWebhooks.dispatcher.added(rows), clock));
+  else pipeline.addDurableSubscriber(compat.flask);
   const unfollowTenants = changes ? followCompatChanges(changes, compat.directory, clock, 1000, onFollowError) : () => undefined;
   // Opening the feed makes every follower read its table again: whatever changed while they loaded is caught up.
   await changes?.start();
@@ -727,6 +752,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       outboxCounts?.stop();
       // Distributed mode: hand every number over as soon as its child has stopped, not after the whole shutdown.
       await cluster?.ownership.drain();
+      unfollowWebhooks();
+      polledWebhooks?.stop();
       compat.close();
       qr.close();
       receipts.close();

@@ -25,12 +25,12 @@ try {
 }
 
 if (config.CLUSTER_MODE === 'postgres') {
-  // Ownership, sessions, routing, sockets and the outbox are shared (docs/cluster.md), but webhook deliveries and the
-  // conversation store are still each node's: a dead node's pending webhooks and its numbers' chats would stay on it.
+  // Ownership, sessions, routing, sockets, the outbox and webhook deliveries are shared (docs/cluster.md), but the
+  // conversation store is still each node's: a dead node's numbers' chats would stay on it.
   fail(
     [
       'CLUSTER_MODE=postgres: this version does not run the gateway in distributed mode yet.',
-      '  Ownership, sessions, routing, sockets and the outbox are shared through Postgres (docs/cluster.md); webhook deliveries and the conversation store are not.',
+      '  Ownership, sessions, routing, sockets, the outbox and webhook deliveries are shared through Postgres (docs/cluster.md); the conversation store is not.',
       '  Run one host with CLUSTER_MODE=off (the default).',
     ].join('\n'),
   );

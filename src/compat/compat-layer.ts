@@ -1,5 +1,6 @@
 import { Router as makeRouter, type Router } from 'express';
 import type { CompatTenantStore } from '../db/ports/compat-tenants.js';
+import type { Mode } from '../db/ports/answer.js';
 import type { EmpresaIdType } from '../db/schema.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -41,7 +42,8 @@ export interface CompatLayerDeps {
   readonly supervisor: Supervisor;
   readonly qr: QrService;
   readonly outbox: Pick<AnyOutbox, 'accept'>;
-  readonly webhooks: WebhookService;
+  /** Where the Flask webhooks are queued (either dialect). */
+  readonly webhooks: Pick<WebhookService<Mode>, 'deliveries' | 'dispatcher' | 'addScope'>;
   /** Credentials and allow-listed addresses → callers (the access policy's answers), and the audit log. */
   readonly access: Pick<GateDeps, 'authn' | 'policy' | 'audit' | 'allowedAs' | 'trustProxy'>;
   readonly ownerIsAdmin: (phoneNumber: string) => boolean;

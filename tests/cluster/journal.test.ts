@@ -161,6 +161,37 @@ describe('the journal on Postgres: node A appends, node B fans out', () => {
     expect(lost).toEqual([{ phoneNumber: moved, fence: stale, reason: 'write-refused' }]);
   });
 
+  it("runs a subscriber's writes in the batch's transaction and its after-commit steps once it committed; a subscriber that throws rolls the batch back", async () => {
+    const { a, appender, fence, b } = await pair('journal_subscriber', { retryForMs: 300 });
+    const [n1, n2] = NUMBERS as [string, string];
+    await a.pool.query('CREATE TABLE side_rows (phone_number text, seq bigint)');
+    const seen: string[] = [];
+    let failing = false;
+    appender.addSubscriber({
+      inBatch: async (client, stored) => {
+        await client.query('INSERT INTO side_rows SELECT * FROM unnest($1::text[], $2::bigint[])', [stored.map((e) => e.phoneNumber), stored.map((e) => e.seq)]);
+        if (failing) throw new Error('a subscriber that fails');
+        // Inside the transaction: the rows are there for it, not yet for anyone else.
+        const outside = await b.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM side_rows');
+        seen.push(`in batch: ${stored.map((e) => `${e.phoneNumber.slice(-1)}/${e.seq}`).join(' ')}, outside ${outside.rows[0]!.n}`);
+        return [() => void seen.push(`after commit: ${stored.length}`)];
+      },
+    });
+
+    const appended = await Promise.all([...[1, 2, 3].map((i) => appender.append(n1, fence(n1), { type: 'message', payload: { i } })), appender.append(n2, fence(n2), { type: 'message', payload: { i: 1 } })]);
+    expect(appended.map((e) => e.seq)).toEqual([1, 2, 3, 1]);
+    expect(seen).toEqual(['in batch: 1/1 1/2 1/3 2/1, outside 0', 'after commit: 4']);
+    const side = await b.pool.query<{ phone_number: string; seq: number }>('SELECT phone_number, seq::int AS seq FROM side_rows ORDER BY 1, 2');
+    expect(side.rows).toEqual([...[1, 2, 3].map((seq) => ({ phone_number: n1, seq })), { phone_number: n2, seq: 1 }]);
+
+    // A throw rolls back the event and the subscriber's rows alike; the append fails once it has waited its time.
+    failing = true;
+    await expect(appender.append(n1, fence(n1), { type: 'message', payload: { i: 4 } })).rejects.toMatchObject({ code: 'CLUSTER_DB_UNREACHABLE' });
+    const counts = await b.pool.query<{ events: number; side: number }>('SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM side_rows) AS side');
+    expect(counts.rows).toEqual([{ events: 4, side: 4 }]);
+    expect(seen).toHaveLength(2);
+  });
+
   it('tells a committed batch from one rolled back or still running, as a writer whose COMMIT answer was lost asks', async () => {
     const { b } = await pair('journal_outcome');
     const transaction = async (end: 'COMMIT' | 'ROLLBACK' | null) => {

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { clusterErrors } from '../errors.js';
 import { commitStatus, CommitOutcomeUnknown, writeBatch, type BatchItem, type BatchOutcome } from './batch.js';
-import type { FenceKeeper, JournalDraft, JournalEntry } from './types.js';
+import type { BatchSubscriber, FenceKeeper, JournalDraft, JournalEntry } from './types.js';
 
 export interface AppenderSettings {
   /** How long the first event of a batch waits for others (DM-22: 10–50 ms). */
@@ -44,7 +44,8 @@ interface Waiting extends BatchItem {
  * appended and each number's seqs are gap-free. Each event is written under the fence the caller gives: an
  * event whose fence is stale is refused with CLUSTER_OWNERSHIP_LOST, nothing of it is written, and the number is
  * reported lost. A database outage is retried (backoff, up to `retryForMs`); a commit whose answer was lost is
- * settled by asking Postgres whether that transaction committed, so an event is never written twice.
+ * settled by asking Postgres whether that transaction committed, so an event is never written twice. Subscribers
+ * (`addSubscriber`) write theirs in each batch's transaction and run their after-commit steps once it committed.
  */
 export class JournalAppender {
   private readonly settings: AppenderSettings;
@@ -53,6 +54,7 @@ export class JournalAppender {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
+  private readonly subscribers: BatchSubscriber[] = [];
 
   constructor(private readonly deps: AppenderDeps) {
     this.settings = { ...DEFAULT_APPENDER_SETTINGS, ...deps.settings };
@@ -67,6 +69,11 @@ export class JournalAppender {
       this.queue.push({ claim, draft, since: this.clock.now(), resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Writes of its own in every batch's transaction, before the batches that come after this call. */
+  addSubscriber(subscriber: BatchSubscriber): void {
+    this.subscribers.push(subscriber);
   }
 
   /** Events waiting for their batch. */
@@ -110,7 +117,7 @@ export class JournalAppender {
     let live = batch;
     for (let attempt = 1; live.length > 0; attempt++) {
       try {
-        return this.settle(live, await writeBatch(this.deps.pool, this.deps.nodeId, live));
+        return this.settle(live, await writeBatch(this.deps.pool, this.deps.nodeId, live, this.subscribers));
       } catch (err) {
         if (err instanceof CommitOutcomeUnknown) {
           const status = await this.outcome(err.xid, live);
@@ -124,7 +131,15 @@ export class JournalAppender {
     }
   }
 
+  /** Committed: the subscribers' steps first (as the local journal's after-commit steps), then the appends resolve. */
   private settle(batch: readonly Waiting[], outcome: BatchOutcome): void {
+    for (const after of outcome.after) {
+      try {
+        after();
+      } catch (err) {
+        this.deps.logger?.error({ err }, 'cluster: an after-commit step of a journal subscriber failed');
+      }
+    }
     batch.forEach((item, i) => {
       const entry = outcome.stored[i];
       if (entry) return item.resolve(entry);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { claimKey, lockFences, type FenceClaim } from '../fenced-write.js';
 import { withConnection } from '../pool.js';
 import { insertRows, lastSeqs, notifyNewest, type NewRow } from './rows.js';
-import type { JournalDraft, JournalEntry } from './types.js';
+import type { AfterCommit, BatchSubscriber, JournalDraft, JournalEntry } from './types.js';
 
 export interface BatchItem {
   readonly claim: FenceClaim;
@@ -12,6 +12,8 @@ export interface BatchItem {
 export interface BatchOutcome {
   /** Per item, in order: the stored entry, or null when its fence was stale (nothing of it written). */
   readonly stored: readonly (JournalEntry | null)[];
+  /** What the batch's subscribers run once it has committed. */
+  readonly after: readonly AfterCommit[];
 }
 
 /**
@@ -33,9 +35,10 @@ export class CommitOutcomeUnknown extends Error {
  * One journal batch in one transaction (DM-17, DM-22): share-lock the fence of every number in it, number the
  * rows of the numbers still held after each one's newest seq (read under the lock: only the fence holder appends,
  * so the seqs are gap-free), insert them in one statement, and NOTIFY `journal` with each number's newest seq,
- * which Postgres delivers at the commit and never for a rollback. Rows whose fence is stale are left out.
+ * which Postgres delivers at the commit and never for a rollback. Rows whose fence is stale are left out. The
+ * subscribers write theirs in the same transaction, after the rows (see BatchSubscriber).
  */
-export async function writeBatch(pool: pg.Pool, nodeId: string, items: readonly BatchItem[]): Promise<BatchOutcome> {
+export async function writeBatch(pool: pg.Pool, nodeId: string, items: readonly BatchItem[], subscribers: readonly BatchSubscriber[] = []): Promise<BatchOutcome> {
   return withConnection(pool, async (client) => {
     await client.query('BEGIN');
     let committing = false;
@@ -46,7 +49,7 @@ export async function writeBatch(pool: pg.Pool, nodeId: string, items: readonly 
       const accepted = items.filter((i) => held.has(claimKey(i.claim.phoneNumber, i.claim.fence)));
       if (accepted.length === 0) {
         await client.query('ROLLBACK');
-        return { stored: items.map(() => null) };
+        return { stored: items.map(() => null), after: [] };
       }
       const next = await lastSeqs(client, [...new Set(accepted.map((i) => i.claim.phoneNumber))]);
       const numbered = new Map<BatchItem, NewRow>();
@@ -57,12 +60,14 @@ export async function writeBatch(pool: pg.Pool, nodeId: string, items: readonly 
       }
       const createdAt = await insertRows(client, [...numbered.values()]);
       await notifyNewest(client, next);
-      const planned: BatchOutcome = {
-        stored: items.map((item) => {
-          const row = numbered.get(item);
-          return row ? { ...row, createdAt } : null;
-        }),
-      };
+      const stored = items.map((item) => {
+        const row = numbered.get(item);
+        return row ? { ...row, createdAt } : null;
+      });
+      const entries = stored.filter((entry) => entry !== null);
+      const after: AfterCommit[] = [];
+      for (const subscriber of subscribers) after.push(...(await subscriber.inBatch(client, entries)));
+      const planned: BatchOutcome = { stored, after };
       committing = true;
       try {
         await client.query('COMMIT');

@@ -7,4 +7,4 @@ export { JournalFanout, DEFAULT_FANOUT_SETTINGS, type FanoutDeps, type FanoutSet
 export { LocalJournalForwarder, type ForwarderDeps, type ForwarderFigures } from './local-forwarder.js';
 export { replayJournal, pageJournal, type JournalReplay } from './resume.js';
 export { pruneJournal } from './retention.js';
-export type { FenceKeeper, JournalDraft, JournalEntry } from './types.js';
+export type { AfterCommit, BatchSubscriber, FenceKeeper, JournalDraft, JournalEntry } from './types.js';

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Identity } from '../claim.js';
 
 /** One stored journal row (the `events` table, as in single-host mode): numbered per phone from 1, no gaps. */
@@ -36,4 +37,18 @@ export function parseNotice(payload: string): JournalNotice | null {
   } catch {
     return null;
   }
+}
+
+/** A step to run once a journal batch has committed (a dispatcher taking the rows written with it). */
+export type AfterCommit = () => void;
+
+/**
+ * What must be written in the transaction of a journal batch (a durable subscriber on Postgres: the webhook
+ * outbox), so that it exists if and only if the batch's rows do. `inBatch` runs after the rows are inserted and
+ * before COMMIT, with the batch's connection and the rows as stored (their Postgres seq); the steps it returns run
+ * after the commit, also when a lost COMMIT answer turns out committed. A throw rolls the whole batch back, which
+ * the appender then tries again like an outage (for `retryForMs`).
+ */
+export interface BatchSubscriber {
+  inBatch(client: pg.PoolClient, stored: readonly JournalEntry[]): Promise<readonly AfterCommit[]>;
 }

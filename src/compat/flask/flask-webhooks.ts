@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import type { DeliveryRepository, NewDelivery } from '../../db/repositories/deliveries.js';
+import type { Mode } from '../../db/ports/answer.js';
+import type { DeliveryWrites, NewDelivery } from '../../db/ports/deliveries.js';
 import type { CompatTenantRow, DeliveryRow } from '../../db/schema.js';
 import type { MessageView } from '../../conversations/views.js';
 import type { RecordedEvent } from '../../events/feed-message.js';
@@ -25,7 +26,8 @@ export interface FlaskWebhookSettings {
 export interface FlaskWebhookDeps {
   /** Read for every stored message, inside the journal's transaction: memory only. */
   readonly tenants: Pick<TenantDirectory, 'byNumber'>;
-  readonly deliveries: Pick<DeliveryRepository, 'insert'>;
+  /** The webhook service's writes: synchronous on one host (inside the journal's transaction), else async. */
+  readonly deliveries: DeliveryWrites<Mode>;
   /** The dispatcher takes the rows once they are committed. */
   readonly added: (rows: readonly DeliveryRow[]) => void;
   /** Whether the number's owner is an administrator (a tenant's own Flask URL of anyone else must be public). */
@@ -45,23 +47,32 @@ const RELAY_FIELDS = ['phone', 'message', 'message_type', 'media_url', 'media_fi
  * store took for the first time (`message.new`: retries, replays and backfills of the same WhatsApp message never
  * add one) into one delivery of the legacy body. The dispatcher then delivers it like every webhook: in order per
  * number, retried with backoff, dead-lettered after WEBHOOK_RETRY_PERIOD, replayable; signed (X-Hub-Signature-256,
- * X-Event-Id), which Flask may ignore.
+ * X-Event-Id), which Flask may ignore. In distributed mode `plan` runs in the Postgres journal's batch instead
+ * (src/webhooks/journal-batch.ts) and this is not a subscriber of the local journal.
  */
 export class FlaskWebhooks implements DurableSubscriber {
   constructor(private readonly deps: FlaskWebhookDeps) {}
 
   onRecord(event: RecordedEvent): (() => void) | void {
-    if (!event.derived.some((d) => d.name === 'message.new')) return;
+    const rows = this.plan(event);
+    if (rows.length === 0) return;
+    const stored = this.deps.deliveries.insert(rows, this.deps.clock.now());
+    if (stored instanceof Promise) throw new Error('these Flask webhooks are planned in the journal batch (plan), not recorded here');
+    return () => this.deps.added(stored);
+  }
+
+  /** The deliveries an event makes: one per message the store took for the first time, to the tenant's Flask. */
+  plan(event: RecordedEvent): NewDelivery[] {
+    if (!event.derived.some((d) => d.name === 'message.new')) return [];
     const tenant = this.deps.tenants.byNumber(event.phoneNumber);
     const endpoint = tenant ? this.endpointOf(tenant) : null;
-    if (!tenant || !endpoint) return;
+    if (!tenant || !endpoint) return [];
     const bodies = event.derived
       .filter((d) => d.name === 'message.new')
       .map((d) => flaskBodyOf(d.data['message'] as MessageView, tenant, this.deps.settings.options, (id) => `${this.deps.publicBase()}/api/messages/${encodeURIComponent(id)}/media`))
       .filter((body) => body !== null);
-    if (bodies.length === 0) return;
     const eventId = event.message.eventId;
-    return this.enqueue(
+    return this.rows(
       tenant.phoneNumber,
       endpoint,
       bodies.map((body, i) => ({ eventId: i === 0 ? eventId : `${eventId}:${i}`, body: JSON.stringify(body) })),
@@ -70,9 +81,10 @@ export class FlaskWebhooks implements DurableSubscriber {
 
   /**
    * The legacy relay (`POST /webhook`): the caller's fields passed on to the tenant's Flask as they came,
-   * `empresa_id` with whatever JSON type it had. Stored before the answer; delivered like every Flask webhook.
+   * `empresa_id` with whatever JSON type it had. Stored before the answer (a promise on Postgres); delivered like
+   * every Flask webhook.
    */
-  relay(tenant: CompatTenantRow, input: Record<string, unknown>, empresaId: unknown): { eventId: string } | null {
+  relay(tenant: CompatTenantRow, input: Record<string, unknown>, empresaId: unknown): { eventId: string } | Promise<{ eventId: string }> | null {
     const endpoint = this.endpointOf(tenant);
     if (!endpoint) return null;
     const body: Record<string, unknown> = {};
@@ -80,7 +92,14 @@ export class FlaskWebhooks implements DurableSubscriber {
     body['message_type'] ??= 'texto';
     body['empresa_id'] = empresaId;
     const eventId = crypto.randomUUID();
-    this.enqueue(tenant.phoneNumber, endpoint, [{ eventId, body: JSON.stringify(body) }])();
+    const stored = this.deps.deliveries.insert(this.rows(tenant.phoneNumber, endpoint, [{ eventId, body: JSON.stringify(body) }]), this.deps.clock.now());
+    if (stored instanceof Promise) {
+      return stored.then((rows) => {
+        this.deps.added(rows);
+        return { eventId };
+      });
+    }
+    this.deps.added(stored);
     return { eventId };
   }
 
@@ -97,11 +116,9 @@ export class FlaskWebhooks implements DurableSubscriber {
     return { secret: this.deps.settings.secret, outwardOnly: tenant.flaskUrl !== null && !this.deps.ownerIsAdmin(phoneNumber) };
   }
 
-  private enqueue(phoneNumber: string, endpoint: string, items: readonly { eventId: string; body: string }[]): () => void {
+  private rows(phoneNumber: string, endpoint: string, items: readonly { eventId: string; body: string }[]): NewDelivery[] {
     const now = this.deps.clock.now();
     // The legacy body has no `type`: the delivery's event type (X-Event-Type) stays empty, as it always was.
-    const rows: NewDelivery[] = items.map(({ eventId, body }) => ({ eventId, phoneNumber, endpoint, scope: 'compat', eventType: '', body, nextAttemptAt: now, giveUpAt: now + this.deps.settings.retryPeriodMs }));
-    const stored = this.deps.deliveries.insert(rows, now);
-    return () => this.deps.added(stored);
+    return items.map(({ eventId, body }) => ({ eventId, phoneNumber, endpoint, scope: 'compat', eventType: '', body, nextAttemptAt: now, giveUpAt: now + this.deps.settings.retryPeriodMs }));
   }
 }

@@ -260,7 +260,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
       if (!id) throw compatErrors.invalid('empresa_id', 'não é um id de empresa');
       const row = await tenants.find(caller, id);
       gate.mark(req, response, ROUTES.relay.action, { tenantId: id, phoneNumber: row.phoneNumber });
-      const queued = deps.flask.relay(row, body, empresaId);
+      const queued = await deps.flask.relay(row, body, empresaId);
       if (!queued) throw compatErrors.invalid('empresa_id', 'nenhuma URL do Flask configurada (FLASK_URL) para esta empresa');
       response.json({ success: true, message: 'Webhook processado com sucesso', eventId: queued.eventId });
     }),

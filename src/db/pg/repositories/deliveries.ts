@@ -1,4 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import type { AuditLink } from '../../ports/audit.js';
 import type { AttemptOutcome, DeliveryFilter, DeliveryPatch, DeliveryStore, DeliveryWrites, EndpointCounts, LaneKey, NewDelivery } from '../../ports/deliveries.js';
 import type { DeliveryRow, DeliveryStatus } from '../../schema.js';
@@ -24,6 +26,11 @@ export class PgDeliveryWrites implements DeliveryWrites<'async'> {
       .returning();
     return (stored as DeliveryRow[]).sort((a, b) => a.id - b.id);
   }
+}
+
+/** An event's deliveries written on a connection inside its transaction (the Postgres journal's batch). */
+export function pgDeliveryWritesOn(client: pg.PoolClient): PgDeliveryWrites {
+  return new PgDeliveryWrites(drizzle({ client }));
 }
 
 /** Outbound webhook deliveries on Postgres. A body is JSON text (U+0000 escaped), so stored as given. */
