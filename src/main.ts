@@ -30,7 +30,7 @@ if (config.CLUSTER_MODE === 'postgres') {
   fail(
     [
       'CLUSTER_MODE=postgres: this version does not run the gateway in distributed mode yet.',
-      '  Ownership, sessions, routing, sockets, the outbox and webhook deliveries are shared through Postgres (docs/cluster.md); the conversation store is not.',
+      '  Ownership, sessions, routing, sockets, the outbox and webhook deliveries are shared through Postgres (docs/cluster.md); the conversation store, the Chatwoot bridge and the audit log are not.',
       '  Run one host with CLUSTER_MODE=off (the default).',
     ].join('\n'),
   );
