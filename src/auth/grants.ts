@@ -66,16 +66,16 @@ export class GrantService {
   async set(grant: Pick<Grant, 'userId' | 'phoneNumber' | 'level' | 'grantedBy'>, audit?: AuditLink): Promise<Grant> {
     const row = await this.repo.upsert(grant, this.clock.now(), audit);
     const stored = toGrant(row);
-    this.remember(stored);
-    this.emitter.emit('changed', { userId: grant.userId, phoneNumber: grant.phoneNumber, level: grant.level });
+    // Through the comparison: in distributed mode the change feed may have brought this very change back (and
+    // announced it) while the write's answer was on its way.
+    this.replace(stored.userId, stored.phoneNumber, stored);
     return stored;
   }
 
   async remove(userId: number, phoneNumber: string, audit?: AuditLink): Promise<void> {
     if (!this.byUser.get(userId)?.has(phoneNumber)) throw new GatewayError('GRANT_NOT_FOUND', `user ${userId} has no grant on ${phoneNumber}`);
     await this.repo.delete(userId, phoneNumber, audit);
-    this.byUser.get(userId)?.delete(phoneNumber);
-    this.emitter.emit('changed', { userId, phoneNumber, level: null });
+    this.replace(userId, phoneNumber, null);
   }
 
   /**
