@@ -292,7 +292,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger: logger.child({ component: 'cluster-agent' }),
     });
     agent.attach(cluster);
-    agentBuilt(agent);
   }
 
   const grants = await GrantService.load(stores.grants, clock);
@@ -321,9 +320,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Distributed mode, for now (DM-22): every event the local journal records is appended to Postgres too, under the
   // number's fence, so sockets on every node get it (they read the Postgres journal only).
   const appender = cluster ? new JournalAppender({ pool: cluster.pool, nodeId: cluster.membership.nodeId, fences: cluster.ownership, logger: logger.child({ component: 'cluster-journal' }) }) : null;
-  if (cluster && appender) {
-    forwarder = new LocalJournalForwarder({ appender, ownership: cluster.ownership, logger: logger.child({ component: 'cluster-journal' }) }, () => clock.now());
-  }
+  forwarder = cluster && appender ? new LocalJournalForwarder({ appender, ownership: cluster.ownership, logger: logger.child({ component: 'cluster-journal' }) }, () => clock.now()) : null;
   const toPostgres = forwarder;
   const unforward = toPostgres ? pipeline.events.on('recorded', (event) => toPostgres.forward(event.phoneNumber, recordedDraft(event))) : () => undefined;
   const forwardFigures = toPostgres ? [clusterJournalMetrics(() => toPostgres.figures())] : [];
@@ -706,6 +703,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Distributed mode: an upgrade for a number owned elsewhere is piped to its owner, which serves it (DM-20).
   upgrades.register(`${PROXY_PREFIX}/`, routing ? routing.upgrades.wrap(wsProxy.handle) : wsProxy.handle);
   upgrades.attach(server);
+
+  // Claims take numbers over from here on: no child starts (and records an event) before every consumer of the
+  // journals is wired (webhook rows are planned in the Postgres journal's batches only once their subscriber is in).
+  if (agent) agentBuilt(agent);
 
   return {
     server,

@@ -75,7 +75,9 @@ describe("the children's events on every node's sockets (DM-22)", () => {
     expect(await c.join({ room: `device-${PHONE}`, since: 0 })).toMatchObject({ ok: true, truncated: false });
     for (const body of ['m1', 'm2', 'm3']) await incoming(owner, body);
     await waitFor(() => bodies(c).length >= 3, { what: 'the first three messages on the other node' });
-    expect(bodies(c)).toEqual(['m1', 'm2', 'm3']);
+    // Once each; in the order the owner recorded them, which is the order the child's webhooks and feed happened to
+    // arrive in (the binary posts its webhooks concurrently), so the order is judged against the table below.
+    expect([...bodies(c)].sort()).toEqual(['m1', 'm2', 'm3']);
     // Every event of the child so far (its start, the login, the messages), numbered by Postgres from 1, once each.
     expect(seen(c).map((s) => s.seq)).toEqual(range(1, seen(c).length));
     await matchesTable(c);
@@ -86,7 +88,7 @@ describe("the children's events on every node's sockets (DM-22)", () => {
     await waitFor(() => other.gateway.supervisor.runner(PHONE)?.state === 'running' && other.gateway.supervisor.runner(PHONE)?.session === 'logged_in', { timeoutMs: 20_000, what: `${PHONE} logged in on the other node` });
     for (const body of ['m4', 'm5']) await incoming(other, body);
     await waitFor(() => bodies(c).length >= 5, { what: 'the new child messages' });
-    expect(bodies(c)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    expect(bodies(c).slice(3).sort()).toEqual(['m4', 'm5']);
     // The old child's stop, recorded during the drain, was appended before the number was handed on.
     expect(states(c)).toEqual(['starting', 'running', 'stopping', 'stopped', 'starting', 'running']);
     // No gap, no repeat across the move: the new owner's events follow the old owner's last one.
