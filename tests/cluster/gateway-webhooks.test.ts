@@ -34,9 +34,16 @@ interface DeliveriesBody {
 
 /** WhatsApp delivers a text message to the number's child on `gw`. */
 async function incoming(gw: TestGateway, body: string): Promise<void> {
+  const before = await messageEvents();
   const res = await child(gw, PHONE).request('POST', '/_sim/incoming', { body: { body } });
   expect(res.results).toMatchObject({ ids: [expect.any(String)] });
+  // One at a time: the child posts its webhooks concurrently, so two messages in flight may be recorded either way.
+  await waitFor(async () => (await messageEvents()) > before, { what: `${body} in the Postgres journal` });
 }
+
+/** How many message events of PHONE the Postgres journal holds. */
+const messageEvents = async (): Promise<number> =>
+  (await server().query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE phone_number = $1 AND type = 'message'`, [PHONE], DB))[0]?.n ?? 0;
 
 const bodyOf = (hit: Hit): unknown => hit.json.payload['body'];
 const ok = (hit: Hit): boolean => hit.status !== null && hit.status < 300;
