@@ -4,7 +4,8 @@
  * every tenant again.
  */
 import { describe, expect, it } from '@jest/globals';
-import { followCompatChanges } from '../../src/compat/follow-changes.js';
+import { followTable } from '../../src/db/follow-changes.js';
+import type { ChangeSource } from '../../src/db/ports/changes.js';
 import { TenantDirectory } from '../../src/compat/tenants/tenant-directory.js';
 import { PgCompatTenantRepository } from '../../src/db/pg/repositories/compat-tenants.js';
 import { systemClock } from '../../src/lib/clock.js';
@@ -20,10 +21,21 @@ async function gatewayOn(database: SharedDatabase, name: string) {
   const tenants = await TenantDirectory.load(new PgCompatTenantRepository(db));
   const feed = database.feed(name);
   const errors: unknown[] = [];
-  const stop = followCompatChanges(feed, tenants, systemClock, 100, (err) => errors.push(err));
+  // Counts announcements heard and refreshes done: a refresh already announced still reads after the feed stops.
+  const counts = { heard: 0, done: 0 };
+  const counted: ChangeSource = {
+    onChange: (table, listener) =>
+      feed.onChange(table, (key) => {
+        counts.heard += 1;
+        listener(key);
+      }),
+  };
+  const memory = { refresh: (key: string | null) => tenants.refresh(key).finally(() => (counts.done += 1)) };
+  const stop = followTable(counted, 'compat_tenants', memory, systemClock, 100, (err) => errors.push(err));
   await feed.start();
   database.onClose(async () => stop());
-  return { pool, tenants, feed, errors };
+  const settled = () => waitFor(() => counts.done === counts.heard, { what: `${name} to finish the refreshes it heard` });
+  return { pool, tenants, feed, errors, settled };
 }
 
 async function cluster() {
@@ -66,6 +78,7 @@ describe('compat tenants between two gateways', () => {
     await a.tenants.insert(tenant('old', '5511900000001'));
     await waitFor(() => b.tenants.get('old'), { what: 'the first tenant on B' });
     await b.feed.stop();
+    await b.settled();
     await a.tenants.delete('old');
     await a.tenants.insert(tenant('new', '5511900000002'));
     expect(b.tenants.get('old')).toBeDefined();
