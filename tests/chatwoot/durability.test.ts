@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { auditRows, auditSettled } from '../helpers/access.js';
 import { waitFor } from '../helpers/wait.js';
-import { boundNumber, countBy, cwMessages, deliver, startBridge, type Bridge } from './support.js';
+import { boundNumber, countBy, cwMessages, deliver, deliverInOrder, startBridge, type Bridge } from './support.js';
 
 const PHONE = '5511950000201';
 const A = '6281100000001';
@@ -42,8 +42,8 @@ describe('Chatwoot down, then up', () => {
     await b.cw.down({ mode: 'refuse' });
     const expected: string[] = [];
     for (let i = 1; i <= 12; i++) {
-      await deliver(b.gw, PHONE, { from: A, body: `A-${i}` });
-      await deliver(b.gw, PHONE, { from: B, body: `B-${i}` });
+      await deliverInOrder(b.gw, PHONE, { from: A, body: `A-${i}` });
+      await deliverInOrder(b.gw, PHONE, { from: B, body: `B-${i}` });
       expected.push(`A-${i}`, `B-${i}`);
     }
     // Retrying, visibly: the binding's backlog, the delivery log, health and Prometheus all show it.
@@ -78,7 +78,7 @@ describe('Chatwoot down, then up', () => {
   it('waits out rate limits (429) and the per-conversation flood limit (422 Too many messages)', async () => {
     await b.cw.knobs({ rate_limit_loopback: true, rate_limit: 8, rate_limit_period_ms: 1000, flood_limit: 3, flood_window_ms: 1000 });
     try {
-      for (let i = 1; i <= 10; i++) await deliver(b.gw, PHONE, { from: A, body: `flood-${i}` });
+      for (let i = 1; i <= 10; i++) await deliverInOrder(b.gw, PHONE, { from: A, body: `flood-${i}` });
       await waitFor(async () => (await contents('flood-')).length === 10, { what: 'every flood message', timeoutMs: 30_000 });
     } finally {
       await b.cw.knobs({ rate_limit_loopback: false, rate_limit: 3000, rate_limit_period_ms: 60_000, flood_limit: 200, flood_window_ms: 60_000 });

@@ -87,6 +87,24 @@ export async function deliver(gw: TestGateway, phone: string, body: Record<strin
   return res.results?.ids ?? [];
 }
 
+/**
+ * `deliver`, then wait until the gateway has stored the message in its chat: the child posts each webhook on its
+ * own (contract: order not guaranteed), so only messages delivered this way have one order to judge.
+ */
+export async function deliverInOrder(gw: TestGateway, phone: string, body: { from: string } & Record<string, unknown>): Promise<string[]> {
+  const ids = await deliver(gw, phone, body);
+  const chat = encodeURIComponent(`${body.from}@s.whatsapp.net`);
+  await waitFor(
+    async () => {
+      const res = await gw.request<{ data?: { waId: string | null }[] }>('GET', `/api/devices/${phone}/chats/${chat}/messages?limit=20`);
+      const stored = new Set((res.body.data ?? []).map((m) => m.waId));
+      return ids.every((id) => stored.has(id));
+    },
+    { what: `${ids.join(', ')} stored in the chat` },
+  );
+  return ids;
+}
+
 export async function cwMessages(cw: FakeChatwoot, conversationId?: number): Promise<CwMessage[]> {
   return (await cw.messages({ accountId: 1, ...(conversationId === undefined ? {} : { conversationId }) })) as unknown as CwMessage[];
 }
