@@ -133,7 +133,8 @@ import { pgWebhookStorage, sqliteWebhookStorage } from './webhooks/storage.js';
 import { followOwnership as followWebhookOwnership, ownershipGate } from './webhooks/dispatch-gate.js';
 import { deliveriesInJournalBatch } from './webhooks/journal-batch.js';
 import { FencedDeliveryLedger } from './db/pg/repositories/fenced-deliveries.js';
-import { PolledWebhookHealth } from './metrics/polled-webhook-health.js';
+import { Polled } from './metrics/polled.js';
+import { NO_WEBHOOK_BACKLOG } from './webhooks/health.js';
 
 export interface GatewayOptions {
   readonly config: Readonly<Config>;
@@ -455,9 +456,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   await outboxCounts?.start();
   const outboxFigures = messageMetrics(outboxCounts ?? messages);
   // Distributed mode: health contributors answer at once, so the shared backlog is read every few seconds.
-  const polledWebhooks = sharedWebhooks ? new PolledWebhookHealth(() => sharedWebhooks.health(), OUTBOX_FIGURES_PERIOD_MS, logger) : null;
+  const polledWebhooks = sharedWebhooks ? new Polled(() => sharedWebhooks.health(), NO_WEBHOOK_BACKLOG, OUTBOX_FIGURES_PERIOD_MS, logger, 'webhook figures') : null;
   await polledWebhooks?.start();
-  const webhookFigures = webhookMetrics(localWebhooks ? () => localWebhooks.health() : () => (polledWebhooks as PolledWebhookHealth).get());
+  const webhookFigures = webhookMetrics(localWebhooks ? () => localWebhooks.health() : () => polledWebhooks?.get() ?? NO_WEBHOOK_BACKLOG);
   const chatwootFigures = chatwootMetrics(chatwoot.figures, (phone) => chatwoot.queue.pausedFor(phone));
   const publicBase = (req: { protocol: string; get(name: string): string | undefined }) => config.PUBLIC_URL ?? `${req.protocol}://${req.get('host') ?? `127.0.0.1:${boundPort}`}`;
   const sampler = new ResourceSampler(supervisor, clock, config.RESOURCE_SAMPLE_INTERVAL);

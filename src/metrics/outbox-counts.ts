@@ -1,5 +1,6 @@
 import type { MessageStatus } from '../db/schema.js';
 import type { Logger } from '../lib/logger.js';
+import { Polled } from './polled.js';
 
 export type StatusCount = { readonly phoneNumber: string; readonly status: MessageStatus; readonly n: number };
 
@@ -9,55 +10,41 @@ export interface OutboxCounts {
   depth(phoneNumber: string): number;
 }
 
+interface Counted {
+  readonly rows: readonly StatusCount[];
+  readonly pending: ReadonlyMap<string, number>;
+}
+
 /**
- * The outbox's figures in distributed mode: the rows are in Postgres, shared by every node, and a scrape or a
- * health report must not wait on a query per number. One grouped query every `periodMs` serves them all, so the
- * figures are at most that old (a user's own queue read, `GET …/queue`, still asks Postgres).
+ * The outbox's figures in distributed mode: the rows are in Postgres, shared by every node. One grouped query every
+ * `periodMs` serves every number (a user's own queue read, `GET …/queue`, still asks Postgres).
  */
 export class PolledOutboxCounts implements OutboxCounts {
-  private rows: readonly StatusCount[] = [];
-  private pending = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
-  private reading: Promise<void> | null = null;
+  private readonly polled: Polled<Counted>;
 
-  constructor(
-    private readonly read: () => Promise<readonly StatusCount[]>,
-    private readonly periodMs: number,
-    private readonly logger: Logger,
-  ) {}
+  constructor(read: () => Promise<readonly StatusCount[]>, periodMs: number, logger: Logger) {
+    this.polled = new Polled(async () => counted(await read()), { rows: [], pending: new Map() }, periodMs, logger, 'outbox figures');
+  }
 
-  /** Reads once before it answers, then every period. */
-  async start(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.periodMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.polled.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.polled.stop();
   }
 
   countsByStatus(): readonly StatusCount[] {
-    return this.rows;
+    return this.polled.get().rows;
   }
 
   depth(phoneNumber: string): number {
-    return this.pending.get(phoneNumber) ?? 0;
+    return this.polled.get().pending.get(phoneNumber) ?? 0;
   }
+}
 
-  private refresh(): Promise<void> {
-    this.reading ??= this.read().then(
-      (rows) => {
-        const pending = new Map<string, number>();
-        for (const { phoneNumber, status, n } of rows) if (status === 'queued' || status === 'sending') pending.set(phoneNumber, (pending.get(phoneNumber) ?? 0) + n);
-        this.rows = rows;
-        this.pending = pending;
-      },
-      (err: unknown) => this.logger.warn({ err }, 'outbox figures: could not read the message counts; keeping the last ones'),
-    ).finally(() => {
-      this.reading = null;
-    });
-    return this.reading;
-  }
+function counted(rows: readonly StatusCount[]): Counted {
+  const pending = new Map<string, number>();
+  for (const { phoneNumber, status, n } of rows) if (status === 'queued' || status === 'sending') pending.set(phoneNumber, (pending.get(phoneNumber) ?? 0) + n);
+  return { rows, pending };
 }

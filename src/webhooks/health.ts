@@ -20,6 +20,9 @@ export interface WebhookHealth {
   readonly totals: { readonly pending: number; readonly retrying: number; readonly dead: number };
 }
 
+/** No endpoint, nothing waiting: what is reported before the first read of a shared backlog. */
+export const NO_WEBHOOK_BACKLOG: WebhookHealth = { status: 'ok', endpoints: [], totals: { pending: 0, retrying: 0, dead: 0 } };
+
 /** Which counts a health report reads: `phones` = a tenant's numbers (their own webhooks only); undefined = all. */
 export function healthFilter(phones?: readonly string[]): Pick<DeliveryFilter, 'phones' | 'scope'> {
   return phones === undefined ? {} : { phones, scope: 'device' };
