@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { clusterGateways } from '../helpers/cluster-gateways.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { child, pair } from '../helpers/messaging.js';
+import { pair } from '../helpers/messaging.js';
+import { incomingVia } from '../helpers/cluster-incoming.js';
 import { postgresForFile } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
 import { startReceiver, type Hit, type Receiver } from '../webhooks/receiver.js';
@@ -32,18 +33,7 @@ interface DeliveriesBody {
   total: number;
 }
 
-/** WhatsApp delivers a text message to the number's child on `gw`. */
-async function incoming(gw: TestGateway, body: string): Promise<void> {
-  const before = await messageEvents();
-  const res = await child(gw, PHONE).request('POST', '/_sim/incoming', { body: { body } });
-  expect(res.results).toMatchObject({ ids: [expect.any(String)] });
-  // One at a time: the child posts its webhooks concurrently, so two messages in flight may be recorded either way.
-  await waitFor(async () => (await messageEvents()) > before, { what: `${body} in the Postgres journal` });
-}
-
-/** How many message events of PHONE the Postgres journal holds. */
-const messageEvents = async (): Promise<number> =>
-  (await server().query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE phone_number = $1 AND type = 'message'`, [PHONE], DB))[0]?.n ?? 0;
+const incoming = incomingVia(server, DB, PHONE);
 
 const bodyOf = (hit: Hit): unknown => hit.json.payload['body'];
 const ok = (hit: Hit): boolean => hit.status !== null && hit.status < 300;
